@@ -1,0 +1,45 @@
+"""The Celery application: broker from settings (Redis, or a filesystem broker under var/)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.signals import before_task_publish
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+
+app = Celery("governance")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def ensure_broker_folders() -> None:
+    """The filesystem transport needs its folders before a worker or producer touches them."""
+    from django.conf import settings
+
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if key in options:
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+HEARTBEAT_TASK = "governance.tasks.heartbeat"
+
+
+@before_task_publish.connect
+def record_beat_heartbeat(sender: str | None = None, **kwargs: object) -> None:
+    """Whoever publishes the heartbeat task is beat: note that beat ran, in its own process."""
+    if sender != HEARTBEAT_TASK:
+        return
+    from django.utils import timezone
+
+    from governance.health import BEAT, heartbeat_record
+
+    try:
+        heartbeat_record(component=BEAT, at=timezone.now())
+    except Exception:  # a database hiccup must never stop beat from publishing
+        import logging
+
+        logging.getLogger(__name__).exception("could not record beat heartbeat")

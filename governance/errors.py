@@ -1,0 +1,54 @@
+"""The one application error type: the UI shows it as a message, the API as a structured 4xx body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    """A business rule said no. `message` is for people (Chinese); `code` is for programs."""
+
+    status_code = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+        self.extra = extra or {}
+        if status_code is not None:
+            self.status_code = status_code
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        if self.extra:
+            body["extra"] = self.extra
+        return body
+
+
+class NotFoundError(ApplicationError):
+    """Missing, or not yours: both answer 404 so that existence does not leak."""
+
+    status_code = 404
+
+    def __init__(self, message: str = "未找到，或您无权查看。", **kwargs: Any) -> None:
+        kwargs.setdefault("code", "not_found")
+        super().__init__(message, **kwargs)
+
+
+class PermissionDeniedError(ApplicationError):
+    status_code = 403
+
+    def __init__(self, message: str = "您没有执行此操作的权限。", **kwargs: Any) -> None:
+        kwargs.setdefault("code", "permission_denied")
+        super().__init__(message, **kwargs)

@@ -1,0 +1,39 @@
+"""The grid: district > town > work area > village/community > unit grid > micro-grid."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from governance.choices import GridLevel
+
+
+class Grid(models.Model):
+    """One node of the five-level grid; unit grids carry the 12-digit village code plus a sequence."""
+
+    code = models.CharField(_("网格编码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=10, choices=GridLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级网格"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    town = models.ForeignKey(
+        "self",
+        verbose_name=_("所属镇"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("冗余的镇级节点，按镇筛选时免去逐级查找。"),
+    )
+    division_code = models.CharField(_("统计用区划代码"), max_length=12, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("网格")
+        verbose_name_plural = _("网格")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["level", "code"])]
+
+    def __str__(self) -> str:
+        return self.name

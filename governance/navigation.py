@@ -1,0 +1,53 @@
+"""Navigation by role: each entry names the roles that see it; apps register their own entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from governance.roles import Role, user_roles
+
+EVERYONE = frozenset(Role.values)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str | Promise
+    url_name: str
+    roles: frozenset[str]
+    order: int = 100
+
+
+_REGISTRY: list[NavEntry] = []
+
+
+def register(label: str | Promise, url_name: str, roles: set[str] | frozenset[str], order: int = 100) -> None:
+    """Called from an app's `ready()`; entries whose URL is not installed are skipped at render."""
+    entry = NavEntry(label=label, url_name=url_name, roles=frozenset(roles), order=order)
+    if entry not in _REGISTRY:
+        _REGISTRY.append(entry)
+
+
+def navigation_for(user: AbstractBaseUser | AnonymousUser) -> list[dict[str, str]]:
+    roles = user_roles(user)
+    items: list[dict[str, str]] = []
+    for entry in sorted(_REGISTRY, key=lambda e: e.order):
+        if not (roles & entry.roles):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": str(entry.label), "url": url, "name": entry.url_name})
+    return items
+
+
+register(_("首页"), "home", EVERYONE, order=0)
+register(_("组织机构"), "governance:directory", EVERYONE, order=80)
+register(_("工作日历"), "governance:calendar", EVERYONE, order=85)
+register(_("系统状态"), "governance:status", {Role.ADMINISTRATOR, Role.COMMANDER}, order=90)
+register(_("管理后台"), "admin:index", {Role.ADMINISTRATOR}, order=95)

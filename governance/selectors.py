@@ -1,0 +1,42 @@
+"""Reads of the center's organization."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from governance.models import Center, Department, Profile, ServiceWindow, Stationing
+
+
+def center_for_user(*, user: AbstractBaseUser) -> Center | None:
+    profile = Profile.objects.select_related("center").filter(user=user).first()
+    if profile and profile.center:
+        return profile.center
+    return Center.objects.filter(level="district", active=True).order_by("pk").first()
+
+
+def departments_for_center(*, center: Center) -> QuerySet[Department]:
+    return (
+        Department.objects.filter(center=center)
+        .select_related("leader_in_charge__profile", "liaison__profile")
+        .order_by("residency", "short_code")
+    )
+
+
+def windows_for_center(*, center: Center) -> QuerySet[ServiceWindow]:
+    return (
+        ServiceWindow.objects.filter(center=center)
+        .select_related("department")
+        .prefetch_related("staff")
+        .order_by("number")
+    )
+
+
+def departments_stationed_on(*, center: Center, day: dt.date) -> QuerySet[Department]:
+    """Rotating departments stationed at the center on `day`, from the weekly rota."""
+    rules = Stationing.objects.filter(center=center, weekday=day.weekday(), valid_from__lte=day).exclude(
+        valid_to__lt=day
+    )
+    return Department.objects.filter(pk__in=rules.values("department_id"), active=True).order_by("short_code")
