@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,7 +43,7 @@ def check_broker(timeout: float = 2.0) -> dict[str, Any]:
 
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         client.ping()
-    except (OSError, socket.error, Exception) as exc:  # redis raises its own ConnectionError types
+    except (OSError, Exception) as exc:  # redis raises its own ConnectionError types
         return {"ok": False, "transport": parts.scheme, "host": f"{host}:{port}", "error": str(exc)}
     return {"ok": True, "transport": parts.scheme, "host": f"{host}:{port}"}
 

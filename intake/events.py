@@ -1,0 +1,36 @@
+"""Timeline event constructors: the one way to append to a matter's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from intake.choices import EventSource
+from intake.models import Case, CaseEvent
+
+
+def case_event_record(
+    *,
+    case: Case,
+    type: str,
+    actor: AbstractBaseUser | None,
+    source: str = EventSource.WEB,
+    from_status: str = "",
+    to_status: str = "",
+    data: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> CaseEvent:
+    """Append one event. `type` is dotted and past tense: `case.registered`, `assignment.acknowledged`."""
+    return CaseEvent.objects.create(
+        case=case,
+        type=type,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        source=source,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+        occurred_at=now or timezone.now(),
+    )

@@ -1,0 +1,15 @@
+from intake.models.case import Case, CaseLink, CaseSequence, Category
+from intake.models.event import AppendOnlyError, CaseEvent
+from intake.models.party import Attachment, CaseParty, Party
+
+__all__ = [
+    "AppendOnlyError",
+    "Attachment",
+    "Case",
+    "CaseEvent",
+    "CaseLink",
+    "CaseParty",
+    "CaseSequence",
+    "Category",
+    "Party",
+]

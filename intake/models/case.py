@@ -1,0 +1,153 @@
+"""The matter (事项) and its code sequence."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from intake.choices import CaseStatus, Channel, Complexity, HandlingMode, OperatingMode, RiskLevel, Urgency
+
+
+class Category(models.Model):
+    """Two-level, editable tree of kinds of matter (矛盾纠纷 > 劳动争议, 12345 诉求 > 投诉, ...)."""
+
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级类别"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    code = models.CharField(_("编码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    initials = models.CharField(
+        _("拼音首字母"), max_length=50, blank=True, help_text=_("用于输入 ld 找到“劳动争议”；留空由系统生成。")
+    )
+    default_complexity = models.CharField(
+        _("默认复杂程度"), max_length=10, choices=Complexity.choices, default=Complexity.ORDINARY
+    )
+    ordering = models.PositiveSmallIntegerField(_("排序"), default=100)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("事项类别")
+        verbose_name_plural = _("事项类别")
+        ordering = ["ordering", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name}/{self.name}" if self.parent_id and self.parent else self.name
+
+
+class CaseSequence(models.Model):
+    """The last number used for a district's matters in a year; codes are never reused."""
+
+    district = models.ForeignKey("governance.Center", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district", "year"], name="case_sequence_unique")]
+
+
+class Case(models.Model):
+    district = models.ForeignKey(
+        "governance.Center", verbose_name=_("所属区"), on_delete=models.PROTECT, related_name="district_cases"
+    )
+    center = models.ForeignKey(
+        "governance.Center",
+        verbose_name=_("当前承办中心"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        help_text=_("事项上提、下交时随之改变。"),
+    )
+    code = models.CharField(_("事项编号"), max_length=40, unique=True)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    sequence = models.PositiveIntegerField(_("序号"))
+    channel = models.CharField(_("来源渠道"), max_length=20, choices=Channel.choices)
+    category = models.ForeignKey(Category, verbose_name=_("事项类别"), on_delete=models.PROTECT, related_name="cases")
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("事项描述"))
+    address = models.CharField(_("发生地址"), max_length=200, blank=True)
+    grid = models.ForeignKey(
+        "governance.Grid", verbose_name=_("所属网格"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    town = models.ForeignKey(
+        "governance.Grid",
+        verbose_name=_("所属镇"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="town_cases",
+        help_text=_("由网格推得，便于按镇筛选。"),
+    )
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    risk_level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW)
+    complexity = models.CharField(_("复杂程度"), max_length=10, choices=Complexity.choices, default=Complexity.ORDINARY)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.REGISTERED, db_index=True
+    )
+    handling_mode = models.CharField(_("办理方式"), max_length=12, choices=HandlingMode.choices, blank=True)
+    operating_mode = models.CharField(
+        _("登记时运行状态"), max_length=10, choices=OperatingMode.choices, default=OperatingMode.NORMAL
+    )
+    is_group = models.BooleanField(_("群体性事项"), default=False)
+    group_size = models.PositiveIntegerField(_("涉及人数"), default=1)
+    first_receiver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("首接责任人"), on_delete=models.PROTECT, related_name="received_cases"
+    )
+    window = models.ForeignKey(
+        "governance.ServiceWindow",
+        verbose_name=_("受理窗口"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    registered_at = models.DateTimeField(_("登记时间"), db_index=True)
+    expected_answer_at = models.DateTimeField(_("预计答复时间"), null=True, blank=True)
+    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
+    external_ref = models.CharField(_("外部工单号"), max_length=64, blank=True)
+    external_source = models.CharField(_("外部来源"), max_length=64, blank=True)
+    settlement = models.TextField(_("办理结果"), blank=True)
+    resolved = models.BooleanField(_("已解决"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    related = models.ManyToManyField(
+        "self", verbose_name=_("关联事项"), through="CaseLink", symmetrical=False, related_name="+", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("事项")
+        verbose_name_plural = _("事项")
+        ordering = ["-registered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year", "sequence"], name="case_sequence_number_unique"),
+            models.UniqueConstraint(
+                fields=["external_source", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="case_external_ref_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-registered_at"]),
+            models.Index(fields=["first_receiver", "-registered_at"]),
+            models.Index(fields=["town", "-registered_at"]),
+            models.Index(fields=["category", "-registered_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class CaseLink(models.Model):
+    """A new matter linked to an earlier one (repeat visit 重复访, same site, same group)."""
+
+    from_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_out")
+    to_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_in")
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("关联时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("事项关联")
+        verbose_name_plural = _("事项关联")
+        constraints = [models.UniqueConstraint(fields=["from_case", "to_case"], name="case_link_unique")]

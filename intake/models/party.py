@@ -1,0 +1,58 @@
+"""Parties (当事人) and attachments of a matter."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from intake.choices import PartyKind, PartyRole
+
+
+class Party(models.Model):
+    """A person (with resident ID) or an organization (with unified social credit code)."""
+
+    kind = models.CharField(_("类型"), max_length=12, choices=PartyKind.choices, default=PartyKind.PERSON)
+    name = models.CharField(_("姓名/名称"), max_length=100)
+    id_number = models.CharField(_("公民身份号码"), max_length=18, blank=True, db_index=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseParty(models.Model):
+    case = models.ForeignKey("intake.Case", on_delete=models.CASCADE, related_name="case_parties")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="case_parties")
+    role = models.CharField(_("角色"), max_length=12, choices=PartyRole.choices, default=PartyRole.APPLICANT)
+    is_spokesman = models.BooleanField(_("代表人"), default=False)
+
+    class Meta:
+        verbose_name = _("事项当事人")
+        verbose_name_plural = _("事项当事人")
+        constraints = [models.UniqueConstraint(fields=["case", "party", "role"], name="case_party_unique")]
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey("intake.Case", on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to="attachments/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    content_type = models.CharField(_("类型"), max_length=100)
+    purpose = models.CharField(_("用途"), max_length=30, blank=True, help_text=_("如 intake、settlement、report_back"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.name
