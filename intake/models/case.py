@@ -45,6 +45,9 @@ class CaseSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="case_sequence_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.district_id}/{self.year}: {self.last_value}"
+
 
 class Case(models.Model):
     district = models.ForeignKey(
@@ -151,3 +154,6 @@ class CaseLink(models.Model):
         verbose_name = _("事项关联")
         verbose_name_plural = _("事项关联")
         constraints = [models.UniqueConstraint(fields=["from_case", "to_case"], name="case_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.from_case_id} -> {self.to_case_id}"

@@ -39,6 +39,9 @@ class CaseParty(models.Model):
         verbose_name_plural = _("事项当事人")
         constraints = [models.UniqueConstraint(fields=["case", "party", "role"], name="case_party_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.party_id} {self.role}"
+
 
 class Attachment(models.Model):
     case = models.ForeignKey("intake.Case", on_delete=models.CASCADE, related_name="attachments")
