@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class DispatchConfig(AppConfig):
     name = "dispatch"
     verbose_name = _("调度")
+
+    def ready(self) -> None:
+        from dispatch.permissions import MODE_SWITCHERS, ROSTER_VIEWERS
+        from governance.navigation import EVERYONE, register
+
+        register(_("轮值排班"), "dispatch:roster", ROSTER_VIEWERS, order=30)
+        register(_("平战转换"), "dispatch:mode", MODE_SWITCHERS, order=35)
+        register(_("我的通知"), "dispatch:notifications", EVERYONE, order=70)

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from celery import Celery
-from celery.signals import before_task_publish
+from celery.signals import beat_init, before_task_publish
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 
 app = Celery("governance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-def ensure_broker_folders() -> None:
-    """The filesystem transport needs its folders before a worker or producer touches them."""
-    from django.conf import settings
-
-    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
-        if key in options:
-            Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
 HEARTBEAT_TASK = "governance.tasks.heartbeat"
@@ -43,3 +32,9 @@ def record_beat_heartbeat(sender: str | None = None, **kwargs: object) -> None:
         import logging
 
         logging.getLogger(__name__).exception("could not record beat heartbeat")
+
+
+@beat_init.connect
+def send_first_heartbeat(sender: object = None, **kwargs: object) -> None:
+    """Do not wait a whole interval after (re)start before the status page sees beat alive."""
+    app.send_task(HEARTBEAT_TASK, expires=120)

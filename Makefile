@@ -1,0 +1,44 @@
+# Two commands: `make run` (the whole system with demo data) and `make test` (the full suite).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint install migrate demo clean bench
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PYTHON)）"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+
+# Web app, Celery worker and Celery beat together on http://127.0.0.1:$(PORT); Ctrl-C stops all three.
+run: demo
+	@echo "社会治理中心：http://127.0.0.1:$(PORT)/  （演示账号见 README；Ctrl-C 停止）"
+	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile start --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
+		{ echo "有未生成的数据库迁移：请运行 manage.py makemigrations"; exit 1; }
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) var/db.sqlite3 var/broker var/celerybeat-schedule* var/staticfiles

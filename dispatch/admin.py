@@ -1,0 +1,109 @@
+"""Admin (in Chinese) for rosters, duty teams, overrides, command periods, modes and notifications."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dispatch import services
+from dispatch.models import (
+    CommandAssignment,
+    DutyRoster,
+    DutyRosterSlot,
+    DutyShift,
+    DutyTeam,
+    Mode,
+    Notification,
+)
+
+
+class DutyRosterSlotInline(admin.TabularInline):
+    model = DutyRosterSlot
+    extra = 0
+    ordering = ("position",)
+    autocomplete_fields = ("department",)
+
+
+@admin.register(DutyRoster)
+class DutyRosterAdmin(admin.ModelAdmin):
+    list_display = ("name", "center", "start_date", "end_date", "unit", "non_working_days", "active")
+    list_filter = ("center", "unit", "non_working_days", "active")
+    inlines = (DutyRosterSlotInline,)
+
+
+@admin.register(DutyTeam)
+class DutyTeamAdmin(admin.ModelAdmin):
+    list_display = ("department", "main_director", "deputy_director")
+    list_select_related = ("department", "main_director", "deputy_director")
+    autocomplete_fields = ("department", "main_director", "deputy_director")
+    search_fields = ("department__name",)
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(admin.ModelAdmin):
+    list_display = ("date", "center", "kind", "department", "person", "reason", "entered_by", "entered_at",
+                    "cancelled_at")
+    list_filter = ("center", "kind")
+    list_select_related = ("center", "department", "person", "entered_by")
+    date_hierarchy = "date"
+    autocomplete_fields = ("department", "person", "requested_by")
+    readonly_fields = ("entered_by", "entered_at", "cancelled_at", "cancelled_by")
+
+    def save_model(self, request: HttpRequest, obj: DutyShift, form: object, change: bool) -> None:
+        if not change:
+            obj.entered_by = request.user
+            obj.entered_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CommandAssignment)
+class CommandAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("role", "user", "center", "valid_from", "valid_to", "note")
+    list_filter = ("center", "role")
+    list_select_related = ("user", "center")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Mode)
+class ModeAdmin(admin.ModelAdmin):
+    """Read-only: switches happen on the mode page, through the service and its guards."""
+
+    list_display = ("center", "seq", "kind", "level", "reason", "switched_by", "switched_at",
+                    "summons_report_in_minutes", "assignment_limit_percent")
+    list_filter = ("center", "kind", "level")
+    list_select_related = ("center", "switched_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Mode | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Mode | None = None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "recipient", "channel", "kind", "title", "status", "attempts", "sent_at",
+                    "read_at")
+    list_filter = ("channel", "status", "kind")
+    list_select_related = ("recipient",)
+    search_fields = ("title", "dedupe_key", "recipient__username")
+    date_hierarchy = "created_at"
+    actions = ("redeliver",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("重新投递所选的失败通知"))
+    def redeliver(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        count = services.notification_retry(notification_ids=ids, now=timezone.now())
+        messages.info(request, _("已重新排队投递 %(n)s 条通知。") % {"n": count})

@@ -1,0 +1,94 @@
+"""Enumerations of the dispatch app: roster rules, overrides, modes, notifications."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RotationUnit(models.TextChoices):
+    DAY = "day", _("每日轮换")
+    WEEK = "week", _("每周轮换")
+
+
+class NonWorkingDayPolicy(models.TextChoices):
+    # SKIP: holidays and weekends are nobody's turn and do not advance the rotation.
+    # COVER: every calendar day is someone's turn, holidays included.
+    SKIP = "skip", _("节假日不排班（轮换只按工作日计）")
+    COVER = "cover", _("节假日照常轮值")
+
+
+class ShiftKind(models.TextChoices):
+    MAIN_UNAVAILABLE = "main_unavailable", _("主班请假，副班代班")
+    REPLACEMENT = "replacement", _("替班")
+    SWAP = "swap", _("调换")
+
+
+class DutyRole(models.TextChoices):
+    """How the person on duty came to be on duty on a given day."""
+
+    MAIN = "main", _("主班")
+    DEPUTY = "deputy", _("副班代班")
+    OVERRIDE = "override", _("替班")
+    SWAP = "swap", _("调换")
+
+
+class GapReason(models.TextChoices):
+    NO_ROSTER = "no_roster", _("未设置轮值表")
+    EMPTY_ROSTER = "empty_roster", _("轮值表未排部门")
+    INACTIVE_DEPARTMENT = "inactive_department", _("轮值部门已停用")
+    NO_MAIN_DIRECTOR = "no_main_director", _("部门未指定轮值主任")
+    NO_DEPUTY = "no_deputy", _("主班请假且无副班")
+
+
+class CommandRole(models.TextChoices):
+    COMMANDER = "commander", _("指挥长")
+    DEPUTY_COMMANDER = "deputy_commander", _("副指挥长")
+
+
+class ModeKind(models.TextChoices):
+    NORMAL = "normal", _("平时")
+    WARTIME = "wartime", _("战时")
+
+
+class ResponseLevel(models.IntegerChoices):
+    LEVEL_1 = 1, _("一级响应")
+    LEVEL_2 = 2, _("二级响应")
+    LEVEL_3 = 3, _("三级响应")
+    LEVEL_4 = 4, _("四级响应")
+
+
+# Minutes a summoned department has to report in (seed 000 四: 20 minutes in normal times).
+NORMAL_REPORT_IN_MINUTES = 20
+WARTIME_REPORT_IN_MINUTES = {
+    ResponseLevel.LEVEL_1: 10,
+    ResponseLevel.LEVEL_2: 15,
+    ResponseLevel.LEVEL_3: 15,
+    ResponseLevel.LEVEL_4: 20,
+}
+# New assignments' handling limits as a percentage of the normal limits.
+NORMAL_LIMIT_PERCENT = 100
+WARTIME_LIMIT_PERCENT = {
+    ResponseLevel.LEVEL_1: 25,
+    ResponseLevel.LEVEL_2: 50,
+    ResponseLevel.LEVEL_3: 50,
+    ResponseLevel.LEVEL_4: 75,
+}
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("站内")
+    EMAIL = "email", _("邮件")
+    SMS = "sms", _("短信")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败（将重试）")
+    ABANDONED = "abandoned", _("已放弃")
+
+
+# Delivery attempts per notification before it is abandoned.
+NOTIFICATION_MAX_ATTEMPTS = 5

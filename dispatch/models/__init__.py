@@ -1,0 +1,13 @@
+from dispatch.models.mode import Mode
+from dispatch.models.notification import Notification
+from dispatch.models.roster import CommandAssignment, DutyRoster, DutyRosterSlot, DutyShift, DutyTeam
+
+__all__ = [
+    "CommandAssignment",
+    "DutyRoster",
+    "DutyRosterSlot",
+    "DutyShift",
+    "DutyTeam",
+    "Mode",
+    "Notification",
+]

@@ -1,0 +1,76 @@
+"""Normal/wartime mode (平战转换): every switch is a new row; rows are never changed."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dispatch.choices import NORMAL_LIMIT_PERCENT, NORMAL_REPORT_IN_MINUTES, ModeKind, ResponseLevel
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError("平战转换记录只能追加，不能修改。")
+
+    def delete(self) -> NoReturn:
+        raise TypeError("平战转换记录只能追加，不能删除。")
+
+
+class Mode(models.Model):
+    """The center's mode from `switched_at` on, with the limits that apply while it lasts.
+
+    `seq` counts the switches of a center; the unique (center, seq) pair is the guard that makes
+    two concurrent identical switches end with one row.
+    """
+
+    center = models.ForeignKey("governance.Center", verbose_name=_("中心"), on_delete=models.CASCADE,
+                               related_name="modes")
+    seq = models.PositiveIntegerField(_("序号"))
+    kind = models.CharField(_("状态"), max_length=10, choices=ModeKind.choices)
+    level = models.PositiveSmallIntegerField(_("响应等级"), choices=ResponseLevel.choices, null=True, blank=True)
+    reason = models.CharField(_("原因"), max_length=300)
+    switched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    switched_at = models.DateTimeField(_("转换时间"))
+    summons_report_in_minutes = models.PositiveSmallIntegerField(
+        _("召集报到时限（分钟）"), default=NORMAL_REPORT_IN_MINUTES
+    )
+    assignment_limit_percent = models.PositiveSmallIntegerField(
+        _("新交办事项办理时限（占平时的百分比）"), default=NORMAL_LIMIT_PERCENT
+    )
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("平战转换记录")
+        verbose_name_plural = _("平战转换记录")
+        ordering = ["center", "-seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["center", "seq"], name="mode_seq_unique_per_center"),
+            models.CheckConstraint(
+                condition=(models.Q(kind=ModeKind.NORMAL, level__isnull=True)
+                           | models.Q(kind=ModeKind.WARTIME, level__isnull=False)),
+                name="mode_level_only_in_wartime",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.is_wartime:
+            return f"{self.get_kind_display()}（{self.get_level_display()}）"
+        return str(self.get_kind_display())
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("平战转换记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("平战转换记录只能追加，不能删除。")
+
+    @property
+    def is_wartime(self) -> bool:
+        return self.kind == ModeKind.WARTIME

@@ -1,0 +1,62 @@
+"""Notifications: one row per recipient and channel, with its delivery state."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dispatch.choices import Channel, DeliveryStatus
+
+
+class Notification(models.Model):
+    """`dedupe_key` names the logical notification (e.g. ``summons:12:overdue``); with the recipient
+    and the channel it is unique, so storing the same notification twice is impossible."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("类别"), max_length=60, help_text=_("如 summons.overdue、mode.wartime_declared"))
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=500, blank=True)
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("关联对象类型"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    object_id = models.CharField(_("关联对象编号"), max_length=64, blank=True)
+    related = GenericForeignKey("content_type", "object_id")
+    payload = models.JSONField(_("附加数据"), default=dict, blank=True)
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, default=Channel.IN_APP)
+    dedupe_key = models.CharField(_("去重键"), max_length=200)
+    status = models.CharField(
+        _("发送状态"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    last_error = models.TextField(_("最近一次错误"), blank=True)
+    last_attempt_at = models.DateTimeField(_("最近一次发送"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    sent_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key", "recipient", "channel"], name="notification_unique_per_recipient_channel"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox"),
+            models.Index(fields=["status", "created_at"], name="notification_delivery"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} → {self.recipient}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

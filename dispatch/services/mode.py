@@ -1,0 +1,114 @@
+"""Switching between normal and wartime mode (平战转换): each switch appends one `Mode` row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from dispatch.choices import (
+    NORMAL_LIMIT_PERCENT,
+    NORMAL_REPORT_IN_MINUTES,
+    WARTIME_LIMIT_PERCENT,
+    WARTIME_REPORT_IN_MINUTES,
+    ModeKind,
+    ResponseLevel,
+)
+from dispatch.models import Mode
+from dispatch.permissions import can_switch_mode
+from dispatch.selectors.mode import mode_current
+from governance.errors import ApplicationError, PermissionDeniedError
+from governance.models import Center
+
+
+def _authorise(actor: AbstractBaseUser) -> None:
+    if not can_switch_mode(actor):
+        raise PermissionDeniedError("只有指挥长、副指挥长可以进行平战转换。")
+
+
+def _check_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("请填写转换原因。", code="reason_required", field="reason")
+    if len(reason) > 300:
+        raise ApplicationError("原因不能超过 300 字。", code="reason_too_long", field="reason")
+    return reason
+
+
+def _append(*, current: Mode, **fields: object) -> Mode:
+    """Insert the next switch; the unique (center, seq) turns a concurrent duplicate into an error."""
+    try:
+        with transaction.atomic():
+            return Mode.objects.create(center_id=current.center_id, seq=current.seq + 1, **fields)
+    except IntegrityError:
+        raise ApplicationError(
+            "平战状态刚被他人转换，请刷新后查看。", code="conflict", status_code=409
+        ) from None
+
+
+def mode_declare_wartime(
+    *,
+    actor: AbstractBaseUser,
+    center: Center,
+    level: int,
+    reason: str,
+    now: dt.datetime,
+    summons_report_in_minutes: int | None = None,
+    assignment_limit_percent: int | None = None,
+) -> Mode:
+    """Declare wartime at a response level; limits default to the level's and may be set shorter."""
+    _authorise(actor)
+    reason = _check_reason(reason)
+    try:
+        level = ResponseLevel(int(level))
+    except (TypeError, ValueError):
+        raise ApplicationError("请选择响应等级（一级至四级）。", code="invalid_level", field="level") from None
+    minutes = WARTIME_REPORT_IN_MINUTES[level] if summons_report_in_minutes is None else summons_report_in_minutes
+    if not 1 <= int(minutes) <= NORMAL_REPORT_IN_MINUTES:
+        raise ApplicationError(
+            f"战时报到时限应为 1 至 {NORMAL_REPORT_IN_MINUTES} 分钟。",
+            code="invalid_minutes",
+            field="summons_report_in_minutes",
+        )
+    percent = WARTIME_LIMIT_PERCENT[level] if assignment_limit_percent is None else assignment_limit_percent
+    if not 1 <= int(percent) <= NORMAL_LIMIT_PERCENT:
+        raise ApplicationError(
+            "战时办理时限比例应为 1% 至 100%。", code="invalid_percent", field="assignment_limit_percent"
+        )
+    current = mode_current(center=center)
+    if current.is_wartime:
+        raise ApplicationError(
+            f"已处于战时状态（{current.get_level_display()}），请先结束战时再重新启动。",
+            code="already_wartime",
+            status_code=409,
+        )
+    return _append(
+        current=current,
+        kind=ModeKind.WARTIME,
+        level=level,
+        reason=reason,
+        switched_by=actor,
+        switched_at=now,
+        summons_report_in_minutes=int(minutes),
+        assignment_limit_percent=int(percent),
+    )
+
+
+def mode_end_wartime(*, actor: AbstractBaseUser, center: Center, reason: str, now: dt.datetime) -> Mode:
+    """Return to normal mode with the normal limits."""
+    _authorise(actor)
+    reason = _check_reason(reason)
+    current = mode_current(center=center)
+    if not current.is_wartime:
+        raise ApplicationError("当前不是战时状态。", code="not_wartime", status_code=409)
+    return _append(
+        current=current,
+        kind=ModeKind.NORMAL,
+        level=None,
+        reason=reason,
+        switched_by=actor,
+        switched_at=now,
+        summons_report_in_minutes=NORMAL_REPORT_IN_MINUTES,
+        assignment_limit_percent=NORMAL_LIMIT_PERCENT,
+    )

@@ -1,0 +1,176 @@
+"""Writes of the duty roster: overrides (main unavailable, replacement), swaps, cancellations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dispatch.choices import ShiftKind
+from dispatch.models import DutyShift
+from dispatch.permissions import can_manage_roster
+from dispatch.selectors.roster import DutyDay, duty_day
+from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from governance.models import Center, Department
+from governance.roles import Role, has_role
+
+REASON_MAX = 200
+
+
+def _check_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("请填写调班原因。", code="reason_required", field="reason")
+    if len(reason) > REASON_MAX:
+        raise ApplicationError(f"原因不能超过 {REASON_MAX} 字。", code="reason_too_long", field="reason")
+    return reason
+
+
+def _check_not_past(day: dt.date, *, now: dt.datetime, field: str = "date") -> None:
+    if day < timezone.localtime(now).date():
+        raise ApplicationError("已过去的日期不能再调班。", code="date_in_past", field=field)
+
+
+def _is_on_team_of(actor: AbstractBaseUser, day: DutyDay) -> bool:
+    people = {day.main_director, day.deputy_director, day.director}
+    return has_role(actor, Role.DUTY_DIRECTOR) and actor in {person for person in people if person}
+
+
+def _authorise(actor: AbstractBaseUser, days: list[DutyDay], on_behalf_of: AbstractBaseUser | None) -> None:
+    """Managers may change any day, for anyone; a duty director only days of their own team."""
+    if can_manage_roster(actor):
+        return
+    if on_behalf_of is not None and on_behalf_of != actor:
+        raise PermissionDeniedError("只有管理人员可以代他人办理调班。")
+    if not any(_is_on_team_of(actor, day) for day in days):
+        raise PermissionDeniedError("您只能为本部门轮值的日期办理调班。")
+
+
+def _cancel_active(*, center: Center, dates: list[dt.date], actor: AbstractBaseUser, now: dt.datetime) -> None:
+    DutyShift.objects.filter(center=center, date__in=dates, cancelled_at__isnull=True).update(
+        cancelled_at=now, cancelled_by=actor
+    )
+
+
+def _create(**fields: object) -> DutyShift:
+    try:
+        with transaction.atomic():
+            return DutyShift.objects.create(**fields)
+    except IntegrityError:
+        raise ApplicationError(
+            "该日期的排班刚被他人修改，请刷新后重试。", code="conflict", status_code=409
+        ) from None
+
+
+def duty_shift_create(
+    *,
+    actor: AbstractBaseUser,
+    center: Center,
+    date: dt.date,
+    kind: str,
+    reason: str,
+    department: Department | None = None,
+    person: AbstractBaseUser | None = None,
+    on_behalf_of: AbstractBaseUser | None = None,
+    now: dt.datetime,
+) -> DutyShift:
+    """Override one day: the main director is unavailable (the deputy covers), or a replacement
+    department and/or person. A newer override of the same day cancels the older one."""
+    reason = _check_reason(reason)
+    _check_not_past(date, now=now)
+    if kind not in (ShiftKind.MAIN_UNAVAILABLE, ShiftKind.REPLACEMENT):
+        raise ApplicationError("调班类型无效（互换请使用调换功能）。", code="invalid_kind", field="kind")
+    if department is not None and (department.center_id != center.pk or not department.active):
+        raise ApplicationError("请选择本中心启用的部门。", code="invalid_department", field="department")
+    if kind == ShiftKind.REPLACEMENT and department is None and person is None:
+        raise ApplicationError("替班须指定接班部门或人员。", code="replacement_required", field="person")
+    if person is not None and not person.is_active:
+        raise ApplicationError("该人员已停用。", code="inactive_person", field="person")
+    day = duty_day(center=center, day=date)
+    _authorise(actor, [day], on_behalf_of)
+    if kind == ShiftKind.MAIN_UNAVAILABLE:
+        if day.department is None:
+            raise ApplicationError("该日没有轮值部门，无法安排副班代班。", code="no_department", field="date")
+        # Keep the department of any earlier swap or replacement: only the person changes.
+        department, person = day.department, None
+    with transaction.atomic():
+        _cancel_active(center=center, dates=[date], actor=actor, now=now)
+        return _create(
+            center=center,
+            date=date,
+            kind=kind,
+            department=department,
+            person=person,
+            reason=reason,
+            requested_by=on_behalf_of or actor,
+            entered_by=actor,
+            entered_at=now,
+        )
+
+
+def duty_swap(
+    *,
+    actor: AbstractBaseUser,
+    center: Center,
+    first: dt.date,
+    second: dt.date,
+    reason: str,
+    on_behalf_of: AbstractBaseUser | None = None,
+    now: dt.datetime,
+) -> tuple[DutyShift, DutyShift]:
+    """Exchange the duty of two dates: each gets the other's department (and explicit person)."""
+    reason = _check_reason(reason)
+    if first == second:
+        raise ApplicationError("请选择两个不同的日期。", code="same_date", field="second")
+    _check_not_past(first, now=now, field="first")
+    _check_not_past(second, now=now, field="second")
+    day_one, day_two = duty_day(center=center, day=first), duty_day(center=center, day=second)
+    _authorise(actor, [day_one, day_two], on_behalf_of)
+    for field, day in (("first", day_one), ("second", day_two)):
+        if day.department is None:
+            raise ApplicationError(f"{day.date} 没有轮值部门，无法调换。", code="no_department", field=field)
+    if day_one.department == day_two.department:
+        raise ApplicationError("两天为同一部门轮值，无需调换。", code="same_department", field="second")
+    requested_by = on_behalf_of or actor
+
+    def half(day: dt.date, other: DutyDay) -> dict[str, object]:
+        return {
+            "center": center,
+            "date": day,
+            "kind": ShiftKind.SWAP,
+            "department": other.department,
+            "person": other.shift.person if other.shift else None,
+            "swap_date": other.date,
+            "reason": reason,
+            "requested_by": requested_by,
+            "entered_by": actor,
+            "entered_at": now,
+        }
+
+    with transaction.atomic():
+        _cancel_active(center=center, dates=[first, second], actor=actor, now=now)
+        return _create(**half(first, day_two)), _create(**half(second, day_one))
+
+
+def duty_shift_cancel(*, actor: AbstractBaseUser, center: Center, shift_id: int, now: dt.datetime) -> int:
+    """Withdraw an override (both halves of a swap); the rotation applies again. Returns rows cancelled."""
+    shift = DutyShift.objects.filter(center=center, pk=shift_id, cancelled_at__isnull=True).first()
+    if shift is None:
+        raise NotFoundError()
+    if not can_manage_roster(actor) and actor.pk not in (shift.entered_by_id, shift.requested_by_id):
+        raise PermissionDeniedError("只能撤销本人办理的调班。")
+    _check_not_past(shift.date, now=now)
+    with transaction.atomic():
+        cancelled = DutyShift.objects.filter(pk=shift.pk, cancelled_at__isnull=True).update(
+            cancelled_at=now, cancelled_by=actor
+        )
+        if not cancelled:
+            raise ApplicationError("该调班已被撤销。", code="already_cancelled", status_code=409)
+        if shift.kind == ShiftKind.SWAP and shift.swap_date:
+            cancelled += DutyShift.objects.filter(
+                center=center, date=shift.swap_date, kind=ShiftKind.SWAP, swap_date=shift.date,
+                cancelled_at__isnull=True,
+            ).update(cancelled_at=now, cancelled_by=actor)
+    return cancelled

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from governance.demo import DEMO_PASSWORD, USERS, seed_demo_district
+
+
+class Command(BaseCommand):
+    help = "建立演示辖区（泉州台商投资区）：部门、窗口、镇村网格与各角色演示账号。重复运行不改变任何数据。"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        created = seed_demo_district()
+        total = sum(created.values())
+        if total:
+            summary = "，".join(f"{kind} {n}" for kind, n in sorted(created.items()) if n)
+            self.stdout.write(self.style.SUCCESS(f"演示辖区已建立：新增 {summary}。"))
+        else:
+            self.stdout.write("演示辖区已存在，未作改动。")
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：" + "、".join(u.username for u in USERS))

@@ -1,0 +1,77 @@
+"""/healthz and the status page: database, broker, and when worker and beat last ran."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from celery.signals import before_task_publish
+from django.utils import timezone
+
+from governance.celery import HEARTBEAT_TASK
+from governance.health import BEAT, WORKER, heartbeat_record, system_health
+from governance.roles import Role
+from governance.tasks import heartbeat
+from governance.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_degraded_before_any_heartbeat(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["worker"] == {"ok": False, "last_seen": None, "age_seconds": None}
+
+
+def test_healthz_ok_after_worker_ran_the_heartbeat_beat_sent(client):
+    # Publishing the task is what beat does (the signal records it); running it is the worker's part.
+    before_task_publish.send(sender=HEARTBEAT_TASK, body=(), exchange="", routing_key="celery", headers={})
+    assert client.get("/healthz").json()["checks"]["beat"]["ok"] is True
+    heartbeat.apply_async()
+    body = client.get("/healthz").json()
+    assert body["checks"]["worker"]["ok"] and body["checks"]["beat"]["ok"]
+    assert body["status"] == "ok"
+
+
+def test_stale_heartbeats_are_reported_as_stopped(settings):
+    now = timezone.now()
+    heartbeat_record(component=WORKER, at=now - dt.timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS + 5))
+    heartbeat_record(component=BEAT, at=now - dt.timedelta(seconds=10))
+    report = system_health(now=now)
+    assert report["checks"]["worker"]["ok"] is False
+    assert report["checks"]["beat"]["ok"] is True
+    assert report["status"] == "degraded"
+
+
+def test_healthz_with_the_broker_down(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    heartbeat_record(component=WORKER, at=timezone.now())
+    heartbeat_record(component=BEAT, at=timezone.now())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    broker = response.json()["checks"]["broker"]
+    assert broker["ok"] is False and broker["host"] == "127.0.0.1:1" and broker["error"]
+
+
+def test_healthz_with_an_unwritable_filesystem_broker(client, settings, tmp_path):
+    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(tmp_path / "missing")}
+    assert client.get("/healthz").json()["checks"]["broker"]["ok"] is False
+
+
+def test_status_page_for_administrators_only(client):
+    admin = UserFactory(roles=[Role.ADMINISTRATOR])
+    clerk = UserFactory(roles=[Role.WINDOW_CLERK])
+    client.force_login(clerk)
+    assert client.get("/org/status/").status_code == 403
+    client.force_login(admin)
+    page = client.get("/org/status/").content.decode()
+    assert "后台任务（worker）" in page and "定时调度（beat）" in page
+    assert "已停止或未启动" in page  # no heartbeat yet: the operator sees it at once
+
+
+def test_publishing_another_task_is_not_a_beat_heartbeat(client):
+    before_task_publish.send(sender="other.task", body=(), exchange="", routing_key="celery", headers={})
+    assert client.get("/healthz").json()["checks"]["beat"]["ok"] is False

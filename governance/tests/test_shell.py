@@ -1,0 +1,110 @@
+"""Login, the Chinese shell, and navigation that depends on the user's roles."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.urls import reverse
+
+from governance.navigation import navigation_for
+from governance.roles import Role
+from governance.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_login_and_logout_round_trip(client):
+    UserFactory(username="clerk1", roles=[Role.WINDOW_CLERK])
+    response = client.post("/accounts/login/", {"username": "clerk1", "password": "pass-1234"}, follow=True)
+    page = response.content.decode()
+    assert "窗口工作人员" in page and "退出" in page
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_is_explained_in_chinese(client):
+    UserFactory(username="clerk1")
+    page = client.post("/accounts/login/", {"username": "clerk1", "password": "nope"}).content.decode()
+    assert "用户名或密码不正确" in page
+
+
+def _nav_names(user) -> set[str]:
+    return {item["name"] for item in navigation_for(user)}
+
+
+def test_navigation_depends_on_roles():
+    admin = UserFactory(roles=[Role.ADMINISTRATOR])
+    clerk = UserFactory(roles=[Role.WINDOW_CLERK])
+    nobody = UserFactory()
+    assert {"home", "admin:index", "governance:status"} <= _nav_names(admin)
+    assert "admin:index" not in _nav_names(clerk)
+    assert "governance:status" not in _nav_names(clerk)
+    assert "home" in _nav_names(clerk)
+    assert _nav_names(nobody) == set()
+
+
+def test_a_person_with_several_roles_sees_the_union():
+    both = UserFactory(roles=[Role.WINDOW_CLERK, Role.COMMANDER])
+    assert "governance:status" in _nav_names(both)
+
+
+@pytest.mark.parametrize("username", ["admin", "clerk", "dispatcher", "director", "commander", "deputy",
+                                      "liaison", "handler", "grid", "leader"])
+def test_every_demo_user_logs_in_and_sees_the_chinese_shell(client, username):
+    call_command("seed_demo", verbosity=0)
+    assert client.login(username=username, password="demo1234")
+    page = client.get(reverse("home")).content.decode()
+    assert '<html lang="zh-hans">' in page
+    assert "社会治理中心" in page and "首页" in page
+    assert 'data-nav="home"' in page
+    items = navigation_for(User.objects.get(username=username))
+    assert len(items) >= 2  # every role has something beyond the home page
+    for item in items:
+        assert f'data-nav="{item["name"]}"' in page
+
+
+def test_english_is_available(client):
+    UserFactory(username="u1", roles=[Role.WINDOW_CLERK])
+    client.login(username="u1", password="pass-1234")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/").content.decode()
+    assert '<html lang="en">' in page
+    assert "Home" in page and "Log out" in page
+
+
+def test_directory_lists_departments_and_windows(client):
+    call_command("seed_demo", verbosity=0)
+    client.login(username="clerk", password="demo1234")
+    page = client.get("/org/directory/").content.decode()
+    assert "劳动保障维权服务中心" in page and "综合受理" in page and "常驻" in page
+
+
+def test_calendar_page_marks_holidays_and_make_up_days(client):
+    UserFactory(username="u1", roles=[Role.ADMINISTRATOR])
+    client.login(username="u1", password="pass-1234")
+    page = client.get("/org/calendar/?year=2025&month=10").content.decode()
+    assert 'data-date="2025-10-01" data-working="0"' in page
+    assert 'data-date="2025-10-11" data-working="1"' in page
+    assert "国庆节" in page
+    assert "2025 年的国家节假日安排尚未录入" not in page
+
+
+def test_calendar_page_warns_about_a_missing_year(client):
+    UserFactory(username="u1", roles=[Role.ADMINISTRATOR])
+    client.login(username="u1", password="pass-1234")
+    page = client.get("/org/calendar/?year=2027&month=1").content.decode()
+    assert "2027 年的国家节假日安排尚未录入" in page
+    assert 'data-date="2027-01-04" data-working="1"' in page
+
+
+def test_calendar_admin_warns_about_a_missing_year(client):
+    UserFactory(username="root", roles=[Role.ADMINISTRATOR], is_staff=True, is_superuser=True)
+    client.login(username="root", password="pass-1234")
+    page = client.get("/admin/governance/calendarday/").content.decode()
+    assert "年的国家节假日安排尚未录入" in page  # 2027 (next year) has no official data yet
