@@ -1,0 +1,116 @@
+"""Input and output shapes of the dispatch API (no business rules here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from dispatch.choices import NORMAL_REPORT_IN_MINUTES, ResponseLevel, ShiftKind
+from dispatch.models import DutyShift, Mode, Notification
+from governance.models import Department
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user: Any) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    short_code = serializers.CharField()
+
+
+class DutyShiftSerializer(serializers.ModelSerializer):
+    department = DepartmentRefSerializer(allow_null=True)
+    person = PersonSerializer(allow_null=True)
+    entered_by = PersonSerializer(allow_null=True)
+    requested_by = PersonSerializer(allow_null=True)
+
+    class Meta:
+        model = DutyShift
+        fields = ["id", "date", "kind", "department", "person", "reason", "swap_date", "requested_by",
+                  "entered_by", "entered_at"]
+
+
+class DutyDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    is_working_day = serializers.BooleanField()
+    day_name = serializers.CharField()
+    department = DepartmentRefSerializer(allow_null=True)
+    scheduled_department = DepartmentRefSerializer(allow_null=True)
+    director = PersonSerializer(allow_null=True)
+    main_director = PersonSerializer(allow_null=True)
+    deputy_director = PersonSerializer(allow_null=True)
+    role = serializers.CharField(allow_null=True)
+    off_day = serializers.BooleanField()
+    gap = serializers.CharField(allow_null=True)
+    gap_label = serializers.CharField()
+    shift = DutyShiftSerializer(allow_null=True)
+
+
+class OnDutySerializer(serializers.Serializer):
+    duty = DutyDaySerializer()
+    commanders = PersonSerializer(many=True)
+    deputy_commanders = PersonSerializer(many=True)
+
+
+class RosterMonthSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    days = DutyDaySerializer(many=True)
+    gaps_ahead = DutyDaySerializer(many=True)
+
+
+class ShiftCreateSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=[ShiftKind.MAIN_UNAVAILABLE, ShiftKind.REPLACEMENT, ShiftKind.SWAP])
+    reason = serializers.CharField(max_length=200)
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False,
+                                                     allow_null=True)
+    person = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all(), required=False,
+                                                allow_null=True)
+    swap_date = serializers.DateField(required=False, allow_null=True, help_text="调换（swap）时的另一日期")
+    on_behalf_of = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all(), required=False,
+                                                      allow_null=True)
+
+
+class ModeSerializer(serializers.ModelSerializer):
+    switched_by = PersonSerializer(allow_null=True)
+    level_label = serializers.CharField(source="get_level_display", allow_null=True)
+
+    class Meta:
+        model = Mode
+        fields = ["seq", "kind", "level", "level_label", "reason", "switched_by", "switched_at",
+                  "summons_report_in_minutes", "assignment_limit_percent"]
+
+
+class DeclareWartimeSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=ResponseLevel.choices)
+    reason = serializers.CharField(max_length=300)
+    summons_report_in_minutes = serializers.IntegerField(
+        min_value=1, max_value=NORMAL_REPORT_IN_MINUTES, required=False, allow_null=True
+    )
+    assignment_limit_percent = serializers.IntegerField(min_value=1, max_value=100, required=False,
+                                                        allow_null=True)
+
+
+class EndWartimeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "link", "payload", "created_at", "read_at", "is_read"]
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()

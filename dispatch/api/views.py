@@ -1,0 +1,214 @@
+"""REST endpoints of the dispatch app: parse, authorise, call one service or selector, answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dispatch import selectors, services
+from dispatch.api import serializers as s
+from dispatch.choices import ShiftKind
+from dispatch.context_processors import on_duty_summary
+from dispatch.models import Mode, Notification
+from dispatch.permissions import can_switch_mode, can_view_mode, can_view_roster
+from governance import selectors as org_selectors
+from governance.errors import ApplicationError, NotFoundError
+from governance.models import Center
+
+GAP_LOOKAHEAD_DAYS = 14
+
+
+class RosterViewer(permissions.BasePermission):
+    message = "您没有查看轮值排班的权限。"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return can_view_roster(request.user)
+
+
+class ModeViewer(permissions.BasePermission):
+    message = "您没有查看平战状态的权限。"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return can_view_mode(request.user)
+
+
+class ModeSwitcher(permissions.BasePermission):
+    message = "只有指挥长、副指挥长可以进行平战转换。"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return can_switch_mode(request.user)
+
+
+def _center(request: Request) -> Center:
+    center = org_selectors.center_for_user(user=request.user)
+    if center is None:
+        raise NotFoundError("未配置中心。")
+    return center
+
+
+class OnDutyView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(summary="当前值班（轮值主任、指挥长）", responses=s.OnDutySerializer, tags=["轮值"])
+    def get(self, request: Request) -> Response:
+        summary = on_duty_summary(center=_center(request), at=timezone.now())
+        return Response(s.OnDutySerializer(summary).data)
+
+
+class RosterMonthView(APIView):
+    permission_classes = [permissions.IsAuthenticated, RosterViewer]
+
+    @extend_schema(
+        summary="月度轮值表",
+        parameters=[OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM，默认本月")],
+        responses=s.RosterMonthSerializer,
+        tags=["轮值"],
+    )
+    def get(self, request: Request) -> Response:
+        center = _center(request)
+        today = timezone.localdate()
+        raw = request.query_params.get("month") or f"{today:%Y-%m}"
+        try:
+            year, month = (int(part) for part in raw.split("-", 1))
+            dt.date(year, month, 1)
+        except (TypeError, ValueError):
+            raise ApplicationError("月份格式应为 YYYY-MM。", code="invalid_month", field="month") from None
+        data = {
+            "month": f"{year:04d}-{month:02d}",
+            "days": selectors.duty_month(center=center, year=year, month=month),
+            "gaps_ahead": selectors.roster_gaps(center=center, start=today, days=GAP_LOOKAHEAD_DAYS),
+        }
+        return Response(s.RosterMonthSerializer(data).data)
+
+
+class ShiftCreateView(APIView):
+    permission_classes = [permissions.IsAuthenticated, RosterViewer]
+
+    @extend_schema(
+        summary="登记调班（副班代班、替班、两日调换）",
+        request=s.ShiftCreateSerializer,
+        responses={201: s.DutyShiftSerializer(many=True)},
+        tags=["轮值"],
+    )
+    def post(self, request: Request) -> Response:
+        center = _center(request)
+        payload = s.ShiftCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        now = timezone.now()
+        if data["kind"] == ShiftKind.SWAP:
+            if not data.get("swap_date"):
+                raise ApplicationError("调换须填写另一日期。", code="swap_date_required", field="swap_date")
+            shifts = list(
+                services.duty_swap(
+                    actor=request.user, center=center, first=data["date"], second=data["swap_date"],
+                    reason=data["reason"], on_behalf_of=data.get("on_behalf_of"), now=now,
+                )
+            )
+        else:
+            shifts = [
+                services.duty_shift_create(
+                    actor=request.user, center=center, date=data["date"], kind=data["kind"],
+                    reason=data["reason"], department=data.get("department"), person=data.get("person"),
+                    on_behalf_of=data.get("on_behalf_of"), now=now,
+                )
+            ]
+        return Response(s.DutyShiftSerializer(shifts, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class ModeCurrentView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(summary="当前平战状态", responses=s.ModeSerializer, tags=["平战转换"])
+    def get(self, request: Request) -> Response:
+        return Response(s.ModeSerializer(selectors.mode_current(center=_center(request))).data)
+
+
+class ModeHistoryView(generics.ListAPIView):
+    permission_classes = [permissions.IsAuthenticated, ModeViewer]
+    serializer_class = s.ModeSerializer
+
+    @extend_schema(summary="平战转换记录", tags=["平战转换"])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Mode]:
+        return selectors.mode_history(center=_center(self.request))
+
+
+class ModeDeclareView(APIView):
+    permission_classes = [permissions.IsAuthenticated, ModeSwitcher]
+
+    @extend_schema(summary="启动战时状态", request=s.DeclareWartimeSerializer, responses={201: s.ModeSerializer},
+                   tags=["平战转换"])
+    def post(self, request: Request) -> Response:
+        payload = s.DeclareWartimeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        mode = services.mode_declare_wartime(
+            actor=request.user, center=_center(request), level=data["level"], reason=data["reason"],
+            summons_report_in_minutes=data.get("summons_report_in_minutes"),
+            assignment_limit_percent=data.get("assignment_limit_percent"), now=timezone.now(),
+        )
+        return Response(s.ModeSerializer(mode).data, status=status.HTTP_201_CREATED)
+
+
+class ModeEndView(APIView):
+    permission_classes = [permissions.IsAuthenticated, ModeSwitcher]
+
+    @extend_schema(summary="结束战时状态", request=s.EndWartimeSerializer, responses={201: s.ModeSerializer},
+                   tags=["平战转换"])
+    def post(self, request: Request) -> Response:
+        payload = s.EndWartimeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        mode = services.mode_end_wartime(
+            actor=request.user, center=_center(request), reason=payload.validated_data["reason"],
+            now=timezone.now(),
+        )
+        return Response(s.ModeSerializer(mode).data, status=status.HTTP_201_CREATED)
+
+
+class NotificationListView(generics.ListAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = s.NotificationSerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        summary="我的站内通知",
+        parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL, description="只看未读")],
+        tags=["通知"],
+    )
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        unread = self.request.query_params.get("unread", "").lower() in {"1", "true", "yes"}
+        return selectors.notifications_for_user(user=self.request.user, unread_only=unread)
+
+
+class NotificationReadView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(summary="标为已读", request=None, responses=s.NotificationSerializer, tags=["通知"])
+    def post(self, request: Request, notification_id: int) -> Response:
+        notification = services.notification_mark_read(
+            actor=request.user, notification_id=notification_id, now=timezone.now()
+        )
+        return Response(s.NotificationSerializer(notification).data)
+
+
+class NotificationReadAllView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(summary="全部标为已读", request=None, responses=s.MarkedReadSerializer, tags=["通知"])
+    def post(self, request: Request) -> Response:
+        marked = services.notification_mark_all_read(actor=request.user, now=timezone.now())
+        return Response({"marked": marked})

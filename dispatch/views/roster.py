@@ -1,0 +1,150 @@
+"""The duty roster month calendar and its override / swap / cancel actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dispatch import selectors, services
+from dispatch.context_processors import on_duty_summary
+from dispatch.forms import ShiftForm, SwapForm
+from dispatch.permissions import can_manage_roster, can_view_roster
+from dispatch.views.common import center_or_404, show_error, show_form_errors
+from governance.errors import ApplicationError
+from governance.roles import Role, has_role
+
+GAP_LOOKAHEAD_DAYS = 14
+
+
+def _month_from(request: HttpRequest, today: dt.date) -> dt.date:
+    raw = request.GET.get("month", "")
+    try:
+        year, month = (int(part) for part in raw.split("-", 1))
+        return dt.date(year, month, 1)
+    except (ValueError, TypeError):
+        return today.replace(day=1)
+
+
+def _weeks(days: list[selectors.DutyDay]) -> list[list[selectors.DutyDay | None]]:
+    """Monday-first calendar rows, padded with None."""
+    cells: list[selectors.DutyDay | None] = [None] * days[0].date.weekday() + list(days)
+    cells += [None] * (-len(cells) % 7)
+    return [cells[i : i + 7] for i in range(0, len(cells), 7)]
+
+
+def _roster_url(day: dt.date | None = None) -> str:
+    url = reverse("dispatch:roster")
+    return f"{url}?month={day:%Y-%m}" if day else url
+
+
+@login_required
+def roster_calendar(request: HttpRequest) -> HttpResponse:
+    if not can_view_roster(request.user):
+        raise PermissionDenied
+    center = center_or_404(request)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    first = _month_from(request, today)
+    days = selectors.duty_month(center=center, year=first.year, month=first.month)
+    may_edit = can_manage_roster(request.user) or has_role(request.user, Role.DUTY_DIRECTOR)
+    context = {
+        "center": center,
+        "month": first,
+        "previous_month": (first - dt.timedelta(days=1)).replace(day=1),
+        "next_month": (first + dt.timedelta(days=32)).replace(day=1),
+        "weeks": _weeks(days),
+        "today": today,
+        "gaps_ahead": selectors.roster_gaps(center=center, start=today, days=GAP_LOOKAHEAD_DAYS),
+        "gap_lookahead_days": GAP_LOOKAHEAD_DAYS,
+        "month_gap_count": sum(1 for day in days if day.is_gap),
+        "upcoming_shifts": selectors.duty_shifts_upcoming(center=center, start=today),
+        "command_assignments": selectors.command_assignments_current(center=center, on=today),
+        "on_duty": on_duty_summary(center=center, at=now),
+        "may_edit": may_edit,
+        "is_manager": can_manage_roster(request.user),
+        "shift_form": ShiftForm(center=center) if may_edit else None,
+        "swap_form": SwapForm() if may_edit else None,
+    }
+    return render(request, "dispatch/roster.html", context)
+
+
+@login_required
+@require_POST
+def roster_shift_create(request: HttpRequest) -> HttpResponse:
+    if not can_view_roster(request.user):
+        raise PermissionDenied
+    center = center_or_404(request)
+    form = ShiftForm(request.POST, center=center)
+    if not form.is_valid():
+        show_form_errors(request, form)
+        return redirect(_roster_url())
+    data = form.cleaned_data
+    try:
+        shift = services.duty_shift_create(
+            actor=request.user,
+            center=center,
+            date=data["date"],
+            kind=data["kind"],
+            reason=data["reason"],
+            department=data["department"],
+            person=data["person"],
+            on_behalf_of=data["on_behalf_of"],
+            now=timezone.now(),
+        )
+    except ApplicationError as exc:
+        show_error(request, exc)
+        return redirect(_roster_url(data["date"]))
+    messages.success(request, _("已登记 %(date)s 的调班。") % {"date": shift.date})
+    return redirect(_roster_url(shift.date))
+
+
+@login_required
+@require_POST
+def roster_swap(request: HttpRequest) -> HttpResponse:
+    if not can_view_roster(request.user):
+        raise PermissionDenied
+    center = center_or_404(request)
+    form = SwapForm(request.POST)
+    if not form.is_valid():
+        show_form_errors(request, form)
+        return redirect(_roster_url())
+    data = form.cleaned_data
+    try:
+        services.duty_swap(
+            actor=request.user,
+            center=center,
+            first=data["first"],
+            second=data["second"],
+            reason=data["reason"],
+            on_behalf_of=data["on_behalf_of"],
+            now=timezone.now(),
+        )
+    except ApplicationError as exc:
+        show_error(request, exc)
+        return redirect(_roster_url(data["first"]))
+    messages.success(request, _("已调换 %(a)s 与 %(b)s 的轮值。") % {"a": data["first"], "b": data["second"]})
+    return redirect(_roster_url(data["first"]))
+
+
+@login_required
+@require_POST
+def roster_shift_cancel(request: HttpRequest, shift_id: int) -> HttpResponse:
+    if not can_view_roster(request.user):
+        raise PermissionDenied
+    center = center_or_404(request)
+    try:
+        services.duty_shift_cancel(actor=request.user, center=center, shift_id=shift_id, now=timezone.now())
+    except ApplicationError as exc:
+        show_error(request, exc)
+    else:
+        messages.success(request, _("已撤销调班，恢复按轮值规则排班。"))
+    return redirect(_roster_url())
