@@ -206,3 +206,6 @@ LOGGING = {
 
 # The demo district's local code (it has no national division code of its own).
 DEFAULT_DISTRICT_CODE = env.str("DEFAULT_DISTRICT_CODE", default="QZTS")
+
+# Largest attachment accepted at the window or through the APIs (bytes).
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)

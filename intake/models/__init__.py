@@ -1,3 +1,4 @@
+from intake.models.audit import SensitiveView
 from intake.models.case import Case, CaseLink, CaseSequence, Category
 from intake.models.event import AppendOnlyError, CaseEvent
 from intake.models.party import Attachment, CaseParty, Party
@@ -12,4 +13,5 @@ __all__ = [
     "CaseSequence",
     "Category",
     "Party",
+    "SensitiveView",
 ]

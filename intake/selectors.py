@@ -1,0 +1,388 @@
+"""Reads of intake: who may see which matters, the matters list, repeat visits, categories.
+
+`cases_visible_to` is the one place that decides which matters a user may see; every page and API
+of every app starts from it. Department users are decided by dispatch (who was assigned what),
+looked up by name at call time so intake never imports dispatch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from governance.errors import NotFoundError
+from governance.models import Center, Profile
+from governance.roles import Role, user_roles
+from intake.choices import CaseStatus, PartyRole
+from intake.models import Case, CaseEvent, CaseLink, CaseParty, Category, Party
+from intake.validators import phone_search_key
+
+# Roles of the center itself: they see every matter of their district.
+CENTER_ROLES = frozenset(
+    {
+        Role.WINDOW_CLERK,
+        Role.DISPATCHER,
+        Role.DUTY_DIRECTOR,
+        Role.COMMANDER,
+        Role.DEPUTY_COMMANDER,
+        Role.LEADER,
+        Role.ADMINISTRATOR,
+    }
+)
+# Roles of departments: they see what was assigned to their department (decided by dispatch).
+DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_LIAISON, Role.DEPARTMENT_HANDLER})
+
+COUNT_CAP = 10_000
+PAGE_SIZE = 50
+
+
+# --- visibility ----------------------------------------------------------------------------
+
+
+def user_district(*, user: AbstractBaseUser) -> Center | None:
+    """The district center the user works for (through their profile's center)."""
+    profile = Profile.objects.select_related("center__district").filter(user=user).first()
+    if profile is None or profile.center is None:
+        return None
+    return profile.center.district_center
+
+
+def _department_case_ids_hook() -> Any:
+    """`dispatch.selectors.case_ids_visible_to_department_user(user)` when dispatch provides it."""
+    if not apps.is_installed("dispatch"):
+        return None
+    try:
+        module = importlib.import_module("dispatch.selectors")
+    except ModuleNotFoundError as error:
+        if error.name not in {"dispatch.selectors", "dispatch"}:
+            raise
+        return None
+    return getattr(module, "case_ids_visible_to_department_user", None)
+
+
+def cases_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
+    """The base queryset of matters `user` may see; empty for anyone without a role.
+
+    - center roles (window, dispatch, command, leaders, administrators): all matters of their
+      district; a superuser without a profile sees every district;
+    - department liaison/handler: the matters dispatch says were assigned to their department
+      (`dispatch.selectors.case_ids_visible_to_department_user(user)`: ids or a values queryset);
+    - everyone else (grid workers included, until the grid app adds its rule): nothing.
+    """
+    if not user.is_authenticated:
+        return Case.objects.none()
+    roles = user_roles(user)
+    if roles & CENTER_ROLES:
+        district = user_district(user=user)
+        if district is not None:
+            return Case.objects.filter(district=district)
+        if user.is_superuser:
+            return Case.objects.all()
+        return Case.objects.none()
+    if roles & DEPARTMENT_ROLES:
+        hook = _department_case_ids_hook()
+        if hook is not None:
+            return Case.objects.filter(pk__in=hook(user))
+    return Case.objects.none()
+
+
+def case_get_for_actor(*, actor: AbstractBaseUser | AnonymousUser, pk_or_code: int | str) -> Case:
+    """One matter the actor may see, by id or code; `NotFoundError` (404) for missing and not-allowed."""
+    queryset = cases_visible_to(user=actor).select_related(
+        "category__parent", "grid", "town", "first_receiver__profile", "window", "center", "district"
+    )
+    key = str(pk_or_code).strip()
+    lookup = Q(pk=int(key)) if key.isdigit() else Q(code=key)
+    case = queryset.filter(lookup).first()
+    if case is None:
+        raise NotFoundError()
+    return case
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseFilters:
+    """What the lists filter by; every field optional. Parsed from a GET query by `from_query`."""
+
+    status: str = ""
+    channel: str = ""
+    category: int | None = None
+    town: int | None = None
+    grid: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    overdue: bool = False
+    first_receiver: int | None = None
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> CaseFilters:
+        def number(name: str) -> int | None:
+            value = (query.get(name) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        def date(name: str) -> dt.date | None:
+            value = (query.get(name) or "").strip()
+            try:
+                return dt.date.fromisoformat(value) if value else None
+            except ValueError:
+                return None
+
+        return cls(
+            status=(query.get("status") or "").strip(),
+            channel=(query.get("channel") or "").strip(),
+            category=number("category"),
+            town=number("town"),
+            grid=number("grid"),
+            date_from=date("date_from"),
+            date_to=date("date_to"),
+            overdue=(query.get("overdue") or "") in {"1", "on", "true"},
+            first_receiver=number("first_receiver"),
+            q=(query.get("q") or "").strip()[:100],
+        )
+
+
+def _apply_filters(queryset: QuerySet[Case], filters: CaseFilters, *, now: dt.datetime) -> QuerySet[Case]:
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.channel:
+        queryset = queryset.filter(channel=filters.channel)
+    if filters.category:
+        # A top-level category includes its children (subquery: no extra round trip).
+        queryset = queryset.filter(
+            category__in=Category.objects.filter(Q(pk=filters.category) | Q(parent_id=filters.category)).values("pk")
+        )
+    if filters.town:
+        queryset = queryset.filter(town_id=filters.town)
+    if filters.grid:
+        queryset = queryset.filter(grid_id=filters.grid)
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        queryset = queryset.filter(registered_at__gte=dt.datetime.combine(filters.date_from, dt.time.min, tz))
+    if filters.date_to:
+        queryset = queryset.filter(
+            registered_at__lt=dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min, tz)
+        )
+    if filters.overdue:
+        queryset = queryset.filter(due_at__lt=now).exclude(status=CaseStatus.CLOSED)
+    if filters.first_receiver:
+        queryset = queryset.filter(first_receiver_id=filters.first_receiver)
+    if filters.q:
+        # icontains: on PostgreSQL served by the GIN trigram indexes of migration 0004.
+        term = filters.q
+        condition = Q(title__icontains=term) | Q(description__icontains=term)
+        if len(term) >= 6 and (term.isascii() and term.replace("-", "").isalnum()):
+            condition |= Q(code__iexact=term)
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+def _applicants_prefetch() -> Prefetch:
+    return Prefetch(
+        "case_parties",
+        queryset=CaseParty.objects.filter(role=PartyRole.APPLICANT)
+        .select_related("party")
+        .order_by("-is_spokesman", "id"),
+        to_attr="applicant_links",
+    )
+
+
+def case_list_queryset(
+    *, actor: AbstractBaseUser, filters: CaseFilters, now: dt.datetime | None = None
+) -> QuerySet[Case]:
+    """The filtered matters the actor may see, newest first, with what a list row shows joined in."""
+    queryset = _apply_filters(cases_visible_to(user=actor), filters, now=now or timezone.now())
+    return (
+        queryset.select_related("category__parent", "town", "grid", "first_receiver", "window")
+        .prefetch_related(_applicants_prefetch())
+        .order_by("-registered_at", "-id")
+    )
+
+
+@dataclass
+class CasePage:
+    """One page of a list, with a count capped at COUNT_CAP ("10000+") so counting stays cheap."""
+
+    rows: list[Case]
+    number: int
+    page_size: int
+    count: int
+    count_capped: bool
+    query: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def count_label(self) -> str:
+        return f"{COUNT_CAP}+" if self.count_capped else str(self.count)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.page_size + 1 if self.rows else 0
+
+
+def case_list(
+    *,
+    actor: AbstractBaseUser,
+    filters: CaseFilters,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    now: dt.datetime | None = None,
+) -> CasePage:
+    """A page of matters: three queries whatever the row count (capped count, rows, applicants)."""
+    queryset = case_list_queryset(actor=actor, filters=filters, now=now)
+    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    capped = count > COUNT_CAP
+    count = min(count, COUNT_CAP)
+    num_pages = max(1, -(-count // page_size))
+    page = min(max(1, page), num_pages)
+    offset = (page - 1) * page_size
+    rows = list(queryset[offset : offset + page_size]) if count else []
+    for row in rows:
+        row.applicant = row.applicant_links[0].party if row.applicant_links else None
+    return CasePage(rows=rows, number=page, page_size=page_size, count=count, count_capped=capped)
+
+
+def case_export_rows(
+    *, actor: AbstractBaseUser, filters: CaseFilters, limit: int, now: dt.datetime | None = None
+) -> Iterator[Case]:
+    """The filtered matters for an export, streamed in chunks (one rows query and one applicants query
+    per 1,000 rows)."""
+    queryset = case_list_queryset(actor=actor, filters=filters, now=now)[:limit]
+    for row in queryset.iterator(chunk_size=1000):
+        row.applicant = row.applicant_links[0].party if row.applicant_links else None
+        yield row
+
+
+# --- repeat visits ---------------------------------------------------------------------------
+
+
+def cases_for_applicant(
+    *,
+    id_number: str | None = None,
+    phone: str | None = None,
+    actor: AbstractBaseUser | None = None,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """Earlier matters of a person known by ID number or phone (重复访), newest first, one query.
+
+    With `actor`, only matters the actor may see are returned.
+    """
+    condition = Q()
+    id_number = (id_number or "").strip().upper()
+    phone_key = phone_search_key(phone) if phone else None
+    if id_number:
+        condition |= Q(case_parties__party__id_number=id_number)
+    if phone_key:
+        condition |= Q(case_parties__party__phone=phone_key)
+    if not condition:
+        return []
+    base = cases_visible_to(user=actor) if actor is not None else Case.objects.all()
+    rows = (
+        base.filter(condition)
+        .order_by("-registered_at", "-id")
+        .values("id", "code", "registered_at", "title", "status", "category__name")
+        .distinct()[:limit]
+    )
+    labels = dict(CaseStatus.choices)
+    return [
+        {
+            "id": row["id"],
+            "code": row["code"],
+            "registered_at": row["registered_at"],
+            "title": row["title"],
+            "status": row["status"],
+            "status_label": str(labels.get(row["status"], row["status"])),
+            "category": row["category__name"],
+        }
+        for row in rows
+    ]
+
+
+def party_find(*, id_number: str | None = None, phone: str | None = None) -> Party | None:
+    """The party a returning applicant most likely is, to prefill the form (ID wins over phone)."""
+    id_number = (id_number or "").strip().upper()
+    if id_number:
+        found = Party.objects.filter(id_number=id_number).order_by("id").first()
+        if found is not None:
+            return found
+    phone_key = phone_search_key(phone) if phone else None
+    if phone_key:
+        return Party.objects.filter(phone=phone_key).order_by("-id").first()
+    return None
+
+
+# --- one matter -----------------------------------------------------------------------------
+
+
+def case_parties(*, case: Case) -> list[CaseParty]:
+    return list(CaseParty.objects.filter(case=case).select_related("party").order_by("role", "-is_spokesman", "id"))
+
+
+def case_links(*, case: Case) -> list[dict[str, Any]]:
+    """Links both ways: the matters this one points at and the ones that point at it."""
+    links = CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case)).select_related("from_case", "to_case")
+    result = []
+    for link in links.order_by("created_at", "id"):
+        other = link.to_case if link.from_case_id == case.pk else link.from_case
+        result.append({"other": other, "note": link.note, "outgoing": link.from_case_id == case.pk,
+                       "created_at": link.created_at})
+    return result
+
+
+def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(case=case).select_related("actor").order_by("occurred_at", "id")
+
+
+# --- categories ------------------------------------------------------------------------------
+
+
+def categories_for_picker() -> list[dict[str, Any]]:
+    """Active categories a matter can take (leaves, and top levels without children), for the
+    window autocomplete: id, code, name, full path and pinyin initials."""
+    rows = list(Category.objects.filter(active=True).select_related("parent").order_by("ordering", "code"))
+    parents_with_children = {row.parent_id for row in rows if row.parent_id}
+    result = []
+    for row in sorted(rows, key=lambda r: ((r.parent.ordering, r.parent.code) if r.parent else (r.ordering, r.code),
+                                           0 if r.parent is None else 1, r.ordering, r.code)):
+        if row.pk in parents_with_children:
+            continue
+        if row.parent is not None and not row.parent.active:
+            continue
+        path = f"{row.parent.name} / {row.name}" if row.parent else row.name
+        initials = row.initials
+        if row.parent is not None:
+            initials = f"{row.initials} {row.parent.initials}"
+        result.append({"id": row.pk, "code": row.code, "name": row.name, "path": path, "initials": initials,
+                       "complexity": row.default_complexity})
+    return result
+
+
+def categories_top_level() -> QuerySet[Category]:
+    return Category.objects.filter(parent__isnull=True, active=True).prefetch_related("children")
+
+
+def iter_ids(values: Iterable[Any]) -> list[int]:
+    """Integers from a list of form values, ignoring anything that is not one."""
+    return [int(v) for v in values if str(v).strip().isdigit()]

@@ -1,0 +1,140 @@
+"""Factories of intake (and the few organization rows a matter needs), with traits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import factory
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from stdnum.cn import ric
+
+from governance.models import Center, Grid, Profile, ServiceWindow
+from intake.choices import CaseStatus, Channel, HandlingMode, PartyKind, PartyRole
+from intake.models import Case, CaseParty, Category, Party
+
+
+def valid_id_number(*, region: str = "350521", birth: dt.date = dt.date(1990, 1, 1), order: int | None = None) -> str:
+    """A resident ID number with a correct GB 11643 check digit (region code not looked up)."""
+    order = random.randint(1, 999) if order is None else order
+    body = f"{region}{birth:%Y%m%d}{order:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def valid_mobile() -> str:
+    return f"138{random.randint(0, 99_999_999):08d}"
+
+
+class CenterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Center
+        django_get_or_create = ("code",)
+
+    name = "泉州台商投资区社会治理中心"
+    code = "QZTS"
+    level = "district"
+    phone = "0595-87000000"
+    address = "泉州台商投资区行政服务中心一楼"
+
+
+class GridFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Grid
+
+    code = factory.Sequence(lambda n: f"35052110{n:04d}")
+    name = factory.Sequence(lambda n: f"第{n}网格")
+    level = "unit"
+    town = factory.SubFactory(
+        "intake.tests.factories.GridFactory", level="town", town=None, name="洛阳镇",
+        code=factory.Sequence(lambda n: f"350521100{n:03d}"),
+    )
+    parent = factory.SelfAttribute("town")
+
+    class Params:
+        inactive = factory.Trait(active=False)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "小红"
+    last_name = "林"
+    is_staff = False
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        for role in extracted or []:
+            group, _ = Group.objects.get_or_create(name=role)
+            self.groups.add(group)
+
+    @factory.post_generation
+    def center(self, create: bool, extracted: Center | None, **kwargs: object) -> None:
+        center = extracted if extracted is not None else CenterFactory()
+        if center is not False:
+            Profile.objects.update_or_create(user=self, defaults={"center": center, "phone": "13905950000"})
+
+
+class WindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceWindow
+        django_get_or_create = ("center", "number")
+
+    center = factory.SubFactory(CenterFactory)
+    number = 1
+    name = "综合受理"
+
+
+def category(code: str = "JF10") -> Category:
+    """A seeded category (the data migration puts the tree in every database)."""
+    return Category.objects.get(code=code)
+
+
+class PartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Party
+
+    kind = PartyKind.PERSON
+    name = "王建国"
+    id_number = factory.LazyFunction(valid_id_number)
+    phone = factory.LazyFunction(valid_mobile)
+    address = "洛阳镇上浦村"
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A matter written directly (not through `case_register`), for list and permission tests."""
+
+    class Meta:
+        model = Case
+        skip_postgeneration_save = True
+
+    district = factory.SubFactory(CenterFactory)
+    center = factory.SelfAttribute("district")
+    year = 2025
+    sequence = factory.Sequence(lambda n: 500_000 + n)
+    code = factory.LazyAttribute(lambda o: f"{o.district.code}-{o.year}-{o.sequence:06d}")
+    channel = Channel.WALK_IN
+    category = factory.LazyFunction(lambda: category("JF10"))
+    title = factory.Sequence(lambda n: f"工地欠薪第{n}号")
+    description = "工地拖欠工资"
+    first_receiver = factory.SubFactory(UserFactory, roles=["window_clerk"])
+    registered_at = factory.LazyFunction(timezone.now)
+    expected_answer_at = factory.LazyAttribute(lambda o: o.registered_at + dt.timedelta(days=9))
+    due_at = factory.SelfAttribute("expected_answer_at")
+    status = CaseStatus.REGISTERED
+
+    class Params:
+        dispatched = factory.Trait(status=CaseStatus.PENDING_DISPATCH)
+        settled = factory.Trait(status=CaseStatus.SETTLED_ON_SPOT, handling_mode=HandlingMode.SELF,
+                                settlement="当场调解成功", resolved=True)
+        closed = factory.Trait(status=CaseStatus.CLOSED)
+        overdue = factory.Trait(due_at=factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1)))
+
+    @factory.post_generation
+    def applicant(self, create: bool, extracted: Party | None, **kwargs: object) -> None:
+        if extracted is not None:
+            CaseParty.objects.create(case=self, party=extracted, role=PartyRole.APPLICANT, is_spokesman=True)
