@@ -252,7 +252,8 @@ def seed_demo_district() -> dict[str, int]:
     for spec in USERS:
         user, new = User.objects.get_or_create(
             username=spec.username,
-            defaults={"last_name": spec.last_name, "first_name": spec.first_name,
+            # The whole Chinese name in first_name, so that get_full_name() reads 陈晓燕 everywhere.
+            defaults={"first_name": f"{spec.last_name}{spec.first_name}", "last_name": "",
                       "is_staff": Role.ADMINISTRATOR in spec.roles, "is_superuser": Role.ADMINISTRATOR in spec.roles,
                       "email": f"{spec.username}@center.example"},
         )

@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", include("governance.urls_pages")),
+    path("intake/", include("intake.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
