@@ -1,0 +1,285 @@
+"""Reads of dispatch work: the dispatch board, department inboxes, scoped fetches (404 for "not yours")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Case as When_
+from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from dispatch.models_work import (
+    OPEN_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentRole,
+    ExtensionRequest,
+    ExtensionStatus,
+    RoutingRule,
+    Summons,
+    SummonsDepartment,
+    SummonsStatus,
+)
+from dispatch.services_work.common import CENTER_STAFF, DEPARTMENT_ROLES, user_department_ids
+from governance.errors import NotFoundError
+from governance.models import Center, Department, Grid
+from governance.roles import Role, has_role
+from intake.choices import CaseStatus
+from intake.models import Case
+
+HISTORY_DAYS = 90
+CENTER_READERS = (*CENTER_STAFF, Role.LEADER, Role.ADMINISTRATOR, Role.WINDOW_CLERK)
+
+__all__ = [
+    "BoardData",
+    "assignment_get_for_actor",
+    "assignments_for_department_user",
+    "case_get_for_work",
+    "case_ids_visible_to_department_user",
+    "dispatch_board",
+    "grid_ids_of_worker",
+    "routing_suggestions",
+    "summons_department_get_for_actor",
+    "summons_get_for_actor",
+    "user_department_ids",
+]
+
+
+def grid_ids_of_worker(user: AbstractBaseUser) -> set[int]:
+    """Grids a grid worker covers: those granted to them as a django-guardian object permission
+    (`governance.view_grid`) and the grids directly below them."""
+    from guardian.shortcuts import get_objects_for_user
+
+    granted = get_objects_for_user(user, "governance.view_grid", klass=Grid, with_superuser=False,
+                                   accept_global_perms=False)
+    return set(Grid.objects.filter(Q(pk__in=granted.values("pk")) | Q(parent__in=granted.values("pk")))
+               .values_list("pk", flat=True))
+
+
+def case_ids_visible_to_department_user(user: AbstractBaseUser) -> QuerySet:
+    """Ids of matters a department liaison or handler may see: those assigned to their department
+    (including finished ones). For the intake case list."""
+    return (
+        Assignment.objects.filter(department_id__in=user_department_ids(user))
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+
+
+def assignments_for_department_user(*, user: AbstractBaseUser, open_only: bool = True) -> QuerySet[Assignment]:
+    rows = Assignment.objects.filter(department_id__in=user_department_ids(user))
+    if open_only:
+        rows = rows.filter(status__in=OPEN_ASSIGNMENT_STATUSES | {"reported"})
+    return rows.select_related("case", "case__category", "department", "lead__department").order_by("due_at", "pk")
+
+
+def _is_center_reader(user: AbstractBaseUser) -> bool:
+    return has_role(user, *CENTER_READERS)
+
+
+def assignment_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Assignment:
+    """Center staff see every assignment; department people only their own department's."""
+    rows = Assignment.objects.select_related(
+        "case", "case__category", "case__center", "center", "department__liaison", "department__leader_in_charge",
+        "lead__department", "supervising_leader", "assigned_by", "duty_director",
+    )
+    if not _is_center_reader(actor):
+        if not has_role(actor, *DEPARTMENT_ROLES):
+            raise NotFoundError()
+        rows = rows.filter(department_id__in=user_department_ids(actor))
+    assignment = rows.filter(pk=pk).first()
+    if assignment is None:
+        raise NotFoundError()
+    return assignment
+
+
+def case_get_for_work(*, actor: AbstractBaseUser, pk: int) -> Case:
+    rows = Case.objects.select_related("category", "center", "grid", "town", "first_receiver")
+    if not _is_center_reader(actor):
+        if has_role(actor, *DEPARTMENT_ROLES):
+            rows = rows.filter(pk__in=case_ids_visible_to_department_user(actor))
+        elif has_role(actor, Role.GRID_WORKER):
+            rows = rows.filter(grid_id__in=grid_ids_of_worker(actor))
+        else:
+            raise NotFoundError()
+    case = rows.filter(pk=pk).first()
+    if case is None:
+        raise NotFoundError()
+    return case
+
+
+def summons_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Summons:
+    rows = Summons.objects.select_related("center", "case", "requested_by", "decided_by")
+    if not _is_center_reader(actor):
+        rows = rows.filter(departments__department_id__in=user_department_ids(actor)).distinct()
+    summons = rows.filter(pk=pk).first()
+    if summons is None:
+        raise NotFoundError()
+    return summons
+
+
+def summons_department_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> SummonsDepartment:
+    rows = SummonsDepartment.objects.select_related("summons__case", "summons__center", "department")
+    if not _is_center_reader(actor):
+        rows = rows.filter(department_id__in=user_department_ids(actor))
+    row = rows.filter(pk=pk).first()
+    if row is None:
+        raise NotFoundError()
+    return row
+
+
+# --- the dispatch board ------------------------------------------------------------------------
+@dataclass
+class Suggestion:
+    lead: Department | None = None
+    co: list[Department] = field(default_factory=list)
+    territory: Department | None = None
+    history: list[tuple[Department, int]] = field(default_factory=list)
+
+
+def routing_suggestions(*, center: Center, cases: list[Case], now: dt.datetime) -> dict[int, Suggestion]:
+    """Suggested lead/co departments and territory for each matter, from the editable routing rules
+    and from where matters of the same category went in the last 90 days (one aggregate query)."""
+    category_ids = {case.category_id for case in cases} | {
+        case.category.parent_id for case in cases if case.category.parent_id}
+    grid_ids = {case.grid_id for case in cases if case.grid_id} | {case.town_id for case in cases if case.town_id}
+    rules = list(
+        RoutingRule.objects.filter(center=center, active=True, department__active=True)
+        .filter(Q(category_id__in=category_ids) | Q(grid_id__in=grid_ids))
+        .select_related("department").order_by("priority", "pk")
+    )
+    by_category: dict[int, list[RoutingRule]] = defaultdict(list)
+    by_grid: dict[int, list[RoutingRule]] = defaultdict(list)
+    for rule in rules:
+        if rule.category_id and not rule.grid_id:
+            by_category[rule.category_id].append(rule)
+        elif rule.grid_id:
+            by_grid[rule.grid_id].append(rule)
+    history_rows = (
+        Assignment.objects.filter(center=center, case__category_id__in=category_ids,
+                                  assigned_at__gte=now - dt.timedelta(days=HISTORY_DAYS),
+                                  role__in=[AssignmentRole.LEAD, AssignmentRole.SOLE])
+        .values("case__category_id", "department_id").annotate(n=Count("pk")).order_by("-n")
+    )
+    departments = {dept.pk: dept for dept in Department.objects.filter(center=center, active=True)}
+    history: dict[int, list[tuple[Department, int]]] = defaultdict(list)
+    for row in history_rows:
+        dept = departments.get(row["department_id"])
+        if dept is not None and len(history[row["case__category_id"]]) < 3:
+            history[row["case__category_id"]].append((dept, row["n"]))
+    suggestions: dict[int, Suggestion] = {}
+    for case in cases:
+        suggestion = Suggestion()
+        category_rules = by_category.get(case.category_id) or by_category.get(case.category.parent_id or -1, [])
+        for rule in category_rules:
+            if rule.role in (AssignmentRole.LEAD, AssignmentRole.SOLE) and suggestion.lead is None:
+                suggestion.lead = rule.department
+            elif rule.department not in suggestion.co and rule.department != suggestion.lead:
+                suggestion.co.append(rule.department)
+        for grid_id in (case.grid_id, case.town_id):
+            for rule in by_grid.get(grid_id, []):
+                if rule.department.is_territory and suggestion.territory is None:
+                    suggestion.territory = rule.department
+        suggestion.history = history.get(case.category_id, [])
+        if suggestion.lead is None and suggestion.history:
+            suggestion.lead = suggestion.history[0][0]
+        suggestions[case.pk] = suggestion
+    return suggestions
+
+
+@dataclass
+class BoardData:
+    now: dt.datetime
+    pending: list[Case]
+    suggestions: dict[int, Suggestion]
+    assignments: list[Assignment]
+    summonses: list[Summons]
+    extensions: list[ExtensionRequest]
+    declined: list[Assignment]
+    departments: list[Department]
+    counts: dict[str, Any]
+
+
+URGENCY_RANK = When_(When(urgency="critical", then=Value(0)), When(urgency="urgent", then=Value(1)),
+                     default=Value(2), output_field=IntegerField())
+RISK_RANK = When_(When(risk_level="major", then=Value(0)), When(risk_level="high", then=Value(1)),
+                  When(risk_level="medium", then=Value(2)), default=Value(3), output_field=IntegerField())
+
+
+def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int = 200) -> BoardData:
+    """Everything the board shows, in a fixed number of queries whatever the number of rows."""
+    now = now or timezone.now()
+    pending = list(
+        Case.objects.filter(center=center, status=CaseStatus.PENDING_DISPATCH)
+        .select_related("category", "category__parent", "grid", "town")
+        .annotate(urgency_rank=URGENCY_RANK, risk_rank=RISK_RANK)
+        .order_by("urgency_rank", "risk_rank", "registered_at", "pk")[:limit]
+    )
+    for case in pending:
+        case.is_overdue = bool(case.due_at and case.due_at < now)
+    open_rows = (
+        Assignment.objects.filter(center=center, status__in=OPEN_ASSIGNMENT_STATUSES | {"reported"})
+        .select_related("case", "department")
+        .order_by("due_at", "pk")
+    )
+    assignments = list(open_rows[:limit])
+    for row in assignments:
+        row.is_overdue = row.status in OPEN_ASSIGNMENT_STATUSES and row.due_at < now
+        row.ack_overdue = row.status == "assigned" and row.ack_due_at < now
+    summonses = list(
+        Summons.objects.filter(center=center, status__in=[SummonsStatus.REQUESTED, SummonsStatus.APPROVED])
+        .select_related("case", "requested_by")
+        .prefetch_related(Prefetch("departments", queryset=SummonsDepartment.objects.select_related("department")))
+        .order_by("-requested_at")[:50]
+    )
+    for summons in summonses:
+        due = summons.report_in_due_at
+        summons.remaining_seconds = int((due - now).total_seconds()) if due else None
+        for row in summons.departments.all():
+            row.is_late = bool(due and row.reported_in_at is None and due < now)
+    extensions = list(
+        ExtensionRequest.objects.filter(assignment__center=center, status=ExtensionStatus.PENDING)
+        .select_related("assignment__case", "assignment__department", "requested_by").order_by("requested_at")
+    )
+    declined = list(
+        Assignment.objects.filter(center=center, status="declined").select_related("case", "department")
+        .order_by("pk")
+    )
+    counts = open_rows.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(due_at__lt=now, status__in=OPEN_ASSIGNMENT_STATUSES)),
+        unacknowledged=Count("pk", filter=Q(status="assigned")),
+    )
+    counts["pending"] = Case.objects.filter(center=center, status=CaseStatus.PENDING_DISPATCH).count()
+    return BoardData(
+        now=now, pending=pending, suggestions=routing_suggestions(center=center, cases=pending, now=now),
+        assignments=assignments, summonses=summonses, extensions=extensions, declined=declined,
+        departments=list(Department.objects.filter(center=center, active=True).order_by("short_code")),
+        counts=counts,
+    )
+
+
+def case_work_detail(*, case: Case) -> dict[str, Any]:
+    """The work page of one matter: assignments with their reports, verifications, revisits, timeline."""
+    from dispatch.models_work import AssignmentReport
+
+    assignments = list(
+        Assignment.objects.filter(case=case).select_related("department", "lead__department", "supervising_leader")
+        .prefetch_related(Prefetch("reports", queryset=AssignmentReport.objects.select_related("author")
+                                   .prefetch_related("attachments")),
+                          Prefetch("extension_requests", queryset=ExtensionRequest.objects.select_related(
+                              "requested_by", "decided_by")))
+        .order_by("assigned_at", "pk")
+    )
+    return {
+        "assignments": assignments,
+        "verifications": list(case.verifications.select_related("verifier")),
+        "revisits": list(case.revisits.select_related("revisited_by")),
+        "explanations": list(case.explanation_calls.select_related("called_by")),
+        "events": list(case.events.select_related("actor").order_by("occurred_at", "pk")),
+        "summonses": list(case.summonses.prefetch_related(
+            Prefetch("departments", queryset=SummonsDepartment.objects.select_related("department")))),
+    }

@@ -1,0 +1,163 @@
+"""Verification on site, the revisit call, the explanation call, and closing (核查、回访、解释、办结)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch.models_work import (
+    OPEN_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    ExplanationCall,
+    ResolvedAnswer,
+    Revisit,
+    Satisfaction,
+    Verification,
+)
+from dispatch.services_work.assignments import assignment_reopen, link_to
+from dispatch.services_work.common import CENTER_STAFF, notify_on_commit, require_role, steps_cancel
+from governance.errors import ApplicationError
+from governance.roles import Role
+from intake.choices import CaseStatus, EventSource
+from intake.events import case_event_record
+from intake.models import Case
+from intake.services_core import case_transition
+
+VERIFIERS = (*CENTER_STAFF, Role.GRID_WORKER)
+REVISITORS = (*CENTER_STAFF, Role.WINDOW_CLERK, Role.GRID_WORKER)
+
+
+def _answering_assignment(case: Case) -> Assignment | None:
+    """The assignment whose answer the matter stands on: the lead (joint) or the sole department."""
+    return (
+        Assignment.objects.filter(case=case, role__in=[AssignmentRole.LEAD, AssignmentRole.SOLE])
+        .exclude(status=AssignmentStatus.WITHDRAWN)
+        .select_related("department", "center")
+        .order_by("-assigned_at", "-pk")
+        .first()
+    )
+
+
+def _require_verifier(actor: AbstractBaseUser, case: Case) -> None:
+    require_role(actor, VERIFIERS, "只有中心工作人员或该网格的网格员可以核查。")
+    from governance.roles import has_role
+
+    if has_role(actor, *CENTER_STAFF):
+        return
+    # A grid worker verifies matters of their own grid (profile post records the grid code when the
+    # grid app has no assignment table yet); a matter with no grid can only be verified by the center.
+    from dispatch.selectors_work import grid_ids_of_worker
+
+    if case.grid_id is None or case.grid_id not in grid_ids_of_worker(actor):
+        raise ApplicationError("只能核查本网格的事项。", code="permission_denied", status_code=403)
+
+
+@transaction.atomic
+def case_verify(
+    *, actor: AbstractBaseUser, case: Case, passed: bool, notes: str = "", source: str = EventSource.WEB,
+    now: dt.datetime | None = None,
+) -> Verification:
+    """A grid worker of the matter's grid, or the center, checks the reported result on site."""
+    now = now or timezone.now()
+    _require_verifier(actor, case)
+    verification = Verification.objects.create(case=case, verifier=actor, passed=passed, notes=notes,
+                                               verified_at=now)
+    data = {"verification": verification.pk, "passed": passed, "notes": notes}
+    if passed:
+        case_transition(case=case, to_status=CaseStatus.VERIFIED, actor=actor, event_type="case.verified",
+                        source=source, data=data, now=now)
+        return verification
+    answering = _answering_assignment(case)
+    case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, event_type="case.verification_failed",
+                    source=source, data={**data, "assignment": answering.pk if answering else None}, now=now)
+    if answering is not None and answering.status == AssignmentStatus.REPORTED:
+        assignment_reopen(assignment=answering, now=now)
+        notify_on_commit(recipients=[answering.department.liaison], kind="case.verification_failed",
+                         title=f"核查未通过，请重办：{case.code}", body=notes,
+                         link=link_to("work-assignment", answering.pk),
+                         dedupe_key=f"verification:{verification.pk}:failed", now=now)
+    return verification
+
+
+@transaction.atomic
+def case_revisit(
+    *, actor: AbstractBaseUser, case: Case, resolved: str, satisfaction: str, notes: str = "",
+    source: str = EventSource.WEB, now: dt.datetime | None = None,
+) -> Revisit:
+    """Two separate answers (resolved? satisfied?). "Not resolved" reopens the matter: the answering
+    department redoes it (counted), or a self-settled matter goes back to the board."""
+    now = now or timezone.now()
+    require_role(actor, REVISITORS, "您没有回访权限。")
+    if resolved not in ResolvedAnswer.values:
+        raise ApplicationError("请选择是否解决。", code="invalid", field="resolved")
+    if satisfaction not in Satisfaction.values:
+        raise ApplicationError("请选择满意度。", code="invalid", field="satisfaction")
+    if case.status not in (CaseStatus.VERIFIED, CaseStatus.SETTLED_ON_SPOT):
+        raise ApplicationError("核查后（或当场办结的事项）才能回访。", code="invalid_transition", status_code=409)
+    revisit = Revisit.objects.create(case=case, revisited_by=actor, resolved=resolved, satisfaction=satisfaction,
+                                     notes=notes, revisited_at=now)
+    data = {"revisit": revisit.pk, "resolved": resolved, "satisfaction": satisfaction, "notes": notes}
+    case_transition(case=case, to_status=CaseStatus.REVISITED, actor=actor, event_type="case.revisited",
+                    source=source, data=data, now=now)
+    if resolved != ResolvedAnswer.NO:
+        return revisit
+    answering = _answering_assignment(case)
+    if answering is not None and answering.status == AssignmentStatus.REPORTED:
+        case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, event_type="case.reopened",
+                        source=source, data={"revisit": revisit.pk, "assignment": answering.pk}, now=now)
+        assignment_reopen(assignment=answering, now=now)
+        notify_on_commit(recipients=[answering.department.liaison], kind="case.reopened",
+                         title=f"回访未解决，请重办：{case.code}", body=notes,
+                         link=link_to("work-assignment", answering.pk),
+                         dedupe_key=f"revisit:{revisit.pk}:reopened", now=now)
+    else:
+        case_transition(case=case, to_status=CaseStatus.PENDING_DISPATCH, actor=actor, event_type="case.reopened",
+                        source=source, data={"revisit": revisit.pk}, now=now)
+    return revisit
+
+
+@transaction.atomic
+def case_close(
+    *, actor: AbstractBaseUser, case: Case, note: str = "", source: str = EventSource.WEB,
+    now: dt.datetime | None = None,
+) -> Case:
+    """Close after verification and revisit (a self-settled matter after its revisit).
+    Closing is not the same as resolved: `resolved` records the applicant's answer."""
+    now = now or timezone.now()
+    require_role(actor, (*CENTER_STAFF, Role.WINDOW_CLERK), "您没有办结权限。")
+    revisit = Revisit.objects.filter(case=case).order_by("-revisited_at", "-pk").first()
+    if case.status != CaseStatus.REVISITED or revisit is None:
+        raise ApplicationError("事项须经核查和回访后才能办结。", code="not_revisited", status_code=409)
+    ids = list(Assignment.objects.filter(case=case).exclude(status=AssignmentStatus.WITHDRAWN)
+               .values_list("pk", flat=True))
+    if Assignment.objects.filter(pk__in=ids, status__in=OPEN_ASSIGNMENT_STATUSES).exists():
+        raise ApplicationError("仍有未反馈的交办，不能办结。", code="assignments_open", status_code=409)
+    case_transition(case=case, to_status=CaseStatus.CLOSED, actor=actor, event_type="case.closed", source=source,
+                    data={"note": note, "resolved": revisit.resolved, "satisfaction": revisit.satisfaction},
+                    extra_fields={"closed_at": now, "resolved": revisit.resolved != ResolvedAnswer.NO}, now=now)
+    Assignment.objects.filter(pk__in=ids, status=AssignmentStatus.REPORTED).update(
+        status=AssignmentStatus.COMPLETED, closed_at=now)
+    steps_cancel(assignment_ids=ids, kinds=None, now=now)
+    return case
+
+
+@transaction.atomic
+def case_record_explanation_call(
+    *, actor: AbstractBaseUser, case: Case, notes: str, source: str = EventSource.WEB, now: dt.datetime | None = None
+) -> ExplanationCall:
+    """A matter that cannot meet its deadline: the applicant is called and told why (seed 000 二(二))."""
+    now = now or timezone.now()
+    require_role(actor, REVISITORS, "您没有回访权限。")
+    if case.status == CaseStatus.CLOSED:
+        raise ApplicationError("事项已办结。", code="invalid_transition", status_code=409)
+    if not notes.strip():
+        raise ApplicationError("请填写解释内容。", code="required", field="notes")
+    call = ExplanationCall.objects.create(case=case, called_by=actor, notes=notes, called_at=now)
+    case_event_record(case=case, type="case.explanation_called", actor=actor, source=source,
+                      data={"call": call.pk, "notes": notes, "due_at": case.due_at}, now=now)
+    return call

@@ -1,0 +1,192 @@
+"""Summons: the center blows the whistle, departments report in (中心吹哨、部门报到)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from dispatch.choices import NORMAL_REPORT_IN_MINUTES
+from dispatch.models_work import DeadlineStep, StepKind, Summons, SummonsDepartment, SummonsStatus
+from dispatch.services_work.assignments import link_to
+from dispatch.services_work.common import (
+    APPROVERS,
+    CENTER_STAFF,
+    DISPATCHERS,
+    CommanderCache,
+    notify_on_commit,
+    require_department_member,
+    require_role,
+)
+from governance.errors import ApplicationError
+from governance.models import Center, Department
+from governance.roles import has_role
+from intake.choices import EventSource
+from intake.events import case_event_record
+from intake.models import Case
+
+
+def _event(summons: Summons, type: str, actor: AbstractBaseUser | None, now: dt.datetime, source: str,
+           **data: object) -> None:
+    if summons.case_id:
+        case_event_record(case=summons.case, type=type, actor=actor, source=source,
+                          data={"summons": summons.pk, **data}, now=now)
+
+
+def report_in_minutes_for(*, center: Center) -> int:
+    """The report-in limit now: 20 minutes, or the shorter wartime limit of the current mode."""
+    from dispatch.selectors import mode_current
+
+    try:
+        minutes = getattr(mode_current(center=center), "summons_report_in_minutes", None)
+    except Exception:  # the mode must never block a summons; fall back to the rule of seed 000
+        minutes = None
+    return int(minutes) if minutes else NORMAL_REPORT_IN_MINUTES
+
+
+@transaction.atomic
+def summons_request(
+    *, actor: AbstractBaseUser, center: Center, departments: Sequence[Department], reason: str,
+    case: Case | None = None, source: str = EventSource.WEB, now: dt.datetime | None = None,
+) -> Summons:
+    now = now or timezone.now()
+    require_role(actor, DISPATCHERS, "只有轮值主任和调度员可以申请召集。")
+    if not departments:
+        raise ApplicationError("请选择要召集的部门。", code="required", field="departments")
+    if not reason.strip():
+        raise ApplicationError("请填写召集事由。", code="required", field="reason")
+    if any(dept.center_id != center.pk for dept in departments):
+        raise ApplicationError("只能召集本中心的部门。", code="invalid_department", field="departments")
+    if case is not None and case.center_id != center.pk:
+        raise ApplicationError("事项不属于本中心。", code="invalid_case", field="case")
+    summons = Summons.objects.create(center=center, case=case, reason=reason, requested_by=actor,
+                                     requested_at=now,
+                                     operating_mode=case.operating_mode if case else "normal")
+    SummonsDepartment.objects.bulk_create(
+        [SummonsDepartment(summons=summons, department=dept) for dept in {d.pk: d for d in departments}.values()])
+    _event(summons, "summons.requested", actor, now, source, reason=reason,
+           departments=[dept.pk for dept in departments])
+    notify_on_commit(recipients=CommanderCache().get(center=center, at=now), kind="summons.requested",
+                     title="召集待审批", body=reason, link=link_to("work-summons", summons.pk),
+                     dedupe_key=f"summons:{summons.pk}:requested", now=now, urgent=True)
+    return summons
+
+
+@transaction.atomic
+def summons_approve(
+    *, actor: AbstractBaseUser, summons: Summons, note: str = "", report_in_minutes: int | None = None,
+    source: str = EventSource.WEB, now: dt.datetime | None = None,
+) -> Summons:
+    """The commander or a deputy approves: the report-in clock starts now; every summoned
+    department's liaison and leader in charge are notified at once."""
+    now = now or timezone.now()
+    require_role(actor, APPROVERS, "只有指挥长或副指挥长可以批准召集。")
+    minutes = report_in_minutes or report_in_minutes_for(center=summons.center)
+    due = now + dt.timedelta(minutes=minutes)
+    changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
+        status=SummonsStatus.APPROVED, decided_by=actor, decided_at=now, decision_note=note,
+        report_in_minutes=minutes, report_in_due_at=due)
+    if changed != 1:
+        raise ApplicationError("该召集已审批。", code="stale_state", status_code=409)
+    summons.status, summons.decided_by, summons.decided_at = SummonsStatus.APPROVED, actor, now
+    summons.report_in_minutes, summons.report_in_due_at = minutes, due
+    rows = list(summons.departments.select_related("department__liaison", "department__leader_in_charge"))
+    DeadlineStep.objects.bulk_create([
+        DeadlineStep(kind=StepKind.SUMMONS_OVERDUE, summons_department=row, due_at=due,
+                     targets=["leader_in_charge", "commander"]) for row in rows])
+    _event(summons, "summons.approved", actor, now, source, report_in_minutes=minutes, report_in_due_at=due)
+    for row in rows:
+        dept = row.department
+        notify_on_commit(
+            recipients=[dept.liaison, dept.leader_in_charge], kind="summons.approved",
+            title=f"召集：请于 {timezone.localtime(due):%H:%M} 前到指挥中心报到",
+            body=summons.reason, link=link_to("work-summons", summons.pk),
+            dedupe_key=f"summons:{summons.pk}:department:{dept.pk}:called", now=now, urgent=True)
+    return summons
+
+
+@transaction.atomic
+def summons_refuse(
+    *, actor: AbstractBaseUser, summons: Summons, note: str, source: str = EventSource.WEB,
+    now: dt.datetime | None = None,
+) -> Summons:
+    now = now or timezone.now()
+    require_role(actor, APPROVERS, "只有指挥长或副指挥长可以审批召集。")
+    changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
+        status=SummonsStatus.REFUSED, decided_by=actor, decided_at=now, decision_note=note)
+    if changed != 1:
+        raise ApplicationError("该召集已审批。", code="stale_state", status_code=409)
+    summons.status = SummonsStatus.REFUSED
+    _event(summons, "summons.refused", actor, now, source, note=note)
+    return summons
+
+
+@transaction.atomic
+def summons_acknowledge(
+    *, actor: AbstractBaseUser, row: SummonsDepartment, source: str = EventSource.WEB,
+    now: dt.datetime | None = None,
+) -> SummonsDepartment:
+    now = now or timezone.now()
+    require_department_member(actor, row.department_id)
+    if row.summons.status != SummonsStatus.APPROVED:
+        raise ApplicationError("该召集不在报到中。", code="invalid_transition", status_code=409)
+    changed = SummonsDepartment.objects.filter(pk=row.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, acknowledged_by=actor)
+    if changed != 1:
+        raise ApplicationError("已确认。", code="stale_state", status_code=409)
+    row.acknowledged_at, row.acknowledged_by = now, actor
+    _event(row.summons, "summons.department_acknowledged", actor, now, source, department=row.department_id,
+           department_name=row.department.name)
+    return row
+
+
+@transaction.atomic
+def summons_report_in(
+    *, actor: AbstractBaseUser, row: SummonsDepartment, person: AbstractBaseUser | None = None,
+    source: str = EventSource.WEB, now: dt.datetime | None = None,
+) -> SummonsDepartment:
+    """Recorded by a dispatcher for `person`, or by the staff member's own check-in."""
+    now = now or timezone.now()
+    summons = row.summons
+    if has_role(actor, *CENTER_STAFF):
+        person = person or actor
+    else:
+        require_department_member(actor, row.department_id)
+        person = actor
+    if summons.status != SummonsStatus.APPROVED or summons.report_in_due_at is None:
+        raise ApplicationError("该召集不在报到中。", code="invalid_transition", status_code=409)
+    late_seconds = (now - summons.report_in_due_at).total_seconds()
+    minutes_late = math.ceil(late_seconds / 60) if late_seconds > 0 else 0
+    changed = SummonsDepartment.objects.filter(pk=row.pk, reported_in_at__isnull=True).update(
+        reported_in_at=now, reported_in_person=person, reported_in_recorded_by=actor, minutes_late=minutes_late)
+    if changed != 1:
+        raise ApplicationError("该部门已报到。", code="stale_state", status_code=409)
+    row.reported_in_at, row.reported_in_person, row.minutes_late = now, person, minutes_late
+    DeadlineStep.objects.filter(summons_department=row, fired_at__isnull=True, cancelled_at__isnull=True).update(
+        cancelled_at=now)
+    _event(summons, "summons.department_reported_in", actor, now, source, department=row.department_id,
+           department_name=row.department.name, person=person.pk, minutes_late=minutes_late,
+           late=minutes_late > 0)
+    return row
+
+
+@transaction.atomic
+def summons_close(
+    *, actor: AbstractBaseUser, summons: Summons, note: str = "", source: str = EventSource.WEB,
+    now: dt.datetime | None = None,
+) -> Summons:
+    now = now or timezone.now()
+    require_role(actor, (*DISPATCHERS, *APPROVERS), "您没有结束召集的权限。")
+    changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.APPROVED).update(
+        status=SummonsStatus.CLOSED, closed_at=now)
+    if changed != 1:
+        raise ApplicationError("该召集不在报到中。", code="stale_state", status_code=409)
+    summons.status = SummonsStatus.CLOSED
+    DeadlineStep.objects.filter(summons_department__summons=summons, fired_at__isnull=True,
+                                cancelled_at__isnull=True).update(cancelled_at=now)
+    _event(summons, "summons.closed", actor, now, source, note=note)
+    return summons
