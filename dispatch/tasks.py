@@ -30,3 +30,4 @@ def notification_deliver(self, notification_id: int) -> str:
 def notifications_requeue() -> int:
     """Beat: the safety net behind the broker's retries (lost messages, restarts, expired retries)."""
     return len(services.notification_requeue_stale(now=timezone.now()))
+from dispatch.tasks_work import deadline_audit_task, deadline_sweep_task  # noqa: E402,F401

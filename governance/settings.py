@@ -160,6 +160,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "governance.tasks.heartbeat", "schedule": 60.0, "options": {"expires": 120}},
     "notifications-requeue": {"task": "dispatch.tasks.notifications_requeue", "schedule": 120.0, "options": {"expires": 240}},
+    "deadline-sweep": {"task": "dispatch.tasks.deadline_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    "deadline-audit": {"task": "dispatch.tasks.deadline_audit", "schedule": 300.0, "options": {"expires": 240}},
 }
 # Health: how old a worker/beat heartbeat may be before the status page calls it stopped.
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=180)
