@@ -1,0 +1,13 @@
+# Image for web (gunicorn), worker and beat; docker-compose.yml runs the three with PostgreSQL and Redis.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/var/lib/governance
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+# Dependencies first, so that code changes do not reinstall them.
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir .
+COPY . .
+RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
+EXPOSE 8000
+CMD ["gunicorn", "governance.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
