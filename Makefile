@@ -1,5 +1,5 @@
 # Two commands: `make run` (the whole system with demo data) and `make test` (the full suite).
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
