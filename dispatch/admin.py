@@ -44,8 +44,17 @@ class DutyTeamAdmin(admin.ModelAdmin):
 
 @admin.register(DutyShift)
 class DutyShiftAdmin(admin.ModelAdmin):
-    list_display = ("date", "center", "kind", "department", "person", "reason", "entered_by", "entered_at",
-                    "cancelled_at")
+    list_display = (
+        "date",
+        "center",
+        "kind",
+        "department",
+        "person",
+        "reason",
+        "entered_by",
+        "entered_at",
+        "cancelled_at",
+    )
     list_filter = ("center", "kind")
     list_select_related = ("center", "department", "person", "entered_by")
     date_hierarchy = "date"
@@ -71,8 +80,17 @@ class CommandAssignmentAdmin(admin.ModelAdmin):
 class ModeAdmin(admin.ModelAdmin):
     """Read-only: switches happen on the mode page, through the service and its guards."""
 
-    list_display = ("center", "seq", "kind", "level", "reason", "switched_by", "switched_at",
-                    "summons_report_in_minutes", "assignment_limit_percent")
+    list_display = (
+        "center",
+        "seq",
+        "kind",
+        "level",
+        "reason",
+        "switched_by",
+        "switched_at",
+        "summons_report_in_minutes",
+        "assignment_limit_percent",
+    )
     list_filter = ("center", "kind", "level")
     list_select_related = ("center", "switched_by")
 
@@ -88,8 +106,17 @@ class ModeAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "recipient", "channel", "kind", "title", "status", "attempts", "sent_at",
-                    "read_at")
+    list_display = (
+        "created_at",
+        "recipient",
+        "channel",
+        "kind",
+        "title",
+        "status",
+        "attempts",
+        "sent_at",
+        "read_at",
+    )
     list_filter = ("channel", "status", "kind")
     list_select_related = ("recipient",)
     search_fields = ("title", "dedupe_key", "recipient__username")

@@ -21,7 +21,12 @@ def _center_id(user: Any) -> int | None:
     center_id = Profile.objects.filter(user=user).values_list("center_id", flat=True).first()
     if center_id:
         return center_id
-    return Center.objects.filter(level="district", active=True).order_by("pk").values_list("pk", flat=True).first()
+    return (
+        Center.objects.filter(level="district", active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def on_duty_summary(*, center: Center, at: Any) -> dict[str, Any]:

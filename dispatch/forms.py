@@ -42,20 +42,29 @@ class ShiftForm(forms.Form):
     date = forms.DateField(label=_("日期"), widget=DATE_INPUT)
     kind = forms.ChoiceField(
         label=_("类型"),
-        choices=[(ShiftKind.MAIN_UNAVAILABLE, ShiftKind.MAIN_UNAVAILABLE.label),
-                 (ShiftKind.REPLACEMENT, ShiftKind.REPLACEMENT.label)],
+        choices=[
+            (ShiftKind.MAIN_UNAVAILABLE, ShiftKind.MAIN_UNAVAILABLE.label),
+            (ShiftKind.REPLACEMENT, ShiftKind.REPLACEMENT.label),
+        ],
         widget=forms.Select(attrs=SELECT),
     )
     department = forms.ModelChoiceField(
-        label=_("接班部门"), queryset=Department.objects.none(), required=False, widget=forms.Select(attrs=SELECT)
+        label=_("接班部门"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.Select(attrs=SELECT),
     )
     person = PersonChoiceField(
-        label=_("接班人员"), queryset=get_user_model().objects.none(), required=False,
+        label=_("接班人员"),
+        queryset=get_user_model().objects.none(),
+        required=False,
         widget=forms.Select(attrs=SELECT),
     )
     reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=TEXT))
     on_behalf_of = PersonChoiceField(
-        label=_("代谁办理"), queryset=get_user_model().objects.none(), required=False,
+        label=_("代谁办理"),
+        queryset=get_user_model().objects.none(),
+        required=False,
         widget=forms.Select(attrs=SELECT),
     )
 
@@ -73,7 +82,9 @@ class SwapForm(forms.Form):
     second = forms.DateField(label=_("日期二"), widget=DATE_INPUT)
     reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=TEXT))
     on_behalf_of = PersonChoiceField(
-        label=_("代谁办理"), queryset=get_user_model().objects.none(), required=False,
+        label=_("代谁办理"),
+        queryset=get_user_model().objects.none(),
+        required=False,
         widget=forms.Select(attrs=SELECT),
     )
 
@@ -88,12 +99,18 @@ class DeclareWartimeForm(forms.Form):
     )
     reason = forms.CharField(label=_("启动原因"), max_length=300, widget=forms.TextInput(attrs=TEXT))
     summons_report_in_minutes = forms.IntegerField(
-        label=_("召集报到时限（分钟）"), min_value=1, max_value=NORMAL_REPORT_IN_MINUTES, required=False,
+        label=_("召集报到时限（分钟）"),
+        min_value=1,
+        max_value=NORMAL_REPORT_IN_MINUTES,
+        required=False,
         help_text=_("留空按响应等级默认（一级10分钟，二、三级15分钟，四级20分钟）。"),
         widget=forms.NumberInput(attrs=TEXT),
     )
     assignment_limit_percent = forms.IntegerField(
-        label=_("办理时限比例（%）"), min_value=1, max_value=100, required=False,
+        label=_("办理时限比例（%）"),
+        min_value=1,
+        max_value=100,
+        required=False,
         help_text=_("新交办事项的办理时限占平时的百分比；留空按响应等级默认。"),
         widget=forms.NumberInput(attrs=TEXT),
     )

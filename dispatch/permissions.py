@@ -7,7 +7,14 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from governance.roles import Role, has_role
 
 ROSTER_VIEWERS = frozenset(
-    {Role.DUTY_DIRECTOR, Role.DISPATCHER, Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.ADMINISTRATOR, Role.LEADER}
+    {
+        Role.DUTY_DIRECTOR,
+        Role.DISPATCHER,
+        Role.COMMANDER,
+        Role.DEPUTY_COMMANDER,
+        Role.ADMINISTRATOR,
+        Role.LEADER,
+    }
 )
 # May enter any override or swap, also on someone else's behalf.
 ROSTER_MANAGERS = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.ADMINISTRATOR})

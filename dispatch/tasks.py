@@ -17,8 +17,12 @@ def retry_countdown(retries: int) -> int:
     return min(RETRY_BASE_SECONDS * 2**retries, RETRY_MAX_SECONDS)
 
 
-@shared_task(bind=True, name="dispatch.tasks.notification_deliver", ignore_result=True,
-             max_retries=NOTIFICATION_MAX_ATTEMPTS)
+@shared_task(
+    bind=True,
+    name="dispatch.tasks.notification_deliver",
+    ignore_result=True,
+    max_retries=NOTIFICATION_MAX_ATTEMPTS,
+)
 def notification_deliver(self, notification_id: int) -> str:
     outcome = services.notification_deliver(notification_id=notification_id, now=timezone.now())
     if outcome == services.DeliveryOutcome.RETRY:
@@ -30,4 +34,6 @@ def notification_deliver(self, notification_id: int) -> str:
 def notifications_requeue() -> int:
     """Beat: the safety net behind the broker's retries (lost messages, restarts, expired retries)."""
     return len(services.notification_requeue_stale(now=timezone.now()))
+
+
 from dispatch.tasks_work import deadline_audit_task, deadline_sweep_task  # noqa: E402,F401

@@ -14,7 +14,11 @@ urlpatterns = [
     path("mode/normal/", mode.mode_end, name="mode-end"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read-all/", notifications.notification_read_all, name="notifications-read-all"),
-    path("notifications/<int:notification_id>/read/", notifications.notification_read, name="notification-read"),
-    path("notifications/<int:notification_id>/open/", notifications.notification_open, name="notification-open"),
+    path(
+        "notifications/<int:notification_id>/read/", notifications.notification_read, name="notification-read"
+    ),
+    path(
+        "notifications/<int:notification_id>/open/", notifications.notification_open, name="notification-open"
+    ),
     path("api/", include("dispatch.api.urls")),
 ]

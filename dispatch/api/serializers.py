@@ -35,8 +35,18 @@ class DutyShiftSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DutyShift
-        fields = ["id", "date", "kind", "department", "person", "reason", "swap_date", "requested_by",
-                  "entered_by", "entered_at"]
+        fields = [
+            "id",
+            "date",
+            "kind",
+            "department",
+            "person",
+            "reason",
+            "swap_date",
+            "requested_by",
+            "entered_by",
+            "entered_at",
+        ]
 
 
 class DutyDaySerializer(serializers.Serializer):
@@ -69,15 +79,20 @@ class RosterMonthSerializer(serializers.Serializer):
 
 class ShiftCreateSerializer(serializers.Serializer):
     date = serializers.DateField()
-    kind = serializers.ChoiceField(choices=[ShiftKind.MAIN_UNAVAILABLE, ShiftKind.REPLACEMENT, ShiftKind.SWAP])
+    kind = serializers.ChoiceField(
+        choices=[ShiftKind.MAIN_UNAVAILABLE, ShiftKind.REPLACEMENT, ShiftKind.SWAP]
+    )
     reason = serializers.CharField(max_length=200)
-    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False,
-                                                     allow_null=True)
-    person = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all(), required=False,
-                                                allow_null=True)
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(), required=False, allow_null=True
+    )
+    person = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(), required=False, allow_null=True
+    )
     swap_date = serializers.DateField(required=False, allow_null=True, help_text="调换（swap）时的另一日期")
-    on_behalf_of = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all(), required=False,
-                                                      allow_null=True)
+    on_behalf_of = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(), required=False, allow_null=True
+    )
 
 
 class ModeSerializer(serializers.ModelSerializer):
@@ -86,8 +101,17 @@ class ModeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Mode
-        fields = ["seq", "kind", "level", "level_label", "reason", "switched_by", "switched_at",
-                  "summons_report_in_minutes", "assignment_limit_percent"]
+        fields = [
+            "seq",
+            "kind",
+            "level",
+            "level_label",
+            "reason",
+            "switched_by",
+            "switched_at",
+            "summons_report_in_minutes",
+            "assignment_limit_percent",
+        ]
 
 
 class DeclareWartimeSerializer(serializers.Serializer):
@@ -96,8 +120,9 @@ class DeclareWartimeSerializer(serializers.Serializer):
     summons_report_in_minutes = serializers.IntegerField(
         min_value=1, max_value=NORMAL_REPORT_IN_MINUTES, required=False, allow_null=True
     )
-    assignment_limit_percent = serializers.IntegerField(min_value=1, max_value=100, required=False,
-                                                        allow_null=True)
+    assignment_limit_percent = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, allow_null=True
+    )
 
 
 class EndWartimeSerializer(serializers.Serializer):

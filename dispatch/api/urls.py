@@ -11,7 +11,12 @@ urlpatterns = [
     path("mode/wartime/", views.ModeDeclareView.as_view(), name="api-mode-declare"),
     path("mode/normal/", views.ModeEndView.as_view(), name="api-mode-end"),
     path("notifications/", views.NotificationListView.as_view(), name="api-notifications"),
-    path("notifications/read-all/", views.NotificationReadAllView.as_view(), name="api-notifications-read-all"),
-    path("notifications/<int:notification_id>/read/", views.NotificationReadView.as_view(),
-         name="api-notification-read"),
+    path(
+        "notifications/read-all/", views.NotificationReadAllView.as_view(), name="api-notifications-read-all"
+    ),
+    path(
+        "notifications/<int:notification_id>/read/",
+        views.NotificationReadView.as_view(),
+        name="api-notification-read",
+    ),
 ]

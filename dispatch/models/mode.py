@@ -26,14 +26,21 @@ class Mode(models.Model):
     two concurrent identical switches end with one row.
     """
 
-    center = models.ForeignKey("governance.Center", verbose_name=_("中心"), on_delete=models.CASCADE,
-                               related_name="modes")
+    center = models.ForeignKey(
+        "governance.Center", verbose_name=_("中心"), on_delete=models.CASCADE, related_name="modes"
+    )
     seq = models.PositiveIntegerField(_("序号"))
     kind = models.CharField(_("状态"), max_length=10, choices=ModeKind.choices)
-    level = models.PositiveSmallIntegerField(_("响应等级"), choices=ResponseLevel.choices, null=True, blank=True)
+    level = models.PositiveSmallIntegerField(
+        _("响应等级"), choices=ResponseLevel.choices, null=True, blank=True
+    )
     reason = models.CharField(_("原因"), max_length=300)
     switched_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     switched_at = models.DateTimeField(_("转换时间"))
     summons_report_in_minutes = models.PositiveSmallIntegerField(
@@ -52,8 +59,10 @@ class Mode(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["center", "seq"], name="mode_seq_unique_per_center"),
             models.CheckConstraint(
-                condition=(models.Q(kind=ModeKind.NORMAL, level__isnull=True)
-                           | models.Q(kind=ModeKind.WARTIME, level__isnull=False)),
+                condition=(
+                    models.Q(kind=ModeKind.NORMAL, level__isnull=True)
+                    | models.Q(kind=ModeKind.WARTIME, level__isnull=False)
+                ),
                 name="mode_level_only_in_wartime",
             ),
         ]

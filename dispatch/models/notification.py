@@ -16,9 +16,14 @@ class Notification(models.Model):
     and the channel it is unique, so storing the same notification twice is impossible."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
-    kind = models.CharField(_("类别"), max_length=60, help_text=_("如 summons.overdue、mode.wartime_declared"))
+    kind = models.CharField(
+        _("类别"), max_length=60, help_text=_("如 summons.overdue、mode.wartime_declared")
+    )
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=500, blank=True)
@@ -46,7 +51,8 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["dedupe_key", "recipient", "channel"], name="notification_unique_per_recipient_channel"
+                fields=["dedupe_key", "recipient", "channel"],
+                name="notification_unique_per_recipient_channel",
             )
         ]
         indexes = [

@@ -18,7 +18,9 @@ class DutyRoster(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     start_date = models.DateField(_("起始日期"), help_text=_("排在第一位的部门从这一天开始轮值。"))
     end_date = models.DateField(_("截止日期"), null=True, blank=True, help_text=_("留空表示长期有效。"))
-    unit = models.CharField(_("轮换单位"), max_length=10, choices=RotationUnit.choices, default=RotationUnit.DAY)
+    unit = models.CharField(
+        _("轮换单位"), max_length=10, choices=RotationUnit.choices, default=RotationUnit.DAY
+    )
     non_working_days = models.CharField(
         _("节假日安排"), max_length=10, choices=NonWorkingDayPolicy.choices, default=NonWorkingDayPolicy.COVER
     )
@@ -37,7 +39,9 @@ class DutyRoster(models.Model):
 class DutyRosterSlot(models.Model):
     """One department's place in the rotation order."""
 
-    roster = models.ForeignKey(DutyRoster, verbose_name=_("轮值表"), on_delete=models.CASCADE, related_name="slots")
+    roster = models.ForeignKey(
+        DutyRoster, verbose_name=_("轮值表"), on_delete=models.CASCADE, related_name="slots"
+    )
     position = models.PositiveSmallIntegerField(_("顺序"))
     department = models.ForeignKey(
         "governance.Department", verbose_name=_("部门"), on_delete=models.PROTECT, related_name="duty_slots"
@@ -127,7 +131,11 @@ class DutyShift(models.Model):
         help_text=_("由管理人员代为办理时，记录实际申请人。"),
     )
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     entered_at = models.DateTimeField(_("录入时间"))
     cancelled_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
@@ -161,11 +169,17 @@ class CommandAssignment(models.Model):
     """Who is commander or deputy commander of a center during a period."""
 
     center = models.ForeignKey(
-        "governance.Center", verbose_name=_("中心"), on_delete=models.CASCADE, related_name="command_assignments"
+        "governance.Center",
+        verbose_name=_("中心"),
+        on_delete=models.CASCADE,
+        related_name="command_assignments",
     )
     role = models.CharField(_("职务"), max_length=20, choices=CommandRole.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="command_assignments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("人员"),
+        on_delete=models.PROTECT,
+        related_name="command_assignments",
     )
     valid_from = models.DateField(_("起始日期"))
     valid_to = models.DateField(_("截止日期"), null=True, blank=True, help_text=_("留空表示长期有效。"))

@@ -222,8 +222,11 @@ def roster_gaps(*, center: Center, start: dt.date, days: int = 14) -> list[DutyD
     """Days from `start` on (`days` of them) on which nobody is on duty, with the reason."""
     if days <= 0:
         return []
-    return [day for day in duty_days(center=center, start=start, end=start + dt.timedelta(days=days - 1))
-            if day.is_gap]
+    return [
+        day
+        for day in duty_days(center=center, start=start, end=start + dt.timedelta(days=days - 1))
+        if day.is_gap
+    ]
 
 
 def duty_shifts_upcoming(*, center: Center, start: dt.date, limit: int = 50) -> list[DutyShift]:

@@ -63,8 +63,12 @@ def mode_declare_wartime(
     try:
         level = ResponseLevel(int(level))
     except (TypeError, ValueError):
-        raise ApplicationError("请选择响应等级（一级至四级）。", code="invalid_level", field="level") from None
-    minutes = WARTIME_REPORT_IN_MINUTES[level] if summons_report_in_minutes is None else summons_report_in_minutes
+        raise ApplicationError(
+            "请选择响应等级（一级至四级）。", code="invalid_level", field="level"
+        ) from None
+    minutes = (
+        WARTIME_REPORT_IN_MINUTES[level] if summons_report_in_minutes is None else summons_report_in_minutes
+    )
     if not 1 <= int(minutes) <= NORMAL_REPORT_IN_MINUTES:
         raise ApplicationError(
             f"战时报到时限应为 1 至 {NORMAL_REPORT_IN_MINUTES} 分钟。",

@@ -102,7 +102,9 @@ def notification_send(
                     created.append(Notification.objects.create(**fields))
             except IntegrityError:
                 # A concurrent caller stored it first; anything else is a real error.
-                if not Notification.objects.filter(dedupe_key=dedupe_key, recipient=user, channel=channel).exists():
+                if not Notification.objects.filter(
+                    dedupe_key=dedupe_key, recipient=user, channel=channel
+                ).exists():
                     raise
     outgoing = [row.pk for row in created if row.channel != Channel.IN_APP]
     if outgoing:
@@ -142,7 +144,9 @@ def _deliver(notification: Notification) -> None:
         phone = (profile.phone if profile else "").strip()
         if not phone:
             raise PermanentDeliveryError("接收人没有登记手机号码。")
-        text = f"【社会治理中心】{notification.title}" + (f"：{notification.body}" if notification.body else "")
+        text = f"【社会治理中心】{notification.title}" + (
+            f"：{notification.body}" if notification.body else ""
+        )
         get_sms_backend().send(phone=phone, text=text[:SMS_BODY_MAX])
         return
     raise PermanentDeliveryError(f"渠道 {notification.channel} 无需投递。")
@@ -200,15 +204,17 @@ def notification_retry(*, notification_ids: Iterable[int], now: dt.datetime) -> 
         pk__in=list(notification_ids), status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED]
     ).exclude(channel=Channel.IN_APP)
     ids = list(rows.values_list("pk", flat=True))
-    count = Notification.objects.filter(pk__in=ids, status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED]).update(
-        status=DeliveryStatus.PENDING, attempts=0, last_error=""
-    )
+    count = Notification.objects.filter(
+        pk__in=ids, status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED]
+    ).update(status=DeliveryStatus.PENDING, attempts=0, last_error="")
     if ids:
         transaction.on_commit(lambda: _queue_delivery(ids))
     return count
 
 
-def notification_mark_read(*, actor: AbstractBaseUser, notification_id: int, now: dt.datetime) -> Notification:
+def notification_mark_read(
+    *, actor: AbstractBaseUser, notification_id: int, now: dt.datetime
+) -> Notification:
     """Mark one of the actor's in-app notifications read (404 when it is not the actor's)."""
     mine = Notification.objects.filter(pk=notification_id, recipient=actor, channel=Channel.IN_APP)
     mine.filter(read_at__isnull=True).update(read_at=now)

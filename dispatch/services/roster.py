@@ -48,7 +48,9 @@ def _authorise(actor: AbstractBaseUser, days: list[DutyDay], on_behalf_of: Abstr
         raise PermissionDeniedError("您只能为本部门轮值的日期办理调班。")
 
 
-def _cancel_active(*, center: Center, dates: list[dt.date], actor: AbstractBaseUser, now: dt.datetime) -> None:
+def _cancel_active(
+    *, center: Center, dates: list[dt.date], actor: AbstractBaseUser, now: dt.datetime
+) -> None:
     DutyShift.objects.filter(center=center, date__in=dates, cancelled_at__isnull=True).update(
         cancelled_at=now, cancelled_by=actor
     )
@@ -170,7 +172,10 @@ def duty_shift_cancel(*, actor: AbstractBaseUser, center: Center, shift_id: int,
             raise ApplicationError("该调班已被撤销。", code="already_cancelled", status_code=409)
         if shift.kind == ShiftKind.SWAP and shift.swap_date:
             cancelled += DutyShift.objects.filter(
-                center=center, date=shift.swap_date, kind=ShiftKind.SWAP, swap_date=shift.date,
+                center=center,
+                date=shift.swap_date,
+                kind=ShiftKind.SWAP,
+                swap_date=shift.date,
                 cancelled_at__isnull=True,
             ).update(cancelled_at=now, cancelled_by=actor)
     return cancelled

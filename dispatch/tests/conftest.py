@@ -38,7 +38,9 @@ def center(db) -> Center:
 def rotation(center) -> RotationSetup:
     """Three rotation departments, each with a main director and a deputy."""
     names = ["执法应急局", "资规建交局", "公安分局"]
-    departments = [DepartmentFactory(center=center, name=name, short_code=f"R{i}") for i, name in enumerate(names)]
+    departments = [
+        DepartmentFactory(center=center, name=name, short_code=f"R{i}") for i, name in enumerate(names)
+    ]
     teams = [DutyTeamFactory(department=department) for department in departments]
     return RotationSetup(center=center, departments=departments, teams=teams)
 

@@ -43,8 +43,13 @@ def test_daily_rotation_covering_every_day_cycles_across_weeks(rotation):
 
 def test_daily_rotation_skipping_non_working_days_follows_the_official_calendar(rotation):
     a, b, c = rotation.departments
-    DutyRosterFactory(center=rotation.center, departments=[a, b, c], start_date=D(2025, 9, 22), skip_holidays=True)
-    days = {d.date: d for d in selectors.duty_days(center=rotation.center, start=D(2025, 9, 22), end=D(2025, 10, 13))}
+    DutyRosterFactory(
+        center=rotation.center, departments=[a, b, c], start_date=D(2025, 9, 22), skip_holidays=True
+    )
+    days = {
+        d.date: d
+        for d in selectors.duty_days(center=rotation.center, start=D(2025, 9, 22), end=D(2025, 10, 13))
+    }
     by_name = {day: (d.department.name if d.department else None) for day, d in days.items()}
     assert by_name[D(2025, 9, 26)] == b.name  # Mon A, Tue B, Wed C, Thu A, Fri B
     assert days[D(2025, 9, 27)].off_day and by_name[D(2025, 9, 27)] is None  # Saturday off
@@ -77,9 +82,16 @@ def test_weekly_rotation_changes_department_every_seven_days(rotation):
 def test_weekly_rotation_skipping_holidays_leaves_holidays_off_but_keeps_working_weekends(rotation):
     a, b, c = rotation.departments
     DutyRosterFactory(
-        center=rotation.center, departments=[a, b, c], start_date=D(2025, 9, 22), weekly=True, skip_holidays=True
+        center=rotation.center,
+        departments=[a, b, c],
+        start_date=D(2025, 9, 22),
+        weekly=True,
+        skip_holidays=True,
     )
-    days = {d.date: d for d in selectors.duty_days(center=rotation.center, start=D(2025, 9, 27), end=D(2025, 10, 12))}
+    days = {
+        d.date: d
+        for d in selectors.duty_days(center=rotation.center, start=D(2025, 9, 27), end=D(2025, 10, 12))
+    }
     assert days[D(2025, 9, 27)].off_day
     assert days[D(2025, 9, 28)].department == a  # working Sunday belongs to that week's department
     assert days[D(2025, 10, 3)].off_day
@@ -99,8 +111,12 @@ def test_deputy_covers_when_the_main_director_is_marked_unavailable(rotation):
     a, b, c = rotation.departments
     DutyRosterFactory(center=rotation.center, departments=[a, b, c], start_date=D(2025, 9, 22))
     DutyShift.objects.create(
-        center=rotation.center, date=D(2025, 9, 23), kind=ShiftKind.MAIN_UNAVAILABLE, department=b,
-        reason="出差", entered_at=at(2025, 9, 20),
+        center=rotation.center,
+        date=D(2025, 9, 23),
+        kind=ShiftKind.MAIN_UNAVAILABLE,
+        department=b,
+        reason="出差",
+        entered_at=at(2025, 9, 20),
     )
     day = selectors.duty_director_on_duty(center=rotation.center, at=at(2025, 9, 23, 15))
     assert day.department == b
@@ -108,7 +124,10 @@ def test_deputy_covers_when_the_main_director_is_marked_unavailable(rotation):
     assert day.role == DutyRole.DEPUTY
     assert day.is_overridden
     # The day after is back to the rule.
-    assert selectors.duty_day(center=rotation.center, day=D(2025, 9, 24)).director == rotation.teams[2].main_director
+    assert (
+        selectors.duty_day(center=rotation.center, day=D(2025, 9, 24)).director
+        == rotation.teams[2].main_director
+    )
 
 
 def test_override_with_a_person_and_a_department_wins_over_the_rule(rotation):
@@ -116,19 +135,34 @@ def test_override_with_a_person_and_a_department_wins_over_the_rule(rotation):
     DutyRosterFactory(center=rotation.center, departments=[a, b], start_date=D(2025, 9, 22))
     stand_in = UserFactory()
     DutyShift.objects.create(
-        center=rotation.center, date=D(2025, 9, 22), kind=ShiftKind.REPLACEMENT, department=c, person=stand_in,
-        reason="临时替班", entered_at=at(2025, 9, 20),
+        center=rotation.center,
+        date=D(2025, 9, 22),
+        kind=ShiftKind.REPLACEMENT,
+        department=c,
+        person=stand_in,
+        reason="临时替班",
+        entered_at=at(2025, 9, 20),
     )
     day = selectors.duty_day(center=rotation.center, day=D(2025, 9, 22))
-    assert (day.scheduled_department, day.department, day.director, day.role) == (a, c, stand_in, DutyRole.OVERRIDE)
+    assert (day.scheduled_department, day.department, day.director, day.role) == (
+        a,
+        c,
+        stand_in,
+        DutyRole.OVERRIDE,
+    )
 
 
 def test_cancelled_override_no_longer_applies(rotation):
     a, b, c = rotation.departments
     DutyRosterFactory(center=rotation.center, departments=[a, b], start_date=D(2025, 9, 22))
     DutyShift.objects.create(
-        center=rotation.center, date=D(2025, 9, 22), kind=ShiftKind.REPLACEMENT, department=c,
-        reason="替班", entered_at=at(2025, 9, 20), cancelled_at=at(2025, 9, 21),
+        center=rotation.center,
+        date=D(2025, 9, 22),
+        kind=ShiftKind.REPLACEMENT,
+        department=c,
+        reason="替班",
+        entered_at=at(2025, 9, 20),
+        cancelled_at=at(2025, 9, 21),
     )
     assert selectors.duty_day(center=rotation.center, day=D(2025, 9, 22)).department == a
 
@@ -142,10 +176,16 @@ def test_gaps_are_flagged_with_their_reason(center):
     DutyTeamFactory(department=no_deputy, without_deputy=True)
     inactive.active = False
     inactive.save()
-    DutyRosterFactory(center=center, departments=[ok, without_main, inactive, no_deputy], start_date=D(2025, 10, 1))
+    DutyRosterFactory(
+        center=center, departments=[ok, without_main, inactive, no_deputy], start_date=D(2025, 10, 1)
+    )
     DutyShift.objects.create(
-        center=center, date=D(2025, 10, 4), kind=ShiftKind.MAIN_UNAVAILABLE, department=no_deputy,
-        reason="病假", entered_at=at(2025, 9, 20),
+        center=center,
+        date=D(2025, 10, 4),
+        kind=ShiftKind.MAIN_UNAVAILABLE,
+        department=no_deputy,
+        reason="病假",
+        entered_at=at(2025, 9, 20),
     )
     gaps = selectors.roster_gaps(center=center, start=D(2025, 9, 29), days=14)
     by_date = {day.date: day.gap for day in gaps}
@@ -179,11 +219,18 @@ def test_roster_without_departments_is_a_gap(center):
 
 
 def test_month_is_computed_in_a_fixed_number_of_queries(rotation, django_assert_max_num_queries):
-    DutyRosterFactory(center=rotation.center, departments=rotation.departments, start_date=D(2025, 1, 1),
-                      skip_holidays=True)
+    DutyRosterFactory(
+        center=rotation.center, departments=rotation.departments, start_date=D(2025, 1, 1), skip_holidays=True
+    )
     for day in (3, 9, 17):
-        DutyShift.objects.create(center=rotation.center, date=D(2025, 10, day), kind=ShiftKind.REPLACEMENT,
-                                 person=UserFactory(), reason="替班", entered_at=at(2025, 9, 1))
+        DutyShift.objects.create(
+            center=rotation.center,
+            date=D(2025, 10, day),
+            kind=ShiftKind.REPLACEMENT,
+            person=UserFactory(),
+            reason="替班",
+            entered_at=at(2025, 9, 1),
+        )
     with django_assert_max_num_queries(7):
         days = selectors.duty_month(center=rotation.center, year=2025, month=10)
         [(day.director, day.department, day.deputy_director) for day in days]
@@ -193,8 +240,12 @@ def test_month_is_computed_in_a_fixed_number_of_queries(rotation, django_assert_
 def test_commanders_on_duty_follow_their_periods(center):
     first = CommandAssignmentFactory(center=center, valid_from=D(2025, 1, 1), valid_to=D(2025, 6, 30))
     second = CommandAssignmentFactory(center=center, valid_from=D(2025, 7, 1))
-    deputy = CommandAssignmentFactory(center=center, role=CommandRole.DEPUTY_COMMANDER, valid_from=D(2025, 3, 1),
-                                      user=UserFactory(roles=["deputy_commander"]))
+    deputy = CommandAssignmentFactory(
+        center=center,
+        role=CommandRole.DEPUTY_COMMANDER,
+        valid_from=D(2025, 3, 1),
+        user=UserFactory(roles=["deputy_commander"]),
+    )
     other_center = CommandAssignmentFactory(valid_from=D(2025, 1, 1))
     february = selectors.commanders_on_duty(center=center, at=at(2025, 2, 1))
     assert (february.commanders, february.deputies) == ([first.user], [])

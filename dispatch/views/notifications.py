@@ -37,7 +37,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     try:
-        services.notification_mark_read(actor=request.user, notification_id=notification_id, now=timezone.now())
+        services.notification_mark_read(
+            actor=request.user, notification_id=notification_id, now=timezone.now()
+        )
     except NotFoundError:
         raise Http404 from None
     return _back(request)
@@ -52,7 +54,9 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
         )
     except NotFoundError:
         raise Http404 from None
-    if notification.link and url_has_allowed_host_and_scheme(notification.link, allowed_hosts={request.get_host()}):
+    if notification.link and url_has_allowed_host_and_scheme(
+        notification.link, allowed_hosts={request.get_host()}
+    ):
         return redirect(notification.link)
     return redirect("dispatch:notifications")
 
