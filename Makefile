@@ -33,8 +33,8 @@ lint: install
 	$(BIN)/ruff check .
 
 test: install lint
-	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
-		{ echo "有未生成的数据库迁移：请运行 manage.py makemigrations"; exit 1; }
+	@DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
+		{ echo "有未生成的数据库迁移（或配置错误，见上）：请运行 manage.py makemigrations"; exit 1; }
 	$(BIN)/pytest
 
 bench: install
