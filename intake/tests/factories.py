@@ -120,7 +120,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     channel = Channel.WALK_IN
     category = factory.LazyFunction(lambda: category("JF10"))
     title = factory.Sequence(lambda n: f"工地欠薪第{n}号")
-    description = "工地拖欠工资"
+    description = factory.LazyAttribute(lambda o: f"{o.title}：详细情况。")
     first_receiver = factory.SubFactory(UserFactory, roles=["window_clerk"])
     registered_at = factory.LazyFunction(timezone.now)
     expected_answer_at = factory.LazyAttribute(lambda o: o.registered_at + dt.timedelta(days=9))

@@ -1,0 +1,155 @@
+"""Admin of intake: categories (initials filled by the service), matters, parties, read-only history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from governance.errors import ApplicationError
+from intake.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseLink,
+    CaseParty,
+    CaseSequence,
+    Category,
+    Party,
+    SensitiveView,
+)
+from intake.services import category_save
+
+
+class CategoryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ("parent", "code", "name", "initials", "default_complexity", "ordering", "active")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        parent = data.get("parent")
+        if parent is not None and (parent.parent_id or (self.instance.pk and parent.pk == self.instance.pk)):
+            raise forms.ValidationError({"parent": "事项类别只有两级：上级类别必须是一级类别。"})
+        return data
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryAdminForm
+    list_display = ("code", "name", "parent", "initials", "default_complexity", "ordering", "active")
+    list_filter = ("parent", "active", "default_complexity")
+    search_fields = ("code", "name", "initials")
+    list_editable = ("ordering", "active")
+
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
+        try:
+            category_save(category=obj)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+
+
+class CasePartyInline(admin.TabularInline):
+    model = CaseParty
+    extra = 0
+    raw_id_fields = ("party",)
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    readonly_fields = ("name", "size", "content_type", "purpose", "uploaded_by", "uploaded_at")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History rows: visible, never added, changed or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ("occurred_at", "type", "actor", "from_status", "to_status", "source", "data")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "category", "channel", "status", "first_receiver", "registered_at")
+    list_filter = ("status", "channel", "operating_mode", "category__parent")
+    search_fields = ("code", "title", "external_ref")
+    list_select_related = ("category__parent", "first_receiver")
+    raw_id_fields = ("category", "grid", "town", "first_receiver", "window", "district", "center")
+    # Codes, sequence and status move only through the services (transition table, timeline).
+    readonly_fields = ("code", "year", "sequence", "status", "registered_at", "operating_mode", "updated_at")
+    inlines = (CasePartyInline, AttachmentInline, CaseEventInline)
+    show_full_result_count = False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "masked_id", "phone", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("name", "=id_number", "=credit_code", "=phone")
+    exclude = ("id_number",)
+    readonly_fields = ("masked_id",)
+
+    @admin.display(description="公民身份号码")
+    def masked_id(self, obj: Party) -> str:
+        from intake.validators import mask_id_number
+
+        return mask_id_number(obj.id_number)
+
+
+@admin.register(CaseLink)
+class CaseLinkAdmin(admin.ModelAdmin):
+    list_display = ("from_case", "to_case", "note", "created_by", "created_at")
+    raw_id_fields = ("from_case", "to_case", "created_by")
+
+
+@admin.register(CaseSequence)
+class CaseSequenceAdmin(ReadOnlyAdmin):
+    list_display = ("district", "year", "last_value")
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ("case", "type", "actor", "from_status", "to_status", "source", "occurred_at")
+    list_filter = ("type", "source")
+    search_fields = ("case__code",)
+    list_select_related = ("case", "actor")
+    show_full_result_count = False
+
+
+@admin.register(SensitiveView)
+class SensitiveViewAdmin(ReadOnlyAdmin):
+    list_display = ("viewed_at", "actor", "party", "case", "field", "page")
+    list_select_related = ("actor", "party", "case")
+    search_fields = ("actor__username", "case__code")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "case", "purpose", "size", "content_type", "uploaded_by", "uploaded_at")
+    raw_id_fields = ("case", "uploaded_by")
+    readonly_fields = ("size", "content_type", "uploaded_at")

@@ -1,0 +1,121 @@
+"""The window form: parses what the clerk typed; every business rule lives in `case_register`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+
+from governance.models import ServiceWindow
+from intake.choices import Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
+from intake.services import PartyInput
+from intake.validators import DESCRIPTION_MAX_CHARS, RESULT_MAX_CHARS
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+# Service error fields -> form fields (the service numbers parties: 0 applicant, 1 respondent).
+_PARTY_PREFIX = {"parties.0.": "applicant_", "parties.1.": "respondent_"}
+
+
+def form_field_for(service_field: str | None) -> str | None:
+    if not service_field or service_field == "__all__":
+        return None
+    if service_field == "parties":
+        return "applicant_name"
+    if service_field.startswith("attachments"):
+        return "attachments"
+    for prefix, replacement in _PARTY_PREFIX.items():
+        if service_field.startswith(prefix):
+            return replacement + service_field[len(prefix):]
+    return service_field
+
+
+class RegisterForm(forms.Form):
+    channel = forms.ChoiceField(label="来源渠道", choices=[(Channel.WALK_IN, "窗口来访"), (Channel.PHONE, "来电")],
+                                initial=Channel.WALK_IN)
+    category = forms.CharField(label="事项类别", widget=forms.HiddenInput, required=False)
+    title = forms.CharField(label="标题", required=False, max_length=400)
+    description = forms.CharField(label="事项描述", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                                  max_length=DESCRIPTION_MAX_CHARS * 2)
+    address = forms.CharField(label="发生地址", required=False, max_length=400)
+    grid = forms.CharField(label="所属网格", widget=forms.HiddenInput, required=False)
+    urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
+    risk_level = forms.ChoiceField(label="风险等级", choices=RiskLevel.choices, initial=RiskLevel.LOW)
+    complexity = forms.ChoiceField(label="复杂程度", choices=[("", "按类别默认"), *Complexity.choices], required=False)
+    window = forms.ModelChoiceField(label="受理窗口", queryset=ServiceWindow.objects.none(), required=False,
+                                    empty_label="（不经窗口）")
+    is_group = forms.BooleanField(label="群体性事项", required=False)
+    group_size = forms.IntegerField(label="涉及人数", required=False, min_value=1, initial=1)
+
+    applicant_kind = forms.ChoiceField(label="申请人类型", choices=PartyKind.choices, initial=PartyKind.PERSON)
+    applicant_name = forms.CharField(label="姓名/单位名称", required=False, max_length=200)
+    applicant_id_number = forms.CharField(label="身份证号", required=False, max_length=30)
+    applicant_credit_code = forms.CharField(label="统一社会信用代码", required=False, max_length=30)
+    applicant_phone = forms.CharField(label="联系电话", required=False, max_length=30)
+    applicant_address = forms.CharField(label="住址", required=False, max_length=400)
+
+    respondent_kind = forms.ChoiceField(label="被申请人类型", choices=PartyKind.choices, initial=PartyKind.PERSON)
+    respondent_name = forms.CharField(label="姓名/单位名称", required=False, max_length=200)
+    respondent_id_number = forms.CharField(label="身份证号", required=False, max_length=30)
+    respondent_credit_code = forms.CharField(label="统一社会信用代码", required=False, max_length=30)
+    respondent_phone = forms.CharField(label="联系电话", required=False, max_length=30)
+    respondent_address = forms.CharField(label="住址", required=False, max_length=400)
+
+    link_to = forms.CharField(required=False)  # checkbox values, read with getlist
+    attachments = MultipleFileField(label="附件", required=False)
+
+    def __init__(self, *args: Any, windows: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if windows is not None:
+            self.fields["window"].queryset = windows
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.Select):
+                css = "form-select form-select-sm"
+            elif isinstance(widget, forms.CheckboxInput | forms.HiddenInput):
+                continue
+            else:
+                css = "form-control form-control-sm"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            widget.attrs["class"] = css
+
+    def parties(self) -> list[PartyInput]:
+        data = self.cleaned_data
+        result = []
+        for prefix, role in (("applicant_", PartyRole.APPLICANT), ("respondent_", PartyRole.RESPONDENT)):
+            values = {name: (data.get(prefix + name) or "").strip()
+                      for name in ("name", "id_number", "credit_code", "phone", "address")}
+            if role == PartyRole.RESPONDENT and not any(values.values()):
+                continue
+            kind = data.get(prefix + "kind") or PartyKind.PERSON
+            if kind == PartyKind.ORGANIZATION:
+                values["id_number"] = ""
+            else:
+                values["credit_code"] = ""
+            result.append(PartyInput(kind=kind, role=role, **values))
+        return result
+
+
+class SettleForm(forms.Form):
+    result = forms.CharField(label="办理结果", widget=forms.Textarea(attrs={"rows": 4}),
+                             validators=[MaxLengthValidator(RESULT_MAX_CHARS)])
+    attachments = MultipleFileField(label="书面协议等附件", required=False)
+
+
+class SendToDispatchForm(forms.Form):
+    note = forms.CharField(label="说明", required=False, max_length=500)

@@ -1,0 +1,216 @@
+"""The window: register a walk-in or phone matter, print the receipt, settle or send to dispatch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from governance.errors import ApplicationError
+from governance.models import Grid, ServiceWindow
+from governance.roles import Role, has_role
+from governance.selectors import center_for_user
+from intake import selectors
+from intake.choices import CaseStatus, Channel
+from intake.forms import RegisterForm, SendToDispatchForm, SettleForm, form_field_for
+from intake.models import Category
+from intake.services import case_register, case_send_to_dispatch, case_settle_on_spot
+from intake.validators import mask_id_number
+
+WINDOW_ROLES = (Role.WINDOW_CLERK, Role.ADMINISTRATOR)
+
+
+def _require_window_role(request: HttpRequest) -> None:
+    if not has_role(request.user, *WINDOW_ROLES):
+        raise PermissionDenied
+
+
+def _grids_for_picker() -> list[dict[str, Any]]:
+    rows = (
+        Grid.objects.filter(active=True, level__in=["town", "village", "unit"])
+        .select_related("town")
+        .order_by("code")
+        .values("id", "code", "name", "level", "town__name")
+    )
+    return [
+        {"id": r["id"], "code": r["code"], "name": r["name"],
+         "path": f"{r['town__name']} / {r['name']}" if r["town__name"] and r["level"] != "town" else r["name"],
+         "initials": ""}
+        for r in rows
+    ]
+
+
+def _apply_error(form: RegisterForm, error: ApplicationError) -> None:
+    items = error.extra.get("errors") or {error.field or "__all__": error.message}
+    for service_field, message in items.items():
+        field = form_field_for(service_field)
+        form.add_error(field if field in form.fields else None, message)
+
+
+@login_required
+def window_register(request: HttpRequest) -> HttpResponse:
+    _require_window_role(request)
+    center = center_for_user(user=request.user)
+    if center is None:
+        raise Http404("尚未配置中心")
+    windows = ServiceWindow.objects.filter(center=center, active=True).order_by("number")
+    my_window = windows.filter(staff=request.user).first()
+    initial = {"window": my_window.pk if my_window else None}
+    if request.GET.get("channel") == Channel.PHONE:
+        initial["channel"] = Channel.PHONE
+    form = RegisterForm(request.POST or None, request.FILES or None, windows=windows, initial=initial)
+    linked_ids = selectors.iter_ids(request.POST.getlist("link_to")) if request.method == "POST" else []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        category: Any = data["category"] or None
+        if category and str(category).isdigit():
+            category = Category.objects.filter(pk=int(category)).first() or int(category)
+        try:
+            case = case_register(
+                actor=request.user,
+                center=center,
+                channel=data["channel"],
+                category=category,
+                title=data["title"],
+                description=data["description"],
+                parties=form.parties(),
+                address=data["address"],
+                grid=data["grid"] or None,
+                urgency=data["urgency"],
+                risk_level=data["risk_level"],
+                complexity=data["complexity"] or None,
+                window=data["window"],
+                is_group=data["is_group"],
+                group_size=data["group_size"] or 1,
+                attachments=data["attachments"],
+                link_to=linked_ids,
+            )
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, f"已登记，事项编号 {case.code}。")
+            return redirect("intake:receipt", code=case.code)
+    selected_category = None
+    if form.is_bound and str(form.data.get("category", "")).isdigit():
+        selected_category = Category.objects.select_related("parent").filter(pk=int(form.data["category"])).first()
+    selected_grid = None
+    if form.is_bound and str(form.data.get("grid", "")).isdigit():
+        selected_grid = Grid.objects.filter(pk=int(form.data["grid"])).first()
+    context = {
+        "form": form,
+        "center": center,
+        "categories": selectors.categories_for_picker(),
+        "grids": _grids_for_picker(),
+        "selected_category": selected_category,
+        "selected_grid": selected_grid,
+        "linked_ids": linked_ids,
+    }
+    return render(request, "intake/window.html", context, status=400 if form.is_bound else 200)
+
+
+@login_required
+@require_GET
+def applicant_lookup(request: HttpRequest) -> JsonResponse:
+    """On blur of the ID or phone field: the earlier matters and the party to prefill."""
+    if not has_role(request.user, *WINDOW_ROLES, Role.DISPATCHER, Role.DUTY_DIRECTOR):
+        raise PermissionDenied
+    id_number = request.GET.get("id_number", "")[:30]
+    phone = request.GET.get("phone", "")[:30]
+    party = selectors.party_find(id_number=id_number, phone=phone)
+    cases = selectors.cases_for_applicant(id_number=id_number, phone=phone, actor=request.user)
+    body: dict[str, Any] = {
+        "party": None,
+        "cases": [
+            {**row, "registered_at": row["registered_at"].isoformat(),
+             "url": reverse("intake:case_detail", args=[row["code"]])}
+            for row in cases
+        ],
+    }
+    if party is not None:
+        body["party"] = {
+            "kind": party.kind,
+            "name": party.name,
+            "phone": party.phone,
+            "address": party.address,
+            # Found by phone: the clerk did not type the ID, so it is not shown in full.
+            "id_number_masked": mask_id_number(party.id_number),
+            "credit_code": party.credit_code,
+        }
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def receipt(request: HttpRequest, code: str) -> HttpResponse:
+    case = _case_or_404(request, code)
+    parties = selectors.case_parties(case=case)
+    can_act = case.status == CaseStatus.REGISTERED and (
+        case.first_receiver_id == request.user.pk
+        or has_role(request.user, Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.ADMINISTRATOR)
+    )
+    context = {
+        "case": case,
+        "parties": parties,
+        "attachments": list(case.attachments.order_by("id")),
+        "receiver": case.first_receiver,
+        "receiver_phone": getattr(getattr(case.first_receiver, "profile", None), "phone", ""),
+        "can_act": can_act,
+        "settle_form": SettleForm(),
+        "dispatch_form": SendToDispatchForm(),
+        "working_days": _working_days(case),
+    }
+    return render(request, "intake/receipt.html", context)
+
+
+def _working_days(case: Any) -> int:
+    from intake.services import ANSWER_WORKING_DAYS
+
+    return ANSWER_WORKING_DAYS.get(case.complexity, 7)
+
+
+def _case_or_404(request: HttpRequest, code: str) -> Any:
+    try:
+        return selectors.case_get_for_actor(actor=request.user, pk_or_code=code)
+    except ApplicationError:
+        raise Http404 from None
+
+
+@login_required
+@require_POST
+def settle(request: HttpRequest, code: str) -> HttpResponse:
+    case = _case_or_404(request, code)
+    form = SettleForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("intake:receipt", code=case.code)
+    try:
+        case_settle_on_spot(actor=request.user, case=case, result=form.cleaned_data["result"],
+                            attachments=form.cleaned_data["attachments"])
+    except ApplicationError as error:
+        for message in (error.extra.get("errors") or {"": error.message}).values():
+            messages.error(request, message)
+        return redirect("intake:receipt", code=case.code)
+    messages.success(request, "已当场办结（自办），待回访。")
+    return redirect("intake:case_detail", code=case.code)
+
+
+@login_required
+@require_POST
+def send_to_dispatch(request: HttpRequest, code: str) -> HttpResponse:
+    case = _case_or_404(request, code)
+    form = SendToDispatchForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        case_send_to_dispatch(actor=request.user, case=case, note=note)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("intake:receipt", code=case.code)
+    messages.success(request, "已移送调度中心，等待派单。")
+    return redirect("intake:case_detail", code=case.code)

@@ -1,0 +1,200 @@
+/* The window page: keyboard-first autocomplete (Chinese or pinyin initials), repeat-visit lookup,
+   group toggle. No library; the data lists are embedded in the page as JSON. */
+(function () {
+  "use strict";
+
+  function readJson(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : [];
+  }
+
+  function score(item, query) {
+    var q = query.toLowerCase();
+    var initials = (item.initials || "").split(" ");
+    if (item.name === query || item.code.toLowerCase() === q) return 0;
+    if (initials[0] && initials[0].indexOf(q) === 0) return 1;
+    if (item.name.indexOf(query) === 0) return 2;
+    if (item.name.indexOf(query) >= 0) return 3;
+    if (item.path.indexOf(query) >= 0) return 4;
+    for (var i = 1; i < initials.length; i++) { if (initials[i] && initials[i].indexOf(q) === 0) return 5; }
+    if (item.code.toLowerCase().indexOf(q) === 0) return 6;
+    return -1;
+  }
+
+  function autocomplete(input, items) {
+    var hidden = document.getElementById(input.dataset.target);
+    var list = document.getElementById(input.getAttribute("aria-controls"));
+    var shown = [];
+    var active = -1;
+
+    function close() {
+      list.classList.add("d-none");
+      input.setAttribute("aria-expanded", "false");
+      active = -1;
+    }
+
+    function pick(item) {
+      hidden.value = item.id;
+      input.value = item.path;
+      input.classList.remove("is-invalid");
+      close();
+    }
+
+    function highlight() {
+      Array.prototype.forEach.call(list.children, function (li, i) {
+        li.classList.toggle("active", i === active);
+        li.setAttribute("aria-selected", i === active ? "true" : "false");
+      });
+    }
+
+    function render() {
+      var query = input.value.trim();
+      hidden.value = "";
+      list.textContent = "";
+      if (!query) { close(); return; }
+      shown = items
+        .map(function (item) { return { item: item, s: score(item, query) }; })
+        .filter(function (x) { return x.s >= 0; })
+        .sort(function (a, b) { return a.s - b.s; })
+        .slice(0, 12)
+        .map(function (x) { return x.item; });
+      shown.forEach(function (item, i) {
+        var li = document.createElement("li");
+        li.className = "list-group-item list-group-item-action py-1 small";
+        li.setAttribute("role", "option");
+        li.textContent = item.path + (item.initials ? "  " + item.initials.split(" ")[0] : "");
+        li.addEventListener("mousedown", function (event) { event.preventDefault(); pick(item); });
+        list.appendChild(li);
+      });
+      active = shown.length ? 0 : -1;
+      highlight();
+      list.classList.toggle("d-none", !shown.length);
+      input.setAttribute("aria-expanded", shown.length ? "true" : "false");
+    }
+
+    input.addEventListener("input", render);
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" && shown.length) { active = (active + 1) % shown.length; highlight(); event.preventDefault(); }
+      else if (event.key === "ArrowUp" && shown.length) { active = (active - 1 + shown.length) % shown.length; highlight(); event.preventDefault(); }
+      else if (event.key === "Enter") {
+        if (!list.classList.contains("d-none") && active >= 0) { pick(shown[active]); event.preventDefault(); }
+        else if (!hidden.value && input.value.trim()) { event.preventDefault(); }
+      }
+      else if (event.key === "Escape") { close(); }
+    });
+    input.addEventListener("blur", function () { window.setTimeout(close, 100); });
+  }
+
+  function repeatVisits() {
+    var box = document.getElementById("repeat-visits");
+    var listNode = document.getElementById("repeat-visit-list");
+    var urlNode = document.getElementById("lookup-url");
+    if (!box || !urlNode) return;
+    var last = "";
+    var kept = {};
+    document.querySelectorAll("#linked-keep input").forEach(function (node) { kept[node.value] = true; });
+
+    function lookup() {
+      var id = document.getElementById("id_applicant_id_number").value.trim();
+      var phone = document.getElementById("id_applicant_phone").value.trim();
+      var key = id + "|" + phone;
+      if ((!id && !phone) || key === last) return;
+      last = key;
+      var params = new URLSearchParams();
+      if (id) params.set("id_number", id);
+      if (phone) params.set("phone", phone);
+      fetch(urlNode.dataset.url + "?" + params.toString(), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) { if (data) show(data); })
+        .catch(function () { /* lookup is a convenience: the form works without it */ });
+    }
+
+    function fill(id, value) {
+      var node = document.getElementById(id);
+      if (node && !node.value && value) node.value = value;
+    }
+
+    function show(data) {
+      if (data.party) {
+        fill("id_applicant_name", data.party.name);
+        fill("id_applicant_phone", data.party.phone);
+        fill("id_applicant_address", data.party.address);
+      }
+      listNode.textContent = "";
+      if (!data.cases.length) { box.classList.add("d-none"); return; }
+      var keep = document.getElementById("linked-keep");
+      if (keep) keep.remove();
+      data.cases.forEach(function (row) {
+        var wrap = document.createElement("div");
+        wrap.className = "form-check";
+        var check = document.createElement("input");
+        check.type = "checkbox"; check.name = "link_to"; check.value = row.id;
+        check.className = "form-check-input"; check.id = "link-" + row.id;
+        check.checked = !!kept[String(row.id)];
+        var label = document.createElement("label");
+        label.className = "form-check-label"; label.htmlFor = check.id;
+        label.textContent = row.code + "　" + row.registered_at.slice(0, 10) + "　" + row.category + "　" + row.title + "（" + row.status_label + "）";
+        var link = document.createElement("a");
+        link.href = row.url; link.target = "_blank"; link.rel = "noopener"; link.className = "ms-2"; link.textContent = "查看";
+        wrap.appendChild(check); wrap.appendChild(label); wrap.appendChild(link);
+        listNode.appendChild(wrap);
+      });
+      box.classList.remove("d-none");
+    }
+
+    ["id_applicant_id_number", "id_applicant_phone"].forEach(function (id) {
+      var node = document.getElementById(id);
+      if (node) node.addEventListener("blur", lookup);
+    });
+    lookup();
+  }
+
+  function groupToggle() {
+    var box = document.getElementById("id_is_group");
+    var wrap = document.getElementById("group-size-wrap");
+    if (!box || !wrap) return;
+    box.addEventListener("change", function () {
+      wrap.classList.toggle("d-none", !box.checked);
+      if (box.checked) document.getElementById("id_group_size").focus();
+    });
+  }
+
+  function fullIdButtons() {
+    document.querySelectorAll("[data-full-id-url]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var token = document.querySelector("[name=csrfmiddlewaretoken]");
+        fetch(button.dataset.fullIdUrl, { method: "POST", credentials: "same-origin",
+          headers: { "X-CSRFToken": token ? token.value : "", "Accept": "application/json" } })
+          .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
+          .then(function (result) {
+            var target = document.getElementById(button.dataset.target);
+            if (result.ok) { target.textContent = result.body.id_number; button.remove(); }
+            else { target.textContent = result.body.message || "无权查看"; }
+          });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-autocomplete]").forEach(function (input) {
+      autocomplete(input, readJson(input.dataset.autocomplete + "-data"));
+    });
+    repeatVisits();
+    groupToggle();
+    fullIdButtons();
+    var form = document.getElementById("register-form");
+    if (form) {
+      // Enter in a text field moves to the next field instead of submitting half a form.
+      form.addEventListener("keydown", function (event) {
+        var t = event.target;
+        if (event.key !== "Enter" || event.defaultPrevented || t.tagName === "TEXTAREA" || t.type === "submit") return;
+        event.preventDefault();
+        var fields = Array.prototype.filter.call(form.elements, function (el) {
+          return !el.disabled && el.type !== "hidden" && el.offsetParent !== null;
+        });
+        var next = fields[fields.indexOf(t) + 1];
+        if (next) next.focus();
+      });
+    }
+  });
+})();
