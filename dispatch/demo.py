@@ -1,0 +1,90 @@
+"""The demo district's command center: the nine-department duty rotation and the commanders.
+
+Called by `manage.py seed_demo` after governance has built the district. Idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from dispatch.choices import CommandRole, NonWorkingDayPolicy, RotationUnit
+from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyTeam
+from governance.demo import DEMO_PASSWORD, DISTRICT_CODE
+from governance.models import Center, Department, Profile
+from governance.roles import Role
+
+# Seed 000 一(四) / 002 一(三): the nine departments in rotation order, each with its fixed
+# duty director (主班) and designated deputy (副班). 执法应急局's pair are the demo logins
+# `director` / `director_deputy`; the others get their own demo accounts.
+ROTATION: tuple[tuple[str, tuple[str, str], tuple[str, str] | None], ...] = (
+    ("DQ", ("director_dq", "洪丽萍"), ("director_dq2", "施雅玲")),
+    ("SZB", ("director_szb", "陈志远"), None),
+    ("NH", ("director_nh", "康明辉"), None),
+    ("ZGJ", ("director_zgj", "许文杰"), None),
+    ("JYWL", ("director_jywl", "黄晓东"), None),
+    ("MS", ("director_ms", "林秋月"), None),
+    ("SJ", ("director_sj", "骆振宇"), None),
+    ("ZFYJ", ("director", ""), ("director_deputy", "")),
+    ("GA", ("director_ga", "庄少华"), ("director_ga2", "蒋建国")),
+)
+
+
+def _director(username: str, name: str, department: Department, center: Center, group: Group) -> tuple[User, bool]:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"first_name": name, "email": f"{username}@center.example"}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        user.groups.add(group)
+        Profile.objects.create(user=user, center=center, department=department, phone="", post="轮值主任")
+    return user, created
+
+
+def seed_demo() -> dict[str, int]:
+    created = {"users": 0, "duty": 0}
+    district = Center.objects.get(code=DISTRICT_CODE)
+    departments = {d.short_code: d for d in Department.objects.filter(center=district)}
+    group = Group.objects.get(name=Role.DUTY_DIRECTOR)
+
+    for short_code, (main_username, main_name), deputy in ROTATION:
+        main, new = _director(main_username, main_name, departments[short_code], district, group)
+        created["users"] += new
+        deputy_user = None
+        if deputy:
+            deputy_user, new = _director(deputy[0], deputy[1], departments[short_code], district, group)
+            created["users"] += new
+        _, new = DutyTeam.objects.get_or_create(
+            department=departments[short_code],
+            defaults={"main_director": main, "deputy_director": deputy_user},
+        )
+        created["duty"] += new
+
+    if not DutyRoster.objects.filter(center=district).exists():
+        # Weekly rotation, started so that 执法应急局 is on duty in the week the demo is built
+        # (SCENARIOS story 1: "the duty director of the day, from 执法应急局 this week").
+        today = timezone.localdate()
+        monday = today - dt.timedelta(days=today.weekday())
+        position = [code for code, _, _ in ROTATION].index("ZFYJ")
+        roster = DutyRoster.objects.create(
+            center=district,
+            name="区综合调度指挥中心轮值表",
+            start_date=monday - dt.timedelta(weeks=position),
+            unit=RotationUnit.WEEK,
+            non_working_days=NonWorkingDayPolicy.COVER,
+        )
+        DutyRosterSlot.objects.bulk_create(
+            DutyRosterSlot(roster=roster, position=i, department=departments[code])
+            for i, (code, _, _) in enumerate(ROTATION)
+        )
+        created["duty"] += 1
+
+    for role, username in ((CommandRole.COMMANDER, "commander"), (CommandRole.DEPUTY_COMMANDER, "deputy")):
+        user = User.objects.filter(username=username).first()
+        if user and not CommandAssignment.objects.filter(center=district, role=role, user=user).exists():
+            CommandAssignment.objects.create(center=district, role=role, user=user, valid_from=dt.date(2024, 1, 1))
+            created["duty"] += 1
+    return created
