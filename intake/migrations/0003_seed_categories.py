@@ -32,7 +32,7 @@ TREE = [
         ("XF01", "来访", ORDINARY),
         ("XF02", "来信", ORDINARY),
         ("XF03", "网上信访", ORDINARY),
-        ("XF04", "来电", ORDINARY),
+        ("XF04", "电话信访", ORDINARY),
     ]),
     ("RX", "12345 诉求", ORDINARY, [
         ("RX01", "咨询", ORDINARY),

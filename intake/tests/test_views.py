@@ -13,7 +13,14 @@ from openpyxl import load_workbook
 from intake.choices import CaseStatus
 from intake.models import Attachment, Case, CaseEvent, CaseLink, SensitiveView
 from intake.services import PartyInput, case_register
-from intake.tests.factories import CaseFactory, GridFactory, PartyFactory, UserFactory, category, valid_id_number
+from intake.tests.factories import (
+    CaseFactory,
+    GridFactory,
+    PartyFactory,
+    UserFactory,
+    category,
+    valid_id_number,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 ID = valid_id_number(region="350521", birth=dt.date(1990, 1, 1), order=123)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from governance.errors import ApplicationError, PermissionDeniedError
+from intake.models import Case, CaseLink, SensitiveView
+from intake.selectors import cases_for_applicant
+from intake.services import PartyInput, case_link, party_full_id_view
+from intake.tests.factories import CaseFactory, PartyFactory, UserFactory, category, valid_id_number
+from intake.tests.test_services_case import applicant, register
+
+
+@pytest.mark.django_db
+def test_case_link_records_event_and_refuses_duplicates(clerk, center):
+    a, b = register(clerk, center), register(clerk, center)
+    case_link(actor=clerk, case=b, other=a, note="同一工地")
+    assert CaseLink.objects.filter(from_case=b, to_case=a, note="同一工地").exists()
+    assert b.events.filter(type="case.linked").count() == 1
+    with pytest.raises(ApplicationError):
+        case_link(actor=clerk, case=b, other=a, note="again")
+    with pytest.raises(ApplicationError):
+        case_link(actor=clerk, case=b, other=b, note="")
+    assert b.events.filter(type="case.linked").count() == 1
+
+
+@pytest.mark.django_db
+def test_cases_for_applicant_in_one_query(clerk, center, django_assert_num_queries):
+    first = register(clerk, center, title="第一次")
+    second = register(clerk, center, title="第二次", parties=[applicant(id_number="")])  # same phone only
+    register(clerk, center, parties=[applicant(id_number=valid_id_number(order=7), phone="13900000009")])
+    with django_assert_num_queries(1):
+        rows = cases_for_applicant(id_number=applicant().id_number, phone="13805950001")
+    assert [r["code"] for r in rows] == [second.code, first.code]
+    assert rows[0]["status_label"] == "已登记" and rows[0]["category"] == "劳动争议"
+
+
+@pytest.mark.django_db
+def test_full_id_view_requires_role_and_logs(clerk, center):
+    case = CaseFactory(applicant=PartyFactory())
+    party = case.case_parties.get().party
+    assert party_full_id_view(actor=clerk, party=party, case=case, page="/x") == party.id_number
+    assert SensitiveView.objects.filter(actor=clerk, party=party, case=case).count() == 1
+    handler = UserFactory(roles=["department_handler"], center=center)
+    with pytest.raises(PermissionDeniedError):
+        party_full_id_view(actor=handler, party=party)
+    assert SensitiveView.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_registrations_get_distinct_consecutive_codes(clerk, center):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers")
+    jf10 = category("JF10")
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            barrier.wait()
+            register(clerk, center, category=jf10, title=f"并发{n}",
+                     parties=[PartyInput(name=f"申请人{n}", phone=f"139{n:08d}")])
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    sequences = sorted(Case.objects.values_list("sequence", flat=True))
+    assert sequences == list(range(1, 9))
+    assert len(set(Case.objects.values_list("code", flat=True))) == 8
