@@ -120,6 +120,10 @@
         fill("id_applicant_phone", data.party.phone);
         fill("id_applicant_address", data.party.address);
       }
+      // A later lookup (the phone filled in after the ID) must not drop the clerk's ticks.
+      listNode.querySelectorAll("input[name=link_to]").forEach(function (node) {
+        if (node.checked) { kept[node.value] = true; } else { delete kept[node.value]; }
+      });
       listNode.textContent = "";
       if (!data.cases.length) { box.classList.add("d-none"); return; }
       var keep = document.getElementById("linked-keep");
