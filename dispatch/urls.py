@@ -21,4 +21,5 @@ urlpatterns = [
         "notifications/<int:notification_id>/open/", notifications.notification_open, name="notification-open"
     ),
     path("api/", include("dispatch.api.urls")),
+    path("", include("dispatch.urls_work")),
 ]

@@ -1,0 +1,155 @@
+"""Input serializers parse; output serializers describe. No business rules here."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from dispatch.models_work import (
+    Assignment,
+    ExtensionRequest,
+    ResolvedAnswer,
+    Satisfaction,
+    Summons,
+    SummonsDepartment,
+)
+from intake.choices import HandlingMode
+from intake.models import Case
+
+
+class AssignmentOut(serializers.ModelSerializer):
+    department_name = serializers.CharField(source="department.name", read_only=True)
+    case_code = serializers.CharField(source="case.code", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "case", "case_code", "department", "department_name", "mode", "role", "lead", "status",
+                  "instructions", "part", "assigned_at", "ack_due_at", "due_at", "original_due_at",
+                  "acknowledged_at", "acknowledged_late", "reported_at", "report", "reported_late", "overdue_at",
+                  "redo_count", "extension_count", "operating_mode", "policy_snapshot", "supervising_leader",
+                  "progress_every_working_days", "spent_working_minutes"]
+
+
+class CaseOut(serializers.ModelSerializer):
+    class Meta:
+        model = Case
+        fields = ["id", "code", "title", "status", "handling_mode", "center", "due_at", "closed_at", "resolved"]
+
+
+class ExtensionOut(serializers.ModelSerializer):
+    class Meta:
+        model = ExtensionRequest
+        fields = ["id", "assignment", "reason", "requested_due_at", "status", "decided_by", "decided_at",
+                  "decision_note", "old_due_at", "new_due_at"]
+
+
+class SummonsDepartmentOut(serializers.ModelSerializer):
+    department_name = serializers.CharField(source="department.name", read_only=True)
+
+    class Meta:
+        model = SummonsDepartment
+        fields = ["id", "department", "department_name", "acknowledged_at", "reported_in_at", "reported_in_person",
+                  "minutes_late", "escalated_at"]
+
+
+class SummonsOut(serializers.ModelSerializer):
+    departments = SummonsDepartmentOut(many=True, read_only=True)
+    remaining_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Summons
+        fields = ["id", "center", "case", "reason", "status", "requested_by", "requested_at", "decided_by",
+                  "decided_at", "report_in_minutes", "report_in_due_at", "remaining_seconds", "departments"]
+
+    def get_remaining_seconds(self, obj: Summons) -> int | None:
+        from django.utils import timezone
+
+        if obj.report_in_due_at is None:
+            return None
+        return int((obj.report_in_due_at - timezone.now()).total_seconds())
+
+
+class DispatchIn(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=[m for m in HandlingMode.values if m != HandlingMode.SELF])
+    lead_department = serializers.IntegerField()
+    co_departments = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    instructions = serializers.CharField(required=False, allow_blank=True, default="")
+    parts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict,
+                                  help_text="部门 id → 分工说明")
+    supervising_leader = serializers.IntegerField(required=False, allow_null=True, default=None)
+    progress_every_working_days = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                                           min_value=1)
+
+
+class TextIn(serializers.Serializer):
+    text = serializers.CharField()
+
+
+class ReportBackIn(serializers.Serializer):
+    text = serializers.CharField()
+    files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class ReasonIn(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class NoteIn(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtensionIn(serializers.Serializer):
+    reason = serializers.CharField()
+    requested_due_at = serializers.DateTimeField()
+
+
+class RuleDeclineIn(serializers.Serializer):
+    accept = serializers.BooleanField()
+    department = serializers.IntegerField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SuperviseIn(serializers.Serializer):
+    leader = serializers.IntegerField()
+    every_working_days = serializers.IntegerField(min_value=1)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReassignIn(serializers.Serializer):
+    department = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class DecideIn(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    new_due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class VerifyIn(serializers.Serializer):
+    passed = serializers.BooleanField()
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RevisitIn(serializers.Serializer):
+    resolved = serializers.ChoiceField(choices=ResolvedAnswer.choices)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NotesIn(serializers.Serializer):
+    notes = serializers.CharField()
+
+
+class MoveIn(serializers.Serializer):
+    to_center = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class SummonsIn(serializers.Serializer):
+    reason = serializers.CharField()
+    departments = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    case = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class ReportInIn(serializers.Serializer):
+    person = serializers.IntegerField(required=False, allow_null=True, default=None)

@@ -1,0 +1,201 @@
+"""The pages: board, inbox, assignment, matter and summons pages, with permissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from dispatch import services_work as svc
+from dispatch.models_work import Assignment, AssignmentStatus, RoutingRule, SummonsStatus
+from dispatch.tests.factories_work import World
+from intake.choices import CaseStatus, HandlingMode
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_board_shows_pending_matters_with_suggestions_and_no_per_row_queries(world, client):
+    RoutingRule.objects.create(center=world.center, category=world.category, department=world.labour, role="lead")
+    RoutingRule.objects.create(center=world.center, category=world.category, department=world.zgj, role="co")
+    RoutingRule.objects.create(center=world.center, grid=world.town_grid, department=world.town, role="co")
+    world.case(title="第一件", urgency="normal")
+    urgent = world.case(title="紧急的一件", urgency="urgent", due_at=timezone.now() - dt.timedelta(hours=1))
+    login(client, world.director)
+    response = client.get(reverse("dispatch:board"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index("紧急的一件") < html.index("第一件")  # most urgent first
+    assert "劳动保障维权服务中心（牵头）" in html and "资规建交局（协办）" in html and "洛阳镇人民政府" in html
+    assert 'class="table-danger"' in html and f'data-case="{urgent.pk}"' in html
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("dispatch:board"))
+    for _ in range(15):
+        case = world.case()
+        svc.case_dispatch(actor=world.director, case=case, mode=HandlingMode.TRANSFER, lead_department=world.police)
+        world.case()
+    summons = svc.summons_request(actor=world.director, center=world.center, reason="堵路",
+                                  departments=[world.police, world.zgj])
+    svc.summons_approve(actor=world.commander, summons=summons)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("dispatch:board"))
+    assert 'data-testid="countdown"' in response.content.decode()
+    assert len(many) <= len(few) + 2  # the summons prefetch; nothing per row
+
+
+def test_board_is_for_center_staff_only(world, client):
+    login(client, world.labour.liaison)
+    assert client.get(reverse("dispatch:board")).status_code == 403
+
+
+def test_director_dispatches_and_liaison_acknowledges_in_the_ui(world, client):
+    case = world.case()
+    login(client, world.director)
+    response = client.post(reverse("dispatch:work-case-dispatch", args=[case.pk]), {
+        "mode": "joint", "lead_department": world.labour.pk, "co_departments": [world.zgj.pk],
+        "instructions": "请牵头"}, follow=True)
+    assert "已派单" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS
+    lead = Assignment.objects.get(case=case, department=world.labour)
+
+    login(client, world.labour.liaison)
+    inbox = client.get(reverse("dispatch:work-inbox")).content.decode()
+    assert case.code in inbox
+    client.post(reverse("dispatch:work-assignment-action", args=[lead.pk, "acknowledge"]))
+    lead.refresh_from_db()
+    assert lead.status == AssignmentStatus.ACKNOWLEDGED
+
+    # Another department's liaison: 404 on the page and on the action.
+    login(client, world.police.liaison)
+    assert client.get(reverse("dispatch:work-assignment", args=[lead.pk])).status_code == 404
+    assert client.post(reverse("dispatch:work-assignment-action", args=[lead.pk, "progress"]),
+                       {"text": "x"}).status_code == 404
+    assert case.code not in client.get(reverse("dispatch:work-inbox")).content.decode()
+
+
+def test_liaison_cannot_dispatch_in_the_ui(world, client):
+    case = world.case()
+    login(client, world.labour.liaison)
+    response = client.post(reverse("dispatch:work-case-dispatch", args=[case.pk]),
+                           {"mode": "transfer", "lead_department": world.labour.pk})
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert case.status == CaseStatus.PENDING_DISPATCH
+
+
+def test_department_and_center_actions_in_the_ui(world, client):
+    case = world.case()
+    (assignment,) = svc.case_dispatch(actor=world.director, case=case, mode=HandlingMode.TRANSFER,
+                                      lead_department=world.labour)
+    url = lambda action: reverse("dispatch:work-assignment-action", args=[assignment.pk, action])  # noqa: E731
+    login(client, world.handler)
+    client.post(url("acknowledge"))
+    client.post(url("progress"), {"text": "已约谈"})
+    due = timezone.localtime(assignment.due_at + dt.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    client.post(url("extension"), {"reason": "需鉴定", "requested_due_at": due})
+    extension = assignment.extension_requests.get()
+    login(client, world.director)
+    client.post(url("remind"), {"note": "请加快"})
+    client.post(url("supervise"), {"every_working_days": "2", "note": "重点督办"})
+    client.post(reverse("dispatch:work-extension-decide", args=[extension.pk]), {"approve": "yes", "note": "同意"})
+    login(client, world.handler)
+    client.post(url("report_back"), {"text": "已解决", "files": [SimpleUploadedFile("a.txt", b"ok")]})
+    login(client, world.director)
+    client.post(url("rework"), {"reason": "材料不全"})
+    login(client, world.handler)
+    client.post(url("report_back"), {"text": "补充材料"})
+    case_url = lambda action: reverse("dispatch:work-case-action", args=[case.pk, action])  # noqa: E731
+    login(client, world.grid_worker)
+    client.post(case_url("verify"), {"passed": "yes", "notes": "现场核实"})
+    login(client, world.dispatcher)
+    client.post(case_url("explain"), {"notes": "说明"})
+    client.post(case_url("revisit"), {"resolved": "yes", "satisfaction": "satisfied"})
+    client.post(case_url("close"), {"note": "办结"})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
+    types = list(case.events.values_list("type", flat=True))
+    assert types == [
+        "case.dispatched", "assignment.created", "assignment.acknowledged", "assignment.progress_reported",
+        "assignment.extension_requested", "assignment.reminded", "assignment.supervised",
+        "assignment.extension_approved", "assignment.reported_back", "assignment.returned_for_rework",
+        "assignment.reported_back", "case.verified", "case.explanation_called", "case.revisited", "case.closed",
+    ]
+    page = client.get(reverse("dispatch:work-case", args=[case.pk])).content.decode()
+    assert "case.closed" in page
+
+
+def test_decline_rule_and_reassign_in_the_ui(world, client):
+    case = world.case()
+    (assignment,) = svc.case_dispatch(actor=world.director, case=case, mode=HandlingMode.TRANSFER,
+                                      lead_department=world.police)
+    url = lambda a, action: reverse("dispatch:work-assignment-action", args=[a.pk, action])  # noqa: E731
+    login(client, world.police.liaison)
+    client.post(url(assignment, "decline"), {"reason": "非我局职责"})
+    login(client, world.director)
+    client.post(url(assignment, "rule_decline"), {"accept": "yes", "department": world.labour.pk})
+    new = Assignment.objects.get(case=case, department=world.labour)
+    client.post(url(new, "reassign"), {"department": world.zgj.pk, "reason": "属规划"})
+    assert Assignment.objects.get(case=case, department=world.zgj).status == AssignmentStatus.ASSIGNED
+
+
+def test_escalate_in_the_ui(world, client):
+    from dispatch.tests.factories_work import CenterFactory
+
+    town_center = CenterFactory(code="350521100", name="洛阳镇综治中心", level="town", parent=world.center)
+    case = world.case()
+    login(client, world.director)
+    client.post(reverse("dispatch:work-case-action", args=[case.pk, "move"]),
+                {"to_center": town_center.pk, "reason": "属地化解"})
+    case.refresh_from_db()
+    assert case.center == town_center
+
+
+def test_summons_in_the_ui(world, client):
+    case = world.case()
+    login(client, world.director)
+    response = client.post(reverse("dispatch:work-summons-new"), {
+        "reason": "堵路", "case": case.pk, "departments": [world.police.pk, world.zgj.pk]}, follow=True)
+    summons = case.summonses.get()
+    assert response.status_code == 200
+    # The duty director cannot approve; the deputy commander can.
+    client.post(reverse("dispatch:work-summons-action", args=[summons.pk, "approve"]))
+    summons.refresh_from_db()
+    assert summons.status == SummonsStatus.REQUESTED
+    login(client, world.deputy)
+    client.post(reverse("dispatch:work-summons-action", args=[summons.pk, "approve"]))
+    summons.refresh_from_db()
+    assert summons.status == SummonsStatus.APPROVED
+    police_row = summons.departments.get(department=world.police)
+    zgj_row = summons.departments.get(department=world.zgj)
+    login(client, world.police.liaison)
+    page = client.get(reverse("dispatch:work-summons", args=[summons.pk])).content.decode()
+    assert 'data-testid="countdown"' in page
+    client.post(reverse("dispatch:work-summons-department-action", args=[police_row.pk, "acknowledge"]))
+    client.post(reverse("dispatch:work-summons-department-action", args=[police_row.pk, "report_in"]))
+    # ... but not for another department.
+    assert client.post(reverse("dispatch:work-summons-department-action",
+                               args=[zgj_row.pk, "report_in"])).status_code == 404
+    login(client, world.dispatcher)
+    client.post(reverse("dispatch:work-summons-department-action", args=[zgj_row.pk, "report_in"]),
+                {"person": world.zgj.liaison.pk})
+    police_row.refresh_from_db()
+    zgj_row.refresh_from_db()
+    assert police_row.reported_in_at and zgj_row.reported_in_person == world.zgj.liaison
+    client.post(reverse("dispatch:work-summons-action", args=[summons.pk, "close"]))
+    summons.refresh_from_db()
+    assert summons.status == SummonsStatus.CLOSED
