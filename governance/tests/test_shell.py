@@ -108,3 +108,10 @@ def test_calendar_admin_warns_about_a_missing_year(client):
     client.login(username="root", password="pass-1234")
     page = client.get("/admin/governance/calendarday/").content.decode()
     assert "年的国家节假日安排尚未录入" in page  # 2027 (next year) has no official data yet
+
+
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(client):
+    UserFactory(username="u1", roles=[Role.WINDOW_CLERK])
+    client.login(username="u1", password="pass-1234")
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page and "首页" in page
