@@ -1,0 +1,175 @@
+"""A real Celery worker and beat on Redis let a summons report-in deadline pass.
+
+Runs only with CELERY_LIVE_TESTS=1, REDIS_URL and a PostgreSQL DATABASE_URL. It does not use
+pytest-django's test database: the worker and beat are separate processes, so everything happens in
+the real database named by DATABASE_URL (migrated here) through `manage.py shell -c` subprocesses.
+Each run uses fresh codes, so the database can be reused. CI:
+
+    CELERY_LIVE_TESTS=1 REDIS_URL=redis://127.0.0.1:6379/5 \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gov_dispatch_live \
+    .venv/bin/pytest dispatch/tests/test_work_live_celery.py -m celery_worker -q
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LIVE = os.environ.get("CELERY_LIVE_TESTS") == "1"
+REDIS_URL = os.environ.get("REDIS_URL", "")
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.skipif(
+        not (LIVE and REDIS_URL and DATABASE_URL.startswith(("postgres://", "postgresql://"))),
+        reason="needs CELERY_LIVE_TESTS=1, REDIS_URL and a PostgreSQL DATABASE_URL",
+    ),
+]
+
+BEAT_WAIT_SECONDS = 150  # beat's first sweep comes one interval (60 s) after it starts
+POLL_SECONDS = 2
+
+SETUP = r"""
+import datetime as dt, json
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from dispatch.models import CommandAssignment
+from dispatch.services_work import summons_approve, summons_request
+from governance.models import Center, Department, Profile
+from intake.models import Case, Category
+
+token = "{token}"
+center = Center.objects.create(name="live " + token, code="L" + token, level="district")
+def person(name, role):
+    user = User.objects.create(username=name + token, email=name + token + "@example.cn")
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    Profile.objects.create(user=user, center=center, phone="13905950000")
+    return user
+director, commander = person("dir", "duty_director"), person("cmd", "commander")
+CommandAssignment.objects.create(center=center, role="commander", user=commander, valid_from=dt.date(2020, 1, 1))
+dept = Department.objects.create(center=center, name="资规建交局 " + token, short_code="Z" + token,
+                                 liaison=person("lia", "department_liaison"), leader_in_charge=person("lic", "leader"))
+category = Category.objects.get_or_create(code="LIVE", defaults={{"name": "live"}})[0]
+case = Case.objects.create(district=center, center=center, code="LIVE-" + token, year=2025, sequence=1,
+                           channel="grid_report", category=category, title="玉田村堵路", description="live",
+                           first_receiver=director, registered_at=timezone.now(), status="pending_dispatch")
+summons = summons_request(actor=director, center=center, case=case, reason="堵路", departments=[dept])
+# Approved {ago} seconds ago with a one-minute limit: the report-in deadline is {left} seconds away.
+summons_approve(actor=commander, summons=summons, report_in_minutes=1,
+                now=timezone.now() - dt.timedelta(seconds={ago}))
+print(json.dumps({{"summons": summons.pk, "department": dept.pk, "leader": dept.leader_in_charge_id,
+                   "commander": commander.pk}}))
+"""
+
+COUNT = r"""
+import json
+from dispatch.models import Notification
+from dispatch.models_work import SweepRun
+rows = Notification.objects.filter(dedupe_key="summons:{summons}:department:{department}:overdue", channel="in_app")
+print(json.dumps({{"recipients": sorted(rows.values_list("recipient_id", flat=True)),
+                   "sweeps": SweepRun.objects.filter(finished_at__isnull=False).count()}}))
+"""
+
+TRIGGER_TWICE = r"""
+from dispatch.tasks_work import deadline_sweep_task
+deadline_sweep_task.delay()
+deadline_sweep_task.delay()
+print("{{}}")
+"""
+
+
+def _env(var_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "governance.settings", "VAR_DIR": str(var_dir),
+           "SECRET_KEY": os.environ.get("SECRET_KEY", "live-test-secret-key")}
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    return env
+
+
+def _manage(env: dict[str, str], *args: str, timeout: int = 120) -> str:
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def _shell(env: dict[str, str], code: str) -> dict:
+    out = _manage(env, "shell", "-c", code)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _start(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "governance", *args], cwd=ROOT, env=env,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[dict]:
+    env = _env(tmp_path)
+    _manage(env, "migrate", "--noinput", timeout=300)
+    worker = _start(env, tmp_path / "worker.log", "worker", "--loglevel=INFO", "--concurrency=2",
+                    "--hostname", f"live-{uuid.uuid4().hex[:6]}@%h")
+    beat = _start(env, tmp_path / "beat.log", "beat", "--loglevel=INFO",
+                  "--schedule", str(tmp_path / "celerybeat-schedule"))
+    try:
+        yield {"env": env, "worker": worker, "beat": beat, "logs": tmp_path}
+    finally:
+        _stop(beat)
+        _stop(worker)
+
+
+def _wait_for(env: dict[str, str], ids: dict, *, until, seconds: int, logs: Path) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        state = _shell(env, COUNT.format(**ids))
+        if until(state):
+            return state
+        if time.monotonic() > deadline:
+            worker_log = (logs / "worker.log").read_text()[-3000:]
+            pytest.fail(f"timed out waiting; last state {state}\nworker log:\n{worker_log}")
+        time.sleep(POLL_SECONDS)
+
+
+def test_summons_deadline_escalates_exactly_once_with_real_worker_and_beat(live):
+    env, logs = live["env"], live["logs"]
+    ids = _shell(env, SETUP.format(token=uuid.uuid4().hex[:8], ago=55, left=5))
+    expected = sorted({ids["leader"], ids["commander"]})
+
+    # Beat's own sweep marks the department overdue and notifies its leader in charge and the commander.
+    state = _wait_for(env, ids, until=lambda s: s["recipients"], seconds=BEAT_WAIT_SECONDS, logs=logs)
+    assert state["recipients"] == expected
+
+    # Two sweeps at once on the two worker processes: still exactly one notification each.
+    before = state["sweeps"]
+    _shell(env, TRIGGER_TWICE.format())
+    state = _wait_for(env, ids, until=lambda s: s["sweeps"] >= before + 2, seconds=60, logs=logs)
+    assert state["recipients"] == expected
+
+    # A second summons whose deadline has already passed, swept only by the two concurrent tasks.
+    ids2 = _shell(env, SETUP.format(token=uuid.uuid4().hex[:8], ago=120, left=-60))
+    before = _shell(env, COUNT.format(**ids2))["sweeps"]
+    _shell(env, TRIGGER_TWICE.format())
+    state = _wait_for(env, ids2, until=lambda s: s["sweeps"] >= before + 2 and s["recipients"], seconds=60,
+                      logs=logs)
+    assert state["recipients"] == sorted({ids2["leader"], ids2["commander"]})
+    assert live["worker"].poll() is None and live["beat"].poll() is None
