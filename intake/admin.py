@@ -18,8 +18,10 @@ from intake.models import (
     CaseSequence,
     Category,
     Party,
+    PlatformKey,
     SensitiveView,
 )
+from intake.open311.services import platform_key_create, platform_key_revoke
 from intake.services import category_save
 
 
@@ -153,3 +155,50 @@ class AttachmentAdmin(admin.ModelAdmin):
     list_display = ("name", "case", "purpose", "size", "content_type", "uploaded_by", "uploaded_at")
     raw_id_fields = ("case", "uploaded_by")
     readonly_fields = ("size", "content_type", "uploaded_at")
+
+
+@admin.register(PlatformKey)
+class PlatformKeyAdmin(admin.ModelAdmin):
+    """Open311 platform keys: the key is generated on save and shown once; keys are revoked, not deleted."""
+
+    list_display = ("name", "prefix", "source", "center", "receiver", "created_at", "revoked_at")
+    list_filter = ("center", "revoked_at")
+    search_fields = ("name", "prefix", "source")
+    readonly_fields = ("prefix", "receiver", "created_at", "revoked_at")
+    actions = ["revoke"]
+
+    def get_fields(self, request: HttpRequest, obj: PlatformKey | None = None) -> list[str]:
+        if obj is None:
+            return ["name", "source", "center"]
+        return ["name", "source", "center", "prefix", "receiver", "created_at", "revoked_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: PlatformKey | None = None) -> list[str]:
+        if obj is None:
+            return []
+        return ["name", "source", "center", "prefix", "receiver", "created_at", "revoked_at"]
+
+    def get_form(self, request: HttpRequest, obj: PlatformKey | None = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None and "source" in form.base_fields:
+            form.base_fields["source"].required = False
+        return form
+
+    def save_model(self, request: HttpRequest, obj: PlatformKey, form: Any, change: bool) -> None:
+        if change:
+            return
+        try:
+            key, raw_key = platform_key_create(name=obj.name, center=obj.center, source=obj.source)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return
+        obj.pk, obj.key_hash, obj.prefix, obj.receiver = key.pk, key.key_hash, key.prefix, key.receiver
+        obj.source, obj.created_at = key.source, key.created_at
+        messages.warning(request, f"“{key.name}”的密钥（只显示这一次，请复制后交给平台）：{raw_key}")
+
+    def has_delete_permission(self, request: HttpRequest, obj: PlatformKey | None = None) -> bool:
+        return False
+
+    @admin.action(description="吊销所选密钥")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        revoked = sum(platform_key_revoke(name=name) for name in queryset.values_list("name", flat=True))
+        messages.success(request, f"已吊销 {revoked} 个密钥。")

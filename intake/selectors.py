@@ -386,3 +386,11 @@ def categories_top_level() -> QuerySet[Category]:
 def iter_ids(values: Iterable[Any]) -> list[int]:
     """Integers from a list of form values, ignoring anything that is not one."""
     return [int(v) for v in values if str(v).strip().isdigit()]
+
+
+# --- added for the intake API ---------------------------------------------------------------
+
+
+def case_attachments(*, case: Case) -> list[Any]:
+    """The matter's attachments in upload order (the API's matter detail)."""
+    return list(case.attachments.select_related("uploaded_by").order_by("id"))

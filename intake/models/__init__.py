@@ -2,6 +2,7 @@ from intake.models.audit import SensitiveView
 from intake.models.case import Case, CaseLink, CaseSequence, Category
 from intake.models.event import AppendOnlyError, CaseEvent
 from intake.models.party import Attachment, CaseParty, Party
+from intake.models.platform_key import PlatformKey
 
 __all__ = [
     "AppendOnlyError",
@@ -13,5 +14,6 @@ __all__ = [
     "CaseSequence",
     "Category",
     "Party",
+    "PlatformKey",
     "SensitiveView",
 ]

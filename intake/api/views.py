@@ -1,0 +1,305 @@
+"""REST endpoints of intake: parse, authorise, call one service or selector, answer.
+
+Who sees which matter is decided by `intake.selectors.cases_visible_to` (through `case_list` and
+`case_get_for_actor`); missing and not-yours both answer 404. Business errors are
+`ApplicationError`s, rendered by `governance.api.exception_handler` as `{"error": {...}}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from governance.errors import ApplicationError, NotFoundError
+from governance.models import ServiceWindow
+from governance.roles import Role, user_roles
+from governance.selectors import center_for_user
+from intake import selectors
+from intake.api import serializers as s
+from intake.choices import EventSource
+from intake.models import Case, CaseParty
+from intake.services import PartyInput, case_link, case_register, case_send_to_dispatch, case_settle_on_spot
+from intake.services import party_full_id_view as party_full_id_view_service
+
+# Who may register matters through the API: the window and the command-center desk.
+REGISTER_ROLES = frozenset({Role.WINDOW_CLERK, Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.ADMINISTRATOR})
+
+ERRORS = {
+    400: OpenApiResponse(s.IntakeErrorSerializer, description="输入有误"),
+    403: OpenApiResponse(s.IntakeErrorSerializer, description="未登录或无权限"),
+    404: OpenApiResponse(s.IntakeErrorSerializer, description="不存在或无权查看"),
+    409: OpenApiResponse(s.IntakeErrorSerializer, description="状态已变化"),
+}
+TAGS = ["事项受理"]
+
+
+class HasRole(permissions.BasePermission):
+    """Signed-in staff with a role; what they see is then narrowed by the selectors."""
+
+    message = "您没有查看事项的权限。"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.user and request.user.is_authenticated and user_roles(request.user))
+
+
+class CanRegister(permissions.BasePermission):
+    message = "只有窗口工作人员、调度人员可以登记事项。"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(user_roles(request.user) & REGISTER_ROLES)
+
+
+class CenterStaff(permissions.BasePermission):
+    message = "只有中心工作人员可以查询当事人。"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(user_roles(request.user) & selectors.CENTER_ROLES)
+
+
+def _detail(request: Request, case: Case) -> dict[str, Any]:
+    case.party_rows = selectors.case_parties(case=case)
+    case.attachment_rows = selectors.case_attachments(case=case)
+    case.link_rows = selectors.case_links(case=case)
+    case.timeline_rows = list(selectors.case_timeline(case=case))
+    return s.CaseDetailSerializer(case, context={"request": request}).data
+
+
+def _page_url(request: Request, number: int | None) -> str | None:
+    if number is None:
+        return None
+    query = request.query_params.copy()
+    query["page"] = str(number)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+class CaseListView(APIView):
+    permission_classes = [permissions.IsAuthenticated, HasRole]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        if self.request.method == "POST":
+            return [permissions.IsAuthenticated(), CanRegister()]
+        return super().get_permissions()
+
+    @extend_schema(
+        summary="事项列表（筛选、分页）",
+        operation_id="intake_cases_list",
+        parameters=[s.CaseListQuerySerializer],
+        responses={200: s.CasePageSerializer, **ERRORS},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        query = s.CaseListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        filters = selectors.CaseFilters(
+            status=data.get("status", ""),
+            channel=data.get("channel", ""),
+            category=data.get("category"),
+            town=data.get("town"),
+            grid=data.get("grid"),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            overdue=data["overdue"],
+            first_receiver=data.get("first_receiver"),
+            q=data.get("q", "").strip(),
+        )
+        page = selectors.case_list(actor=request.user, filters=filters, page=data["page"],
+                                   page_size=data["page_size"])
+        body = {
+            "count": page.count,
+            "count_capped": page.count_capped,
+            "page": page.number,
+            "num_pages": page.num_pages,
+            "page_size": page.page_size,
+            "next": _page_url(request, page.number + 1 if page.has_next else None),
+            "previous": _page_url(request, page.number - 1 if page.has_previous else None),
+            "results": s.CaseListItemSerializer(page.rows, many=True).data,
+        }
+        return Response(body)
+
+    @extend_schema(
+        summary="登记事项（JSON，或 multipart 带附件）",
+        request={"application/json": s.CaseRegisterSerializer, "multipart/form-data": s.CaseRegisterSerializer},
+        responses={201: s.CaseDetailSerializer, **ERRORS},
+        tags=TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        payload = s.CaseRegisterSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        center = center_for_user(user=request.user)
+        if center is None:
+            raise ApplicationError("尚未配置中心。", code="no_center")
+        window = None
+        if data["window"] is not None:
+            window = ServiceWindow.objects.filter(pk=data["window"]).first()
+            if window is None:
+                raise ApplicationError("所选窗口不存在。", code="not_found", field="window")
+        case = case_register(
+            actor=request.user,
+            center=center,
+            channel=data["channel"],
+            category=data["category"],
+            title=data["title"],
+            description=data["description"],
+            parties=[PartyInput(**party) for party in data["parties"]],
+            address=data["address"],
+            grid=data["grid"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            urgency=data["urgency"],
+            risk_level=data["risk_level"],
+            complexity=data["complexity"] or None,
+            window=window,
+            is_group=data["is_group"],
+            group_size=data["group_size"],
+            external_ref=data["external_ref"],
+            external_source="api" if data["external_ref"] else "",
+            attachments=data["attachments"],
+            link_to=data["link_to"],
+            source=EventSource.API,
+            now=timezone.now(),
+        )
+        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=case.pk)
+        return Response(_detail(request, case), status=status.HTTP_201_CREATED)
+
+
+class CaseDetailView(APIView):
+    permission_classes = [permissions.IsAuthenticated, HasRole]
+
+    @extend_schema(
+        summary="事项详情（按 id 或编号）",
+        parameters=[OpenApiParameter("key", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                     description="事项 id 或编号，如 QZTS-2025-000001")],
+        responses={200: s.CaseDetailSerializer, **ERRORS},
+        tags=TAGS,
+    )
+    def get(self, request: Request, key: str) -> Response:
+        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=key)
+        return Response(_detail(request, case))
+
+
+KEY_PARAMETER = OpenApiParameter("key", OpenApiTypes.STR, OpenApiParameter.PATH, description="事项 id 或编号")
+
+
+class CaseSettleView(APIView):
+    permission_classes = [permissions.IsAuthenticated, HasRole]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="当场办结（自办）",
+        parameters=[KEY_PARAMETER],
+        request={"application/json": s.SettleSerializer, "multipart/form-data": s.SettleSerializer},
+        responses={200: s.CaseDetailSerializer, **ERRORS},
+        tags=TAGS,
+    )
+    def post(self, request: Request, key: str) -> Response:
+        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=key)
+        payload = s.SettleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        case_settle_on_spot(actor=request.user, case=case, result=payload.validated_data["result"],
+                            attachments=payload.validated_data["attachments"])
+        return Response(_detail(request, case))
+
+
+class CaseSendToDispatchView(APIView):
+    permission_classes = [permissions.IsAuthenticated, HasRole]
+
+    @extend_schema(
+        summary="转调度（窗口不能当场办结的事项）",
+        parameters=[KEY_PARAMETER],
+        request=s.SendToDispatchSerializer,
+        responses={200: s.CaseDetailSerializer, **ERRORS},
+        tags=TAGS,
+    )
+    def post(self, request: Request, key: str) -> Response:
+        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=key)
+        payload = s.SendToDispatchSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        case_send_to_dispatch(actor=request.user, case=case, note=payload.validated_data["note"])
+        return Response(_detail(request, case))
+
+
+class CaseLinkView(APIView):
+    permission_classes = [permissions.IsAuthenticated, CanRegister]
+
+    @extend_schema(
+        summary="关联此前事项（重复访等）",
+        parameters=[KEY_PARAMETER],
+        request=s.LinkSerializer,
+        responses={201: s.LinkOutSerializer, **ERRORS},
+        tags=TAGS,
+    )
+    def post(self, request: Request, key: str) -> Response:
+        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=key)
+        payload = s.LinkSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            other = selectors.case_get_for_actor(actor=request.user, pk_or_code=payload.validated_data["other"])
+        except NotFoundError:
+            raise NotFoundError("要关联的事项不存在或您无权查看。", field="other") from None
+        link = case_link(actor=request.user, case=case, other=other, note=payload.validated_data["note"])
+        return Response(s.LinkOutSerializer(link).data, status=status.HTTP_201_CREATED)
+
+
+class PartyLookupView(APIView):
+    permission_classes = [permissions.IsAuthenticated, CenterStaff]
+
+    @extend_schema(
+        summary="按身份证号或电话查找当事人及此前事项（重复访）",
+        parameters=[
+            OpenApiParameter("id_number", OpenApiTypes.STR, description="公民身份号码"),
+            OpenApiParameter("phone", OpenApiTypes.STR, description="联系电话"),
+        ],
+        responses={200: s.PartyLookupSerializer, **ERRORS},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        id_number = (request.query_params.get("id_number") or "").strip()[:30]
+        phone = (request.query_params.get("phone") or "").strip()[:30]
+        if not id_number and not phone:
+            raise ApplicationError("请提供身份证号或联系电话。", code="required", field="id_number")
+        earlier = selectors.cases_for_applicant(id_number=id_number, phone=phone, actor=request.user)
+        # The person is shown only when they have a matter this user may see.
+        party = selectors.party_find(id_number=id_number, phone=phone) if earlier else None
+        return Response(s.PartyLookupSerializer({"party": party, "earlier_cases": earlier}).data)
+
+
+class PartyFullIdView(APIView):
+    permission_classes = [permissions.IsAuthenticated, HasRole]
+
+    @extend_schema(
+        summary="查看完整身份证号（限授权角色，每次查看留痕）",
+        parameters=[OpenApiParameter("party_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        request=s.FullIdRequestSerializer,
+        responses={200: s.FullIdSerializer, **ERRORS},
+        tags=TAGS,
+    )
+    def post(self, request: Request, party_id: int) -> Response:
+        payload = s.FullIdRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=payload.validated_data["case"])
+        link = CaseParty.objects.select_related("party").filter(case=case, party_id=party_id).first()
+        if link is None:
+            raise NotFoundError()
+        number = party_full_id_view_service(actor=request.user, party=link.party, case=case,
+                                            page=f"API {request.path}")
+        return Response({"id_number": number})
+
+
+class CategoryTreeView(APIView):
+    permission_classes = [permissions.IsAuthenticated, HasRole]
+
+    @extend_schema(summary="事项类别树（含拼音首字母）", responses={200: s.CategoryTreeSerializer(many=True), **ERRORS},
+                   tags=TAGS)
+    def get(self, request: Request) -> Response:
+        return Response(s.CategoryTreeSerializer(selectors.categories_top_level(), many=True).data)

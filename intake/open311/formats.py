@@ -1,0 +1,138 @@
+"""GeoReport v2 representations: the JSON and XML shapes of services, requests and errors.
+
+XML is built with ElementTree (text is escaped by the library, never concatenated) and starts with
+the UTF-8 declaration the spec requires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+from xml.etree import ElementTree as ET  # noqa: S405 - building XML only; parsing uses defusedxml
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+from intake.choices import CaseStatus, Urgency
+from intake.models import Case, Category
+from intake.open311.services import (
+    ATTRIBUTE_EXTERNAL_REF,
+    ATTRIBUTE_GRID_CODE,
+    ATTRIBUTE_TITLE,
+    ATTRIBUTE_URGENCY,
+)
+
+FORMATS = ("json", "xml")
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+
+
+def w3c_datetime(value: dt.datetime | None) -> str | None:
+    """2025-09-30T16:50:00+08:00: local time with its offset, as the spec's W3C note asks."""
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def service_notice(case: Case) -> str:
+    expected = timezone.localtime(case.expected_answer_at) if case.expected_answer_at else None
+    notice = f"已受理，事项编号 {case.code}"
+    if expected:
+        notice += f"，预计 {expected:%Y-%m-%d} 前答复"
+    return notice + "。"
+
+
+def request_representation(case: Case) -> dict[str, Any]:
+    """One service request; our finer status (e.g. 待调度, 当场办结) goes into status_notes."""
+    notes = str(CaseStatus(case.status).label)
+    if case.settlement:
+        notes = f"{notes}：{case.settlement}"
+    return {
+        "service_request_id": case.code,
+        "status": "closed" if case.status == CaseStatus.CLOSED else "open",
+        "status_notes": notes,
+        "service_name": case.category.name,
+        "service_code": case.category.code,
+        "description": case.description,
+        "agency_responsible": case.center.name,
+        "service_notice": service_notice(case),
+        "requested_datetime": w3c_datetime(case.registered_at),
+        "updated_datetime": w3c_datetime(case.updated_at),
+        "expected_datetime": w3c_datetime(case.expected_answer_at),
+        "address": case.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": float(case.latitude) if case.latitude is not None else None,
+        "long": float(case.longitude) if case.longitude is not None else None,
+        "media_url": None,
+    }
+
+
+def created_representation(case: Case) -> dict[str, Any]:
+    return {"service_request_id": case.code, "service_notice": service_notice(case), "account_id": None}
+
+
+def service_definition(category: Category) -> dict[str, Any]:
+    attributes = [
+        {"variable": True, "code": ATTRIBUTE_EXTERNAL_REF, "datatype": "string", "required": True,
+         "datatype_description": "平台工单号，最多 64 个字符；同一工单重复推送返回同一事项。", "order": 1,
+         "description": "外部工单号"},
+        {"variable": True, "code": ATTRIBUTE_TITLE, "datatype": "string", "required": False,
+         "datatype_description": "最多 200 个字；留空取描述的第一行。", "order": 2, "description": "标题"},
+        {"variable": True, "code": ATTRIBUTE_URGENCY, "datatype": "singlevaluelist", "required": False,
+         "datatype_description": None, "order": 3, "description": "紧急程度",
+         "values": [{"key": value, "name": str(label)} for value, label in Urgency.choices]},
+        {"variable": True, "code": ATTRIBUTE_GRID_CODE, "datatype": "string", "required": False,
+         "datatype_description": "网格编码（如 350521100001001）", "order": 4, "description": "所属网格"},
+    ]
+    return {"service_code": category.code, "attributes": attributes}
+
+
+def error_list(status: int, descriptions: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"code": status, "description": text} for text in descriptions]
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def _xml_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _append(parent: ET.Element, tag: str, value: Any) -> None:
+    element = ET.SubElement(parent, tag)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _append(element, key, item)
+    elif isinstance(value, list):
+        # <attributes><attribute>…</attribute></attributes>, <values><value>…</value></values>
+        child_tag = tag[:-1] if tag.endswith("s") else "item"
+        for item in value:
+            _append(element, child_tag, item)
+    else:
+        element.text = _xml_text(value)
+
+
+def to_xml(root: str, item: str | None, data: Any) -> bytes:
+    """`<root><item>…</item>…</root>` for a list, `<root>…</root>` for one object."""
+    element = ET.Element(root)
+    if item is None:
+        for key, value in data.items():
+            _append(element, key, value)
+    else:
+        for row in data:
+            _append(element, item, row)
+    return XML_DECLARATION + ET.tostring(element, encoding="unicode").encode()
+
+
+def render(fmt: str, data: Any, *, root: str, item: str | None, status: int = 200) -> HttpResponse:
+    body = to_xml(root, item, data) if fmt == "xml" else json.dumps(data, ensure_ascii=False).encode()
+    return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
+
+
+def render_errors(fmt: str, status: int, descriptions: Sequence[str]) -> HttpResponse:
+    return render(fmt, error_list(status, descriptions), root="errors", item="error", status=status)
