@@ -220,6 +220,8 @@ def _work_letter_if_repeated(*, assignment: Assignment, now: dt.datetime, events
     local = timezone.localtime(now)
     month = local.date().replace(day=1)
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if WorkReminderLetter.objects.filter(department_id=assignment.department_id, month=month).exists():
+        return
     count = Assignment.objects.filter(department_id=assignment.department_id, overdue_at__gte=start).count()
     if count < threshold:
         return
