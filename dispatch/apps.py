@@ -13,3 +13,9 @@ class DispatchConfig(AppConfig):
         register(_("轮值排班"), "dispatch:roster", ROSTER_VIEWERS, order=30)
         register(_("平战转换"), "dispatch:mode", MODE_SWITCHERS, order=35)
         register(_("我的通知"), "dispatch:notifications", EVERYONE, order=70)
+
+        from dispatch.services_work.engine import deadline_engine_checks
+        from governance.health import register_check
+
+        # The status page and /healthz show whether every deadline step that fell due has fired.
+        register_check(deadline_engine_checks)

@@ -75,3 +75,27 @@ def test_status_page_for_administrators_only(client):
 def test_publishing_another_task_is_not_a_beat_heartbeat(client):
     before_task_publish.send(sender="other.task", body=(), exchange="", routing_key="celery", headers={})
     assert client.get("/healthz").json()["checks"]["beat"]["ok"] is False
+
+
+def test_registered_checks_show_on_the_status_page_and_degrade_healthz(client, monkeypatch):
+    from governance import health
+
+    def failing(*, now):
+        return {"时限督办": {"ok": False, "message": "有 3 个时限节点到期超过 5 分钟仍未执行。"}}
+
+    monkeypatch.setattr(health, "_EXTRA_CHECKS", [failing])
+    heartbeat_record(component=WORKER, at=timezone.now())
+    heartbeat_record(component=BEAT, at=timezone.now())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["extra_checks"]["时限督办"]["ok"] is False
+    client.force_login(UserFactory(roles=[Role.COMMANDER]))
+    assert "有 3 个时限节点到期超过 5 分钟仍未执行" in client.get("/org/status/").content.decode()
+
+
+def test_the_deadline_engine_check_is_registered(client):
+    from dispatch.services_work.engine import deadline_engine_checks
+    from governance.health import _EXTRA_CHECKS
+
+    assert deadline_engine_checks in _EXTRA_CHECKS
+    assert client.get("/healthz").json()["extra_checks"]["时限督办"]["ok"] is True

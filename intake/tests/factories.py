@@ -90,8 +90,15 @@ class WindowFactory(factory.django.DjangoModelFactory):
 
 
 def category(code: str = "JF10") -> Category:
-    """A seeded category (the data migration puts the tree in every database)."""
-    return Category.objects.get(code=code)
+    """A seeded category. The data migration puts the tree in every database, but a transactional
+    test runs after others have flushed the tables, so restore it (idempotently) when missing."""
+    found = Category.objects.filter(code=code).first()
+    if found is None:
+        from intake.demo import seed_demo
+
+        seed_demo()
+        found = Category.objects.get(code=code)
+    return found
 
 
 class PartyFactory(factory.django.DjangoModelFactory):

@@ -22,7 +22,7 @@ def statements(ctx: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in ctx.captured_queries if not q["sql"].upper().startswith(TRANSACTION_CONTROL)]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_registration_of_a_walk_in_takes_at_most_8_statements(clerk, center, window, django_assert_max_num_queries):
     """Measured outside a test transaction, as in production: 8 statements plus BEGIN and COMMIT."""
     jf10 = category("JF10")

@@ -50,7 +50,7 @@ def test_full_id_view_requires_role_and_logs(clerk, center):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_get_distinct_consecutive_codes(clerk, center):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises writers")
