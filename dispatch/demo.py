@@ -11,10 +11,12 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from dispatch.choices import CommandRole, NonWorkingDayPolicy, RotationUnit
-from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyTeam
-from governance.demo import DEMO_PASSWORD, DISTRICT_CODE
-from governance.models import Center, Department, Profile
+from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyTeam, RoutingRule
+from dispatch.models_work import AssignmentRole
+from governance.demo import DEMO_PASSWORD, DISTRICT_CODE, TOWN_CODES
+from governance.models import Center, Department, Grid, Profile
 from governance.roles import Role
+from intake.models import Category
 
 # Seed 000 一(四) / 002 一(三): the nine departments in rotation order, each with its fixed
 # duty director (主班) and designated deputy (副班). 执法应急局's pair are the demo logins
@@ -30,6 +32,49 @@ ROTATION: tuple[tuple[str, tuple[str, str], tuple[str, str] | None], ...] = (
     ("ZFYJ", ("director", ""), ("director_deputy", "")),
     ("GA", ("director_ga", "庄少华"), ("director_ga2", "蒋建国")),
 )
+
+
+# Routing by the nature of the matter and by departmental duty (seed 000 四): category code ->
+# [(department short code, role)]. Labour disputes on construction sites also involve the
+# permits of 资规建交局 (SCENARIOS story 1).
+ROUTING: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("JF01", (("DQ", AssignmentRole.LEAD),)),  # 婚姻家庭: 妇联
+    ("JF03", (("ZGJ", AssignmentRole.LEAD),)),  # 房屋宅基地
+    ("JF07", (("NH", AssignmentRole.LEAD),)),  # 山林土地
+    ("JF08", (("ZGJ", AssignmentRole.LEAD),)),  # 征地拆迁
+    ("JF09", (("NH", AssignmentRole.LEAD),)),  # 环境污染
+    ("JF10", (("LDWQ", AssignmentRole.LEAD), ("ZGJ", AssignmentRole.CO))),  # 劳动争议
+    ("JF11", (("SJ", AssignmentRole.LEAD),)),  # 消费
+    ("JF12", (("MS", AssignmentRole.LEAD),)),  # 医疗
+    ("JF13", (("GA", AssignmentRole.LEAD),)),  # 道路交通事故
+    ("JF14", (("ZGJ", AssignmentRole.LEAD),)),  # 物业
+    ("XF", (("FYXF", AssignmentRole.LEAD),)),  # 信访
+    ("FL", (("FYXF", AssignmentRole.LEAD),)),  # 法律咨询
+    ("YH", (("ZFYJ", AssignmentRole.LEAD),)),  # 隐患线索
+)
+# Territory (属地): each town's grid -> its town government.
+TERRITORY = {"350521104": "LYZ", "350521105": "DYZ", "350521106": "ZBZ", "350521200": "BQX"}
+
+
+def _seed_routing(district: Center, departments: dict[str, Department]) -> int:
+    created = 0
+    categories = {c.code: c for c in Category.objects.filter(code__in=[code for code, _ in ROUTING])}
+    for code, targets in ROUTING:
+        if code not in categories:
+            continue
+        for priority, (short_code, role) in enumerate(targets, start=1):
+            _, new = RoutingRule.objects.get_or_create(
+                center=district, category=categories[code], grid=None, department=departments[short_code],
+                defaults={"role": role, "priority": priority * 10},
+            )
+            created += new
+    for grid in Grid.objects.filter(code__in=TOWN_CODES):
+        _, new = RoutingRule.objects.get_or_create(
+            center=district, category=None, grid=grid, department=departments[TERRITORY[grid.code]],
+            defaults={"role": AssignmentRole.CO, "priority": 50},
+        )
+        created += new
+    return created
 
 
 def _director(username: str, name: str, department: Department, center: Center, group: Group) -> tuple[User, bool]:
@@ -81,6 +126,8 @@ def seed_demo() -> dict[str, int]:
             for i, (code, _, _) in enumerate(ROTATION)
         )
         created["duty"] += 1
+
+    created["routing"] = _seed_routing(district, departments)
 
     for role, username in ((CommandRole.COMMANDER, "commander"), (CommandRole.DEPUTY_COMMANDER, "deputy")):
         user = User.objects.filter(username=username).first()
