@@ -96,6 +96,17 @@ def assignment_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Assignment:
     return assignment
 
 
+def case_get_for_work_by_key(*, actor: AbstractBaseUser, key: str) -> Case:
+    """A matter by its code (QZTS-2026-000001) or internal id, as typed by a person; 404 otherwise."""
+    key = key.strip().upper()
+    if key.isdigit():
+        return case_get_for_work(actor=actor, pk=int(key))
+    pk = Case.objects.filter(code=key).values_list("pk", flat=True).first()
+    if pk is None:
+        raise NotFoundError("没有这个事项编号，或您无权查看。")
+    return case_get_for_work(actor=actor, pk=pk)
+
+
 def case_get_for_work(*, actor: AbstractBaseUser, pk: int) -> Case:
     rows = Case.objects.select_related("category", "center", "grid", "town", "first_receiver")
     if not _is_center_reader(actor):

@@ -274,7 +274,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 # --- summons -------------------------------------------------------------------------------------
 class SummonsForm(forms.Form):
     reason = forms.CharField(label="召集事由", widget=forms.Textarea(attrs={"rows": 2}))
-    case = forms.IntegerField(label="事项", required=False)
+    case = forms.CharField(label="事项编号", required=False, max_length=40)
 
 
 @login_required
@@ -287,8 +287,12 @@ def summons_new(request: HttpRequest) -> HttpResponse:
         messages.error(request, "请填写召集事由。")
         return redirect("dispatch:board")
     case = None
-    if form.cleaned_data["case"]:
-        case = sel.case_get_for_work(actor=request.user, pk=form.cleaned_data["case"])
+    if form.cleaned_data["case"].strip():
+        try:
+            case = sel.case_get_for_work_by_key(actor=request.user, key=form.cleaned_data["case"])
+        except NotFoundError as error:
+            messages.error(request, error.message)
+            return redirect("dispatch:board")
     result: dict[str, Any] = {}
 
     def act() -> None:

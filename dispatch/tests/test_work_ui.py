@@ -199,3 +199,15 @@ def test_summons_in_the_ui(world, client):
     client.post(reverse("dispatch:work-summons-action", args=[summons.pk, "close"]))
     summons.refresh_from_db()
     assert summons.status == SummonsStatus.CLOSED
+
+
+def test_summons_form_takes_the_matter_code_and_explains_an_unknown_one(world, client):
+    case = world.case()
+    login(client, world.director)
+    client.post(reverse("dispatch:work-summons-new"), {
+        "reason": "堵路", "case": case.code.lower(), "departments": [world.police.pk]})
+    assert case.summonses.count() == 1
+    response = client.post(reverse("dispatch:work-summons-new"), {
+        "reason": "堵路", "case": "QZTS-1999-999999", "departments": [world.police.pk]}, follow=True)
+    assert "没有这个事项编号" in response.content.decode()
+    assert case.summonses.count() == 1
