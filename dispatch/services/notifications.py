@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -110,6 +111,58 @@ def notification_send(
     if outgoing:
         transaction.on_commit(lambda: _queue_delivery(outgoing))
     return created
+
+
+@dataclass(frozen=True)
+class NotificationRequest:
+    """One logical notification for `notification_send_many` (same meaning as `notification_send`)."""
+
+    recipients: tuple[AbstractBaseUser, ...]
+    kind: str
+    title: str
+    body: str
+    link: str
+    dedupe_key: str
+    channels: tuple[str, ...] = (Channel.IN_APP,)
+
+
+def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.datetime) -> int:
+    """Store many notifications at once (the deadline sweep's path): one read of what is stored
+    already, one bulk insert that leaves any concurrent duplicate to the unique constraint, one read
+    of what now waits for e-mail/SMS delivery. Same exactly-once guarantee as `notification_send`;
+    returns how many rows were inserted."""
+    rows: dict[tuple[str, int, str], Notification] = {}
+    for request in requests:
+        key = (request.dedupe_key or "").strip()
+        if not key or len(key) > 200:
+            raise ApplicationError("通知去重键不能为空且不超过 200 字符。", code="invalid_dedupe_key")
+        if any(channel not in Channel.values for channel in request.channels):
+            raise ApplicationError("通知渠道无效。", code="invalid_channel")
+        for user in request.recipients:
+            if user is None or not user.is_active:
+                continue
+            for channel in dict.fromkeys(request.channels):
+                in_app = channel == Channel.IN_APP
+                rows.setdefault((key, user.pk, channel), Notification(
+                    recipient=user, kind=request.kind, title=request.title[:200], body=request.body,
+                    link=request.link, payload={}, channel=channel, dedupe_key=key,
+                    status=DeliveryStatus.SENT if in_app else DeliveryStatus.PENDING,
+                    sent_at=now if in_app else None, created_at=now,
+                ))
+    if not rows:
+        return 0
+    keys = {key for key, _, _ in rows}
+    stored = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "recipient_id", "channel"))
+    fresh = [row for identity, row in rows.items() if identity not in stored]
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    if any(row.channel != Channel.IN_APP for row in fresh):
+        outgoing = list(
+            Notification.objects.filter(dedupe_key__in=keys, status=DeliveryStatus.PENDING, attempts=0)
+            .exclude(channel=Channel.IN_APP).values_list("pk", flat=True)
+        )
+        # A row a concurrent caller also queued is claimed by one delivery only (`_claim`).
+        transaction.on_commit(lambda: _queue_delivery(outgoing))
+    return len(fresh)
 
 
 def _queue_delivery(notification_ids: list[int]) -> None:

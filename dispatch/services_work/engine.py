@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from dispatch.choices import Channel
 from dispatch.models_work import (
     OPEN_ASSIGNMENT_STATUSES,
     Assignment,
@@ -31,12 +32,12 @@ from dispatch.models_work import (
     SweepRun,
     WorkReminderLetter,
 )
+from dispatch.services.notifications import NotificationRequest, notification_send_many
 from dispatch.services_work.assignments import link_to
 from dispatch.services_work.common import (
     DEFAULT_LETTER_AFTER_OVERDUE,
     CommanderCache,
     calendar_for,
-    notify_on_commit,
     progress_due_at,
     recipients_for,
 )
@@ -48,6 +49,27 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
 AUDIT_GRACE = dt.timedelta(minutes=5)
 ALARM_KIND = "deadline_steps_unfired"
+
+
+class Outbox:
+    """The notifications of one sweep batch, stored in bulk after it commits (the dedupe key of each
+    is the step, so a repeat stores nothing)."""
+
+    def __init__(self) -> None:
+        self.requests: list[NotificationRequest] = []
+
+    def add(self, *, recipients: list[Any], kind: str, title: str, body: str = "", link: str = "",
+            dedupe_key: str, now: dt.datetime, urgent: bool = False) -> None:
+        people = tuple(user for user in recipients if user is not None)
+        if people:
+            channels = (Channel.IN_APP, Channel.SMS) if urgent else (Channel.IN_APP,)
+            self.requests.append(NotificationRequest(recipients=people, kind=kind, title=title, body=body,
+                                                     link=link, dedupe_key=dedupe_key, channels=channels))
+
+    def send_on_commit(self, *, now: dt.datetime) -> None:
+        requests, self.requests = self.requests, []
+        if requests:
+            transaction.on_commit(lambda: notification_send_many(requests=requests, now=now))
 
 
 @dataclass
@@ -65,6 +87,7 @@ def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BA
     run = SweepRun.objects.create(started_at=timezone.now())
     result = SweepResult()
     commanders = CommanderCache()
+    tally = LetterTally()
     pending = DeadlineStep.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now)
     for _ in range(max_batches):
         ids = list(pending.order_by("due_at", "pk").values_list("pk", flat=True)[:batch_size])
@@ -90,8 +113,10 @@ def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BA
             )
             events: list[CaseEvent] = []
             skipped: list[int] = []
+            outbox = Outbox()
             for step in steps:
-                acted = _fire(step=step, now=now, events=events, commanders=commanders)
+                acted = _fire(step=step, now=now, events=events, commanders=commanders, outbox=outbox,
+                              tally=tally)
                 if acted:
                     result.kinds[step.kind] = result.kinds.get(step.kind, 0) + 1
                 else:
@@ -100,6 +125,7 @@ def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BA
             if skipped:
                 DeadlineStep.objects.filter(pk__in=skipped).update(outcome="skipped")
             DeadlineStep.objects.filter(claim=token).exclude(pk__in=skipped).update(outcome="fired")
+            outbox.send_on_commit(now=now)
             result.fired += len(steps) - len(skipped)
             result.skipped += len(skipped)
     SweepRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), fired=result.fired,
@@ -112,10 +138,11 @@ def _case_event(*, case_id: int, type: str, now: dt.datetime, data: dict[str, An
     return CaseEvent(case_id=case_id, type=type, actor=None, source=EventSource.TASK, data=data, occurred_at=now)
 
 
-def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], commanders: CommanderCache) -> bool:
+def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], commanders: CommanderCache,
+          outbox: Outbox, tally: LetterTally) -> bool:
     """Act on one claimed step; False when it no longer applies (the row stays fired, marked skipped)."""
     if step.summons_department_id:
-        return _fire_summons(step=step, now=now, events=events, commanders=commanders)
+        return _fire_summons(step=step, now=now, events=events, commanders=commanders, outbox=outbox)
     assignment = step.assignment
     if assignment is None or assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         return False
@@ -131,7 +158,7 @@ def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], comm
     if step.kind == StepKind.ACK_REMINDER:
         if assignment.status != AssignmentStatus.ASSIGNED or now >= assignment.ack_due_at:
             return False
-        notify_on_commit(recipients=people, kind="assignment.ack_reminder", title=f"请及时签收：{case.code}",
+        outbox.add(recipients=people, kind="assignment.ack_reminder", title=f"请及时签收：{case.code}",
                          body=f"签收期限 {timezone.localtime(assignment.ack_due_at):%m-%d %H:%M}", link=link,
                          dedupe_key=key, now=now)
         return True
@@ -140,13 +167,13 @@ def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], comm
             return False
         events.append(_case_event(case_id=case.pk, type="assignment.acknowledgement_overdue", now=now,
                                   data={**base, "ack_due_at": assignment.ack_due_at}))
-        notify_on_commit(recipients=people, kind="assignment.ack_overdue", title=f"签收已超时：{case.code}",
+        outbox.add(recipients=people, kind="assignment.ack_overdue", title=f"签收已超时：{case.code}",
                          body=case.title, link=link, dedupe_key=key, now=now, urgent=True)
         return True
     if step.kind == StepKind.DUE_REMINDER:
         if now >= assignment.due_at or step.due_at > assignment.due_at:
             return False
-        notify_on_commit(recipients=people, kind="assignment.due_reminder", title=f"即将到期：{case.code}",
+        outbox.add(recipients=people, kind="assignment.due_reminder", title=f"即将到期：{case.code}",
                          body=f"办理期限 {timezone.localtime(assignment.due_at):%m-%d %H:%M}", link=link,
                          dedupe_key=key, now=now)
         return True
@@ -159,16 +186,17 @@ def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], comm
             return False
         events.append(_case_event(case_id=case.pk, type="assignment.overdue", now=now,
                                   data={**base, "due_at": assignment.due_at}))
-        notify_on_commit(recipients=people, kind="assignment.overdue", title=f"办理已超期：{case.code}",
+        outbox.add(recipients=people, kind="assignment.overdue", title=f"办理已超期：{case.code}",
                          body=case.title, link=link, dedupe_key=key, now=now, urgent=True)
-        _work_letter_if_repeated(assignment=assignment, now=now, events=events, base=base)
+        _work_letter_if_repeated(assignment=assignment, now=now, events=events, base=base, outbox=outbox,
+                                 tally=tally)
         return True
     if step.kind == StepKind.ESCALATION:
         if now < assignment.due_at:
             return False
         events.append(_case_event(case_id=case.pk, type="assignment.escalated", now=now,
                                   data={**base, "level": step.level, "to": step.targets}))
-        notify_on_commit(recipients=people, kind="assignment.escalated",
+        outbox.add(recipients=people, kind="assignment.escalated",
                          title=f"超期督办（第 {step.level} 级）：{dept.name} {case.code}", body=case.title,
                          link=link, dedupe_key=key, now=now, urgent=True)
         return True
@@ -177,7 +205,7 @@ def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], comm
                                      AssignmentStatus.ASSIGNED) or not assignment.progress_every_working_days:
             return False
         events.append(_case_event(case_id=case.pk, type="assignment.progress_requested", now=now, data=base))
-        notify_on_commit(recipients=[*people, assignment.supervising_leader], kind="assignment.progress_due",
+        outbox.add(recipients=[*people, assignment.supervising_leader], kind="assignment.progress_due",
                          title=f"督办事项请报告进度：{case.code}", body=case.title, link=link, dedupe_key=key, now=now)
         next_at = progress_due_at(calendar=calendar_for(assignment.center), assignment=assignment, start=now)
         DeadlineStep.objects.create(kind=StepKind.PROGRESS_DUE, assignment=assignment, due_at=next_at,
@@ -187,7 +215,7 @@ def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], comm
 
 
 def _fire_summons(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent],
-                  commanders: CommanderCache) -> bool:
+                  commanders: CommanderCache, outbox: Outbox) -> bool:
     row: SummonsDepartment = step.summons_department
     summons = row.summons
     if summons.status != SummonsStatus.APPROVED or row.reported_in_at is not None:
@@ -205,7 +233,7 @@ def _fire_summons(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEven
                             commanders=commanders)
     if summons.decided_by is not None:
         people.append(summons.decided_by)
-    notify_on_commit(
+    outbox.add(
         recipients=people, kind="summons.overdue", title=f"召集报到超时：{dept.name}",
         body=f"报到截止 {timezone.localtime(summons.report_in_due_at):%H:%M}，{dept.name} 尚未报到。",
         link=link_to("work-summons", summons.pk),
@@ -213,18 +241,38 @@ def _fire_summons(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEven
     return True
 
 
+class LetterTally:
+    """Per sweep: which departments already have this month's 工作提示函, and their overdue counts
+    (read once, then counted up as the sweep marks more overdue) — not two queries per step."""
+
+    def __init__(self) -> None:
+        self.issued: set[tuple[int, dt.date]] = set()
+        self.counts: dict[tuple[int, dt.date], int] = {}
+
+
 def _work_letter_if_repeated(*, assignment: Assignment, now: dt.datetime, events: list[CaseEvent],
-                             base: dict[str, Any]) -> None:
+                             base: dict[str, Any], outbox: Outbox, tally: LetterTally) -> None:
     """工作提示函 once per department and month when its overdue count reaches the threshold."""
     threshold = int(assignment.policy_snapshot.get("letter_after_overdue") or DEFAULT_LETTER_AFTER_OVERDUE)
     local = timezone.localtime(now)
     month = local.date().replace(day=1)
-    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    if WorkReminderLetter.objects.filter(department_id=assignment.department_id, month=month).exists():
+    slot = (assignment.department_id, month)
+    if slot in tally.issued:
         return
-    count = Assignment.objects.filter(department_id=assignment.department_id, overdue_at__gte=start).count()
+    if slot not in tally.counts:
+        if WorkReminderLetter.objects.filter(department_id=assignment.department_id, month=month).exists():
+            tally.issued.add(slot)
+            return
+        start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        # This assignment was marked overdue just now, in this transaction: the count includes it.
+        tally.counts[slot] = Assignment.objects.filter(department_id=assignment.department_id,
+                                                       overdue_at__gte=start).count()
+    else:
+        tally.counts[slot] += 1
+    count = tally.counts[slot]
     if count < threshold:
         return
+    tally.issued.add(slot)
     try:
         with transaction.atomic():
             letter = WorkReminderLetter.objects.create(department_id=assignment.department_id, month=month,
@@ -234,10 +282,10 @@ def _work_letter_if_repeated(*, assignment: Assignment, now: dt.datetime, events
     dept = assignment.department
     events.append(_case_event(case_id=assignment.case_id, type="department.work_letter_issued", now=now,
                               data={**base, "letter": letter.pk, "overdue_count": count, "month": f"{month:%Y-%m}"}))
-    notify_on_commit(recipients=[dept.leader_in_charge, dept.liaison], kind="department.work_letter",
-                     title=f"工作提示函：{dept.name} {month:%Y年%m月} 已超期 {count} 件",
-                     body="请切实履行主体责任，按期办理交办事项。", link="",
-                     dedupe_key=f"work-letter:{dept.pk}:{month:%Y-%m}", now=now, urgent=True)
+    outbox.add(recipients=[dept.leader_in_charge, dept.liaison], kind="department.work_letter",
+               title=f"工作提示函：{dept.name} {month:%Y年%m月} 已超期 {count} 件",
+               body="请切实履行主体责任，按期办理交办事项。", link="",
+               dedupe_key=f"work-letter:{dept.pk}:{month:%Y-%m}", now=now, urgent=True)
 
 
 # --- the auditor -------------------------------------------------------------------------------

@@ -333,3 +333,27 @@ def test_related_object_is_recorded(liaison, center):
     row.refresh_from_db()
     assert row.related == center
     assert row.payload == {"minutes_late": 7}
+
+
+def test_bulk_send_stores_each_notification_once_and_delivers_sms_once(
+    liaison, settings, sms_outbox, django_capture_on_commit_callbacks
+):
+    from dispatch.services.notifications import NotificationRequest, notification_send_many
+
+    settings.SMS_BACKEND = LOCMEM_SMS
+    leader = UserFactory(profile={"phone": "13900000002"})
+    requests = [
+        NotificationRequest(recipients=(liaison, leader), kind="assignment.overdue", title="办理已超期", body="",
+                            link="", dedupe_key="step:1", channels=(Channel.IN_APP, Channel.SMS)),
+        NotificationRequest(recipients=(liaison,), kind="assignment.due_reminder", title="即将到期", body="",
+                            link="", dedupe_key="step:2"),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_send_many(requests=requests, now=at(2025, 11, 3, 9, 0)) == 5
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_send_many(requests=requests, now=at(2025, 11, 3, 9, 1)) == 0
+    assert Notification.objects.count() == 5
+    assert sorted(message["phone"] for message in sms_outbox) == ["13800000001", "13900000002"]
+    with pytest.raises(ApplicationError):
+        notification_send_many(requests=[NotificationRequest(recipients=(liaison,), kind="x", title="x", body="",
+                                                             link="", dedupe_key="")], now=at(2025, 11, 3, 9, 0))
