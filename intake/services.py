@@ -187,7 +187,10 @@ def _coordinate(errors: _Errors, field: str, value: Any, limit: int) -> Decimal 
     if value is None or value == "":
         return None
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+        number = Decimal(str(value))
+        if not number.is_finite():  # NaN and Infinity parse but are no place
+            raise ValueError(value)
+        number = number.quantize(Decimal("0.000001"))
     except (InvalidOperation, ValueError):
         errors.fail(field, "坐标必须是数字。")
         return None

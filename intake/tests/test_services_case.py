@@ -175,6 +175,8 @@ BAD_INPUTS = [
     ("bad channel", {"channel": "fax"}, "channel"),
     ("group without size", {"is_group": True, "group_size": 1}, "group_size"),
     ("bad latitude", {"latitude": "91"}, "latitude"),
+    ("NaN longitude", {"longitude": "NaN"}, "longitude"),
+    ("infinite latitude", {"latitude": "Infinity"}, "latitude"),
 ]
 
 
