@@ -134,3 +134,96 @@ class NotificationAdmin(admin.ModelAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         count = services.notification_retry(notification_ids=ids, now=timezone.now())
         messages.info(request, _("已重新排队投递 %(n)s 条通知。") % {"n": count})
+
+
+# --- dispatch work: configuration is editable; running work is read-only here (it changes only
+# through the services, so that every change lands in the matter's timeline) ----------------------
+from dispatch.models_work import (  # noqa: E402
+    Assignment,
+    AuditAlarm,
+    DeadlinePolicy,
+    RoutingRule,
+    Summons,
+    SummonsDepartment,
+    SweepRun,
+    WorkReminderLetter,
+)
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("category", "grid", "department", "role", "priority", "active", "center")
+    list_filter = ("center", "role", "active")
+    search_fields = ("category__name", "grid__name", "department__name")
+    autocomplete_fields = ("department",)
+    raw_id_fields = ("category", "grid")
+    list_select_related = ("category", "grid", "department", "center")
+
+
+@admin.register(DeadlinePolicy)
+class DeadlinePolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "category", "handling_mode", "complexity", "operating_mode", "ack_amount", "ack_unit",
+                    "handle_amount", "handle_unit", "active")
+    list_filter = ("center", "operating_mode", "handling_mode", "complexity", "active")
+    search_fields = ("name",)
+    raw_id_fields = ("category",)
+    list_select_related = ("category",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = ("case", "department", "mode", "role", "status", "assigned_at", "ack_due_at", "due_at",
+                    "acknowledged_late", "overdue_at", "redo_count")
+    list_filter = ("status", "mode", "role", "department")
+    search_fields = ("case__code", "case__title", "department__name")
+    list_select_related = ("case", "department")
+    date_hierarchy = "assigned_at"
+
+
+class SummonsDepartmentInline(admin.TabularInline):
+    model = SummonsDepartment
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Summons)
+class SummonsAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "case", "status", "report_in_due_at", "center")
+    list_filter = ("status", "center")
+    search_fields = ("case__code", "reason")
+    inlines = (SummonsDepartmentInline,)
+
+
+@admin.register(WorkReminderLetter)
+class WorkReminderLetterAdmin(ReadOnlyAdmin):
+    list_display = ("department", "month", "overdue_count", "issued_at")
+    list_filter = ("month",)
+
+
+@admin.register(AuditAlarm)
+class AuditAlarmAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "missed", "raised_at", "last_seen_at", "resolved_at", "message")
+    list_filter = ("kind",)
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "finished_at", "fired", "skipped")
+    date_hierarchy = "started_at"
