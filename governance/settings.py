@@ -199,6 +199,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One stable enum name per choice set shared by several endpoints.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "intake.choices.CaseStatus",
+        "IntakeChannelEnum": "intake.choices.Channel",
+        "HandlingModeEnum": "intake.choices.HandlingMode",
+        "ComplexityEnum": "intake.choices.Complexity",
+        "PartyKindEnum": "intake.choices.PartyKind",
+        "AssignmentStatusEnum": "dispatch.models_work.AssignmentStatus",
+        "SummonsStatusEnum": "dispatch.models_work.SummonsStatus",
+        "ModeKindEnum": "dispatch.choices.ModeKind",
+        "ShiftKindEnum": "dispatch.choices.ShiftKind",
+        "NotificationChannelEnum": "dispatch.choices.Channel",
+        "DeliveryStatusEnum": "dispatch.choices.DeliveryStatus",
+    },
 }
 
 LOGGING = {
