@@ -24,16 +24,10 @@ def case_event_record(
     now: dt.datetime | None = None,
 ) -> CaseEvent:
     """Append one event. `type` is dotted and past tense: `case.registered`, `assignment.acknowledged`."""
-    return CaseEvent.objects.create(
-        case=case,
-        type=type,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        source=source,
-        from_status=from_status,
-        to_status=to_status,
-        data=data or {},
-        occurred_at=now or timezone.now(),
-    )
+    event = case_event_build(case=case, type=type, actor=actor, source=source, from_status=from_status,
+                             to_status=to_status, data=data, now=now)
+    event.save(force_insert=True)
+    return event
 
 
 def case_event_build(
