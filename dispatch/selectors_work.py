@@ -294,3 +294,16 @@ def case_work_detail(*, case: Case) -> dict[str, Any]:
         "summonses": list(case.summonses.prefetch_related(
             Prefetch("departments", queryset=SummonsDepartment.objects.select_related("department")))),
     }
+
+
+def cases_awaiting_verification(*, actor: AbstractBaseUser, center: Center | None, limit: int = 200) -> list[Case]:
+    """Matters reported back and waiting for on-site verification: for a grid worker those in their
+    grids, for center staff all of the center's. One query."""
+    rows = Case.objects.filter(status=CaseStatus.REPORTED).select_related("category", "grid", "town")
+    if _is_center_reader(actor):
+        rows = rows.filter(center=center) if center is not None else rows.none()
+    elif has_role(actor, Role.GRID_WORKER):
+        rows = rows.filter(grid_id__in=grid_ids_of_worker(actor))
+    else:
+        return []
+    return list(rows.order_by("updated_at")[:limit])

@@ -10,10 +10,12 @@ from governance.roles import Role
 register(_("调度台"), "dispatch:board", {Role.DUTY_DIRECTOR, Role.DISPATCHER, Role.COMMANDER,
                                          Role.DEPUTY_COMMANDER, Role.LEADER, Role.ADMINISTRATOR}, order=20)
 register(_("部门待办"), "dispatch:work-inbox", {Role.DEPARTMENT_LIAISON, Role.DEPARTMENT_HANDLER}, order=21)
+register(_("待核查"), "dispatch:work-verification", {Role.GRID_WORKER, Role.DUTY_DIRECTOR, Role.DISPATCHER}, order=22)
 
 urlpatterns = [
     path("board/", views.board, name="board"),
     path("work/inbox/", views.inbox, name="work-inbox"),
+    path("work/verification/", views.verification_queue, name="work-verification"),
     path("work/cases/<int:pk>/", views.case_work, name="work-case"),
     path("work/cases/<int:pk>/dispatch/", views.case_dispatch, name="work-case-dispatch"),
     path("work/cases/<int:pk>/<slug:action>/", views.case_action, name="work-case-action"),

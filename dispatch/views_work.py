@@ -356,3 +356,12 @@ def summons_department_action(request: HttpRequest, pk: int, action: str) -> Htt
     else:
         raise Http404
     return redirect("dispatch:work-summons", row.summons_id)
+
+
+@login_required
+def verification_queue(request: HttpRequest) -> HttpResponse:
+    """待核查: matters reported back in my grids (grid worker) or my center (center staff)."""
+    if not has_role(request.user, Role.GRID_WORKER, *CENTER_STAFF):
+        raise PermissionDenied
+    cases = sel.cases_awaiting_verification(actor=request.user, center=_center(request))
+    return render(request, "dispatch/work/verification_queue.html", {"cases": cases})
