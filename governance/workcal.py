@@ -54,7 +54,7 @@ class WorkingCalendar:
         periods: list[tuple[tuple[int, int], tuple[int, int]]] | None = None,
         tz: dt.tzinfo | None = None,
     ) -> None:
-        from governance.models import CalendarDay, CalendarYear
+        from governance.models import CalendarDay
 
         self.tz = tz or timezone.get_current_timezone()
         self.periods = [(dt.time(*start), dt.time(*end)) for start, end in (periods or settings.WORKING_HOURS)]
@@ -65,8 +65,8 @@ class WorkingCalendar:
         for date, kind, name, center_id in rows.values_list("date", "kind", "name", "center_id"):
             (local if center_id else national)[date] = (kind, name)
         self._overrides = {**national, **local}
-        self._entered_years = set(CalendarYear.objects.values_list("year", flat=True))
-        self._entered_years |= {date.year for date in national}
+        self._national_years = {date.year for date in national}
+        self._entered: set[int] | None = None  # read only when asked: deadlines never need it
 
     # --- days -----------------------------------------------------------------------------
     def is_working_day(self, day: dt.date) -> bool:
@@ -90,7 +90,16 @@ class WorkingCalendar:
         return ""
 
     def year_is_known(self, year: int) -> bool:
-        return year in official_years() or year in self._entered_years
+        return year in official_years() or year in self._entered_years()
+
+    def _entered_years(self) -> set[int]:
+        """Years whose national schedule an administrator entered (any national day, or marked
+        complete in CalendarYear)."""
+        if self._entered is None:
+            from governance.models import CalendarYear
+
+            self._entered = set(CalendarYear.objects.values_list("year", flat=True)) | self._national_years
+        return self._entered
 
     def missing_years(self, years: Iterable[int]) -> list[int]:
         return [year for year in years if not self.year_is_known(year)]

@@ -237,40 +237,11 @@ def _clean_parties(errors: _Errors, parties: Sequence[PartyInput], *, channel: s
     return cleaned
 
 
-class DeadlineCalendar(WorkingCalendar):
-    """The working calendar with the same rules, reading only the day overrides (one query).
-
-    `WorkingCalendar()` also reads the table of entered years, which only the admin's
-    missing-year warning needs; registration counts its queries, so it skips that read.
-    `test_deadline_calendar_agrees_with_working_calendar` keeps the two in step.
-    """
-
-    def __init__(self, *, center: Center | None = None) -> None:
-        from django.conf import settings
-
-        from governance.models import CalendarDay
-
-        self.tz = timezone.get_current_timezone()
-        self.periods = [(dt.time(*start), dt.time(*end)) for start, end in settings.WORKING_HOURS]
-        chain: list[int] = []
-        node = center
-        while node is not None and len(chain) < 5:
-            chain.append(node.pk)
-            node = node.parent if node.parent_id else None
-        national: dict[dt.date, tuple[str, str]] = {}
-        local: dict[dt.date, tuple[str, str]] = {}
-        rows = CalendarDay.objects.filter(Q(center__isnull=True) | Q(center_id__in=chain))
-        for date, kind, name, center_id in rows.values_list("date", "kind", "name", "center_id"):
-            (local if center_id else national)[date] = (kind, name)
-        self._overrides = {**national, **local}
-        self._entered_years = {date.year for date in national}
-
-
 def case_answer_deadline(
     *, center: Center, registered_at: dt.datetime, complexity: str, calendar: WorkingCalendar | None = None
 ) -> dt.datetime:
     """The end of the N-th working day after the day of registration (N by complexity)."""
-    calendar = calendar or DeadlineCalendar(center=center)
+    calendar = calendar or WorkingCalendar(center=center)
     return calendar.working_days_deadline(registered_at, ANSWER_WORKING_DAYS[complexity])
 
 

@@ -123,8 +123,15 @@ def test_naive_datetimes_are_refused(cal):
         cal.add_working_hours(dt.datetime(2025, 10, 9, 9, 0), 1)
 
 
-def test_calendar_reads_overrides_once(django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):
+def test_calendar_reads_overrides_once(django_assert_num_queries):
+    """Registration counts its queries: a deadline costs the one read of the override table;
+    the table of entered years is read only when the missing-year warning asks."""
+    with django_assert_num_queries(1):
         cal = WorkingCalendar(periods=PERIODS)
-    with django_assert_max_num_queries(0):
+    with django_assert_num_queries(0):
         cal.working_days_deadline(at(2025, 9, 30, 16, 50), 15)
+        cal.add_working_hours(at(2025, 9, 30, 16, 50), 20)
+    with django_assert_num_queries(1):
+        assert cal.missing_years([2027, 2028]) == [2027, 2028]
+    with django_assert_num_queries(0):
+        assert not cal.year_is_known(2029)

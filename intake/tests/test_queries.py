@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from governance.models import CalendarDay
-from governance.workcal import WorkingCalendar
 from intake.selectors import CaseFilters, case_list
-from intake.services import DeadlineCalendar
 from intake.tests.factories import CaseFactory, PartyFactory, category
 from intake.tests.test_services_case import applicant, register
 
@@ -31,16 +26,6 @@ def test_registration_of_a_walk_in_takes_at_most_8_statements(clerk, center, win
         register(clerk, center, window=window, category=jf10,
                  parties=[applicant(id_number="11010519491231002X", phone="13900000001")])
     assert len(statements(ctx)) <= 8, "\n".join(statements(ctx))
-
-
-@pytest.mark.django_db
-def test_deadline_calendar_agrees_with_working_calendar(center):
-    CalendarDay.objects.create(date=dt.date(2025, 7, 8), kind="holiday", name="台风停工", center=center)
-    full, lean = WorkingCalendar(center=center), DeadlineCalendar(center=center)
-    day = dt.date(2025, 1, 1)
-    while day < dt.date(2026, 3, 1):
-        assert full.is_working_day(day) == lean.is_working_day(day), day
-        day += dt.timedelta(days=1)
 
 
 def _list_queries(user, total):
