@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case as When_
 from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch.models_work import (
     OPEN_ASSIGNMENT_STATUSES,
@@ -103,7 +104,7 @@ def case_get_for_work_by_key(*, actor: AbstractBaseUser, key: str) -> Case:
         return case_get_for_work(actor=actor, pk=int(key))
     pk = Case.objects.filter(code=key).values_list("pk", flat=True).first()
     if pk is None:
-        raise NotFoundError("没有这个事项编号，或您无权查看。")
+        raise NotFoundError(gettext("没有这个事项编号，或您无权查看。"))
     return case_get_for_work(actor=actor, pk=pk)
 
 

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch import selectors_work as sel
@@ -120,14 +121,14 @@ def case_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _departments(center, [request.POST.get("lead_department", "")])
     co = _departments(center, request.POST.getlist("co_departments"))
     if not lead:
-        messages.error(request, "请选择承办（牵头）部门。")
+        messages.error(request, gettext("请选择承办（牵头）部门。"))
         return redirect("dispatch:board")
     every = request.POST.get("progress_every_working_days", "")
     _run(request, lambda: svc.case_dispatch(
         actor=request.user, case=case, mode=request.POST.get("mode", ""), lead_department=lead[0],
         co_departments=co, instructions=request.POST.get("instructions", ""),
         supervising_leader=_user(request.POST.get("supervising_leader")),
-        progress_every_working_days=int(every) if every.isdigit() else None), f"已派单：{case.code}")
+        progress_every_working_days=int(every) if every.isdigit() else None), gettext("已派单：%(code)s") % {"code": case.code})
     return redirect("dispatch:board")
 
 
@@ -152,17 +153,17 @@ def case_work(request: HttpRequest, pk: int) -> HttpResponse:
 
 CASE_ACTIONS: dict[str, tuple[Callable[[HttpRequest, Case], Any], str]] = {
     "verify": (lambda r, c: svc.case_verify(actor=r.user, case=c, passed=r.POST.get("passed") == "yes",
-                                            notes=r.POST.get("notes", "")), "已记录核查结果"),
+                                            notes=r.POST.get("notes", "")), gettext_lazy("已记录核查结果")),
     "revisit": (lambda r, c: svc.case_revisit(actor=r.user, case=c, resolved=r.POST.get("resolved", ""),
                                               satisfaction=r.POST.get("satisfaction", ""),
-                                              notes=r.POST.get("notes", "")), "已记录回访"),
-    "close": (lambda r, c: svc.case_close(actor=r.user, case=c, note=r.POST.get("note", "")), "事项已办结"),
+                                              notes=r.POST.get("notes", "")), gettext_lazy("已记录回访")),
+    "close": (lambda r, c: svc.case_close(actor=r.user, case=c, note=r.POST.get("note", "")), gettext_lazy("事项已办结")),
     "explain": (lambda r, c: svc.case_record_explanation_call(actor=r.user, case=c, notes=r.POST.get("notes", "")),
-                "已记录解释回访"),
+                gettext_lazy("已记录解释回访")),
     "move": (lambda r, c: svc.case_move_center(
         actor=r.user, case=c, reason=r.POST.get("reason", ""),
         to_center=Center.objects.filter(pk=int(r.POST.get("to_center") or 0)).first() or c.center),
-        "已转至其他中心"),
+        gettext_lazy("已转至其他中心")),
 }
 
 
@@ -216,29 +217,29 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 ASSIGNMENT_ACTIONS: dict[str, tuple[Callable[[HttpRequest, Any], Any], str]] = {
-    "acknowledge": (lambda r, a: svc.assignment_acknowledge(actor=r.user, assignment=a), "已签收"),
+    "acknowledge": (lambda r, a: svc.assignment_acknowledge(actor=r.user, assignment=a), gettext_lazy("已签收")),
     "progress": (lambda r, a: svc.assignment_report_progress(actor=r.user, assignment=a,
-                                                             text=r.POST.get("text", "")), "已报告进度"),
+                                                             text=r.POST.get("text", "")), gettext_lazy("已报告进度")),
     "report_back": (lambda r, a: svc.assignment_report_back(actor=r.user, assignment=a, text=r.POST.get("text", ""),
-                                                            files=r.FILES.getlist("files")), "已反馈办理结果"),
+                                                            files=r.FILES.getlist("files")), gettext_lazy("已反馈办理结果")),
     "extension": (lambda r, a: svc.assignment_request_extension(
         actor=r.user, assignment=a, reason=r.POST.get("reason", ""),
-        requested_due_at=_datetime(r.POST.get("requested_due_at")) or a.due_at), "已提交延期申请"),
+        requested_due_at=_datetime(r.POST.get("requested_due_at")) or a.due_at), gettext_lazy("已提交延期申请")),
     "decline": (lambda r, a: svc.assignment_decline(actor=r.user, assignment=a, reason=r.POST.get("reason", "")),
-                "已退回，待轮值主任裁定"),
+                gettext_lazy("已退回，待轮值主任裁定")),
     "rule_decline": (lambda r, a: svc.assignment_rule_decline(
         actor=r.user, assignment=a, accept=r.POST.get("accept") == "yes",
         department=(_departments(a.center, [r.POST.get("department", "")]) or [None])[0],
-        note=r.POST.get("note", "")), "已裁定"),
+        note=r.POST.get("note", "")), gettext_lazy("已裁定")),
     "rework": (lambda r, a: svc.assignment_return_for_rework(actor=r.user, assignment=a,
-                                                             reason=r.POST.get("reason", "")), "已退回重办"),
-    "remind": (lambda r, a: svc.assignment_remind(actor=r.user, assignment=a, note=r.POST.get("note", "")), "已催办"),
+                                                             reason=r.POST.get("reason", "")), gettext_lazy("已退回重办")),
+    "remind": (lambda r, a: svc.assignment_remind(actor=r.user, assignment=a, note=r.POST.get("note", "")), gettext_lazy("已催办")),
     "supervise": (lambda r, a: svc.assignment_supervise(
         actor=r.user, assignment=a, leader=_user(r.POST.get("leader")) or r.user,
-        every_working_days=int(r.POST.get("every_working_days") or 2), note=r.POST.get("note", "")), "已督办"),
+        every_working_days=int(r.POST.get("every_working_days") or 2), note=r.POST.get("note", "")), gettext_lazy("已督办")),
     "reassign": (lambda r, a: svc.assignment_reassign(
         actor=r.user, assignment=a, reason=r.POST.get("reason", ""),
-        department=(_departments(a.center, [r.POST.get("department", "")]) or [a.department])[0]), "已改派"),
+        department=(_departments(a.center, [r.POST.get("department", "")]) or [a.department])[0]), gettext_lazy("已改派")),
 }
 
 
@@ -267,14 +268,14 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     approve = request.POST.get("approve") == "yes"
     _run(request, lambda: svc.extension_decide(actor=request.user, extension=extension, approve=approve,
                                                note=request.POST.get("note", "")),
-         "已批准延期" if approve else "已不予延期")
+         gettext_lazy("已批准延期") if approve else gettext_lazy("已不予延期"))
     return redirect(request.POST.get("next") or reverse("dispatch:board"))
 
 
 # --- summons -------------------------------------------------------------------------------------
 class SummonsForm(forms.Form):
-    reason = forms.CharField(label="召集事由", widget=forms.Textarea(attrs={"rows": 2}))
-    case = forms.CharField(label="事项编号", required=False, max_length=40)
+    reason = forms.CharField(label=gettext_lazy("召集事由"), widget=forms.Textarea(attrs={"rows": 2}))
+    case = forms.CharField(label=gettext_lazy("事项编号"), required=False, max_length=40)
 
 
 @login_required
@@ -284,7 +285,7 @@ def summons_new(request: HttpRequest) -> HttpResponse:
     center = _center(request)
     form = SummonsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写召集事由。")
+        messages.error(request, gettext("请填写召集事由。"))
         return redirect("dispatch:board")
     case = None
     if form.cleaned_data["case"].strip():
@@ -300,7 +301,7 @@ def summons_new(request: HttpRequest) -> HttpResponse:
             actor=request.user, center=center, case=case, reason=form.cleaned_data["reason"],
             departments=_departments(center, request.POST.getlist("departments")))
 
-    _run(request, act, "已提交召集申请，待指挥长审批")
+    _run(request, act, gettext_lazy("已提交召集申请，待指挥长审批"))
     if "summons" in result:
         return redirect("dispatch:work-summons", result["summons"].pk)
     return redirect("dispatch:board")
@@ -325,9 +326,9 @@ def summons_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 SUMMONS_ACTIONS = {
-    "approve": (lambda r, s: svc.summons_approve(actor=r.user, summons=s, note=r.POST.get("note", "")), "已批准召集"),
-    "refuse": (lambda r, s: svc.summons_refuse(actor=r.user, summons=s, note=r.POST.get("note", "")), "已不予召集"),
-    "close": (lambda r, s: svc.summons_close(actor=r.user, summons=s, note=r.POST.get("note", "")), "召集已结束"),
+    "approve": (lambda r, s: svc.summons_approve(actor=r.user, summons=s, note=r.POST.get("note", "")), gettext_lazy("已批准召集")),
+    "refuse": (lambda r, s: svc.summons_refuse(actor=r.user, summons=s, note=r.POST.get("note", "")), gettext_lazy("已不予召集")),
+    "close": (lambda r, s: svc.summons_close(actor=r.user, summons=s, note=r.POST.get("note", "")), gettext_lazy("召集已结束")),
 }
 
 
@@ -349,10 +350,10 @@ def summons_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def summons_department_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     row = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
     if action == "acknowledge":
-        _run(request, lambda: svc.summons_acknowledge(actor=request.user, row=row), "已确认召集")
+        _run(request, lambda: svc.summons_acknowledge(actor=request.user, row=row), gettext_lazy("已确认召集"))
     elif action == "report_in":
         _run(request, lambda: svc.summons_report_in(actor=request.user, row=row,
-                                                    person=_user(request.POST.get("person"))), "已报到")
+                                                    person=_user(request.POST.get("person"))), gettext_lazy("已报到"))
     else:
         raise Http404
     return redirect("dispatch:work-summons", row.summons_id)

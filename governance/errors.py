@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 
 class ApplicationError(Exception):
     """A business rule said no. `message` is for people (Chinese); `code` is for programs."""
@@ -41,7 +43,9 @@ class NotFoundError(ApplicationError):
 
     status_code = 404
 
-    def __init__(self, message: str = "未找到，或您无权查看。", **kwargs: Any) -> None:
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        if message is None:
+            message = gettext("未找到，或您无权查看。")
         kwargs.setdefault("code", "not_found")
         super().__init__(message, **kwargs)
 
@@ -49,6 +53,8 @@ class NotFoundError(ApplicationError):
 class PermissionDeniedError(ApplicationError):
     status_code = 403
 
-    def __init__(self, message: str = "您没有执行此操作的权限。", **kwargs: Any) -> None:
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        if message is None:
+            message = gettext("您没有执行此操作的权限。")
         kwargs.setdefault("code", "permission_denied")
         super().__init__(message, **kwargs)

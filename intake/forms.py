@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import ServiceWindow
 from intake.choices import Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
@@ -45,38 +46,38 @@ def form_field_for(service_field: str | None) -> str | None:
 
 
 class RegisterForm(forms.Form):
-    channel = forms.ChoiceField(label="来源渠道", choices=[(Channel.WALK_IN, "窗口来访"), (Channel.PHONE, "来电")],
+    channel = forms.ChoiceField(label=_("来源渠道"), choices=[(Channel.WALK_IN, _("窗口来访")), (Channel.PHONE, _("来电"))],
                                 initial=Channel.WALK_IN)
-    category = forms.CharField(label="事项类别", widget=forms.HiddenInput, required=False)
-    title = forms.CharField(label="标题", required=False, max_length=400)
-    description = forms.CharField(label="事项描述", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+    category = forms.CharField(label=_("事项类别"), widget=forms.HiddenInput, required=False)
+    title = forms.CharField(label=_("标题"), required=False, max_length=400)
+    description = forms.CharField(label=_("事项描述"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
                                   max_length=DESCRIPTION_MAX_CHARS * 2)
-    address = forms.CharField(label="发生地址", required=False, max_length=400)
-    grid = forms.CharField(label="所属网格", widget=forms.HiddenInput, required=False)
-    urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
-    risk_level = forms.ChoiceField(label="风险等级", choices=RiskLevel.choices, initial=RiskLevel.LOW)
-    complexity = forms.ChoiceField(label="复杂程度", choices=[("", "按类别默认"), *Complexity.choices], required=False)
-    window = forms.ModelChoiceField(label="受理窗口", queryset=ServiceWindow.objects.none(), required=False,
-                                    empty_label="（不经窗口）")
-    is_group = forms.BooleanField(label="群体性事项", required=False)
-    group_size = forms.IntegerField(label="涉及人数", required=False, min_value=1, initial=1)
+    address = forms.CharField(label=_("发生地址"), required=False, max_length=400)
+    grid = forms.CharField(label=_("所属网格"), widget=forms.HiddenInput, required=False)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    risk_level = forms.ChoiceField(label=_("风险等级"), choices=RiskLevel.choices, initial=RiskLevel.LOW)
+    complexity = forms.ChoiceField(label=_("复杂程度"), choices=[("", _("按类别默认")), *Complexity.choices], required=False)
+    window = forms.ModelChoiceField(label=_("受理窗口"), queryset=ServiceWindow.objects.none(), required=False,
+                                    empty_label=_("（不经窗口）"))
+    is_group = forms.BooleanField(label=_("群体性事项"), required=False)
+    group_size = forms.IntegerField(label=_("涉及人数"), required=False, min_value=1, initial=1)
 
-    applicant_kind = forms.ChoiceField(label="申请人类型", choices=PartyKind.choices, initial=PartyKind.PERSON)
-    applicant_name = forms.CharField(label="姓名/单位名称", required=False, max_length=200)
-    applicant_id_number = forms.CharField(label="身份证号", required=False, max_length=30)
-    applicant_credit_code = forms.CharField(label="统一社会信用代码", required=False, max_length=30)
-    applicant_phone = forms.CharField(label="联系电话", required=False, max_length=30)
-    applicant_address = forms.CharField(label="住址", required=False, max_length=400)
+    applicant_kind = forms.ChoiceField(label=_("申请人类型"), choices=PartyKind.choices, initial=PartyKind.PERSON)
+    applicant_name = forms.CharField(label=_("姓名/单位名称"), required=False, max_length=200)
+    applicant_id_number = forms.CharField(label=_("身份证号"), required=False, max_length=30)
+    applicant_credit_code = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=30)
+    applicant_phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
+    applicant_address = forms.CharField(label=_("住址"), required=False, max_length=400)
 
-    respondent_kind = forms.ChoiceField(label="被申请人类型", choices=PartyKind.choices, initial=PartyKind.PERSON)
-    respondent_name = forms.CharField(label="姓名/单位名称", required=False, max_length=200)
-    respondent_id_number = forms.CharField(label="身份证号", required=False, max_length=30)
-    respondent_credit_code = forms.CharField(label="统一社会信用代码", required=False, max_length=30)
-    respondent_phone = forms.CharField(label="联系电话", required=False, max_length=30)
-    respondent_address = forms.CharField(label="住址", required=False, max_length=400)
+    respondent_kind = forms.ChoiceField(label=_("被申请人类型"), choices=PartyKind.choices, initial=PartyKind.PERSON)
+    respondent_name = forms.CharField(label=_("姓名/单位名称"), required=False, max_length=200)
+    respondent_id_number = forms.CharField(label=_("身份证号"), required=False, max_length=30)
+    respondent_credit_code = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=30)
+    respondent_phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
+    respondent_address = forms.CharField(label=_("住址"), required=False, max_length=400)
 
     link_to = forms.CharField(required=False)  # checkbox values, read with getlist
-    attachments = MultipleFileField(label="附件", required=False)
+    attachments = MultipleFileField(label=_("附件"), required=False)
 
     def __init__(self, *args: Any, windows: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,10 +113,10 @@ class RegisterForm(forms.Form):
 
 
 class SettleForm(forms.Form):
-    result = forms.CharField(label="办理结果", widget=forms.Textarea(attrs={"rows": 4}),
+    result = forms.CharField(label=_("办理结果"), widget=forms.Textarea(attrs={"rows": 4}),
                              validators=[MaxLengthValidator(RESULT_MAX_CHARS)])
-    attachments = MultipleFileField(label="书面协议等附件", required=False)
+    attachments = MultipleFileField(label=_("书面协议等附件"), required=False)
 
 
 class SendToDispatchForm(forms.Form):
-    note = forms.CharField(label="说明", required=False, max_length=500)
+    note = forms.CharField(label=_("说明"), required=False, max_length=500)

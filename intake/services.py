@@ -21,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Grid, ServiceWindow
@@ -140,30 +141,31 @@ def _text(errors: _Errors, field: str, value: str | None, *, label: str, max_cha
           required: bool = False) -> str:
     text = (value or "").strip()
     if required and not text:
-        errors.fail(field, f"请填写{label}。", code="required")
+        errors.fail(field, gettext("请填写%(label)s。") % {"label": label}, code="required")
     elif len(text) > max_chars:
-        errors.fail(field, f"{label}最多 {max_chars} 个字，当前 {len(text)} 个字。", code="too_long")
+        errors.fail(field, gettext("%(label)s最多 %(max)s 个字，当前 %(count)s 个字。") % {
+            "label": label, "max": max_chars, "count": len(text)}, code="too_long")
     return text
 
 
 def _choice(errors: _Errors, field: str, value: str, choices: type, *, label: str) -> str:
     if value not in choices.values:
-        errors.fail(field, f"{label}“{value}”无效。")
+        errors.fail(field, gettext("%(label)s“%(value)s”无效。") % {"label": label, "value": value})
     return value
 
 
 def _resolve_category(errors: _Errors, category: Category | int | str | None) -> Category | None:
     if category is None or category == "":
-        errors.fail("category", "请选择事项类别。", code="required")
+        errors.fail("category", gettext("请选择事项类别。"), code="required")
         return None
     if not isinstance(category, Category):
         try:
             category = Category.objects.get(pk=int(category))
         except (ValueError, TypeError, Category.DoesNotExist):
-            errors.fail("category", "所选事项类别不存在。", code="not_found")
+            errors.fail("category", gettext("所选事项类别不存在。"), code="not_found")
             return None
     if not category.active:
-        errors.fail("category", f"事项类别“{category.name}”已停用，请另选。", code="inactive")
+        errors.fail("category", gettext("事项类别“%(name)s”已停用，请另选。") % {"name": category.name}, code="inactive")
         return None
     return category
 
@@ -175,10 +177,10 @@ def _resolve_grid(errors: _Errors, grid: Grid | int | str | None) -> Grid | None
         try:
             grid = Grid.objects.get(pk=int(grid))
         except (ValueError, TypeError, Grid.DoesNotExist):
-            errors.fail("grid", "所选网格不存在。", code="not_found")
+            errors.fail("grid", gettext("所选网格不存在。"), code="not_found")
             return None
     if not grid.active:
-        errors.fail("grid", f"网格“{grid.name}”已停用，请另选。", code="inactive")
+        errors.fail("grid", gettext("网格“%(name)s”已停用，请另选。") % {"name": grid.name}, code="inactive")
         return None
     return grid
 
@@ -192,10 +194,10 @@ def _coordinate(errors: _Errors, field: str, value: Any, limit: int) -> Decimal 
             raise ValueError(value)
         number = number.quantize(Decimal("0.000001"))
     except (InvalidOperation, ValueError):
-        errors.fail(field, "坐标必须是数字。")
+        errors.fail(field, gettext("坐标必须是数字。"))
         return None
     if not -limit <= number <= limit:
-        errors.fail(field, f"坐标超出范围（-{limit} 至 {limit}）。")
+        errors.fail(field, gettext("坐标超出范围（-%(limit)s 至 %(limit)s）。") % {"limit": limit})
         return None
     return number
 
@@ -206,11 +208,11 @@ def _clean_parties(errors: _Errors, parties: Sequence[PartyInput], *, channel: s
     seen: set[str] = set()
     for index, party in enumerate(parties):
         prefix = f"parties.{index}."
-        kind = _choice(errors, prefix + "kind", party.kind, PartyKind, label="当事人类型")
-        role = _choice(errors, prefix + "role", party.role, PartyRole, label="当事人角色")
-        label = "姓名" if kind == PartyKind.PERSON else "单位名称"
+        kind = _choice(errors, prefix + "kind", party.kind, PartyKind, label=gettext("当事人类型"))
+        role = _choice(errors, prefix + "role", party.role, PartyRole, label=gettext("当事人角色"))
+        label = gettext("姓名") if kind == PartyKind.PERSON else gettext("单位名称")
         name = _text(errors, prefix + "name", party.name, label=label, max_chars=100, required=True)
-        address = _text(errors, prefix + "address", party.address, label="住址", max_chars=200)
+        address = _text(errors, prefix + "address", party.address, label=gettext("住址"), max_chars=200)
         id_number = credit_code = phone = ""
         if kind == PartyKind.PERSON and party.id_number.strip():
             id_number = errors.check(validate_id_number, party.id_number, field=prefix + "id_number",
@@ -222,18 +224,18 @@ def _clean_parties(errors: _Errors, parties: Sequence[PartyInput], *, channel: s
         key = id_number or credit_code
         if key:
             if key in seen:
-                errors.fail(prefix + ("id_number" if id_number else "credit_code"), "同一当事人填写了两次。")
+                errors.fail(prefix + ("id_number" if id_number else "credit_code"), gettext("同一当事人填写了两次。"))
             seen.add(key)
         cleaned.append(PartyInput(kind=kind, name=name, id_number=id_number, credit_code=credit_code,
                                   phone=phone, address=address, role=role, is_spokesman=bool(party.is_spokesman)))
     if channel in CHANNELS_NEEDING_APPLICANT:
         applicants = [p for p in parties if p.role == PartyRole.APPLICANT]
         if not applicants:
-            errors.fail("parties", "请填写申请人。", code="required")
+            errors.fail("parties", gettext("请填写申请人。"), code="required")
         elif not any(p.id_number.strip() or p.phone.strip() or p.credit_code.strip() for p in applicants):
-            errors.fail("parties.0.phone", "请至少填写申请人的身份证号或联系电话，以便答复。", code="required")
+            errors.fail("parties.0.phone", gettext("请至少填写申请人的身份证号或联系电话，以便答复。"), code="required")
     if sum(1 for p in parties if p.is_spokesman) > 1:
-        errors.fail("parties", "代表人只能有一位。")
+        errors.fail("parties", gettext("代表人只能有一位。"))
     return cleaned
 
 
@@ -408,34 +410,34 @@ def case_register(
     """
     now = now or timezone.now()
     if actor is None or not actor.is_authenticated:
-        raise PermissionDeniedError("请先登录。")
+        raise PermissionDeniedError(gettext("请先登录。"))
     errors = _Errors()
     today = timezone.localdate(now)
 
-    _choice(errors, "channel", channel, Channel, label="来源渠道")
-    _choice(errors, "urgency", urgency, Urgency, label="紧急程度")
-    _choice(errors, "risk_level", risk_level, RiskLevel, label="风险等级")
+    _choice(errors, "channel", channel, Channel, label=gettext("来源渠道"))
+    _choice(errors, "urgency", urgency, Urgency, label=gettext("紧急程度"))
+    _choice(errors, "risk_level", risk_level, RiskLevel, label=gettext("风险等级"))
     if complexity:
-        _choice(errors, "complexity", complexity, Complexity, label="复杂程度")
-    title = _text(errors, "title", title, label="标题", max_chars=TITLE_MAX_CHARS, required=True)
-    description = _text(errors, "description", description, label="事项描述", max_chars=DESCRIPTION_MAX_CHARS,
+        _choice(errors, "complexity", complexity, Complexity, label=gettext("复杂程度"))
+    title = _text(errors, "title", title, label=gettext("标题"), max_chars=TITLE_MAX_CHARS, required=True)
+    description = _text(errors, "description", description, label=gettext("事项描述"), max_chars=DESCRIPTION_MAX_CHARS,
                         required=True)
-    address = _text(errors, "address", address, label="发生地址", max_chars=200)
-    external_ref = _text(errors, "external_ref", external_ref, label="外部工单号", max_chars=64)
-    external_source = _text(errors, "external_source", external_source, label="外部来源", max_chars=64)
+    address = _text(errors, "address", address, label=gettext("发生地址"), max_chars=200)
+    external_ref = _text(errors, "external_ref", external_ref, label=gettext("外部工单号"), max_chars=64)
+    external_source = _text(errors, "external_source", external_source, label=gettext("外部来源"), max_chars=64)
     category_obj = _resolve_category(errors, category)
     grid_obj = _resolve_grid(errors, grid)
     lat = _coordinate(errors, "latitude", latitude, 90)
     lng = _coordinate(errors, "longitude", longitude, 180)
     if window is not None and (window.center_id != center.pk or not window.active):
-        errors.fail("window", "所选窗口不属于本中心或已关闭。")
+        errors.fail("window", gettext("所选窗口不属于本中心或已关闭。"))
     if is_group:
         try:
             group_size = int(group_size)
         except (TypeError, ValueError):
             group_size = 0
         if group_size < 2:
-            errors.fail("group_size", "群体性事项请填写涉及人数（至少 2 人）。")
+            errors.fail("group_size", gettext("群体性事项请填写涉及人数（至少 2 人）。"))
     else:
         group_size = 1
     cleaned = _clean_parties(errors, list(parties), channel=channel, today=today)
@@ -474,7 +476,7 @@ def case_register(
             if link_ids:
                 linked = list(Case.objects.filter(pk__in=link_ids, district=district).only("id", "code"))
                 if len(linked) != len(link_ids):
-                    raise ApplicationError("要关联的事项不存在或不属于本区。", code="not_found", field="link_to")
+                    raise ApplicationError(gettext("要关联的事项不存在或不属于本区。"), code="not_found", field="link_to")
             sequence = _next_sequence(district=district, year=year)
             party_rows = _match_parties(cleaned)
             case = Case.objects.create(
@@ -549,7 +551,7 @@ def case_register(
         _remove_files(stored)
         if external_ref and Case.objects.filter(external_source=external_source, external_ref=external_ref).exists():
             raise ApplicationError(
-                f"外部工单号 {external_ref} 已登记过。", code="duplicate_external_ref", field="external_ref",
+                gettext("外部工单号 %(ref)s 已登记过。") % {"ref": external_ref}, code="duplicate_external_ref", field="external_ref",
                 status_code=409,
             ) from error
         raise
@@ -565,12 +567,12 @@ def case_register(
 def _require_case_hand(actor: AbstractBaseUser, case: Case) -> None:
     """The first receiver, or the command center staff, may act on a newly registered matter."""
     if not actor.is_authenticated:
-        raise PermissionDeniedError("请先登录。")
+        raise PermissionDeniedError(gettext("请先登录。"))
     if case.first_receiver_id == actor.pk:
         return
     if has_role(actor, Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.ADMINISTRATOR):
         return
-    raise PermissionDeniedError("只有首接责任人或调度人员可以办理此事项。")
+    raise PermissionDeniedError(gettext("只有首接责任人或调度人员可以办理此事项。"))
 
 
 def case_settle_on_spot(
@@ -585,7 +587,7 @@ def case_settle_on_spot(
     now = now or timezone.now()
     _require_case_hand(actor, case)
     errors = _Errors()
-    result = _text(errors, "result", result, label="办理结果", max_chars=RESULT_MAX_CHARS, required=True)
+    result = _text(errors, "result", result, label=gettext("办理结果"), max_chars=RESULT_MAX_CHARS, required=True)
     uploads: list[tuple[UploadedFileLike, str]] = []
     for index, upload in enumerate(attachments):
         content_type = errors.check(validate_attachment, upload, field=f"attachments.{index}")
@@ -617,7 +619,7 @@ def case_send_to_dispatch(
     """What the window cannot settle goes to the dispatch queue (there is no rejection)."""
     _require_case_hand(actor, case)
     errors = _Errors()
-    note = _text(errors, "note", note, label="说明", max_chars=500)
+    note = _text(errors, "note", note, label=gettext("说明"), max_chars=500)
     errors.raise_if_any()
     case_transition(
         case=case,
@@ -635,12 +637,12 @@ def case_link(
 ) -> CaseLink:
     """Link `case` to an earlier matter (repeat visit, same site, same group)."""
     errors = _Errors()
-    note = _text(errors, "note", note, label="关联说明", max_chars=200)
+    note = _text(errors, "note", note, label=gettext("关联说明"), max_chars=200)
     errors.raise_if_any()
     if other.pk == case.pk:
-        raise ApplicationError("不能把事项关联到它自己。", field="other")
+        raise ApplicationError(gettext("不能把事项关联到它自己。"), field="other")
     if other.district_id != case.district_id:
-        raise ApplicationError("只能关联本区的事项。", field="other")
+        raise ApplicationError(gettext("只能关联本区的事项。"), field="other")
     now = now or timezone.now()
     try:
         with transaction.atomic():
@@ -648,7 +650,7 @@ def case_link(
             case_event_record(case=case, type="case.linked", actor=actor,
                               data={"other_id": other.pk, "other_code": other.code, "note": note}, now=now)
     except IntegrityError:
-        raise ApplicationError(f"已与事项 {other.code} 关联。", code="duplicate", field="other") from None
+        raise ApplicationError(gettext("已与事项 %(code)s 关联。") % {"code": other.code}, code="duplicate", field="other") from None
     return link
 
 
@@ -665,7 +667,7 @@ def party_full_id_view(
 ) -> str:
     """Return the full ID number to an allowed role, and log the view (and on the case's timeline)."""
     if not actor.is_authenticated or not has_role(actor, *FULL_ID_ROLES):
-        raise PermissionDeniedError("您的角色不能查看完整身份证号。")
+        raise PermissionDeniedError(gettext("您的角色不能查看完整身份证号。"))
     if case is not None and not CaseParty.objects.filter(case=case, party=party).exists():
         raise NotFoundError()
     now = now or timezone.now()
@@ -686,14 +688,14 @@ def category_save(*, category: Category) -> Category:
     if category.parent_id:
         parent = category.parent
         if parent.parent_id:
-            raise ApplicationError("事项类别只有两级：上级类别必须是一级类别。", field="parent")
+            raise ApplicationError(gettext("事项类别只有两级：上级类别必须是一级类别。"), field="parent")
         if category.pk and parent.pk == category.pk:
-            raise ApplicationError("上级类别不能是它自己。", field="parent")
+            raise ApplicationError(gettext("上级类别不能是它自己。"), field="parent")
         if category.pk and Category.objects.filter(parent_id=category.pk).exists():
-            raise ApplicationError("该类别下已有子类别，不能再设上级类别。", field="parent")
+            raise ApplicationError(gettext("该类别下已有子类别，不能再设上级类别。"), field="parent")
     name = (category.name or "").strip()
     if not name:
-        raise ApplicationError("请填写类别名称。", field="name", code="required")
+        raise ApplicationError(gettext("请填写类别名称。"), field="name", code="required")
     category.name = name
     if not (category.initials or "").strip():
         category.initials = pinyin_initials(name)[:50]

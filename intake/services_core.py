@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from governance.errors import ApplicationError
 from intake.choices import CASE_TRANSITIONS, CaseStatus, EventSource
@@ -35,7 +36,8 @@ def case_transition(
     from_status = case.status
     if to_status not in CASE_TRANSITIONS.get(from_status, frozenset()):
         raise ApplicationError(
-            f"事项当前状态为“{CaseStatus(from_status).label}”，不能变为“{CaseStatus(to_status).label}”。",
+            gettext("事项当前状态为“%(from)s”，不能变为“%(to)s”。") % {
+                "from": CaseStatus(from_status).label, "to": CaseStatus(to_status).label},
             code="invalid_transition",
             extra={"from": from_status, "to": to_status},
             status_code=409,
@@ -45,7 +47,7 @@ def case_transition(
         changed = Case.objects.filter(pk=case.pk, status=from_status).update(**fields)
         if changed != 1:
             raise ApplicationError(
-                "事项状态已被他人更改，请刷新后重试。", code="stale_state", status_code=409
+                gettext("事项状态已被他人更改，请刷新后重试。"), code="stale_state", status_code=409
             )
         event = case_event_record(
             case=case,

@@ -15,6 +15,7 @@ from typing import Protocol
 import phonenumbers
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
@@ -40,7 +41,7 @@ ALLOWED_ATTACHMENTS: dict[str, tuple[str, tuple[bytes, ...]]] = {
     "m4a": ("audio/mp4", ()),  # checked below: "ftyp" at offset 4
     "amr": ("audio/amr", (b"#!AMR",)),
 }
-ALLOWED_EXTENSIONS_LABEL = "PDF、JPG/PNG 图片、Word（doc/docx）、Excel（xls/xlsx）、语音（mp3/m4a/amr）"
+ALLOWED_EXTENSIONS_LABEL = gettext_noop("PDF、JPG/PNG 图片、Word（doc/docx）、Excel（xls/xlsx）、语音（mp3/m4a/amr）")
 
 
 def _fail(field: str, message: str, code: str = "invalid") -> ApplicationError:
@@ -54,20 +55,20 @@ def validate_id_number(value: str, *, field: str = "id_number", today: dt.date |
     """
     number = ric.compact(value or "")
     if len(number) != 18:
-        raise _fail(field, f"公民身份号码应为 18 位，当前为 {len(number)} 位。")
+        raise _fail(field, gettext("公民身份号码应为 18 位，当前为 %(count)s 位。") % {"count": len(number)})
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise _fail(field, "公民身份号码前 17 位应为数字，最后一位为数字或 X。")
+        raise _fail(field, gettext("公民身份号码前 17 位应为数字，最后一位为数字或 X。"))
     try:
         birth = ric.get_birth_date(number)
     except StdnumValidationError:
-        raise _fail(field, "公民身份号码中的出生日期（第 7-14 位）不是有效日期。") from None
+        raise _fail(field, gettext("公民身份号码中的出生日期（第 7-14 位）不是有效日期。")) from None
     today = today or timezone.localdate()
     if birth > today:
-        raise _fail(field, "公民身份号码中的出生日期晚于今天，请核对。")
+        raise _fail(field, gettext("公民身份号码中的出生日期晚于今天，请核对。"))
     if birth.year < EARLIEST_BIRTH_YEAR:
-        raise _fail(field, f"公民身份号码中的出生年份早于 {EARLIEST_BIRTH_YEAR} 年，请核对。")
+        raise _fail(field, gettext("公民身份号码中的出生年份早于 %(year)s 年，请核对。") % {"year": EARLIEST_BIRTH_YEAR})
     if number[17] != ric.calc_check_digit(number):
-        raise _fail(field, "公民身份号码校验位不正确，请逐位核对（可能有一位输错）。")
+        raise _fail(field, gettext("公民身份号码校验位不正确，请逐位核对（可能有一位输错）。"))
     return number
 
 
@@ -77,9 +78,9 @@ def validate_phone(value: str, *, field: str = "phone") -> str:
     try:
         parsed = phonenumbers.parse(raw, "CN")
     except phonenumbers.NumberParseException:
-        raise _fail(field, "联系电话格式不正确：请填写 11 位手机号，或带区号的座机号（如 0595-87654321）。") from None
+        raise _fail(field, gettext("联系电话格式不正确：请填写 11 位手机号，或带区号的座机号（如 0595-87654321）。")) from None
     if not phonenumbers.is_valid_number(parsed) or parsed.country_code != 86:
-        raise _fail(field, "联系电话不是有效的中国大陆号码：请填写 11 位手机号，或带区号的座机号（如 0595-87654321）。")
+        raise _fail(field, gettext("联系电话不是有效的中国大陆号码：请填写 11 位手机号，或带区号的座机号（如 0595-87654321）。"))
     return normalize_phone(parsed)
 
 
@@ -108,7 +109,7 @@ def validate_credit_code(value: str, *, field: str = "credit_code") -> str:
     try:
         return uscc.validate(code)
     except StdnumValidationError:
-        raise _fail(field, "统一社会信用代码不正确：应为 18 位，且校验位正确，请核对。") from None
+        raise _fail(field, gettext("统一社会信用代码不正确：应为 18 位，且校验位正确，请核对。")) from None
 
 
 class UploadedFileLike(Protocol):
@@ -125,18 +126,20 @@ def validate_attachment(upload: UploadedFileLike, *, field: str = "attachments")
     max_bytes = getattr(settings, "ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
     name = os.path.basename(getattr(upload, "name", "") or "")
     if not name:
-        raise _fail(field, "附件缺少文件名。")
+        raise _fail(field, gettext("附件缺少文件名。"))
     if upload.size > max_bytes:
         raise _fail(
             field,
-            f"附件“{name}”大小为 {upload.size / 1024 / 1024:.1f} MB，超过 {max_bytes / 1024 / 1024:.0f} MB 的上限。",
+            gettext("附件“%(name)s”大小为 %(size).1f MB，超过 %(limit).0f MB 的上限。") % {
+                "name": name, "size": upload.size / 1024 / 1024, "limit": max_bytes / 1024 / 1024},
             code="too_large",
         )
     if upload.size == 0:
-        raise _fail(field, f"附件“{name}”是空文件。")
+        raise _fail(field, gettext("附件“%(name)s”是空文件。") % {"name": name})
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED_ATTACHMENTS:
-        raise _fail(field, f"附件“{name}”的类型不允许上传。允许的类型：{ALLOWED_EXTENSIONS_LABEL}。",
+        raise _fail(field, gettext("附件“%(name)s”的类型不允许上传。允许的类型：%(allowed)s。") % {
+            "name": name, "allowed": gettext(ALLOWED_EXTENSIONS_LABEL)},
                     code="forbidden_type")
     content_type, signatures = ALLOWED_ATTACHMENTS[extension]
     upload.seek(0)
@@ -144,7 +147,8 @@ def validate_attachment(upload: UploadedFileLike, *, field: str = "attachments")
     upload.seek(0)
     ok = head[4:8] == b"ftyp" if extension == "m4a" else any(head.startswith(sig) for sig in signatures)
     if not ok:
-        raise _fail(field, f"附件“{name}”的内容与扩展名 .{extension} 不符，请上传原始文件。", code="forbidden_type")
+        raise _fail(field, gettext("附件“%(name)s”的内容与扩展名 .%(ext)s 不符，请上传原始文件。") % {
+            "name": name, "ext": extension}, code="forbidden_type")
     return content_type
 
 

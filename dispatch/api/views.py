@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
@@ -50,7 +51,7 @@ class ModeSwitcher(permissions.BasePermission):
 def _center(request: Request) -> Center:
     center = org_selectors.center_for_user(user=request.user)
     if center is None:
-        raise NotFoundError("未配置中心。")
+        raise NotFoundError(gettext("未配置中心。"))
     return center
 
 
@@ -80,7 +81,7 @@ class RosterMonthView(APIView):
             year, month = (int(part) for part in raw.split("-", 1))
             dt.date(year, month, 1)
         except (TypeError, ValueError):
-            raise ApplicationError("月份格式应为 YYYY-MM。", code="invalid_month", field="month") from None
+            raise ApplicationError(gettext("月份格式应为 YYYY-MM。"), code="invalid_month", field="month") from None
         data = {
             "month": f"{year:04d}-{month:02d}",
             "days": selectors.duty_month(center=center, year=year, month=month),
@@ -106,7 +107,7 @@ class ShiftCreateView(APIView):
         now = timezone.now()
         if data["kind"] == ShiftKind.SWAP:
             if not data.get("swap_date"):
-                raise ApplicationError("调换须填写另一日期。", code="swap_date_required", field="swap_date")
+                raise ApplicationError(gettext("调换须填写另一日期。"), code="swap_date_required", field="swap_date")
             shifts = list(
                 services.duty_swap(
                     actor=request.user,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -31,7 +32,7 @@ def _department(center_id: int, pk: int | None) -> Department | None:
         return None
     dept = Department.objects.filter(center_id=center_id, pk=pk, active=True).first()
     if dept is None:
-        raise ApplicationError("部门不存在或已停用。", code="invalid_department", field="department")
+        raise ApplicationError(gettext("部门不存在或已停用。"), code="invalid_department", field="department")
     return dept
 
 
@@ -40,7 +41,7 @@ def _user(pk: int | None) -> Any:
         return None
     user = get_user_model().objects.filter(pk=pk, is_active=True).first()
     if user is None:
-        raise ApplicationError("人员不存在。", code="invalid_user")
+        raise ApplicationError(gettext("人员不存在。"), code="invalid_user")
     return user
 
 
@@ -146,7 +147,7 @@ class CaseMoveView(CaseActionView):
     def perform(self, request, obj, data):
         to_center = Center.objects.filter(pk=data["to_center"], active=True).first()
         if to_center is None:
-            raise ApplicationError("中心不存在。", code="invalid_center", field="to_center")
+            raise ApplicationError(gettext("中心不存在。"), code="invalid_center", field="to_center")
         return svc.case_move_center(actor=request.user, case=obj, to_center=to_center, reason=data["reason"],
                                     source=API)
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from dispatch.choices import (
     NORMAL_LIMIT_PERCENT,
@@ -24,15 +25,15 @@ from governance.models import Center
 
 def _authorise(actor: AbstractBaseUser) -> None:
     if not can_switch_mode(actor):
-        raise PermissionDeniedError("只有指挥长、副指挥长可以进行平战转换。")
+        raise PermissionDeniedError(gettext("只有指挥长、副指挥长可以进行平战转换。"))
 
 
 def _check_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("请填写转换原因。", code="reason_required", field="reason")
+        raise ApplicationError(gettext("请填写转换原因。"), code="reason_required", field="reason")
     if len(reason) > 300:
-        raise ApplicationError("原因不能超过 300 字。", code="reason_too_long", field="reason")
+        raise ApplicationError(gettext("原因不能超过 300 字。"), code="reason_too_long", field="reason")
     return reason
 
 
@@ -43,7 +44,7 @@ def _append(*, current: Mode, **fields: object) -> Mode:
             return Mode.objects.create(center_id=current.center_id, seq=current.seq + 1, **fields)
     except IntegrityError:
         raise ApplicationError(
-            "平战状态刚被他人转换，请刷新后查看。", code="conflict", status_code=409
+            gettext("平战状态刚被他人转换，请刷新后查看。"), code="conflict", status_code=409
         ) from None
 
 
@@ -64,26 +65,26 @@ def mode_declare_wartime(
         level = ResponseLevel(int(level))
     except (TypeError, ValueError):
         raise ApplicationError(
-            "请选择响应等级（一级至四级）。", code="invalid_level", field="level"
+            gettext("请选择响应等级（一级至四级）。"), code="invalid_level", field="level"
         ) from None
     minutes = (
         WARTIME_REPORT_IN_MINUTES[level] if summons_report_in_minutes is None else summons_report_in_minutes
     )
     if not 1 <= int(minutes) <= NORMAL_REPORT_IN_MINUTES:
         raise ApplicationError(
-            f"战时报到时限应为 1 至 {NORMAL_REPORT_IN_MINUTES} 分钟。",
+            gettext("战时报到时限应为 1 至 %(max)s 分钟。") % {"max": NORMAL_REPORT_IN_MINUTES},
             code="invalid_minutes",
             field="summons_report_in_minutes",
         )
     percent = WARTIME_LIMIT_PERCENT[level] if assignment_limit_percent is None else assignment_limit_percent
     if not 1 <= int(percent) <= NORMAL_LIMIT_PERCENT:
         raise ApplicationError(
-            "战时办理时限比例应为 1% 至 100%。", code="invalid_percent", field="assignment_limit_percent"
+            gettext("战时办理时限比例应为 1% 至 100%。"), code="invalid_percent", field="assignment_limit_percent"
         )
     current = mode_current(center=center)
     if current.is_wartime:
         raise ApplicationError(
-            f"已处于战时状态（{current.get_level_display()}），请先结束战时再重新启动。",
+            gettext("已处于战时状态（%(level)s），请先结束战时再重新启动。") % {"level": current.get_level_display()},
             code="already_wartime",
             status_code=409,
         )
@@ -105,7 +106,7 @@ def mode_end_wartime(*, actor: AbstractBaseUser, center: Center, reason: str, no
     reason = _check_reason(reason)
     current = mode_current(center=center)
     if not current.is_wartime:
-        raise ApplicationError("当前不是战时状态。", code="not_wartime", status_code=409)
+        raise ApplicationError(gettext("当前不是战时状态。"), code="not_wartime", status_code=409)
     return _append(
         current=current,
         kind=ModeKind.NORMAL,

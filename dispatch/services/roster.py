@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch.choices import ShiftKind
 from dispatch.models import DutyShift
@@ -22,15 +23,15 @@ REASON_MAX = 200
 def _check_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("请填写调班原因。", code="reason_required", field="reason")
+        raise ApplicationError(gettext("请填写调班原因。"), code="reason_required", field="reason")
     if len(reason) > REASON_MAX:
-        raise ApplicationError(f"原因不能超过 {REASON_MAX} 字。", code="reason_too_long", field="reason")
+        raise ApplicationError(gettext("原因不能超过 %(max)s 字。") % {"max": REASON_MAX}, code="reason_too_long", field="reason")
     return reason
 
 
 def _check_not_past(day: dt.date, *, now: dt.datetime, field: str = "date") -> None:
     if day < timezone.localtime(now).date():
-        raise ApplicationError("已过去的日期不能再调班。", code="date_in_past", field=field)
+        raise ApplicationError(gettext("已过去的日期不能再调班。"), code="date_in_past", field=field)
 
 
 def _is_on_team_of(actor: AbstractBaseUser, day: DutyDay) -> bool:
@@ -43,9 +44,9 @@ def _authorise(actor: AbstractBaseUser, days: list[DutyDay], on_behalf_of: Abstr
     if can_manage_roster(actor):
         return
     if on_behalf_of is not None and on_behalf_of != actor:
-        raise PermissionDeniedError("只有管理人员可以代他人办理调班。")
+        raise PermissionDeniedError(gettext("只有管理人员可以代他人办理调班。"))
     if not any(_is_on_team_of(actor, day) for day in days):
-        raise PermissionDeniedError("您只能为本部门轮值的日期办理调班。")
+        raise PermissionDeniedError(gettext("您只能为本部门轮值的日期办理调班。"))
 
 
 def _cancel_active(
@@ -62,7 +63,7 @@ def _create(**fields: object) -> DutyShift:
             return DutyShift.objects.create(**fields)
     except IntegrityError:
         raise ApplicationError(
-            "该日期的排班刚被他人修改，请刷新后重试。", code="conflict", status_code=409
+            gettext("该日期的排班刚被他人修改，请刷新后重试。"), code="conflict", status_code=409
         ) from None
 
 
@@ -83,18 +84,18 @@ def duty_shift_create(
     reason = _check_reason(reason)
     _check_not_past(date, now=now)
     if kind not in (ShiftKind.MAIN_UNAVAILABLE, ShiftKind.REPLACEMENT):
-        raise ApplicationError("调班类型无效（互换请使用调换功能）。", code="invalid_kind", field="kind")
+        raise ApplicationError(gettext("调班类型无效（互换请使用调换功能）。"), code="invalid_kind", field="kind")
     if department is not None and (department.center_id != center.pk or not department.active):
-        raise ApplicationError("请选择本中心启用的部门。", code="invalid_department", field="department")
+        raise ApplicationError(gettext("请选择本中心启用的部门。"), code="invalid_department", field="department")
     if kind == ShiftKind.REPLACEMENT and department is None and person is None:
-        raise ApplicationError("替班须指定接班部门或人员。", code="replacement_required", field="person")
+        raise ApplicationError(gettext("替班须指定接班部门或人员。"), code="replacement_required", field="person")
     if person is not None and not person.is_active:
-        raise ApplicationError("该人员已停用。", code="inactive_person", field="person")
+        raise ApplicationError(gettext("该人员已停用。"), code="inactive_person", field="person")
     day = duty_day(center=center, day=date)
     _authorise(actor, [day], on_behalf_of)
     if kind == ShiftKind.MAIN_UNAVAILABLE:
         if day.department is None:
-            raise ApplicationError("该日没有轮值部门，无法安排副班代班。", code="no_department", field="date")
+            raise ApplicationError(gettext("该日没有轮值部门，无法安排副班代班。"), code="no_department", field="date")
         # Keep the department of any earlier swap or replacement: only the person changes.
         department, person = day.department, None
     with transaction.atomic():
@@ -125,16 +126,16 @@ def duty_swap(
     """Exchange the duty of two dates: each gets the other's department (and explicit person)."""
     reason = _check_reason(reason)
     if first == second:
-        raise ApplicationError("请选择两个不同的日期。", code="same_date", field="second")
+        raise ApplicationError(gettext("请选择两个不同的日期。"), code="same_date", field="second")
     _check_not_past(first, now=now, field="first")
     _check_not_past(second, now=now, field="second")
     day_one, day_two = duty_day(center=center, day=first), duty_day(center=center, day=second)
     _authorise(actor, [day_one, day_two], on_behalf_of)
     for field, day in (("first", day_one), ("second", day_two)):
         if day.department is None:
-            raise ApplicationError(f"{day.date} 没有轮值部门，无法调换。", code="no_department", field=field)
+            raise ApplicationError(gettext("%(date)s 没有轮值部门，无法调换。") % {"date": day.date}, code="no_department", field=field)
     if day_one.department == day_two.department:
-        raise ApplicationError("两天为同一部门轮值，无需调换。", code="same_department", field="second")
+        raise ApplicationError(gettext("两天为同一部门轮值，无需调换。"), code="same_department", field="second")
     requested_by = on_behalf_of or actor
 
     def half(day: dt.date, other: DutyDay) -> dict[str, object]:
@@ -162,14 +163,14 @@ def duty_shift_cancel(*, actor: AbstractBaseUser, center: Center, shift_id: int,
     if shift is None:
         raise NotFoundError()
     if not can_manage_roster(actor) and actor.pk not in (shift.entered_by_id, shift.requested_by_id):
-        raise PermissionDeniedError("只能撤销本人办理的调班。")
+        raise PermissionDeniedError(gettext("只能撤销本人办理的调班。"))
     _check_not_past(shift.date, now=now)
     with transaction.atomic():
         cancelled = DutyShift.objects.filter(pk=shift.pk, cancelled_at__isnull=True).update(
             cancelled_at=now, cancelled_by=actor
         )
         if not cancelled:
-            raise ApplicationError("该调班已被撤销。", code="already_cancelled", status_code=409)
+            raise ApplicationError(gettext("该调班已被撤销。"), code="already_cancelled", status_code=409)
         if shift.kind == ShiftKind.SWAP and shift.swap_date:
             cancelled += DutyShift.objects.filter(
                 center=center,

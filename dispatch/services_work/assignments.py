@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch.models_work import (
     OPEN_ASSIGNMENT_STATUSES,
@@ -60,14 +61,14 @@ def link_to(name: str, pk: int) -> str:
 
 
 def _stale() -> ApplicationError:
-    return ApplicationError("交办状态已被他人更改，请刷新后重试。", code="stale_state", status_code=409)
+    return ApplicationError(gettext("交办状态已被他人更改，请刷新后重试。"), code="stale_state", status_code=409)
 
 
 def _move(assignment: Assignment, *, expected: Sequence[str], to: str, **fields: Any) -> None:
     """The conditional update every status move of an assignment goes through."""
     if assignment.status not in expected:
         raise ApplicationError(
-            f"交办当前状态为“{AssignmentStatus(assignment.status).label}”，不能执行此操作。",
+            gettext("交办当前状态为“%(status)s”，不能执行此操作。") % {"status": AssignmentStatus(assignment.status).label},
             code="invalid_transition", status_code=409,
             extra={"from": assignment.status, "to": to},
         )
@@ -140,19 +141,19 @@ def case_dispatch(
     """Route a matter waiting on the board: one department (transfer), a lead plus co-departments
     (joint), or one department under a named leader's supervision (supervised)."""
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, "只有轮值主任和调度员可以派单。")
+    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以派单。"))
     if mode not in DISPATCH_MODES:
-        raise ApplicationError("办理方式无效（自办在受理窗口当场办结）。", code="invalid_mode", field="mode")
+        raise ApplicationError(gettext("办理方式无效（自办在受理窗口当场办结）。"), code="invalid_mode", field="mode")
     co = [dept for dept in co_departments if dept.pk != lead_department.pk]
     if mode == HandlingMode.JOINT and not co:
-        raise ApplicationError("联办须指定至少一个协办部门。", code="co_required", field="co_departments")
+        raise ApplicationError(gettext("联办须指定至少一个协办部门。"), code="co_required", field="co_departments")
     if mode != HandlingMode.JOINT and co:
-        raise ApplicationError("只有联办可以指定协办部门。", code="co_not_allowed", field="co_departments")
+        raise ApplicationError(gettext("只有联办可以指定协办部门。"), code="co_not_allowed", field="co_departments")
     if mode == HandlingMode.SUPERVISED and supervising_leader is None:
-        raise ApplicationError("督办须指定督办领导。", code="leader_required", field="supervising_leader")
+        raise ApplicationError(gettext("督办须指定督办领导。"), code="leader_required", field="supervising_leader")
     departments = [lead_department, *co]
     if any(dept.center_id != case.center_id or not dept.active for dept in departments):
-        raise ApplicationError("只能派给本中心在用的部门。", code="invalid_department")
+        raise ApplicationError(gettext("只能派给本中心在用的部门。"), code="invalid_department")
     parts = parts or {}
     from dispatch.selectors import duty_director_on_duty
 
@@ -212,9 +213,9 @@ def assignment_report_progress(
     now = now or timezone.now()
     require_department_member(actor, assignment.department_id)
     if assignment.status not in WORKING_STATUSES:
-        raise ApplicationError("签收后才能报告进度。", code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("签收后才能报告进度。"), code="invalid_transition", status_code=409)
     if not text.strip():
-        raise ApplicationError("请填写进度情况。", code="required", field="text")
+        raise ApplicationError(gettext("请填写进度情况。"), code="required", field="text")
     report = AssignmentReport.objects.create(assignment=assignment, kind=AssignmentReport.Kind.PROGRESS,
                                              text=text, author=actor, created_at=now)
     Assignment.objects.filter(pk=assignment.pk).update(last_progress_at=now)
@@ -239,13 +240,14 @@ def assignment_report_back(
     now = now or timezone.now()
     require_department_member(actor, assignment.department_id)
     if not text.strip():
-        raise ApplicationError("请填写办理结果。", code="required", field="text")
+        raise ApplicationError(gettext("请填写办理结果。"), code="required", field="text")
     case = assignment.case
     if assignment.role == AssignmentRole.LEAD:
         waiting = list(Assignment.objects.filter(lead=assignment, status__in=OPEN_ASSIGNMENT_STATUSES)
                        .values_list("department__name", flat=True))
         if waiting:
-            raise ApplicationError(f"协办部门尚未反馈：{'、'.join(waiting)}。", code="co_parts_pending",
+            raise ApplicationError(gettext("协办部门尚未反馈：%(departments)s。") % {"departments": "、".join(waiting)},
+                                   code="co_parts_pending",
                                    status_code=409, extra={"waiting": waiting})
     late = now > assignment.due_at
     _move(assignment, expected=list(WORKING_STATUSES), to=AssignmentStatus.REPORTED, reported_at=now,
@@ -285,13 +287,13 @@ def assignment_request_extension(
     now = now or timezone.now()
     require_department_member(actor, assignment.department_id)
     if assignment.status not in WORKING_STATUSES and assignment.status != AssignmentStatus.ASSIGNED:
-        raise ApplicationError("该交办已不在办理中。", code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition", status_code=409)
     if not reason.strip():
-        raise ApplicationError("请填写延期理由。", code="required", field="reason")
+        raise ApplicationError(gettext("请填写延期理由。"), code="required", field="reason")
     if requested_due_at <= assignment.due_at:
-        raise ApplicationError("申请的期限须晚于现有期限。", code="invalid_due", field="requested_due_at")
+        raise ApplicationError(gettext("申请的期限须晚于现有期限。"), code="invalid_due", field="requested_due_at")
     if ExtensionRequest.objects.filter(assignment=assignment, status=ExtensionStatus.PENDING).exists():
-        raise ApplicationError("已有待审批的延期申请。", code="extension_pending", status_code=409)
+        raise ApplicationError(gettext("已有待审批的延期申请。"), code="extension_pending", status_code=409)
     request = ExtensionRequest.objects.create(
         assignment=assignment, reason=reason, requested_due_at=requested_due_at, requested_by=actor,
         requested_at=now, old_due_at=assignment.due_at)
@@ -311,14 +313,14 @@ def extension_decide(
 ) -> ExtensionRequest:
     """The duty director approves (the deadline moves; the approval is recorded) or refuses."""
     now = now or timezone.now()
-    require_role(actor, (*DISPATCHERS, *APPROVERS), "只有轮值主任可以审批延期。")
+    require_role(actor, (*DISPATCHERS, *APPROVERS), gettext("只有轮值主任可以审批延期。"))
     assignment = extension.assignment
     status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     due = (new_due_at or extension.requested_due_at) if approve else None
     changed = ExtensionRequest.objects.filter(pk=extension.pk, status=ExtensionStatus.PENDING).update(
         status=status, decided_by=actor, decided_at=now, decision_note=note, new_due_at=due)
     if changed != 1:
-        raise ApplicationError("该延期申请已处理。", code="stale_state", status_code=409)
+        raise ApplicationError(gettext("该延期申请已处理。"), code="stale_state", status_code=409)
     extension.status, extension.decided_by, extension.decided_at, extension.new_due_at = status, actor, now, due
     if approve:
         moved = Assignment.objects.filter(pk=assignment.pk, due_at=extension.old_due_at,
@@ -350,7 +352,7 @@ def assignment_decline(
     now = now or timezone.now()
     require_department_member(actor, assignment.department_id)
     if not reason.strip():
-        raise ApplicationError("请填写退回理由。", code="required", field="reason")
+        raise ApplicationError(gettext("请填写退回理由。"), code="required", field="reason")
     spent = calendar_for(assignment.center).working_time_between(assignment.assigned_at, now)
     total = assignment.spent_working_minutes + int(spent.total_seconds() // 60)
     previous_status = assignment.status
@@ -374,7 +376,7 @@ def assignment_rule_decline(
     """The duty director rules on a return: accepted, the matter is re-dispatched to `department`
     (the time already spent travels with it); refused, the department keeps it and its clock runs on."""
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, "只有轮值主任和调度员可以裁定退回。")
+    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以裁定退回。"))
     case = assignment.case
     if not accept:
         back = assignment.status_before_decline or AssignmentStatus.ASSIGNED
@@ -398,7 +400,7 @@ def assignment_rule_decline(
 def _replace(*, assignment: Assignment, department: Department, actor: AbstractBaseUser, now: dt.datetime,
              source: str) -> Assignment:
     if department.center_id != assignment.center_id or department.pk == assignment.department_id:
-        raise ApplicationError("请选择本中心的另一个部门。", code="invalid_department", field="department")
+        raise ApplicationError(gettext("请选择本中心的另一个部门。"), code="invalid_department", field="department")
     new = _create_assignment(
         case=assignment.case, center=assignment.center, department=department, mode=assignment.mode,
         role=assignment.role, lead=assignment.lead, actor=actor, instructions=assignment.instructions,
@@ -426,9 +428,9 @@ def assignment_return_for_rework(
 ) -> Assignment:
     """The center finds the answer poor: the department redoes it (counted) by a new deadline."""
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, "只有轮值主任和调度员可以退回重办。")
+    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以退回重办。"))
     if not reason.strip():
-        raise ApplicationError("请填写退回理由。", code="required", field="reason")
+        raise ApplicationError(gettext("请填写退回理由。"), code="required", field="reason")
     case = assignment.case
     assignment_reopen(assignment=assignment, now=now, due_at=due_at)
     if assignment.role == AssignmentRole.CO:
@@ -464,9 +466,9 @@ def assignment_remind(
 ) -> None:
     """催办: a recorded reminder to the department's liaison."""
     now = now or timezone.now()
-    require_role(actor, CENTER_STAFF, "只有中心工作人员可以催办。")
+    require_role(actor, CENTER_STAFF, gettext("只有中心工作人员可以催办。"))
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
-        raise ApplicationError("该交办已不在办理中。", code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition", status_code=409)
     _event(assignment.case, "assignment.reminded", actor, now, source, assignment, note=note)
     notify_on_commit(recipients=[assignment.department.liaison], kind="assignment.reminded",
                      title=f"催办：{assignment.case.code} {assignment.case.title}", body=note,
@@ -481,11 +483,11 @@ def assignment_supervise(
 ) -> Assignment:
     """督办: a named leader supervises; the department reports progress every N working days."""
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, "只有轮值主任和调度员可以发起督办。")
+    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以发起督办。"))
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
-        raise ApplicationError("该交办已不在办理中。", code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition", status_code=409)
     if every_working_days < 1:
-        raise ApplicationError("进度报告间隔至少 1 个工作日。", code="invalid", field="every_working_days")
+        raise ApplicationError(gettext("进度报告间隔至少 1 个工作日。"), code="invalid", field="every_working_days")
     changed = Assignment.objects.filter(pk=assignment.pk, status__in=OPEN_ASSIGNMENT_STATUSES).update(
         supervising_leader=leader, progress_every_working_days=every_working_days)
     if changed != 1:
@@ -510,7 +512,7 @@ def assignment_reassign(
     source: str = EventSource.WEB, now: dt.datetime | None = None,
 ) -> Assignment:
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, "只有轮值主任和调度员可以改派。")
+    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以改派。"))
     spent = calendar_for(assignment.center).working_time_between(assignment.assigned_at, now)
     _move(assignment, expected=list(OPEN_ASSIGNMENT_STATUSES), to=AssignmentStatus.WITHDRAWN, closed_at=now,
           spent_working_minutes=assignment.spent_working_minutes + int(spent.total_seconds() // 60))
@@ -536,18 +538,18 @@ def case_move_center(
     """上提 to the parent center, or 下交 to a town/village center below: open assignments are
     withdrawn and the matter waits on the other center's board."""
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, "只有轮值主任和调度员可以上提或下交。")
+    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以上提或下交。"))
     if not reason.strip():
-        raise ApplicationError("请填写理由。", code="required", field="reason")
+        raise ApplicationError(gettext("请填写理由。"), code="required", field="reason")
     current = case.center
     if to_center.pk == current.parent_id:
         event_type = "case.escalated"
     elif to_center.parent_id == current.pk:
         event_type = "case.pushed_down"
     else:
-        raise ApplicationError("只能上提到上级中心或下交到下级中心。", code="invalid_center", field="to_center")
+        raise ApplicationError(gettext("只能上提到上级中心或下交到下级中心。"), code="invalid_center", field="to_center")
     if case.status not in (CaseStatus.PENDING_DISPATCH, CaseStatus.IN_PROGRESS):
-        raise ApplicationError("只有待调度或办理中的事项可以上提、下交。", code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("只有待调度或办理中的事项可以上提、下交。"), code="invalid_transition", status_code=409)
     withdrawn = _withdraw_open(case=case, now=now)
     data = {"from_center": current.pk, "to_center": to_center.pk, "reason": reason, "withdrawn": withdrawn}
     if case.status == CaseStatus.IN_PROGRESS:
@@ -557,7 +559,7 @@ def case_move_center(
         changed = Case.objects.filter(pk=case.pk, status=case.status, center=current).update(
             center=to_center, updated_at=now)
         if changed != 1:
-            raise ApplicationError("事项状态已被他人更改，请刷新后重试。", code="stale_state", status_code=409)
+            raise ApplicationError(gettext("事项状态已被他人更改，请刷新后重试。"), code="stale_state", status_code=409)
         case.center = to_center
         case_event_record(case=case, type=event_type, actor=actor, source=source, data=data, now=now)
     return case

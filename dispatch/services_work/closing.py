@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch.models_work import (
     OPEN_ASSIGNMENT_STATUSES,
@@ -44,7 +45,7 @@ def _answering_assignment(case: Case) -> Assignment | None:
 
 
 def _require_verifier(actor: AbstractBaseUser, case: Case) -> None:
-    require_role(actor, VERIFIERS, "只有中心工作人员或该网格的网格员可以核查。")
+    require_role(actor, VERIFIERS, gettext("只有中心工作人员或该网格的网格员可以核查。"))
     from governance.roles import has_role
 
     if has_role(actor, *CENTER_STAFF):
@@ -54,7 +55,7 @@ def _require_verifier(actor: AbstractBaseUser, case: Case) -> None:
     from dispatch.selectors_work import grid_ids_of_worker
 
     if case.grid_id is None or case.grid_id not in grid_ids_of_worker(actor):
-        raise ApplicationError("只能核查本网格的事项。", code="permission_denied", status_code=403)
+        raise ApplicationError(gettext("只能核查本网格的事项。"), code="permission_denied", status_code=403)
 
 
 @transaction.atomic
@@ -92,13 +93,13 @@ def case_revisit(
     """Two separate answers (resolved? satisfied?). "Not resolved" reopens the matter: the answering
     department redoes it (counted), or a self-settled matter goes back to the board."""
     now = now or timezone.now()
-    require_role(actor, REVISITORS, "您没有回访权限。")
+    require_role(actor, REVISITORS, gettext("您没有回访权限。"))
     if resolved not in ResolvedAnswer.values:
-        raise ApplicationError("请选择是否解决。", code="invalid", field="resolved")
+        raise ApplicationError(gettext("请选择是否解决。"), code="invalid", field="resolved")
     if satisfaction not in Satisfaction.values:
-        raise ApplicationError("请选择满意度。", code="invalid", field="satisfaction")
+        raise ApplicationError(gettext("请选择满意度。"), code="invalid", field="satisfaction")
     if case.status not in (CaseStatus.VERIFIED, CaseStatus.SETTLED_ON_SPOT):
-        raise ApplicationError("核查后（或当场办结的事项）才能回访。", code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("核查后（或当场办结的事项）才能回访。"), code="invalid_transition", status_code=409)
     revisit = Revisit.objects.create(case=case, revisited_by=actor, resolved=resolved, satisfaction=satisfaction,
                                      notes=notes, revisited_at=now)
     data = {"revisit": revisit.pk, "resolved": resolved, "satisfaction": satisfaction, "notes": notes}
@@ -129,14 +130,14 @@ def case_close(
     """Close after verification and revisit (a self-settled matter after its revisit).
     Closing is not the same as resolved: `resolved` records the applicant's answer."""
     now = now or timezone.now()
-    require_role(actor, (*CENTER_STAFF, Role.WINDOW_CLERK), "您没有办结权限。")
+    require_role(actor, (*CENTER_STAFF, Role.WINDOW_CLERK), gettext("您没有办结权限。"))
     revisit = Revisit.objects.filter(case=case).order_by("-revisited_at", "-pk").first()
     if case.status != CaseStatus.REVISITED or revisit is None:
-        raise ApplicationError("事项须经核查和回访后才能办结。", code="not_revisited", status_code=409)
+        raise ApplicationError(gettext("事项须经核查和回访后才能办结。"), code="not_revisited", status_code=409)
     ids = list(Assignment.objects.filter(case=case).exclude(status=AssignmentStatus.WITHDRAWN)
                .values_list("pk", flat=True))
     if Assignment.objects.filter(pk__in=ids, status__in=OPEN_ASSIGNMENT_STATUSES).exists():
-        raise ApplicationError("仍有未反馈的交办，不能办结。", code="assignments_open", status_code=409)
+        raise ApplicationError(gettext("仍有未反馈的交办，不能办结。"), code="assignments_open", status_code=409)
     case_transition(case=case, to_status=CaseStatus.CLOSED, actor=actor, event_type="case.closed", source=source,
                     data={"note": note, "resolved": revisit.resolved, "satisfaction": revisit.satisfaction},
                     extra_fields={"closed_at": now, "resolved": revisit.resolved != ResolvedAnswer.NO}, now=now)
@@ -152,11 +153,11 @@ def case_record_explanation_call(
 ) -> ExplanationCall:
     """A matter that cannot meet its deadline: the applicant is called and told why (seed 000 二(二))."""
     now = now or timezone.now()
-    require_role(actor, REVISITORS, "您没有回访权限。")
+    require_role(actor, REVISITORS, gettext("您没有回访权限。"))
     if case.status == CaseStatus.CLOSED:
-        raise ApplicationError("事项已办结。", code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("事项已办结。"), code="invalid_transition", status_code=409)
     if not notes.strip():
-        raise ApplicationError("请填写解释内容。", code="required", field="notes")
+        raise ApplicationError(gettext("请填写解释内容。"), code="required", field="notes")
     call = ExplanationCall.objects.create(case=case, called_by=actor, notes=notes, called_at=now)
     case_event_record(case=case, type="case.explanation_called", actor=actor, source=source,
                       data={"call": call.pk, "notes": notes, "due_at": case.due_at}, now=now)

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from dispatch.choices import Channel, ModeKind
 from dispatch.models_work import (
@@ -73,7 +74,7 @@ def user_department_ids(user: AbstractBaseUser) -> set[int]:
 
 def require_department_member(user: AbstractBaseUser, department_id: int) -> None:
     if not has_role(user, *DEPARTMENT_ROLES) or department_id not in user_department_ids(user):
-        raise PermissionDeniedError("只有承办部门的联络员或承办人可以办理。")
+        raise PermissionDeniedError(gettext("只有承办部门的联络员或承办人可以办理。"))
 
 
 # --- notifications ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch.choices import NORMAL_REPORT_IN_MINUTES
 from dispatch.models_work import DeadlineStep, StepKind, Summons, SummonsDepartment, SummonsStatus
@@ -54,15 +55,15 @@ def summons_request(
     case: Case | None = None, source: str = EventSource.WEB, now: dt.datetime | None = None,
 ) -> Summons:
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, "只有轮值主任和调度员可以申请召集。")
+    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以申请召集。"))
     if not departments:
-        raise ApplicationError("请选择要召集的部门。", code="required", field="departments")
+        raise ApplicationError(gettext("请选择要召集的部门。"), code="required", field="departments")
     if not reason.strip():
-        raise ApplicationError("请填写召集事由。", code="required", field="reason")
+        raise ApplicationError(gettext("请填写召集事由。"), code="required", field="reason")
     if any(dept.center_id != center.pk for dept in departments):
-        raise ApplicationError("只能召集本中心的部门。", code="invalid_department", field="departments")
+        raise ApplicationError(gettext("只能召集本中心的部门。"), code="invalid_department", field="departments")
     if case is not None and case.center_id != center.pk:
-        raise ApplicationError("事项不属于本中心。", code="invalid_case", field="case")
+        raise ApplicationError(gettext("事项不属于本中心。"), code="invalid_case", field="case")
     summons = Summons.objects.create(center=center, case=case, reason=reason, requested_by=actor,
                                      requested_at=now,
                                      operating_mode=case.operating_mode if case else "normal")
@@ -84,14 +85,14 @@ def summons_approve(
     """The commander or a deputy approves: the report-in clock starts now; every summoned
     department's liaison and leader in charge are notified at once."""
     now = now or timezone.now()
-    require_role(actor, APPROVERS, "只有指挥长或副指挥长可以批准召集。")
+    require_role(actor, APPROVERS, gettext("只有指挥长或副指挥长可以批准召集。"))
     minutes = report_in_minutes or report_in_minutes_for(center=summons.center)
     due = now + dt.timedelta(minutes=minutes)
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
         status=SummonsStatus.APPROVED, decided_by=actor, decided_at=now, decision_note=note,
         report_in_minutes=minutes, report_in_due_at=due)
     if changed != 1:
-        raise ApplicationError("该召集已审批。", code="stale_state", status_code=409)
+        raise ApplicationError(gettext("该召集已审批。"), code="stale_state", status_code=409)
     summons.status, summons.decided_by, summons.decided_at = SummonsStatus.APPROVED, actor, now
     summons.report_in_minutes, summons.report_in_due_at = minutes, due
     rows = list(summons.departments.select_related("department__liaison", "department__leader_in_charge"))
@@ -115,11 +116,11 @@ def summons_refuse(
     now: dt.datetime | None = None,
 ) -> Summons:
     now = now or timezone.now()
-    require_role(actor, APPROVERS, "只有指挥长或副指挥长可以审批召集。")
+    require_role(actor, APPROVERS, gettext("只有指挥长或副指挥长可以审批召集。"))
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
         status=SummonsStatus.REFUSED, decided_by=actor, decided_at=now, decision_note=note)
     if changed != 1:
-        raise ApplicationError("该召集已审批。", code="stale_state", status_code=409)
+        raise ApplicationError(gettext("该召集已审批。"), code="stale_state", status_code=409)
     summons.status = SummonsStatus.REFUSED
     _event(summons, "summons.refused", actor, now, source, note=note)
     return summons
@@ -133,11 +134,11 @@ def summons_acknowledge(
     now = now or timezone.now()
     require_department_member(actor, row.department_id)
     if row.summons.status != SummonsStatus.APPROVED:
-        raise ApplicationError("该召集不在报到中。", code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("该召集不在报到中。"), code="invalid_transition", status_code=409)
     changed = SummonsDepartment.objects.filter(pk=row.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=now, acknowledged_by=actor)
     if changed != 1:
-        raise ApplicationError("已确认。", code="stale_state", status_code=409)
+        raise ApplicationError(gettext("已确认。"), code="stale_state", status_code=409)
     row.acknowledged_at, row.acknowledged_by = now, actor
     _event(row.summons, "summons.department_acknowledged", actor, now, source, department=row.department_id,
            department_name=row.department.name)
@@ -158,13 +159,13 @@ def summons_report_in(
         require_department_member(actor, row.department_id)
         person = actor
     if summons.status != SummonsStatus.APPROVED or summons.report_in_due_at is None:
-        raise ApplicationError("该召集不在报到中。", code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("该召集不在报到中。"), code="invalid_transition", status_code=409)
     late_seconds = (now - summons.report_in_due_at).total_seconds()
     minutes_late = math.ceil(late_seconds / 60) if late_seconds > 0 else 0
     changed = SummonsDepartment.objects.filter(pk=row.pk, reported_in_at__isnull=True).update(
         reported_in_at=now, reported_in_person=person, reported_in_recorded_by=actor, minutes_late=minutes_late)
     if changed != 1:
-        raise ApplicationError("该部门已报到。", code="stale_state", status_code=409)
+        raise ApplicationError(gettext("该部门已报到。"), code="stale_state", status_code=409)
     row.reported_in_at, row.reported_in_person, row.minutes_late = now, person, minutes_late
     DeadlineStep.objects.filter(summons_department=row, fired_at__isnull=True, cancelled_at__isnull=True).update(
         cancelled_at=now)
@@ -180,11 +181,11 @@ def summons_close(
     now: dt.datetime | None = None,
 ) -> Summons:
     now = now or timezone.now()
-    require_role(actor, (*DISPATCHERS, *APPROVERS), "您没有结束召集的权限。")
+    require_role(actor, (*DISPATCHERS, *APPROVERS), gettext("您没有结束召集的权限。"))
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.APPROVED).update(
         status=SummonsStatus.CLOSED, closed_at=now)
     if changed != 1:
-        raise ApplicationError("该召集不在报到中。", code="stale_state", status_code=409)
+        raise ApplicationError(gettext("该召集不在报到中。"), code="stale_state", status_code=409)
     summons.status = SummonsStatus.CLOSED
     DeadlineStep.objects.filter(summons_department__summons=summons, fired_at__isnull=True,
                                 cancelled_at__isnull=True).update(cancelled_at=now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
@@ -138,12 +139,12 @@ class CaseListView(APIView):
         data = payload.validated_data
         center = center_for_user(user=request.user)
         if center is None:
-            raise ApplicationError("尚未配置中心。", code="no_center")
+            raise ApplicationError(gettext("尚未配置中心。"), code="no_center")
         window = None
         if data["window"] is not None:
             window = ServiceWindow.objects.filter(pk=data["window"]).first()
             if window is None:
-                raise ApplicationError("所选窗口不存在。", code="not_found", field="window")
+                raise ApplicationError(gettext("所选窗口不存在。"), code="not_found", field="window")
         case = case_register(
             actor=request.user,
             center=center,
@@ -246,7 +247,7 @@ class CaseLinkView(APIView):
         try:
             other = selectors.case_get_for_actor(actor=request.user, pk_or_code=payload.validated_data["other"])
         except NotFoundError:
-            raise NotFoundError("要关联的事项不存在或您无权查看。", field="other") from None
+            raise NotFoundError(gettext("要关联的事项不存在或您无权查看。"), field="other") from None
         link = case_link(actor=request.user, case=case, other=other, note=payload.validated_data["note"])
         return Response(s.LinkOutSerializer(link).data, status=status.HTTP_201_CREATED)
 
@@ -267,7 +268,7 @@ class PartyLookupView(APIView):
         id_number = (request.query_params.get("id_number") or "").strip()[:30]
         phone = (request.query_params.get("phone") or "").strip()[:30]
         if not id_number and not phone:
-            raise ApplicationError("请提供身份证号或联系电话。", code="required", field="id_number")
+            raise ApplicationError(gettext("请提供身份证号或联系电话。"), code="required", field="id_number")
         earlier = selectors.cases_for_applicant(id_number=id_number, phone=phone, actor=request.user)
         # The person is shown only when they have a matter this user may see.
         party = selectors.party_find(id_number=id_number, phone=phone) if earlier else None

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from governance.errors import ApplicationError
@@ -94,7 +95,7 @@ def window_register(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             _apply_error(form, error)
         else:
-            messages.success(request, f"已登记，事项编号 {case.code}。")
+            messages.success(request, gettext("已登记，事项编号 %(code)s。") % {"code": case.code})
             return redirect("intake:receipt", code=case.code)
     selected_category = None
     if form.is_bound and str(form.data.get("category", "")).isdigit():
@@ -197,7 +198,7 @@ def settle(request: HttpRequest, code: str) -> HttpResponse:
         for message in (error.extra.get("errors") or {"": error.message}).values():
             messages.error(request, message)
         return redirect("intake:receipt", code=case.code)
-    messages.success(request, "已当场办结（自办），待回访。")
+    messages.success(request, gettext("已当场办结（自办），待回访。"))
     return redirect("intake:case_detail", code=case.code)
 
 
@@ -212,5 +213,5 @@ def send_to_dispatch(request: HttpRequest, code: str) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("intake:receipt", code=case.code)
-    messages.success(request, "已移送调度中心，等待派单。")
+    messages.success(request, gettext("已移送调度中心，等待派单。"))
     return redirect("intake:case_detail", code=case.code)
