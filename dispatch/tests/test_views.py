@@ -237,7 +237,7 @@ def test_shell_costs_a_fixed_number_of_queries_and_on_duty_is_lazy(
     assert context["notifications_unread"] == 1
     assert not context["dispatch_mode"].is_wartime
     CommandAssignmentFactory(center=center)
-    with django_assert_num_queries(8):  # only when a page renders the on-duty include
+    with django_assert_num_queries(7):  # only when a page renders the on-duty include
         assert context["on_duty"]["duty"].director == rotation.teams[0].main_director
         assert len(context["on_duty"]["commanders"]) == 1
 
