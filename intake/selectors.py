@@ -15,7 +15,9 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from governance.errors import NotFoundError
@@ -41,6 +43,12 @@ CENTER_ROLES = frozenset(
 DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_LIAISON, Role.DEPARTMENT_HANDLER})
 
 COUNT_CAP = 10_000
+# Migration 0006's indexed column of character pairs holds the term's pair (found from the index);
+# strpos keeps the result exact.
+BIGRAM_MATCH = (
+    "search_pairs @@ plainto_tsquery('simple'::regconfig, intake_bigrams(%s))"
+    " AND strpos(lower(title || ' ' || description), lower(%s)) > 0"
+)
 PAGE_SIZE = 50
 
 
@@ -178,9 +186,16 @@ def _apply_filters(queryset: QuerySet[Case], filters: CaseFilters, *, now: dt.da
     if filters.first_receiver:
         queryset = queryset.filter(first_receiver_id=filters.first_receiver)
     if filters.q:
-        # icontains: on PostgreSQL served by the GIN trigram indexes of migration 0004.
+        # icontains: on PostgreSQL served by the GIN trigram indexes of migration 0004 from three
+        # characters on; a two-character term (most Chinese words) by the character-pair index of
+        # 0006 instead, which trigrams cannot serve.
         term = filters.q
-        condition = Q(title__icontains=term) | Q(description__icontains=term)
+        if connection.vendor == "postgresql" and len(term) == 2 and term.isalnum():
+            # A constant SQL text; the term is a bound parameter. No LIKE beside it: the planner
+            # would also try the trigram indexes, which match everything for two characters.
+            condition = Q(RawSQL(BIGRAM_MATCH, [term, term], output_field=BooleanField()))  # noqa: S611
+        else:
+            condition = Q(title__icontains=term) | Q(description__icontains=term)
         if len(term) >= 6 and (term.isascii() and term.replace("-", "").isalnum()):
             condition |= Q(code__iexact=term)
         queryset = queryset.filter(condition)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from intake.selectors import CaseFilters, case_list
+from intake.selectors import BIGRAM_MATCH, CaseFilters, case_list
 from intake.tests.factories import CaseFactory, PartyFactory, category
 from intake.tests.test_services_case import applicant, register
 
@@ -46,3 +46,22 @@ def test_list_queries_do_not_grow_with_rows(clerk):
         CaseFactory(first_receiver=clerk, applicant=PartyFactory())
     many = _list_queries(clerk, 50)
     assert few == many <= 5  # roles, profile, capped count, rows, applicants
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_two_character_chinese_search_is_exact_and_served_by_the_pair_index(clerk):
+    if connection.vendor != "postgresql":
+        pytest.skip("the character-pair index exists on PostgreSQL only")
+    hit = CaseFactory(title="夜市噪音扰民", description="每晚十点后仍有噪音。")
+    in_description = CaseFactory(title="夜市投诉", description="噪音很大")
+    CaseFactory(title="噪声与音乐", description="噪 音 分开出现，不算")  # both characters, never adjacent
+    CaseFactory(title="漏水", description="楼上漏水")
+    found = {case.pk for case in case_list(actor=clerk, filters=CaseFilters(q="噪音")).rows}
+    assert found == {hit.pk, in_description.pk}
+    # The planner can use the index: the filter's expression is exactly the indexed one.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN SELECT id FROM intake_case WHERE {BIGRAM_MATCH}", ["噪音", "噪音"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "intake_case_search_pairs_gin" in plan, plan
