@@ -166,10 +166,13 @@ def _apply_filters(queryset: QuerySet[Case], filters: CaseFilters, *, now: dt.da
     if filters.channel:
         queryset = queryset.filter(channel=filters.channel)
     if filters.category:
-        # A top-level category includes its children (subquery: no extra round trip).
-        queryset = queryset.filter(
-            category__in=Category.objects.filter(Q(pk=filters.category) | Q(parent_id=filters.category)).values("pk")
+        # A top-level category includes its children. The ids are read first (a tiny table):
+        # with a subquery PostgreSQL loops over the categories and repeats every index scan per
+        # category (1.7 s instead of 0.2 s over a million matters).
+        category_ids = list(
+            Category.objects.filter(Q(pk=filters.category) | Q(parent_id=filters.category)).values_list("pk", flat=True)
         )
+        queryset = queryset.filter(category_id__in=category_ids)
     if filters.town:
         queryset = queryset.filter(town_id=filters.town)
     if filters.grid:
