@@ -321,6 +321,8 @@ def bench_list() -> None:
         ("deep page (page 200, rows 9,951-10,000)", {"page": "200"}),
         ("search q=噪音 + category 矛盾纠纷 + status", {"q": "噪音", "category": str(labour), "status": "in_progress"}),
         ("search q=宅基地纠纷 (first page)", {"q": "宅基地纠纷"}),
+        ("search q=噪音 (a frequent two-character word)", {"q": "噪音"}),
+        ("search q=鳄鱼 (a word in no matter)", {"q": "鳄鱼"}),
     ]
     with override_settings(STORAGES=storage):
         print("    HTML list /intake/cases/ (session, signed-in clerk):")
