@@ -115,3 +115,11 @@ def test_an_english_browser_still_gets_chinese_until_english_is_chosen(client):
     client.login(username="u1", password="pass-1234")
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="zh-hans">' in page and "首页" in page
+
+
+def test_home_date_in_english(client):
+    UserFactory(username="u1", roles=[Role.WINDOW_CLERK])
+    client.login(username="u1", password="pass-1234")
+    assert "年" in client.get("/").content.decode().split("fs-5 mb-1")[1][:40]
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "年" not in client.get("/").content.decode().split("fs-5 mb-1")[1][:40]
