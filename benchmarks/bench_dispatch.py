@@ -34,9 +34,9 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from dispatch.models_work import Assignment, DeadlineStep, StepKind  # noqa: E402
-from dispatch.services_work import deadline_sweep  # noqa: E402
-from dispatch.services_work.common import DEFAULT_ESCALATION_CHAIN, policy_snapshot  # noqa: E402
+from dispatch.models.work import Assignment, DeadlineStep, StepKind  # noqa: E402
+from dispatch.services import deadline_sweep  # noqa: E402
+from dispatch.services.common import DEFAULT_ESCALATION_CHAIN, policy_snapshot  # noqa: E402
 from governance.models import Center, Department, Profile  # noqa: E402
 from intake.models import Case, Category  # noqa: E402
 

@@ -138,7 +138,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 # --- dispatch work: configuration is editable; running work is read-only here (it changes only
 # through the services, so that every change lands in the matter's timeline) ----------------------
-from dispatch.models_work import (  # noqa: E402
+from dispatch.models.work import (  # noqa: E402
     Assignment,
     AuditAlarm,
     DeadlinePolicy,

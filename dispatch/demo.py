@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm
 
 from dispatch.choices import CommandRole, NonWorkingDayPolicy, RotationUnit
 from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyTeam, RoutingRule
-from dispatch.models_work import AssignmentRole
+from dispatch.models.work import AssignmentRole
 from governance.demo import DEMO_PASSWORD, DISTRICT_CODE, TOWN_CODES
 from governance.models import Center, Department, Grid, Profile
 from governance.roles import Role

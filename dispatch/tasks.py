@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS
+from dispatch.services.engine import deadline_audit, deadline_sweep
 
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 30 * 60
@@ -36,4 +37,13 @@ def notifications_requeue() -> int:
     return len(services.notification_requeue_stale(now=timezone.now()))
 
 
-from dispatch.tasks_work import deadline_audit_task, deadline_sweep_task  # noqa: E402,F401
+@shared_task(name="dispatch.tasks.deadline_sweep", ignore_result=True, expires=55)
+def deadline_sweep_task() -> int:
+    """Beat, every minute: fire every step due by now (and any missed while workers were down)."""
+    return deadline_sweep(now=timezone.now()).fired
+
+
+@shared_task(name="dispatch.tasks.deadline_audit", ignore_result=True, expires=240)
+def deadline_audit_task() -> bool:
+    """Beat, every five minutes: raise an alarm when due steps have not fired."""
+    return deadline_audit(now=timezone.now()) is None

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from dispatch.views import mode, notifications, roster
+from dispatch.views import mode, notifications, roster, work
 
 app_name = "dispatch"
 
@@ -20,6 +20,21 @@ urlpatterns = [
     path(
         "notifications/<int:notification_id>/open/", notifications.notification_open, name="notification-open"
     ),
+    # The board, the department inbox, matters, assignments and summons.
+    path("board/", work.board, name="board"),
+    path("work/inbox/", work.inbox, name="work-inbox"),
+    path("work/verification/", work.verification_queue, name="work-verification"),
+    path("work/cases/<int:pk>/", work.case_work, name="work-case"),
+    path("work/cases/<int:pk>/dispatch/", work.case_dispatch, name="work-case-dispatch"),
+    path("work/cases/<int:pk>/<slug:action>/", work.case_action, name="work-case-action"),
+    path("work/assignments/<int:pk>/", work.assignment_page, name="work-assignment"),
+    path("work/assignments/<int:pk>/<slug:action>/", work.assignment_action, name="work-assignment-action"),
+    path("work/extensions/<int:pk>/decide/", work.extension_decide, name="work-extension-decide"),
+    path("work/summons/new/", work.summons_new, name="work-summons-new"),
+    path("work/summons/<int:pk>/", work.summons_page, name="work-summons"),
+    path("work/summons/<int:pk>/<slug:action>/", work.summons_action, name="work-summons-action"),
+    path("work/summons/departments/<int:pk>/<slug:action>/", work.summons_department_action,
+         name="work-summons-department-action"),
     path("api/", include("dispatch.api.urls")),
-    path("", include("dispatch.urls_work")),
+    path("api/work/", include("dispatch.api.work.urls")),
 ]

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from dispatch.services_work import case_dispatch
+from dispatch.services import case_dispatch
 from governance.models import Center, Department
 from intake.choices import Channel
 from intake.services import PartyInput, case_register, case_send_to_dispatch

@@ -11,4 +11,4 @@ __all__ = [
     "Mode",
     "Notification",
 ]
-from dispatch.models_work import *  # noqa: E402,F401,F403
+from dispatch.models.work import *  # noqa: E402,F401,F403

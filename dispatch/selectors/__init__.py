@@ -1,4 +1,4 @@
-"""Reads of the dispatch app (rosters, modes, notifications)."""
+"""Reads of the dispatch app (rosters, modes, notifications; the board and matters in `work`)."""
 
 from dispatch.selectors.mode import mode_current, mode_history
 from dispatch.selectors.notifications import notification_unread_count, notifications_for_user
@@ -14,9 +14,11 @@ from dispatch.selectors.roster import (
     duty_shifts_upcoming,
     roster_gaps,
 )
+from dispatch.selectors.work import case_ids_visible_to_department_user
 
 __all__ = [
     "CommandersOnDuty",
+    "case_ids_visible_to_department_user",
     "DutyDay",
     "command_assignments_current",
     "commanders_on_duty",

@@ -1,5 +1,23 @@
-"""Writes of the dispatch app (rosters, modes, notifications)."""
+"""Writes of the dispatch app: rosters, modes, notifications; dispatching, assignments,
+verification/revisit/close, summons and the deadline engine."""
 
+from dispatch.services.assignments import (
+    assignment_acknowledge,
+    assignment_decline,
+    assignment_reassign,
+    assignment_remind,
+    assignment_report_back,
+    assignment_report_progress,
+    assignment_request_extension,
+    assignment_return_for_rework,
+    assignment_rule_decline,
+    assignment_supervise,
+    case_dispatch,
+    case_move_center,
+    extension_decide,
+)
+from dispatch.services.closing import case_close, case_record_explanation_call, case_revisit, case_verify
+from dispatch.services.engine import deadline_audit, deadline_engine_checks, deadline_sweep
 from dispatch.services.mode import mode_declare_wartime, mode_end_wartime
 from dispatch.services.notifications import (
     DeliveryOutcome,
@@ -11,12 +29,40 @@ from dispatch.services.notifications import (
     notification_send,
 )
 from dispatch.services.roster import duty_shift_cancel, duty_shift_create, duty_swap
+from dispatch.services.summons import (
+    summons_acknowledge,
+    summons_approve,
+    summons_close,
+    summons_refuse,
+    summons_report_in,
+    summons_request,
+)
 
 __all__ = [
     "DeliveryOutcome",
+    "assignment_acknowledge",
+    "assignment_decline",
+    "assignment_reassign",
+    "assignment_remind",
+    "assignment_report_back",
+    "assignment_report_progress",
+    "assignment_request_extension",
+    "assignment_return_for_rework",
+    "assignment_rule_decline",
+    "assignment_supervise",
+    "case_close",
+    "case_dispatch",
+    "case_move_center",
+    "case_record_explanation_call",
+    "case_revisit",
+    "case_verify",
+    "deadline_audit",
+    "deadline_engine_checks",
+    "deadline_sweep",
     "duty_shift_cancel",
     "duty_shift_create",
     "duty_swap",
+    "extension_decide",
     "mode_declare_wartime",
     "mode_end_wartime",
     "notification_deliver",
@@ -25,4 +71,10 @@ __all__ = [
     "notification_requeue_stale",
     "notification_retry",
     "notification_send",
+    "summons_acknowledge",
+    "summons_approve",
+    "summons_close",
+    "summons_refuse",
+    "summons_report_in",
+    "summons_request",
 ]

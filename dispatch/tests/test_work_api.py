@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from dispatch.models_work import Assignment, AssignmentStatus, SummonsStatus
+from dispatch.models.work import Assignment, AssignmentStatus, SummonsStatus
 from dispatch.tests.factories_work import World
 from intake.choices import CaseStatus
 

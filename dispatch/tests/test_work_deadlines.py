@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from dispatch import services_work as svc
+from dispatch import services as svc
 from dispatch.models import Notification
-from dispatch.models_work import AuditAlarm, DeadlineStep, LimitUnit, StepKind, WorkReminderLetter
-from dispatch.services_work.common import deadline_add
+from dispatch.models.work import AuditAlarm, DeadlineStep, LimitUnit, StepKind, WorkReminderLetter
+from dispatch.services.common import deadline_add
 from dispatch.tests.factories_work import DeadlinePolicyFactory, World, at
 from governance.workcal import WorkingCalendar
 from intake.choices import HandlingMode

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from dispatch import services_work as svc
+from dispatch import services as svc
 from dispatch.models import Notification
-from dispatch.models_work import Assignment, AssignmentRole, AssignmentStatus, DeadlineStep, StepKind
+from dispatch.models.work import Assignment, AssignmentRole, AssignmentStatus, DeadlineStep, StepKind
 from dispatch.tests.factories_work import World, at
 from governance.errors import ApplicationError, PermissionDeniedError
 from intake.choices import CaseStatus, HandlingMode

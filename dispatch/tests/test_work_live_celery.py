@@ -45,7 +45,7 @@ import datetime as dt, json
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from dispatch.models import CommandAssignment
-from dispatch.services_work import summons_approve, summons_request
+from dispatch.services import summons_approve, summons_request
 from governance.models import Center, Department, Profile
 from intake.models import Case, Category
 
@@ -75,7 +75,7 @@ print(json.dumps({{"summons": summons.pk, "department": dept.pk, "leader": dept.
 COUNT = r"""
 import json
 from dispatch.models import Notification
-from dispatch.models_work import SweepRun
+from dispatch.models.work import SweepRun
 rows = Notification.objects.filter(dedupe_key="summons:{summons}:department:{department}:overdue", channel="in_app")
 print(json.dumps({{"recipients": sorted(rows.values_list("recipient_id", flat=True)),
                    "sweeps": SweepRun.objects.filter(finished_at__isnull=False).count()}}))

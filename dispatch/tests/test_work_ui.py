@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dispatch import services_work as svc
-from dispatch.models_work import Assignment, AssignmentStatus, RoutingRule, SummonsStatus
+from dispatch import services as svc
+from dispatch.models.work import Assignment, AssignmentStatus, RoutingRule, SummonsStatus
 from dispatch.tests.factories_work import World
 from intake.choices import CaseStatus, HandlingMode
 

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
-from dispatch.services_work import assignment_acknowledge, assignment_report_back, case_dispatch
+from dispatch.services import assignment_acknowledge, assignment_report_back, case_dispatch
 from governance.models import Center, Department, Grid
 from intake.choices import Channel
 from intake.services import PartyInput, case_register, case_send_to_dispatch

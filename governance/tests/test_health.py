@@ -94,7 +94,7 @@ def test_registered_checks_show_on_the_status_page_and_degrade_healthz(client, m
 
 
 def test_the_deadline_engine_check_is_registered(client):
-    from dispatch.services_work.engine import deadline_engine_checks
+    from dispatch.services.engine import deadline_engine_checks
     from governance.health import _EXTRA_CHECKS
 
     assert deadline_engine_checks in _EXTRA_CHECKS

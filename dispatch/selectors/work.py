@@ -13,7 +13,7 @@ from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, 
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.models_work import (
+from dispatch.models.work import (
     OPEN_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentRole,
@@ -24,7 +24,7 @@ from dispatch.models_work import (
     SummonsDepartment,
     SummonsStatus,
 )
-from dispatch.services_work.common import CENTER_STAFF, DEPARTMENT_ROLES, user_department_ids
+from dispatch.services.common import CENTER_STAFF, DEPARTMENT_ROLES, user_department_ids
 from governance.errors import NotFoundError
 from governance.models import Center, Department, Grid
 from governance.roles import Role, has_role
@@ -276,7 +276,7 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
 
 def case_work_detail(*, case: Case) -> dict[str, Any]:
     """The work page of one matter: assignments with their reports, verifications, revisits, timeline."""
-    from dispatch.models_work import AssignmentReport
+    from dispatch.models.work import AssignmentReport
 
     assignments = list(
         Assignment.objects.filter(case=case).select_related("department", "lead__department", "supervising_leader")

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 
 from dispatch.choices import Channel, ModeKind
-from dispatch.models_work import (
+from dispatch.models.work import (
     Assignment,
     AssignmentStatus,
     DeadlinePolicy,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dispatch.api_work import views as v
+from dispatch.api.work import views as v
 
 urlpatterns = [
     path("cases/<int:pk>/dispatch/", v.CaseDispatchView.as_view(), name="api-work-case-dispatch"),

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.models_work import (
+from dispatch.models.work import (
     OPEN_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentRole,
@@ -20,8 +20,8 @@ from dispatch.models_work import (
     Satisfaction,
     Verification,
 )
-from dispatch.services_work.assignments import assignment_reopen, link_to
-from dispatch.services_work.common import CENTER_STAFF, notify_on_commit, require_role, steps_cancel
+from dispatch.services.assignments import assignment_reopen, link_to
+from dispatch.services.common import CENTER_STAFF, notify_on_commit, require_role, steps_cancel
 from governance.errors import ApplicationError
 from governance.roles import Role
 from intake.choices import CaseStatus, EventSource
@@ -52,7 +52,7 @@ def _require_verifier(actor: AbstractBaseUser, case: Case) -> None:
         return
     # A grid worker verifies matters of their own grid (profile post records the grid code when the
     # grid app has no assignment table yet); a matter with no grid can only be verified by the center.
-    from dispatch.selectors_work import grid_ids_of_worker
+    from dispatch.selectors.work import grid_ids_of_worker
 
     if case.grid_id is None or case.grid_id not in grid_ids_of_worker(actor):
         raise ApplicationError(gettext("只能核查本网格的事项。"), code="permission_denied", status_code=403)

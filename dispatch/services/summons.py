@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from dispatch.choices import NORMAL_REPORT_IN_MINUTES
-from dispatch.models_work import DeadlineStep, StepKind, Summons, SummonsDepartment, SummonsStatus
-from dispatch.services_work.assignments import link_to
-from dispatch.services_work.common import (
+from dispatch.models.work import DeadlineStep, StepKind, Summons, SummonsDepartment, SummonsStatus
+from dispatch.services.assignments import link_to
+from dispatch.services.common import (
     APPROVERS,
     CENTER_STAFF,
     DISPATCHERS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from dispatch.models_work import (
+from dispatch.models.work import (
     Assignment,
     ExtensionRequest,
     ResolvedAnswer,

@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dispatch import selectors_work as sel
-from dispatch import services_work as svc
-from dispatch.api_work import serializers as s
-from dispatch.models_work import Assignment, ExtensionRequest
+from dispatch import services as svc
+from dispatch.api.work import serializers as s
+from dispatch.models.work import Assignment, ExtensionRequest
+from dispatch.selectors import work as sel
 from governance import selectors as org_selectors
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department

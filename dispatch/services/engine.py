@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from dispatch.choices import Channel
-from dispatch.models_work import (
+from dispatch.models.work import (
     OPEN_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentStatus,
@@ -32,15 +32,15 @@ from dispatch.models_work import (
     SweepRun,
     WorkReminderLetter,
 )
-from dispatch.services.notifications import NotificationRequest, notification_send_many
-from dispatch.services_work.assignments import link_to
-from dispatch.services_work.common import (
+from dispatch.services.assignments import link_to
+from dispatch.services.common import (
     DEFAULT_LETTER_AFTER_OVERDUE,
     CommanderCache,
     calendar_for,
     progress_due_at,
     recipients_for,
 )
+from dispatch.services.notifications import NotificationRequest, notification_send_many
 from intake.choices import EventSource
 from intake.models import CaseEvent
 

@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.models_work import (
+from dispatch.models.work import (
     OPEN_ASSIGNMENT_STATUSES,
     WORKING_STATUSES,
     Assignment,
@@ -26,7 +26,7 @@ from dispatch.models_work import (
     ExtensionStatus,
     StepKind,
 )
-from dispatch.services_work.common import (
+from dispatch.services.common import (
     ACK_STEP_KINDS,
     APPROVERS,
     CENTER_STAFF,

@@ -23,15 +23,15 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dispatch import selectors_work as sel
-from dispatch import services_work as svc
-from dispatch.models_work import (
+from dispatch import services as svc
+from dispatch.models.work import (
     ExtensionRequest,
     ResolvedAnswer,
     Satisfaction,
     SummonsStatus,
 )
-from dispatch.services_work.common import APPROVERS, CENTER_STAFF, DEPARTMENT_ROLES, DISPATCHERS
+from dispatch.selectors import work as sel
+from dispatch.services.common import APPROVERS, CENTER_STAFF, DEPARTMENT_ROLES, DISPATCHERS
 from governance import selectors as org_selectors
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center, Department

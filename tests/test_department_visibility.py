@@ -1,0 +1,43 @@
+"""Across intake and dispatch: a department sees, in the matters list and the API, exactly the
+matters assigned to it (intake finds dispatch's rule through `dispatch.selectors`)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+
+from dispatch.services import case_dispatch
+from governance.models import Center, Department
+from intake.choices import Channel
+from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.tests.factories import category
+
+pytestmark = pytest.mark.django_db
+
+
+def _dispatched_to(short_code: str, title: str):
+    clerk = User.objects.get(username="clerk")
+    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
+                         category=category("JF10"), title=title, description="拖欠工资",
+                         parties=[PartyInput(name="王建国", phone="13905958888")])
+    case_send_to_dispatch(actor=clerk, case=case)
+    case_dispatch(actor=User.objects.get(username="director"), case=case, mode="transfer",
+                  lead_department=Department.objects.get(short_code=short_code))
+    return case
+
+
+def test_a_department_sees_its_own_matters_only(client):
+    call_command("seed_demo", verbosity=0)
+    ours = _dispatched_to("LDWQ", "上浦村工地欠薪")
+    theirs = _dispatched_to("ZGJ", "征地拆迁补偿")
+
+    client.login(username="liaison", password="demo1234")  # 劳动保障维权服务中心
+    page = client.get("/intake/cases/").content.decode()
+    assert ours.code in page and theirs.code not in page
+
+    token = Token.objects.create(user=User.objects.get(username="handler"))
+    body = client.get("/api/intake/cases/", HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    assert [row["code"] for row in body["results"]] == [ours.code]
+    assert client.get(f"/api/intake/cases/{theirs.code}/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 404
