@@ -48,7 +48,7 @@ from governance.models import Center, Department
 from intake.choices import CaseStatus, EventSource, HandlingMode
 from intake.events import case_event_record
 from intake.models import Attachment, Case
-from intake.services_core import case_transition
+from intake.services.transition import case_transition
 
 DISPATCH_MODES = (HandlingMode.TRANSFER, HandlingMode.JOINT, HandlingMode.SUPERVISED)
 

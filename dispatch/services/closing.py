@@ -27,7 +27,7 @@ from governance.roles import Role
 from intake.choices import CaseStatus, EventSource
 from intake.events import case_event_record
 from intake.models import Case
-from intake.services_core import case_transition
+from intake.services.transition import case_transition
 
 VERIFIERS = (*CENTER_STAFF, Role.GRID_WORKER)
 REVISITORS = (*CENTER_STAFF, Role.WINDOW_CLERK, Role.GRID_WORKER)

@@ -244,7 +244,7 @@ def test_duplicate_external_ref_is_reported(clerk, center):
 def test_wartime_mode_is_copied_when_dispatch_provides_it(clerk, center, monkeypatch):
     import types
 
-    import intake.services as services
+    import intake.services.registration as services
 
     fake = types.SimpleNamespace(mode_current=lambda *, center: types.SimpleNamespace(kind="wartime"))
     monkeypatch.setattr(services.importlib, "import_module", lambda name: fake)

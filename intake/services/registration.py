@@ -1,0 +1,380 @@
+"""Registering a matter from any channel: its code, parties, attachments, links and first event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.apps import apps
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from governance.errors import ApplicationError, PermissionDeniedError
+from governance.models import Center, Grid, ServiceWindow
+from governance.workcal import WorkingCalendar
+from intake.choices import (
+    CaseStatus,
+    Channel,
+    Complexity,
+    EventSource,
+    OperatingMode,
+    PartyRole,
+    RiskLevel,
+    Urgency,
+)
+from intake.events import case_event_build, case_events_record_many
+from intake.models import Attachment, Case, CaseLink, CaseParty, CaseSequence, Category, Party
+from intake.services.cleaning import (
+    FieldErrors,
+    PartyInput,
+    clean_choice,
+    clean_coordinate,
+    clean_parties,
+    clean_text,
+    resolve_category,
+    resolve_grid,
+)
+from intake.validators import (
+    DESCRIPTION_MAX_CHARS,
+    TITLE_MAX_CHARS,
+    UploadedFileLike,
+    validate_attachment,
+)
+
+logger = logging.getLogger(__name__)
+
+# How long the center promises the person for an answer, in working days counted from the working
+# day after registration (seed 004: "一般问题 7 个工作日，较为复杂问题 3 周以内"). An urgent matter is
+# answered by the end of the next working day; dispatch sets its own, shorter handling limits.
+ANSWER_WORKING_DAYS: dict[str, int] = {
+    Complexity.ORDINARY: 7,
+    Complexity.COMPLEX: 15,
+    Complexity.URGENT: 1,
+}
+
+def case_answer_deadline(
+    *, center: Center, registered_at: dt.datetime, complexity: str, calendar: WorkingCalendar | None = None
+) -> dt.datetime:
+    """The end of the N-th working day after the day of registration (N by complexity)."""
+    calendar = calendar or WorkingCalendar(center=center)
+    return calendar.working_days_deadline(registered_at, ANSWER_WORKING_DAYS[complexity])
+
+
+def _operating_mode(*, district: Center) -> str:
+    """The mode in force, from `dispatch.selectors.mode_current` when dispatch provides it.
+
+    Imported lazily and looked up by name so intake never depends on dispatch at import time.
+    """
+    if not apps.is_installed("dispatch"):
+        return OperatingMode.NORMAL
+    try:
+        module = importlib.import_module("dispatch.selectors")
+    except ModuleNotFoundError as error:
+        if error.name not in {"dispatch.selectors", "dispatch"}:
+            raise
+        return OperatingMode.NORMAL
+    mode_current = getattr(module, "mode_current", None)
+    if mode_current is None:
+        return OperatingMode.NORMAL
+    mode = mode_current(center=district)
+    kind = getattr(mode, "kind", mode)
+    return kind if kind in OperatingMode.values else OperatingMode.NORMAL
+
+
+def _next_sequence(*, district: Center, year: int) -> int:
+    """Take the next number of the district's year: one atomic UPDATE, row-locked until commit.
+
+    Concurrent registrations queue on the row lock, so no two get the same number; a rolled-back
+    registration burns its number (codes are never reused, gaps are allowed).
+    """
+    for _attempt in range(2):
+        value = _increment_sequence(district_id=district.pk, year=year)
+        if value is not None:
+            return value
+        # First matter of the year: create the row; a concurrent creator wins harmlessly.
+        try:
+            with transaction.atomic():
+                CaseSequence.objects.create(district=district, year=year, last_value=0)
+        except IntegrityError:
+            pass
+    raise RuntimeError("case sequence row could not be created")
+
+
+def _increment_sequence(*, district_id: int, year: int) -> int | None:
+    if connection.vendor in {"postgresql", "sqlite"}:
+        # UPDATE ... RETURNING: the increment and the read are one statement.
+        table = connection.ops.quote_name(CaseSequence._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last_value = last_value + 1 WHERE district_id = %s AND year = %s "  # noqa: S608
+                "RETURNING last_value",
+                [district_id, year],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+    rows = CaseSequence.objects.filter(district_id=district_id, year=year)
+    if not rows.update(last_value=F("last_value") + 1):
+        return None
+    return rows.values_list("last_value", flat=True).get()
+
+
+def _match_parties(cleaned: list[PartyInput]) -> list[Party]:
+    """Reuse the Party rows known by ID number or credit code; create the others (two queries)."""
+    id_numbers = {p.id_number for p in cleaned if p.id_number}
+    credit_codes = {p.credit_code for p in cleaned if p.credit_code}
+    by_id: dict[str, Party] = {}
+    by_code: dict[str, Party] = {}
+    if id_numbers or credit_codes:
+        condition = Q(id_number__in=id_numbers) if id_numbers else Q()
+        if credit_codes:
+            condition = condition | Q(credit_code__in=credit_codes) if id_numbers else Q(credit_code__in=credit_codes)
+        for party in Party.objects.filter(condition).order_by("id"):
+            if party.id_number:
+                by_id.setdefault(party.id_number, party)
+            if party.credit_code:
+                by_code.setdefault(party.credit_code, party)
+    result: list[Party] = []
+    changed: list[Party] = []
+    new: list[Party] = []
+    for item in cleaned:
+        party = (by_id.get(item.id_number) if item.id_number else None) or (
+            by_code.get(item.credit_code) if item.credit_code else None
+        )
+        if party is None:
+            party = Party(kind=item.kind, name=item.name, id_number=item.id_number, credit_code=item.credit_code,
+                          phone=item.phone, address=item.address)
+            new.append(party)
+        else:
+            updates = {"phone": item.phone, "address": item.address}
+            updates = {k: v for k, v in updates.items() if v and getattr(party, k) != v}
+            if updates:
+                for key, value in updates.items():
+                    setattr(party, key, value)
+                changed.append(party)
+        result.append(party)
+    if changed:
+        Party.objects.bulk_update(changed, ["phone", "address"])
+    if new:
+        Party.objects.bulk_create(new)
+    return result
+
+
+def store_files(uploads: Sequence[tuple[UploadedFileLike, str]], *, case: Case, actor: AbstractBaseUser,
+                 purpose: str, stored: list[str]) -> None:
+    """Save the files and their rows (one INSERT); names are appended to `stored` for cleanup."""
+    if not uploads:
+        return
+    field = Attachment._meta.get_field("file")
+    rows = []
+    for upload, content_type in uploads:
+        name = field.generate_filename(None, upload.name.rsplit("/", 1)[-1])
+        upload.seek(0)
+        saved = field.storage.save(name, upload, max_length=field.max_length)
+        stored.append(saved)
+        rows.append(Attachment(case=case, file=saved, name=upload.name.rsplit("/", 1)[-1][:200], size=upload.size,
+                               content_type=content_type, purpose=purpose, uploaded_by=actor))
+    Attachment.objects.bulk_create(rows)
+
+
+def remove_files(stored: list[str]) -> None:
+    storage = Attachment._meta.get_field("file").storage
+    for name in stored:
+        try:
+            storage.delete(name)
+        except OSError:  # pragma: no cover - best effort after a rollback
+            logger.warning("could not remove orphan attachment %s", name)
+
+
+def case_register(
+    *,
+    actor: AbstractBaseUser,
+    center: Center,
+    channel: str,
+    category: Category | int | None,
+    title: str,
+    description: str,
+    parties: Sequence[PartyInput],
+    address: str = "",
+    grid: Grid | int | None = None,
+    latitude: Decimal | float | str | None = None,
+    longitude: Decimal | float | str | None = None,
+    urgency: str = Urgency.NORMAL,
+    risk_level: str = RiskLevel.LOW,
+    complexity: str | None = None,
+    window: ServiceWindow | None = None,
+    is_group: bool = False,
+    group_size: int = 1,
+    external_ref: str = "",
+    external_source: str = "",
+    attachments: Iterable[UploadedFileLike] = (),
+    link_to: Iterable[Case | int] = (),
+    source: str = EventSource.WEB,
+    now: dt.datetime | None = None,
+) -> Case:
+    """Register a matter from any channel and give it its code; the actor is its first receiver.
+
+    Everything is checked before anything is written, and the writes are one transaction. Text is
+    stored exactly as typed (HTML included): pages escape it. `complexity=None` takes the
+    category's default, or "urgent" for an urgent/critical matter.
+
+    SQL for a walk-in with one applicant and no attachments (transaction control aside), 8 at most:
+    mode, calendar days, sequence (UPDATE ... RETURNING), party lookup, party insert or update
+    (skipped when nothing changed), case, case party, events.
+    """
+    now = now or timezone.now()
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDeniedError(gettext("请先登录。"))
+    errors = FieldErrors()
+    today = timezone.localdate(now)
+
+    clean_choice(errors, "channel", channel, Channel, label=gettext("来源渠道"))
+    clean_choice(errors, "urgency", urgency, Urgency, label=gettext("紧急程度"))
+    clean_choice(errors, "risk_level", risk_level, RiskLevel, label=gettext("风险等级"))
+    if complexity:
+        clean_choice(errors, "complexity", complexity, Complexity, label=gettext("复杂程度"))
+    title = clean_text(errors, "title", title, label=gettext("标题"), max_chars=TITLE_MAX_CHARS, required=True)
+    description = clean_text(errors, "description", description, label=gettext("事项描述"), max_chars=DESCRIPTION_MAX_CHARS,
+                        required=True)
+    address = clean_text(errors, "address", address, label=gettext("发生地址"), max_chars=200)
+    external_ref = clean_text(errors, "external_ref", external_ref, label=gettext("外部工单号"), max_chars=64)
+    external_source = clean_text(errors, "external_source", external_source, label=gettext("外部来源"), max_chars=64)
+    category_obj = resolve_category(errors, category)
+    grid_obj = resolve_grid(errors, grid)
+    lat = clean_coordinate(errors, "latitude", latitude, 90)
+    lng = clean_coordinate(errors, "longitude", longitude, 180)
+    if window is not None and (window.center_id != center.pk or not window.active):
+        errors.fail("window", gettext("所选窗口不属于本中心或已关闭。"))
+    if is_group:
+        try:
+            group_size = int(group_size)
+        except (TypeError, ValueError):
+            group_size = 0
+        if group_size < 2:
+            errors.fail("group_size", gettext("群体性事项请填写涉及人数（至少 2 人）。"))
+    else:
+        group_size = 1
+    cleaned = clean_parties(errors, list(parties), channel=channel, today=today)
+    uploads: list[tuple[UploadedFileLike, str]] = []
+    for index, upload in enumerate(attachments):
+        content_type = errors.check(validate_attachment, upload, field=f"attachments.{index}")
+        if content_type:
+            uploads.append((upload, content_type))
+    link_ids = sorted({item.pk if isinstance(item, Case) else int(item) for item in link_to})
+    errors.raise_if_any()
+    assert category_obj is not None
+
+    if is_group and not any(p.is_spokesman for p in cleaned):
+        first_applicant = next((i for i, p in enumerate(cleaned) if p.role == PartyRole.APPLICANT), None)
+        if first_applicant is not None:
+            p = cleaned[first_applicant]
+            cleaned[first_applicant] = PartyInput(**{**p.__dict__, "is_spokesman": True})
+
+    if not complexity:
+        complexity = (
+            Complexity.URGENT if urgency in {Urgency.URGENT, Urgency.CRITICAL} else category_obj.default_complexity
+        )
+    district = center.district_center
+    town_id = None
+    if grid_obj is not None:
+        town_id = grid_obj.pk if grid_obj.level == "town" else grid_obj.town_id
+
+    operating_mode = _operating_mode(district=district)
+    expected = case_answer_deadline(center=center, registered_at=now, complexity=complexity)
+    year = timezone.localtime(now).year
+
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            linked: list[Case] = []
+            if link_ids:
+                linked = list(Case.objects.filter(pk__in=link_ids, district=district).only("id", "code"))
+                if len(linked) != len(link_ids):
+                    raise ApplicationError(gettext("要关联的事项不存在或不属于本区。"), code="not_found", field="link_to")
+            sequence = _next_sequence(district=district, year=year)
+            party_rows = _match_parties(cleaned)
+            case = Case.objects.create(
+                district=district,
+                center=center,
+                code=f"{district.code}-{year}-{sequence:06d}",
+                year=year,
+                sequence=sequence,
+                channel=channel,
+                category=category_obj,
+                title=title,
+                description=description,
+                address=address,
+                grid=grid_obj,
+                town_id=town_id,
+                latitude=lat,
+                longitude=lng,
+                urgency=urgency,
+                risk_level=risk_level,
+                complexity=complexity,
+                status=CaseStatus.REGISTERED,
+                operating_mode=operating_mode,
+                is_group=is_group,
+                group_size=group_size,
+                first_receiver=actor,
+                window=window,
+                registered_at=now,
+                expected_answer_at=expected,
+                # The matter's overall deadline until dispatch sets the handling limits.
+                due_at=expected,
+                external_ref=external_ref,
+                external_source=external_source,
+            )
+            CaseParty.objects.bulk_create(
+                CaseParty(case=case, party=party, role=item.role, is_spokesman=item.is_spokesman)
+                for party, item in zip(party_rows, cleaned, strict=True)
+            )
+            store_files(uploads, case=case, actor=actor, purpose="intake", stored=stored)
+            events = [
+                case_event_build(
+                    case=case,
+                    type="case.registered",
+                    actor=actor,
+                    source=source,
+                    to_status=CaseStatus.REGISTERED,
+                    data={
+                        "code": case.code,
+                        "channel": channel,
+                        "category": category_obj.code,
+                        "complexity": complexity,
+                        "urgency": urgency,
+                        "operating_mode": operating_mode,
+                        "expected_answer_at": expected,
+                        "window": window.pk if window else None,
+                        "parties": [p.pk for p in party_rows],
+                        "attachments": [u.name for u, _ in uploads],
+                    },
+                    now=now,
+                )
+            ]
+            if linked:
+                CaseLink.objects.bulk_create(
+                    CaseLink(from_case=case, to_case=other, note="重复访", created_by=actor) for other in linked
+                )
+                events += [
+                    case_event_build(case=case, type="case.linked", actor=actor, source=source,
+                                     data={"other_id": other.pk, "other_code": other.code, "note": "重复访"}, now=now)
+                    for other in linked
+                ]
+            case_events_record_many(events=events)
+    except IntegrityError as error:
+        remove_files(stored)
+        if external_ref and Case.objects.filter(external_source=external_source, external_ref=external_ref).exists():
+            raise ApplicationError(
+                gettext("外部工单号 %(ref)s 已登记过。") % {"ref": external_ref}, code="duplicate_external_ref", field="external_ref",
+                status_code=409,
+            ) from error
+        raise
+    except BaseException:
+        remove_files(stored)
+        raise
+    return case
