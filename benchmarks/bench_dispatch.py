@@ -34,7 +34,8 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from dispatch.models.work import Assignment, DeadlineStep, StepKind  # noqa: E402
+from dispatch.choices import StepKind  # noqa: E402
+from dispatch.models import Assignment, DeadlineStep  # noqa: E402
 from dispatch.services import deadline_sweep  # noqa: E402
 from dispatch.services.common import DEFAULT_ESCALATION_CHAIN, policy_snapshot  # noqa: E402
 from governance.models import Center, Department, Profile  # noqa: E402

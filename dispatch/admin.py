@@ -10,13 +10,21 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch import services
 from dispatch.models import (
+    Assignment,
+    AuditAlarm,
     CommandAssignment,
+    DeadlinePolicy,
     DutyRoster,
     DutyRosterSlot,
     DutyShift,
     DutyTeam,
     Mode,
     Notification,
+    RoutingRule,
+    Summons,
+    SummonsDepartment,
+    SweepRun,
+    WorkReminderLetter,
 )
 
 
@@ -138,16 +146,6 @@ class NotificationAdmin(admin.ModelAdmin):
 
 # --- dispatch work: configuration is editable; running work is read-only here (it changes only
 # through the services, so that every change lands in the matter's timeline) ----------------------
-from dispatch.models.work import (  # noqa: E402
-    Assignment,
-    AuditAlarm,
-    DeadlinePolicy,
-    RoutingRule,
-    Summons,
-    SummonsDepartment,
-    SweepRun,
-    WorkReminderLetter,
-)
 
 
 @admin.register(RoutingRule)

@@ -92,3 +92,78 @@ class DeliveryStatus(models.TextChoices):
 
 # Delivery attempts per notification before it is abandoned.
 NOTIFICATION_MAX_ATTEMPTS = 5
+
+
+# --- dispatch work: assignments, verification and revisit, summons, deadline steps ---------------
+
+
+class LimitUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("工作日")
+    WORKING_HOURS = "working_hours", _("工作小时")
+    CALENDAR_DAYS = "calendar_days", _("自然日")
+    CALENDAR_HOURS = "calendar_hours", _("自然小时")
+    CALENDAR_MINUTES = "calendar_minutes", _("分钟")
+
+
+class AssignmentRole(models.TextChoices):
+    SOLE = "sole", _("承办")
+    LEAD = "lead", _("牵头")
+    CO = "co", _("协办")
+
+
+class AssignmentStatus(models.TextChoices):
+    ASSIGNED = "assigned", _("待签收")
+    ACKNOWLEDGED = "acknowledged", _("办理中")
+    DECLINED = "declined", _("退回待裁定")
+    REPORTED = "reported", _("已反馈")
+    REWORK = "rework", _("退回重办")
+    COMPLETED = "completed", _("已办结")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+OPEN_ASSIGNMENT_STATUSES = frozenset(
+    {AssignmentStatus.ASSIGNED, AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.DECLINED, AssignmentStatus.REWORK}
+)
+# The statuses in which the department is working (its handling clock runs).
+WORKING_STATUSES = frozenset({AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.REWORK})
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("未批准")
+
+
+class ResolvedAnswer(models.TextChoices):
+    YES = "yes", _("已解决")
+    PARTLY = "partly", _("部分解决")
+    NO = "no", _("未解决")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    NOT_SATISFIED = "not_satisfied", _("不满意")
+
+
+class SummonsStatus(models.TextChoices):
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已批准（报到中）")
+    REFUSED = "refused", _("未批准")
+    CLOSED = "closed", _("已结束")
+
+
+class StepKind(models.TextChoices):
+    ACK_REMINDER = "ack_reminder", _("签收提醒")
+    ACK_OVERDUE = "ack_overdue", _("签收超时")
+    DUE_REMINDER = "due_reminder", _("到期提醒")
+    OVERDUE = "overdue", _("办理超期")
+    ESCALATION = "escalation", _("超期升级")
+    PROGRESS_DUE = "progress_due", _("督办进度报告")
+    SUMMONS_OVERDUE = "summons_overdue", _("召集报到超时")
+
+
+class EscalationTarget(models.TextChoices):
+    LIAISON = "liaison", _("联络员")
+    LEADER_IN_CHARGE = "leader_in_charge", _("分管领导")
+    COMMANDER = "commander", _("指挥长")

@@ -11,9 +11,8 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from dispatch.choices import CommandRole, NonWorkingDayPolicy, RotationUnit
+from dispatch.choices import AssignmentRole, CommandRole, NonWorkingDayPolicy, RotationUnit
 from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyTeam, RoutingRule
-from dispatch.models.work import AssignmentRole
 from governance.demo import DEMO_PASSWORD, DISTRICT_CODE, TOWN_CODES
 from governance.models import Center, Department, Grid, Profile
 from governance.roles import Role

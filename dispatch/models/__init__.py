@@ -1,14 +1,38 @@
+from dispatch.models.assignment import (
+    Assignment,
+    AssignmentReport,
+    ExplanationCall,
+    ExtensionRequest,
+    Revisit,
+    Verification,
+)
+from dispatch.models.deadline import AuditAlarm, DeadlineStep, SweepRun, WorkReminderLetter
 from dispatch.models.mode import Mode
 from dispatch.models.notification import Notification
 from dispatch.models.roster import CommandAssignment, DutyRoster, DutyRosterSlot, DutyShift, DutyTeam
+from dispatch.models.routing import DeadlinePolicy, RoutingRule
+from dispatch.models.summons import Summons, SummonsDepartment
 
 __all__ = [
+    "Assignment",
+    "AssignmentReport",
+    "AuditAlarm",
     "CommandAssignment",
+    "DeadlinePolicy",
+    "DeadlineStep",
     "DutyRoster",
     "DutyRosterSlot",
     "DutyShift",
     "DutyTeam",
+    "ExplanationCall",
+    "ExtensionRequest",
     "Mode",
     "Notification",
+    "Revisit",
+    "RoutingRule",
+    "Summons",
+    "SummonsDepartment",
+    "SweepRun",
+    "Verification",
+    "WorkReminderLetter",
 ]
-from dispatch.models.work import *  # noqa: E402,F401,F403

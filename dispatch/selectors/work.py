@@ -13,17 +13,8 @@ from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, 
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.models.work import (
-    OPEN_ASSIGNMENT_STATUSES,
-    Assignment,
-    AssignmentRole,
-    ExtensionRequest,
-    ExtensionStatus,
-    RoutingRule,
-    Summons,
-    SummonsDepartment,
-    SummonsStatus,
-)
+from dispatch.choices import OPEN_ASSIGNMENT_STATUSES, AssignmentRole, ExtensionStatus, SummonsStatus
+from dispatch.models import Assignment, ExtensionRequest, RoutingRule, Summons, SummonsDepartment
 from dispatch.services.common import CENTER_STAFF, DEPARTMENT_ROLES, user_department_ids
 from governance.errors import NotFoundError
 from governance.models import Center, Department, Grid
@@ -276,7 +267,7 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
 
 def case_work_detail(*, case: Case) -> dict[str, Any]:
     """The work page of one matter: assignments with their reports, verifications, revisits, timeline."""
-    from dispatch.models.work import AssignmentReport
+    from dispatch.models import AssignmentReport
 
     assignments = list(
         Assignment.objects.filter(case=case).select_related("department", "lead__department", "supervising_leader")

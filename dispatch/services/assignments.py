@@ -14,18 +14,15 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.models.work import (
+from dispatch.choices import (
     OPEN_ASSIGNMENT_STATUSES,
     WORKING_STATUSES,
-    Assignment,
-    AssignmentReport,
     AssignmentRole,
     AssignmentStatus,
-    DeadlineStep,
-    ExtensionRequest,
     ExtensionStatus,
     StepKind,
 )
+from dispatch.models import Assignment, AssignmentReport, DeadlineStep, ExtensionRequest
 from dispatch.services.common import (
     ACK_STEP_KINDS,
     APPROVERS,

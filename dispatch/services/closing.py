@@ -9,17 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.models.work import (
+from dispatch.choices import (
     OPEN_ASSIGNMENT_STATUSES,
-    Assignment,
     AssignmentRole,
     AssignmentStatus,
-    ExplanationCall,
     ResolvedAnswer,
-    Revisit,
     Satisfaction,
-    Verification,
 )
+from dispatch.models import Assignment, ExplanationCall, Revisit, Verification
 from dispatch.services.assignments import assignment_reopen, link_to
 from dispatch.services.common import CENTER_STAFF, notify_on_commit, require_role, steps_cancel
 from governance.errors import ApplicationError

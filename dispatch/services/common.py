@@ -13,16 +13,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
-from dispatch.choices import Channel, ModeKind
-from dispatch.models.work import (
-    Assignment,
-    AssignmentStatus,
-    DeadlinePolicy,
-    DeadlineStep,
-    EscalationTarget,
-    LimitUnit,
-    StepKind,
-)
+from dispatch.choices import AssignmentStatus, Channel, EscalationTarget, LimitUnit, ModeKind, StepKind
+from dispatch.models import Assignment, DeadlinePolicy, DeadlineStep
 from governance.errors import PermissionDeniedError
 from governance.models import Center, Department, Profile
 from governance.roles import Role, has_role

@@ -19,16 +19,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from dispatch.choices import Channel
-from dispatch.models.work import (
-    OPEN_ASSIGNMENT_STATUSES,
+from dispatch.choices import OPEN_ASSIGNMENT_STATUSES, AssignmentStatus, Channel, StepKind, SummonsStatus
+from dispatch.models import (
     Assignment,
-    AssignmentStatus,
     AuditAlarm,
     DeadlineStep,
-    StepKind,
     SummonsDepartment,
-    SummonsStatus,
     SweepRun,
     WorkReminderLetter,
 )

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.choices import NORMAL_REPORT_IN_MINUTES
-from dispatch.models.work import DeadlineStep, StepKind, Summons, SummonsDepartment, SummonsStatus
+from dispatch.choices import NORMAL_REPORT_IN_MINUTES, StepKind, SummonsStatus
+from dispatch.models import DeadlineStep, Summons, SummonsDepartment
 from dispatch.services.assignments import link_to
 from dispatch.services.common import (
     APPROVERS,

@@ -8,8 +8,7 @@ import factory
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from dispatch.models import CommandAssignment
-from dispatch.models.work import DeadlinePolicy, RoutingRule
+from dispatch.models import CommandAssignment, DeadlinePolicy, RoutingRule
 from governance.models import Center, Department, Grid, Profile
 from intake.choices import CaseStatus, Channel
 from intake.models import Case, Category

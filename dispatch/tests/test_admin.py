@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from dispatch.models.work import Assignment, DeadlinePolicy, RoutingRule
+from dispatch.models import Assignment, DeadlinePolicy, RoutingRule
 from governance.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from dispatch.models.work import Assignment, AssignmentStatus, SummonsStatus
+from dispatch.choices import AssignmentStatus, SummonsStatus
+from dispatch.models import Assignment
 from dispatch.tests.factories_work import World
 from intake.choices import CaseStatus
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from dispatch import services as svc
-from dispatch.models import Notification
-from dispatch.models.work import AuditAlarm, DeadlineStep, LimitUnit, StepKind, WorkReminderLetter
+from dispatch.choices import LimitUnit, StepKind
+from dispatch.models import AuditAlarm, DeadlineStep, Notification, WorkReminderLetter
 from dispatch.services.common import deadline_add
 from dispatch.tests.factories_work import DeadlinePolicyFactory, World, at
 from governance.workcal import WorkingCalendar

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dispatch import services as svc
-from dispatch.models import Notification
-from dispatch.models.work import Assignment, AssignmentRole, AssignmentStatus, DeadlineStep, StepKind
+from dispatch.choices import AssignmentRole, AssignmentStatus, StepKind
+from dispatch.models import Assignment, DeadlineStep, Notification
 from dispatch.tests.factories_work import World, at
 from governance.errors import ApplicationError, PermissionDeniedError
 from intake.choices import CaseStatus, HandlingMode

@@ -75,14 +75,14 @@ print(json.dumps({{"summons": summons.pk, "department": dept.pk, "leader": dept.
 COUNT = r"""
 import json
 from dispatch.models import Notification
-from dispatch.models.work import SweepRun
+from dispatch.models import SweepRun
 rows = Notification.objects.filter(dedupe_key="summons:{summons}:department:{department}:overdue", channel="in_app")
 print(json.dumps({{"recipients": sorted(rows.values_list("recipient_id", flat=True)),
                    "sweeps": SweepRun.objects.filter(finished_at__isnull=False).count()}}))
 """
 
 TRIGGER_TWICE = r"""
-from dispatch.tasks_work import deadline_sweep_task
+from dispatch.tasks import deadline_sweep_task
 deadline_sweep_task.delay()
 deadline_sweep_task.delay()
 print("{{}}")

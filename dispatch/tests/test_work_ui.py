@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch import services as svc
-from dispatch.models.work import Assignment, AssignmentStatus, RoutingRule, SummonsStatus
+from dispatch.choices import AssignmentStatus, SummonsStatus
+from dispatch.models import Assignment, RoutingRule
 from dispatch.tests.factories_work import World
 from intake.choices import CaseStatus, HandlingMode
 

@@ -24,12 +24,8 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch import services as svc
-from dispatch.models.work import (
-    ExtensionRequest,
-    ResolvedAnswer,
-    Satisfaction,
-    SummonsStatus,
-)
+from dispatch.choices import ResolvedAnswer, Satisfaction, SummonsStatus
+from dispatch.models import ExtensionRequest
 from dispatch.selectors import work as sel
 from dispatch.services.common import APPROVERS, CENTER_STAFF, DEPARTMENT_ROLES, DISPATCHERS
 from governance import selectors as org_selectors

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from dispatch.models.work import (
-    Assignment,
-    ExtensionRequest,
-    ResolvedAnswer,
-    Satisfaction,
-    Summons,
-    SummonsDepartment,
-)
+from dispatch.choices import ResolvedAnswer, Satisfaction
+from dispatch.models import Assignment, ExtensionRequest, Summons, SummonsDepartment
 from intake.choices import HandlingMode
 from intake.models import Case
 

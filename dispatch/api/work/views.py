@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from dispatch import services as svc
 from dispatch.api.work import serializers as s
-from dispatch.models.work import Assignment, ExtensionRequest
+from dispatch.models import Assignment, ExtensionRequest
 from dispatch.selectors import work as sel
 from governance import selectors as org_selectors
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError

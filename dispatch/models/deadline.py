@@ -1,0 +1,104 @@
+"""The deadline engine's rows. Every deadline is a column; every reminder, overdue mark and
+escalation is a `DeadlineStep` with `fired_at`: the sweep claims a step with a conditional update,
+so each fires exactly once."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dispatch.choices import (
+    StepKind,
+)
+from dispatch.models.assignment import Assignment
+from dispatch.models.summons import SummonsDepartment
+
+
+class DeadlineStep(models.Model):
+    """One thing the deadline engine must do at `due_at`, exactly once.
+
+    The sweep claims due rows with `UPDATE ... WHERE fired_at IS NULL` and a claim token; only the
+    rows it claimed are acted on, so two sweeps at once cannot both fire a step.
+    """
+
+    kind = models.CharField(_("类型"), max_length=20, choices=StepKind.choices)
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="steps")
+    summons_department = models.ForeignKey(SummonsDepartment, null=True, blank=True, on_delete=models.CASCADE,
+                                           related_name="steps")
+    level = models.PositiveSmallIntegerField(_("级别"), default=0)
+    targets = models.JSONField(_("通知对象"), default=list)
+    due_at = models.DateTimeField(_("到期时间"))
+    fired_at = models.DateTimeField(_("执行时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    outcome = models.CharField(_("结果"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("时限节点")
+        verbose_name_plural = _("时限节点")
+        ordering = ["due_at", "pk"]
+        indexes = [
+            models.Index(fields=["due_at"], condition=models.Q(fired_at__isnull=True, cancelled_at__isnull=True),
+                         name="deadline_step_pending"),
+            models.Index(fields=["claim"], condition=~models.Q(claim=""), name="deadline_step_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class WorkReminderLetter(models.Model):
+    """工作提示函: issued once per department and month when its overdue count reaches the threshold."""
+
+    department = models.ForeignKey("governance.Department", on_delete=models.PROTECT, related_name="work_letters")
+    month = models.DateField(_("月份"))
+    overdue_count = models.PositiveIntegerField(_("当月超期次数"))
+    trigger = models.ForeignKey(Assignment, null=True, on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(_("发出时间"))
+
+    class Meta:
+        verbose_name = _("工作提示函")
+        verbose_name_plural = _("工作提示函")
+        constraints = [models.UniqueConstraint(fields=["department", "month"], name="work_letter_once_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.month:%Y-%m}"
+
+
+class SweepRun(models.Model):
+    """One run of the deadline sweep, for the auditor and the status page."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    fired = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"sweep {self.started_at:%H:%M:%S} fired={self.fired}"
+
+
+class AuditAlarm(models.Model):
+    """Raised by the auditor when steps fell due and did not fire; resolved when they have."""
+
+    kind = models.CharField(max_length=40, default="deadline_steps_unfired")
+    message = models.CharField(max_length=300)
+    missed = models.PositiveIntegerField(default=0)
+    raised_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("时限督办告警")
+        verbose_name_plural = _("时限督办告警")
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind"], condition=models.Q(resolved_at__isnull=True),
+                                    name="audit_alarm_one_open_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message

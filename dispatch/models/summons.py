@@ -1,0 +1,62 @@
+"""Summons (中心吹哨、部门报到): the request, the approval, and each summoned department's report-in."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dispatch.choices import (
+    SummonsStatus,
+)
+from intake.choices import OperatingMode
+
+
+class Summons(models.Model):
+    center = models.ForeignKey("governance.Center", on_delete=models.PROTECT, related_name="summonses")
+    case = models.ForeignKey("intake.Case", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="summonses")
+    reason = models.TextField(_("召集事由"))
+    status = models.CharField(_("状态"), max_length=10, choices=SummonsStatus.choices,
+                              default=SummonsStatus.REQUESTED, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=300, blank=True)
+    report_in_minutes = models.PositiveSmallIntegerField(_("报到时限（分钟）"), null=True, blank=True)
+    report_in_due_at = models.DateTimeField(_("报到截止"), null=True, blank=True)
+    operating_mode = models.CharField(max_length=10, choices=OperatingMode.choices, default=OperatingMode.NORMAL)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("召集")
+        verbose_name_plural = _("召集")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"召集 {self.pk} {self.get_status_display()}"
+
+
+class SummonsDepartment(models.Model):
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="departments")
+    department = models.ForeignKey("governance.Department", on_delete=models.PROTECT, related_name="summonses")
+    acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
+    reported_in_at = models.DateTimeField(_("报到时间"), null=True, blank=True)
+    reported_in_person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("报到人员"), null=True,
+                                           blank=True, on_delete=models.PROTECT, related_name="+")
+    reported_in_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                                on_delete=models.PROTECT, related_name="+")
+    minutes_late = models.PositiveIntegerField(_("迟到分钟数"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("超时升级时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("召集部门")
+        verbose_name_plural = _("召集部门")
+        constraints = [models.UniqueConstraint(fields=["summons", "department"], name="summons_department_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.summons_id} {self.department}"
