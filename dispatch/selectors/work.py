@@ -212,14 +212,16 @@ RISK_RANK = When_(When(risk_level="major", then=Value(0)), When(risk_level="high
                   When(risk_level="medium", then=Value(2)), default=Value(3), output_field=IntegerField())
 
 
-def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int = 200) -> BoardData:
-    """Everything the board shows, in a fixed number of queries whatever the number of rows."""
+def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int = 200,
+                   pending_limit: int = 50) -> BoardData:
+    """Everything the board shows, in a fixed number of queries whatever the number of rows. The
+    waiting matters are the `pending_limit` most urgent (each row carries a dispatch form)."""
     now = now or timezone.now()
     pending = list(
         Case.objects.filter(center=center, status=CaseStatus.PENDING_DISPATCH)
         .select_related("category", "category__parent", "grid", "town")
         .annotate(urgency_rank=URGENCY_RANK, risk_rank=RISK_RANK)
-        .order_by("urgency_rank", "risk_rank", "registered_at", "pk")[:limit]
+        .order_by("urgency_rank", "risk_rank", "registered_at", "pk")[:pending_limit]
     )
     for case in pending:
         case.is_overdue = bool(case.due_at and case.due_at < now)

@@ -212,3 +212,21 @@ def test_summons_form_takes_the_matter_code_and_explains_an_unknown_one(world, c
         "reason": "堵路", "case": "QZTS-1999-999999", "departments": [world.police.pk]}, follow=True)
     assert "没有这个事项编号" in response.content.decode()
     assert case.summonses.count() == 1
+
+
+def test_board_shows_the_most_urgent_waiting_matters_and_says_how_many_more(world, client):
+    from dispatch.selectors.work import dispatch_board
+
+    for n in range(4):
+        world.case(title=f"一般事项{n}")
+    world.case(title="特急事项", urgency="critical")
+    board = dispatch_board(center=world.center, pending_limit=3)
+    assert [case.title for case in board.pending][0] == "特急事项"
+    assert len(board.pending) == 3 and board.counts["pending"] == 5
+    login(client, world.director)
+    assert 'data-testid="pending-more"' not in client.get(reverse("dispatch:board")).content.decode()
+    for n in range(50):
+        world.case(title=f"批量{n}")
+    page = client.get(reverse("dispatch:board")).content.decode()
+    assert page.count('data-testid="dispatch-form"') == 50
+    assert "共 55 件待调度" in page
