@@ -20,6 +20,10 @@ class DispatchConfig(AppConfig):
                  order=22)
         register(_("我的通知"), "dispatch:notifications", EVERYONE, order=70)
 
+        from dispatch.labels import register_event_labels
+
+        register_event_labels()
+
         from dispatch.services.engine import deadline_engine_checks
         from governance.health import register_check
 
