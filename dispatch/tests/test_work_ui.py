@@ -250,3 +250,18 @@ def test_matter_timeline_on_the_work_page_reads_in_words(world, client):
         written |= set(re.findall(r'type="((?:case|assignment|summons|department)\.[a-z_]+)"', path.read_text()))
         written |= set(re.findall(r'_event\([^)]*?"((?:case|assignment|summons|department)\.[a-z_]+)"', path.read_text()))
     assert written and written <= set(EVENT_LABELS), written - set(EVENT_LABELS)
+
+
+def test_who_is_on_duty_shows_on_every_dispatch_page(world, client):
+    case = world.case()
+    [assignment] = svc.case_dispatch(actor=world.director, case=case, mode=HandlingMode.TRANSFER,
+                                     lead_department=world.police)
+    summons = svc.summons_request(actor=world.director, center=world.center, reason="堵路",
+                                  departments=[world.police])
+    login(client, world.director)
+    for url in (reverse("dispatch:board"), reverse("dispatch:work-case", args=[case.pk]),
+                reverse("dispatch:work-assignment", args=[assignment.pk]),
+                reverse("dispatch:work-summons", args=[summons.pk]), reverse("dispatch:work-verification")):
+        assert 'data-testid="on-duty"' in client.get(url).content.decode(), url
+    login(client, world.police.liaison)
+    assert 'data-testid="on-duty"' in client.get(reverse("dispatch:work-inbox")).content.decode()
