@@ -14,19 +14,8 @@ from dispatch.selectors import (
     mode_current,
     notification_unread_count,
 )
-from governance.models import Center, Profile
-
-
-def _center_id(user: Any) -> int | None:
-    center_id = Profile.objects.filter(user=user).values_list("center_id", flat=True).first()
-    if center_id:
-        return center_id
-    return (
-        Center.objects.filter(level="district", active=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
+from governance.models import Center
+from governance.selectors import center_id_for_user
 
 
 def on_duty_summary(*, center: Center, at: Any) -> dict[str, Any]:
@@ -44,7 +33,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    center_id = _center_id(user)
+    center_id = center_id_for_user(user=user)
     context: dict[str, Any] = {"notifications_unread": notification_unread_count(user=user)}
     if center_id is None:
         return context

@@ -11,10 +11,19 @@ from governance.models import Center, Department, Profile, ServiceWindow, Statio
 
 
 def center_for_user(*, user: AbstractBaseUser) -> Center | None:
+    """The user's center from their profile; without one, the first active district center."""
     profile = Profile.objects.select_related("center").filter(user=user).first()
     if profile and profile.center:
         return profile.center
     return Center.objects.filter(level="district", active=True).order_by("pk").first()
+
+
+def center_id_for_user(*, user: AbstractBaseUser) -> int | None:
+    """The same rule as `center_for_user`, reading only the id (for pages that need no more)."""
+    center_id = Profile.objects.filter(user=user).values_list("center_id", flat=True).first()
+    if center_id:
+        return center_id
+    return Center.objects.filter(level="district", active=True).order_by("pk").values_list("pk", flat=True).first()
 
 
 def departments_for_center(*, center: Center) -> QuerySet[Department]:

@@ -28,7 +28,7 @@ from dispatch.choices import ResolvedAnswer, Satisfaction, SummonsStatus
 from dispatch.models import ExtensionRequest
 from dispatch.selectors import work as sel
 from dispatch.services.common import APPROVERS, CENTER_STAFF, DEPARTMENT_ROLES, DISPATCHERS
-from governance import selectors as org_selectors
+from dispatch.views.common import center_or_404
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center, Department
 from governance.roles import Role, has_role
@@ -49,13 +49,6 @@ def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             raise Http404(exc.message) from None
 
     return wrapped
-
-
-def _center(request: HttpRequest) -> Center:
-    center = org_selectors.center_for_user(user=request.user)
-    if center is None:
-        raise Http404("未配置中心")
-    return center
 
 
 def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
@@ -96,7 +89,7 @@ def _datetime(value: str | None) -> dt.datetime | None:
 def board(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, *BOARD_VIEWERS):
         raise PermissionDenied
-    center = _center(request)
+    center = center_or_404(request)
     data = sel.dispatch_board(center=center)
     context = {
         "board": data,
@@ -278,7 +271,7 @@ class SummonsForm(forms.Form):
 @_not_found_as_404
 @require_POST
 def summons_new(request: HttpRequest) -> HttpResponse:
-    center = _center(request)
+    center = center_or_404(request)
     form = SummonsForm(request.POST)
     if not form.is_valid():
         messages.error(request, gettext("请填写召集事由。"))
@@ -360,5 +353,5 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
     """待核查: matters reported back in my grids (grid worker) or my center (center staff)."""
     if not has_role(request.user, Role.GRID_WORKER, *CENTER_STAFF):
         raise PermissionDenied
-    cases = sel.cases_awaiting_verification(actor=request.user, center=_center(request))
+    cases = sel.cases_awaiting_verification(actor=request.user, center=center_or_404(request))
     return render(request, "dispatch/work/verification_queue.html", {"cases": cases})
