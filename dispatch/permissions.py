@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from governance.roles import Role, has_role
+from governance.roles import COMMAND_ROLES, Role, has_role
 
 ROSTER_VIEWERS = frozenset(
     {
@@ -18,7 +18,7 @@ ROSTER_VIEWERS = frozenset(
 )
 # May enter any override or swap, also on someone else's behalf.
 ROSTER_MANAGERS = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.ADMINISTRATOR})
-MODE_SWITCHERS = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})
+MODE_SWITCHERS = COMMAND_ROLES
 MODE_VIEWERS = MODE_SWITCHERS | {Role.ADMINISTRATOR, Role.LEADER}
 
 

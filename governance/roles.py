@@ -20,6 +20,11 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("管理员")
 
 
+# Groupings several apps ask about.
+DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_LIAISON, Role.DEPARTMENT_HANDLER})
+COMMAND_ROLES = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})  # approve summons, switch modes
+
+
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
     """The role codes a user holds, cached on the user object for the request."""
     if not user.is_authenticated:

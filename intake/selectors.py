@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from governance.errors import NotFoundError
 from governance.models import Center, Profile
-from governance.roles import Role, user_roles
+from governance.roles import DEPARTMENT_ROLES, Role, user_roles
 from intake.choices import CaseStatus, PartyRole
 from intake.models import Case, CaseEvent, CaseLink, CaseParty, Category, Party
 from intake.validators import phone_search_key
@@ -40,7 +40,6 @@ CENTER_ROLES = frozenset(
     }
 )
 # Roles of departments: they see what was assigned to their department (decided by dispatch).
-DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_LIAISON, Role.DEPARTMENT_HANDLER})
 
 COUNT_CAP = 10_000
 # Migration 0006's indexed column of character pairs holds the term's pair (found from the index);

@@ -17,15 +17,14 @@ from dispatch.choices import AssignmentStatus, Channel, EscalationTarget, LimitU
 from dispatch.models import Assignment, DeadlinePolicy, DeadlineStep
 from governance.errors import PermissionDeniedError
 from governance.models import Center, Department, Profile
-from governance.roles import Role, has_role
+from governance.roles import COMMAND_ROLES, DEPARTMENT_ROLES, Role, has_role
 from governance.workcal import WorkingCalendar
 from intake.choices import Complexity, OperatingMode
 from intake.models import Case
 
 DISPATCHERS = (Role.DUTY_DIRECTOR, Role.DISPATCHER)
 CENTER_STAFF = (Role.DUTY_DIRECTOR, Role.DISPATCHER, Role.COMMANDER, Role.DEPUTY_COMMANDER)
-APPROVERS = (Role.COMMANDER, Role.DEPUTY_COMMANDER)
-DEPARTMENT_ROLES = (Role.DEPARTMENT_LIAISON, Role.DEPARTMENT_HANDLER)
+APPROVERS = COMMAND_ROLES
 
 # Defaults when no DeadlinePolicy row matches (issue 4 point 4; seed 004: 7 working days, ~3 weeks).
 DEFAULT_ACK = (2, LimitUnit.WORKING_HOURS)
