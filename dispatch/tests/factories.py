@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from dispatch.choices import Channel, CommandRole, DeliveryStatus, NonWorkingDayPolicy, RotationUnit
 from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyTeam, Notification
 from governance.choices import CenterLevel, Residency
 from governance.models import Center, Department, Profile
+from governance.tests.factories import RoleUserFactory
 
 
 class CenterFactory(factory.django.DjangoModelFactory):
@@ -23,7 +24,7 @@ class CenterFactory(factory.django.DjangoModelFactory):
     level = CenterLevel.DISTRICT
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(RoleUserFactory):
     """`roles=[Role.COMMANDER]` puts the user in those groups; `center=` and `phone=` fill the profile."""
 
     class Meta:
@@ -34,12 +35,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = "王"
     first_name = factory.Sequence(lambda n: f"值{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.cn")
-
-    @factory.post_generation
-    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
-        for role in extracted or []:
-            group, _ = Group.objects.get_or_create(name=role)
-            self.groups.add(group)
 
     @factory.post_generation
     def profile(self, create: bool, extracted: dict | None, **kwargs: object) -> None:

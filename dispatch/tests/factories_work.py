@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from dispatch.models import CommandAssignment, DeadlinePolicy, RoutingRule
 from governance.models import Center, Department, Grid, Profile
+from governance.tests.factories import RoleUserFactory
 from intake.choices import CaseStatus, Channel
 from intake.models import Case, Category
+from intake.tests.factories import CenterFactory
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -19,16 +21,6 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 def at(*args: int) -> dt.datetime:
     """An aware local (Asia/Shanghai) datetime."""
     return dt.datetime(*args, tzinfo=TZ)
-
-
-class CenterFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Center
-        django_get_or_create = ("code",)
-
-    name = "泉州台商投资区社会治理中心"
-    code = "QZTS"
-    level = "district"
 
 
 class GridFactory(factory.django.DjangoModelFactory):
@@ -40,7 +32,7 @@ class GridFactory(factory.django.DjangoModelFactory):
     level = "unit"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(RoleUserFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -50,12 +42,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "建国"
     last_name = "王"
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.cn")
-
-    @factory.post_generation
-    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
-        for role in extracted or []:
-            group, _ = Group.objects.get_or_create(name=role)
-            self.groups.add(group)
 
     @factory.post_generation
     def profile(self, create: bool, extracted: dict | None, **kwargs: object) -> None:

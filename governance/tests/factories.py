@@ -46,23 +46,29 @@ class ServiceWindowFactory(factory.django.DjangoModelFactory):
     name = "综合受理"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
-    """A user with a profile; `roles=[Role.WINDOW_CLERK, ...]` puts them in those groups."""
+class RoleUserFactory(factory.django.DjangoModelFactory):
+    """A user; `roles=[Role.WINDOW_CLERK, ...]` puts them in those groups. Each app's tests add
+    the profile their fixtures need."""
 
     class Meta:
         model = User
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    last_name = "测"
-    first_name = factory.Sequence(lambda n: f"试{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pass-1234")
 
     @factory.post_generation
     def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         if not create or not extracted:
             return
         self.groups.add(*(Group.objects.get_or_create(name=str(role))[0] for role in extracted))
+
+
+class UserFactory(RoleUserFactory):
+    """A user with a profile (a phone by default; `profile={...}` for more)."""
+
+    last_name = "测"
+    first_name = factory.Sequence(lambda n: f"试{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pass-1234")
 
     @factory.post_generation
     def profile(self, create: bool, extracted: dict | None, **kwargs: object) -> None:

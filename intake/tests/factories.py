@@ -6,11 +6,12 @@ import datetime as dt
 import random
 
 import factory
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 from stdnum.cn import ric
 
 from governance.models import Center, Grid, Profile, ServiceWindow
+from governance.tests.factories import RoleUserFactory
 from intake.choices import CaseStatus, Channel, HandlingMode, PartyKind, PartyRole
 from intake.models import Case, CaseParty, Category, Party
 
@@ -55,7 +56,7 @@ class GridFactory(factory.django.DjangoModelFactory):
         inactive = factory.Trait(active=False)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(RoleUserFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -65,12 +66,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "小红"
     last_name = "林"
     is_staff = False
-
-    @factory.post_generation
-    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
-        for role in extracted or []:
-            group, _ = Group.objects.get_or_create(name=role)
-            self.groups.add(group)
 
     @factory.post_generation
     def center(self, create: bool, extracted: Center | None, **kwargs: object) -> None:
