@@ -1,11 +1,11 @@
 from django.urls import path
 
-from governance import views
+from governance import views, views_calendar
 
 app_name = "governance"
 
 urlpatterns = [
     path("status/", views.status_page, name="status"),
     path("directory/", views.directory, name="directory"),
-    path("calendar/", views.calendar_page, name="calendar"),
+    path("calendar/", views_calendar.calendar_month, name="calendar"),
 ]

@@ -54,10 +54,3 @@ def directory(request: HttpRequest) -> HttpResponse:
         "stationed": selectors.departments_stationed_on(center=center, day=timezone.localdate()) if center else [],
     }
     return render(request, "governance/directory.html", context)
-
-
-@login_required
-def calendar_page(request: HttpRequest) -> HttpResponse:
-    from governance.views_calendar import calendar_month
-
-    return calendar_month(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -23,6 +24,7 @@ def _month_from(request: HttpRequest) -> dt.date:
         return today.replace(day=1)
 
 
+@login_required
 def calendar_month(request: HttpRequest) -> HttpResponse:
     first = _month_from(request)
     center = selectors.center_for_user(user=request.user)

@@ -123,3 +123,8 @@ def test_home_date_in_english(client):
     assert "年" in client.get("/").content.decode().split("fs-5 mb-1")[1][:40]
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "年" not in client.get("/").content.decode().split("fs-5 mb-1")[1][:40]
+
+
+def test_calendar_page_needs_a_login(client):
+    response = client.get("/org/calendar/")
+    assert response.status_code == 302 and "/accounts/login/" in response.url
