@@ -7,7 +7,7 @@ import sys
 from django.core.exceptions import ImproperlyConfigured
 
 # Commands that need the database: check it is reachable before doing anything.
-DATABASE_COMMANDS = {"migrate", "runserver", "seed_demo", "createsuperuser", "run_all", "check_services"}
+DATABASE_COMMANDS = {"migrate", "runserver", "seed_demo", "createsuperuser", "open311_key"}
 
 
 def explain_database_error(exc: BaseException) -> str:
