@@ -59,12 +59,12 @@ def check_broker(timeout: float = 2.0) -> dict[str, Any]:
         return result
     parts = urlsplit(url)
     host, port = parts.hostname or "localhost", parts.port or 6379
-    try:
-        import redis
+    import redis
 
+    try:
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         client.ping()
-    except (OSError, Exception) as exc:  # redis raises its own ConnectionError types
+    except (OSError, redis.RedisError) as exc:
         return {"ok": False, "transport": parts.scheme, "host": f"{host}:{port}", "error": str(exc)}
     return {"ok": True, "transport": parts.scheme, "host": f"{host}:{port}"}
 
