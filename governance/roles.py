@@ -21,6 +21,19 @@ class Role(models.TextChoices):
 
 
 # Groupings several apps ask about.
+# The center's own people: they see every matter of their district.
+CENTER_ROLES = frozenset(
+    {
+        Role.WINDOW_CLERK,
+        Role.DISPATCHER,
+        Role.DUTY_DIRECTOR,
+        Role.COMMANDER,
+        Role.DEPUTY_COMMANDER,
+        Role.LEADER,
+        Role.ADMINISTRATOR,
+    }
+)
+# Departments' people: they see what was assigned to their department.
 DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_LIAISON, Role.DEPARTMENT_HANDLER})
 COMMAND_ROLES = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})  # approve summons, switch modes
 

@@ -22,24 +22,10 @@ from django.utils import timezone
 
 from governance.errors import NotFoundError
 from governance.models import Center, Profile
-from governance.roles import DEPARTMENT_ROLES, Role, user_roles
+from governance.roles import CENTER_ROLES, DEPARTMENT_ROLES, user_roles
 from intake.choices import CaseStatus, PartyRole
 from intake.models import Case, CaseEvent, CaseLink, CaseParty, Category, Party
 from intake.validators import phone_search_key
-
-# Roles of the center itself: they see every matter of their district.
-CENTER_ROLES = frozenset(
-    {
-        Role.WINDOW_CLERK,
-        Role.DISPATCHER,
-        Role.DUTY_DIRECTOR,
-        Role.COMMANDER,
-        Role.DEPUTY_COMMANDER,
-        Role.LEADER,
-        Role.ADMINISTRATOR,
-    }
-)
-# Roles of departments: they see what was assigned to their department (decided by dispatch).
 
 COUNT_CAP = 10_000
 # Migration 0006's indexed column of character pairs holds the term's pair (found from the index);

@@ -15,15 +15,14 @@ from django.utils.translation import gettext
 
 from dispatch.choices import OPEN_ASSIGNMENT_STATUSES, AssignmentRole, ExtensionStatus, SummonsStatus
 from dispatch.models import Assignment, ExtensionRequest, RoutingRule, Summons, SummonsDepartment
-from dispatch.services.common import CENTER_STAFF, DEPARTMENT_ROLES, user_department_ids
+from dispatch.services.common import DEPARTMENT_ROLES, user_department_ids
 from governance.errors import NotFoundError
 from governance.models import Center, Department, Grid
-from governance.roles import Role, has_role
+from governance.roles import CENTER_ROLES, Role, has_role
 from intake.choices import CaseStatus
 from intake.models import Case
 
 HISTORY_DAYS = 90
-CENTER_READERS = (*CENTER_STAFF, Role.LEADER, Role.ADMINISTRATOR, Role.WINDOW_CLERK)
 
 __all__ = [
     "BoardData",
@@ -69,7 +68,7 @@ def assignments_for_department_user(*, user: AbstractBaseUser, open_only: bool =
 
 
 def _is_center_reader(user: AbstractBaseUser) -> bool:
-    return has_role(user, *CENTER_READERS)
+    return has_role(user, *CENTER_ROLES)
 
 
 def assignment_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Assignment:

@@ -21,7 +21,7 @@ from dispatch.selectors import work as sel
 from governance import selectors as org_selectors
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
-from governance.roles import has_role
+from governance.roles import CENTER_ROLES, has_role
 from intake.choices import EventSource
 
 API = EventSource.API
@@ -163,7 +163,7 @@ class AssignmentListView(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Assignment.objects.none()
         user = self.request.user
-        if has_role(user, *sel.CENTER_READERS):
+        if has_role(user, *CENTER_ROLES):
             center = org_selectors.center_for_user(user=user)
             return (Assignment.objects.filter(center=center).select_related("case", "department")
                     .order_by("due_at", "pk"))
