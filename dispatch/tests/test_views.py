@@ -17,6 +17,7 @@ from dispatch.tests.factories import (
     NotificationFactory,
     UserFactory,
 )
+from governance.people import display_name
 from governance.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_roster_page_shows_departments_overrides_and_gaps(client, rotation, rost
     assert "部门未指定轮值主任" in html
     # The on-duty include names today's main director.
     director = rotation.teams[0].main_director
-    assert 'data-testid="on-duty"' in html and director.get_full_name() in html
+    assert 'data-testid="on-duty"' in html and display_name(director) in html
 
 
 def test_roster_page_month_navigation(client, rotation, roster):
@@ -270,8 +271,8 @@ def test_on_duty_include_renders_deputy_and_commanders(rotation, roster, today):
         "dispatch/_on_duty.html", {"on_duty": on_duty_summary(center=rotation.center, at=timezone.now())}
     )
     deputy = rotation.teams[0].deputy_director
-    assert "今日轮值主任" in html and deputy.get_full_name() in html and "副班代班" in html
-    assert "指挥长" in html and commander.get_full_name() in html
+    assert "今日轮值主任" in html and display_name(deputy) in html and "副班代班" in html
+    assert "指挥长" in html and display_name(commander) in html
 
 
 def test_on_duty_include_flags_a_gap(center):

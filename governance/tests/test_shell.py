@@ -128,3 +128,12 @@ def test_home_date_in_english(client):
 def test_calendar_page_needs_a_login(client):
     response = client.get("/org/calendar/")
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_person_filter_shows_chinese_names_family_name_first():
+    from governance.people import display_name
+
+    assert display_name(UserFactory(last_name="陈", first_name="晓燕")) == "陈晓燕"
+    assert display_name(UserFactory(last_name="", first_name="陈晓燕")) == "陈晓燕"
+    assert display_name(UserFactory(last_name="Doe", first_name="Jane")) == "Jane Doe"
+    assert display_name(UserFactory(username="nobody", last_name="", first_name="")) == "nobody"
