@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from dispatch.models import DutyTeam
@@ -20,6 +21,14 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
     """An aware instant in the center's time zone."""
     return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def today():
+    """A fixed mid-month Wednesday: the roster page shows the current month, and tests that look at
+    "tomorrow" or "the day after" must not fall into the next month (they did on 30 November)."""
+    with time_machine.travel(at(2026, 11, 18, 10), tick=False):
+        yield timezone.localdate()
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dispatch.choices import ShiftKind
@@ -24,11 +23,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api():
     return APIClient()
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
 
 
 @pytest.fixture

@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
 def roster(rotation, today):
     return DutyRosterFactory(center=rotation.center, departments=rotation.departments, start_date=today)
 
