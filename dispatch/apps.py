@@ -7,25 +7,37 @@ class DispatchConfig(AppConfig):
     verbose_name = _("调度")
 
     def ready(self) -> None:
-        from dispatch.permissions import MODE_SWITCHERS, ROSTER_VIEWERS
-        from governance.navigation import EVERYONE, register
-        from governance.roles import Role
+        # Imported here: models are loaded only once the app registry is ready.
+        from dispatch.demo import seed_demo
+        from dispatch.labels import register_event_labels
+        from dispatch.selectors.mode import mode_current
+        from dispatch.selectors.work import case_ids_visible_to_department_user
+        from dispatch.services.engine import deadline_engine_checks
+        from governance.demo import register_demo_seeder
+        from governance.health import register_check
+        from governance.navigation import register
+        from governance.roles import (
+            EVERYONE,
+            MAY_HANDLE_ASSIGNMENTS,
+            MAY_SWITCH_MODE,
+            MAY_VIEW_BOARD,
+            MAY_VIEW_ROSTER,
+            SHOWN_VERIFICATION_QUEUE,
+        )
+        from intake import hooks as intake_hooks
 
-        register(_("轮值排班"), "dispatch:roster", ROSTER_VIEWERS, order=30)
-        register(_("平战转换"), "dispatch:mode", MODE_SWITCHERS, order=35)
-        register(_("调度台"), "dispatch:board", {Role.DUTY_DIRECTOR, Role.DISPATCHER, Role.COMMANDER,
-                                              Role.DEPUTY_COMMANDER, Role.LEADER, Role.ADMINISTRATOR}, order=20)
-        register(_("部门待办"), "dispatch:work-inbox", {Role.DEPARTMENT_LIAISON, Role.DEPARTMENT_HANDLER}, order=21)
-        register(_("待核查"), "dispatch:work-verification", {Role.GRID_WORKER, Role.DUTY_DIRECTOR, Role.DISPATCHER},
-                 order=22)
+        register(_("轮值排班"), "dispatch:roster", MAY_VIEW_ROSTER, order=30)
+        register(_("平战转换"), "dispatch:mode", MAY_SWITCH_MODE, order=35)
+        register(_("调度台"), "dispatch:board", MAY_VIEW_BOARD, order=20)
+        register(_("部门待办"), "dispatch:work-inbox", MAY_HANDLE_ASSIGNMENTS, order=21)
+        register(_("待核查"), "dispatch:work-verification", SHOWN_VERIFICATION_QUEUE, order=22)
         register(_("我的通知"), "dispatch:notifications", EVERYONE, order=70)
 
-        from dispatch.labels import register_event_labels
+        # Intake asks dispatch who was assigned a matter and which mode is in force.
+        intake_hooks.department_case_ids.register(case_ids_visible_to_department_user)
+        intake_hooks.operating_mode.register(lambda *, center: mode_current(center=center).kind)
 
         register_event_labels()
-
-        from dispatch.services.engine import deadline_engine_checks
-        from governance.health import register_check
-
+        register_demo_seeder(seed_demo)
         # The status page and /healthz show whether every deadline step that fell due has fired.
         register_check(deadline_engine_checks)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,21 @@ from django.db import transaction
 from governance.choices import CenterLevel, GridLevel, Residency, WindowKind
 from governance.models import Center, Department, Grid, Profile, ServiceWindow, Stationing
 from governance.roles import Role
+
+# The apps' parts of the demo, each `() -> {kind: rows created}`, registered from their `ready()` and
+# run by `seed_demo` in INSTALLED_APPS order after the district itself.
+DemoSeeder = Callable[[], dict[str, int]]
+_APP_SEEDERS: list[DemoSeeder] = []
+
+
+def register_demo_seeder(seeder: DemoSeeder) -> None:
+    if seeder not in _APP_SEEDERS:
+        _APP_SEEDERS.append(seeder)
+
+
+def app_demo_seeders() -> list[DemoSeeder]:
+    return list(_APP_SEEDERS)
+
 
 DIVISIONS_CSV = Path(__file__).resolve().parent / "data" / "divisions_huian_2023.csv"
 DISTRICT_CODE = "QZTS"

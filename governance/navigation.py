@@ -9,9 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from governance.roles import Role, user_roles
-
-EVERYONE = frozenset(Role.values)
+from governance.roles import EVERYONE, MAY_ADMINISTER, MAY_VIEW_STATUS, user_roles
 
 
 @dataclass(frozen=True)
@@ -49,5 +47,5 @@ def navigation_for(user: AbstractBaseUser | AnonymousUser) -> list[dict[str, str
 register(_("首页"), "home", EVERYONE, order=0)
 register(_("组织机构"), "governance:directory", EVERYONE, order=80)
 register(_("工作日历"), "governance:calendar", EVERYONE, order=85)
-register(_("系统状态"), "governance:status", {Role.ADMINISTRATOR, Role.COMMANDER}, order=90)
-register(_("管理后台"), "admin:index", {Role.ADMINISTRATOR}, order=95)
+register(_("系统状态"), "governance:status", MAY_VIEW_STATUS, order=90)
+register(_("管理后台"), "admin:index", MAY_ADMINISTER, order=95)

@@ -1,10 +1,18 @@
-"""Roles are Django groups with stable code names; the Chinese label is what people see."""
+"""Roles are Django groups with stable code names; the Chinese label is what people see.
+
+Every set of roles the apps check lives here, named for what its holders may do, so that a rule
+about who may do something is written once. Pages, APIs and services all test against these sets.
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from governance.errors import PermissionDeniedError
+from governance.models import Department, Profile
 
 
 class Role(models.TextChoices):
@@ -20,9 +28,11 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("管理员")
 
 
-# Groupings several apps ask about.
+EVERYONE = frozenset(Role.values)
+
+# --- seeing matters ---------------------------------------------------------------------------
 # The center's own people: they see every matter of their district.
-CENTER_ROLES = frozenset(
+MAY_SEE_DISTRICT_MATTERS = frozenset(
     {
         Role.WINDOW_CLERK,
         Role.DISPATCHER,
@@ -33,9 +43,53 @@ CENTER_ROLES = frozenset(
         Role.ADMINISTRATOR,
     }
 )
-# Departments' people: they see what was assigned to their department.
-DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_LIAISON, Role.DEPARTMENT_HANDLER})
-COMMAND_ROLES = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})  # approve summons, switch modes
+# Departments' people: they see and handle what was assigned to their department.
+MAY_HANDLE_ASSIGNMENTS = frozenset({Role.DEPARTMENT_LIAISON, Role.DEPARTMENT_HANDLER})
+# Grid workers: they see the matters of their grids and verify them on site.
+MAY_SEE_GRID_MATTERS = frozenset({Role.GRID_WORKER})
+# The matters list and search (事项查询), and the dispatch board.
+MAY_SEARCH_MATTERS = frozenset(
+    {Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.LEADER, Role.ADMINISTRATOR}
+)
+MAY_VIEW_BOARD = MAY_SEARCH_MATTERS
+# The full ID number of a party (others see it masked).
+MAY_SEE_FULL_ID = frozenset(
+    {Role.WINDOW_CLERK, Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.COMMANDER, Role.ADMINISTRATOR}
+)
+
+# --- the window -------------------------------------------------------------------------------
+MAY_USE_WINDOW = frozenset({Role.WINDOW_CLERK, Role.ADMINISTRATOR})
+MAY_REGISTER = frozenset({Role.WINDOW_CLERK, Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.ADMINISTRATOR})
+# Settle on the spot or send to dispatch a matter someone else received first.
+MAY_ACT_FOR_FIRST_RECEIVER = frozenset({Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.ADMINISTRATOR})
+
+# --- dispatch ---------------------------------------------------------------------------------
+# Dispatch, reassign, return for rework, decide declines and extensions, request a summons.
+MAY_DISPATCH = frozenset({Role.DUTY_DIRECTOR, Role.DISPATCHER})
+# The command center's staff: remind any department, act for one at a summons, decide extensions,
+# verify and revisit any matter.
+MAY_SUPERVISE_WORK = frozenset({Role.DUTY_DIRECTOR, Role.DISPATCHER, Role.COMMANDER, Role.DEPUTY_COMMANDER})
+MAY_APPROVE_SUMMONS = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})
+MAY_DECIDE_EXTENSION = MAY_DISPATCH | MAY_APPROVE_SUMMONS
+MAY_CLOSE_SUMMONS = MAY_DISPATCH | MAY_APPROVE_SUMMONS
+MAY_VERIFY = MAY_SUPERVISE_WORK | {Role.GRID_WORKER}
+MAY_REVISIT = MAY_SUPERVISE_WORK | {Role.WINDOW_CLERK, Role.GRID_WORKER}
+MAY_CLOSE = MAY_SUPERVISE_WORK | {Role.WINDOW_CLERK}
+# The window's pages in the navigation (administrators reach them from the admin).
+SHOWN_WINDOW_PAGES = frozenset({Role.WINDOW_CLERK})
+# The verification queue in the navigation (the page itself admits everyone in MAY_VERIFY).
+SHOWN_VERIFICATION_QUEUE = MAY_DISPATCH | {Role.GRID_WORKER}
+
+# --- roster, mode, system ---------------------------------------------------------------------
+MAY_VIEW_ROSTER = frozenset(
+    {Role.DUTY_DIRECTOR, Role.DISPATCHER, Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.ADMINISTRATOR, Role.LEADER}
+)
+# Enter any override or swap, also on someone else's behalf.
+MAY_MANAGE_ROSTER = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.ADMINISTRATOR})
+MAY_SWITCH_MODE = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})
+MAY_VIEW_MODE = MAY_SWITCH_MODE | {Role.ADMINISTRATOR, Role.LEADER}
+MAY_VIEW_STATUS = frozenset({Role.ADMINISTRATOR, Role.COMMANDER})
+MAY_ADMINISTER = frozenset({Role.ADMINISTRATOR})
 
 
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
@@ -54,3 +108,33 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
 
 def has_role(user: AbstractBaseUser | AnonymousUser, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
+
+
+def may(user: AbstractBaseUser | AnonymousUser, allowed: frozenset[str]) -> bool:
+    """Whether the user holds any role of one of the sets above: `may(user, MAY_DISPATCH)`."""
+    return bool(user_roles(user) & allowed)
+
+
+def user_department_ids(user: AbstractBaseUser | AnonymousUser) -> set[int]:
+    """The departments a person acts for: their profile's department, and where they are liaison."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_work_department_ids", None)
+    if cached is None:
+        ids = set(Profile.objects.filter(user=user, department__isnull=False).values_list("department_id", flat=True))
+        ids |= set(Department.objects.filter(liaison=user).values_list("pk", flat=True))
+        cached = ids
+        user._work_department_ids = cached
+    return cached
+
+
+def require_role(user: AbstractBaseUser | AnonymousUser, allowed: frozenset[str], message: str) -> None:
+    """Raise `PermissionDeniedError(message)` unless the user holds a role of `allowed`."""
+    if not may(user, allowed):
+        raise PermissionDeniedError(message)
+
+
+def require_department_member(user: AbstractBaseUser | AnonymousUser, department_id: int) -> None:
+    """Only the department's own liaison or handlers act for it."""
+    if not may(user, MAY_HANDLE_ASSIGNMENTS) or department_id not in user_department_ids(user):
+        raise PermissionDeniedError(gettext("只有承办部门的联络员或承办人可以办理。"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
 
-from governance.models import Center, Department, Profile, ServiceWindow, Stationing
+from governance.models import Center, Department, Grid, Profile, ServiceWindow, Stationing
 
 
 def center_for_user(*, user: AbstractBaseUser) -> Center | None:
@@ -49,3 +50,16 @@ def departments_stationed_on(*, center: Center, day: dt.date) -> QuerySet[Depart
         valid_to__lt=day
     )
     return Department.objects.filter(pk__in=rules.values("department_id"), active=True).order_by("short_code")
+
+
+def grid_ids_of_worker(*, user: AbstractBaseUser) -> set[int]:
+    """The grids a grid worker covers: those granted to them as a django-guardian object permission
+    (`governance.view_grid`) and the grids directly below them.
+
+    The one answer to "which grids is this person on": matters' visibility, the verification queue
+    and the verifier check all ask here, so where grid membership is kept can change in one place.
+    """
+    granted = get_objects_for_user(user, "governance.view_grid", klass=Grid, with_superuser=False,
+                                   accept_global_perms=False)
+    return set(Grid.objects.filter(Q(pk__in=granted.values("pk")) | Q(parent__in=granted.values("pk")))
+               .values_list("pk", flat=True))

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from governance import selectors, workcal
 from governance.health import system_health
-from governance.roles import Role, has_role
+from governance.roles import MAY_VIEW_STATUS, may
 
 
 @login_required
@@ -39,7 +39,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def status_page(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.ADMINISTRATOR, Role.COMMANDER):
+    if not may(request.user, MAY_VIEW_STATUS):
         raise PermissionDenied
     return render(request, "governance/status.html", {"report": system_health()})
 

@@ -7,15 +7,13 @@ class IntakeConfig(AppConfig):
     verbose_name = _("受理")
 
     def ready(self) -> None:
+        # Imported here: models are loaded only once the app registry is ready.
+        from governance.demo import register_demo_seeder
         from governance.navigation import register
-        from governance.roles import Role
+        from governance.roles import MAY_SEARCH_MATTERS, SHOWN_WINDOW_PAGES
+        from intake.demo import seed_demo
 
-        register(_("窗口受理"), "intake:window", {Role.WINDOW_CLERK}, order=10)
-        register(_("我的事项"), "intake:mine", {Role.WINDOW_CLERK}, order=11)
-        register(
-            _("事项查询"),
-            "intake:case_list",
-            {Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.LEADER,
-             Role.ADMINISTRATOR},
-            order=20,
-        )
+        register(_("窗口受理"), "intake:window", SHOWN_WINDOW_PAGES, order=10)
+        register(_("我的事项"), "intake:mine", SHOWN_WINDOW_PAGES, order=11)
+        register(_("事项查询"), "intake:case_list", MAY_SEARCH_MATTERS, order=20)
+        register_demo_seeder(seed_demo)

@@ -1,19 +1,17 @@
 """Reads of intake: who may see which matters, the matters list, repeat visits, categories.
 
-`cases_visible_to` is the one place that decides which matters a user may see; every page and API
-of every app starts from it. Department users are decided by dispatch (who was assigned what),
-looked up by name at call time so intake never imports dispatch.
+`cases_visible_to` is the one place that decides which matters a user may see; every page, API and
+export of every app starts from it. Department users are decided by dispatch (who was assigned
+what), through the `intake.hooks.department_case_ids` hook that dispatch registers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 from django.db.models import BooleanField, Prefetch, Q, QuerySet
@@ -22,7 +20,14 @@ from django.utils import timezone
 
 from governance.errors import NotFoundError
 from governance.models import Center, Profile
-from governance.roles import CENTER_ROLES, DEPARTMENT_ROLES, user_roles
+from governance.roles import (
+    MAY_HANDLE_ASSIGNMENTS,
+    MAY_SEE_DISTRICT_MATTERS,
+    MAY_SEE_GRID_MATTERS,
+    user_roles,
+)
+from governance.selectors import grid_ids_of_worker
+from intake import hooks
 from intake.choices import CaseStatus, PartyRole
 from intake.models import Case, CaseEvent, CaseLink, CaseParty, Category, Party
 from intake.validators import phone_search_key
@@ -48,43 +53,34 @@ def user_district(*, user: AbstractBaseUser) -> Center | None:
     return profile.center.district_center
 
 
-def _department_case_ids_hook() -> Any:
-    """`dispatch.selectors.case_ids_visible_to_department_user(user)` when dispatch provides it."""
-    if not apps.is_installed("dispatch"):
-        return None
-    try:
-        module = importlib.import_module("dispatch.selectors")
-    except ModuleNotFoundError as error:
-        if error.name not in {"dispatch.selectors", "dispatch"}:
-            raise
-        return None
-    return getattr(module, "case_ids_visible_to_department_user", None)
-
-
 def cases_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
     """The base queryset of matters `user` may see; empty for anyone without a role.
 
     - center roles (window, dispatch, command, leaders, administrators): all matters of their
       district; a superuser without a profile sees every district;
-    - department liaison/handler: the matters dispatch says were assigned to their department
-      (`dispatch.selectors.case_ids_visible_to_department_user(user)`: ids or a values queryset);
-    - everyone else (grid workers included, until the grid app adds its rule): nothing.
+    - department liaison/handler: the matters assigned to their department (dispatch answers, through
+      the `intake.hooks.department_case_ids` hook);
+    - grid workers: the matters of the grids they cover (`governance.selectors.grid_ids_of_worker`);
+    - a person holding several of the last two roles sees the union.
     """
     if not user.is_authenticated:
         return Case.objects.none()
     roles = user_roles(user)
-    if roles & CENTER_ROLES:
+    if roles & MAY_SEE_DISTRICT_MATTERS:
         district = user_district(user=user)
         if district is not None:
             return Case.objects.filter(district=district)
         if user.is_superuser:
             return Case.objects.all()
         return Case.objects.none()
-    if roles & DEPARTMENT_ROLES:
-        hook = _department_case_ids_hook()
-        if hook is not None:
-            return Case.objects.filter(pk__in=hook(user))
-    return Case.objects.none()
+    if not roles & (MAY_HANDLE_ASSIGNMENTS | MAY_SEE_GRID_MATTERS):
+        return Case.objects.none()
+    condition = Q()
+    if roles & MAY_HANDLE_ASSIGNMENTS:
+        condition |= Q(pk__in=hooks.department_case_ids(user))
+    if roles & MAY_SEE_GRID_MATTERS:
+        condition |= Q(grid_id__in=grid_ids_of_worker(user=user))
+    return Case.objects.filter(condition)
 
 
 def case_get_for_actor(*, actor: AbstractBaseUser | AnonymousUser, pk_or_code: int | str) -> Case:

@@ -1,5 +1,5 @@
 """Across intake and dispatch: a department sees, in the matters list and the API, exactly the
-matters assigned to it (intake finds dispatch's rule through `dispatch.selectors`)."""
+matters assigned to it (intake asks dispatch's rule through the `intake.hooks.department_case_ids` hook)."""
 
 from __future__ import annotations
 

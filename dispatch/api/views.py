@@ -19,10 +19,10 @@ from dispatch.api import serializers as s
 from dispatch.choices import ShiftKind
 from dispatch.context_processors import on_duty_summary
 from dispatch.models import Mode, Notification
-from dispatch.permissions import can_switch_mode, can_view_mode, can_view_roster
 from governance import selectors as org_selectors
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center
+from governance.roles import MAY_SWITCH_MODE, MAY_VIEW_MODE, MAY_VIEW_ROSTER, may
 
 GAP_LOOKAHEAD_DAYS = 14
 
@@ -31,21 +31,21 @@ class RosterViewer(permissions.BasePermission):
     message = "您没有查看轮值排班的权限。"
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return can_view_roster(request.user)
+        return may(request.user, MAY_VIEW_ROSTER)
 
 
 class ModeViewer(permissions.BasePermission):
     message = "您没有查看平战状态的权限。"
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return can_view_mode(request.user)
+        return may(request.user, MAY_VIEW_MODE)
 
 
 class ModeSwitcher(permissions.BasePermission):
     message = "只有指挥长、副指挥长可以进行平战转换。"
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return can_switch_mode(request.user)
+        return may(request.user, MAY_SWITCH_MODE)
 
 
 def _center(request: Request) -> Center:

@@ -14,13 +14,26 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from dispatch.choices import OPEN_ASSIGNMENT_STATUSES, AssignmentRole, ExtensionStatus, SummonsStatus
-from dispatch.models import Assignment, ExtensionRequest, RoutingRule, Summons, SummonsDepartment
-from dispatch.services.common import DEPARTMENT_ROLES, user_department_ids
+from dispatch.models import (
+    Assignment,
+    AssignmentReport,
+    ExtensionRequest,
+    RoutingRule,
+    Summons,
+    SummonsDepartment,
+)
 from governance.errors import NotFoundError
-from governance.models import Center, Department, Grid
-from governance.roles import CENTER_ROLES, Role, has_role
+from governance.models import Center, Department
+from governance.roles import (
+    MAY_HANDLE_ASSIGNMENTS,
+    MAY_SEE_DISTRICT_MATTERS,
+    MAY_SEE_GRID_MATTERS,
+    may,
+    user_department_ids,
+)
 from intake.choices import CaseStatus
 from intake.models import Case
+from intake.selectors import cases_visible_to
 
 HISTORY_DAYS = 90
 
@@ -31,28 +44,15 @@ __all__ = [
     "case_get_for_work",
     "case_ids_visible_to_department_user",
     "dispatch_board",
-    "grid_ids_of_worker",
     "routing_suggestions",
     "summons_department_get_for_actor",
     "summons_get_for_actor",
-    "user_department_ids",
 ]
-
-
-def grid_ids_of_worker(user: AbstractBaseUser) -> set[int]:
-    """Grids a grid worker covers: those granted to them as a django-guardian object permission
-    (`governance.view_grid`) and the grids directly below them."""
-    from guardian.shortcuts import get_objects_for_user
-
-    granted = get_objects_for_user(user, "governance.view_grid", klass=Grid, with_superuser=False,
-                                   accept_global_perms=False)
-    return set(Grid.objects.filter(Q(pk__in=granted.values("pk")) | Q(parent__in=granted.values("pk")))
-               .values_list("pk", flat=True))
 
 
 def case_ids_visible_to_department_user(user: AbstractBaseUser) -> QuerySet:
     """Ids of matters a department liaison or handler may see: those assigned to their department
-    (including finished ones). For the intake case list."""
+    (including finished ones). Registered as intake's `department_case_ids` hook."""
     return (
         Assignment.objects.filter(department_id__in=user_department_ids(user))
         .values_list("case_id", flat=True)
@@ -68,7 +68,7 @@ def assignments_for_department_user(*, user: AbstractBaseUser, open_only: bool =
 
 
 def _is_center_reader(user: AbstractBaseUser) -> bool:
-    return has_role(user, *CENTER_ROLES)
+    return may(user, MAY_SEE_DISTRICT_MATTERS)
 
 
 def assignment_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Assignment:
@@ -78,7 +78,7 @@ def assignment_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Assignment:
         "lead__department", "supervising_leader", "assigned_by", "duty_director",
     )
     if not _is_center_reader(actor):
-        if not has_role(actor, *DEPARTMENT_ROLES):
+        if not may(actor, MAY_HANDLE_ASSIGNMENTS):
             raise NotFoundError()
         rows = rows.filter(department_id__in=user_department_ids(actor))
     assignment = rows.filter(pk=pk).first()
@@ -99,14 +99,8 @@ def case_get_for_work_by_key(*, actor: AbstractBaseUser, key: str) -> Case:
 
 
 def case_get_for_work(*, actor: AbstractBaseUser, pk: int) -> Case:
-    rows = Case.objects.select_related("category", "center", "grid", "town", "first_receiver")
-    if not _is_center_reader(actor):
-        if has_role(actor, *DEPARTMENT_ROLES):
-            rows = rows.filter(pk__in=case_ids_visible_to_department_user(actor))
-        elif has_role(actor, Role.GRID_WORKER):
-            rows = rows.filter(grid_id__in=grid_ids_of_worker(actor))
-        else:
-            raise NotFoundError()
+    """One matter the actor may see (the one rule: `intake.selectors.cases_visible_to`)."""
+    rows = cases_visible_to(user=actor).select_related("category", "center", "grid", "town", "first_receiver")
     case = rows.filter(pk=pk).first()
     if case is None:
         raise NotFoundError()
@@ -268,8 +262,6 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
 
 def case_work_detail(*, case: Case) -> dict[str, Any]:
     """The work page of one matter: assignments with their reports, verifications, revisits, timeline."""
-    from dispatch.models import AssignmentReport
-
     assignments = list(
         Assignment.objects.filter(case=case).select_related("department", "lead__department", "supervising_leader")
         .prefetch_related(Prefetch("reports", queryset=AssignmentReport.objects.select_related("author")
@@ -292,11 +284,9 @@ def case_work_detail(*, case: Case) -> dict[str, Any]:
 def cases_awaiting_verification(*, actor: AbstractBaseUser, center: Center | None, limit: int = 200) -> list[Case]:
     """Matters reported back and waiting for on-site verification: for a grid worker those in their
     grids, for center staff all of the center's. One query."""
-    rows = Case.objects.filter(status=CaseStatus.REPORTED).select_related("category", "grid", "town")
+    rows = cases_visible_to(user=actor).filter(status=CaseStatus.REPORTED).select_related("category", "grid", "town")
     if _is_center_reader(actor):
         rows = rows.filter(center=center) if center is not None else rows.none()
-    elif has_role(actor, Role.GRID_WORKER):
-        rows = rows.filter(grid_id__in=grid_ids_of_worker(actor))
-    else:
+    elif not may(actor, MAY_SEE_GRID_MATTERS):
         return []
     return list(rows.order_by("updated_at")[:limit])

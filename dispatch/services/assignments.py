@@ -10,7 +10,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -22,39 +21,36 @@ from dispatch.choices import (
     ExtensionStatus,
     StepKind,
 )
+from dispatch.links import link_to
 from dispatch.models import Assignment, AssignmentReport, DeadlineStep, ExtensionRequest
+from dispatch.selectors.roster import duty_director_on_duty
 from dispatch.services.common import (
     ACK_STEP_KINDS,
-    APPROVERS,
-    CENTER_STAFF,
-    DISPATCHERS,
     HANDLING_STEP_KINDS,
     calendar_for,
     notify_on_commit,
     policy_select,
     policy_snapshot,
     progress_due_at,
-    require_department_member,
-    require_role,
     snapshot_deadline,
     steps_cancel,
     steps_for_assignment,
 )
 from governance.errors import ApplicationError
 from governance.models import Center, Department
+from governance.roles import (
+    MAY_DECIDE_EXTENSION,
+    MAY_DISPATCH,
+    MAY_SUPERVISE_WORK,
+    require_department_member,
+    require_role,
+)
 from intake.choices import CaseStatus, EventSource, HandlingMode
 from intake.events import case_event_record
 from intake.models import Attachment, Case
 from intake.services.transition import case_transition
 
 DISPATCH_MODES = (HandlingMode.TRANSFER, HandlingMode.JOINT, HandlingMode.SUPERVISED)
-
-
-def link_to(name: str, pk: int) -> str:
-    try:
-        return reverse(f"dispatch:{name}", args=[pk])
-    except NoReverseMatch:
-        return ""
 
 
 def _stale() -> ApplicationError:
@@ -138,7 +134,7 @@ def case_dispatch(
     """Route a matter waiting on the board: one department (transfer), a lead plus co-departments
     (joint), or one department under a named leader's supervision (supervised)."""
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以派单。"))
+    require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以派单。"))
     if mode not in DISPATCH_MODES:
         raise ApplicationError(gettext("办理方式无效（自办在受理窗口当场办结）。"), code="invalid_mode", field="mode")
     co = [dept for dept in co_departments if dept.pk != lead_department.pk]
@@ -152,8 +148,6 @@ def case_dispatch(
     if any(dept.center_id != case.center_id or not dept.active for dept in departments):
         raise ApplicationError(gettext("只能派给本中心在用的部门。"), code="invalid_department")
     parts = parts or {}
-    from dispatch.selectors import duty_director_on_duty
-
     duty_director = getattr(duty_director_on_duty(center=case.center, at=now), "director", None)
     case_transition(
         case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, event_type="case.dispatched", source=source,
@@ -310,7 +304,7 @@ def extension_decide(
 ) -> ExtensionRequest:
     """The duty director approves (the deadline moves; the approval is recorded) or refuses."""
     now = now or timezone.now()
-    require_role(actor, (*DISPATCHERS, *APPROVERS), gettext("只有轮值主任可以审批延期。"))
+    require_role(actor, MAY_DECIDE_EXTENSION, gettext("只有轮值主任可以审批延期。"))
     assignment = extension.assignment
     status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     due = (new_due_at or extension.requested_due_at) if approve else None
@@ -373,7 +367,7 @@ def assignment_rule_decline(
     """The duty director rules on a return: accepted, the matter is re-dispatched to `department`
     (the time already spent travels with it); refused, the department keeps it and its clock runs on."""
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以裁定退回。"))
+    require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以裁定退回。"))
     case = assignment.case
     if not accept:
         back = assignment.status_before_decline or AssignmentStatus.ASSIGNED
@@ -425,7 +419,7 @@ def assignment_return_for_rework(
 ) -> Assignment:
     """The center finds the answer poor: the department redoes it (counted) by a new deadline."""
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以退回重办。"))
+    require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以退回重办。"))
     if not reason.strip():
         raise ApplicationError(gettext("请填写退回理由。"), code="required", field="reason")
     case = assignment.case
@@ -463,7 +457,7 @@ def assignment_remind(
 ) -> None:
     """催办: a recorded reminder to the department's liaison."""
     now = now or timezone.now()
-    require_role(actor, CENTER_STAFF, gettext("只有中心工作人员可以催办。"))
+    require_role(actor, MAY_SUPERVISE_WORK, gettext("只有中心工作人员可以催办。"))
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition", status_code=409)
     _event(assignment.case, "assignment.reminded", actor, now, source, assignment, note=note)
@@ -480,7 +474,7 @@ def assignment_supervise(
 ) -> Assignment:
     """督办: a named leader supervises; the department reports progress every N working days."""
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以发起督办。"))
+    require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以发起督办。"))
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition", status_code=409)
     if every_working_days < 1:
@@ -509,7 +503,7 @@ def assignment_reassign(
     source: str = EventSource.WEB, now: dt.datetime | None = None,
 ) -> Assignment:
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以改派。"))
+    require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以改派。"))
     spent = calendar_for(assignment.center).working_time_between(assignment.assigned_at, now)
     _move(assignment, expected=list(OPEN_ASSIGNMENT_STATUSES), to=AssignmentStatus.WITHDRAWN, closed_at=now,
           spent_working_minutes=assignment.spent_working_minutes + int(spent.total_seconds() // 60))
@@ -535,7 +529,7 @@ def case_move_center(
     """上提 to the parent center, or 下交 to a town/village center below: open assignments are
     withdrawn and the matter waits on the other center's board."""
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以上提或下交。"))
+    require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以上提或下交。"))
     if not reason.strip():
         raise ApplicationError(gettext("请填写理由。"), code="required", field="reason")
     current = case.center

@@ -16,18 +16,17 @@ from dispatch.choices import (
     ResolvedAnswer,
     Satisfaction,
 )
+from dispatch.links import link_to
 from dispatch.models import Assignment, ExplanationCall, Revisit, Verification
-from dispatch.services.assignments import assignment_reopen, link_to
-from dispatch.services.common import CENTER_STAFF, notify_on_commit, require_role, steps_cancel
+from dispatch.services.assignments import assignment_reopen
+from dispatch.services.common import notify_on_commit, steps_cancel
 from governance.errors import ApplicationError
-from governance.roles import Role
+from governance.roles import MAY_CLOSE, MAY_REVISIT, MAY_SUPERVISE_WORK, MAY_VERIFY, may, require_role
+from governance.selectors import grid_ids_of_worker
 from intake.choices import CaseStatus, EventSource
 from intake.events import case_event_record
 from intake.models import Case
 from intake.services.transition import case_transition
-
-VERIFIERS = (*CENTER_STAFF, Role.GRID_WORKER)
-REVISITORS = (*CENTER_STAFF, Role.WINDOW_CLERK, Role.GRID_WORKER)
 
 
 def _answering_assignment(case: Case) -> Assignment | None:
@@ -42,16 +41,12 @@ def _answering_assignment(case: Case) -> Assignment | None:
 
 
 def _require_verifier(actor: AbstractBaseUser, case: Case) -> None:
-    require_role(actor, VERIFIERS, gettext("只有中心工作人员或该网格的网格员可以核查。"))
-    from governance.roles import has_role
-
-    if has_role(actor, *CENTER_STAFF):
+    require_role(actor, MAY_VERIFY, gettext("只有中心工作人员或该网格的网格员可以核查。"))
+    if may(actor, MAY_SUPERVISE_WORK):
         return
     # A grid worker verifies matters of their own grid (profile post records the grid code when the
     # grid app has no assignment table yet); a matter with no grid can only be verified by the center.
-    from dispatch.selectors.work import grid_ids_of_worker
-
-    if case.grid_id is None or case.grid_id not in grid_ids_of_worker(actor):
+    if case.grid_id is None or case.grid_id not in grid_ids_of_worker(user=actor):
         raise ApplicationError(gettext("只能核查本网格的事项。"), code="permission_denied", status_code=403)
 
 
@@ -90,7 +85,7 @@ def case_revisit(
     """Two separate answers (resolved? satisfied?). "Not resolved" reopens the matter: the answering
     department redoes it (counted), or a self-settled matter goes back to the board."""
     now = now or timezone.now()
-    require_role(actor, REVISITORS, gettext("您没有回访权限。"))
+    require_role(actor, MAY_REVISIT, gettext("您没有回访权限。"))
     if resolved not in ResolvedAnswer.values:
         raise ApplicationError(gettext("请选择是否解决。"), code="invalid", field="resolved")
     if satisfaction not in Satisfaction.values:
@@ -127,7 +122,7 @@ def case_close(
     """Close after verification and revisit (a self-settled matter after its revisit).
     Closing is not the same as resolved: `resolved` records the applicant's answer."""
     now = now or timezone.now()
-    require_role(actor, (*CENTER_STAFF, Role.WINDOW_CLERK), gettext("您没有办结权限。"))
+    require_role(actor, MAY_CLOSE, gettext("您没有办结权限。"))
     revisit = Revisit.objects.filter(case=case).order_by("-revisited_at", "-pk").first()
     if case.status != CaseStatus.REVISITED or revisit is None:
         raise ApplicationError(gettext("事项须经核查和回访后才能办结。"), code="not_revisited", status_code=409)
@@ -150,7 +145,7 @@ def case_record_explanation_call(
 ) -> ExplanationCall:
     """A matter that cannot meet its deadline: the applicant is called and told why (seed 000 二(二))."""
     now = now or timezone.now()
-    require_role(actor, REVISITORS, gettext("您没有回访权限。"))
+    require_role(actor, MAY_REVISIT, gettext("您没有回访权限。"))
     if case.status == CaseStatus.CLOSED:
         raise ApplicationError(gettext("事项已办结。"), code="invalid_transition", status_code=409)
     if not notes.strip():

@@ -5,26 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from dispatch.choices import AssignmentStatus, Channel, EscalationTarget, LimitUnit, ModeKind, StepKind
 from dispatch.models import Assignment, DeadlinePolicy, DeadlineStep
-from governance.errors import PermissionDeniedError
-from governance.models import Center, Department, Profile
-from governance.roles import COMMAND_ROLES, DEPARTMENT_ROLES, Role, has_role
+from dispatch.selectors.mode import mode_current
+from dispatch.selectors.roster import commanders_on_duty
+from dispatch.services.notifications import notification_send
+from governance.models import Center, Department
 from governance.workcal import WorkingCalendar
 from intake.choices import Complexity, OperatingMode
 from intake.models import Case
-
-DISPATCHERS = (Role.DUTY_DIRECTOR, Role.DISPATCHER)
-CENTER_STAFF = (Role.DUTY_DIRECTOR, Role.DISPATCHER, Role.COMMANDER, Role.DEPUTY_COMMANDER)
-APPROVERS = COMMAND_ROLES
 
 # Defaults when no DeadlinePolicy row matches (issue 4 point 4; seed 004: 7 working days, ~3 weeks).
 DEFAULT_ACK = (2, LimitUnit.WORKING_HOURS)
@@ -43,29 +40,6 @@ DEFAULT_ESCALATION_CHAIN = [
 ]
 DEFAULT_LETTER_AFTER_OVERDUE = 3
 SUPERVISED_DEFAULT_PROGRESS_DAYS = 2
-
-
-def require_role(user: AbstractBaseUser, roles: Sequence[str], message: str) -> None:
-    if not has_role(user, *roles):
-        raise PermissionDeniedError(message)
-
-
-def user_department_ids(user: AbstractBaseUser) -> set[int]:
-    """The departments a person acts for: their profile's department, and where they are liaison."""
-    if not user.is_authenticated:
-        return set()
-    cached = getattr(user, "_work_department_ids", None)
-    if cached is None:
-        ids = set(Profile.objects.filter(user=user, department__isnull=False).values_list("department_id", flat=True))
-        ids |= set(Department.objects.filter(liaison=user).values_list("pk", flat=True))
-        cached = ids
-        user._work_department_ids = cached
-    return cached
-
-
-def require_department_member(user: AbstractBaseUser, department_id: int) -> None:
-    if not has_role(user, *DEPARTMENT_ROLES) or department_id not in user_department_ids(user):
-        raise PermissionDeniedError(gettext("只有承办部门的联络员或承办人可以办理。"))
 
 
 # --- notifications ---------------------------------------------------------------------------
@@ -87,8 +61,6 @@ def notify_on_commit(
     channels = (Channel.IN_APP, Channel.SMS) if urgent else (Channel.IN_APP,)
 
     def send() -> None:
-        from dispatch.services.notifications import notification_send
-
         notification_send(recipients=people, kind=kind, title=title, body=body, link=link,
                           dedupe_key=dedupe_key, channels=channels, now=now)
 
@@ -102,10 +74,6 @@ class CommanderCache:
         self._cache: dict[tuple[int, dt.date], list[AbstractBaseUser]] = {}
 
     def get(self, *, center: Center, at: dt.datetime) -> list[AbstractBaseUser]:
-        from django.utils import timezone
-
-        from dispatch.selectors import commanders_on_duty
-
         key = (center.pk, timezone.localtime(at).date())
         if key not in self._cache:
             on_duty = commanders_on_duty(center=center, at=at)
@@ -174,8 +142,6 @@ def policy_select(*, case: Case, mode: str, center: Center) -> tuple[DeadlinePol
     normal_rows = [row for row in rows if row.operating_mode == OperatingMode.NORMAL]
     percent = 100
     if wartime:
-        from dispatch.selectors import mode_current
-
         current = mode_current(center=center)
         if getattr(current, "kind", ModeKind.NORMAL) == ModeKind.WARTIME:
             percent = int(getattr(current, "assignment_limit_percent", 100) or 100)

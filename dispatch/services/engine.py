@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from dispatch.choices import OPEN_ASSIGNMENT_STATUSES, AssignmentStatus, Channel, StepKind, SummonsStatus
+from dispatch.links import link_to
 from dispatch.models import (
     Assignment,
     AuditAlarm,
@@ -28,7 +29,6 @@ from dispatch.models import (
     SweepRun,
     WorkReminderLetter,
 )
-from dispatch.services.assignments import link_to
 from dispatch.services.common import (
     DEFAULT_LETTER_AFTER_OVERDUE,
     CommanderCache,

@@ -17,14 +17,14 @@ from dispatch.choices import (
     ResponseLevel,
 )
 from dispatch.models import Mode
-from dispatch.permissions import can_switch_mode
 from dispatch.selectors.mode import mode_current
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center
+from governance.roles import MAY_SWITCH_MODE, may
 
 
 def _authorise(actor: AbstractBaseUser) -> None:
-    if not can_switch_mode(actor):
+    if not may(actor, MAY_SWITCH_MODE):
         raise PermissionDeniedError(gettext("只有指挥长、副指挥长可以进行平战转换。"))
 
 

@@ -11,11 +11,10 @@ from django.utils.translation import gettext
 
 from dispatch.choices import ShiftKind
 from dispatch.models import DutyShift
-from dispatch.permissions import can_manage_roster
 from dispatch.selectors.roster import DutyDay, duty_day
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
-from governance.roles import Role, has_role
+from governance.roles import MAY_MANAGE_ROSTER, Role, has_role, may
 
 REASON_MAX = 200
 
@@ -41,7 +40,7 @@ def _is_on_team_of(actor: AbstractBaseUser, day: DutyDay) -> bool:
 
 def _authorise(actor: AbstractBaseUser, days: list[DutyDay], on_behalf_of: AbstractBaseUser | None) -> None:
     """Managers may change any day, for anyone; a duty director only days of their own team."""
-    if can_manage_roster(actor):
+    if may(actor, MAY_MANAGE_ROSTER):
         return
     if on_behalf_of is not None and on_behalf_of != actor:
         raise PermissionDeniedError(gettext("只有管理人员可以代他人办理调班。"))
@@ -162,7 +161,7 @@ def duty_shift_cancel(*, actor: AbstractBaseUser, center: Center, shift_id: int,
     shift = DutyShift.objects.filter(center=center, pk=shift_id, cancelled_at__isnull=True).first()
     if shift is None:
         raise NotFoundError()
-    if not can_manage_roster(actor) and actor.pk not in (shift.entered_by_id, shift.requested_by_id):
+    if not may(actor, MAY_MANAGE_ROSTER) and actor.pk not in (shift.entered_by_id, shift.requested_by_id):
         raise PermissionDeniedError(gettext("只能撤销本人办理的调班。"))
     _check_not_past(shift.date, now=now)
     with transaction.atomic():

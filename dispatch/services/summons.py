@@ -12,20 +12,24 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from dispatch.choices import NORMAL_REPORT_IN_MINUTES, StepKind, SummonsStatus
+from dispatch.links import link_to
 from dispatch.models import DeadlineStep, Summons, SummonsDepartment
-from dispatch.services.assignments import link_to
+from dispatch.selectors.mode import mode_current
 from dispatch.services.common import (
-    APPROVERS,
-    CENTER_STAFF,
-    DISPATCHERS,
     CommanderCache,
     notify_on_commit,
-    require_department_member,
-    require_role,
 )
 from governance.errors import ApplicationError
 from governance.models import Center, Department
-from governance.roles import has_role
+from governance.roles import (
+    MAY_APPROVE_SUMMONS,
+    MAY_CLOSE_SUMMONS,
+    MAY_DISPATCH,
+    MAY_SUPERVISE_WORK,
+    may,
+    require_department_member,
+    require_role,
+)
 from intake.choices import EventSource
 from intake.events import case_event_record
 from intake.models import Case
@@ -40,8 +44,6 @@ def _event(summons: Summons, type: str, actor: AbstractBaseUser | None, now: dt.
 
 def report_in_minutes_for(*, center: Center) -> int:
     """The report-in limit now: 20 minutes, or the shorter wartime limit of the current mode."""
-    from dispatch.selectors import mode_current
-
     try:
         minutes = getattr(mode_current(center=center), "summons_report_in_minutes", None)
     except Exception:  # the mode must never block a summons; fall back to the rule of seed 000
@@ -55,7 +57,7 @@ def summons_request(
     case: Case | None = None, source: str = EventSource.WEB, now: dt.datetime | None = None,
 ) -> Summons:
     now = now or timezone.now()
-    require_role(actor, DISPATCHERS, gettext("只有轮值主任和调度员可以申请召集。"))
+    require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以申请召集。"))
     if not departments:
         raise ApplicationError(gettext("请选择要召集的部门。"), code="required", field="departments")
     if not reason.strip():
@@ -85,7 +87,7 @@ def summons_approve(
     """The commander or a deputy approves: the report-in clock starts now; every summoned
     department's liaison and leader in charge are notified at once."""
     now = now or timezone.now()
-    require_role(actor, APPROVERS, gettext("只有指挥长或副指挥长可以批准召集。"))
+    require_role(actor, MAY_APPROVE_SUMMONS, gettext("只有指挥长或副指挥长可以批准召集。"))
     minutes = report_in_minutes or report_in_minutes_for(center=summons.center)
     due = now + dt.timedelta(minutes=minutes)
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
@@ -116,7 +118,7 @@ def summons_refuse(
     now: dt.datetime | None = None,
 ) -> Summons:
     now = now or timezone.now()
-    require_role(actor, APPROVERS, gettext("只有指挥长或副指挥长可以审批召集。"))
+    require_role(actor, MAY_APPROVE_SUMMONS, gettext("只有指挥长或副指挥长可以审批召集。"))
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
         status=SummonsStatus.REFUSED, decided_by=actor, decided_at=now, decision_note=note)
     if changed != 1:
@@ -153,7 +155,7 @@ def summons_report_in(
     """Recorded by a dispatcher for `person`, or by the staff member's own check-in."""
     now = now or timezone.now()
     summons = row.summons
-    if has_role(actor, *CENTER_STAFF):
+    if may(actor, MAY_SUPERVISE_WORK):
         person = person or actor
     else:
         require_department_member(actor, row.department_id)
@@ -181,7 +183,7 @@ def summons_close(
     now: dt.datetime | None = None,
 ) -> Summons:
     now = now or timezone.now()
-    require_role(actor, (*DISPATCHERS, *APPROVERS), gettext("您没有结束召集的权限。"))
+    require_role(actor, MAY_CLOSE_SUMMONS, gettext("您没有结束召集的权限。"))
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.APPROVED).update(
         status=SummonsStatus.CLOSED, closed_at=now)
     if changed != 1:

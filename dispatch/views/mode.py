@@ -13,19 +13,19 @@ from django.views.decorators.http import require_POST
 
 from dispatch import selectors, services
 from dispatch.forms import DeclareWartimeForm, EndWartimeForm
-from dispatch.permissions import can_switch_mode, can_view_mode
 from dispatch.views.common import center_or_404, show_error, show_form_errors
 from governance.errors import ApplicationError
+from governance.roles import MAY_SWITCH_MODE, MAY_VIEW_MODE, may
 
 HISTORY_ROWS = 100
 
 
 @login_required
 def mode_page(request: HttpRequest) -> HttpResponse:
-    if not can_view_mode(request.user):
+    if not may(request.user, MAY_VIEW_MODE):
         raise PermissionDenied
     center = center_or_404(request)
-    may_switch = can_switch_mode(request.user)
+    may_switch = may(request.user, MAY_SWITCH_MODE)
     context = {
         "center": center,
         "current": selectors.mode_current(center=center),
@@ -40,7 +40,7 @@ def mode_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mode_declare(request: HttpRequest) -> HttpResponse:
-    if not can_switch_mode(request.user):
+    if not may(request.user, MAY_SWITCH_MODE):
         raise PermissionDenied
     center = center_or_404(request)
     form = DeclareWartimeForm(request.POST)
@@ -68,7 +68,7 @@ def mode_declare(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mode_end(request: HttpRequest) -> HttpResponse:
-    if not can_switch_mode(request.user):
+    if not may(request.user, MAY_SWITCH_MODE):
         raise PermissionDenied
     center = center_or_404(request)
     form = EndWartimeForm(request.POST)

@@ -17,10 +17,9 @@ from django.views.decorators.http import require_POST
 from dispatch import selectors, services
 from dispatch.context_processors import on_duty_summary
 from dispatch.forms import ShiftForm, SwapForm
-from dispatch.permissions import can_manage_roster, can_view_roster
 from dispatch.views.common import center_or_404, show_error, show_form_errors
 from governance.errors import ApplicationError
-from governance.roles import Role, has_role
+from governance.roles import MAY_MANAGE_ROSTER, MAY_VIEW_ROSTER, Role, has_role, may
 
 GAP_LOOKAHEAD_DAYS = 14
 
@@ -48,14 +47,14 @@ def _roster_url(day: dt.date | None = None) -> str:
 
 @login_required
 def roster_calendar(request: HttpRequest) -> HttpResponse:
-    if not can_view_roster(request.user):
+    if not may(request.user, MAY_VIEW_ROSTER):
         raise PermissionDenied
     center = center_or_404(request)
     now = timezone.now()
     today = timezone.localdate(now)
     first = _month_from(request, today)
     days = selectors.duty_month(center=center, year=first.year, month=first.month)
-    may_edit = can_manage_roster(request.user) or has_role(request.user, Role.DUTY_DIRECTOR)
+    may_edit = may(request.user, MAY_MANAGE_ROSTER) or has_role(request.user, Role.DUTY_DIRECTOR)
     context = {
         "center": center,
         "month": first,
@@ -70,7 +69,7 @@ def roster_calendar(request: HttpRequest) -> HttpResponse:
         "command_assignments": selectors.command_assignments_current(center=center, on=today),
         "on_duty": on_duty_summary(center=center, at=now),
         "may_edit": may_edit,
-        "is_manager": can_manage_roster(request.user),
+        "is_manager": may(request.user, MAY_MANAGE_ROSTER),
         "shift_form": ShiftForm(center=center) if may_edit else None,
         "swap_form": SwapForm() if may_edit else None,
     }
@@ -80,7 +79,7 @@ def roster_calendar(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def roster_shift_create(request: HttpRequest) -> HttpResponse:
-    if not can_view_roster(request.user):
+    if not may(request.user, MAY_VIEW_ROSTER):
         raise PermissionDenied
     center = center_or_404(request)
     form = ShiftForm(request.POST, center=center)
@@ -110,7 +109,7 @@ def roster_shift_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def roster_swap(request: HttpRequest) -> HttpResponse:
-    if not can_view_roster(request.user):
+    if not may(request.user, MAY_VIEW_ROSTER):
         raise PermissionDenied
     center = center_or_404(request)
     form = SwapForm(request.POST)
@@ -138,7 +137,7 @@ def roster_swap(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def roster_shift_cancel(request: HttpRequest, shift_id: int) -> HttpResponse:
-    if not can_view_roster(request.user):
+    if not may(request.user, MAY_VIEW_ROSTER):
         raise PermissionDenied
     center = center_or_404(request)
     try:

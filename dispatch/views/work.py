@@ -27,15 +27,21 @@ from dispatch import services as svc
 from dispatch.choices import ResolvedAnswer, Satisfaction, SummonsStatus
 from dispatch.models import ExtensionRequest
 from dispatch.selectors import work as sel
-from dispatch.services.common import APPROVERS, CENTER_STAFF, DEPARTMENT_ROLES, DISPATCHERS
 from dispatch.views.common import center_or_404
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center, Department
-from governance.roles import Role, has_role
+from governance.roles import (
+    MAY_APPROVE_SUMMONS,
+    MAY_DISPATCH,
+    MAY_HANDLE_ASSIGNMENTS,
+    MAY_SUPERVISE_WORK,
+    MAY_VERIFY,
+    MAY_VIEW_BOARD,
+    may,
+    user_department_ids,
+)
 from intake.choices import HandlingMode
 from intake.models import Case
-
-BOARD_VIEWERS = (*CENTER_STAFF, Role.LEADER, Role.ADMINISTRATOR)
 
 
 def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -87,15 +93,15 @@ def _datetime(value: str | None) -> dt.datetime | None:
 @login_required
 @_not_found_as_404
 def board(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, *BOARD_VIEWERS):
+    if not may(request.user, MAY_VIEW_BOARD):
         raise PermissionDenied
     center = center_or_404(request)
     data = sel.dispatch_board(center=center)
     context = {
         "board": data,
         "rows": [(case, data.suggestions.get(case.pk)) for case in data.pending],
-        "can_dispatch": has_role(request.user, *DISPATCHERS),
-        "can_approve": has_role(request.user, *APPROVERS),
+        "can_dispatch": may(request.user, MAY_DISPATCH),
+        "can_approve": may(request.user, MAY_APPROVE_SUMMONS),
         "modes": [(m.value, m.label) for m in HandlingMode if m != HandlingMode.SELF],
     }
     return render(request, "dispatch/work/board.html", context)
@@ -129,8 +135,8 @@ def case_work(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "case": case,
         **sel.case_work_detail(case=case),
-        "is_center": has_role(request.user, *CENTER_STAFF),
-        "can_dispatch": has_role(request.user, *DISPATCHERS),
+        "is_center": may(request.user, MAY_SUPERVISE_WORK),
+        "can_dispatch": may(request.user, MAY_DISPATCH),
         "departments": Department.objects.filter(center=case.center, active=True).order_by("short_code"),
         "centers": Center.objects.filter(active=True).exclude(pk=case.center_id).filter(
             pk__in=[case.center.parent_id or 0, *case.center.children.values_list("pk", flat=True)]),
@@ -176,7 +182,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @_not_found_as_404
 def inbox(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, *DEPARTMENT_ROLES):
+    if not may(request.user, MAY_HANDLE_ASSIGNMENTS):
         raise PermissionDenied
     rows = list(sel.assignments_for_department_user(user=request.user))
     now = timezone.now()
@@ -195,10 +201,10 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
         "reports": assignment.reports.select_related("author").prefetch_related("attachments"),
         "co_parts": assignment.co_parts.select_related("department"),
         "extensions": assignment.extension_requests.select_related("requested_by", "decided_by"),
-        "is_department": has_role(request.user, *DEPARTMENT_ROLES)
-        and assignment.department_id in sel.user_department_ids(request.user),
-        "can_dispatch": has_role(request.user, *DISPATCHERS),
-        "is_center": has_role(request.user, *CENTER_STAFF),
+        "is_department": may(request.user, MAY_HANDLE_ASSIGNMENTS)
+        and assignment.department_id in user_department_ids(request.user),
+        "can_dispatch": may(request.user, MAY_DISPATCH),
+        "is_center": may(request.user, MAY_SUPERVISE_WORK),
         "departments": Department.objects.filter(center=assignment.center, active=True).order_by("short_code"),
         "now": timezone.now(),
     }
@@ -248,7 +254,7 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 @_not_found_as_404
 @require_POST
 def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    if not has_role(request.user, *CENTER_STAFF):
+    if not may(request.user, MAY_SUPERVISE_WORK):
         raise Http404
     extension = ExtensionRequest.objects.select_related("assignment__case", "assignment__department").filter(
         pk=pk).first()
@@ -302,15 +308,15 @@ def summons_page(request: HttpRequest, pk: int) -> HttpResponse:
     summons = sel.summons_get_for_actor(actor=request.user, pk=pk)
     now = timezone.now()
     rows = list(summons.departments.select_related("department", "reported_in_person"))
-    mine = sel.user_department_ids(request.user)
+    mine = user_department_ids(request.user)
     for row in rows:
         row.is_late = bool(summons.report_in_due_at and row.reported_in_at is None and summons.report_in_due_at < now)
         row.is_mine = row.department_id in mine
     remaining = int((summons.report_in_due_at - now).total_seconds()) if summons.report_in_due_at else None
     return render(request, "dispatch/work/summons.html", {
         "summons": summons, "rows": rows, "remaining_seconds": remaining, "now": now,
-        "can_approve": has_role(request.user, *APPROVERS) and summons.status == SummonsStatus.REQUESTED,
-        "is_center": has_role(request.user, *CENTER_STAFF),
+        "can_approve": may(request.user, MAY_APPROVE_SUMMONS) and summons.status == SummonsStatus.REQUESTED,
+        "is_center": may(request.user, MAY_SUPERVISE_WORK),
     })
 
 
@@ -351,7 +357,7 @@ def summons_department_action(request: HttpRequest, pk: int, action: str) -> Htt
 @login_required
 def verification_queue(request: HttpRequest) -> HttpResponse:
     """待核查: matters reported back in my grids (grid worker) or my center (center staff)."""
-    if not has_role(request.user, Role.GRID_WORKER, *CENTER_STAFF):
+    if not may(request.user, MAY_VERIFY):
         raise PermissionDenied
     cases = sel.cases_awaiting_verification(actor=request.user, center=center_or_404(request))
     return render(request, "dispatch/work/verification_queue.html", {"cases": cases})

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import ServiceWindow
-from governance.roles import Role, user_roles
+from governance.roles import MAY_REGISTER, MAY_SEE_DISTRICT_MATTERS, may, user_roles
 from governance.selectors import center_for_user
 from intake import selectors
 from intake.api import serializers as s
@@ -31,7 +31,6 @@ from intake.services import PartyInput, case_link, case_register, case_send_to_d
 from intake.services import party_full_id_view as party_full_id_view_service
 
 # Who may register matters through the API: the window and the command-center desk.
-REGISTER_ROLES = frozenset({Role.WINDOW_CLERK, Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.ADMINISTRATOR})
 
 ERRORS = {
     400: OpenApiResponse(s.IntakeErrorSerializer, description="输入有误"),
@@ -55,14 +54,14 @@ class CanRegister(permissions.BasePermission):
     message = "只有窗口工作人员、调度人员可以登记事项。"
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(user_roles(request.user) & REGISTER_ROLES)
+        return may(request.user, MAY_REGISTER)
 
 
 class CenterStaff(permissions.BasePermission):
     message = "只有中心工作人员可以查询当事人。"
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(user_roles(request.user) & selectors.CENTER_ROLES)
+        return may(request.user, MAY_SEE_DISTRICT_MATTERS)
 
 
 def _detail(request: Request, case: Case) -> dict[str, Any]:

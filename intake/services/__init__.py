@@ -8,14 +8,13 @@ every field that failed, so a form can show them all at once).
 
 from intake.services.categories import category_save
 from intake.services.cleaning import PartyInput
-from intake.services.parties import FULL_ID_ROLES, party_full_id_view
+from intake.services.parties import party_full_id_view
 from intake.services.registration import ANSWER_WORKING_DAYS, case_answer_deadline, case_register
 from intake.services.transition import case_transition
 from intake.services.window import case_link, case_send_to_dispatch, case_settle_on_spot
 
 __all__ = [
     "ANSWER_WORKING_DAYS",
-    "FULL_ID_ROLES",
     "PartyInput",
     "case_answer_deadline",
     "case_link",

@@ -10,14 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from governance.errors import NotFoundError, PermissionDeniedError
-from governance.roles import Role, has_role
+from governance.roles import MAY_SEE_FULL_ID, may
 from intake.events import case_event_record
 from intake.models import Case, CaseParty, Party, SensitiveView
-
-# Roles that may see a resident ID number in full (every view is logged).
-FULL_ID_ROLES = frozenset(
-    {Role.WINDOW_CLERK, Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.COMMANDER, Role.ADMINISTRATOR}
-)
 
 # --- parties --------------------------------------------------------------------------------
 
@@ -31,7 +26,7 @@ def party_full_id_view(
     now: dt.datetime | None = None,
 ) -> str:
     """Return the full ID number to an allowed role, and log the view (and on the case's timeline)."""
-    if not actor.is_authenticated or not has_role(actor, *FULL_ID_ROLES):
+    if not actor.is_authenticated or not may(actor, MAY_SEE_FULL_ID):
         raise PermissionDeniedError(gettext("您的角色不能查看完整身份证号。"))
     if case is not None and not CaseParty.objects.filter(case=case, party=party).exists():
         raise NotFoundError()

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -18,6 +16,7 @@ from django.utils.translation import gettext
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center, Grid, ServiceWindow
 from governance.workcal import WorkingCalendar
+from intake import hooks
 from intake.choices import (
     CaseStatus,
     Channel,
@@ -67,23 +66,8 @@ def case_answer_deadline(
 
 
 def _operating_mode(*, district: Center) -> str:
-    """The mode in force, from `dispatch.selectors.mode_current` when dispatch provides it.
-
-    Imported lazily and looked up by name so intake never depends on dispatch at import time.
-    """
-    if not apps.is_installed("dispatch"):
-        return OperatingMode.NORMAL
-    try:
-        module = importlib.import_module("dispatch.selectors")
-    except ModuleNotFoundError as error:
-        if error.name not in {"dispatch.selectors", "dispatch"}:
-            raise
-        return OperatingMode.NORMAL
-    mode_current = getattr(module, "mode_current", None)
-    if mode_current is None:
-        return OperatingMode.NORMAL
-    mode = mode_current(center=district)
-    kind = getattr(mode, "kind", mode)
+    """The mode in force, as dispatch answers through the `intake.hooks.operating_mode` hook."""
+    kind = hooks.operating_mode(center=district)
     return kind if kind in OperatingMode.values else OperatingMode.NORMAL
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from governance.errors import ApplicationError, PermissionDeniedError
-from governance.roles import Role, has_role
+from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, may
 from intake.choices import (
     CaseStatus,
     HandlingMode,
@@ -36,7 +36,7 @@ def _require_case_hand(actor: AbstractBaseUser, case: Case) -> None:
         raise PermissionDeniedError(gettext("请先登录。"))
     if case.first_receiver_id == actor.pk:
         return
-    if has_role(actor, Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.ADMINISTRATOR):
+    if may(actor, MAY_ACT_FOR_FIRST_RECEIVER):
         return
     raise PermissionDeniedError(gettext("只有首接责任人或调度人员可以办理此事项。"))
 

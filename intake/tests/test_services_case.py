@@ -242,10 +242,7 @@ def test_duplicate_external_ref_is_reported(clerk, center):
 
 @pytest.mark.django_db
 def test_wartime_mode_is_copied_when_dispatch_provides_it(clerk, center, monkeypatch):
-    import types
+    from intake import hooks
 
-    import intake.services.registration as services
-
-    fake = types.SimpleNamespace(mode_current=lambda *, center: types.SimpleNamespace(kind="wartime"))
-    monkeypatch.setattr(services.importlib, "import_module", lambda name: fake)
+    monkeypatch.setattr(hooks.operating_mode, "_implementation", lambda *, center: "wartime")
     assert register(clerk, center).operating_mode == "wartime"

@@ -15,11 +15,11 @@ from openpyxl import Workbook
 
 from governance.errors import ApplicationError
 from governance.models import Grid
-from governance.roles import user_roles
+from governance.roles import MAY_SEE_FULL_ID, may, user_roles
 from intake import selectors
 from intake.choices import CaseStatus, Channel
 from intake.models import CaseParty
-from intake.services import FULL_ID_ROLES, party_full_id_view
+from intake.services import party_full_id_view
 from intake.validators import mask_id_number, mask_phone
 
 EXPORT_MAX_ROWS = 50_000
@@ -127,7 +127,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
         "attachments": list(case.attachments.select_related("uploaded_by").order_by("id")),
         "links": selectors.case_links(case=case),
         "timeline": selectors.case_timeline(case=case),
-        "can_see_full_id": bool(user_roles(request.user) & FULL_ID_ROLES),
+        "can_see_full_id": may(request.user, MAY_SEE_FULL_ID),
         "receiver_phone": getattr(getattr(case.first_receiver, "profile", None), "phone", ""),
     }
     return render(request, "intake/case_detail.html", context)

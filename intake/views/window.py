@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from governance.errors import ApplicationError
 from governance.models import Grid, ServiceWindow
-from governance.roles import Role, has_role
+from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, MAY_REGISTER, MAY_USE_WINDOW, may
 from governance.selectors import center_for_user
 from intake import selectors
 from intake.choices import CaseStatus, Channel
@@ -24,11 +24,9 @@ from intake.models import Category
 from intake.services import case_register, case_send_to_dispatch, case_settle_on_spot
 from intake.validators import mask_id_number
 
-WINDOW_ROLES = (Role.WINDOW_CLERK, Role.ADMINISTRATOR)
-
 
 def _require_window_role(request: HttpRequest) -> None:
-    if not has_role(request.user, *WINDOW_ROLES):
+    if not may(request.user, MAY_USE_WINDOW):
         raise PermissionDenied
 
 
@@ -119,7 +117,7 @@ def window_register(request: HttpRequest) -> HttpResponse:
 @require_GET
 def applicant_lookup(request: HttpRequest) -> JsonResponse:
     """On blur of the ID or phone field: the earlier matters and the party to prefill."""
-    if not has_role(request.user, *WINDOW_ROLES, Role.DISPATCHER, Role.DUTY_DIRECTOR):
+    if not may(request.user, MAY_REGISTER):
         raise PermissionDenied
     id_number = request.GET.get("id_number", "")[:30]
     phone = request.GET.get("phone", "")[:30]
@@ -152,7 +150,7 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
     parties = selectors.case_parties(case=case)
     can_act = case.status == CaseStatus.REGISTERED and (
         case.first_receiver_id == request.user.pk
-        or has_role(request.user, Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.ADMINISTRATOR)
+        or may(request.user, MAY_ACT_FOR_FIRST_RECEIVER)
     )
     context = {
         "case": case,

@@ -21,7 +21,7 @@ from dispatch.selectors import work as sel
 from governance import selectors as org_selectors
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
-from governance.roles import CENTER_ROLES, has_role
+from governance.roles import MAY_HANDLE_ASSIGNMENTS, MAY_SEE_DISTRICT_MATTERS, MAY_SUPERVISE_WORK, may
 from intake.choices import EventSource
 
 API = EventSource.API
@@ -163,11 +163,11 @@ class AssignmentListView(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Assignment.objects.none()
         user = self.request.user
-        if has_role(user, *CENTER_ROLES):
+        if may(user, MAY_SEE_DISTRICT_MATTERS):
             center = org_selectors.center_for_user(user=user)
             return (Assignment.objects.filter(center=center).select_related("case", "department")
                     .order_by("due_at", "pk"))
-        if has_role(user, *svc.common.DEPARTMENT_ROLES):
+        if may(user, MAY_HANDLE_ASSIGNMENTS):
             return sel.assignments_for_department_user(user=user, open_only=False)
         raise PermissionDeniedError()
 
@@ -266,7 +266,7 @@ class ExtensionDecideView(ActionView):
     output = s.ExtensionOut
 
     def fetch(self, request, pk):
-        if not has_role(request.user, *svc.common.CENTER_STAFF):
+        if not may(request.user, MAY_SUPERVISE_WORK):
             raise NotFoundError()
         extension = ExtensionRequest.objects.select_related("assignment__case", "assignment__department").filter(
             pk=pk).first()

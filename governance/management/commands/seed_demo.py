@@ -1,27 +1,11 @@
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils.module_loading import module_has_submodule
 
-from governance.demo import DEMO_PASSWORD, USERS, seed_demo_district
-
-
-def _app_seeders() -> list[Any]:
-    """Each app may add its part of the demo in `<app>/demo.py` as `seed_demo() -> dict[str, int]`,
-    run in INSTALLED_APPS order after the district itself (apps depend on governance, not back)."""
-    seeders = []
-    for config in apps.get_app_configs():
-        if config.name == "governance" or not module_has_submodule(config.module, "demo"):
-            continue
-        module = import_module(f"{config.name}.demo")
-        if hasattr(module, "seed_demo"):
-            seeders.append(module.seed_demo)
-    return seeders
+from governance.demo import DEMO_PASSWORD, USERS, app_demo_seeders, seed_demo_district
 
 
 class Command(BaseCommand):
@@ -30,7 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             created = seed_demo_district()
-            for seeder in _app_seeders():
+            for seeder in app_demo_seeders():
                 for kind, n in seeder().items():
                     created[kind] = created.get(kind, 0) + n
         if sum(created.values()):

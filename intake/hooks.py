@@ -1,0 +1,24 @@
+"""What intake asks of the apps above it; dispatch registers the answers in `DispatchConfig.ready()`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from governance.hooks import Hook
+
+department_case_ids: Hook[Callable[[AbstractBaseUser], QuerySet | Iterable[int]]] = Hook(
+    "intake.department_case_ids",
+    declared_by="intake",
+    provided_by="dispatch",
+    doc="`(user) -> ids`: the matters assigned to the departments a liaison or handler acts for.",
+)
+
+operating_mode: Hook[Callable[..., str]] = Hook(
+    "intake.operating_mode",
+    declared_by="intake",
+    provided_by="dispatch",
+    doc="`(*, center) -> 'normal' | 'wartime'`: the mode in force at a district center now.",
+)

@@ -1,0 +1,117 @@
+"""Guards for the house rules of issue 11 ("one vocabulary, one way"): each test reads the source or
+the running registries and fails when a rule is broken again."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from governance.hooks import Hook, declared_hooks
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("governance", "intake", "dispatch", "grid", "review")
+
+
+def source_files(*apps: str) -> Iterator[Path]:
+    """The apps' Python modules, without tests and migrations."""
+    for app in apps or APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            parts = path.relative_to(ROOT).parts
+            if "tests" in parts or "migrations" in parts:
+                continue
+            yield path
+
+
+def parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def imported_modules(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [node.module or ""]
+    return []
+
+
+# --- 1. no hidden lookups -------------------------------------------------------------------------
+def test_no_module_finds_code_by_name():
+    offenders = []
+    for path in source_files():
+        for node in ast.walk(parsed(path)):
+            names = imported_modules(node)
+            if any(name == "importlib" or name.startswith("importlib.") for name in names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            # (django's `import_string` of a backend named in settings, like EMAIL_BACKEND, is configuration)
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.module_loading" and any(
+                    alias.name == "module_has_submodule" for alias in node.names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == [], "declare a hook (governance.hooks) instead of importing by name"
+
+
+def test_every_declared_hook_is_registered_by_the_app_that_provides_it():
+    from django.apps import apps
+
+    hooks = declared_hooks()
+    assert {hook.name for hook in hooks} >= {"intake.department_case_ids", "intake.operating_mode"}
+    for hook in hooks:
+        if apps.is_installed(hook.provided_by):
+            assert hook.is_registered, f"{hook.provided_by} must register {hook.name} in ready()"
+
+
+def test_a_hook_nobody_registered_fails_loudly():
+    hook = Hook("test.unregistered", declared_by="tests", provided_by="nobody", doc="")
+    with pytest.raises(ImproperlyConfigured, match="nobody must register"):
+        hook()
+
+
+# --- 3. no import loop inside dispatch ------------------------------------------------------------
+def test_dispatch_imports_its_own_modules_at_the_top():
+    """A function-level import of another dispatch module hides an import loop. Allowed: `ready()`
+    (models load after the registry) and services queueing a Celery task (tasks wrap services)."""
+    offenders = []
+    for path in source_files("dispatch"):
+        tree = parsed(path)
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) or function.name == "ready":
+                continue
+            for node in ast.walk(function):
+                for name in imported_modules(node):
+                    if name.startswith("dispatch") and name != "dispatch.tasks":
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    assert offenders == []
+
+
+# --- 4. roles defined once ------------------------------------------------------------------------
+def _role_members(node: ast.AST) -> int:
+    elements = node.elts if isinstance(node, ast.Set | ast.Tuple | ast.List) else node.args
+    return sum(1 for element in elements
+               if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name)
+               and element.value.id == "Role")
+
+
+def test_sets_of_roles_are_named_only_in_governance_roles():
+    """`has_role(user, Role.A, Role.B)` or `{Role.A, Role.B}` outside governance/roles.py is a second
+    definition of who may do something: name the set in governance.roles (`MAY_…`) and use `may()`.
+    The demo's list of which roles each demo person holds is data, not a rule."""
+    offenders = []
+    for path in source_files():
+        relative = path.relative_to(ROOT)
+        if relative.as_posix() in {"governance/roles.py", "governance/demo.py"}:
+            continue
+        for node in ast.walk(parsed(path)):
+            if isinstance(node, ast.Set | ast.Tuple | ast.List | ast.Call) and _role_members(node) >= 2:
+                offenders.append(f"{relative}:{node.lineno}")
+    assert offenders == []
+
+
+def test_role_sets_say_what_they_allow():
+    from governance import roles
+
+    sets = [name for name, value in vars(roles).items() if isinstance(value, frozenset) and name.isupper()]
+    assert sets, "governance.roles defines the role sets"
+    assert all(name.startswith(("MAY_", "SHOWN_")) or name == "EVERYONE" for name in sets), sets
