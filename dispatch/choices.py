@@ -46,11 +46,6 @@ class CommandRole(models.TextChoices):
     DEPUTY_COMMANDER = "deputy_commander", _("副指挥长")
 
 
-class ModeKind(models.TextChoices):
-    NORMAL = "normal", _("平时")
-    WARTIME = "wartime", _("战时")
-
-
 class ResponseLevel(models.IntegerChoices):
     LEVEL_1 = 1, _("一级响应")
     LEVEL_2 = 2, _("二级响应")
@@ -76,7 +71,7 @@ WARTIME_LIMIT_PERCENT = {
 }
 
 
-class Channel(models.TextChoices):
+class NotificationChannel(models.TextChoices):
     IN_APP = "in_app", _("站内")
     EMAIL = "email", _("邮件")
     SMS = "sms", _("短信")

@@ -208,9 +208,9 @@ SPECTACULAR_SETTINGS = {
         "PartyKindEnum": "intake.choices.PartyKind",
         "AssignmentStatusEnum": "dispatch.choices.AssignmentStatus",
         "SummonsStatusEnum": "dispatch.choices.SummonsStatus",
-        "ModeKindEnum": "dispatch.choices.ModeKind",
+        "ModeKindEnum": "intake.choices.OperatingMode",
         "ShiftKindEnum": "dispatch.choices.ShiftKind",
-        "NotificationChannelEnum": "dispatch.choices.Channel",
+        "NotificationChannelEnum": "dispatch.choices.NotificationChannel",
         "DeliveryStatusEnum": "dispatch.choices.DeliveryStatus",
     },
 }

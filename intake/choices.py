@@ -40,6 +40,8 @@ class HandlingMode(models.TextChoices):
 
 
 class OperatingMode(models.TextChoices):
+    """Normal or wartime (平战): the mode a center is in (dispatch's `Mode`), and the mode a matter started under."""
+
     NORMAL = "normal", _("平时")
     WARTIME = "wartime", _("战时")
 

@@ -115,3 +115,40 @@ def test_role_sets_say_what_they_allow():
     sets = [name for name, value in vars(roles).items() if isinstance(value, frozenset) and name.isupper()]
     assert sets, "governance.roles defines the role sets"
     assert all(name.startswith(("MAY_", "SHOWN_")) or name == "EVERYONE" for name in sets), sets
+
+
+# --- 6. one enum per idea ------------------------------------------------------------------------
+def _choice_classes() -> dict[str, type]:
+    from django.db import models
+
+    found: dict[str, type] = {}
+    for module_name in ("governance.choices", "governance.roles", "intake.choices", "dispatch.choices",
+                        "dispatch.services.notifications"):
+        module = __import__(module_name, fromlist=["*"])
+        for name, value in vars(module).items():
+            if isinstance(value, type) and issubclass(value, models.Choices) and value.__module__ == module_name:
+                found[f"{module_name}.{name}"] = value
+    return found
+
+
+def test_no_two_enums_name_or_list_the_same_thing():
+    classes = _choice_classes()
+    by_name: dict[str, list[str]] = {}
+    by_values: dict[frozenset, list[str]] = {}
+    for path, choices in classes.items():
+        by_name.setdefault(path.rsplit(".", 1)[1], []).append(path)
+        by_values.setdefault(frozenset(choices.values), []).append(path)
+    assert [paths for paths in by_name.values() if len(paths) > 1] == []
+    assert [paths for paths in by_values.values() if len(paths) > 1] == []
+
+
+def test_no_alias_hides_a_domain_name():
+    """`from django.db.models import Case as When_` next to the domain's `Case` reads as the matter."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in source_files()
+        for node in ast.walk(parsed(path))
+        if isinstance(node, ast.ImportFrom) and node.module == "django.db.models"
+        and any(alias.name == "Case" for alias in node.names)
+    ]
+    assert offenders == []

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.choices import NORMAL_LIMIT_PERCENT, NORMAL_REPORT_IN_MINUTES, ModeKind, ResponseLevel
+from dispatch.choices import NORMAL_LIMIT_PERCENT, NORMAL_REPORT_IN_MINUTES, ResponseLevel
+from intake.choices import OperatingMode
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -30,7 +31,7 @@ class Mode(models.Model):
         "governance.Center", verbose_name=_("中心"), on_delete=models.CASCADE, related_name="modes"
     )
     seq = models.PositiveIntegerField(_("序号"))
-    kind = models.CharField(_("状态"), max_length=10, choices=ModeKind.choices)
+    kind = models.CharField(_("状态"), max_length=10, choices=OperatingMode.choices)
     level = models.PositiveSmallIntegerField(
         _("响应等级"), choices=ResponseLevel.choices, null=True, blank=True
     )
@@ -60,8 +61,8 @@ class Mode(models.Model):
             models.UniqueConstraint(fields=["center", "seq"], name="mode_seq_unique_per_center"),
             models.CheckConstraint(
                 condition=(
-                    models.Q(kind=ModeKind.NORMAL, level__isnull=True)
-                    | models.Q(kind=ModeKind.WARTIME, level__isnull=False)
+                    models.Q(kind=OperatingMode.NORMAL, level__isnull=True)
+                    | models.Q(kind=OperatingMode.WARTIME, level__isnull=False)
                 ),
                 name="mode_level_only_in_wartime",
             ),
@@ -82,4 +83,4 @@ class Mode(models.Model):
 
     @property
     def is_wartime(self) -> bool:
-        return self.kind == ModeKind.WARTIME
+        return self.kind == OperatingMode.WARTIME

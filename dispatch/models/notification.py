@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.choices import Channel, DeliveryStatus
+from dispatch.choices import DeliveryStatus, NotificationChannel
 
 
 class Notification(models.Model):
@@ -33,7 +33,7 @@ class Notification(models.Model):
     object_id = models.CharField(_("关联对象编号"), max_length=64, blank=True)
     related = GenericForeignKey("content_type", "object_id")
     payload = models.JSONField(_("附加数据"), default=dict, blank=True)
-    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, default=Channel.IN_APP)
+    channel = models.CharField(_("渠道"), max_length=10, choices=NotificationChannel.choices, default=NotificationChannel.IN_APP)
     dedupe_key = models.CharField(_("去重键"), max_length=200)
     status = models.CharField(
         _("发送状态"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from dispatch.choices import NORMAL_LIMIT_PERCENT, NORMAL_REPORT_IN_MINUTES, ModeKind
+from dispatch.choices import NORMAL_LIMIT_PERCENT, NORMAL_REPORT_IN_MINUTES
 from dispatch.models import Mode
 from governance.models import Center
+from intake.choices import OperatingMode
 
 
 def mode_current(*, center: Center | int) -> Mode:
@@ -17,7 +18,7 @@ def mode_current(*, center: Center | int) -> Mode:
         mode = Mode(
             center_id=center_id,
             seq=0,
-            kind=ModeKind.NORMAL,
+            kind=OperatingMode.NORMAL,
             reason="",
             summons_report_in_minutes=NORMAL_REPORT_IN_MINUTES,
             assignment_limit_percent=NORMAL_LIMIT_PERCENT,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from dispatch.choices import Channel
+from dispatch.choices import NotificationChannel
 from dispatch.models import Notification
 
 
 def notifications_for_user(*, user: AbstractBaseUser, unread_only: bool = False) -> QuerySet[Notification]:
-    rows = Notification.objects.filter(recipient=user, channel=Channel.IN_APP).order_by("-created_at", "-pk")
+    rows = Notification.objects.filter(recipient=user, channel=NotificationChannel.IN_APP).order_by("-created_at", "-pk")
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     return rows
@@ -19,4 +19,4 @@ def notifications_for_user(*, user: AbstractBaseUser, unread_only: bool = False)
 def notification_unread_count(*, user: AbstractBaseUser) -> int:
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True).count()
+    return Notification.objects.filter(recipient=user, channel=NotificationChannel.IN_APP, read_at__isnull=True).count()

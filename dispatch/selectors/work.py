@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case as When_
+from django.db import models
 from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -199,9 +199,9 @@ class BoardData:
     counts: dict[str, Any]
 
 
-URGENCY_RANK = When_(When(urgency="critical", then=Value(0)), When(urgency="urgent", then=Value(1)),
+URGENCY_RANK = models.Case(When(urgency="critical", then=Value(0)), When(urgency="urgent", then=Value(1)),
                      default=Value(2), output_field=IntegerField())
-RISK_RANK = When_(When(risk_level="major", then=Value(0)), When(risk_level="high", then=Value(1)),
+RISK_RANK = models.Case(When(risk_level="major", then=Value(0)), When(risk_level="high", then=Value(1)),
                   When(risk_level="medium", then=Value(2)), default=Value(3), output_field=IntegerField())
 
 

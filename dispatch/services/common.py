@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dispatch.choices import AssignmentStatus, Channel, EscalationTarget, LimitUnit, ModeKind, StepKind
+from dispatch.choices import AssignmentStatus, EscalationTarget, LimitUnit, NotificationChannel, StepKind
 from dispatch.models import Assignment, DeadlinePolicy, DeadlineStep
 from dispatch.selectors.mode import mode_current
 from dispatch.selectors.roster import commanders_on_duty
@@ -58,7 +58,7 @@ def notify_on_commit(
     people = [user for user in recipients if user is not None]
     if not people:
         return
-    channels = (Channel.IN_APP, Channel.SMS) if urgent else (Channel.IN_APP,)
+    channels = (NotificationChannel.IN_APP, NotificationChannel.SMS) if urgent else (NotificationChannel.IN_APP,)
 
     def send() -> None:
         notification_send(recipients=people, kind=kind, title=title, body=body, link=link,
@@ -143,7 +143,7 @@ def policy_select(*, case: Case, mode: str, center: Center) -> tuple[DeadlinePol
     percent = 100
     if wartime:
         current = mode_current(center=center)
-        if getattr(current, "kind", ModeKind.NORMAL) == ModeKind.WARTIME:
+        if getattr(current, "kind", OperatingMode.NORMAL) == OperatingMode.WARTIME:
             percent = int(getattr(current, "assignment_limit_percent", 100) or 100)
     return (max(normal_rows, key=score) if normal_rows else None), percent
 

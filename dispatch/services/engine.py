@@ -19,7 +19,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from dispatch.choices import OPEN_ASSIGNMENT_STATUSES, AssignmentStatus, Channel, StepKind, SummonsStatus
+from dispatch.choices import (
+    OPEN_ASSIGNMENT_STATUSES,
+    AssignmentStatus,
+    NotificationChannel,
+    StepKind,
+    SummonsStatus,
+)
 from dispatch.links import link_to
 from dispatch.models import (
     Assignment,
@@ -58,7 +64,7 @@ class Outbox:
             dedupe_key: str, now: dt.datetime, urgent: bool = False) -> None:
         people = tuple(user for user in recipients if user is not None)
         if people:
-            channels = (Channel.IN_APP, Channel.SMS) if urgent else (Channel.IN_APP,)
+            channels = (NotificationChannel.IN_APP, NotificationChannel.SMS) if urgent else (NotificationChannel.IN_APP,)
             self.requests.append(NotificationRequest(recipients=people, kind=kind, title=title, body=body,
                                                      link=link, dedupe_key=dedupe_key, channels=channels))
 

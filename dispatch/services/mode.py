@@ -13,7 +13,6 @@ from dispatch.choices import (
     NORMAL_REPORT_IN_MINUTES,
     WARTIME_LIMIT_PERCENT,
     WARTIME_REPORT_IN_MINUTES,
-    ModeKind,
     ResponseLevel,
 )
 from dispatch.models import Mode
@@ -21,6 +20,7 @@ from dispatch.selectors.mode import mode_current
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center
 from governance.roles import MAY_SWITCH_MODE, may
+from intake.choices import OperatingMode
 
 
 def _authorise(actor: AbstractBaseUser) -> None:
@@ -90,7 +90,7 @@ def mode_declare_wartime(
         )
     return _append(
         current=current,
-        kind=ModeKind.WARTIME,
+        kind=OperatingMode.WARTIME,
         level=level,
         reason=reason,
         switched_by=actor,
@@ -109,7 +109,7 @@ def mode_end_wartime(*, actor: AbstractBaseUser, center: Center, reason: str, no
         raise ApplicationError(gettext("当前不是战时状态。"), code="not_wartime", status_code=409)
     return _append(
         current=current,
-        kind=ModeKind.NORMAL,
+        kind=OperatingMode.NORMAL,
         level=None,
         reason=reason,
         switched_by=actor,

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS, Channel, DeliveryStatus
+from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS, DeliveryStatus, NotificationChannel
 from dispatch.models import Notification
 from dispatch.sms import get_sms_backend
 from governance.errors import ApplicationError, NotFoundError
@@ -48,7 +48,7 @@ def notification_send(
     body: str = "",
     link: str = "",
     dedupe_key: str,
-    channels: Sequence[str] = (Channel.IN_APP,),
+    channels: Sequence[str] = (NotificationChannel.IN_APP,),
     now: dt.datetime | None = None,
     related: models.Model | None = None,
     payload: dict[str, Any] | None = None,
@@ -61,7 +61,7 @@ def notification_send(
     if not dedupe_key or len(dedupe_key) > 200:
         raise ApplicationError("通知去重键不能为空且不超过 200 字符。", code="invalid_dedupe_key")
     channels = list(dict.fromkeys(channels))
-    if not channels or any(channel not in Channel.values for channel in channels):
+    if not channels or any(channel not in NotificationChannel.values for channel in channels):
         raise ApplicationError("通知渠道无效。", code="invalid_channel")
     people = list({user.pk: user for user in recipients if user is not None and user.is_active}.values())
     if not people:
@@ -82,7 +82,7 @@ def notification_send(
         for channel in channels:
             if (user.pk, channel) in stored:
                 continue
-            in_app = channel == Channel.IN_APP
+            in_app = channel == NotificationChannel.IN_APP
             fields = {
                 "recipient": user,
                 "kind": kind,
@@ -107,7 +107,7 @@ def notification_send(
                     dedupe_key=dedupe_key, recipient=user, channel=channel
                 ).exists():
                     raise
-    outgoing = [row.pk for row in created if row.channel != Channel.IN_APP]
+    outgoing = [row.pk for row in created if row.channel != NotificationChannel.IN_APP]
     if outgoing:
         transaction.on_commit(lambda: _queue_delivery(outgoing))
     return created
@@ -123,7 +123,7 @@ class NotificationRequest:
     body: str
     link: str
     dedupe_key: str
-    channels: tuple[str, ...] = (Channel.IN_APP,)
+    channels: tuple[str, ...] = (NotificationChannel.IN_APP,)
 
 
 def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.datetime) -> int:
@@ -136,13 +136,13 @@ def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.d
         key = (request.dedupe_key or "").strip()
         if not key or len(key) > 200:
             raise ApplicationError("通知去重键不能为空且不超过 200 字符。", code="invalid_dedupe_key")
-        if any(channel not in Channel.values for channel in request.channels):
+        if any(channel not in NotificationChannel.values for channel in request.channels):
             raise ApplicationError("通知渠道无效。", code="invalid_channel")
         for user in request.recipients:
             if user is None or not user.is_active:
                 continue
             for channel in dict.fromkeys(request.channels):
-                in_app = channel == Channel.IN_APP
+                in_app = channel == NotificationChannel.IN_APP
                 rows.setdefault((key, user.pk, channel), Notification(
                     recipient=user, kind=request.kind, title=request.title[:200], body=request.body,
                     link=request.link, payload={}, channel=channel, dedupe_key=key,
@@ -155,10 +155,10 @@ def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.d
     stored = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "recipient_id", "channel"))
     fresh = [row for identity, row in rows.items() if identity not in stored]
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    if any(row.channel != Channel.IN_APP for row in fresh):
+    if any(row.channel != NotificationChannel.IN_APP for row in fresh):
         outgoing = list(
             Notification.objects.filter(dedupe_key__in=keys, status=DeliveryStatus.PENDING, attempts=0)
-            .exclude(channel=Channel.IN_APP).values_list("pk", flat=True)
+            .exclude(channel=NotificationChannel.IN_APP).values_list("pk", flat=True)
         )
         # A row a concurrent caller also queued is claimed by one delivery only (`_claim`).
         transaction.on_commit(lambda: _queue_delivery(outgoing))
@@ -179,20 +179,20 @@ def _claim(*, notification_id: int, now: dt.datetime) -> bool:
     )
     return bool(
         Notification.objects.filter(claimable, pk=notification_id, attempts__lt=NOTIFICATION_MAX_ATTEMPTS)
-        .exclude(channel=Channel.IN_APP)
+        .exclude(channel=NotificationChannel.IN_APP)
         .update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
     )
 
 
 def _deliver(notification: Notification) -> None:
     user = notification.recipient
-    if notification.channel == Channel.EMAIL:
+    if notification.channel == NotificationChannel.EMAIL:
         if not user.email:
             raise PermanentDeliveryError("接收人没有登记电子邮箱。")
         text = notification.body + (f"\n\n{notification.link}" if notification.link else "")
         send_mail(notification.title, text, None, [user.email], fail_silently=False)
         return
-    if notification.channel == Channel.SMS:
+    if notification.channel == NotificationChannel.SMS:
         profile = getattr(user, "profile", None)
         phone = (profile.phone if profile else "").strip()
         if not phone:
@@ -234,7 +234,7 @@ def notification_requeue_stale(
     worker restart, retries exhausted in the broker), and rows stuck in "sending"."""
     cutoff = now - older_than
     stale = (
-        Notification.objects.exclude(channel=Channel.IN_APP)
+        Notification.objects.exclude(channel=NotificationChannel.IN_APP)
         .filter(attempts__lt=NOTIFICATION_MAX_ATTEMPTS)
         .annotate(last_touch=Coalesce("last_attempt_at", "created_at"))
         .filter(
@@ -255,7 +255,7 @@ def notification_retry(*, notification_ids: Iterable[int], now: dt.datetime) -> 
     e.g. after the phone number was corrected) and queue them."""
     rows = Notification.objects.filter(
         pk__in=list(notification_ids), status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED]
-    ).exclude(channel=Channel.IN_APP)
+    ).exclude(channel=NotificationChannel.IN_APP)
     ids = list(rows.values_list("pk", flat=True))
     count = Notification.objects.filter(
         pk__in=ids, status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED]
@@ -269,7 +269,7 @@ def notification_mark_read(
     *, actor: AbstractBaseUser, notification_id: int, now: dt.datetime
 ) -> Notification:
     """Mark one of the actor's in-app notifications read (404 when it is not the actor's)."""
-    mine = Notification.objects.filter(pk=notification_id, recipient=actor, channel=Channel.IN_APP)
+    mine = Notification.objects.filter(pk=notification_id, recipient=actor, channel=NotificationChannel.IN_APP)
     mine.filter(read_at__isnull=True).update(read_at=now)
     notification = mine.first()
     if notification is None:
@@ -278,6 +278,6 @@ def notification_mark_read(
 
 
 def notification_mark_all_read(*, actor: AbstractBaseUser, now: dt.datetime) -> int:
-    return Notification.objects.filter(recipient=actor, channel=Channel.IN_APP, read_at__isnull=True).update(
+    return Notification.objects.filter(recipient=actor, channel=NotificationChannel.IN_APP, read_at__isnull=True).update(
         read_at=now
     )

@@ -8,7 +8,13 @@ import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from dispatch.choices import Channel, CommandRole, DeliveryStatus, NonWorkingDayPolicy, RotationUnit
+from dispatch.choices import (
+    CommandRole,
+    DeliveryStatus,
+    NonWorkingDayPolicy,
+    NotificationChannel,
+    RotationUnit,
+)
 from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyTeam, Notification
 from governance.choices import CenterLevel, Residency
 from governance.models import Center, Department, Profile
@@ -108,7 +114,7 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     kind = "test.note"
     title = factory.Sequence(lambda n: f"测试通知{n}")
     body = "内容"
-    channel = Channel.IN_APP
+    channel = NotificationChannel.IN_APP
     dedupe_key = factory.Sequence(lambda n: f"test:{n}")
     status = DeliveryStatus.SENT
     created_at = factory.LazyFunction(timezone.now)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from dispatch import selectors, services
-from dispatch.choices import ModeKind, ResponseLevel
+from dispatch.choices import ResponseLevel
 from dispatch.models import Mode
 from dispatch.tests.conftest import at
 from dispatch.tests.factories import UserFactory
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.roles import Role
+from intake.choices import OperatingMode
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_center_that_never_switched_is_in_normal_mode_with_20_minutes(center):
     mode = selectors.mode_current(center=center)
     assert (mode.kind, mode.is_wartime, mode.summons_report_in_minutes, mode.pk) == (
-        ModeKind.NORMAL,
+        OperatingMode.NORMAL,
         False,
         20,
         None,
@@ -38,10 +39,10 @@ def test_declare_and_end_wartime_appends_history(center, commander):
     assert selectors.mode_current(center=center).is_wartime
     ended = services.mode_end_wartime(actor=deputy, center=center, reason="台风过境", now=at(2025, 9, 25, 18))
     current = selectors.mode_current(center=center)
-    assert (current.pk, current.kind, current.summons_report_in_minutes) == (ended.pk, ModeKind.NORMAL, 20)
+    assert (current.pk, current.kind, current.summons_report_in_minutes) == (ended.pk, OperatingMode.NORMAL, 20)
     assert [(m.seq, m.kind, m.switched_by) for m in selectors.mode_history(center=center)] == [
-        (2, ModeKind.NORMAL, deputy),
-        (1, ModeKind.WARTIME, commander),
+        (2, OperatingMode.NORMAL, deputy),
+        (1, OperatingMode.WARTIME, commander),
     ]
 
 

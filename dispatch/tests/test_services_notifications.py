@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import IntegrityError
 
 from dispatch import selectors, services
-from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS, Channel, DeliveryStatus
+from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS, DeliveryStatus, NotificationChannel
 from dispatch.models import Notification
 from dispatch.sms import SMSBackend, SMSDeliveryError
 from dispatch.tasks import notifications_requeue, retry_countdown
@@ -57,7 +57,7 @@ def liaison(center):
     return UserFactory(profile={"center": center, "phone": "13800000001"})
 
 
-def send(recipients, key="summons:12:overdue", channels=(Channel.IN_APP,), **kwargs):
+def send(recipients, key="summons:12:overdue", channels=(NotificationChannel.IN_APP,), **kwargs):
     return services.notification_send(
         recipients=recipients,
         kind="summons.overdue",
@@ -84,13 +84,13 @@ def test_one_row_per_recipient_and_channel_and_new_recipients_are_added_later(
     settings.SMS_BACKEND = LOCMEM_SMS
     leader = UserFactory(profile={"phone": "13900000002"})
     with django_capture_on_commit_callbacks(execute=True):
-        created = send([liaison, liaison], channels=[Channel.IN_APP, Channel.SMS])
+        created = send([liaison, liaison], channels=[NotificationChannel.IN_APP, NotificationChannel.SMS])
     assert len(created) == 2
     with django_capture_on_commit_callbacks(execute=True):
-        created = send([liaison, leader], channels=[Channel.IN_APP, Channel.SMS])
+        created = send([liaison, leader], channels=[NotificationChannel.IN_APP, NotificationChannel.SMS])
     assert {(row.recipient, row.channel) for row in created} == {
-        (leader, Channel.IN_APP),
-        (leader, Channel.SMS),
+        (leader, NotificationChannel.IN_APP),
+        (leader, NotificationChannel.SMS),
     }
     assert Notification.objects.count() == 4
     assert [message["phone"] for message in sms_outbox] == ["13800000001", "13900000002"]
@@ -118,9 +118,9 @@ def test_concurrent_insert_of_the_same_notification_is_absorbed(liaison, monkeyp
 
 
 def test_unique_constraint_refuses_a_duplicate_row(liaison):
-    NotificationFactory(recipient=liaison, dedupe_key="k", channel=Channel.SMS)
+    NotificationFactory(recipient=liaison, dedupe_key="k", channel=NotificationChannel.SMS)
     with pytest.raises(IntegrityError):
-        NotificationFactory(recipient=liaison, dedupe_key="k", channel=Channel.SMS)
+        NotificationFactory(recipient=liaison, dedupe_key="k", channel=NotificationChannel.SMS)
 
 
 def test_delivery_is_queued_only_after_commit(
@@ -128,7 +128,7 @@ def test_delivery_is_queued_only_after_commit(
 ):
     settings.SMS_BACKEND = LOCMEM_SMS
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        (row,) = send([liaison], channels=[Channel.SMS])
+        (row,) = send([liaison], channels=[NotificationChannel.SMS])
     assert sms_outbox == [] and len(callbacks) == 1
     assert Notification.objects.get(pk=row.pk).status == DeliveryStatus.PENDING
     callbacks[0]()
@@ -140,7 +140,7 @@ def test_delivery_is_queued_only_after_commit(
 
 def test_email_is_sent_through_the_django_backend(liaison, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        (row,) = send([liaison], channels=[Channel.EMAIL])
+        (row,) = send([liaison], channels=[NotificationChannel.EMAIL])
     row.refresh_from_db()
     assert row.status == DeliveryStatus.SENT
     assert len(mail.outbox) == 1
@@ -161,7 +161,7 @@ def test_failing_sms_is_retried_with_backoff_then_abandoned(
     settings.SMS_BACKEND = "dispatch.tests.test_services_notifications.FailingSMSBackend"
     FailingSMSBackend.calls = 0
     with django_capture_on_commit_callbacks(execute=True):
-        (row,) = send([liaison], channels=[Channel.SMS])
+        (row,) = send([liaison], channels=[NotificationChannel.SMS])
     row.refresh_from_db()
     # Eager Celery runs each retry at once; the attempt count in the row caps them.
     assert FailingSMSBackend.calls == NOTIFICATION_MAX_ATTEMPTS
@@ -178,7 +178,7 @@ def test_a_failed_attempt_is_retried_and_then_succeeds(
     settings.SMS_BACKEND = "dispatch.tests.test_services_notifications.FlakySMSBackend"
     FlakySMSBackend.calls = 0
     with django_capture_on_commit_callbacks(execute=True):
-        (row,) = send([liaison], channels=[Channel.SMS])
+        (row,) = send([liaison], channels=[NotificationChannel.SMS])
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error, FlakySMSBackend.calls) == (
         DeliveryStatus.SENT,
@@ -190,7 +190,7 @@ def test_a_failed_attempt_is_retried_and_then_succeeds(
 
 def test_one_failed_attempt_leaves_the_row_failed_for_the_next_try(liaison, settings):
     settings.SMS_BACKEND = "dispatch.tests.test_services_notifications.FailingSMSBackend"
-    row = NotificationFactory(recipient=liaison, channel=Channel.SMS, status=DeliveryStatus.PENDING)
+    row = NotificationFactory(recipient=liaison, channel=NotificationChannel.SMS, status=DeliveryStatus.PENDING)
     outcome = services.notification_deliver(notification_id=row.pk, now=at(2025, 9, 22, 15))
     row.refresh_from_db()
     assert outcome == services.DeliveryOutcome.RETRY
@@ -200,7 +200,7 @@ def test_one_failed_attempt_leaves_the_row_failed_for_the_next_try(liaison, sett
 def test_missing_phone_number_is_abandoned_without_retrying(center, settings, sms_outbox):
     settings.SMS_BACKEND = LOCMEM_SMS
     no_phone = UserFactory(profile={"center": center})
-    row = NotificationFactory(recipient=no_phone, channel=Channel.SMS, status=DeliveryStatus.PENDING)
+    row = NotificationFactory(recipient=no_phone, channel=NotificationChannel.SMS, status=DeliveryStatus.PENDING)
     assert services.notification_deliver(notification_id=row.pk) == services.DeliveryOutcome.ABANDONED
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (
@@ -213,7 +213,7 @@ def test_missing_phone_number_is_abandoned_without_retrying(center, settings, sm
 
 def test_delivering_a_sent_row_again_does_nothing(liaison, settings, sms_outbox):
     settings.SMS_BACKEND = LOCMEM_SMS
-    row = NotificationFactory(recipient=liaison, channel=Channel.SMS, status=DeliveryStatus.PENDING)
+    row = NotificationFactory(recipient=liaison, channel=NotificationChannel.SMS, status=DeliveryStatus.PENDING)
     assert services.notification_deliver(notification_id=row.pk) == services.DeliveryOutcome.SENT
     assert services.notification_deliver(notification_id=row.pk) == services.DeliveryOutcome.SKIPPED
     assert len(sms_outbox) == 1
@@ -226,11 +226,11 @@ def test_requeue_picks_stale_pending_failed_and_stuck_rows_only(
     now = at(2025, 9, 22, 15)
     old = now - dt.timedelta(minutes=10)
     stale_pending = NotificationFactory(
-        recipient=liaison, channel=Channel.SMS, status=DeliveryStatus.PENDING, created_at=old
+        recipient=liaison, channel=NotificationChannel.SMS, status=DeliveryStatus.PENDING, created_at=old
     )
     stale_failed = NotificationFactory(
         recipient=liaison,
-        channel=Channel.SMS,
+        channel=NotificationChannel.SMS,
         status=DeliveryStatus.FAILED,
         created_at=old,
         attempts=2,
@@ -238,16 +238,16 @@ def test_requeue_picks_stale_pending_failed_and_stuck_rows_only(
     )
     stuck = NotificationFactory(
         recipient=liaison,
-        channel=Channel.SMS,
+        channel=NotificationChannel.SMS,
         status=DeliveryStatus.SENDING,
         created_at=old,
         attempts=1,
         last_attempt_at=now - dt.timedelta(minutes=30),
     )
-    NotificationFactory(recipient=liaison, channel=Channel.SMS, status=DeliveryStatus.PENDING, created_at=now)
+    NotificationFactory(recipient=liaison, channel=NotificationChannel.SMS, status=DeliveryStatus.PENDING, created_at=now)
     NotificationFactory(
         recipient=liaison,
-        channel=Channel.SMS,
+        channel=NotificationChannel.SMS,
         status=DeliveryStatus.FAILED,
         created_at=old,
         attempts=1,
@@ -255,15 +255,15 @@ def test_requeue_picks_stale_pending_failed_and_stuck_rows_only(
     )
     NotificationFactory(
         recipient=liaison,
-        channel=Channel.SMS,
+        channel=NotificationChannel.SMS,
         status=DeliveryStatus.SENDING,
         created_at=old,
         attempts=1,
         last_attempt_at=now - dt.timedelta(minutes=2),
     )
-    NotificationFactory(recipient=liaison, channel=Channel.SMS, status=DeliveryStatus.SENT, created_at=old)
+    NotificationFactory(recipient=liaison, channel=NotificationChannel.SMS, status=DeliveryStatus.SENT, created_at=old)
     NotificationFactory(
-        recipient=liaison, channel=Channel.IN_APP, status=DeliveryStatus.PENDING, created_at=old
+        recipient=liaison, channel=NotificationChannel.IN_APP, status=DeliveryStatus.PENDING, created_at=old
     )
     with django_capture_on_commit_callbacks(execute=True):
         ids = services.notification_requeue_stale(now=now)
@@ -277,7 +277,7 @@ def test_requeue_picks_stale_pending_failed_and_stuck_rows_only(
 def test_beat_task_requeues(liaison, settings, sms_outbox, django_capture_on_commit_callbacks):
     settings.SMS_BACKEND = LOCMEM_SMS
     NotificationFactory(
-        recipient=liaison, channel=Channel.SMS, status=DeliveryStatus.PENDING, created_at=at(2020, 1, 1)
+        recipient=liaison, channel=NotificationChannel.SMS, status=DeliveryStatus.PENDING, created_at=at(2020, 1, 1)
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert notifications_requeue() == 1
@@ -290,7 +290,7 @@ def test_operator_retry_gives_abandoned_rows_new_attempts(
     settings.SMS_BACKEND = LOCMEM_SMS
     row = NotificationFactory(
         recipient=liaison,
-        channel=Channel.SMS,
+        channel=NotificationChannel.SMS,
         status=DeliveryStatus.ABANDONED,
         attempts=NOTIFICATION_MAX_ATTEMPTS,
     )
@@ -304,7 +304,7 @@ def test_unread_count_and_mark_read(liaison):
     other = UserFactory()
     rows = [NotificationFactory(recipient=liaison) for _ in range(3)]
     NotificationFactory(recipient=other)
-    NotificationFactory(recipient=liaison, channel=Channel.SMS)  # not an in-app message
+    NotificationFactory(recipient=liaison, channel=NotificationChannel.SMS)  # not an in-app message
     assert selectors.notification_unread_count(user=liaison) == 3
     services.notification_mark_read(actor=liaison, notification_id=rows[0].pk, now=at(2025, 9, 22))
     assert selectors.notification_unread_count(user=liaison) == 2
@@ -344,7 +344,7 @@ def test_bulk_send_stores_each_notification_once_and_delivers_sms_once(
     leader = UserFactory(profile={"phone": "13900000002"})
     requests = [
         NotificationRequest(recipients=(liaison, leader), kind="assignment.overdue", title="办理已超期", body="",
-                            link="", dedupe_key="step:1", channels=(Channel.IN_APP, Channel.SMS)),
+                            link="", dedupe_key="step:1", channels=(NotificationChannel.IN_APP, NotificationChannel.SMS)),
         NotificationRequest(recipients=(liaison,), kind="assignment.due_reminder", title="即将到期", body="",
                             link="", dedupe_key="step:2"),
     ]
