@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from dispatch.views import mode, notifications, roster, work
 
@@ -35,6 +35,4 @@ urlpatterns = [
     path("work/summons/<int:pk>/<slug:action>/", work.summons_action, name="work-summons-action"),
     path("work/summons/departments/<int:pk>/<slug:action>/", work.summons_department_action,
          name="work-summons-department-action"),
-    path("api/", include("dispatch.api.urls")),
-    path("api/work/", include("dispatch.api.work.urls")),
 ]

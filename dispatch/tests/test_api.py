@@ -38,10 +38,10 @@ def as_user(api, center, *roles):
 
 def test_anonymous_requests_are_refused(api):
     for url in [
-        "/dispatch/api/on-duty/",
-        "/dispatch/api/roster/",
-        "/dispatch/api/mode/",
-        "/dispatch/api/notifications/",
+        "/api/dispatch/on-duty/",
+        "/api/dispatch/roster/",
+        "/api/dispatch/mode/",
+        "/api/dispatch/notifications/",
     ]:
         response = api.get(url)
         assert response.status_code in (401, 403)
@@ -51,7 +51,7 @@ def test_anonymous_requests_are_refused(api):
 def test_on_duty_now(api, rotation, roster):
     commander = CommandAssignmentFactory(center=rotation.center).user
     as_user(api, rotation.center, Role.WINDOW_CLERK)
-    body = api.get("/dispatch/api/on-duty/").json()
+    body = api.get("/api/dispatch/on-duty/").json()
     assert body["duty"]["department"]["name"] == rotation.departments[0].name
     assert body["duty"]["director"]["id"] == rotation.teams[0].main_director.pk
     assert body["duty"]["deputy_director"]["id"] == rotation.teams[0].deputy_director.pk
@@ -64,7 +64,7 @@ def test_roster_month_lists_days_and_gaps(api, rotation):
         center=rotation.center, departments=rotation.departments, start_date=dt.date(2025, 10, 10)
     )
     as_user(api, rotation.center, Role.DUTY_DIRECTOR)
-    body = api.get("/dispatch/api/roster/?month=2025-10").json()
+    body = api.get("/api/dispatch/roster/?month=2025-10").json()
     assert body["month"] == "2025-10" and len(body["days"]) == 31
     assert body["days"][0]["gap"] == "no_roster"
     assert body["days"][9]["department"]["name"] == rotation.departments[0].name
@@ -73,16 +73,16 @@ def test_roster_month_lists_days_and_gaps(api, rotation):
 
 def test_roster_month_rejects_a_bad_month(api, center):
     as_user(api, center, Role.DUTY_DIRECTOR)
-    response = api.get("/dispatch/api/roster/?month=2025-13")
+    response = api.get("/api/dispatch/roster/?month=2025-13")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_month"
 
 
 @pytest.mark.parametrize("role", [Role.GRID_WORKER, Role.DEPARTMENT_HANDLER])
 def test_roster_is_closed_to_other_roles(api, center, role):
     as_user(api, center, role)
-    assert api.get("/dispatch/api/roster/").status_code == 403
+    assert api.get("/api/dispatch/roster/").status_code == 403
     response = api.post(
-        "/dispatch/api/roster/shifts/",
+        "/api/dispatch/roster/shifts/",
         {"date": "2030-01-01", "kind": "replacement", "reason": "x"},
         format="json",
     )
@@ -93,7 +93,7 @@ def test_create_override_and_swap(api, rotation, roster, today):
     as_user(api, rotation.center, Role.DEPUTY_COMMANDER)
     stand_in = UserFactory()
     response = api.post(
-        "/dispatch/api/roster/shifts/",
+        "/api/dispatch/roster/shifts/",
         {
             "date": today.isoformat(),
             "kind": ShiftKind.REPLACEMENT,
@@ -106,7 +106,7 @@ def test_create_override_and_swap(api, rotation, roster, today):
     assert response.json()[0]["person"]["id"] == stand_in.pk
     tomorrow, after = today + dt.timedelta(days=1), today + dt.timedelta(days=2)
     response = api.post(
-        "/dispatch/api/roster/shifts/",
+        "/api/dispatch/roster/shifts/",
         {
             "date": tomorrow.isoformat(),
             "kind": ShiftKind.SWAP,
@@ -126,7 +126,7 @@ def test_create_override_and_swap(api, rotation, roster, today):
 def test_dispatcher_cannot_create_an_override(api, rotation, roster, today):
     as_user(api, rotation.center, Role.DISPATCHER)
     response = api.post(
-        "/dispatch/api/roster/shifts/",
+        "/api/dispatch/roster/shifts/",
         {
             "date": today.isoformat(),
             "kind": ShiftKind.MAIN_UNAVAILABLE,
@@ -142,7 +142,7 @@ def test_dispatcher_cannot_create_an_override(api, rotation, roster, today):
 def test_business_errors_have_the_structured_body(api, rotation, roster):
     as_user(api, rotation.center, Role.ADMINISTRATOR)
     response = api.post(
-        "/dispatch/api/roster/shifts/",
+        "/api/dispatch/roster/shifts/",
         {
             "date": "2020-01-01",
             "kind": ShiftKind.MAIN_UNAVAILABLE,
@@ -160,16 +160,16 @@ def test_business_errors_have_the_structured_body(api, rotation, roster):
 
 def test_mode_declare_current_history_end(api, center):
     as_user(api, center, Role.COMMANDER)
-    assert api.get("/dispatch/api/mode/").json()["kind"] == "normal"
-    response = api.post("/dispatch/api/mode/wartime/", {"level": 3, "reason": "防汛"}, format="json")
+    assert api.get("/api/dispatch/mode/").json()["kind"] == "normal"
+    response = api.post("/api/dispatch/mode/wartime/", {"level": 3, "reason": "防汛"}, format="json")
     assert response.status_code == 201
     assert response.json()["summons_report_in_minutes"] == 15
-    again = api.post("/dispatch/api/mode/wartime/", {"level": 3, "reason": "防汛"}, format="json")
+    again = api.post("/api/dispatch/mode/wartime/", {"level": 3, "reason": "防汛"}, format="json")
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_wartime"
-    current = api.get("/dispatch/api/mode/").json()
+    current = api.get("/api/dispatch/mode/").json()
     assert (current["kind"], current["level"], current["level_label"]) == ("wartime", 3, "三级响应")
-    assert api.post("/dispatch/api/mode/normal/", {"reason": "解除"}, format="json").status_code == 201
-    history = api.get("/dispatch/api/mode/history/").json()["results"]
+    assert api.post("/api/dispatch/mode/normal/", {"reason": "解除"}, format="json").status_code == 201
+    history = api.get("/api/dispatch/mode/history/").json()["results"]
     assert [row["kind"] for row in history] == ["normal", "wartime"]
 
 
@@ -177,16 +177,16 @@ def test_mode_declare_current_history_end(api, center):
 def test_only_commanders_switch_modes_through_the_api(api, center, role):
     as_user(api, center, role)
     assert (
-        api.post("/dispatch/api/mode/wartime/", {"level": 1, "reason": "x"}, format="json").status_code == 403
+        api.post("/api/dispatch/mode/wartime/", {"level": 1, "reason": "x"}, format="json").status_code == 403
     )
-    assert api.post("/dispatch/api/mode/normal/", {"reason": "x"}, format="json").status_code == 403
+    assert api.post("/api/dispatch/mode/normal/", {"reason": "x"}, format="json").status_code == 403
     assert not Mode.objects.exists()
 
 
 def test_mode_history_is_closed_to_grid_workers(api, center):
     as_user(api, center, Role.GRID_WORKER)
-    assert api.get("/dispatch/api/mode/history/").status_code == 403
-    assert api.get("/dispatch/api/mode/").status_code == 200  # everyone may know the current mode
+    assert api.get("/api/dispatch/mode/history/").status_code == 403
+    assert api.get("/api/dispatch/mode/").status_code == 200  # everyone may know the current mode
 
 
 def test_my_notifications_and_mark_read(api, center):
@@ -194,13 +194,13 @@ def test_my_notifications_and_mark_read(api, center):
     mine = [NotificationFactory(recipient=user) for _ in range(2)]
     foreign = NotificationFactory()
     NotificationFactory(recipient=user, channel="sms")
-    body = api.get("/dispatch/api/notifications/").json()
+    body = api.get("/api/dispatch/notifications/").json()
     assert body["count"] == 2 and {row["id"] for row in body["results"]} == {row.pk for row in mine}
-    response = api.post(f"/dispatch/api/notifications/{mine[0].pk}/read/")
+    response = api.post(f"/api/dispatch/notifications/{mine[0].pk}/read/")
     assert response.status_code == 200 and response.json()["is_read"] is True
-    assert api.get("/dispatch/api/notifications/?unread=1").json()["count"] == 1
-    assert api.post(f"/dispatch/api/notifications/{foreign.pk}/read/").status_code == 404
-    assert api.post("/dispatch/api/notifications/read-all/").json() == {"marked": 1}
+    assert api.get("/api/dispatch/notifications/?unread=1").json()["count"] == 1
+    assert api.post(f"/api/dispatch/notifications/{foreign.pk}/read/").status_code == 404
+    assert api.post("/api/dispatch/notifications/read-all/").json() == {"marked": 1}
     assert Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True).count() == 0
     foreign.refresh_from_db()
     assert foreign.read_at is None
@@ -216,15 +216,15 @@ def test_endpoints_are_in_the_openapi_schema(api, center):
 
         paths = yaml.safe_load(response.content)["paths"]
     for path in [
-        "/dispatch/api/on-duty/",
-        "/dispatch/api/roster/",
-        "/dispatch/api/roster/shifts/",
-        "/dispatch/api/mode/",
-        "/dispatch/api/mode/wartime/",
-        "/dispatch/api/mode/normal/",
-        "/dispatch/api/mode/history/",
-        "/dispatch/api/notifications/",
-        "/dispatch/api/notifications/{notification_id}/read/",
-        "/dispatch/api/notifications/read-all/",
+        "/api/dispatch/on-duty/",
+        "/api/dispatch/roster/",
+        "/api/dispatch/roster/shifts/",
+        "/api/dispatch/mode/",
+        "/api/dispatch/mode/wartime/",
+        "/api/dispatch/mode/normal/",
+        "/api/dispatch/mode/history/",
+        "/api/dispatch/notifications/",
+        "/api/dispatch/notifications/{notification_id}/read/",
+        "/api/dispatch/notifications/read-all/",
     ]:
         assert path in paths, path

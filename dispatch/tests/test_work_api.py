@@ -28,124 +28,124 @@ def api(user) -> APIClient:
 
 
 def post(user, name, pk=None, data=None, **kwargs):
-    url = reverse(f"dispatch:{name}", args=[pk] if pk is not None else [])
+    url = reverse(f"dispatch-api:{name}", args=[pk] if pk is not None else [])
     return api(user).post(url, data or {}, **kwargs)
 
 
 def test_joint_matter_through_the_api(world):
     case = world.case()
-    response = post(world.director, "api-work-case-dispatch", case.pk, {
+    response = post(world.director, "case-dispatch", case.pk, {
         "mode": "joint", "lead_department": world.labour.pk, "co_departments": [world.zgj.pk],
         "parts": {str(world.zgj.pk): "核查许可"}}, format="json")
     assert response.status_code == 201, response.content
     lead_id, co_id = (row["id"] for row in response.json())
-    assert post(world.labour.liaison, "api-work-acknowledge", lead_id).json()["status"] == "acknowledged"
-    assert post(world.zgj.liaison, "api-work-acknowledge", co_id).status_code == 200
-    early = post(world.labour.liaison, "api-work-report-back", lead_id, {"text": "汇总"})
+    assert post(world.labour.liaison, "acknowledge", lead_id).json()["status"] == "acknowledged"
+    assert post(world.zgj.liaison, "acknowledge", co_id).status_code == 200
+    early = post(world.labour.liaison, "report-back", lead_id, {"text": "汇总"})
     assert early.status_code == 409 and early.json()["error"]["code"] == "co_parts_pending"
-    assert post(world.zgj.liaison, "api-work-progress", co_id, {"text": "现场查看"}).status_code == 200
-    assert post(world.zgj.liaison, "api-work-report-back", co_id, {"text": "许可齐全"}).status_code == 200
-    assert post(world.handler, "api-work-report-back", lead_id, {"text": "已付60%"}).status_code == 200
-    assert post(world.dispatcher, "api-work-rework", lead_id, {"reason": "补充计划"}).json()["redo_count"] == 1
-    assert post(world.handler, "api-work-report-back", lead_id, {"text": "已补充"}).status_code == 200
-    assert post(world.grid_worker, "api-work-case-verify", case.pk, {"passed": True}).json()["status"] == "verified"
-    revisit = post(world.dispatcher, "api-work-case-revisit", case.pk, {"resolved": "partly", "satisfaction": "basic"})
+    assert post(world.zgj.liaison, "progress", co_id, {"text": "现场查看"}).status_code == 200
+    assert post(world.zgj.liaison, "report-back", co_id, {"text": "许可齐全"}).status_code == 200
+    assert post(world.handler, "report-back", lead_id, {"text": "已付60%"}).status_code == 200
+    assert post(world.dispatcher, "rework", lead_id, {"reason": "补充计划"}).json()["redo_count"] == 1
+    assert post(world.handler, "report-back", lead_id, {"text": "已补充"}).status_code == 200
+    assert post(world.grid_worker, "case-verify", case.pk, {"passed": True}).json()["status"] == "verified"
+    revisit = post(world.dispatcher, "case-revisit", case.pk, {"resolved": "partly", "satisfaction": "basic"})
     assert revisit.json()["status"] == "revisited"
-    closed = post(world.dispatcher, "api-work-case-close", case.pk)
+    closed = post(world.dispatcher, "case-close", case.pk)
     assert closed.json()["status"] == "closed"
     assert set(case.events.values_list("source", flat=True)) == {"api"}
 
 
 def test_department_scoping_and_error_format(world):
     case = world.case()
-    (row,) = post(world.director, "api-work-case-dispatch", case.pk,
+    (row,) = post(world.director, "case-dispatch", case.pk,
                   {"mode": "transfer", "lead_department": world.police.pk}, format="json").json()
-    other = post(world.labour.liaison, "api-work-acknowledge", row["id"])
+    other = post(world.labour.liaison, "acknowledge", row["id"])
     assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
-    listing = api(world.labour.liaison).get(reverse("dispatch:api-work-assignments")).json()
+    listing = api(world.labour.liaison).get(reverse("dispatch-api:assignments")).json()
     assert listing["count"] == 0
-    mine = api(world.police.liaison).get(reverse("dispatch:api-work-assignments")).json()
+    mine = api(world.police.liaison).get(reverse("dispatch-api:assignments")).json()
     assert [r["id"] for r in mine["results"]] == [row["id"]]
-    assert api(world.police.liaison).get(reverse("dispatch:api-work-assignment", args=[row["id"]])).status_code == 200
-    denied = post(world.police.liaison, "api-work-remind", row["id"])
+    assert api(world.police.liaison).get(reverse("dispatch-api:assignment", args=[row["id"]])).status_code == 200
+    denied = post(world.police.liaison, "remind", row["id"])
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "permission_denied"
-    not_dispatcher = post(world.commander, "api-work-case-dispatch", world.case().pk,
+    not_dispatcher = post(world.commander, "case-dispatch", world.case().pk,
                           {"mode": "transfer", "lead_department": world.police.pk}, format="json")
     assert not_dispatcher.status_code == 403
-    bad = post(world.director, "api-work-case-dispatch", world.case().pk, {"mode": "self", "lead_department": 1},
+    bad = post(world.director, "case-dispatch", world.case().pk, {"mode": "self", "lead_department": 1},
                format="json")
     assert bad.status_code == 400 and "mode" in bad.json()["error"]["fields"]
 
 
 def test_center_actions_through_the_api(world):
     case = world.case()
-    (row,) = post(world.director, "api-work-case-dispatch", case.pk,
+    (row,) = post(world.director, "case-dispatch", case.pk,
                   {"mode": "transfer", "lead_department": world.police.pk}, format="json").json()
     pk = row["id"]
-    assert post(world.dispatcher, "api-work-remind", pk, {"note": "请加快"}).status_code == 200
-    supervised = post(world.director, "api-work-supervise", pk, {"leader": world.commander.pk,
+    assert post(world.dispatcher, "remind", pk, {"note": "请加快"}).status_code == 200
+    supervised = post(world.director, "supervise", pk, {"leader": world.commander.pk,
                                                                   "every_working_days": 2})
     assert supervised.json()["progress_every_working_days"] == 2
-    assert post(world.police.liaison, "api-work-acknowledge", pk).status_code == 200
+    assert post(world.police.liaison, "acknowledge", pk).status_code == 200
     due = (Assignment.objects.get(pk=pk).due_at + dt.timedelta(days=3)).isoformat()
-    extension = post(world.police.liaison, "api-work-extension", pk, {"reason": "待鉴定", "requested_due_at": due})
+    extension = post(world.police.liaison, "extension", pk, {"reason": "待鉴定", "requested_due_at": due})
     assert extension.status_code == 200
-    assert post(world.police.liaison, "api-work-extension-decide", extension.json()["id"],
+    assert post(world.police.liaison, "extension-decide", extension.json()["id"],
                 {"approve": True}).status_code == 404
-    decided = post(world.director, "api-work-extension-decide", extension.json()["id"], {"approve": True})
+    decided = post(world.director, "extension-decide", extension.json()["id"], {"approve": True})
     assert decided.json()["status"] == "approved"
-    assert post(world.police.liaison, "api-work-decline", pk, {"reason": "非我局"}).json()["status"] == "declined"
-    ruled = post(world.director, "api-work-rule-decline", pk, {"accept": False})
+    assert post(world.police.liaison, "decline", pk, {"reason": "非我局"}).json()["status"] == "declined"
+    ruled = post(world.director, "rule-decline", pk, {"accept": False})
     assert ruled.json()["status"] == "acknowledged"
-    moved = post(world.director, "api-work-reassign", pk, {"department": world.labour.pk, "reason": "属劳动"})
+    moved = post(world.director, "reassign", pk, {"department": world.labour.pk, "reason": "属劳动"})
     assert moved.json()["department"] == world.labour.pk
     assert Assignment.objects.get(pk=pk).status == AssignmentStatus.WITHDRAWN
-    assert post(world.dispatcher, "api-work-case-explanation", case.pk, {"notes": "需鉴定"}).status_code == 200
+    assert post(world.dispatcher, "case-explanation", case.pk, {"notes": "需鉴定"}).status_code == 200
 
     from dispatch.tests.factories_work import CenterFactory
 
     town = CenterFactory(code="350521100", name="洛阳镇综治中心", level="town", parent=world.center)
-    moved = post(world.director, "api-work-case-move", case.pk, {"to_center": town.pk, "reason": "属地"})
+    moved = post(world.director, "case-move", case.pk, {"to_center": town.pk, "reason": "属地"})
     assert moved.json()["status"] == CaseStatus.PENDING_DISPATCH and moved.json()["center"] == town.pk
 
 
 def test_decline_accepted_through_the_api(world):
     case = world.case()
-    (row,) = post(world.director, "api-work-case-dispatch", case.pk,
+    (row,) = post(world.director, "case-dispatch", case.pk,
                   {"mode": "transfer", "lead_department": world.police.pk}, format="json").json()
-    post(world.police.liaison, "api-work-decline", row["id"], {"reason": "非我局"})
-    ruled = post(world.director, "api-work-rule-decline", row["id"], {"accept": True, "department": world.labour.pk})
+    post(world.police.liaison, "decline", row["id"], {"reason": "非我局"})
+    ruled = post(world.director, "rule-decline", row["id"], {"accept": True, "department": world.labour.pk})
     assert ruled.json()["department"] == world.labour.pk
 
 
 def test_summons_through_the_api(world):
     case = world.case()
-    created = post(world.director, "api-work-summons-create", None,
+    created = post(world.director, "summons-create", None,
                    {"reason": "堵路", "case": case.pk, "departments": [world.police.pk, world.zgj.pk]}, format="json")
     assert created.status_code == 201
     pk = created.json()["id"]
-    assert post(world.director, "api-work-summons-approve", pk).status_code == 403
-    approved = post(world.deputy, "api-work-summons-approve", pk).json()
+    assert post(world.director, "summons-approve", pk).status_code == 403
+    approved = post(world.deputy, "summons-approve", pk).json()
     assert approved["status"] == SummonsStatus.APPROVED and approved["report_in_minutes"] == 20
     assert 1190 <= approved["remaining_seconds"] <= 1200
     rows = {r["department"]: r["id"] for r in approved["departments"]}
-    assert post(world.police.liaison, "api-work-summons-acknowledge", rows[world.police.pk]).status_code == 200
-    assert post(world.police.liaison, "api-work-summons-report-in", rows[world.zgj.pk]).status_code == 404
-    assert post(world.police.liaison, "api-work-summons-report-in", rows[world.police.pk]).json()["minutes_late"] == 0
-    assert post(world.dispatcher, "api-work-summons-report-in", rows[world.zgj.pk],
+    assert post(world.police.liaison, "summons-acknowledge", rows[world.police.pk]).status_code == 200
+    assert post(world.police.liaison, "summons-report-in", rows[world.zgj.pk]).status_code == 404
+    assert post(world.police.liaison, "summons-report-in", rows[world.police.pk]).json()["minutes_late"] == 0
+    assert post(world.dispatcher, "summons-report-in", rows[world.zgj.pk],
                 {"person": world.zgj.liaison.pk}).status_code == 200
-    assert api(world.police.liaison).get(reverse("dispatch:api-work-summons", args=[pk])).status_code == 200
-    assert api(world.labour.liaison).get(reverse("dispatch:api-work-summons", args=[pk])).status_code == 404
-    assert post(world.commander, "api-work-summons-close", pk).json()["status"] == "closed"
-    other = post(world.director, "api-work-summons-create", None, {"reason": "x", "departments": [world.police.pk]},
+    assert api(world.police.liaison).get(reverse("dispatch-api:summons", args=[pk])).status_code == 200
+    assert api(world.labour.liaison).get(reverse("dispatch-api:summons", args=[pk])).status_code == 404
+    assert post(world.commander, "summons-close", pk).json()["status"] == "closed"
+    other = post(world.director, "summons-create", None, {"reason": "x", "departments": [world.police.pk]},
                  format="json").json()
-    assert post(world.commander, "api-work-summons-refuse", other["id"], {"note": "不必"}).json()["status"] == "refused"
+    assert post(world.commander, "summons-refuse", other["id"], {"note": "不必"}).json()["status"] == "refused"
 
 
 def test_every_action_is_in_the_openapi_schema(world, client):
     client.force_login(world.director)
     schema = client.get(reverse("api-schema"), {"format": "json"}).json()
-    paths = [p for p in schema["paths"] if "/api/work/" in p]
+    paths = [p for p in schema["paths"] if p.startswith("/api/dispatch/")]
     for suffix in ("dispatch/", "verify/", "revisit/", "close/", "explanation-call/", "move/", "acknowledge/",
                    "progress/", "report-back/", "extension/", "decline/", "rule-decline/", "rework/", "remind/",
                    "supervise/", "reassign/", "decide/", "approve/", "refuse/", "report-in/"):

@@ -36,5 +36,6 @@ def test_openapi_schema_generates_without_warnings(capsys):
     assert GENERATOR_STATS._warn_cache == {} and GENERATOR_STATS._error_cache == {}
     paths = set(schema["paths"])
     assert any(p.startswith("/api/intake/") for p in paths)
-    assert any(p.startswith("/dispatch/api/work/") for p in paths)
+    assert any(p.startswith("/api/dispatch/assignments/") for p in paths)
+    assert all(p.startswith("/api/") for p in paths), "every REST endpoint lives under /api/<app>/"
     assert "CaseStatusEnum" in schema["components"]["schemas"]
