@@ -8,8 +8,8 @@ class DispatchConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models are loaded only once the app registry is ready.
+        from dispatch.choices import DispatchEventType
         from dispatch.demo import seed_demo
-        from dispatch.labels import register_event_labels
         from dispatch.selectors.mode import mode_current
         from dispatch.selectors.work import case_ids_visible_to_department_user
         from dispatch.services.engine import deadline_engine_checks
@@ -25,6 +25,7 @@ class DispatchConfig(AppConfig):
             SHOWN_VERIFICATION_QUEUE,
         )
         from intake import hooks as intake_hooks
+        from intake.events import event_types_declare
 
         register(_("轮值排班"), "dispatch:roster", MAY_VIEW_ROSTER, order=30)
         register(_("平战转换"), "dispatch:mode", MAY_SWITCH_MODE, order=35)
@@ -37,7 +38,7 @@ class DispatchConfig(AppConfig):
         intake_hooks.department_case_ids.register(case_ids_visible_to_department_user)
         intake_hooks.operating_mode.register(lambda *, center: mode_current(center=center).kind)
 
-        register_event_labels()
+        event_types_declare(DispatchEventType)
         register_demo_seeder(seed_demo)
         # The status page and /healthz show whether every deadline step that fell due has fired.
         register_check(deadline_engine_checks)

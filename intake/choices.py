@@ -89,3 +89,14 @@ class EventSource(models.TextChoices):
     API = "api", _("接口")
     TASK = "task", _("后台任务")
     ADMIN = "admin", _("管理后台")
+
+
+class CaseEventType(models.TextChoices):
+    """Timeline events intake writes (dotted, past tense). Every app declares its own in its choices
+    and registers them with `intake.events.event_types_declare`; nothing else may be written."""
+
+    CASE_REGISTERED = "case.registered", _("登记受理")
+    CASE_LINKED = "case.linked", _("关联事项")
+    CASE_SETTLED_ON_SPOT = "case.settled_on_spot", _("当场办结（自办）")
+    CASE_SENT_TO_DISPATCH = "case.sent_to_dispatch", _("移送调度中心")
+    PARTY_ID_VIEWED = "party.id_viewed", _("查看完整身份证号")

@@ -1,4 +1,5 @@
-"""Timeline event constructors: the one way to append to a matter's history."""
+"""Timeline event constructors: the one way to append to a matter's history, and the declared
+vocabulary of event types (each app's `…EventType` choices, with their labels)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,33 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 
-from intake.choices import EventSource
+from intake.choices import CaseEventType, EventSource
 from intake.models import Case, CaseEvent
+
+_VOCABULARY: dict[str, str | Promise] = {}
+
+
+def event_types_declare(choices: type[models.TextChoices]) -> None:
+    """Add an app's event types (a TextChoices whose labels are the words people read) to the
+    vocabulary; called for intake here and by each higher app in its `ready()`."""
+    for value, label in zip(choices.values, choices.labels, strict=True):
+        _VOCABULARY.setdefault(value, label)
+
+
+def event_types() -> dict[str, str | Promise]:
+    """Every declared event type and its label."""
+    return dict(_VOCABULARY)
+
+
+def event_label(event_type: str) -> str:
+    return str(_VOCABULARY.get(event_type, event_type))
+
+
+event_types_declare(CaseEventType)
 
 
 def case_event_record(
@@ -32,7 +56,7 @@ def case_event_record(
 
 def case_event_build(
     *,
-    case: Case,
+    case: Case | int,
     type: str,
     actor: AbstractBaseUser | None,
     source: str = EventSource.WEB,
@@ -41,9 +65,12 @@ def case_event_build(
     data: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> CaseEvent:
-    """An unsaved event, for `case_events_record_many` (several events of one action, one INSERT)."""
+    """An unsaved event, for `case_events_record_many` (several events of one action, one INSERT).
+    `case` may be a matter or its id. An undeclared `type` is refused."""
+    if type not in _VOCABULARY:
+        raise ValueError(f"undeclared timeline event type {type!r}: declare it in the app's …EventType choices")
     return CaseEvent(
-        case=case,
+        **({"case_id": case} if isinstance(case, int) else {"case": case}),
         type=type,
         actor=actor if actor is not None and actor.is_authenticated else None,
         source=source,

@@ -152,3 +152,48 @@ def test_no_alias_hides_a_domain_name():
         and any(alias.name == "Case" for alias in node.names)
     ]
     assert offenders == []
+
+
+# --- 5. a declared event vocabulary ----------------------------------------------------------------
+EVENT_TYPE_CLASSES = {"CaseEventType": "intake/choices.py", "DispatchEventType": "dispatch/choices.py"}
+
+
+def test_every_declared_event_type_is_written_somewhere_and_has_a_label():
+    from dispatch.choices import DispatchEventType
+    from intake.choices import CaseEventType
+    from intake.events import event_types
+
+    referenced: set[str] = set()
+    for path in source_files():
+        for node in ast.walk(parsed(path)):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in EVENT_TYPE_CLASSES):
+                referenced.add(f"{node.value.id}.{node.attr}")
+    declared = {f"{cls.__name__}.{member.name}" for cls in (CaseEventType, DispatchEventType) for member in cls}
+    assert declared - referenced == set(), "declared but never written"
+    assert referenced - declared == set()
+    vocabulary = event_types()
+    assert set(CaseEventType.values) | set(DispatchEventType.values) <= set(vocabulary)
+    assert all(str(vocabulary[value]) != value for value in vocabulary)
+
+
+def test_every_written_event_type_is_declared():
+    """Events are written with a declared member (`DispatchEventType.CASE_DISPATCHED`), never a string;
+    `case_event_build` also refuses an undeclared type at run time."""
+    from intake.events import case_event_build
+
+    offenders = []
+    for path in source_files():
+        for node in ast.walk(parsed(path)):
+            if not isinstance(node, ast.Call):
+                continue
+            values = [kw.value for kw in node.keywords if kw.arg in {"type", "event_type"}]
+            if isinstance(node.func, ast.Name) and node.func.id == "_event" and len(node.args) > 1:
+                values.append(node.args[1])
+            for value in values:
+                for leaf in ast.walk(value):
+                    if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str) and "." in leaf.value:
+                        offenders.append(f"{path.relative_to(ROOT)}:{leaf.lineno} {leaf.value}")
+    assert offenders == []
+    with pytest.raises(ValueError, match="undeclared"):
+        case_event_build(case=1, type="case.teleported", actor=None)

@@ -18,6 +18,7 @@ from dispatch.choices import (
     WORKING_STATUSES,
     AssignmentRole,
     AssignmentStatus,
+    DispatchEventType,
     ExtensionStatus,
     StepKind,
 )
@@ -104,7 +105,7 @@ def _create_assignment(
     DeadlineStep.objects.bulk_create(steps_for_assignment(
         assignment=assignment, now=now,
         progress_at=progress_due_at(calendar=calendar, assignment=assignment, start=now)))
-    _event(case, "assignment.created", actor, now, source, assignment, role=role, mode=mode,
+    _event(case, DispatchEventType.ASSIGNMENT_CREATED, actor, now, source, assignment, role=role, mode=mode,
            ack_due_at=assignment.ack_due_at, due_at=assignment.due_at, policy=snapshot["name"],
            previous=previous.pk if previous else None)
     notify_on_commit(
@@ -150,7 +151,7 @@ def case_dispatch(
     parts = parts or {}
     duty_director = getattr(duty_director_on_duty(center=case.center, at=now), "director", None)
     case_transition(
-        case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, event_type="case.dispatched", source=source,
+        case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, event_type=DispatchEventType.CASE_DISPATCHED, source=source,
         data={"mode": mode, "lead": lead_department.pk, "co": [d.pk for d in co], "instructions": instructions},
         extra_fields={"handling_mode": mode}, now=now)
     role = AssignmentRole.LEAD if mode == HandlingMode.JOINT else AssignmentRole.SOLE
@@ -181,7 +182,7 @@ def assignment_acknowledge(
     _move(assignment, expected=[AssignmentStatus.ASSIGNED], to=AssignmentStatus.ACKNOWLEDGED,
           acknowledged_at=now, acknowledged_by=actor, acknowledged_late=late)
     steps_cancel(assignment_ids=[assignment.pk], kinds=ACK_STEP_KINDS, now=now)
-    _event(assignment.case, "assignment.acknowledged", actor, now, source, assignment, late=late,
+    _event(assignment.case, DispatchEventType.ASSIGNMENT_ACKNOWLEDGED, actor, now, source, assignment, late=late,
            ack_due_at=assignment.ack_due_at)
     return assignment
 
@@ -217,7 +218,7 @@ def assignment_report_progress(
         next_at = progress_due_at(calendar=calendar, assignment=assignment, start=now)
         DeadlineStep.objects.create(kind=StepKind.PROGRESS_DUE, assignment=assignment, due_at=next_at,
                                     targets=["liaison"])
-    _event(assignment.case, "assignment.progress_reported", actor, now, source, assignment, report=report.pk)
+    _event(assignment.case, DispatchEventType.ASSIGNMENT_PROGRESS_REPORTED, actor, now, source, assignment, report=report.pk)
     return report
 
 
@@ -253,7 +254,7 @@ def assignment_report_back(
             "department_name": assignment.department.name, "role": assignment.role, "late": late,
             "attachments": [a.pk for a in attachments], "redo": assignment.redo_count}
     if assignment.role == AssignmentRole.CO:
-        case_event_record(case=case, type="assignment.reported_back", actor=actor, source=source, data=data, now=now)
+        case_event_record(case=case, type=DispatchEventType.ASSIGNMENT_REPORTED_BACK, actor=actor, source=source, data=data, now=now)
         lead = assignment.lead
         if lead is not None:
             notify_on_commit(recipients=[lead.department.liaison], kind="assignment.co_reported",
@@ -262,7 +263,7 @@ def assignment_report_back(
                              dedupe_key=f"assignment:{assignment.pk}:reported:{report.pk}", now=now)
     else:
         case_transition(case=case, to_status=CaseStatus.REPORTED, actor=actor,
-                        event_type="assignment.reported_back", source=source, data=data, now=now)
+                        event_type=DispatchEventType.ASSIGNMENT_REPORTED_BACK, source=source, data=data, now=now)
         notify_on_commit(recipients=[assignment.assigned_by], kind="assignment.reported_back",
                          title=f"承办部门已反馈：{case.code} {case.title}", body=assignment.department.name,
                          link=link_to("work-case", case.pk),
@@ -288,7 +289,7 @@ def assignment_request_extension(
     request = ExtensionRequest.objects.create(
         assignment=assignment, reason=reason, requested_due_at=requested_due_at, requested_by=actor,
         requested_at=now, old_due_at=assignment.due_at)
-    _event(assignment.case, "assignment.extension_requested", actor, now, source, assignment,
+    _event(assignment.case, DispatchEventType.ASSIGNMENT_EXTENSION_REQUESTED, actor, now, source, assignment,
            extension=request.pk, reason=reason, old_due_at=assignment.due_at, requested_due_at=requested_due_at)
     notify_on_commit(recipients=[assignment.duty_director or assignment.assigned_by], kind="extension.requested",
                      title=f"延期申请：{assignment.case.code}", body=reason,
@@ -324,7 +325,7 @@ def extension_decide(
         DeadlineStep.objects.bulk_create(steps_for_assignment(assignment=assignment, now=now, ack=False))
         if assignment.role != AssignmentRole.CO:
             Case.objects.filter(pk=assignment.case_id).update(due_at=due)
-    _event(assignment.case, "assignment.extension_approved" if approve else "assignment.extension_refused",
+    _event(assignment.case, DispatchEventType.ASSIGNMENT_EXTENSION_APPROVED if approve else DispatchEventType.ASSIGNMENT_EXTENSION_REFUSED,
            actor, now, source, assignment, extension=extension.pk, old_due_at=extension.old_due_at,
            new_due_at=due, note=note)
     notify_on_commit(recipients=[extension.requested_by, assignment.department.liaison],
@@ -350,7 +351,7 @@ def assignment_decline(
     _move(assignment, expected=[AssignmentStatus.ASSIGNED, AssignmentStatus.ACKNOWLEDGED],
           to=AssignmentStatus.DECLINED, status_before_decline=previous_status, spent_working_minutes=total)
     steps_cancel(assignment_ids=[assignment.pk], kinds=None, now=now)
-    _event(assignment.case, "assignment.declined", actor, now, source, assignment, reason=reason,
+    _event(assignment.case, DispatchEventType.ASSIGNMENT_DECLINED, actor, now, source, assignment, reason=reason,
            spent_working_minutes=total)
     notify_on_commit(recipients=[assignment.duty_director or assignment.assigned_by], kind="assignment.declined",
                      title=f"部门退回待裁定：{assignment.case.code}", body=f"{assignment.department.name}：{reason}",
@@ -374,14 +375,14 @@ def assignment_rule_decline(
         _move(assignment, expected=[AssignmentStatus.DECLINED], to=back)
         DeadlineStep.objects.bulk_create(steps_for_assignment(
             assignment=assignment, now=now, ack=back == AssignmentStatus.ASSIGNED))
-        _event(case, "assignment.decline_refused", actor, now, source, assignment, note=note)
+        _event(case, DispatchEventType.ASSIGNMENT_DECLINE_REFUSED, actor, now, source, assignment, note=note)
         notify_on_commit(recipients=[assignment.department.liaison], kind="assignment.decline_refused",
                          title=f"退回未获同意，请继续办理：{case.code}", body=note,
                          link=link_to("work-assignment", assignment.pk),
                          dedupe_key=f"assignment:{assignment.pk}:decline_refused", now=now)
         return assignment
     _move(assignment, expected=[AssignmentStatus.DECLINED], to=AssignmentStatus.WITHDRAWN, closed_at=now)
-    _event(case, "assignment.decline_accepted", actor, now, source, assignment, note=note)
+    _event(case, DispatchEventType.ASSIGNMENT_DECLINE_ACCEPTED, actor, now, source, assignment, note=note)
     if department is None:
         _return_to_board_if_empty(case=case, actor=actor, now=now, source=source, reason=note)
         return assignment
@@ -408,7 +409,7 @@ def _return_to_board_if_empty(*, case: Case, actor: AbstractBaseUser, now: dt.da
     if not Assignment.objects.filter(case=case, status__in=OPEN_ASSIGNMENT_STATUSES).exists():
         case.refresh_from_db(fields=["status"])
         case_transition(case=case, to_status=CaseStatus.PENDING_DISPATCH, actor=actor,
-                        event_type="case.returned_to_board", source=source, data={"reason": reason}, now=now)
+                        event_type=DispatchEventType.CASE_RETURNED_TO_BOARD, source=source, data={"reason": reason}, now=now)
 
 
 # --- center side -----------------------------------------------------------------------------
@@ -425,11 +426,11 @@ def assignment_return_for_rework(
     case = assignment.case
     assignment_reopen(assignment=assignment, now=now, due_at=due_at)
     if assignment.role == AssignmentRole.CO:
-        _event(case, "assignment.returned_for_rework", actor, now, source, assignment, reason=reason,
+        _event(case, DispatchEventType.ASSIGNMENT_RETURNED_FOR_REWORK, actor, now, source, assignment, reason=reason,
                redo=assignment.redo_count, due_at=assignment.due_at)
     else:
         case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor,
-                        event_type="assignment.returned_for_rework", source=source,
+                        event_type=DispatchEventType.ASSIGNMENT_RETURNED_FOR_REWORK, source=source,
                         data={"assignment": assignment.pk, "department": assignment.department_id,
                               "reason": reason, "redo": assignment.redo_count, "due_at": assignment.due_at},
                         extra_fields={"due_at": assignment.due_at}, now=now)
@@ -460,7 +461,7 @@ def assignment_remind(
     require_role(actor, MAY_SUPERVISE_WORK, gettext("只有中心工作人员可以催办。"))
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition", status_code=409)
-    _event(assignment.case, "assignment.reminded", actor, now, source, assignment, note=note)
+    _event(assignment.case, DispatchEventType.ASSIGNMENT_REMINDED, actor, now, source, assignment, note=note)
     notify_on_commit(recipients=[assignment.department.liaison], kind="assignment.reminded",
                      title=f"催办：{assignment.case.code} {assignment.case.title}", body=note,
                      link=link_to("work-assignment", assignment.pk),
@@ -488,7 +489,7 @@ def assignment_supervise(
     DeadlineStep.objects.create(
         kind=StepKind.PROGRESS_DUE, assignment=assignment, targets=["liaison"],
         due_at=progress_due_at(calendar=calendar_for(assignment.center), assignment=assignment, start=now))
-    _event(assignment.case, "assignment.supervised", actor, now, source, assignment, leader=leader.pk,
+    _event(assignment.case, DispatchEventType.ASSIGNMENT_SUPERVISED, actor, now, source, assignment, leader=leader.pk,
            every_working_days=every_working_days, note=note)
     notify_on_commit(recipients=[assignment.department.liaison, assignment.department.leader_in_charge, leader],
                      kind="assignment.supervised", title=f"督办：{assignment.case.code} {assignment.case.title}",
@@ -508,7 +509,7 @@ def assignment_reassign(
     _move(assignment, expected=list(OPEN_ASSIGNMENT_STATUSES), to=AssignmentStatus.WITHDRAWN, closed_at=now,
           spent_working_minutes=assignment.spent_working_minutes + int(spent.total_seconds() // 60))
     steps_cancel(assignment_ids=[assignment.pk], kinds=None, now=now)
-    _event(assignment.case, "assignment.reassigned", actor, now, source, assignment, reason=reason,
+    _event(assignment.case, DispatchEventType.ASSIGNMENT_REASSIGNED, actor, now, source, assignment, reason=reason,
            to_department=department.pk)
     return _replace(assignment=assignment, department=department, actor=actor, now=now, source=source)
 
@@ -534,9 +535,9 @@ def case_move_center(
         raise ApplicationError(gettext("请填写理由。"), code="required", field="reason")
     current = case.center
     if to_center.pk == current.parent_id:
-        event_type = "case.escalated"
+        event_type = DispatchEventType.CASE_ESCALATED
     elif to_center.parent_id == current.pk:
-        event_type = "case.pushed_down"
+        event_type = DispatchEventType.CASE_PUSHED_DOWN
     else:
         raise ApplicationError(gettext("只能上提到上级中心或下交到下级中心。"), code="invalid_center", field="to_center")
     if case.status not in (CaseStatus.PENDING_DISPATCH, CaseStatus.IN_PROGRESS):

@@ -13,6 +13,7 @@ from dispatch.choices import (
     OPEN_ASSIGNMENT_STATUSES,
     AssignmentRole,
     AssignmentStatus,
+    DispatchEventType,
     ResolvedAnswer,
     Satisfaction,
 )
@@ -62,11 +63,11 @@ def case_verify(
                                                verified_at=now)
     data = {"verification": verification.pk, "passed": passed, "notes": notes}
     if passed:
-        case_transition(case=case, to_status=CaseStatus.VERIFIED, actor=actor, event_type="case.verified",
+        case_transition(case=case, to_status=CaseStatus.VERIFIED, actor=actor, event_type=DispatchEventType.CASE_VERIFIED,
                         source=source, data=data, now=now)
         return verification
     answering = _answering_assignment(case)
-    case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, event_type="case.verification_failed",
+    case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, event_type=DispatchEventType.CASE_VERIFICATION_FAILED,
                     source=source, data={**data, "assignment": answering.pk if answering else None}, now=now)
     if answering is not None and answering.status == AssignmentStatus.REPORTED:
         assignment_reopen(assignment=answering, now=now)
@@ -95,13 +96,13 @@ def case_revisit(
     revisit = Revisit.objects.create(case=case, revisited_by=actor, resolved=resolved, satisfaction=satisfaction,
                                      notes=notes, revisited_at=now)
     data = {"revisit": revisit.pk, "resolved": resolved, "satisfaction": satisfaction, "notes": notes}
-    case_transition(case=case, to_status=CaseStatus.REVISITED, actor=actor, event_type="case.revisited",
+    case_transition(case=case, to_status=CaseStatus.REVISITED, actor=actor, event_type=DispatchEventType.CASE_REVISITED,
                     source=source, data=data, now=now)
     if resolved != ResolvedAnswer.NO:
         return revisit
     answering = _answering_assignment(case)
     if answering is not None and answering.status == AssignmentStatus.REPORTED:
-        case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, event_type="case.reopened",
+        case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, event_type=DispatchEventType.CASE_REOPENED,
                         source=source, data={"revisit": revisit.pk, "assignment": answering.pk}, now=now)
         assignment_reopen(assignment=answering, now=now)
         notify_on_commit(recipients=[answering.department.liaison], kind="case.reopened",
@@ -109,7 +110,7 @@ def case_revisit(
                          link=link_to("work-assignment", answering.pk),
                          dedupe_key=f"revisit:{revisit.pk}:reopened", now=now)
     else:
-        case_transition(case=case, to_status=CaseStatus.PENDING_DISPATCH, actor=actor, event_type="case.reopened",
+        case_transition(case=case, to_status=CaseStatus.PENDING_DISPATCH, actor=actor, event_type=DispatchEventType.CASE_REOPENED,
                         source=source, data={"revisit": revisit.pk}, now=now)
     return revisit
 
@@ -130,7 +131,7 @@ def case_close(
                .values_list("pk", flat=True))
     if Assignment.objects.filter(pk__in=ids, status__in=OPEN_ASSIGNMENT_STATUSES).exists():
         raise ApplicationError(gettext("仍有未反馈的交办，不能办结。"), code="assignments_open", status_code=409)
-    case_transition(case=case, to_status=CaseStatus.CLOSED, actor=actor, event_type="case.closed", source=source,
+    case_transition(case=case, to_status=CaseStatus.CLOSED, actor=actor, event_type=DispatchEventType.CASE_CLOSED, source=source,
                     data={"note": note, "resolved": revisit.resolved, "satisfaction": revisit.satisfaction},
                     extra_fields={"closed_at": now, "resolved": revisit.resolved != ResolvedAnswer.NO}, now=now)
     Assignment.objects.filter(pk__in=ids, status=AssignmentStatus.REPORTED).update(
@@ -151,6 +152,6 @@ def case_record_explanation_call(
     if not notes.strip():
         raise ApplicationError(gettext("请填写解释内容。"), code="required", field="notes")
     call = ExplanationCall.objects.create(case=case, called_by=actor, notes=notes, called_at=now)
-    case_event_record(case=case, type="case.explanation_called", actor=actor, source=source,
+    case_event_record(case=case, type=DispatchEventType.CASE_EXPLANATION_CALLED, actor=actor, source=source,
                       data={"call": call.pk, "notes": notes, "due_at": case.due_at}, now=now)
     return call

@@ -22,6 +22,7 @@ from django.utils import timezone
 from dispatch.choices import (
     OPEN_ASSIGNMENT_STATUSES,
     AssignmentStatus,
+    DispatchEventType,
     NotificationChannel,
     StepKind,
     SummonsStatus,
@@ -44,6 +45,7 @@ from dispatch.services.common import (
 )
 from dispatch.services.notifications import NotificationRequest, notification_send_many
 from intake.choices import EventSource
+from intake.events import case_event_build, case_events_record_many
 from intake.models import CaseEvent
 
 logger = logging.getLogger(__name__)
@@ -123,7 +125,7 @@ def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BA
                     result.kinds[step.kind] = result.kinds.get(step.kind, 0) + 1
                 else:
                     skipped.append(step.pk)
-            CaseEvent.objects.bulk_create(events)
+            case_events_record_many(events=events)
             if skipped:
                 DeadlineStep.objects.filter(pk__in=skipped).update(outcome="skipped")
             DeadlineStep.objects.filter(claim=token).exclude(pk__in=skipped).update(outcome="fired")
@@ -136,8 +138,8 @@ def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BA
 
 
 def _case_event(*, case_id: int, type: str, now: dt.datetime, data: dict[str, Any]) -> CaseEvent:
-    """Built like `intake.events.case_event_record` (actor: the system; source: task), inserted in bulk."""
-    return CaseEvent(case_id=case_id, type=type, actor=None, source=EventSource.TASK, data=data, occurred_at=now)
+    """An event of the system (no actor; source: task), inserted in bulk with the sweep's batch."""
+    return case_event_build(case=case_id, type=type, actor=None, source=EventSource.TASK, data=data, now=now)
 
 
 def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], commanders: CommanderCache,
@@ -167,7 +169,7 @@ def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], comm
     if step.kind == StepKind.ACK_OVERDUE:
         if assignment.status != AssignmentStatus.ASSIGNED:
             return False
-        events.append(_case_event(case_id=case.pk, type="assignment.acknowledgement_overdue", now=now,
+        events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_ACKNOWLEDGEMENT_OVERDUE, now=now,
                                   data={**base, "ack_due_at": assignment.ack_due_at}))
         outbox.add(recipients=people, kind="assignment.ack_overdue", title=f"签收已超时：{case.code}",
                          body=case.title, link=link, dedupe_key=key, now=now, urgent=True)
@@ -186,7 +188,7 @@ def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], comm
                                            status__in=OPEN_ASSIGNMENT_STATUSES).update(overdue_at=now)
         if not marked:
             return False
-        events.append(_case_event(case_id=case.pk, type="assignment.overdue", now=now,
+        events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_OVERDUE, now=now,
                                   data={**base, "due_at": assignment.due_at}))
         outbox.add(recipients=people, kind="assignment.overdue", title=f"办理已超期：{case.code}",
                          body=case.title, link=link, dedupe_key=key, now=now, urgent=True)
@@ -196,7 +198,7 @@ def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], comm
     if step.kind == StepKind.ESCALATION:
         if now < assignment.due_at:
             return False
-        events.append(_case_event(case_id=case.pk, type="assignment.escalated", now=now,
+        events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_ESCALATED, now=now,
                                   data={**base, "level": step.level, "to": step.targets}))
         outbox.add(recipients=people, kind="assignment.escalated",
                          title=f"超期督办（第 {step.level} 级）：{dept.name} {case.code}", body=case.title,
@@ -206,7 +208,7 @@ def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], comm
         if assignment.status not in (AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.REWORK,
                                      AssignmentStatus.ASSIGNED) or not assignment.progress_every_working_days:
             return False
-        events.append(_case_event(case_id=case.pk, type="assignment.progress_requested", now=now, data=base))
+        events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_PROGRESS_REQUESTED, now=now, data=base))
         outbox.add(recipients=[*people, assignment.supervising_leader], kind="assignment.progress_due",
                          title=f"督办事项请报告进度：{case.code}", body=case.title, link=link, dedupe_key=key, now=now)
         next_at = progress_due_at(calendar=calendar_for(assignment.center), assignment=assignment, start=now)
@@ -228,7 +230,7 @@ def _fire_summons(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEven
         return False
     dept = row.department
     if summons.case_id:
-        events.append(_case_event(case_id=summons.case_id, type="summons.overdue", now=now, data={
+        events.append(_case_event(case_id=summons.case_id, type=DispatchEventType.SUMMONS_OVERDUE, now=now, data={
             "summons": summons.pk, "department": dept.pk, "department_name": dept.name,
             "report_in_due_at": summons.report_in_due_at, "step": step.pk}))
     people = recipients_for(targets=step.targets, department=dept, center=summons.center, at=now,
@@ -282,7 +284,7 @@ def _work_letter_if_repeated(*, assignment: Assignment, now: dt.datetime, events
     except IntegrityError:
         return
     dept = assignment.department
-    events.append(_case_event(case_id=assignment.case_id, type="department.work_letter_issued", now=now,
+    events.append(_case_event(case_id=assignment.case_id, type=DispatchEventType.DEPARTMENT_WORK_LETTER_ISSUED, now=now,
                               data={**base, "letter": letter.pk, "overdue_count": count, "month": f"{month:%Y-%m}"}))
     outbox.add(recipients=[dept.leader_in_charge, dept.liaison], kind="department.work_letter",
                title=f"工作提示函：{dept.name} {month:%Y年%m月} 已超期 {count} 件",

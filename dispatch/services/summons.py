@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.choices import NORMAL_REPORT_IN_MINUTES, StepKind, SummonsStatus
+from dispatch.choices import NORMAL_REPORT_IN_MINUTES, DispatchEventType, StepKind, SummonsStatus
 from dispatch.links import link_to
 from dispatch.models import DeadlineStep, Summons, SummonsDepartment
 from dispatch.selectors.mode import mode_current
@@ -71,7 +71,7 @@ def summons_request(
                                      operating_mode=case.operating_mode if case else "normal")
     SummonsDepartment.objects.bulk_create(
         [SummonsDepartment(summons=summons, department=dept) for dept in {d.pk: d for d in departments}.values()])
-    _event(summons, "summons.requested", actor, now, source, reason=reason,
+    _event(summons, DispatchEventType.SUMMONS_REQUESTED, actor, now, source, reason=reason,
            departments=[dept.pk for dept in departments])
     notify_on_commit(recipients=CommanderCache().get(center=center, at=now), kind="summons.requested",
                      title="召集待审批", body=reason, link=link_to("work-summons", summons.pk),
@@ -101,7 +101,7 @@ def summons_approve(
     DeadlineStep.objects.bulk_create([
         DeadlineStep(kind=StepKind.SUMMONS_OVERDUE, summons_department=row, due_at=due,
                      targets=["leader_in_charge", "commander"]) for row in rows])
-    _event(summons, "summons.approved", actor, now, source, report_in_minutes=minutes, report_in_due_at=due)
+    _event(summons, DispatchEventType.SUMMONS_APPROVED, actor, now, source, report_in_minutes=minutes, report_in_due_at=due)
     for row in rows:
         dept = row.department
         notify_on_commit(
@@ -124,7 +124,7 @@ def summons_refuse(
     if changed != 1:
         raise ApplicationError(gettext("该召集已审批。"), code="stale_state", status_code=409)
     summons.status = SummonsStatus.REFUSED
-    _event(summons, "summons.refused", actor, now, source, note=note)
+    _event(summons, DispatchEventType.SUMMONS_REFUSED, actor, now, source, note=note)
     return summons
 
 
@@ -142,7 +142,7 @@ def summons_acknowledge(
     if changed != 1:
         raise ApplicationError(gettext("已确认。"), code="stale_state", status_code=409)
     row.acknowledged_at, row.acknowledged_by = now, actor
-    _event(row.summons, "summons.department_acknowledged", actor, now, source, department=row.department_id,
+    _event(row.summons, DispatchEventType.SUMMONS_DEPARTMENT_ACKNOWLEDGED, actor, now, source, department=row.department_id,
            department_name=row.department.name)
     return row
 
@@ -171,7 +171,7 @@ def summons_report_in(
     row.reported_in_at, row.reported_in_person, row.minutes_late = now, person, minutes_late
     DeadlineStep.objects.filter(summons_department=row, fired_at__isnull=True, cancelled_at__isnull=True).update(
         cancelled_at=now)
-    _event(summons, "summons.department_reported_in", actor, now, source, department=row.department_id,
+    _event(summons, DispatchEventType.SUMMONS_DEPARTMENT_REPORTED_IN, actor, now, source, department=row.department_id,
            department_name=row.department.name, person=person.pk, minutes_late=minutes_late,
            late=minutes_late > 0)
     return row
@@ -191,5 +191,5 @@ def summons_close(
     summons.status = SummonsStatus.CLOSED
     DeadlineStep.objects.filter(summons_department__summons=summons, fired_at__isnull=True,
                                 cancelled_at__isnull=True).update(cancelled_at=now)
-    _event(summons, "summons.closed", actor, now, source, note=note)
+    _event(summons, DispatchEventType.SUMMONS_CLOSED, actor, now, source, note=note)
     return summons

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from governance.errors import NotFoundError, PermissionDeniedError
 from governance.roles import MAY_SEE_FULL_ID, may
+from intake.choices import CaseEventType
 from intake.events import case_event_record
 from intake.models import Case, CaseParty, Party, SensitiveView
 
@@ -35,6 +36,6 @@ def party_full_id_view(
         SensitiveView.objects.create(actor=actor, party=party, case=case, field="id_number", page=page[:300],
                                      viewed_at=now)
         if case is not None:
-            case_event_record(case=case, type="party.id_viewed", actor=actor,
+            case_event_record(case=case, type=CaseEventType.PARTY_ID_VIEWED, actor=actor,
                               data={"party_id": party.pk, "party_name": party.name, "page": page[:300]}, now=now)
     return party.id_number

@@ -18,6 +18,7 @@ from governance.models import Center, Grid, ServiceWindow
 from governance.workcal import WorkingCalendar
 from intake import hooks
 from intake.choices import (
+    CaseEventType,
     CaseStatus,
     Channel,
     Complexity,
@@ -321,7 +322,7 @@ def case_register(
             events = [
                 case_event_build(
                     case=case,
-                    type="case.registered",
+                    type=CaseEventType.CASE_REGISTERED,
                     actor=actor,
                     source=source,
                     to_status=CaseStatus.REGISTERED,
@@ -345,7 +346,7 @@ def case_register(
                     CaseLink(from_case=case, to_case=other, note="重复访", created_by=actor) for other in linked
                 )
                 events += [
-                    case_event_build(case=case, type="case.linked", actor=actor, source=source,
+                    case_event_build(case=case, type=CaseEventType.CASE_LINKED, actor=actor, source=source,
                                      data={"other_id": other.pk, "other_code": other.code, "note": "重复访"}, now=now)
                     for other in linked
                 ]

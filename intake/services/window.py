@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, may
 from intake.choices import (
+    CaseEventType,
     CaseStatus,
     HandlingMode,
 )
@@ -67,7 +68,7 @@ def case_settle_on_spot(
                 case=case,
                 to_status=CaseStatus.SETTLED_ON_SPOT,
                 actor=actor,
-                event_type="case.settled_on_spot",
+                event_type=CaseEventType.CASE_SETTLED_ON_SPOT,
                 data={"result": result, "attachments": [u.name for u, _ in uploads]},
                 extra_fields={"handling_mode": HandlingMode.SELF, "settlement": result, "resolved": True},
                 now=now,
@@ -91,7 +92,7 @@ def case_send_to_dispatch(
         case=case,
         to_status=CaseStatus.PENDING_DISPATCH,
         actor=actor,
-        event_type="case.sent_to_dispatch",
+        event_type=CaseEventType.CASE_SENT_TO_DISPATCH,
         data={"note": note},
         now=now or timezone.now(),
     )
@@ -113,7 +114,7 @@ def case_link(
     try:
         with transaction.atomic():
             link = CaseLink.objects.create(from_case=case, to_case=other, note=note, created_by=actor)
-            case_event_record(case=case, type="case.linked", actor=actor,
+            case_event_record(case=case, type=CaseEventType.CASE_LINKED, actor=actor,
                               data={"other_id": other.pk, "other_code": other.code, "note": note}, now=now)
     except IntegrityError:
         raise ApplicationError(gettext("已与事项 %(code)s 关联。") % {"code": other.code}, code="duplicate", field="other") from None

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 
 from intake.choices import CaseStatus
-from intake.labels import event_label as _event_label
+from intake.events import event_label as _event_label
 from intake.validators import mask_id_number, mask_phone
 
 register = template.Library()
