@@ -1,4 +1,7 @@
-"""The one application error type: the UI shows it as a message, the API as a structured 4xx body."""
+"""The one application error type: the UI shows it as a message, the API as a structured 4xx body.
+
+The domain knows nothing of HTTP: which status a `code` answers is decided at the edge, in
+`governance.api.http_status_for`."""
 
 from __future__ import annotations
 
@@ -10,8 +13,6 @@ from django.utils.translation import gettext
 class ApplicationError(Exception):
     """A business rule said no. `message` is for people (Chinese); `code` is for programs."""
 
-    status_code = 400
-
     def __init__(
         self,
         message: str,
@@ -19,15 +20,12 @@ class ApplicationError(Exception):
         code: str = "invalid",
         field: str | None = None,
         extra: dict[str, Any] | None = None,
-        status_code: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.field = field
         self.extra = extra or {}
-        if status_code is not None:
-            self.status_code = status_code
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -39,9 +37,7 @@ class ApplicationError(Exception):
 
 
 class NotFoundError(ApplicationError):
-    """Missing, or not yours: both answer 404 so that existence does not leak."""
-
-    status_code = 404
+    """Missing, or not yours: both answer "not found" so that existence does not leak."""
 
     def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         if message is None:
@@ -51,7 +47,7 @@ class NotFoundError(ApplicationError):
 
 
 class PermissionDeniedError(ApplicationError):
-    status_code = 403
+    """The actor's role may not do this."""
 
     def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         if message is None:

@@ -197,3 +197,37 @@ def test_every_written_event_type_is_declared():
     assert offenders == []
     with pytest.raises(ValueError, match="undeclared"):
         case_event_build(case=1, type="case.teleported", actor=None)
+
+
+# --- 7. the domain knows nothing of HTTP ------------------------------------------------------------
+def test_the_domain_is_free_of_http():
+    """Services, selectors, models and errors raise codes; statuses are the edge's business
+    (`governance.api.http_status_for`)."""
+    from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
+
+    for error in (ApplicationError, NotFoundError, PermissionDeniedError):
+        assert not hasattr(error("x"), "status_code")
+    offenders = []
+    for path in source_files():
+        relative = path.relative_to(ROOT).as_posix()
+        domain = any(part in {"services", "selectors", "models"} for part in path.relative_to(ROOT).parts) or (
+            relative.endswith(("/services.py", "/selectors.py", "/models.py", "/events.py", "errors.py")))
+        if not domain:
+            continue
+        for node in ast.walk(parsed(path)):
+            for name in imported_modules(node):
+                if name.startswith(("rest_framework", "django.http")):
+                    offenders.append(f"{relative}:{node.lineno} {name}")
+            if isinstance(node, ast.keyword) and node.arg == "status_code":
+                offenders.append(f"{relative}:{node.value.lineno} status_code=")
+    assert offenders == []
+
+
+def test_every_application_error_code_maps_to_one_status():
+    from governance.api import http_status_for
+    from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
+
+    assert http_status_for(ApplicationError("x", code="stale_state")) == 409
+    assert http_status_for(ApplicationError("x")) == 400
+    assert http_status_for(NotFoundError()) == 404
+    assert http_status_for(PermissionDeniedError()) == 403

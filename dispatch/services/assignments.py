@@ -55,7 +55,7 @@ DISPATCH_MODES = (HandlingMode.TRANSFER, HandlingMode.JOINT, HandlingMode.SUPERV
 
 
 def _stale() -> ApplicationError:
-    return ApplicationError(gettext("交办状态已被他人更改，请刷新后重试。"), code="stale_state", status_code=409)
+    return ApplicationError(gettext("交办状态已被他人更改，请刷新后重试。"), code="stale_state")
 
 
 def _move(assignment: Assignment, *, expected: Sequence[str], to: str, **fields: Any) -> None:
@@ -63,7 +63,7 @@ def _move(assignment: Assignment, *, expected: Sequence[str], to: str, **fields:
     if assignment.status not in expected:
         raise ApplicationError(
             gettext("交办当前状态为“%(status)s”，不能执行此操作。") % {"status": AssignmentStatus(assignment.status).label},
-            code="invalid_transition", status_code=409,
+            code="invalid_transition",
             extra={"from": assignment.status, "to": to},
         )
     changed = Assignment.objects.filter(pk=assignment.pk, status=assignment.status).update(status=to, **fields)
@@ -205,7 +205,7 @@ def assignment_report_progress(
     now = now or timezone.now()
     require_department_member(actor, assignment.department_id)
     if assignment.status not in WORKING_STATUSES:
-        raise ApplicationError(gettext("签收后才能报告进度。"), code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("签收后才能报告进度。"), code="invalid_transition")
     if not text.strip():
         raise ApplicationError(gettext("请填写进度情况。"), code="required", field="text")
     report = AssignmentReport.objects.create(assignment=assignment, kind=AssignmentReport.Kind.PROGRESS,
@@ -239,8 +239,7 @@ def assignment_report_back(
                        .values_list("department__name", flat=True))
         if waiting:
             raise ApplicationError(gettext("协办部门尚未反馈：%(departments)s。") % {"departments": "、".join(waiting)},
-                                   code="co_parts_pending",
-                                   status_code=409, extra={"waiting": waiting})
+                                   code="co_parts_pending", extra={"waiting": waiting})
     late = now > assignment.due_at
     _move(assignment, expected=list(WORKING_STATUSES), to=AssignmentStatus.REPORTED, reported_at=now,
           reported_by=actor, report=text, reported_late=late)
@@ -279,13 +278,13 @@ def assignment_request_extension(
     now = now or timezone.now()
     require_department_member(actor, assignment.department_id)
     if assignment.status not in WORKING_STATUSES and assignment.status != AssignmentStatus.ASSIGNED:
-        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
     if not reason.strip():
         raise ApplicationError(gettext("请填写延期理由。"), code="required", field="reason")
     if requested_due_at <= assignment.due_at:
         raise ApplicationError(gettext("申请的期限须晚于现有期限。"), code="invalid_due", field="requested_due_at")
     if ExtensionRequest.objects.filter(assignment=assignment, status=ExtensionStatus.PENDING).exists():
-        raise ApplicationError(gettext("已有待审批的延期申请。"), code="extension_pending", status_code=409)
+        raise ApplicationError(gettext("已有待审批的延期申请。"), code="extension_pending")
     request = ExtensionRequest.objects.create(
         assignment=assignment, reason=reason, requested_due_at=requested_due_at, requested_by=actor,
         requested_at=now, old_due_at=assignment.due_at)
@@ -312,7 +311,7 @@ def extension_decide(
     changed = ExtensionRequest.objects.filter(pk=extension.pk, status=ExtensionStatus.PENDING).update(
         status=status, decided_by=actor, decided_at=now, decision_note=note, new_due_at=due)
     if changed != 1:
-        raise ApplicationError(gettext("该延期申请已处理。"), code="stale_state", status_code=409)
+        raise ApplicationError(gettext("该延期申请已处理。"), code="stale_state")
     extension.status, extension.decided_by, extension.decided_at, extension.new_due_at = status, actor, now, due
     if approve:
         moved = Assignment.objects.filter(pk=assignment.pk, due_at=extension.old_due_at,
@@ -460,7 +459,7 @@ def assignment_remind(
     now = now or timezone.now()
     require_role(actor, MAY_SUPERVISE_WORK, gettext("只有中心工作人员可以催办。"))
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
-        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
     _event(assignment.case, DispatchEventType.ASSIGNMENT_REMINDED, actor, now, source, assignment, note=note)
     notify_on_commit(recipients=[assignment.department.liaison], kind="assignment.reminded",
                      title=f"催办：{assignment.case.code} {assignment.case.title}", body=note,
@@ -477,7 +476,7 @@ def assignment_supervise(
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以发起督办。"))
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
-        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
     if every_working_days < 1:
         raise ApplicationError(gettext("进度报告间隔至少 1 个工作日。"), code="invalid", field="every_working_days")
     changed = Assignment.objects.filter(pk=assignment.pk, status__in=OPEN_ASSIGNMENT_STATUSES).update(
@@ -541,7 +540,7 @@ def case_move_center(
     else:
         raise ApplicationError(gettext("只能上提到上级中心或下交到下级中心。"), code="invalid_center", field="to_center")
     if case.status not in (CaseStatus.PENDING_DISPATCH, CaseStatus.IN_PROGRESS):
-        raise ApplicationError(gettext("只有待调度或办理中的事项可以上提、下交。"), code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("只有待调度或办理中的事项可以上提、下交。"), code="invalid_transition")
     withdrawn = _withdraw_open(case=case, now=now)
     data = {"from_center": current.pk, "to_center": to_center.pk, "reason": reason, "withdrawn": withdrawn}
     if case.status == CaseStatus.IN_PROGRESS:
@@ -551,7 +550,7 @@ def case_move_center(
         changed = Case.objects.filter(pk=case.pk, status=case.status, center=current).update(
             center=to_center, updated_at=now)
         if changed != 1:
-            raise ApplicationError(gettext("事项状态已被他人更改，请刷新后重试。"), code="stale_state", status_code=409)
+            raise ApplicationError(gettext("事项状态已被他人更改，请刷新后重试。"), code="stale_state")
         case.center = to_center
         case_event_record(case=case, type=event_type, actor=actor, source=source, data=data, now=now)
     return case

@@ -21,7 +21,7 @@ from dispatch.links import link_to
 from dispatch.models import Assignment, ExplanationCall, Revisit, Verification
 from dispatch.services.assignments import assignment_reopen
 from dispatch.services.common import notify_on_commit, steps_cancel
-from governance.errors import ApplicationError
+from governance.errors import ApplicationError, PermissionDeniedError
 from governance.roles import MAY_CLOSE, MAY_REVISIT, MAY_SUPERVISE_WORK, MAY_VERIFY, may, require_role
 from governance.selectors import grid_ids_of_worker
 from intake.choices import CaseStatus, EventSource
@@ -48,7 +48,7 @@ def _require_verifier(actor: AbstractBaseUser, case: Case) -> None:
     # A grid worker verifies matters of their own grid (profile post records the grid code when the
     # grid app has no assignment table yet); a matter with no grid can only be verified by the center.
     if case.grid_id is None or case.grid_id not in grid_ids_of_worker(user=actor):
-        raise ApplicationError(gettext("只能核查本网格的事项。"), code="permission_denied", status_code=403)
+        raise PermissionDeniedError(gettext("只能核查本网格的事项。"))
 
 
 @transaction.atomic
@@ -92,7 +92,7 @@ def case_revisit(
     if satisfaction not in Satisfaction.values:
         raise ApplicationError(gettext("请选择满意度。"), code="invalid", field="satisfaction")
     if case.status not in (CaseStatus.VERIFIED, CaseStatus.SETTLED_ON_SPOT):
-        raise ApplicationError(gettext("核查后（或当场办结的事项）才能回访。"), code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("核查后（或当场办结的事项）才能回访。"), code="invalid_transition")
     revisit = Revisit.objects.create(case=case, revisited_by=actor, resolved=resolved, satisfaction=satisfaction,
                                      notes=notes, revisited_at=now)
     data = {"revisit": revisit.pk, "resolved": resolved, "satisfaction": satisfaction, "notes": notes}
@@ -126,11 +126,11 @@ def case_close(
     require_role(actor, MAY_CLOSE, gettext("您没有办结权限。"))
     revisit = Revisit.objects.filter(case=case).order_by("-revisited_at", "-pk").first()
     if case.status != CaseStatus.REVISITED or revisit is None:
-        raise ApplicationError(gettext("事项须经核查和回访后才能办结。"), code="not_revisited", status_code=409)
+        raise ApplicationError(gettext("事项须经核查和回访后才能办结。"), code="not_revisited")
     ids = list(Assignment.objects.filter(case=case).exclude(status=AssignmentStatus.WITHDRAWN)
                .values_list("pk", flat=True))
     if Assignment.objects.filter(pk__in=ids, status__in=OPEN_ASSIGNMENT_STATUSES).exists():
-        raise ApplicationError(gettext("仍有未反馈的交办，不能办结。"), code="assignments_open", status_code=409)
+        raise ApplicationError(gettext("仍有未反馈的交办，不能办结。"), code="assignments_open")
     case_transition(case=case, to_status=CaseStatus.CLOSED, actor=actor, event_type=DispatchEventType.CASE_CLOSED, source=source,
                     data={"note": note, "resolved": revisit.resolved, "satisfaction": revisit.satisfaction},
                     extra_fields={"closed_at": now, "resolved": revisit.resolved != ResolvedAnswer.NO}, now=now)
@@ -148,7 +148,7 @@ def case_record_explanation_call(
     now = now or timezone.now()
     require_role(actor, MAY_REVISIT, gettext("您没有回访权限。"))
     if case.status == CaseStatus.CLOSED:
-        raise ApplicationError(gettext("事项已办结。"), code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("事项已办结。"), code="invalid_transition")
     if not notes.strip():
         raise ApplicationError(gettext("请填写解释内容。"), code="required", field="notes")
     call = ExplanationCall.objects.create(case=case, called_by=actor, notes=notes, called_at=now)

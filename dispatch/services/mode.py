@@ -44,7 +44,7 @@ def _append(*, current: Mode, **fields: object) -> Mode:
             return Mode.objects.create(center_id=current.center_id, seq=current.seq + 1, **fields)
     except IntegrityError:
         raise ApplicationError(
-            gettext("平战状态刚被他人转换，请刷新后查看。"), code="conflict", status_code=409
+            gettext("平战状态刚被他人转换，请刷新后查看。"), code="conflict"
         ) from None
 
 
@@ -86,7 +86,6 @@ def mode_declare_wartime(
         raise ApplicationError(
             gettext("已处于战时状态（%(level)s），请先结束战时再重新启动。") % {"level": current.get_level_display()},
             code="already_wartime",
-            status_code=409,
         )
     return _append(
         current=current,
@@ -106,7 +105,7 @@ def mode_end_wartime(*, actor: AbstractBaseUser, center: Center, reason: str, no
     reason = _check_reason(reason)
     current = mode_current(center=center)
     if not current.is_wartime:
-        raise ApplicationError(gettext("当前不是战时状态。"), code="not_wartime", status_code=409)
+        raise ApplicationError(gettext("当前不是战时状态。"), code="not_wartime")
     return _append(
         current=current,
         kind=OperatingMode.NORMAL,

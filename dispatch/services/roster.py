@@ -62,7 +62,7 @@ def _create(**fields: object) -> DutyShift:
             return DutyShift.objects.create(**fields)
     except IntegrityError:
         raise ApplicationError(
-            gettext("该日期的排班刚被他人修改，请刷新后重试。"), code="conflict", status_code=409
+            gettext("该日期的排班刚被他人修改，请刷新后重试。"), code="conflict"
         ) from None
 
 
@@ -169,7 +169,7 @@ def duty_shift_cancel(*, actor: AbstractBaseUser, center: Center, shift_id: int,
             cancelled_at=now, cancelled_by=actor
         )
         if not cancelled:
-            raise ApplicationError(gettext("该调班已被撤销。"), code="already_cancelled", status_code=409)
+            raise ApplicationError(gettext("该调班已被撤销。"), code="already_cancelled")
         if shift.kind == ShiftKind.SWAP and shift.swap_date:
             cancelled += DutyShift.objects.filter(
                 center=center,

@@ -94,7 +94,7 @@ def summons_approve(
         status=SummonsStatus.APPROVED, decided_by=actor, decided_at=now, decision_note=note,
         report_in_minutes=minutes, report_in_due_at=due)
     if changed != 1:
-        raise ApplicationError(gettext("该召集已审批。"), code="stale_state", status_code=409)
+        raise ApplicationError(gettext("该召集已审批。"), code="stale_state")
     summons.status, summons.decided_by, summons.decided_at = SummonsStatus.APPROVED, actor, now
     summons.report_in_minutes, summons.report_in_due_at = minutes, due
     rows = list(summons.departments.select_related("department__liaison", "department__leader_in_charge"))
@@ -122,7 +122,7 @@ def summons_refuse(
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
         status=SummonsStatus.REFUSED, decided_by=actor, decided_at=now, decision_note=note)
     if changed != 1:
-        raise ApplicationError(gettext("该召集已审批。"), code="stale_state", status_code=409)
+        raise ApplicationError(gettext("该召集已审批。"), code="stale_state")
     summons.status = SummonsStatus.REFUSED
     _event(summons, DispatchEventType.SUMMONS_REFUSED, actor, now, source, note=note)
     return summons
@@ -136,11 +136,11 @@ def summons_acknowledge(
     now = now or timezone.now()
     require_department_member(actor, row.department_id)
     if row.summons.status != SummonsStatus.APPROVED:
-        raise ApplicationError(gettext("该召集不在报到中。"), code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("该召集不在报到中。"), code="invalid_transition")
     changed = SummonsDepartment.objects.filter(pk=row.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=now, acknowledged_by=actor)
     if changed != 1:
-        raise ApplicationError(gettext("已确认。"), code="stale_state", status_code=409)
+        raise ApplicationError(gettext("已确认。"), code="stale_state")
     row.acknowledged_at, row.acknowledged_by = now, actor
     _event(row.summons, DispatchEventType.SUMMONS_DEPARTMENT_ACKNOWLEDGED, actor, now, source, department=row.department_id,
            department_name=row.department.name)
@@ -161,13 +161,13 @@ def summons_report_in(
         require_department_member(actor, row.department_id)
         person = actor
     if summons.status != SummonsStatus.APPROVED or summons.report_in_due_at is None:
-        raise ApplicationError(gettext("该召集不在报到中。"), code="invalid_transition", status_code=409)
+        raise ApplicationError(gettext("该召集不在报到中。"), code="invalid_transition")
     late_seconds = (now - summons.report_in_due_at).total_seconds()
     minutes_late = math.ceil(late_seconds / 60) if late_seconds > 0 else 0
     changed = SummonsDepartment.objects.filter(pk=row.pk, reported_in_at__isnull=True).update(
         reported_in_at=now, reported_in_person=person, reported_in_recorded_by=actor, minutes_late=minutes_late)
     if changed != 1:
-        raise ApplicationError(gettext("该部门已报到。"), code="stale_state", status_code=409)
+        raise ApplicationError(gettext("该部门已报到。"), code="stale_state")
     row.reported_in_at, row.reported_in_person, row.minutes_late = now, person, minutes_late
     DeadlineStep.objects.filter(summons_department=row, fired_at__isnull=True, cancelled_at__isnull=True).update(
         cancelled_at=now)
@@ -187,7 +187,7 @@ def summons_close(
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.APPROVED).update(
         status=SummonsStatus.CLOSED, closed_at=now)
     if changed != 1:
-        raise ApplicationError(gettext("该召集不在报到中。"), code="stale_state", status_code=409)
+        raise ApplicationError(gettext("该召集不在报到中。"), code="stale_state")
     summons.status = SummonsStatus.CLOSED
     DeadlineStep.objects.filter(summons_department__summons=summons, fired_at__isnull=True,
                                 cancelled_at__isnull=True).update(cancelled_at=now)

@@ -9,6 +9,7 @@ from dispatch.choices import ResponseLevel
 from dispatch.models import Mode
 from dispatch.tests.conftest import at
 from dispatch.tests.factories import UserFactory
+from governance.api import http_status_for
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.roles import Role
 from intake.choices import OperatingMode
@@ -66,7 +67,7 @@ def test_declaring_twice_fails_and_leaves_one_row(center, commander):
         services.mode_declare_wartime(
             actor=commander, center=center, level=3, reason="二", now=at(2025, 10, 1)
         )
-    assert (excinfo.value.code, excinfo.value.status_code) == ("already_wartime", 409)
+    assert (excinfo.value.code, http_status_for(excinfo.value)) == ("already_wartime", 409)
     assert Mode.objects.filter(center=center).count() == 1
 
 

@@ -11,6 +11,7 @@ from dispatch import services as svc
 from dispatch.choices import AssignmentRole, AssignmentStatus, StepKind
 from dispatch.models import Assignment, DeadlineStep, Notification
 from dispatch.tests.factories_work import World, at
+from governance.api import http_status_for
 from governance.errors import ApplicationError, PermissionDeniedError
 from intake.choices import CaseStatus, HandlingMode
 from intake.models import Attachment
@@ -131,7 +132,7 @@ def test_acknowledging_twice_leaves_one_event(world):
     stale.status = AssignmentStatus.ASSIGNED  # a second tab still showing the old state
     with pytest.raises(ApplicationError) as exc:
         svc.assignment_acknowledge(actor=world.police.liaison, assignment=stale)
-    assert exc.value.status_code == 409
+    assert http_status_for(exc.value) == 409
     assert timeline(case).count("assignment.acknowledged") == 1
 
 
@@ -189,7 +190,7 @@ def test_verification_by_grid_worker_of_another_grid_is_refused(world):
     case = world.case(grid=GridFactory(), status=CaseStatus.REPORTED)
     with pytest.raises(ApplicationError) as exc:
         svc.case_verify(actor=world.grid_worker, case=case, passed=True)
-    assert exc.value.status_code == 403
+    assert http_status_for(exc.value) == 403
 
 
 def test_failed_verification_sends_the_answer_back(world):

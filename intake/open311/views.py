@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from governance.api import http_status_for
 from governance.errors import ApplicationError
 from intake.models import PlatformKey
 from intake.open311 import formats, selectors, services
@@ -65,7 +66,7 @@ def open311_view(*methods: str) -> Callable[[View], View]:
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except ApplicationError as error:
-                return formats.render_errors(fmt, error.status_code, _descriptions(error))
+                return formats.render_errors(fmt, http_status_for(error), _descriptions(error))
 
         return csrf_exempt(wrapper)
 
@@ -194,7 +195,7 @@ def _post_body(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
             return _split(items)
         return _split({name: request.POST.get(name) for name in request.POST})
     except RequestDataTooBig:
-        raise ApplicationError("The request body is too large.", code="too_large", status_code=413) from None
+        raise ApplicationError("The request body is too large.", code="body_too_large") from None
 
 
 @open311_view("GET", "POST")

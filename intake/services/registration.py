@@ -356,7 +356,6 @@ def case_register(
         if external_ref and Case.objects.filter(external_source=external_source, external_ref=external_ref).exists():
             raise ApplicationError(
                 gettext("外部工单号 %(ref)s 已登记过。") % {"ref": external_ref}, code="duplicate_external_ref", field="external_ref",
-                status_code=409,
             ) from error
         raise
     except BaseException:

@@ -40,14 +40,13 @@ def case_transition(
                 "from": CaseStatus(from_status).label, "to": CaseStatus(to_status).label},
             code="invalid_transition",
             extra={"from": from_status, "to": to_status},
-            status_code=409,
         )
     fields = {"status": to_status, "updated_at": now, **(extra_fields or {})}
     with transaction.atomic():
         changed = Case.objects.filter(pk=case.pk, status=from_status).update(**fields)
         if changed != 1:
             raise ApplicationError(
-                gettext("事项状态已被他人更改，请刷新后重试。"), code="stale_state", status_code=409
+                gettext("事项状态已被他人更改，请刷新后重试。"), code="stale_state"
             )
         event = case_event_record(
             case=case,

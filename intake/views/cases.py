@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from governance.api import http_status_for
 from governance.errors import ApplicationError
 from governance.models import Grid
 from governance.roles import MAY_SEE_FULL_ID, may, user_roles
@@ -148,6 +149,6 @@ def party_full_id(request: HttpRequest, code: str, party_id: int) -> JsonRespons
         number = party_full_id_view(actor=request.user, party=link.party, case=case,
                                     page=request.headers.get("Referer", request.path))
     except ApplicationError as error:
-        return JsonResponse(error.as_dict(), status=error.status_code, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(error.as_dict(), status=http_status_for(error), json_dumps_params={"ensure_ascii": False})
     return JsonResponse({"id_number": number})
 
