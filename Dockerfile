@@ -4,9 +4,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/var/lib/governance
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-# Dependencies first, so that code changes do not reinstall them.
+# Dependencies first (the versions of requirements.lock), so that code changes do not reinstall them.
 COPY pyproject.toml ./
-RUN pip install --no-cache-dir .
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -c requirements.lock .
 COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
 EXPOSE 8000
