@@ -188,7 +188,7 @@ def test_every_written_event_type_is_declared():
             if not isinstance(node, ast.Call):
                 continue
             values = [kw.value for kw in node.keywords if kw.arg in {"type", "event_type"}]
-            if isinstance(node.func, ast.Name) and node.func.id == "_event" and len(node.args) > 1:
+            if isinstance(node.func, ast.Name) and node.func.id.endswith("_event") and len(node.args) > 1:
                 values.append(node.args[1])
             for value in values:
                 for leaf in ast.walk(value):

@@ -1,20 +1,22 @@
 """Writes of the dispatch app: rosters, modes, notifications; dispatching, assignments,
 verification/revisit/close, summons and the deadline engine."""
 
-from dispatch.services.assignments import (
-    assignment_acknowledge,
-    assignment_decline,
+from dispatch.services.assignments_center import (
     assignment_reassign,
     assignment_remind,
-    assignment_report_back,
-    assignment_report_progress,
-    assignment_request_extension,
     assignment_return_for_rework,
     assignment_rule_decline,
     assignment_supervise,
     case_dispatch,
     case_move_center,
     extension_decide,
+)
+from dispatch.services.assignments_department import (
+    assignment_acknowledge,
+    assignment_decline,
+    assignment_report_back,
+    assignment_report_progress,
+    assignment_request_extension,
 )
 from dispatch.services.closing import case_close, case_record_explanation_call, case_revisit, case_verify
 from dispatch.services.engine import deadline_audit, deadline_engine_checks, deadline_sweep

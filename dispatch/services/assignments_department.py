@@ -1,0 +1,195 @@
+"""What a department does with an assignment: acknowledge, report progress, report back, ask for an
+extension, decline (签收、进度、反馈、延期申请、退回申请)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from dispatch.choices import (
+    OPEN_ASSIGNMENT_STATUSES,
+    WORKING_STATUSES,
+    AssignmentRole,
+    AssignmentStatus,
+    DispatchEventType,
+    ExtensionStatus,
+    StepKind,
+)
+from dispatch.links import link_to
+from dispatch.models import Assignment, AssignmentReport, DeadlineStep, ExtensionRequest
+from dispatch.services.assignments import (
+    assignment_event,
+    assignment_move,
+)
+from dispatch.services.common import (
+    ACK_STEP_KINDS,
+    HANDLING_STEP_KINDS,
+    calendar_for,
+    notify_on_commit,
+    progress_due_at,
+    steps_cancel,
+)
+from governance.errors import ApplicationError
+from governance.roles import (
+    require_department_member,
+)
+from intake.choices import CaseStatus, EventSource
+from intake.events import case_event_record
+from intake.models import Attachment, Case
+from intake.services.transition import case_transition
+
+
+@transaction.atomic
+def assignment_acknowledge(
+    *, actor: AbstractBaseUser, assignment: Assignment, source: str = EventSource.WEB, now: dt.datetime | None = None
+) -> Assignment:
+    now = now or timezone.now()
+    require_department_member(actor, assignment.department_id)
+    late = now > assignment.ack_due_at
+    assignment_move(assignment, expected=[AssignmentStatus.ASSIGNED], to=AssignmentStatus.ACKNOWLEDGED,
+          acknowledged_at=now, acknowledged_by=actor, acknowledged_late=late)
+    steps_cancel(assignment_ids=[assignment.pk], kinds=ACK_STEP_KINDS, now=now)
+    assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_ACKNOWLEDGED, actor, now, source, assignment, late=late,
+           ack_due_at=assignment.ack_due_at)
+    return assignment
+
+
+def _store_attachments(*, case: Case, files: Sequence[UploadedFile], actor: AbstractBaseUser) -> list[Attachment]:
+    stored = []
+    for upload in files:
+        stored.append(Attachment.objects.create(
+            case=case, file=upload, name=upload.name[:200], size=upload.size or 0,
+            content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
+            purpose="report_back", uploaded_by=actor))
+    return stored
+
+
+@transaction.atomic
+def assignment_report_progress(
+    *, actor: AbstractBaseUser, assignment: Assignment, text: str, source: str = EventSource.WEB,
+    now: dt.datetime | None = None,
+) -> AssignmentReport:
+    now = now or timezone.now()
+    require_department_member(actor, assignment.department_id)
+    if assignment.status not in WORKING_STATUSES:
+        raise ApplicationError(gettext("签收后才能报告进度。"), code="invalid_transition")
+    if not text.strip():
+        raise ApplicationError(gettext("请填写进度情况。"), code="required", field="text")
+    report = AssignmentReport.objects.create(assignment=assignment, kind=AssignmentReport.Kind.PROGRESS,
+                                             text=text, author=actor, created_at=now)
+    Assignment.objects.filter(pk=assignment.pk).update(last_progress_at=now)
+    assignment.last_progress_at = now
+    if assignment.progress_every_working_days:
+        steps_cancel(assignment_ids=[assignment.pk], kinds=[StepKind.PROGRESS_DUE], now=now)
+        calendar = calendar_for(assignment.center)
+        next_at = progress_due_at(calendar=calendar, assignment=assignment, start=now)
+        DeadlineStep.objects.create(kind=StepKind.PROGRESS_DUE, assignment=assignment, due_at=next_at,
+                                    targets=["liaison"])
+    assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_PROGRESS_REPORTED, actor, now, source, assignment, report=report.pk)
+    return report
+
+
+@transaction.atomic
+def assignment_report_back(
+    *, actor: AbstractBaseUser, assignment: Assignment, text: str, files: Sequence[UploadedFile] = (),
+    source: str = EventSource.WEB, now: dt.datetime | None = None,
+) -> AssignmentReport:
+    """A co-department reports its part; the lead (or sole) department reports the merged answer,
+    which moves the matter to "reported"."""
+    now = now or timezone.now()
+    require_department_member(actor, assignment.department_id)
+    if not text.strip():
+        raise ApplicationError(gettext("请填写办理结果。"), code="required", field="text")
+    case = assignment.case
+    if assignment.role == AssignmentRole.LEAD:
+        waiting = list(Assignment.objects.filter(lead=assignment, status__in=OPEN_ASSIGNMENT_STATUSES)
+                       .values_list("department__name", flat=True))
+        if waiting:
+            raise ApplicationError(gettext("协办部门尚未反馈：%(departments)s。") % {"departments": "、".join(waiting)},
+                                   code="co_parts_pending", extra={"waiting": waiting})
+    late = now > assignment.due_at
+    assignment_move(assignment, expected=list(WORKING_STATUSES), to=AssignmentStatus.REPORTED, reported_at=now,
+          reported_by=actor, report=text, reported_late=late)
+    steps_cancel(assignment_ids=[assignment.pk], kinds=[*HANDLING_STEP_KINDS, StepKind.PROGRESS_DUE], now=now)
+    report = AssignmentReport.objects.create(assignment=assignment, kind=AssignmentReport.Kind.REPORT_BACK,
+                                             text=text, author=actor, created_at=now)
+    attachments = _store_attachments(case=case, files=files, actor=actor)
+    if attachments:
+        report.attachments.set(attachments)
+    data = {"assignment": assignment.pk, "department": assignment.department_id,
+            "department_name": assignment.department.name, "role": assignment.role, "late": late,
+            "attachments": [a.pk for a in attachments], "redo": assignment.redo_count}
+    if assignment.role == AssignmentRole.CO:
+        case_event_record(case=case, type=DispatchEventType.ASSIGNMENT_REPORTED_BACK, actor=actor, source=source, data=data, now=now)
+        lead = assignment.lead
+        if lead is not None:
+            notify_on_commit(recipients=[lead.department.liaison], kind="assignment.co_reported",
+                             title=f"协办部门已反馈：{case.code}", body=assignment.department.name,
+                             link=link_to("work-assignment", lead.pk),
+                             dedupe_key=f"assignment:{assignment.pk}:reported:{report.pk}", now=now)
+    else:
+        case_transition(case=case, to_status=CaseStatus.REPORTED, actor=actor,
+                        event_type=DispatchEventType.ASSIGNMENT_REPORTED_BACK, source=source, data=data, now=now)
+        notify_on_commit(recipients=[assignment.assigned_by], kind="assignment.reported_back",
+                         title=f"承办部门已反馈：{case.code} {case.title}", body=assignment.department.name,
+                         link=link_to("work-case", case.pk),
+                         dedupe_key=f"assignment:{assignment.pk}:reported:{report.pk}", now=now)
+    return report
+
+
+@transaction.atomic
+def assignment_request_extension(
+    *, actor: AbstractBaseUser, assignment: Assignment, reason: str, requested_due_at: dt.datetime,
+    source: str = EventSource.WEB, now: dt.datetime | None = None,
+) -> ExtensionRequest:
+    now = now or timezone.now()
+    require_department_member(actor, assignment.department_id)
+    if assignment.status not in WORKING_STATUSES and assignment.status != AssignmentStatus.ASSIGNED:
+        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
+    if not reason.strip():
+        raise ApplicationError(gettext("请填写延期理由。"), code="required", field="reason")
+    if requested_due_at <= assignment.due_at:
+        raise ApplicationError(gettext("申请的期限须晚于现有期限。"), code="invalid_due", field="requested_due_at")
+    if ExtensionRequest.objects.filter(assignment=assignment, status=ExtensionStatus.PENDING).exists():
+        raise ApplicationError(gettext("已有待审批的延期申请。"), code="extension_pending")
+    request = ExtensionRequest.objects.create(
+        assignment=assignment, reason=reason, requested_due_at=requested_due_at, requested_by=actor,
+        requested_at=now, old_due_at=assignment.due_at)
+    assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_EXTENSION_REQUESTED, actor, now, source, assignment,
+           extension=request.pk, reason=reason, old_due_at=assignment.due_at, requested_due_at=requested_due_at)
+    notify_on_commit(recipients=[assignment.duty_director or assignment.assigned_by], kind="extension.requested",
+                     title=f"延期申请：{assignment.case.code}", body=reason,
+                     link=link_to("work-case", assignment.case_id),
+                     dedupe_key=f"extension:{request.pk}:requested", now=now)
+    return request
+
+
+@transaction.atomic
+def assignment_decline(
+    *, actor: AbstractBaseUser, assignment: Assignment, reason: str, source: str = EventSource.WEB,
+    now: dt.datetime | None = None,
+) -> Assignment:
+    """The department says the matter is not its business; the clock stops until the duty director rules."""
+    now = now or timezone.now()
+    require_department_member(actor, assignment.department_id)
+    if not reason.strip():
+        raise ApplicationError(gettext("请填写退回理由。"), code="required", field="reason")
+    spent = calendar_for(assignment.center).working_time_between(assignment.assigned_at, now)
+    total = assignment.spent_working_minutes + int(spent.total_seconds() // 60)
+    previous_status = assignment.status
+    assignment_move(assignment, expected=[AssignmentStatus.ASSIGNED, AssignmentStatus.ACKNOWLEDGED],
+          to=AssignmentStatus.DECLINED, status_before_decline=previous_status, spent_working_minutes=total)
+    steps_cancel(assignment_ids=[assignment.pk], kinds=None, now=now)
+    assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_DECLINED, actor, now, source, assignment, reason=reason,
+           spent_working_minutes=total)
+    notify_on_commit(recipients=[assignment.duty_director or assignment.assigned_by], kind="assignment.declined",
+                     title=f"部门退回待裁定：{assignment.case.code}", body=f"{assignment.department.name}：{reason}",
+                     link=link_to("work-case", assignment.case_id),
+                     dedupe_key=f"assignment:{assignment.pk}:declined", now=now)
+    return assignment
