@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from intake.selectors import BIGRAM_MATCH, CaseFilters, case_list
+from intake.filters import BIGRAM_MATCH
+from intake.selectors import CaseFilters, case_list
 from intake.tests.factories import CaseFactory, PartyFactory, category
 from intake.tests.test_services_case import applicant, register
 

@@ -298,3 +298,15 @@ def test_story_4_receipt_date(clerk, center, client):
     client.force_login(clerk)
     html = client.get(reverse("intake:receipt", args=[case.code])).content.decode()
     assert "预计 7 个工作日内答复，即 2025年10月16日前" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["category=²", "town=١٢", "grid=1.5", "date_from=yesterday", "first_receiver=-3",
+                                   "category=99999999999999999999999"])
+def test_a_filter_value_that_does_not_parse_is_ignored_not_a_500(client, query):
+    from intake.tests.factories import UserFactory
+
+    user = UserFactory(roles=["dispatcher"])
+    client.force_login(user)
+    assert client.get(f"/intake/cases/?{query}").status_code == 200
+    assert client.get(f"/intake/cases/export.xlsx?{query}").status_code == 200
