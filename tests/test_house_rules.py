@@ -231,3 +231,24 @@ def test_every_application_error_code_maps_to_one_status():
     assert http_status_for(ApplicationError("x")) == 400
     assert http_status_for(NotFoundError()) == 404
     assert http_status_for(PermissionDeniedError()) == 403
+
+
+# --- 8. one set of factories -----------------------------------------------------------------------
+def test_one_factory_per_model_in_the_app_that_owns_it():
+    """Variants are traits (`CenterFactory(quanzhou=True)`, `CaseFactory(closed=True)`), not copies.
+    People (auth's User) belong to governance, which owns profiles and roles."""
+    import factory
+
+    factories: dict[str, list[str]] = {}
+    for path in sorted(ROOT.glob("*/tests/factories*.py")):
+        module_name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        module = __import__(module_name, fromlist=["*"])
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, factory.django.DjangoModelFactory)
+                    and value.__module__ == module_name and value._meta.model is not None):
+                model = value._meta.model
+                owner = "governance" if model._meta.app_label == "auth" else model._meta.app_label
+                assert module_name.startswith(f"{owner}."), f"{value.__name__} belongs in {owner}/tests/factories.py"
+                factories.setdefault(model._meta.label, []).append(f"{module_name}.{value.__name__}")
+    assert factories
+    assert {label: names for label, names in factories.items() if len(names) > 1} == {}

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from dispatch.models import DutyTeam
 from dispatch.sms import LocmemSMSBackend
-from dispatch.tests.factories import CenterFactory, DepartmentFactory, DutyTeamFactory, UserFactory
+from dispatch.tests.factories import DutyTeamFactory
 from governance.models import Center, Department
 from governance.roles import Role
+from governance.tests.factories import CenterFactory, DepartmentFactory, UserFactory
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -48,7 +49,7 @@ def rotation(center) -> RotationSetup:
     """Three rotation departments, each with a main director and a deputy."""
     names = ["执法应急局", "资规建交局", "公安分局"]
     departments = [
-        DepartmentFactory(center=center, name=name, short_code=f"R{i}") for i, name in enumerate(names)
+        DepartmentFactory(duty_supplier=True, center=center, name=name, short_code=f"R{i}") for i, name in enumerate(names)
     ]
     teams = [DutyTeamFactory(department=department) for department in departments]
     return RotationSetup(center=center, departments=departments, teams=teams)

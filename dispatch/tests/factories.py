@@ -1,11 +1,10 @@
-"""Factories of the dispatch app (and the bits of the organization it needs)."""
+"""Factories of the dispatch app's models, with traits (the organization's come from governance)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import factory
-from django.contrib.auth.models import User
 from django.utils import timezone
 
 from dispatch.choices import (
@@ -15,55 +14,24 @@ from dispatch.choices import (
     NotificationChannel,
     RotationUnit,
 )
-from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyTeam, Notification
-from governance.choices import CenterLevel, Residency
-from governance.models import Center, Department, Profile
-from governance.tests.factories import RoleUserFactory
-
-
-class CenterFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Center
-
-    name = factory.Sequence(lambda n: f"调度测试中心{n}")
-    code = factory.Sequence(lambda n: f"DT{n:04d}")
-    level = CenterLevel.DISTRICT
-
-
-class UserFactory(RoleUserFactory):
-    """`roles=[Role.COMMANDER]` puts the user in those groups; `center=` and `phone=` fill the profile."""
-
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    username = factory.Sequence(lambda n: f"dispatch-user{n}")
-    last_name = "王"
-    first_name = factory.Sequence(lambda n: f"值{n}")
-    email = factory.LazyAttribute(lambda user: f"{user.username}@example.cn")
-
-    @factory.post_generation
-    def profile(self, create: bool, extracted: dict | None, **kwargs: object) -> None:
-        if extracted is not None or kwargs:
-            Profile.objects.create(user=self, **{**(extracted or {}), **kwargs})
-
-
-class DepartmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Department
-
-    center = factory.SubFactory(CenterFactory)
-    name = factory.Sequence(lambda n: f"轮值部门{n}")
-    short_code = factory.Sequence(lambda n: f"R{n:03d}")
-    residency = Residency.ROTATING
-    supplies_duty_directors = True
+from dispatch.models import (
+    CommandAssignment,
+    DeadlinePolicy,
+    DutyRoster,
+    DutyRosterSlot,
+    DutyTeam,
+    Notification,
+    RoutingRule,
+)
+from governance.models import Department
+from governance.tests.factories import CenterFactory, DepartmentFactory, UserFactory
 
 
 class DutyTeamFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DutyTeam
 
-    department = factory.SubFactory(DepartmentFactory)
+    department = factory.SubFactory(DepartmentFactory, duty_supplier=True)
     main_director = factory.SubFactory(UserFactory, roles=["duty_director"])
     deputy_director = factory.SubFactory(UserFactory, roles=["duty_director"])
 
@@ -118,3 +86,19 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     dedupe_key = factory.Sequence(lambda n: f"test:{n}")
     status = DeliveryStatus.SENT
     created_at = factory.LazyFunction(timezone.now)
+
+
+class DeadlinePolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeadlinePolicy
+
+    center = factory.SubFactory(CenterFactory)
+    name = factory.Sequence(lambda n: f"时限{n}")
+
+
+class RoutingRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoutingRule
+
+    center = factory.SubFactory(CenterFactory)
+    department = factory.SubFactory(DepartmentFactory)

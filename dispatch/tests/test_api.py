@@ -9,13 +9,9 @@ from rest_framework.test import APIClient
 
 from dispatch.choices import ShiftKind
 from dispatch.models import DutyShift, Mode, Notification
-from dispatch.tests.factories import (
-    CommandAssignmentFactory,
-    DutyRosterFactory,
-    NotificationFactory,
-    UserFactory,
-)
+from dispatch.tests.factories import CommandAssignmentFactory, DutyRosterFactory, NotificationFactory
 from governance.roles import Role
+from governance.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,8 @@ from dispatch import selectors
 from dispatch.choices import CommandRole, DutyRole, GapReason, ShiftKind
 from dispatch.models import DutyShift
 from dispatch.tests.conftest import at
-from dispatch.tests.factories import (
-    CommandAssignmentFactory,
-    DepartmentFactory,
-    DutyRosterFactory,
-    DutyTeamFactory,
-    UserFactory,
-)
+from dispatch.tests.factories import CommandAssignmentFactory, DutyRosterFactory, DutyTeamFactory
+from governance.tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -168,8 +163,8 @@ def test_cancelled_override_no_longer_applies(rotation):
 
 
 def test_gaps_are_flagged_with_their_reason(center):
-    ok, without_main, inactive = (DepartmentFactory(center=center) for _ in range(3))
-    no_deputy = DepartmentFactory(center=center)
+    ok, without_main, inactive = (DepartmentFactory(duty_supplier=True, center=center) for _ in range(3))
+    no_deputy = DepartmentFactory(duty_supplier=True, center=center)
     DutyTeamFactory(department=ok)
     DutyTeamFactory(department=without_main, without_main=True)
     DutyTeamFactory(department=inactive)

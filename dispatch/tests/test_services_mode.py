@@ -8,10 +8,10 @@ from dispatch import selectors, services
 from dispatch.choices import ResponseLevel
 from dispatch.models import Mode
 from dispatch.tests.conftest import at
-from dispatch.tests.factories import UserFactory
 from governance.api import http_status_for
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.roles import Role
+from governance.tests.factories import UserFactory
 from intake.choices import OperatingMode
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,9 @@ from dispatch.models import Notification
 from dispatch.sms import SMSBackend, SMSDeliveryError
 from dispatch.tasks import notifications_requeue, retry_countdown
 from dispatch.tests.conftest import at
-from dispatch.tests.factories import NotificationFactory, UserFactory
+from dispatch.tests.factories import NotificationFactory
 from governance.errors import ApplicationError, NotFoundError
+from governance.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

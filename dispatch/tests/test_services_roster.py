@@ -10,9 +10,10 @@ from dispatch import selectors, services
 from dispatch.choices import DutyRole, ShiftKind
 from dispatch.models import DutyShift
 from dispatch.tests.conftest import at
-from dispatch.tests.factories import DepartmentFactory, DutyRosterFactory, UserFactory
+from dispatch.tests.factories import DutyRosterFactory
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.roles import Role
+from governance.tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +235,7 @@ def test_invalid_overrides_are_refused(rotation, manager, kwargs, code):
 
 
 def test_department_of_another_center_is_refused(rotation, roster, manager):
-    foreign = DepartmentFactory()
+    foreign = DepartmentFactory(duty_supplier=True)
     with pytest.raises(ApplicationError) as excinfo:
         services.duty_shift_create(
             actor=manager,

@@ -11,14 +11,10 @@ from dispatch import selectors, services
 from dispatch.choices import ShiftKind
 from dispatch.models import DutyShift, Mode, Notification
 from dispatch.tests.conftest import at
-from dispatch.tests.factories import (
-    CommandAssignmentFactory,
-    DutyRosterFactory,
-    NotificationFactory,
-    UserFactory,
-)
+from dispatch.tests.factories import CommandAssignmentFactory, DutyRosterFactory, NotificationFactory
 from governance.people import display_name
 from governance.roles import Role
+from governance.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

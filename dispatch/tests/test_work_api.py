@@ -102,7 +102,7 @@ def test_center_actions_through_the_api(world):
     assert Assignment.objects.get(pk=pk).status == AssignmentStatus.WITHDRAWN
     assert post(world.dispatcher, "case-explanation", case.pk, {"notes": "需鉴定"}).status_code == 200
 
-    from dispatch.tests.factories_work import CenterFactory
+    from governance.tests.factories import CenterFactory
 
     town = CenterFactory(code="350521100", name="洛阳镇综治中心", level="town", parent=world.center)
     moved = post(world.director, "case-move", case.pk, {"to_center": town.pk, "reason": "属地"})

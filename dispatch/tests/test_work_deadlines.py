@@ -10,7 +10,8 @@ from dispatch import services as svc
 from dispatch.choices import LimitUnit, StepKind
 from dispatch.models import AuditAlarm, DeadlineStep, Notification, WorkReminderLetter
 from dispatch.services.common import deadline_add
-from dispatch.tests.factories_work import DeadlinePolicyFactory, World, at
+from dispatch.tests.factories import DeadlinePolicyFactory
+from dispatch.tests.factories_work import World, at
 from governance.workcal import WorkingCalendar
 from intake.choices import HandlingMode
 

@@ -185,7 +185,7 @@ def test_self_settled_matter_closes_after_revisit_only(world):
 
 
 def test_verification_by_grid_worker_of_another_grid_is_refused(world):
-    from dispatch.tests.factories_work import GridFactory
+    from governance.tests.factories import GridFactory
 
     case = world.case(grid=GridFactory(), status=CaseStatus.REPORTED)
     with pytest.raises(ApplicationError) as exc:
@@ -306,7 +306,7 @@ def test_supervised_mode_requires_a_leader_and_plans_progress_reports(world):
 
 
 def test_escalate_up_and_push_down(world):
-    from dispatch.tests.factories_work import CenterFactory
+    from governance.tests.factories import CenterFactory
 
     city = CenterFactory(code="QZ", name="泉州市社会治理中心", level="district")
     world.center.parent = city

@@ -155,7 +155,7 @@ def test_decline_rule_and_reassign_in_the_ui(world, client):
 
 
 def test_escalate_in_the_ui(world, client):
-    from dispatch.tests.factories_work import CenterFactory
+    from governance.tests.factories import CenterFactory
 
     town_center = CenterFactory(code="350521100", name="洛阳镇综治中心", level="town", parent=world.center)
     case = world.case()

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from intake.tests.factories import CenterFactory, UserFactory, WindowFactory
+from governance.tests.factories import CenterFactory, ServiceWindowFactory, UserFactory
 
 
 @pytest.fixture
 def center(db):
-    return CenterFactory()
+    return CenterFactory(quanzhou=True)
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def clerk(center):
 
 @pytest.fixture
 def window(center, clerk):
-    window = WindowFactory(center=center)
+    window = ServiceWindowFactory(center=center)
     window.staff.add(clerk)
     return window
 

@@ -1,4 +1,5 @@
-"""Factories of intake (and the few organization rows a matter needs), with traits."""
+"""Factories of intake's models (matters, parties, categories), with traits; the organization's
+rows come from `governance.tests.factories`."""
 
 from __future__ import annotations
 
@@ -6,12 +7,10 @@ import datetime as dt
 import random
 
 import factory
-from django.contrib.auth.models import User
 from django.utils import timezone
 from stdnum.cn import ric
 
-from governance.models import Center, Grid, Profile, ServiceWindow
-from governance.tests.factories import RoleUserFactory
+from governance.tests.factories import CenterFactory, UserFactory
 from intake.choices import CaseStatus, Channel, HandlingMode, PartyKind, PartyRole
 from intake.models import Case, CaseParty, Category, Party
 
@@ -27,63 +26,6 @@ def valid_mobile() -> str:
     return f"138{random.randint(0, 99_999_999):08d}"
 
 
-class CenterFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Center
-        django_get_or_create = ("code",)
-
-    name = "泉州台商投资区社会治理中心"
-    code = "QZTS"
-    level = "district"
-    phone = "0595-87000000"
-    address = "泉州台商投资区行政服务中心一楼"
-
-
-class GridFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Grid
-
-    code = factory.Sequence(lambda n: f"35052110{n:04d}")
-    name = factory.Sequence(lambda n: f"第{n}网格")
-    level = "unit"
-    town = factory.SubFactory(
-        "intake.tests.factories.GridFactory", level="town", town=None, name="洛阳镇",
-        code=factory.Sequence(lambda n: f"350521100{n:03d}"),
-    )
-    parent = factory.SelfAttribute("town")
-
-    class Params:
-        inactive = factory.Trait(active=False)
-
-
-class UserFactory(RoleUserFactory):
-    class Meta:
-        model = User
-        django_get_or_create = ("username",)
-        skip_postgeneration_save = True
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    first_name = "小红"
-    last_name = "林"
-    is_staff = False
-
-    @factory.post_generation
-    def center(self, create: bool, extracted: Center | None, **kwargs: object) -> None:
-        center = extracted if extracted is not None else CenterFactory()
-        if center is not False:
-            Profile.objects.update_or_create(user=self, defaults={"center": center, "phone": "13905950000"})
-
-
-class WindowFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ServiceWindow
-        django_get_or_create = ("center", "number")
-
-    center = factory.SubFactory(CenterFactory)
-    number = 1
-    name = "综合受理"
-
-
 def category(code: str = "JF10") -> Category:
     """A seeded category. The data migration puts the tree in every database, but a transactional
     test runs after others have flushed the tables, so restore it (idempotently) when missing."""
@@ -94,6 +36,17 @@ def category(code: str = "JF10") -> Category:
         seed_demo()
         found = Category.objects.get(code=code)
     return found
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    """A category of its own (most tests use a seeded one: `category("JF10")`)."""
+
+    class Meta:
+        model = Category
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"W{n:03d}")
+    name = factory.Sequence(lambda n: f"类别{n}")
 
 
 class PartyFactory(factory.django.DjangoModelFactory):
@@ -114,7 +67,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
         model = Case
         skip_postgeneration_save = True
 
-    district = factory.SubFactory(CenterFactory)
+    district = factory.SubFactory(CenterFactory, quanzhou=True)
     center = factory.SelfAttribute("district")
     year = 2025
     sequence = factory.Sequence(lambda n: 500_000 + n)

@@ -13,11 +13,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from governance.tests.factories import GridFactory
 from intake.choices import CaseStatus, Channel, EventSource
 from intake.models import Case, CaseEvent, Party, PlatformKey
 from intake.open311 import views as open311_views
 from intake.open311.services import platform_key_create, platform_key_revoke
-from intake.tests.factories import CaseFactory, GridFactory, category
+from intake.tests.factories import CaseFactory, category
 
 SH = ZoneInfo("Asia/Shanghai")
 PUSHED_AT = dt.datetime(2025, 9, 30, 16, 50, tzinfo=SH)
@@ -449,7 +450,7 @@ def test_html_in_text_is_stored_as_text_and_escaped_in_xml(client, platform, clo
 @pytest.mark.django_db
 def test_grid_code_attribute_places_the_matter(client, platform, clock):
     _key, raw = platform
-    grid = GridFactory()
+    grid = GridFactory(in_town=True)
     request_id = push_form(client, raw, **{"attribute[grid_code]": grid.code}).json()[0]["service_request_id"]
     case = Case.objects.get(code=request_id)
     assert case.grid == grid and case.town == grid.town

@@ -7,10 +7,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from governance.errors import ApplicationError
+from governance.tests.factories import GridFactory
 from intake.choices import CaseStatus, Channel, Complexity, PartyKind, PartyRole, Urgency
 from intake.models import Attachment, Case, CaseEvent, CaseLink, CaseParty, CaseSequence, Party
 from intake.services import PartyInput, case_register
-from intake.tests.factories import GridFactory, category, valid_id_number
+from intake.tests.factories import category, valid_id_number
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 10, 20, 9, 5, tzinfo=SH)
@@ -96,7 +97,7 @@ def test_complexity_sets_the_answer_deadline(clerk, center):
 
 @pytest.mark.django_db
 def test_town_is_derived_from_the_grid(clerk, center):
-    grid = GridFactory()
+    grid = GridFactory(in_town=True)
     case = register(clerk, center, grid=grid)
     assert case.grid == grid and case.town == grid.town
 
@@ -195,7 +196,7 @@ def test_inactive_category_and_grid_are_rejected(clerk, center):
     cat = category("JF02")
     cat.active = False
     cat.save()
-    grid = GridFactory(inactive=True)
+    grid = GridFactory(in_town=True, inactive=True)
     with pytest.raises(ApplicationError) as error:
         register(clerk, center, category=cat, grid=grid)
     assert {"category", "grid"} <= set(error.value.extra["errors"])

@@ -6,10 +6,11 @@ import pytest
 from django.db import connection, connections
 
 from governance.errors import ApplicationError, PermissionDeniedError
+from governance.tests.factories import UserFactory
 from intake.models import Case, CaseLink, SensitiveView
 from intake.selectors import cases_for_applicant
 from intake.services import PartyInput, case_link, party_full_id_view
-from intake.tests.factories import CaseFactory, PartyFactory, UserFactory, category, valid_id_number
+from intake.tests.factories import CaseFactory, PartyFactory, category, valid_id_number
 from intake.tests.test_services_case import applicant, register
 
 

@@ -10,17 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from governance.tests.factories import GridFactory, UserFactory
 from intake.choices import CaseStatus
 from intake.models import Attachment, Case, CaseEvent, CaseLink, SensitiveView
 from intake.services import PartyInput, case_register
-from intake.tests.factories import (
-    CaseFactory,
-    GridFactory,
-    PartyFactory,
-    UserFactory,
-    category,
-    valid_id_number,
-)
+from intake.tests.factories import CaseFactory, PartyFactory, category, valid_id_number
 
 SH = ZoneInfo("Asia/Shanghai")
 ID = valid_id_number(region="350521", birth=dt.date(1990, 1, 1), order=123)
@@ -76,7 +70,7 @@ def test_window_post_round_trip_and_receipt(clerk_client, clerk, window, center)
     center.address, center.phone = "泉州台商投资区行政服务中心一楼", "0595-87000000"
     center.save()
     pdf = SimpleUploadedFile("材料.pdf", b"%PDF-1.4 test")
-    grid = GridFactory()
+    grid = GridFactory(in_town=True)
     response = clerk_client.post(reverse("intake:window"),
                                  post_data(window=str(window.pk), grid=str(grid.pk), attachments=pdf,
                                            is_group="on", group_size="12"))
@@ -281,7 +275,7 @@ def test_roles_without_access_get_404(client, center):
 
 @pytest.mark.django_db
 def test_other_district_matters_are_invisible(client, dispatcher):
-    from intake.tests.factories import CenterFactory
+    from governance.tests.factories import CenterFactory
 
     elsewhere = CenterFactory(code="QZLC", name="洛江区社会治理中心")
     case = CaseFactory(district=elsewhere)
@@ -304,7 +298,7 @@ def test_story_4_receipt_date(clerk, center, client):
 @pytest.mark.parametrize("query", ["category=²", "town=١٢", "grid=1.5", "date_from=yesterday", "first_receiver=-3",
                                    "category=99999999999999999999999"])
 def test_a_filter_value_that_does_not_parse_is_ignored_not_a_500(client, query):
-    from intake.tests.factories import UserFactory
+    from governance.tests.factories import UserFactory
 
     user = UserFactory(roles=["dispatcher"])
     client.force_login(user)
