@@ -252,3 +252,15 @@ def test_one_factory_per_model_in_the_app_that_owns_it():
                 factories.setdefault(model._meta.label, []).append(f"{module_name}.{value.__name__}")
     assert factories
     assert {label: names for label, names in factories.items() if len(names) > 1} == {}
+
+
+def test_api_actions_are_written_one_way():
+    """Each API view writes its own documented `get`/`post`: no method built at class creation."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in source_files()
+        if "api" in path.relative_to(ROOT).parts
+        for node in ast.walk(parsed(path))
+        if isinstance(node, ast.FunctionDef) and node.name == "__init_subclass__"
+    ]
+    assert offenders == []

@@ -1,15 +1,15 @@
-"""API views: parse, fetch-and-authorise (404 when not yours), call one service, describe the result."""
+"""Dispatch's work API in one style: a view per action whose `post` fetches and authorises (404 when
+not yours), validates an input serializer, calls one service and answers an output serializer."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,6 +36,13 @@ def _department(center_id: int, pk: int | None) -> Department | None:
     return dept
 
 
+def _center(pk: int) -> Center:
+    center = Center.objects.filter(pk=pk, active=True).first()
+    if center is None:
+        raise ApplicationError(gettext("中心不存在。"), code="invalid_center", field="to_center")
+    return center
+
+
 def _user(pk: int | None) -> Any:
     if pk is None:
         return None
@@ -45,57 +52,42 @@ def _user(pk: int | None) -> Any:
     return user
 
 
-class ActionView(APIView):
-    """POST one action on one object: `fetch` authorises, `perform` calls the service."""
-
-    input: ClassVar[type[serializers.Serializer]] = s.NoteIn
-    output: ClassVar[type[serializers.Serializer]] = s.AssignmentOut
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
-
-    def fetch(self, request: Request, pk: int) -> Any:
-        return sel.assignment_get_for_actor(actor=request.user, pk=pk)
-
-    def perform(self, request: Request, obj: Any, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
-
-    def handle_action(self, request: Request, pk: int) -> Response:
-        obj = self.fetch(request, pk)
-        parsed = self.input(data=request.data)
-        parsed.is_valid(raise_exception=True)
-        result = self.perform(request, obj, parsed.validated_data)
-        if hasattr(result, "refresh_from_db"):
-            result.refresh_from_db()
-        return Response(self.output(result).data)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Each action gets its own `post`, documented with its own input and output."""
-        super().__init_subclass__(**kwargs)
-        if "post" in cls.__dict__:
-            return
-
-        def post(self: ActionView, request: Request, pk: int) -> Response:
-            return self.handle_action(request, pk)
-
-        cls.post = extend_schema(request=cls.input, responses=cls.output, tags=["dispatch-work"])(post)
+TAGS = ["dispatch-work"]
 
 
-class CaseActionView(ActionView):
-    output = s.CaseOut
+def _input(serializer: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The validated input of an action (a 400 with the fields' errors otherwise)."""
+    parsed = serializer(data=request.data)
+    parsed.is_valid(raise_exception=True)
+    return parsed.validated_data
 
-    def fetch(self, request: Request, pk: int) -> Any:
-        return sel.case_get_for_work(actor=request.user, pk=pk)
 
+def _output(serializer: type[serializers.Serializer], result: Any, *, status: int = 200) -> Response:
+    """The object as it is after the action (re-read: the service moved it with a conditional UPDATE)."""
+    if hasattr(result, "refresh_from_db"):
+        result.refresh_from_db()
+    return Response(serializer(result).data, status=status)
+
+
+def _extension_for_actor(*, actor: Any, pk: int) -> ExtensionRequest:
+    if not may(actor, MAY_SUPERVISE_WORK):
+        raise NotFoundError()
+    extension = ExtensionRequest.objects.select_related("assignment__case", "assignment__department").filter(
+        pk=pk).first()
+    if extension is None:
+        raise NotFoundError()
+    return extension
+
+
+# Every action is one view: fetch and authorise (404 when not yours), validate the input serializer,
+# call one service, answer the output serializer.
 
 # --- matters -------------------------------------------------------------------------------------
-class CaseDispatchView(CaseActionView):
-    input = s.DispatchIn
-    output = s.AssignmentOut
-
+class CaseDispatchView(APIView):
+    @extend_schema(summary="派单", request=s.DispatchIn, responses={201: s.AssignmentOut(many=True)}, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
-        case = self.fetch(request, pk)
-        parsed = self.input(data=request.data)
-        parsed.is_valid(raise_exception=True)
-        data = parsed.validated_data
+        case = sel.case_get_for_work(actor=request.user, pk=pk)
+        data = _input(s.DispatchIn, request)
         lead = _department(case.center_id, data["lead_department"])
         co = [_department(case.center_id, dept) for dept in data["co_departments"]]
         created = svc.case_dispatch(
@@ -105,51 +97,50 @@ class CaseDispatchView(CaseActionView):
             progress_every_working_days=data["progress_every_working_days"], source=API)
         return Response(s.AssignmentOut(created, many=True).data, status=201)
 
-    post = extend_schema(request=s.DispatchIn, responses={201: s.AssignmentOut(many=True)},
-                         tags=["dispatch-work"])(post)
 
-
-class CaseVerifyView(CaseActionView):
-    input = s.VerifyIn
-
-    def perform(self, request, obj, data):
+class CaseVerifyView(APIView):
+    @extend_schema(summary="现场核查", request=s.VerifyIn, responses=s.CaseOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.case_get_for_work(actor=request.user, pk=pk)
+        data = _input(s.VerifyIn, request)
         svc.case_verify(actor=request.user, case=obj, passed=data["passed"], notes=data["notes"], source=API)
-        return obj
+        return _output(s.CaseOut, obj)
 
 
-class CaseRevisitView(CaseActionView):
-    input = s.RevisitIn
-
-    def perform(self, request, obj, data):
+class CaseRevisitView(APIView):
+    @extend_schema(summary="回访", request=s.RevisitIn, responses=s.CaseOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.case_get_for_work(actor=request.user, pk=pk)
+        data = _input(s.RevisitIn, request)
         svc.case_revisit(actor=request.user, case=obj, resolved=data["resolved"],
                          satisfaction=data["satisfaction"], notes=data["notes"], source=API)
-        return obj
+        return _output(s.CaseOut, obj)
 
 
-class CaseCloseView(CaseActionView):
-    input = s.NoteIn
+class CaseCloseView(APIView):
+    @extend_schema(summary="办结", request=s.NoteIn, responses=s.CaseOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.case_get_for_work(actor=request.user, pk=pk)
+        data = _input(s.NoteIn, request)
+        return _output(s.CaseOut, svc.case_close(actor=request.user, case=obj, note=data["note"], source=API))
 
-    def perform(self, request, obj, data):
-        return svc.case_close(actor=request.user, case=obj, note=data["note"], source=API)
 
-
-class CaseExplanationCallView(CaseActionView):
-    input = s.NotesIn
-
-    def perform(self, request, obj, data):
+class CaseExplanationCallView(APIView):
+    @extend_schema(summary="解释回访", request=s.NotesIn, responses=s.CaseOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.case_get_for_work(actor=request.user, pk=pk)
+        data = _input(s.NotesIn, request)
         svc.case_record_explanation_call(actor=request.user, case=obj, notes=data["notes"], source=API)
-        return obj
+        return _output(s.CaseOut, obj)
 
 
-class CaseMoveView(CaseActionView):
-    input = s.MoveIn
-
-    def perform(self, request, obj, data):
-        to_center = Center.objects.filter(pk=data["to_center"], active=True).first()
-        if to_center is None:
-            raise ApplicationError(gettext("中心不存在。"), code="invalid_center", field="to_center")
-        return svc.case_move_center(actor=request.user, case=obj, to_center=to_center, reason=data["reason"],
-                                    source=API)
+class CaseMoveView(APIView):
+    @extend_schema(summary="上提或下交", request=s.MoveIn, responses=s.CaseOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.case_get_for_work(actor=request.user, pk=pk)
+        data = _input(s.MoveIn, request)
+        return _output(s.CaseOut, svc.case_move_center(actor=request.user, case=obj, to_center=_center(data["to_center"]),
+                                        reason=data["reason"], source=API))
 
 
 # --- assignments -----------------------------------------------------------------------------------
@@ -179,113 +170,111 @@ class AssignmentDetailView(RetrieveAPIView):
         return sel.assignment_get_for_actor(actor=self.request.user, pk=self.kwargs["pk"])
 
 
-class AcknowledgeView(ActionView):
-    input = s.NoteIn
+class AcknowledgeView(APIView):
+    @extend_schema(summary="签收", request=s.NoteIn, responses=s.AssignmentOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
+        _input(s.NoteIn, request)
+        return _output(s.AssignmentOut, svc.assignment_acknowledge(actor=request.user, assignment=obj, source=API))
 
-    def perform(self, request, obj, data):
-        return svc.assignment_acknowledge(actor=request.user, assignment=obj, source=API)
 
-
-class ProgressView(ActionView):
-    input = s.TextIn
-
-    def perform(self, request, obj, data):
+class ProgressView(APIView):
+    @extend_schema(summary="报告进度", request=s.TextIn, responses=s.AssignmentOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.TextIn, request)
         svc.assignment_report_progress(actor=request.user, assignment=obj, text=data["text"], source=API)
-        return obj
+        return _output(s.AssignmentOut, obj)
 
 
-class ReportBackView(ActionView):
-    input = s.ReportBackIn
-
-    def perform(self, request, obj, data):
+class ReportBackView(APIView):
+    @extend_schema(summary="反馈办理结果", request=s.ReportBackIn, responses=s.AssignmentOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.ReportBackIn, request)
         svc.assignment_report_back(actor=request.user, assignment=obj, text=data["text"], files=data["files"],
                                    source=API)
-        return obj
+        return _output(s.AssignmentOut, obj)
 
 
-class ExtensionRequestView(ActionView):
-    input = s.ExtensionIn
-    output = s.ExtensionOut
-
-    def perform(self, request, obj, data):
-        return svc.assignment_request_extension(actor=request.user, assignment=obj, reason=data["reason"],
-                                                requested_due_at=data["requested_due_at"], source=API)
-
-
-class DeclineView(ActionView):
-    input = s.ReasonIn
-
-    def perform(self, request, obj, data):
-        return svc.assignment_decline(actor=request.user, assignment=obj, reason=data["reason"], source=API)
+class ExtensionRequestView(APIView):
+    @extend_schema(summary="申请延期", request=s.ExtensionIn, responses=s.ExtensionOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.ExtensionIn, request)
+        return _output(s.ExtensionOut, svc.assignment_request_extension(actor=request.user, assignment=obj, reason=data["reason"],
+                                                    requested_due_at=data["requested_due_at"], source=API))
 
 
-class RuleDeclineView(ActionView):
-    input = s.RuleDeclineIn
-
-    def perform(self, request, obj, data):
-        return svc.assignment_rule_decline(actor=request.user, assignment=obj, accept=data["accept"],
-                                           department=_department(obj.center_id, data["department"]),
-                                           note=data["note"], source=API)
-
-
-class ReworkView(ActionView):
-    input = s.ReasonIn
-
-    def perform(self, request, obj, data):
-        return svc.assignment_return_for_rework(actor=request.user, assignment=obj, reason=data["reason"],
-                                                source=API)
+class DeclineView(APIView):
+    @extend_schema(summary="申请退回（非本单位职责）", request=s.ReasonIn, responses=s.AssignmentOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.ReasonIn, request)
+        return _output(s.AssignmentOut, svc.assignment_decline(actor=request.user, assignment=obj, reason=data["reason"], source=API))
 
 
-class RemindView(ActionView):
-    input = s.NoteIn
+class RuleDeclineView(APIView):
+    @extend_schema(summary="裁定退回", request=s.RuleDeclineIn, responses=s.AssignmentOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.RuleDeclineIn, request)
+        return _output(s.AssignmentOut, svc.assignment_rule_decline(actor=request.user, assignment=obj, accept=data["accept"],
+                                               department=_department(obj.center_id, data["department"]),
+                                               note=data["note"], source=API))
 
-    def perform(self, request, obj, data):
+
+class ReworkView(APIView):
+    @extend_schema(summary="退回重办", request=s.ReasonIn, responses=s.AssignmentOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.ReasonIn, request)
+        return _output(s.AssignmentOut, svc.assignment_return_for_rework(actor=request.user, assignment=obj, reason=data["reason"],
+                                                    source=API))
+
+
+class RemindView(APIView):
+    @extend_schema(summary="催办", request=s.NoteIn, responses=s.AssignmentOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.NoteIn, request)
         svc.assignment_remind(actor=request.user, assignment=obj, note=data["note"], source=API)
-        return obj
+        return _output(s.AssignmentOut, obj)
 
 
-class SuperviseView(ActionView):
-    input = s.SuperviseIn
-
-    def perform(self, request, obj, data):
-        return svc.assignment_supervise(actor=request.user, assignment=obj, leader=_user(data["leader"]),
-                                        every_working_days=data["every_working_days"], note=data["note"],
-                                        source=API)
-
-
-class ReassignView(ActionView):
-    input = s.ReassignIn
-
-    def perform(self, request, obj, data):
-        return svc.assignment_reassign(actor=request.user, assignment=obj, reason=data["reason"],
-                                       department=_department(obj.center_id, data["department"]), source=API)
+class SuperviseView(APIView):
+    @extend_schema(summary="督办", request=s.SuperviseIn, responses=s.AssignmentOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.SuperviseIn, request)
+        return _output(s.AssignmentOut, svc.assignment_supervise(actor=request.user, assignment=obj, leader=_user(data["leader"]),
+                                            every_working_days=data["every_working_days"], note=data["note"],
+                                            source=API))
 
 
-class ExtensionDecideView(ActionView):
-    input = s.DecideIn
-    output = s.ExtensionOut
+class ReassignView(APIView):
+    @extend_schema(summary="改派", request=s.ReassignIn, responses=s.AssignmentOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.ReassignIn, request)
+        return _output(s.AssignmentOut, svc.assignment_reassign(actor=request.user, assignment=obj, reason=data["reason"],
+                                           department=_department(obj.center_id, data["department"]), source=API))
 
-    def fetch(self, request, pk):
-        if not may(request.user, MAY_SUPERVISE_WORK):
-            raise NotFoundError()
-        extension = ExtensionRequest.objects.select_related("assignment__case", "assignment__department").filter(
-            pk=pk).first()
-        if extension is None:
-            raise NotFoundError()
-        return extension
 
-    def perform(self, request, obj, data):
-        return svc.extension_decide(actor=request.user, extension=obj, approve=data["approve"], note=data["note"],
-                                    new_due_at=data["new_due_at"], source=API)
+class ExtensionDecideView(APIView):
+    @extend_schema(summary="审批延期", request=s.DecideIn, responses=s.ExtensionOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = _extension_for_actor(actor=request.user, pk=pk)
+        data = _input(s.DecideIn, request)
+        return _output(s.ExtensionOut, svc.extension_decide(actor=request.user, extension=obj, approve=data["approve"], note=data["note"],
+                                        new_due_at=data["new_due_at"], source=API))
 
 
 # --- summons ---------------------------------------------------------------------------------------
 class SummonsCreateView(APIView):
-    @extend_schema(request=s.SummonsIn, responses={201: s.SummonsOut}, tags=["dispatch-work"])
+    @extend_schema(summary="申请召集（吹哨）", request=s.SummonsIn, responses={201: s.SummonsOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
-        parsed = s.SummonsIn(data=request.data)
-        parsed.is_valid(raise_exception=True)
-        data = parsed.validated_data
+        data = _input(s.SummonsIn, request)
         center = org_selectors.center_for_user(user=request.user)
         case = sel.case_get_for_work(actor=request.user, pk=data["case"]) if data["case"] else None
         summons = svc.summons_request(
@@ -301,42 +290,41 @@ class SummonsDetailView(RetrieveAPIView):
         return sel.summons_get_for_actor(actor=self.request.user, pk=self.kwargs["pk"])
 
 
-class SummonsActionView(ActionView):
-    output = s.SummonsOut
-
-    def fetch(self, request, pk):
-        return sel.summons_get_for_actor(actor=request.user, pk=pk)
-
-
-class SummonsApproveView(SummonsActionView):
-    def perform(self, request, obj, data):
-        return svc.summons_approve(actor=request.user, summons=obj, note=data["note"], source=API)
+class SummonsApproveView(APIView):
+    @extend_schema(summary="批准召集", request=s.NoteIn, responses=s.SummonsOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.summons_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.NoteIn, request)
+        return _output(s.SummonsOut, svc.summons_approve(actor=request.user, summons=obj, note=data["note"], source=API))
 
 
-class SummonsRefuseView(SummonsActionView):
-    def perform(self, request, obj, data):
-        return svc.summons_refuse(actor=request.user, summons=obj, note=data["note"], source=API)
+class SummonsRefuseView(APIView):
+    @extend_schema(summary="不予召集", request=s.NoteIn, responses=s.SummonsOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.summons_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.NoteIn, request)
+        return _output(s.SummonsOut, svc.summons_refuse(actor=request.user, summons=obj, note=data["note"], source=API))
 
 
-class SummonsCloseView(SummonsActionView):
-    def perform(self, request, obj, data):
-        return svc.summons_close(actor=request.user, summons=obj, note=data["note"], source=API)
+class SummonsCloseView(APIView):
+    @extend_schema(summary="结束召集", request=s.NoteIn, responses=s.SummonsOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.summons_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.NoteIn, request)
+        return _output(s.SummonsOut, svc.summons_close(actor=request.user, summons=obj, note=data["note"], source=API))
 
 
-class SummonsDepartmentActionView(ActionView):
-    output = s.SummonsDepartmentOut
-
-    def fetch(self, request, pk):
-        return sel.summons_department_get_for_actor(actor=request.user, pk=pk)
-
-
-class SummonsAcknowledgeView(SummonsDepartmentActionView):
-    def perform(self, request, obj, data):
-        return svc.summons_acknowledge(actor=request.user, row=obj, source=API)
+class SummonsAcknowledgeView(APIView):
+    @extend_schema(summary="部门确认召集", request=s.NoteIn, responses=s.SummonsDepartmentOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
+        _input(s.NoteIn, request)
+        return _output(s.SummonsDepartmentOut, svc.summons_acknowledge(actor=request.user, row=obj, source=API))
 
 
-class SummonsReportInView(SummonsDepartmentActionView):
-    input = s.ReportInIn
-
-    def perform(self, request, obj, data):
-        return svc.summons_report_in(actor=request.user, row=obj, person=_user(data["person"]), source=API)
+class SummonsReportInView(APIView):
+    @extend_schema(summary="部门报到", request=s.ReportInIn, responses=s.SummonsDepartmentOut, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
+        data = _input(s.ReportInIn, request)
+        return _output(s.SummonsDepartmentOut, svc.summons_report_in(actor=request.user, row=obj, person=_user(data["person"]), source=API))
