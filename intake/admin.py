@@ -23,6 +23,7 @@ from intake.models import (
 )
 from intake.open311.services import platform_key_create, platform_key_revoke
 from intake.services import category_save
+from intake.validators import mask_id_number
 
 
 class CategoryAdminForm(forms.ModelForm):
@@ -118,8 +119,6 @@ class PartyAdmin(admin.ModelAdmin):
 
     @admin.display(description="公民身份号码")
     def masked_id(self, obj: Party) -> str:
-        from intake.validators import mask_id_number
-
         return mask_id_number(obj.id_number)
 
 

@@ -21,7 +21,7 @@ from intake import selectors
 from intake.choices import CaseStatus, Channel
 from intake.forms import RegisterForm, SendToDispatchForm, SettleForm, form_field_for
 from intake.models import Category
-from intake.services import case_register, case_send_to_dispatch, case_settle_on_spot
+from intake.services import ANSWER_WORKING_DAYS, case_register, case_send_to_dispatch, case_settle_on_spot
 from intake.validators import mask_id_number
 
 
@@ -167,8 +167,6 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _working_days(case: Any) -> int:
-    from intake.services import ANSWER_WORKING_DAYS
-
     return ANSWER_WORKING_DAYS.get(case.complexity, 7)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from dispatch.choices import ResolvedAnswer, Satisfaction
@@ -55,8 +56,6 @@ class SummonsOut(serializers.ModelSerializer):
                   "decided_at", "report_in_minutes", "report_in_due_at", "remaining_seconds", "departments"]
 
     def get_remaining_seconds(self, obj: Summons) -> int | None:
-        from django.utils import timezone
-
         if obj.report_in_due_at is None:
             return None
         return int((obj.report_in_due_at - timezone.now()).total_seconds())
