@@ -33,3 +33,11 @@ def _plain_static_storage(settings):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids are reused between tests (governance.cache)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -42,3 +42,8 @@ class DispatchConfig(AppConfig):
         register_demo_seeder(seed_demo)
         # The status page and /healthz show whether every deadline step that fell due has fired.
         register_check(deadline_engine_checks)
+
+        from dispatch.models import Mode
+        from governance.cache import OPERATING_MODE, cache_invalidate_on_change
+
+        cache_invalidate_on_change(Mode, OPERATING_MODE)

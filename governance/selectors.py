@@ -11,9 +11,20 @@ from guardian.shortcuts import get_objects_for_user
 from governance.models import Center, Department, Grid, Profile, ServiceWindow, Stationing
 
 
+def _profile(user: AbstractBaseUser) -> Profile | None:
+    """The user's profile with its center, from the user object when authentication read it along."""
+    descriptor = getattr(type(user), "profile", None)
+    if descriptor is not None and descriptor.is_cached(user):
+        try:
+            return user.profile
+        except Profile.DoesNotExist:
+            return None
+    return Profile.objects.select_related("center").filter(user=user).first()
+
+
 def center_for_user(*, user: AbstractBaseUser) -> Center | None:
     """The user's center from their profile; without one, the first active district center."""
-    profile = Profile.objects.select_related("center").filter(user=user).first()
+    profile = _profile(user)
     if profile and profile.center:
         return profile.center
     return Center.objects.filter(level="district", active=True).order_by("pk").first()

@@ -8,6 +8,7 @@ explanation, which `manage.py` prints without a stack trace.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -89,6 +90,11 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database(default_sqlite=VAR_DIR / "db.sqlite3")}
+# Persistent connections only where the number of threads is bounded (gunicorn's workers x threads,
+# Celery's pool). `runserver` starts a thread per request and a thread never closes the connection
+# it kept: with CONN_MAX_AGE it leaks one connection per thread until PostgreSQL refuses clients.
+if sys.argv[1:2] == ["runserver"]:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -138,8 +144,13 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Reference data cached across requests (governance.cache): shared by every process with Redis;
+# per process without it (one runserver process in development).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "gov"}}
 if REDIS_URL:
     env.check_url("REDIS_URL", REDIS_URL, schemes={"redis", "rediss"})
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "gov"}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
@@ -182,7 +193,7 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="dispatch.sms.ConsoleSMSBackend")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "governance.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -9,7 +9,8 @@ working days or hours on; working time between two instants. Sources, strongest 
 3. the `chinesecalendar` package for the years it covers;
 4. for any other year, Monday to Friday — and `missing_years()` tells the admin to enter it.
 
-Build one `WorkingCalendar` per request or task: it reads the override table once.
+Build one `WorkingCalendar` per request or task: it reads the override table once (cached across
+requests until a calendar day changes, see `governance.cache`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import chinese_calendar
 from django.conf import settings
 from django.utils import timezone
 
+from governance.cache import CALENDAR, cached_read
 from governance.choices import CalendarDayKind
 
 HOLIDAY_NAMES_ZH = {
@@ -61,8 +63,12 @@ class WorkingCalendar:
         center_ids = _center_chain_ids(center)
         national: dict[dt.date, tuple[str, str]] = {}
         local: dict[dt.date, tuple[str, str]] = {}
-        rows = CalendarDay.objects.filter(center__isnull=True) | CalendarDay.objects.filter(center_id__in=center_ids)
-        for date, kind, name, center_id in rows.values_list("date", "kind", "name", "center_id"):
+
+        def load() -> list[tuple[dt.date, str, str, int | None]]:
+            rows = CalendarDay.objects.filter(center__isnull=True) | CalendarDay.objects.filter(center_id__in=center_ids)
+            return list(rows.values_list("date", "kind", "name", "center_id"))
+
+        for date, kind, name, center_id in cached_read(CALENDAR, ",".join(map(str, center_ids)), load):
             (local if center_id else national)[date] = (kind, name)
         self._overrides = {**national, **local}
         self._national_years = {date.year for date in national}

@@ -17,3 +17,8 @@ class IntakeConfig(AppConfig):
         register(_("我的事项"), "intake:mine", SHOWN_WINDOW_PAGES, order=11)
         register(_("事项查询"), "intake:case_list", MAY_SEARCH_MATTERS, order=20)
         register_demo_seeder(seed_demo)
+
+        from governance.cache import CATEGORY, cache_invalidate_on_change
+        from intake.models import Category
+
+        cache_invalidate_on_change(Category, CATEGORY)

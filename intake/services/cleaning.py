@@ -7,10 +7,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.utils.translation import gettext
 
+from governance.cache import CATEGORY, cached_read
 from governance.errors import ApplicationError
 from governance.models import Grid
 from intake.choices import (
@@ -95,14 +97,22 @@ def clean_choice(errors: FieldErrors, field: str, value: str, choices: type, *, 
     return value
 
 
+def _category_load(pk: int) -> Category | None:
+    """The category with its parent (the answer shows the path), or None."""
+    return Category.objects.select_related("parent").filter(pk=pk).first()
+
+
 def resolve_category(errors: FieldErrors, category: Category | int | str | None) -> Category | None:
     if category is None or category == "":
         errors.fail("category", gettext("请选择事项类别。"), code="required")
         return None
     if not isinstance(category, Category):
         try:
-            category = Category.objects.get(pk=int(category))
-        except (ValueError, TypeError, Category.DoesNotExist):
+            pk = int(category)
+        except (ValueError, TypeError):
+            pk = None
+        category = None if pk is None else cached_read(CATEGORY, pk, partial(_category_load, pk))
+        if category is None:
             errors.fail("category", gettext("所选事项类别不存在。"), code="not_found")
             return None
     if not category.active:
@@ -116,7 +126,7 @@ def resolve_grid(errors: FieldErrors, grid: Grid | int | str | None) -> Grid | N
         return None
     if not isinstance(grid, Grid):
         try:
-            grid = Grid.objects.get(pk=int(grid))
+            grid = Grid.objects.select_related("town").get(pk=int(grid))
         except (ValueError, TypeError, Grid.DoesNotExist):
             errors.fail("grid", gettext("所选网格不存在。"), code="not_found")
             return None
