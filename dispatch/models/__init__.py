@@ -10,7 +10,7 @@ from dispatch.models.deadline import AuditAlarm, DeadlineStep, SweepRun, WorkRem
 from dispatch.models.mode import Mode
 from dispatch.models.notification import Notification
 from dispatch.models.roster import CommandAssignment, DutyRoster, DutyRosterSlot, DutyShift, DutyTeam
-from dispatch.models.routing import DeadlinePolicy, RoutingRule
+from dispatch.models.routing import DeadlinePolicy, RoutingHistory, RoutingRule
 from dispatch.models.summons import Summons, SummonsDepartment
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "Mode",
     "Notification",
     "Revisit",
+    "RoutingHistory",
     "RoutingRule",
     "Summons",
     "SummonsDepartment",

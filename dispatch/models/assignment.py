@@ -79,6 +79,9 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["department", "status", "due_at"]),
             models.Index(fields=["case", "status"]),
+            # The dispatch board: a center's live assignments by deadline, counted from the index.
+            models.Index(fields=["center", "due_at", "status"], name="assignment_board_live",
+                         condition=models.Q(status__in=["acknowledged", "assigned", "declined", "reported", "rework"])),
         ]
 
     def __str__(self) -> str:

@@ -40,6 +40,29 @@ class RoutingRule(models.Model):
         return f"{self.category or self.grid} → {self.department}"
 
 
+class RoutingHistory(models.Model):
+    """How many matters of a category each department led, per day: the statistics behind the
+    board's suggestions. One upsert when a lead (or sole) assignment is created keeps it current, so
+    the board adds up at most 90 days x departments rows instead of counting assignments."""
+
+    center = models.ForeignKey("governance.Center", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("intake.Category", on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey("governance.Department", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("日期"))
+    assignments = models.PositiveIntegerField(_("牵头/独办交办数"), default=0)
+
+    class Meta:
+        verbose_name = _("分拨历史（按日）")
+        verbose_name_plural = _("分拨历史（按日）")
+        constraints = [
+            models.UniqueConstraint(fields=["center", "category", "day", "department"],
+                                    name="routing_history_one_row_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.category_id} → {self.department_id}: {self.assignments}"
+
+
 class DeadlinePolicy(models.Model):
     """Limits for new assignments; the most specific active row wins (category, mode, complexity).
 

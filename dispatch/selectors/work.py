@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models
-from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -18,6 +17,7 @@ from dispatch.models import (
     Assignment,
     AssignmentReport,
     ExtensionRequest,
+    RoutingHistory,
     RoutingRule,
     Summons,
     SummonsDepartment,
@@ -33,6 +33,7 @@ from governance.roles import (
 )
 from intake.choices import CaseStatus
 from intake.models import Case
+from intake.models.case import RISK_RANK, URGENCY_RANK
 from intake.selectors import cases_visible_to
 
 HISTORY_DAYS = 90
@@ -154,18 +155,18 @@ def routing_suggestions(*, center: Center, cases: list[Case], now: dt.datetime) 
             by_category[rule.category_id].append(rule)
         elif rule.grid_id:
             by_grid[rule.grid_id].append(rule)
+    # From the daily summary kept as assignments are made (not a count over every assignment).
     history_rows = (
-        Assignment.objects.filter(center=center, case__category_id__in=category_ids,
-                                  assigned_at__gte=now - dt.timedelta(days=HISTORY_DAYS),
-                                  role__in=[AssignmentRole.LEAD, AssignmentRole.SOLE])
-        .values("case__category_id", "department_id").annotate(n=Count("pk")).order_by("-n")
+        RoutingHistory.objects.filter(center=center, category_id__in=category_ids,
+                                      day__gt=timezone.localdate(now) - dt.timedelta(days=HISTORY_DAYS))
+        .values("category_id", "department_id").annotate(n=Sum("assignments")).order_by("-n", "department_id")
     )
     departments = {dept.pk: dept for dept in Department.objects.filter(center=center, active=True)}
     history: dict[int, list[tuple[Department, int]]] = defaultdict(list)
     for row in history_rows:
         dept = departments.get(row["department_id"])
-        if dept is not None and len(history[row["case__category_id"]]) < 3:
-            history[row["case__category_id"]].append((dept, row["n"]))
+        if dept is not None and len(history[row["category_id"]]) < 3:
+            history[row["category_id"]].append((dept, row["n"]))
     suggestions: dict[int, Suggestion] = {}
     for case in cases:
         suggestion = Suggestion()
@@ -199,22 +200,17 @@ class BoardData:
     counts: dict[str, Any]
 
 
-URGENCY_RANK = models.Case(When(urgency="critical", then=Value(0)), When(urgency="urgent", then=Value(1)),
-                     default=Value(2), output_field=IntegerField())
-RISK_RANK = models.Case(When(risk_level="major", then=Value(0)), When(risk_level="high", then=Value(1)),
-                  When(risk_level="medium", then=Value(2)), default=Value(3), output_field=IntegerField())
-
-
 def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int = 200,
                    pending_limit: int = 50) -> BoardData:
     """Everything the board shows, in a fixed number of queries whatever the number of rows. The
     waiting matters are the `pending_limit` most urgent (each row carries a dispatch form)."""
     now = now or timezone.now()
+    # Read in the order of the index `case_dispatch_queue` (the same expressions): no sort of
+    # every waiting matter.
     pending = list(
         Case.objects.filter(center=center, status=CaseStatus.PENDING_DISPATCH)
         .select_related("category", "category__parent", "grid", "town")
-        .annotate(urgency_rank=URGENCY_RANK, risk_rank=RISK_RANK)
-        .order_by("urgency_rank", "risk_rank", "registered_at", "pk")[:pending_limit]
+        .order_by(URGENCY_RANK, RISK_RANK, "registered_at", "id")[:pending_limit]
     )
     for case in pending:
         case.is_overdue = bool(case.due_at and case.due_at < now)

@@ -28,6 +28,7 @@ from dispatch.services.common import (
     snapshot_deadline,
     steps_for_assignment,
 )
+from dispatch.services.routing import routing_history_record
 from governance.errors import ApplicationError
 from governance.models import Center, Department
 from intake.choices import CaseStatus, HandlingMode
@@ -86,6 +87,7 @@ def assignment_create(
         if mode == HandlingMode.SUPERVISED else None,
         spent_working_minutes=previous.spent_working_minutes if previous else 0,
     )
+    routing_history_record(assignment=assignment)
     DeadlineStep.objects.bulk_create(steps_for_assignment(
         assignment=assignment, now=now,
         progress_at=progress_due_at(calendar=calendar, assignment=assignment, start=now)))
