@@ -1,170 +1,162 @@
-"""Benchmark (not a test): 100,000 open assignments; time one deadline sweep and one dispatch-board render.
+"""Dispatch benchmark (not a test): the dispatch board of a district with a million matters.
 
-Run against a scratch database (it leaves its rows behind; the timeline is append-only):
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gov_bench .venv/bin/python benchmarks/bench_dispatch.py
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gov_bench DEBUG=1 \
-        .venv/bin/python manage.py migrate --noinput
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gov_bench DEBUG=1 \
-        .venv/bin/python benchmarks/bench_dispatch.py --assignments 100000 --due 1000 --pending 200
+Reuses the million matters of `bench_intake` (loaded once: 1/7 of them, 142,857, wait for
+dispatch), and gives the district 30 departments and 100,000 live assignments made over the last
+90 days (created once, reused). Then renders the board as the duty director: time (best of 5),
+statements, size, and the EXPLAIN plan of each of its reads of matters and assignments.
 
-Every assignment gets the deadline steps a real one has (acknowledgement overdue, two reminders,
-overdue, two escalations); `--due` of them fall due now, the rest later. Prints the figures.
+The deadline sweep has its own benchmark (issue 9). A module of `run_all.py` (`main()` returns the
+rows of the table, see `common.py`).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 import time
-import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth.models import Group, User  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from dispatch.choices import StepKind  # noqa: E402
-from dispatch.models import Assignment, DeadlineStep  # noqa: E402
-from dispatch.services import deadline_sweep  # noqa: E402
-from dispatch.services.common import DEFAULT_ESCALATION_CHAIN, policy_snapshot  # noqa: E402
-from governance.models import Center, Department, Profile  # noqa: E402
-from intake.models import Case, Category  # noqa: E402
+from common import Row, allowed_host, best_of, ms, plan_check, setup_django, table  # noqa: E402
 
 BATCH = 5000
+BOARD_TARGET_SECONDS = 0.150
 
 
-class QueryCounter:
-    """Counts every SQL statement (CaptureQueriesContext stops counting past 9,000)."""
+def _departments(center):  # noqa: ANN001, ANN202
+    from django.contrib.auth.models import Group, User
 
-    def __init__(self) -> None:
-        self.count = 0
+    from governance.models import Department, Profile
 
-    def __call__(self, execute, sql, params, many, context):  # noqa: ANN001, ANN204
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __enter__(self) -> QueryCounter:
-        self._cm = connection.execute_wrapper(self)
-        self._cm.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._cm.__exit__(*exc)
-
-    def __len__(self) -> int:
-        return self.count
+    departments = list(Department.objects.filter(center=center, short_code__startswith="BENCH").order_by("pk"))
+    if departments:
+        return departments
+    liaison_group = Group.objects.get_or_create(name="department_liaison")[0]
+    for i in range(30):
+        liaison = User.objects.create(username=f"bench_liaison{i}")
+        liaison.groups.add(liaison_group)
+        Profile.objects.create(user=liaison, center=center)
+        departments.append(Department.objects.create(center=center, name=f"基准部门{i}", short_code=f"BENCH{i}",
+                                                     liaison=liaison))
+    return departments
 
 
-def person(token: str, name: str, role: str, center: Center) -> User:
-    user = User.objects.create(username=f"{name}{token}")
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
-    Profile.objects.create(user=user, center=center)
-    return user
+def _director(center):  # noqa: ANN001, ANN202
+    from django.contrib.auth.models import Group, User
+
+    from governance.models import Profile
+
+    director, _ = User.objects.get_or_create(username="bench_director", defaults={"first_name": "主任"})
+    director.groups.add(Group.objects.get_or_create(name="duty_director")[0])
+    Profile.objects.update_or_create(user=director, defaults={"center": center})
+    return director
 
 
-def build(*, assignments: int, due: int, pending: int, now: dt.datetime) -> tuple[Center, User]:
-    token = uuid.uuid4().hex[:6]
-    center = Center.objects.create(name=f"bench {token}", code=f"B{token}", level="district")
-    director = person(token, "director", "duty_director", center)
-    departments = [
-        Department.objects.create(center=center, name=f"部门{i} {token}", short_code=f"D{i}{token}",
-                                  liaison=person(token, f"liaison{i}", "department_liaison", center),
-                                  leader_in_charge=person(token, f"leader{i}", "leader", center))
-        for i in range(30)
-    ]
-    category = Category.objects.get_or_create(code="BENCH", defaults={"name": "bench"})[0]
-    total = assignments + pending
-    print(f"creating {total} matters, {assignments} assignments, {assignments * 6} deadline steps ...", flush=True)
-    started = time.perf_counter()
-    for offset in range(0, total, BATCH):
-        size = min(BATCH, total - offset)
-        with transaction.atomic():
-            cases = Case.objects.bulk_create([
-                Case(district=center, center=center, code=f"B{token}-{offset + i}", year=2025, sequence=offset + i,
-                     channel="walk_in", category=category, title="bench", description="bench",
-                     first_receiver=director, registered_at=now - dt.timedelta(days=3),
-                     status="in_progress" if offset + i < assignments else "pending_dispatch",
-                     due_at=now + dt.timedelta(days=4))
-                for i in range(size)
-            ])
-            open_cases = [case for case in cases if case.status == "in_progress"]
-            snapshot = policy_snapshot(policy=None, case=open_cases[0] if open_cases else cases[0],
-                                       mode="transfer", percent=100)
-            rows = Assignment.objects.bulk_create([
-                Assignment(case=case, center=center, department=departments[case.sequence % len(departments)],
-                           mode="transfer", role="sole", status="acknowledged", assigned_by=director,
-                           assigned_at=now - dt.timedelta(days=3), ack_due_at=now - dt.timedelta(days=3, hours=-2),
-                           due_at=(now - dt.timedelta(minutes=1)) if case.sequence < due
-                           else now + dt.timedelta(days=2 + case.sequence % 10),
-                           original_due_at=now + dt.timedelta(days=4), policy_snapshot=snapshot)
-                for case in open_cases
-            ])
-            steps = []
-            for row in rows:
-                steps.append(DeadlineStep(kind=StepKind.ACK_OVERDUE, assignment=row, due_at=row.ack_due_at,
-                                          fired_at=row.ack_due_at, outcome="fired", targets=["liaison"]))
-                for lead in (24 * 60, 120):
-                    steps.append(DeadlineStep(kind=StepKind.DUE_REMINDER, assignment=row, targets=["liaison"],
-                                              due_at=row.due_at - dt.timedelta(minutes=lead),
-                                              fired_at=now if row.due_at < now else None,
-                                              outcome="fired" if row.due_at < now else ""))
-                for level, entry in enumerate(DEFAULT_ESCALATION_CHAIN):
-                    steps.append(DeadlineStep(
-                        kind=StepKind.OVERDUE if level == 0 else StepKind.ESCALATION, assignment=row, level=level,
-                        targets=entry["to"], due_at=row.due_at + dt.timedelta(minutes=entry["after_minutes"])))
-            DeadlineStep.objects.bulk_create(steps, batch_size=BATCH)
-    print(f"  built in {time.perf_counter() - started:.1f} s", flush=True)
-    return center, director
+def ensure_assignments(*, center, total: int, year: int) -> None:  # noqa: ANN001
+    """`total` live assignments on the district's bulk matters in progress, spread over 90 days."""
+    from django.db import connection, transaction
+    from django.utils import timezone
 
+    from dispatch.models import Assignment
+    from dispatch.services.common import policy_snapshot
+    from dispatch.services.routing import routing_history_rebuild
+    from intake.models import Case
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--assignments", type=int, default=100_000)
-    parser.add_argument("--due", type=int, default=1_000, help="assignments whose deadline has just passed")
-    parser.add_argument("--pending", type=int, default=200, help="matters waiting on the board")
-    args = parser.parse_args()
+    present = Assignment.objects.filter(center=center, case__year=year).count()
+    if present >= total:
+        print(f"    {present:,} live assignments already present, reused")
+        return
+    departments = _departments(center)
+    director = _director(center)
     now = timezone.now()
-    center, director = build(assignments=args.assignments, due=args.due, pending=args.pending, now=now)
+    started = time.perf_counter()
+    case_ids = list(Case.objects.filter(district=center, year=year, status="in_progress")
+                    .exclude(assignments__isnull=False).order_by("pk").values_list("pk", flat=True)[: total - present])
+    snapshot = None
+    statuses = ["acknowledged"] * 8 + ["assigned", "declined"]
+    for offset in range(0, len(case_ids), BATCH):
+        with transaction.atomic():
+            rows = []
+            for n, case_id in enumerate(case_ids[offset:offset + BATCH], start=offset):
+                if snapshot is None:
+                    snapshot = policy_snapshot(policy=None, case=Case.objects.get(pk=case_id), mode="transfer",
+                                               percent=100)
+                assigned = now - dt.timedelta(days=n % 90, minutes=n % 600)
+                due = now + dt.timedelta(days=(n % 20) - 5, minutes=n % 600)
+                rows.append(Assignment(
+                    case_id=case_id, center=center, department=departments[n % len(departments)], mode="transfer",
+                    role="sole", status=statuses[n % len(statuses)], assigned_by=director, assigned_at=assigned,
+                    ack_due_at=assigned + dt.timedelta(hours=2), due_at=due, original_due_at=due,
+                    policy_snapshot=snapshot))
+            Assignment.objects.bulk_create(rows)
+    written = routing_history_rebuild(center=center)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE")
+        for name in ("dispatch_assignment", "dispatch_routinghistory", "intake_case"):
+            cursor.execute(f"VACUUM ANALYZE {name}")
+    print(f"    created {len(case_ids):,} live assignments and {written:,} routing-history rows "
+          f"in {time.perf_counter() - started:.0f} s")
 
-    with QueryCounter() as queries:
-        started = time.perf_counter()
-        result = deadline_sweep(now=now)
-        elapsed = time.perf_counter() - started
-    print(f"sweep: fired {result.fired} steps ({result.kinds}), skipped {result.skipped}, "
-          f"{elapsed * 1000:.0f} ms, {len(queries)} SQL queries, {result.batches} batches")
-    with QueryCounter() as queries:
-        started = time.perf_counter()
-        again = deadline_sweep(now=now)
-        elapsed = time.perf_counter() - started
-    print(f"sweep again (nothing due): fired {again.fired}, {elapsed * 1000:.0f} ms, {len(queries)} SQL queries")
 
-    client = Client()
-    client.force_login(director)
+def bench_board(*, total_assignments: int, matters: int) -> list[Row]:
+    import bench_intake
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from intake.models import Case
+
+    bench_intake.ensure_million(total=matters)
+    district, _clerk, _token = bench_intake._bench_people()
+    ensure_assignments(center=district, total=total_assignments, year=bench_intake.BULK_YEAR)
+    waiting = Case.objects.filter(center=district, status="pending_dispatch").count()
+    client = Client(HTTP_HOST=allowed_host())
+    client.force_login(_director(district))
     url = reverse("dispatch:board")
-    client.get(url)  # warm the template cache and the calendar
-    with QueryCounter() as queries:
-        started = time.perf_counter()
+    storage = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+               "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+    def render():  # noqa: ANN202
         response = client.get(url)
-        elapsed = time.perf_counter() - started
-    assert response.status_code == 200, response.status_code
-    print(f"board: {args.pending} pending matters, {min(args.assignments, 200)} assignment rows shown, "
-          f"{elapsed * 1000:.0f} ms, {len(queries)} SQL queries, {len(response.content) // 1024} KiB")
-    print(f"database: {connection.vendor}")
+        assert response.status_code == 200, response.status_code
+        return response
+
+    with override_settings(STORAGES=storage):
+        best, statements, response = best_of(render)
+        with CaptureQueriesContext(connection) as ctx:
+            render()
+    size = len(response.content) // 1024
+    print(f"(board) {Case.objects.count():,} matters, {waiting:,} waiting, {total_assignments:,} live assignments: "
+          f"{ms(best)} (best of 5), {statements} statements, {size} KiB")
+    plans = []
+    for sql in (q["sql"] for q in ctx.captured_queries):
+        if not sql.startswith("SELECT"):
+            continue
+        for table_name, label in (("intake_case", "matters"), ("dispatch_assignment", "assignments"),
+                                  ("dispatch_routinghistory", "routing history")):
+            if f'FROM "{table_name}"' in sql:
+                kind = "count" if "COUNT(" in sql.upper() else "rows"
+                plans.append(plan_check(f"board {label} ({kind})", sql, [], table=table_name))
+    return [
+        Row(f"dispatch board at {Case.objects.count() / 1e6:.1f}M matters ({waiting:,} waiting, "
+            f"{total_assignments // 1000}k live assignments)", f"{ms(best)}, {statements} queries, {size} KiB",
+            "< 150 ms", best < BOARD_TARGET_SECONDS),
+        *plans,
+    ]
+
+
+def main(argv: list[str] | None = None) -> list[Row]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignments", type=int, default=100_000, help="live assignments of the district")
+    parser.add_argument("--matters", type=int, default=1_000_000)
+    args = parser.parse_args(argv)
+    setup_django()
+    return bench_board(total_assignments=args.assignments, matters=args.matters)
 
 
 if __name__ == "__main__":
-    main()
+    print(table(main()))

@@ -1,21 +1,27 @@
-"""Intake benchmark (not a test): registration over HTTP, and the matters list with a million rows.
+"""Intake benchmark (not a test): registration over HTTP, connections, and the matters list at a million.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gov_bench .venv/bin/python benchmarks/bench_intake.py
 
-(a) N registrations (default 400) through `POST /api/intake/cases/` against gunicorn with 2 workers,
-    4 client threads, token auth: throughput, p50/p95 latency; SQL statements of one registration
-    counted in-process (the whole API request, and `case_register` alone).
-(b) 1,000,000 matters bulk-loaded with `INSERT ... SELECT generate_series` (kept for the next run),
-    then the HTML list (/intake/cases/) and the API list (/api/intake/cases/): queries and time of
-    the first page, a deep page and a filtered search.
+(a) The floor: raw psycopg2 INSERTs of a case-shaped row (a copy of the matter table with its
+    indexes), 4 processes, in the same run.
+(b) Registrations through `POST /api/intake/cases/` against gunicorn with 2 workers, 4 client
+    threads, token auth, for 30 s after a warm-up: throughput, p50/p95, web CPU per request, the
+    PostgreSQL connections gunicorn holds, the ratio to the floor; the SQL statements of one
+    registration request counted in-process.
+(c) `manage.py runserver` (what `make run` starts) on PostgreSQL: connections left after 200
+    requests from 8 threads (it used to keep one per dead thread).
+(d) 1,000,000 matters bulk-loaded with `INSERT ... SELECT generate_series` (kept for the next run),
+    then the HTML and API lists: queries and time, the combined search against the same SQL run
+    raw, and its EXPLAIN plans.
 
-PostgreSQL only: the figures mean nothing on SQLite, so the script refuses it.
+A module of `run_all.py` (`main()` returns the rows of the table, see `common.py`).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
 import os
 import random
 import socket
@@ -24,37 +30,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, Row, allowed_host, best_of, ms, plan_check, setup_django, table  # noqa: E402
+
 BULK_YEAR = 2020  # the loaded matters live in their own year, so real codes never collide with them
 BULK_TITLES = ["工地拖欠工资", "夜市噪音扰民", "邻里宅基地纠纷", "物业收费争议", "消费退款投诉",
                "道路积水求助", "婚姻家庭矛盾", "土地征收补偿", "医疗费用争议", "环境污染举报"]
-
-
-def _env() -> dict[str, str]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench_intake: set DATABASE_URL to a PostgreSQL database (e.g. "
-                 "postgres://postgres@127.0.0.1:5432/gov_bench); SQLite figures would mean nothing, refusing.")
-    env = dict(os.environ)
-    env.setdefault("SECRET_KEY", "bench-only-secret-key")
-    env.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
-    env["DEBUG"] = "0"
-    env["DJANGO_SETTINGS_MODULE"] = "governance.settings"
-    return env
-
-
-def _setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
+# The issue's machine: 180 registrations/s (3x django-helpdesk's 59) against 8,935 raw rows/s.
+PEER_PER_SECOND = 59
+TARGET_FRACTION_OF_RAW = 180 / 8935
 # --- fixtures in the bench database -----------------------------------------------------------------
 
 
@@ -94,13 +82,87 @@ def _registration(n: int, category_id: int) -> dict[str, Any]:
     }
 
 
-# --- (a) registration over HTTP -----------------------------------------------------------------------
+# --- (a) the floor, (b) registration over HTTP ----------------------------------------------------
+
+
+RAW_COLUMNS = ("district_id, center_id, code, year, sequence, channel, category_id, title, description, address, "
+               "urgency, risk_level, complexity, status, handling_mode, operating_mode, is_group, group_size, "
+               "first_receiver_id, registered_at, expected_answer_at, due_at, external_ref, external_source, "
+               "settlement, updated_at")
+
+
+def _raw_inserter(url: str, table_name: str, worker: int, seconds: float, ids: tuple[int, int, int],
+                  counts: Any) -> None:
+    """One process: single-row INSERTs of a case-shaped row, each its own transaction, for `seconds`."""
+    import psycopg2
+
+    district, category, clerk = ids
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    cursor = connection.cursor()
+    sql = (f"INSERT INTO {table_name} ({RAW_COLUMNS}) VALUES (%s, %s, %s, 2019, %s, 'walk_in', %s, %s, %s, "  # noqa: S608
+           "'洛阳镇上浦村', 'normal', 'low', 'ordinary', 'registered', '', 'normal', false, 1, %s, now(), "
+           "now() + interval '9 days', now() + interval '9 days', '', '', '', now())")
+    n, deadline = 0, time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        sequence = worker * 10_000_000 + n
+        cursor.execute(sql, [district, district, f"RAW-{sequence}", sequence, category, f"工地拖欠工资 {n}",
+                             "十二名工人反映上浦村工地拖欠三个月工资，请求协调。", clerk])
+        n += 1
+    counts[worker] = n
+    connection.close()
+
+
+def bench_raw_floor(*, processes: int = 4, seconds: float = 10.0) -> float:
+    """Raw psycopg2 INSERTs per second into a copy of the matter table (same columns and indexes)."""
+    from django.db import connection
+
+    from intake.models import Category
+
+    district, clerk, _token = _bench_people()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_case")
+        cursor.execute("CREATE TABLE bench_raw_case (LIKE intake_case INCLUDING ALL)")
+    settings = connection.settings_dict
+    url = (f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/"
+           f"{settings['NAME']}")
+    if settings.get("PASSWORD"):
+        url = url.replace("@", f":{settings['PASSWORD']}@", 1)
+    ids = (district.pk, Category.objects.get(code="JF10").pk, clerk.pk)
+    with multiprocessing.Manager() as manager:
+        counts = manager.dict()
+        workers = [multiprocessing.Process(target=_raw_inserter, args=(url, "bench_raw_case", i, seconds, ids, counts))
+                   for i in range(processes)]
+        started = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        wall = time.perf_counter() - started
+        total = sum(counts.values())
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_raw_case")
+    rate = total / max(wall, seconds)
+    print(f"(a) raw psycopg2: {total:,} case-shaped rows in {wall:.1f} s by {processes} processes: {rate:,.0f} rows/s")
+    return rate
 
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _wait_for_port(process: subprocess.Popen[bytes], port: int, name: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    sys.exit(f"bench_intake: {name} did not start within 60 s")
 
 
 def _start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -110,43 +172,69 @@ def _start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
          "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    _wait_for_port(process, port, "gunicorn")
+    return process
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    sys.exit("bench_intake: gunicorn did not start within 30 s")
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
-def bench_registration(env: dict[str, str], *, count: int, threads: int) -> None:
+def _connections(database: str) -> int:
+    """Connections to the bench database other than this process's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                       [database])
+        return cursor.fetchone()[0]
+
+
+def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw_rate: float) -> list[Row]:
     import requests
+    from django.db import connection
 
     from intake.models import Category
 
     _district, _clerk, token = _bench_people()
     category_id = Category.objects.get(code="JF10").pk
+    database = connection.settings_dict["NAME"]
     port = _free_port()
     process = _start_gunicorn(env, port)
     url = f"http://127.0.0.1:{port}/api/intake/cases/"
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
-    counter = iter(range(count))
+    counter = iter(range(10**9))
+    stop = threading.Event()
+    measuring = threading.Event()
+    peak_connections = 0
 
     def client() -> None:
         session = requests.Session()
         session.headers["Authorization"] = f"Token {token}"
-        while True:
+        while not stop.is_set():
             with lock:
-                n = next(counter, None)
-            if n is None:
-                return
+                n = next(counter)
             started = time.perf_counter()
             response = session.post(url, json=_registration(n, category_id), timeout=30)
             elapsed = time.perf_counter() - started
+            if not measuring.is_set():
+                continue
             with lock:
                 if response.status_code == 201:
                     latencies.append(elapsed)
@@ -154,33 +242,102 @@ def bench_registration(env: dict[str, str], *, count: int, threads: int) -> None
                     failures.append(f"{response.status_code} {response.text[:200]}")
 
     try:
-        # Warm both workers (imports, connections) before the clock starts.
-        warm = requests.Session()
-        warm.headers["Authorization"] = f"Token {token}"
-        for n in range(4):
-            warm.post(url, json=_registration(n, category_id), timeout=30).raise_for_status()
         workers = [threading.Thread(target=client) for _ in range(threads)]
-        started = time.perf_counter()
         for worker in workers:
             worker.start()
+        time.sleep(5)  # warm-up: imports, connections, caches of both workers
+        measuring.set()
+        cpu_before = _cpu_seconds(_children(process.pid))
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            time.sleep(0.5)
+            peak_connections = max(peak_connections, _connections(database))
+        measuring.clear()
+        wall = time.perf_counter() - started
+        cpu = _cpu_seconds(_children(process.pid)) - cpu_before
+        stop.set()
         for worker in workers:
             worker.join()
-        wall = time.perf_counter() - started
     finally:
         process.terminate()
         process.wait(timeout=10)
     if failures:
-        print(f"  {len(failures)} failed registrations, first: {failures[0]}")
+        print(f"    {len(failures)} failed registrations, first: {failures[0]}")
+    done = len(latencies)
     ordered = sorted(latencies)
-    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)] if ordered else float("nan")
-    print(f"(a) registration over HTTP: gunicorn 2 workers, {threads} client threads, token auth, "
-          f"{len(latencies)} registrations")
-    print(f"    throughput {len(latencies) / wall:.1f} registrations/s ({wall:.1f} s)")
-    print(f"    latency p50 {statistics.median(ordered) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+    rate = done / wall
+    p50 = statistics.median(ordered)
+    p95 = ordered[max(0, int(round(0.95 * done)) - 1)]
+    cpu_ms = cpu / max(done, 1) * 1000
+    ratio = rate / raw_rate
+    print(f"(b) registration over HTTP: gunicorn 2 workers, {threads} client threads, token auth, {wall:.0f} s "
+          f"after a 5 s warm-up: {done} registrations, {rate:.1f}/s, p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+          f"{cpu_ms:.1f} ms of web CPU each, {ratio:.2%} of the raw insert rate; "
+          f"PostgreSQL connections of gunicorn at most {peak_connections}")
     api_queries, service_queries = count_registration_queries(category_id)
-    print(f"    SQL per registration: {service_queries} in case_register (transaction control aside), "
-          f"{api_queries} for the whole API request (token, roles, center, category lookup, and the "
-          f"re-read matter with parties, links, attachments and timeline for the 201 body)")
+    print(f"    SQL per registration: {api_queries} statements for the whole API request "
+          f"({service_queries} in case_register), transaction control aside")
+    target_here = raw_rate * TARGET_FRACTION_OF_RAW
+    return [
+        Row("raw psycopg2 INSERT of a case-shaped row (4 processes): the floor", f"{raw_rate:,.0f} rows/s", "—", None),
+        Row("registration over HTTP (gunicorn 2 workers, 4 clients, 30 s)",
+            f"{rate:.0f} req/s = {ratio:.2%} of raw ({rate / PEER_PER_SECOND:.1f}x the peer's 59/s)",
+            f">= {TARGET_FRACTION_OF_RAW:.2%} of raw (180/s against 8,935 raw; {target_here:.0f}/s in this run)",
+            ratio >= TARGET_FRACTION_OF_RAW and not failures),
+        Row("registration latency", f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms",
+            "— (the peer: p95 100 ms)", None),
+        Row("web CPU per registration", f"{cpu_ms:.1f} ms", "— (15.7 ms before)", None),
+        Row("SQL statements per registration request", str(api_queries), "<= 8", api_queries <= 8),
+        Row("PostgreSQL connections held by gunicorn under load", str(peak_connections),
+            "<= 2 (workers x threads)", peak_connections <= 2),
+    ]
+
+
+def bench_runserver_connections(env: dict[str, str], *, requests_count: int = 200, threads: int = 8) -> Row:
+    """`make run`'s web process: connections left after a burst of requests (no leak)."""
+    import requests
+    from django.db import connection
+
+    _district, _clerk, token = _bench_people()
+    database = connection.settings_dict["NAME"]
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT, env={**env, "DEBUG": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(process, port, "runserver")
+        before = _connections(database)
+        counter = iter(range(requests_count))
+        lock = threading.Lock()
+        statuses: list[int] = []
+
+        def client() -> None:
+            while True:
+                with lock:
+                    n = next(counter, None)
+                if n is None:
+                    return
+                # A new connection each time, as browsers open several: each is served by a new thread.
+                response = requests.get(f"http://127.0.0.1:{port}/api/intake/cases/?page_size=1",
+                                        headers={"Authorization": f"Token {token}"}, timeout=30)
+                statuses.append(response.status_code)
+
+        workers = [threading.Thread(target=client) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        time.sleep(1)
+        left = _connections(database) - before
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    ok = sum(1 for status in statuses if status == 200)
+    print(f"(c) runserver on PostgreSQL: {ok}/{requests_count} requests answered 200 from {threads} threads; "
+          f"{left} database connections left open afterwards")
+    return Row(f"`make run` (runserver) connections left after {requests_count} requests", str(left),
+               "0 (no leak)", left <= 0 and ok == requests_count)
 
 
 def count_registration_queries(category_id: int) -> tuple[int, int]:
@@ -194,7 +351,7 @@ def count_registration_queries(category_id: int) -> tuple[int, int]:
     from intake.services import PartyInput, case_register
 
     _district, clerk, token = _bench_people()
-    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST=allowed_host())
     client.post("/api/intake/cases/", _registration(0, category_id), content_type="application/json")
     with CaptureQueriesContext(connection) as api_ctx:
         response = client.post("/api/intake/cases/", _registration(1, category_id), content_type="application/json")
@@ -286,76 +443,122 @@ def _restore_search_indexes() -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
-def _measure(label: str, call: Callable[[], Any], runs: int = 3) -> None:
+RAW_WHERE = {
+    "first page": ("district_id = %s", lambda d, _c: [d]),
+    "search": ("district_id = %s AND status = 'in_progress' AND category_id = ANY(%s) AND "
+               "search_pairs @@ plainto_tsquery('simple'::regconfig, intake_bigrams('噪音')) "
+               "AND strpos(lower(title || ' ' || description), '噪音') > 0", lambda d, c: [d, c]),
+}
+
+
+def _raw_page_and_count(which: str, district_id: int, category_ids: list[int]) -> float:
+    """The same page and capped count in hand-written SQL on the bare psycopg2 connection: best of 5."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    times = []
-    queries = 0
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as ctx:
-            started = time.perf_counter()
-            response = call()
-            times.append(time.perf_counter() - started)
-        assert response.status_code == 200, (label, response.status_code, response.content[:300])
-        queries = len(ctx)
-    print(f"    {label:<52} {queries:>2} queries  {min(times) * 1000:7.0f} ms (best of {runs}), "
-          f"first run {times[0] * 1000:.0f} ms")
+    where, params = RAW_WHERE[which]
+    values = params(district_id, category_ids)
+    count_sql = f"SELECT count(*) FROM (SELECT 1 FROM intake_case WHERE {where} LIMIT 10001) s"  # noqa: S608
+    page_sql = (f"SELECT id, code, title, status, category_id, registered_at, due_at FROM intake_case "  # noqa: S608
+                f"WHERE {where} ORDER BY registered_at DESC, id DESC LIMIT 50")
+    connection.ensure_connection()
+    raw = connection.connection.cursor()
+
+    def run() -> None:
+        raw.execute(count_sql, values)
+        raw.fetchall()
+        raw.execute(page_sql, values)
+        raw.fetchall()
+
+    best, _statements, _ = best_of(run)
+    return best
 
 
-def bench_list() -> None:
+def bench_list() -> list[Row]:
+    from django.db import connection
     from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
 
     from intake.models import Case, Category
 
-    _district, clerk, token = _bench_people()
-    print(f"    matters in the database: {Case.objects.count():,}")
-    labour = Category.objects.get(code="JF").pk
-    html = Client()
+    district, clerk, token = _bench_people()
+    total = Case.objects.count()
+    print(f"(d) the list with {total:,} matters in the database")
+    labour = Category.objects.get(code="JF")
+    labour_ids = list(Category.objects.filter(parent=labour).values_list("pk", flat=True)) + [labour.pk]
+    host = allowed_host()
+    html = Client(HTTP_HOST=host)
     html.force_login(clerk)
-    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST=host)
     storage = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    search = {"q": "噪音", "category": str(labour.pk), "status": "in_progress"}
     cases = [
         ("first page", {}),
         ("deep page (page 200, rows 9,951-10,000)", {"page": "200"}),
-        ("search q=噪音 + category 矛盾纠纷 + status", {"q": "噪音", "category": str(labour), "status": "in_progress"}),
+        ("search q=噪音 + category 矛盾纠纷 + status", search),
         ("search q=宅基地纠纷 (first page)", {"q": "宅基地纠纷"}),
         ("search q=噪音 (a frequent two-character word)", {"q": "噪音"}),
         ("search q=鳄鱼 (a word in no matter)", {"q": "鳄鱼"}),
     ]
-    with override_settings(STORAGES=storage):
-        print("    HTML list /intake/cases/ (session, signed-in clerk):")
+    figures: dict[tuple[str, str], tuple[float, int]] = {}
+    for kind, client, path in (("HTML", html, "/intake/cases/"), ("API", api, "/api/intake/cases/")):
+        print(f"    {kind} list {path}:")
         for label, params in cases:
-            _measure(label, lambda p=params: html.get("/intake/cases/", p))
-    print("    API list /api/intake/cases/ (token):")
-    for label, params in cases:
-        _measure(label, lambda p=params: api.get("/api/intake/cases/", p))
+            def call(c: Any = client, p: dict[str, str] = params, u: str = path) -> Any:
+                response = c.get(u, p)
+                assert response.status_code == 200, (u, p, response.status_code)
+                return response
+
+            with override_settings(STORAGES=storage):
+                best, statements, _ = best_of(call)
+            figures[(kind, label)] = (best, statements)
+            print(f"      {label:<48} {statements:>2} queries  {ms(best):>8} (best of 5)")
+    raw_first = _raw_page_and_count("first page", district.pk, labour_ids)
+    raw_search = _raw_page_and_count("search", district.pk, labour_ids)
+    print(f"    the same page + capped count in raw SQL: first page {ms(raw_first)}, search {ms(raw_search)}")
+    with CaptureQueriesContext(connection) as ctx:
+        api.get("/api/intake/cases/", search)
+    plans = [
+        plan_check(f"list search, {'count' if 'COUNT(' in sql.upper() else 'page'}", sql, [], table="intake_case")
+        for sql in (q["sql"] for q in ctx.captured_queries)
+        if sql.startswith("SELECT") and 'FROM "intake_case"' in sql
+    ]
+    rows = []
+    for kind in ("API", "HTML"):
+        for label, raw, name in ((cases[0][0], raw_first, "first page"), (cases[2][0], raw_search, "噪音 + category + status")):
+            best, statements = figures[(kind, label)]
+            ratio = best / raw
+            rows.append(Row(f"list at {total / 1e6:.1f}M, {name} ({kind})",
+                            f"{ms(best)}, {statements} queries; raw {ms(raw)}: {ratio:.1f}x", "<= 10x raw",
+                            ratio <= 10))
+    for kind in ("API", "HTML"):
+        counts = {figures[(kind, label)][1] for label, params in cases if "category" not in params}
+        with_category = figures[(kind, cases[2][0])][1]
+        constant = len(counts) <= 2 and with_category <= max(counts) + 1  # a word in no matter skips the rows' joins
+        rows.append(Row(f"list queries whatever the filter and page ({kind})",
+                        f"{min(counts)}-{max(counts)}, {with_category} with a category", "constant", constant))
+    return rows + plans
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--registrations", type=int, default=400)
+    parser.add_argument("--seconds", type=float, default=30, help="measured registration time after the warm-up")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--matters", type=int, default=1_000_000)
     parser.add_argument("--skip-registration", action="store_true")
     parser.add_argument("--skip-list", action="store_true")
-    args = parser.parse_args()
-    env = _env()
-    _setup_django(env)
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        sys.exit("bench_intake: the database is not PostgreSQL; refusing.")
-    call_command("migrate", verbosity=0)
-    print(f"PostgreSQL {connection.pg_version // 10000}, database {connection.settings_dict['NAME']}")
+    args = parser.parse_args(argv)
+    env = setup_django()
+    rows: list[Row] = []
     if not args.skip_registration:
-        bench_registration(env, count=args.registrations, threads=args.threads)
+        raw_rate = bench_raw_floor()
+        rows += bench_registration(env, seconds=args.seconds, threads=args.threads, raw_rate=raw_rate)
+        rows.append(bench_runserver_connections(env))
     if not args.skip_list:
         ensure_million(total=args.matters)
-        bench_list()
+        rows += bench_list()
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    print(table(main()))

@@ -11,20 +11,24 @@ from guardian.shortcuts import get_objects_for_user
 from governance.models import Center, Department, Grid, Profile, ServiceWindow, Stationing
 
 
-def _profile(user: AbstractBaseUser) -> Profile | None:
-    """The user's profile with its center, from the user object when authentication read it along."""
-    descriptor = getattr(type(user), "profile", None)
+def profile_for_user(*, user: AbstractBaseUser) -> Profile | None:
+    """The user's profile with its center (and the center's district), from the user object when
+    authentication read it along (`governance.authentication`), else one query."""
+    descriptor = getattr(user.__class__, "profile", None)  # __class__: also through SimpleLazyObject
     if descriptor is not None and descriptor.is_cached(user):
         try:
             return user.profile
         except Profile.DoesNotExist:
             return None
-    return Profile.objects.select_related("center").filter(user=user).first()
+    profile = Profile.objects.select_related("center__district").filter(user=user).first()
+    if descriptor is not None and user.pk is not None:
+        descriptor.related.set_cached_value(user, profile)  # once per request
+    return profile
 
 
 def center_for_user(*, user: AbstractBaseUser) -> Center | None:
     """The user's center from their profile; without one, the first active district center."""
-    profile = _profile(user)
+    profile = profile_for_user(user=user)
     if profile and profile.center:
         return profile.center
     return Center.objects.filter(level="district", active=True).order_by("pk").first()
@@ -32,9 +36,9 @@ def center_for_user(*, user: AbstractBaseUser) -> Center | None:
 
 def center_id_for_user(*, user: AbstractBaseUser) -> int | None:
     """The same rule as `center_for_user`, reading only the id (for pages that need no more)."""
-    center_id = Profile.objects.filter(user=user).values_list("center_id", flat=True).first()
-    if center_id:
-        return center_id
+    profile = profile_for_user(user=user)
+    if profile is not None and profile.center_id:
+        return profile.center_id
     return Center.objects.filter(level="district", active=True).order_by("pk").values_list("pk", flat=True).first()
 
 

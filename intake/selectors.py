@@ -17,14 +17,14 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from governance.errors import NotFoundError
-from governance.models import Center, Profile
+from governance.models import Center
 from governance.roles import (
     MAY_HANDLE_ASSIGNMENTS,
     MAY_SEE_DISTRICT_MATTERS,
     MAY_SEE_GRID_MATTERS,
     user_roles,
 )
-from governance.selectors import grid_ids_of_worker
+from governance.selectors import grid_ids_of_worker, profile_for_user
 from intake import hooks
 from intake.choices import CaseStatus, PartyRole
 from intake.filters import SEARCH_MAX_CHARS, TICKED, CaseFilterSet, case_filters_clean
@@ -40,7 +40,7 @@ PAGE_SIZE = 50
 
 def user_district(*, user: AbstractBaseUser) -> Center | None:
     """The district center the user works for (through their profile's center)."""
-    profile = Profile.objects.select_related("center__district").filter(user=user).first()
+    profile = profile_for_user(user=user)
     if profile is None or profile.center is None:
         return None
     return profile.center.district_center

@@ -22,9 +22,9 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, roles, profile; the board's reads (waiting matters, live assignments, summonses and
 # their departments, extensions, declined, counts, waiting count, routing rules, departments,
-# routing history, the board's departments); the page shell (center, unread notifications, mode,
-# center, who is on duty: commanders, roster, shifts) — whatever the number of rows.
-BOARD_QUERIES = 23
+# routing history, the board's departments); the page shell (unread notifications, mode, center,
+# who is on duty: commanders, roster, shifts) — whatever the number of rows.
+BOARD_QUERIES = 22
 
 
 @pytest.fixture

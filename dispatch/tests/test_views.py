@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from dispatch import selectors, services
@@ -223,7 +224,7 @@ def test_shell_costs_a_fixed_number_of_queries_and_on_duty_is_lazy(
     user = UserFactory(roles=[Role.DISPATCHER], profile={"center": center})
     NotificationFactory(recipient=user)
     request = rf.get("/")
-    request.user = user
+    request.user = get_user_model().objects.get(pk=user.pk)  # as authentication loads it
     with django_assert_num_queries(3):  # center, unread count, mode
         context = shell(request)
     assert context["notifications_unread"] == 1

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from intake.tests.factories import CaseFactory, GridFactory, category, valid_id_number
+from intake.tests.factories import CaseFactory, GridFactory, PartyFactory, category, valid_id_number
 from intake.tests.test_queries import statements
 
 API = "/api/intake"
@@ -65,3 +65,31 @@ def test_answer_of_a_registration_is_what_a_read_gives(api, clerk):
     read = api.get(f"{API}/cases/{written['id']}/").json()
     assert written == read
     assert written["links"] and written["attachments"] and written["timeline"]
+
+
+# The list: a pinned number of queries whatever the rows, the page and the filters.
+# API: token (with profile and center), roles, capped count, rows, applicants; +1 for a category
+# (its ids are read first). HTML adds the session, the user and the page shell.
+API_LIST_QUERIES = 5
+HTML_LIST_QUERIES = 12
+
+
+def _list_queries(client, path, params):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path, params).status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.django_db(transaction=True)  # committed, as in production: reference data from the cache
+@pytest.mark.parametrize("rows", [3, 40])
+def test_list_queries_are_pinned(api, clerk, client, rows):
+    for _ in range(rows):
+        CaseFactory(first_receiver=clerk, applicant=PartyFactory(), grid=GridFactory(), status="in_progress",
+                    title="夜市噪音扰民", category=category("JF10"))
+    client.force_login(clerk)
+    search = {"q": "噪音", "category": category("JF").pk, "status": "in_progress"}
+    for params, extra in (({}, 0), ({"page": "2", "page_size": "2"}, 0), (search, 1)):
+        _list_queries(api, API + "/cases/", params)  # warm the caches
+        assert _list_queries(api, API + "/cases/", params) == API_LIST_QUERIES + extra, params
+        _list_queries(client, "/intake/cases/", params)
+        assert _list_queries(client, "/intake/cases/", params) == HTML_LIST_QUERIES + extra, params
