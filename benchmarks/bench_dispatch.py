@@ -56,6 +56,11 @@ def _director(center):  # noqa: ANN001, ANN202
     return director
 
 
+def _status(n: int) -> str:
+    """Mostly in hand, some not yet acknowledged, a few declined and waiting for a ruling."""
+    return "declined" if n < 20 else "assigned" if n % 10 == 0 else "acknowledged"
+
+
 def ensure_assignments(*, center, total: int, year: int) -> None:  # noqa: ANN001
     """`total` live assignments on the district's bulk matters in progress, spread over 90 days."""
     from django.db import connection, transaction
@@ -77,7 +82,6 @@ def ensure_assignments(*, center, total: int, year: int) -> None:  # noqa: ANN00
     case_ids = list(Case.objects.filter(district=center, year=year, status="in_progress")
                     .exclude(assignments__isnull=False).order_by("pk").values_list("pk", flat=True)[: total - present])
     snapshot = None
-    statuses = ["acknowledged"] * 8 + ["assigned", "declined"]
     for offset in range(0, len(case_ids), BATCH):
         with transaction.atomic():
             rows = []
@@ -89,7 +93,7 @@ def ensure_assignments(*, center, total: int, year: int) -> None:  # noqa: ANN00
                 due = now + dt.timedelta(days=(n % 20) - 5, minutes=n % 600)
                 rows.append(Assignment(
                     case_id=case_id, center=center, department=departments[n % len(departments)], mode="transfer",
-                    role="sole", status=statuses[n % len(statuses)], assigned_by=director, assigned_at=assigned,
+                    role="sole", status=_status(n), assigned_by=director, assigned_at=assigned,
                     ack_due_at=assigned + dt.timedelta(hours=2), due_at=due, original_due_at=due,
                     policy_snapshot=snapshot))
             Assignment.objects.bulk_create(rows)

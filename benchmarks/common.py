@@ -43,6 +43,7 @@ def bench_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", "bench-only-secret-key")
     env.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
+    (Path(env["VAR_DIR"]) / "staticfiles").mkdir(parents=True, exist_ok=True)  # whitenoise warns without it
     env["DEBUG"] = "0"
     env["DJANGO_SETTINGS_MODULE"] = "governance.settings"
     return env

@@ -37,6 +37,7 @@ from intake.models.case import RISK_RANK, URGENCY_RANK
 from intake.selectors import cases_visible_to
 
 HISTORY_DAYS = 90
+PENDING_COUNT_CAP = 10_000
 
 __all__ = [
     "BoardData",
@@ -217,6 +218,7 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
     open_rows = (
         Assignment.objects.filter(center=center, status__in=OPEN_ASSIGNMENT_STATUSES | {"reported"})
         .select_related("case", "department")
+        .defer("policy_snapshot")  # large JSON the board never shows: decoding it cost more than the query
         .order_by("due_at", "pk")
     )
     assignments = list(open_rows[:limit])
@@ -240,14 +242,20 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
     )
     declined = list(
         Assignment.objects.filter(center=center, status="declined").select_related("case", "department")
-        .order_by("pk")
+        .defer("policy_snapshot").order_by("pk")
     )
+    # Counting due_at (never null), not id: read from the index `assignment_board_live` alone.
     counts = open_rows.aggregate(
-        open=Count("pk"),
-        overdue=Count("pk", filter=Q(due_at__lt=now, status__in=OPEN_ASSIGNMENT_STATUSES)),
-        unacknowledged=Count("pk", filter=Q(status="assigned")),
+        open=Count("due_at"),
+        overdue=Count("due_at", filter=Q(due_at__lt=now, status__in=OPEN_ASSIGNMENT_STATUSES)),
+        unacknowledged=Count("due_at", filter=Q(status="assigned")),
     )
-    counts["pending"] = Case.objects.filter(center=center, status=CaseStatus.PENDING_DISPATCH).count()
+    # Capped like the matters list: past 10,000 waiting the exact number costs more than it tells.
+    waiting = Case.objects.filter(center=center, status=CaseStatus.PENDING_DISPATCH).order_by()
+    counts["pending"] = min(waiting[: PENDING_COUNT_CAP + 1].count(), PENDING_COUNT_CAP + 1)
+    capped = counts["pending"] > PENDING_COUNT_CAP
+    counts["pending"] = min(counts["pending"], PENDING_COUNT_CAP)
+    counts["pending_label"] = f"{PENDING_COUNT_CAP}+" if capped else str(counts["pending"])
     return BoardData(
         now=now, pending=pending, suggestions=routing_suggestions(center=center, cases=pending, now=now),
         assignments=assignments, summonses=summonses, extensions=extensions, declined=declined,
