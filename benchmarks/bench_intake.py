@@ -165,6 +165,15 @@ def _wait_for_port(process: subprocess.Popen[bytes], port: int, name: str) -> No
     sys.exit(f"bench_intake: {name} did not start within 60 s")
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def _start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     gunicorn = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen(  # noqa: S603 - our own executable and arguments
@@ -223,6 +232,11 @@ def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw
     stop = threading.Event()
     measuring = threading.Event()
     peak_connections = 0
+    warm_counter = iter(range(10**9))  # half-seconds of warm-up
+    answered = [0]
+
+    def warmed() -> int:
+        return answered[0]
 
     def client() -> None:
         session = requests.Session()
@@ -231,9 +245,15 @@ def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw
             with lock:
                 n = next(counter)
             started = time.perf_counter()
-            response = session.post(url, json=_registration(n, category_id), timeout=30)
+            try:
+                response = session.post(url, json=_registration(n, category_id), timeout=30)
+            except requests.RequestException as error:
+                with lock:
+                    failures.append(f"{type(error).__name__}: {error}")
+                continue
             elapsed = time.perf_counter() - started
             if not measuring.is_set():
+                answered[0] += 1
                 continue
             with lock:
                 if response.status_code == 201:
@@ -245,7 +265,10 @@ def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw
         workers = [threading.Thread(target=client) for _ in range(threads)]
         for worker in workers:
             worker.start()
-        time.sleep(5)  # warm-up: imports, connections, caches of both workers
+        # Warm-up: imports, connections and caches of both workers; 5 s and 20 answers at least.
+        warm_until = time.perf_counter() + 60
+        while time.perf_counter() < warm_until and (next(warm_counter) < 10 or warmed() < 20):
+            time.sleep(0.5)
         measuring.set()
         cpu_before = _cpu_seconds(_children(process.pid))
         started = time.perf_counter()
@@ -259,19 +282,18 @@ def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw
         for worker in workers:
             worker.join()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        _stop(process)
     if failures:
         print(f"    {len(failures)} failed registrations, first: {failures[0]}")
     done = len(latencies)
-    ordered = sorted(latencies)
+    ordered = sorted(latencies) or [float("nan")]
     rate = done / wall
     p50 = statistics.median(ordered)
     p95 = ordered[max(0, int(round(0.95 * done)) - 1)]
     cpu_ms = cpu / max(done, 1) * 1000
     ratio = rate / raw_rate
     print(f"(b) registration over HTTP: gunicorn 2 workers, {threads} client threads, token auth, {wall:.0f} s "
-          f"after a 5 s warm-up: {done} registrations, {rate:.1f}/s, p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+          f"after the warm-up: {done} registrations, {rate:.1f}/s, p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
           f"{cpu_ms:.1f} ms of web CPU each, {ratio:.2%} of the raw insert rate; "
           f"PostgreSQL connections of gunicorn at most {peak_connections}")
     api_queries, service_queries = count_registration_queries(category_id)
@@ -281,7 +303,7 @@ def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw
     return [
         Row("raw psycopg2 INSERT of a case-shaped row (4 processes): the floor", f"{raw_rate:,.0f} rows/s", "—", None),
         Row("registration over HTTP (gunicorn 2 workers, 4 clients, 30 s)",
-            f"{rate:.0f} req/s = {ratio:.2%} of raw ({rate / PEER_PER_SECOND:.1f}x the peer's 59/s)",
+            f"{rate:.0f} req/s = {ratio:.2%} of raw ({rate / PEER_PER_SECOND:.1f}x the peer's 59/s)" + (f", {len(failures)} failed" if failures else ""),
             f">= {TARGET_FRACTION_OF_RAW:.2%} of raw (180/s against 8,935 raw; {target_here:.0f}/s in this run)",
             ratio >= TARGET_FRACTION_OF_RAW and not failures),
         Row("registration latency", f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms",
@@ -319,8 +341,12 @@ def bench_runserver_connections(env: dict[str, str], *, requests_count: int = 20
                 if n is None:
                     return
                 # A new connection each time, as browsers open several: each is served by a new thread.
-                response = requests.get(f"http://127.0.0.1:{port}/api/intake/cases/?page_size=1",
-                                        headers={"Authorization": f"Token {token}"}, timeout=30)
+                try:
+                    response = requests.get(f"http://127.0.0.1:{port}/api/intake/cases/?page_size=1",
+                                            headers={"Authorization": f"Token {token}"}, timeout=60)
+                except requests.RequestException:
+                    statuses.append(0)
+                    continue
                 statuses.append(response.status_code)
 
         workers = [threading.Thread(target=client) for _ in range(threads)]
@@ -331,8 +357,7 @@ def bench_runserver_connections(env: dict[str, str], *, requests_count: int = 20
         time.sleep(1)
         left = _connections(database) - before
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        _stop(process)
     ok = sum(1 for status in statuses if status == 200)
     print(f"(c) runserver on PostgreSQL: {ok}/{requests_count} requests answered 200 from {threads} threads; "
           f"{left} database connections left open afterwards")

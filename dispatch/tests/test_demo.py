@@ -10,7 +10,8 @@ from dispatch.models import CommandAssignment, DutyRoster, DutyShift, DutyTeam
 from dispatch.selectors.roster import commanders_on_duty, duty_director_on_duty, roster_gaps
 from governance.models import Center
 
-pytestmark = pytest.mark.django_db
+# The demo roster is built around today: a fixed mid-month day, not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("today")]
 
 
 def test_demo_roster_has_no_gaps_and_zfyj_on_duty_this_week():

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -259,7 +260,9 @@ def test_html_is_stored_as_text(api):
 
 
 @pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 11, 18, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
 def test_list_filters(api, clerk, dispatcher):
+    """On a fixed day: the date filters count days back from today."""
     now = timezone.now()
     grid = GridFactory(in_town=True)
     labour = CaseFactory(first_receiver=clerk, title="上浦村工地欠薪", grid=grid, town=grid.town,

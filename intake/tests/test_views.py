@@ -5,6 +5,7 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -199,7 +200,9 @@ def test_my_matters_lists_only_mine_with_masked_ids(clerk_client, clerk, center)
 
 
 @pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 11, 18, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
 def test_all_matters_filters_and_search(client, dispatcher, center):
+    """On a fixed day: "registered today" must not straddle midnight."""
     client.force_login(dispatcher)
     labour = CaseFactory(title="上浦村工地拖欠工资", category=category("JF10"))
     drain = CaseFactory(title="排水沟纠纷", category=category("JF02"), dispatched=True)
