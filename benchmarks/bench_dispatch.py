@@ -143,7 +143,7 @@ def bench_board(*, total_assignments: int, matters: int) -> list[Row]:
         for table_name, label in (("intake_case", "matters"), ("dispatch_assignment", "assignments"),
                                   ("dispatch_routinghistory", "routing history")):
             if f'FROM "{table_name}"' in sql:
-                kind = "count" if "COUNT(" in sql.upper() else "rows"
+                kind = "count" if "COUNT(" in sql.upper() else "declined" if "'declined'" in sql and "IN (" not in sql else "rows"
                 plans.append(plan_check(f"board {label} ({kind})", sql, [], table=table_name))
     return [
         Row(f"dispatch board at {Case.objects.count() / 1e6:.1f}M matters ({waiting:,} waiting, "

@@ -128,6 +128,18 @@ def explain(sql: str, params: Sequence[Any] = ()) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+SMALL_TABLE = 10_000
+
+
+def _rows(table: str) -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
 def plan_check(label: str, sql: str, params: Sequence[Any], *, table: str, wanted: Iterable[str] = ()) -> Row:
     """Print the plan; pass when `table` is never read sequentially and every wanted index is used."""
     plan = explain(sql, params)
@@ -135,10 +147,10 @@ def plan_check(label: str, sql: str, params: Sequence[Any], *, table: str, wante
     for line in plan.splitlines():
         print(f"      {line}")
     missing = [name for name in wanted if name not in plan]
-    seq = f"Seq Scan on {table}" in plan
+    seq = f"Seq Scan on {table}" in plan and _rows(table) > SMALL_TABLE  # reading a small table whole is right
     problems = (["sequential scan"] if seq else []) + [f"{name} unused" for name in missing]
     figure = "; ".join(problems) if problems else "index " + ", ".join(sorted(set(wanted))) if wanted else "no seq scan"
-    return Row(f"plan: {label}", figure, f"no Seq Scan on {table}" + (", uses the index" if wanted else ""),
+    return Row(f"plan: {label}", figure, f"no Seq Scan on {table} (>{SMALL_TABLE:,} rows)" + (", uses the index" if wanted else ""),
                not problems)
 
 

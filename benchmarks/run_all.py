@@ -34,7 +34,7 @@ def main() -> int:
         print(f"== {module.__name__}", flush=True)
         rows += [Row(*row) for row in module.main([])]
     print()
-    print(f"{dt.date.today():%Y-%m-%d}, {machine()}, PostgreSQL {connection.pg_version // 10000}, "
+    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine()}, PostgreSQL {connection.pg_version // 10000}, "
           f"{time.perf_counter() - started:.0f} s")
     print()
     print(table(rows))
