@@ -6,8 +6,8 @@ import pytest
 
 from dispatch import services
 from dispatch.tests.conftest import at
-from dispatch.tests.factories import UserFactory
 from governance.roles import Role
+from governance.tests.factories import UserFactory
 from intake.tests.test_services_case import register
 
 

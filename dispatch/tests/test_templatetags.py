@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dispatch.templatetags.dispatch_board import department_options
-from dispatch.tests.factories_work import DepartmentFactory
+from governance.tests.factories import DepartmentFactory
 
 
 @pytest.mark.django_db

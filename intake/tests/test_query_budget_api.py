@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from intake.tests.factories import CaseFactory, GridFactory, PartyFactory, category, valid_id_number
+from governance.tests.factories import GridFactory
+from intake.tests.factories import CaseFactory, PartyFactory, category, valid_id_number
 from intake.tests.test_queries import statements
 
 API = "/api/intake"
@@ -55,7 +56,7 @@ def test_registration_request_takes_8_statements(api):
 @pytest.mark.django_db
 def test_answer_of_a_registration_is_what_a_read_gives(api, clerk):
     earlier = CaseFactory(first_receiver=clerk)
-    data = payload(3, link_to=json.dumps([earlier.pk]), grid=GridFactory(level="unit").pk, address="上浦村",
+    data = payload(3, link_to=json.dumps([earlier.pk]), grid=GridFactory(in_town=True).pk, address="上浦村",
                    latitude="24.9", longitude="118.6", is_group="true", group_size="12")
     data["parties"] = json.dumps(data["parties"])
     data["attachments"] = [SimpleUploadedFile("协议.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")]
@@ -84,7 +85,7 @@ def _list_queries(client, path, params):
 @pytest.mark.parametrize("rows", [3, 40])
 def test_list_queries_are_pinned(api, clerk, client, rows):
     for _ in range(rows):
-        CaseFactory(first_receiver=clerk, applicant=PartyFactory(), grid=GridFactory(), status="in_progress",
+        CaseFactory(first_receiver=clerk, applicant=PartyFactory(), grid=GridFactory(in_town=True), status="in_progress",
                     title="夜市噪音扰民", category=category("JF10"))
     client.force_login(clerk)
     search = {"q": "噪音", "category": category("JF").pk, "status": "in_progress"}
