@@ -553,9 +553,11 @@ def bench_list() -> list[Row]:
         for label, raw, name in ((cases[0][0], raw_first, "first page"), (cases[2][0], raw_search, "噪音 + category + status")):
             best, statements = figures[(kind, label)]
             ratio = best / raw
+            target = name != "first page"  # the target is the combined search; the first page is shown
             rows.append(Row(f"list at {total / 1e6:.1f}M, {name} ({kind})",
-                            f"{ms(best)}, {statements} queries; raw {ms(raw)}: {ratio:.1f}x", "<= 10x raw",
-                            ratio <= 10))
+                            f"{ms(best)}, {statements} queries; raw {ms(raw)}: {ratio:.1f}x",
+                            "<= 10x raw" if target else "— (raw: two index-only scans)",
+                            ratio <= 10 if target else None))
     for kind in ("API", "HTML"):
         counts = {figures[(kind, label)][1] for label, params in cases if "category" not in params}
         with_category = figures[(kind, cases[2][0])][1]
