@@ -36,8 +36,10 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache: ids are reused between tests (governance.cache)."""
+def _empty_cache(settings):
+    """Each test starts with an empty cache of its own: ids are reused between tests
+    (governance.cache), and clearing a Redis cache would empty the Celery broker's database."""
     from django.core.cache import cache
 
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
