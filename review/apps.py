@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ReviewConfig(AppConfig):
     name = "review"
     verbose_name = _("考核")
+
+    def ready(self) -> None:
+        from governance.navigation import register
+        from review.permissions import MAY_READ_ASSESSMENT, MAY_READ_DASHBOARD
+
+        register(_("领导通"), "review:dashboard", MAY_READ_DASHBOARD, order=40)
+        register(_("月度考核"), "review:assessment", MAY_READ_ASSESSMENT, order=41)
