@@ -467,7 +467,7 @@ def figure_items(*, center: Center, month: Month, key: str, department_id: int |
               .filter(_assignment_filters(now)[key]).select_related("case", "department"))
         items = _items(figure, qs.order_by("assigned_at", "pk"), limit)
         if figure.sum_field:
-            items.total = sum(row.overdue_days for row in items.rows)
+            items.total = qs.aggregate(total=Coalesce(Sum("overdue_days"), 0))["total"]
         return items
     if figure.unit == EVENT:
         qs = _events(cohort).filter(_event_filters()[key], department_id=department_id).select_related("case")
@@ -487,14 +487,18 @@ def figure_items(*, center: Center, month: Month, key: str, department_id: int |
               .select_related("summons", "summons__case", "department"))
         items = _items(figure, qs.order_by("summons__decided_at", "pk"), limit)
         if figure.sum_field:
-            items.total = sum(row.minutes_late or 0 for row in items.rows)
+            items.total = qs.aggregate(total=Coalesce(Sum("minutes_late"), 0))["total"]
         return items
     days = _duty(center, month, now).get(department_id, {}).get(key, [])
     return Items(figure=figure, unit=DUTY, rows=days, total=len(days))
 
 
 def _items(figure: Figure, queryset: QuerySet, limit: int) -> Items:
-    rows = list(queryset[: limit + 1]) if limit else list(queryset)
+    """The first `limit` rows (all of them when `limit` is 0) and how many there are."""
+    if not limit:
+        rows = list(queryset)
+        return Items(figure=figure, unit=figure.unit, rows=rows, total=len(rows))
+    rows = list(queryset[: limit + 1])
     total = len(rows) if len(rows) <= limit else queryset.count()
     return Items(figure=figure, unit=figure.unit, rows=rows[:limit], total=total)
 
