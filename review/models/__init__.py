@@ -1,6 +1,7 @@
-"""Review models, one module per concern (assessment, report; the command side adds its own)."""
+"""Review models, one module per concern (assessment, dashboard, report; the command side adds its own)."""
 
-from review.models.assessment import AssessmentScheme, AssessmentVersion
+from review.models.assessment import AssessmentScheme, AssessmentSnapshot, AssessmentVersion
+from review.models.dashboard import IntakeMonth
 from review.models.report import WorkReport
 
-__all__ = ["AssessmentScheme", "AssessmentVersion", "WorkReport"]
+__all__ = ["AssessmentScheme", "AssessmentSnapshot", "AssessmentVersion", "IntakeMonth", "WorkReport"]

@@ -89,3 +89,23 @@ class AssessmentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} v{self.version}"
+
+
+class AssessmentSnapshot(models.Model):
+    """The month's figures as last computed by the background refresh (every few minutes), so that the
+    page answers at once over a million matters; the page shows when they were computed."""
+
+    center = models.ForeignKey("governance.Center", verbose_name=_("中心"), on_delete=models.CASCADE,
+                               related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    figures = models.JSONField(_("考核数据"))
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("考核数据快照")
+        verbose_name_plural = _("考核数据快照")
+        constraints = [models.UniqueConstraint(fields=["center", "year", "month"], name="assessment_snapshot_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} @ {self.computed_at:%Y-%m-%d %H:%M}"

@@ -36,7 +36,7 @@ from governance.models import Center, Department
 from governance.workcal import WorkingCalendar
 from intake.choices import CaseStatus
 from intake.models import Case, CaseEvent
-from review.models import AssessmentScheme, AssessmentVersion
+from review.models import AssessmentScheme, AssessmentSnapshot, AssessmentVersion
 
 ASSIGNMENT, EVENT, EXTENSION, REVISIT, SUMMONS, DUTY, CASE = (
     "assignment", "event", "extension", "revisit", "summons", "duty", "case")
@@ -501,6 +501,19 @@ def _items(figure: Figure, queryset: QuerySet, limit: int) -> Items:
     rows = list(queryset[: limit + 1])
     total = len(rows) if len(rows) <= limit else queryset.count()
     return Items(figure=figure, unit=figure.unit, rows=rows[:limit], total=total)
+
+
+def assessment_snapshot(*, center: Center, month: Month) -> AssessmentSnapshot | None:
+    return AssessmentSnapshot.objects.filter(center=center, year=month.year, month=month.month).first()
+
+
+def assessment_latest(*, center: Center, month: Month) -> tuple[dict[str, Any], dt.datetime | None]:
+    """The background refresh's figures and when they were computed; computed now when there are none
+    yet (a month nobody has looked at)."""
+    snapshot = assessment_snapshot(center=center, month=month)
+    if snapshot is not None:
+        return snapshot.figures, snapshot.computed_at
+    return assessment_compute(center=center, month=month), None
 
 
 # --- versions -----------------------------------------------------------------------------------

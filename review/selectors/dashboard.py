@@ -1,6 +1,7 @@
 """The leaders' dashboard (领导通): the situation at a glance, in a fixed number of aggregate queries.
 
-Every number is defined as exactly the filter of the matters list it links to (`intake:case_list`
+The 12-month trend is read from a summary table refreshed in the background (its time is shown);
+everything else is counted at each request. Every number is defined as exactly the filter of the matters list it links to (`intake:case_list`
 with status / channel / category / town / grid / dates / overdue), so the list shows as many matters
 as the number says. A town leader sees the town: every count and every link carries `town=`.
 """
@@ -15,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from governance.choices import CenterLevel
 from governance.models import Center, Grid
 from intake.choices import OPEN_STATUSES, CaseStatus, Channel
 from intake.models import Case, Category
+from review.models import IntakeMonth
 
 
 @dataclass(frozen=True)
@@ -124,19 +125,16 @@ def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str,
                  for row in grid_rows]
 
     months = _months_back(month_first, 12)
-    first_start, _e = _day_bounds(months[0])
-    trend_rows = {
-        timezone.localtime(row["m"]).date().replace(day=1) if isinstance(row["m"], dt.datetime) else row["m"]: row
-        for row in cases.filter(registered_at__gte=first_start, registered_at__lt=end).order_by()
-        .annotate(m=TruncMonth("registered_at")).values("m")
-        .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=CaseStatus.CLOSED)))
-    }
+    stored = {row.month: row for row in IntakeMonth.objects.filter(
+        district=scope.district, town=scope.town, month__gte=months[0])}
     trend = []
     for first in months:
         last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        row = trend_rows.get(first, {"n": 0, "closed": 0})
-        trend.append({"month": first.strftime("%Y-%m"), "value": row["n"], "closed": row["closed"],
+        row = stored.get(first)
+        trend.append({"month": first.strftime("%Y-%m"), "value": row.registered if row else 0,
+                      "closed": row.closed if row else 0,
                       "url": list_url(scope, date_from=first.isoformat(), date_to=min(last, today).isoformat())})
+    trend_refreshed = max((row.refreshed_at for row in stored.values()), default=None)
 
     summons = []
     summons_qs = (Summons.objects.filter(center=scope.district, status=SummonsStatus.APPROVED, closed_at__isnull=True)
@@ -156,6 +154,7 @@ def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str,
         "by_channel": by_channel, "by_status": by_status, "open_total": sum(i["value"] for i in by_status),
         "by_category": by_category, "by_town": by_town, "hot_grids": hot_grids, "trend": trend,
         "overdue": overdue, "overdue_url": list_url(scope, overdue=1),
+        "trend_refreshed": trend_refreshed,
         "summons": summons,
         "mode": {"kind": mode.kind, "label": str(mode.get_kind_display()),
                  "level": mode.get_level_display() if mode.level else ""},

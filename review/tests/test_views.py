@@ -136,3 +136,22 @@ def test_the_dashboard_numbers_link_to_lists_of_the_same_size(client, october):
             assert client.get(item["url"]).context["page"].count == item["value"]
     html = response.content.decode()
     assert "vendor/echarts/echarts.min.js" in html and "<script>" not in html
+
+
+def test_the_background_refresh_feeds_the_assessment_and_the_dashboard(client, october):
+    from review.services.summary import summaries_refresh
+    from review.tasks import summaries_refresh as task
+
+    task.delay()  # eager in tests: the beat task runs the same service
+    summaries_refresh()
+    client.force_login(october.admin)
+    html = client.get(reverse("review:assessment"), {"month": "2025-10"}).content.decode()
+    assert "以下数字统计于 2025-11-05 10:00" in html
+    response = client.get(reverse("review:dashboard"))
+    october_row = next(item for item in response.context["data"]["trend"] if item["month"] == "2025-10")
+    assert october_row["value"] == 10
+    listed = client.get(october_row["url"])
+    assert listed.context["page"].count == 10
+    # November so far: only GA is assessed (three duty days nobody kept, 3-5 November)
+    assert [row["name"] for row in response.context["ranking"]["rows"]] == ["公安分局"]
+    assert "后台统计于 11-05 10:00" in response.content.decode()

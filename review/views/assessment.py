@@ -87,11 +87,12 @@ def assessment_month(request: HttpRequest) -> HttpResponse:
     center = reader_center(request)
     month = _month_from_query(request)
     versions = selectors.assessment_versions(center=center, month=month)
-    live = selectors.assessment_compute(center=center, month=month)
+    live, computed_at = selectors.assessment_latest(center=center, month=month)
     shown = versions[0].figures if versions else live
     pending_changes = selectors.assessment_diff(versions[0].figures, live) if versions else []
     return render(request, "review/assessment_month.html", {
         "center": center, "month": month, "previous": month.previous, "next": month.next,
+        "computed_at": computed_at,
         "data": shown, "published": versions[0] if versions else None, "versions": versions,
         "pending_changes": pending_changes, "rows": _department_rows(shown, month),
         "towns": _town_rows(shown, month), "figures": FIGURES, "town_figures": TOWN_FIGURES,
@@ -137,10 +138,18 @@ def assessment_items(request: HttpRequest, month: str) -> HttpResponse:
         raise Http404("没有这个指标")
     unit_name = _unit_name(center, department_id, town_id)
     versions = selectors.assessment_versions(center=center, month=parsed)
-    frozen = _frozen_value(versions[0].figures, key, department_id, town_id) if versions else None
+    snapshot = None if versions else selectors.assessment_snapshot(center=center, month=parsed)
+    if versions:
+        shown = _frozen_value(versions[0].figures, key, department_id, town_id)
+        source = _("已发布的第 %(v)s 版") % {"v": versions[0].version}
+    elif snapshot is not None:
+        shown = _frozen_value(snapshot.figures, key, department_id, town_id)
+        source = _("%(at)s 的统计") % {"at": timezone.localtime(snapshot.computed_at).strftime("%Y-%m-%d %H:%M")}
+    else:
+        shown, source = None, ""
     return render(request, "review/assessment_items.html", {
         "center": center, "month": parsed, "items": items, "unit_name": unit_name, "key": key,
-        "published": versions[0] if versions else None, "frozen": frozen,
+        "shown": shown, "source": source,
     })
 
 

@@ -13,7 +13,7 @@ from governance import selectors as org_selectors
 from governance.roles import has_role
 from review.permissions import MAY_READ_ASSESSMENT, MAY_READ_DASHBOARD
 from review.selectors import dashboard as selectors
-from review.selectors.assessment import Month, assessment_compute
+from review.selectors.assessment import Month, assessment_snapshot
 
 
 def _scope(request: HttpRequest) -> selectors.Scope:
@@ -28,10 +28,12 @@ def _scope(request: HttpRequest) -> selectors.Scope:
 def _ranking(request: HttpRequest, scope: selectors.Scope) -> dict:
     today = timezone.localdate()
     month = Month(today.year, today.month)
-    data = assessment_compute(center=scope.district, month=month)
-    ranked = sorted((row for row in data["departments"] if row["rank"] is not None), key=lambda r: r["rank"])
+    snapshot = assessment_snapshot(center=scope.district, month=month)
+    if snapshot is None:
+        return {"month": str(month), "rows": [], "url": "", "computed_at": None}
+    ranked = sorted((row for row in snapshot.figures["departments"] if row["rank"] is not None), key=lambda r: r["rank"])
     link = f"{reverse('review:assessment')}?month={month}" if has_role(request.user, *MAY_READ_ASSESSMENT) else ""
-    return {"month": str(month), "rows": ranked[:10], "url": link}
+    return {"month": str(month), "rows": ranked[:10], "url": link, "computed_at": snapshot.computed_at}
 
 
 @login_required
