@@ -21,10 +21,21 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models import When as CaseWhenBranch
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -180,19 +191,26 @@ def _working_day_starts(center: Center, month: Month, now: dt.datetime) -> list[
     return starts
 
 
-def _overdue_days_expression(starts: list[dt.datetime]) -> Any:
+def _starts_before(field: str, starts: list[dt.datetime], *, inclusive: bool) -> CaseWhen:
+    """How many working-day starts lie before the value of `field` (or at it, when `inclusive`):
+    one flat CASE over the sorted starts, whatever their number."""
+    lookup = f"{field}__lt" if inclusive else f"{field}__lte"
+    branches = [CaseWhenBranch(Q(**{lookup: start}), then=Value(index)) for index, start in enumerate(starts)]
+    return CaseWhen(*branches, default=Value(len(starts)), output_field=IntegerField())
+
+
+def _with_overdue_days(queryset: QuerySet[Assignment], starts: list[dt.datetime], now: dt.datetime
+                       ) -> QuerySet[Assignment]:
+    """Annotate `overdue_days`: the working-day starts after the deadline and before the report
+    (or now, when not reported); none for a withdrawn assignment."""
     if not starts:
-        return Value(0, output_field=IntegerField())
-    open_at = ~Q(status=AssignmentStatus.WITHDRAWN)
-    terms = [
-        CaseWhen(CaseWhenBranch(open_at & Q(due_at__lt=start) & (Q(reported_at__isnull=True) | Q(reported_at__gt=start)),
-                                then=Value(1)), default=Value(0), output_field=IntegerField())
-        for start in starts
-    ]
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total
+        return queryset.annotate(overdue_days=Value(0, output_field=IntegerField()))
+    queryset = queryset.annotate(overdue_end=Coalesce("reported_at", Value(now, output_field=DateTimeField())))
+    days = (_starts_before("overdue_end", starts, inclusive=False)
+            - _starts_before("due_at", starts, inclusive=True))
+    return queryset.annotate(overdue_days=CaseWhen(
+        CaseWhenBranch(Q(status=AssignmentStatus.WITHDRAWN), then=Value(0)),
+        default=Greatest(days, Value(0)), output_field=IntegerField()))
 
 
 EVENT_TYPES = {
@@ -351,7 +369,7 @@ def assessment_compute(*, center: Center, month: Month, now: dt.datetime | None 
     scheme = scheme_for(center=center, year=month.year)
     cohort = _cohort(center, month)
     starts = _working_day_starts(center, month, now)
-    assignments = _grouped(cohort.annotate(overdue_days=_overdue_days_expression(starts)), "department_id",
+    assignments = _grouped(_with_overdue_days(cohort, starts, now), "department_id",
                            _assignment_filters(now), sums={"overdue_days": "overdue_days"})
     events = _grouped(_events(cohort), "department_id", _event_filters())
     extensions = _grouped(ExtensionRequest.objects.filter(assignment__in=cohort), "assignment__department_id",
@@ -462,8 +480,7 @@ def figure_items(*, center: Center, month: Month, key: str, department_id: int |
     cohort = _cohort(center, month)
     if figure.unit == ASSIGNMENT:
         starts = _working_day_starts(center, month, now)
-        qs = (cohort.filter(department_id=department_id)
-              .annotate(overdue_days=_overdue_days_expression(starts))
+        qs = (_with_overdue_days(cohort.filter(department_id=department_id), starts, now)
               .filter(_assignment_filters(now)[key]).select_related("case", "department"))
         items = _items(figure, qs.order_by("assigned_at", "pk"), limit)
         if figure.sum_field:

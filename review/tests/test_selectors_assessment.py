@@ -147,3 +147,14 @@ def test_the_number_of_queries_does_not_grow_with_the_matters(october):
         assessment_compute(center=october.center, month=OCTOBER, now=NOW)
     assert len(large.captured_queries) == len(small.captured_queries)
     assert len(small.captured_queries) <= 20
+
+
+def test_a_month_recomputed_a_year_later_still_counts_in_one_query(october):
+    """Hundreds of working days since the deadline: one flat CASE over the day starts, not a nested sum."""
+    later = NOW.replace(year=2026)
+    rows = _rows(assessment_compute(center=october.center, month=OCTOBER, now=later))
+    ga_days = rows["公安分局"]["figures"]["overdue_days"]
+    assert ga_days > 250
+    items = figure_items(center=october.center, month=OCTOBER, key="overdue_days", department_id=october.ga.pk,
+                         now=later)
+    assert items.total == ga_days
