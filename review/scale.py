@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from dispatch.models import Assignment, ExtensionRequest, Revisit, Summons, SummonsDepartment
 from governance.choices import GridLevel
 from governance.models import Center, Department, Grid
+from governance.roles import Role
 from intake.models import Case, CaseEvent, Category
 
 CHANNELS = (("walk_in", 0.30), ("phone", 0.55), ("platform", 0.80), ("grid_report", 0.92), ("online", 0.97),
@@ -71,12 +72,16 @@ def world_for(district: Center) -> World:
     departments = list(Department.objects.filter(center=district, active=True).values_list("pk", flat=True))
     categories = list(Category.objects.filter(parent__isnull=False, active=True).values_list("pk", flat=True))
     grids = list(Grid.objects.filter(level=GridLevel.UNIT, active=True).values_list("pk", "town_id"))
-    staff = district.staff.select_related("user").order_by("pk")
-    people = [profile.user_id for profile in staff]
+    staff = district.staff.order_by("pk")
+    people = list(staff.values_list("user_id", flat=True))
     if len(departments) < 2 or not categories or not grids or not people:
         raise ScaleError("辖区缺少部门、事项类别、单元网格或工作人员：请先运行 python manage.py seed_demo。")
+
+    def first_with(role: str) -> int:
+        return staff.filter(user__groups__name=role).values_list("user_id", flat=True).first() or people[0]
+
     return World(district=district, department_ids=departments, category_ids=categories, grids=grids,
-                 clerk_id=people[0], director_id=people[-1])
+                 clerk_id=first_with(Role.WINDOW_CLERK), director_id=first_with(Role.DUTY_DIRECTOR))
 
 
 @dataclass

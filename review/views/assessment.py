@@ -22,7 +22,7 @@ from governance.models import Center
 from governance.roles import has_role
 from review.permissions import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT
 from review.selectors import assessment as selectors
-from review.selectors.assessment import FIGURES, FLAG_KEYS, RATES, TOWN_FIGURES, Month
+from review.selectors.assessment import FIGURE_BY_KEY, FIGURES, FLAG_KEYS, RATES, TOWN_FIGURES, Month
 from review.services.assessment import assessment_publish
 
 
@@ -72,7 +72,8 @@ def _department_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]
                  for key, *_rest in RATES]
         flags = [{**flag, "url": reverse("review:assessment-flag", args=[str(month), row["id"], flag["kind"]])}
                  for flag in row["flags"]]
-        rows.append({**row, "cells": cells, "rate_cells": rates, "flag_links": flags})
+        deductions = [{"label": FIGURE_BY_KEY[key].label, "value": value} for key, value in row["deductions"].items()]
+        rows.append({**row, "cells": cells, "rate_cells": rates, "flag_links": flags, "deduction_list": deductions})
     return rows
 
 
