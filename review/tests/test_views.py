@@ -155,3 +155,30 @@ def test_the_background_refresh_feeds_the_assessment_and_the_dashboard(client, o
     # November so far: only GA is assessed (three duty days nobody kept, 3-5 November)
     assert [row["name"] for row in response.context["ranking"]["rows"]] == ["公安分局"]
     assert "后台统计于 11-05 10:00" in response.content.decode()
+
+
+def test_the_pages_make_as_many_queries_with_more_matters(client, october):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from review.services.summary import summaries_refresh
+    from review.tests.october import _assignment, at
+
+    summaries_refresh()
+    client.force_login(october.admin)
+    urls = [reverse("review:dashboard"), f"{reverse('review:assessment')}?month=2025-10",
+            f"{reverse('review:assessment-items', args=['2025-10'])}?figure=overdue&department={october.ga.pk}"]
+
+    def counts() -> list[int]:
+        result = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            result.append(len(captured))
+        return result
+
+    before = counts()
+    for day in range(9, 31):
+        _assignment(october.center, october.zgj, assigned=at(10, day), due=at(10, day, 17, 30))
+    summaries_refresh()
+    assert counts() == before
