@@ -61,3 +61,21 @@ def test_story_5_month_end(page, login, tmp_path):
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf_path), str(tmp_path / "page")], check=True)
     images = sorted(tmp_path.glob("page*.png"))
     assert images and all(image.stat().st_size > 5_000 for image in images)
+
+
+def test_the_leaders_dashboard_reads_on_a_phone(page, login):
+    october = build_october()
+    october.admin.set_password("demo1234")
+    october.admin.save()
+    from review.services.summary import summaries_refresh
+
+    summaries_refresh()
+    login(october.admin.username)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{page.base_url}/review/dashboard/")
+    page.wait_for_selector("[data-chart=trend] svg")
+    assert page.locator("[data-chart] svg").count() == 4  # ECharts drew every chart (static files only)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "review-dashboard-phone")
+    page.click("[data-kpi=overdue]")
+    page.wait_for_url("**/intake/cases/?overdue=1")

@@ -134,7 +134,8 @@ def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str,
         trend.append({"month": first.strftime("%Y-%m"), "value": row.registered if row else 0,
                       "closed": row.closed if row else 0,
                       "url": list_url(scope, date_from=first.isoformat(), date_to=min(last, today).isoformat())})
-    trend_refreshed = max((row.refreshed_at for row in stored.values()), default=None)
+    trend_refreshed = (IntakeMonth.objects.filter(district=scope.district).order_by("-refreshed_at")
+                       .values_list("refreshed_at", flat=True).first())
 
     summons = []
     summons_qs = (Summons.objects.filter(center=scope.district, status=SummonsStatus.APPROVED, closed_at__isnull=True)
