@@ -7,8 +7,11 @@ class ReviewConfig(AppConfig):
     verbose_name = _("考核")
 
     def ready(self) -> None:
+        from governance.demo import register_demo_seeder
         from governance.navigation import register
-        from review.permissions import MAY_READ_ASSESSMENT, MAY_READ_DASHBOARD
+        from governance.roles import MAY_READ_ASSESSMENT, MAY_READ_DASHBOARD
+        from review.demo import seed_demo
 
         register(_("领导通"), "review:dashboard", MAY_READ_DASHBOARD, order=40)
         register(_("月度考核"), "review:assessment", MAY_READ_ASSESSMENT, order=41)
+        register_demo_seeder(seed_demo)

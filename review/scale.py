@@ -22,16 +22,28 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from dispatch.choices import DispatchEventType
 from dispatch.models import Assignment, ExtensionRequest, Revisit, Summons, SummonsDepartment
 from governance.choices import GridLevel
 from governance.models import Center, Department, Grid
 from governance.roles import Role
+from intake.choices import CaseEventType
 from intake.models import Case, CaseEvent, Category
 
 CHANNELS = (("walk_in", 0.30), ("phone", 0.55), ("platform", 0.80), ("grid_report", 0.92), ("online", 0.97),
             ("upper_assignment", 1.0))
 TITLES = ("工地拖欠工资", "夜市噪音扰民", "邻里宅基地纠纷", "物业收费争议", "消费退款投诉", "道路积水求助",
           "婚姻家庭矛盾", "土地征收补偿", "医疗费用争议", "环境污染举报", "违章搭建举报", "楼道堆物隐患")
+# The timeline's declared event types (written as plain strings: COPY and executemany take text).
+EV_REGISTERED = CaseEventType.CASE_REGISTERED.value
+EV_SETTLED = CaseEventType.CASE_SETTLED_ON_SPOT.value
+EV_DISPATCHED = DispatchEventType.CASE_DISPATCHED.value
+EV_DECLINED = DispatchEventType.ASSIGNMENT_DECLINED.value
+EV_DECLINE_REFUSED = DispatchEventType.ASSIGNMENT_DECLINE_REFUSED.value
+EV_REWORK = DispatchEventType.ASSIGNMENT_RETURNED_FOR_REWORK.value
+EV_REPORTED_BACK = DispatchEventType.ASSIGNMENT_REPORTED_BACK.value
+EV_REOPENED = DispatchEventType.CASE_REOPENED.value
+EV_CLOSED = DispatchEventType.CASE_CLOSED.value
 HOUR = 3600
 DAY = 86400
 SEQUENCE_BASE = 5_000_000  # generated matters' numbers, far above real registrations
@@ -153,20 +165,20 @@ def generate(*, world: World, matters: int, start: dt.datetime, end: dt.datetime
         registered = clock(ts)
         year = int(registered[:4])
         events = batch.events
-        events.append((id_of.take("intake_caseevent"), case_id, "case.registered", "web", "", "registered",
+        events.append((id_of.take("intake_caseevent"), case_id, EV_REGISTERED, "web", "", "registered",
                        f'{{"channel": "{channel}"}}', registered, clerk))
         kind = rnd()
         if kind < 0.18:  # settled on the spot at the window, revisited the next day, closed
             revisit_at = ts + DAY
             closed_at = revisit_at + HOUR if revisit_at + HOUR < now_s else None
             status = "closed" if closed_at else ("revisited" if revisit_at < now_s else "settled_on_spot")
-            events.append((id_of.take("intake_caseevent"), case_id, "case.settled_on_spot", "web", "registered",
+            events.append((id_of.take("intake_caseevent"), case_id, EV_SETTLED, "web", "registered",
                            "settled_on_spot", "{}", clock(ts + 600), clerk))
             if revisit_at < now_s:
                 batch.revisits.append((id_of.take("dispatch_revisit"), case_id, clerk, "yes",
                                        "satisfied" if rnd() < 0.8 else "basic", "", clock(revisit_at)))
             if closed_at:
-                events.append((id_of.take("intake_caseevent"), case_id, "case.closed", "web", "revisited", "closed",
+                events.append((id_of.take("intake_caseevent"), case_id, EV_CLOSED, "web", "revisited", "closed",
                                "{}", clock(closed_at), clerk))
             batch.cases.append((case_id, district, district, f"{code_prefix}{year}-{n + 1:07d}", year,
                                 sequence_base + n, channel, categories[int(rnd() * n_cat)], f"{title}（{n + 1}）",
@@ -231,12 +243,12 @@ def generate(*, world: World, matters: int, start: dt.datetime, end: dt.datetime
                                       "协办意见已提交。" if reported_at else "", False, None, 0, 0, 0,
                                       clock(closed_at)))
         data = f'{{"assignment": {a_id}, "department": {department}}}'
-        events.append((id_of.take("intake_caseevent"), case_id, "case.dispatched", "web", "pending_dispatch",
+        events.append((id_of.take("intake_caseevent"), case_id, EV_DISPATCHED, "web", "pending_dispatch",
                        "in_progress", data, clock(assigned), director))
         if declined and ack_at is not None:
-            events.append((id_of.take("intake_caseevent"), case_id, "assignment.declined", "web", "", "",
+            events.append((id_of.take("intake_caseevent"), case_id, EV_DECLINED, "web", "", "",
                            data, clock(ack_at + 600), None))
-            events.append((id_of.take("intake_caseevent"), case_id, "assignment.decline_refused", "web", "", "",
+            events.append((id_of.take("intake_caseevent"), case_id, EV_DECLINE_REFUSED, "web", "", "",
                            data, clock(ack_at + 1800), director))
         if extension and ack_at is not None:
             approved = rnd() < 0.7
@@ -246,21 +258,21 @@ def generate(*, world: World, matters: int, start: dt.datetime, end: dt.datetime
                                      "", clock(due), clock(due + 5 * DAY) if approved else None))
         if reported_at is not None:
             if rework:
-                events.append((id_of.take("intake_caseevent"), case_id, "assignment.returned_for_rework", "web",
+                events.append((id_of.take("intake_caseevent"), case_id, EV_REWORK, "web",
                                "reported", "in_progress", data, clock(reported_at - HOUR), director))
-            events.append((id_of.take("intake_caseevent"), case_id, "assignment.reported_back", "web", "in_progress",
+            events.append((id_of.take("intake_caseevent"), case_id, EV_REPORTED_BACK, "web", "in_progress",
                            "reported", data, clock(reported_at), None))
         if revisit_at is not None:
             batch.revisits.append((id_of.take("dispatch_revisit"), case_id, clerk, resolved, satisfaction, "",
                                    clock(revisit_at)))
             if resolved == "no":
-                events.append((id_of.take("intake_caseevent"), case_id, "case.reopened", "web", "revisited",
+                events.append((id_of.take("intake_caseevent"), case_id, EV_REOPENED, "web", "revisited",
                                "in_progress", f'{{"assignment": {a_id}}}', clock(revisit_at + 60), clerk))
         if second is not None:
             batch.revisits.append((id_of.take("dispatch_revisit"), case_id, clerk, "yes", "basic", "",
                                    clock(second)))
         if closed_at is not None:
-            events.append((id_of.take("intake_caseevent"), case_id, "case.closed", "web", "revisited", "closed",
+            events.append((id_of.take("intake_caseevent"), case_id, EV_CLOSED, "web", "revisited", "closed",
                            '{"resolved": "yes"}', clock(closed_at), clerk))
         batch.cases.append((case_id, district, district, f"{code_prefix}{year}-{n + 1:07d}", year, sequence_base + n,
                             channel, categories[int(rnd() * n_cat)], f"{title}（{n + 1}）",

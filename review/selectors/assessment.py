@@ -20,7 +20,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Case as CaseWhen
 from django.db.models import (
     Count,
     DateTimeField,
@@ -32,14 +31,21 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    expressions,
 )
-from django.db.models import When as CaseWhenBranch
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.choices import AssignmentRole, AssignmentStatus, ExtensionStatus, ResolvedAnswer, Satisfaction
+from dispatch.choices import (
+    AssignmentRole,
+    AssignmentStatus,
+    DispatchEventType,
+    ExtensionStatus,
+    ResolvedAnswer,
+    Satisfaction,
+)
 from dispatch.models import Assignment, ExtensionRequest, Revisit, SummonsDepartment
 from dispatch.selectors.roster import duty_days
 from governance.choices import CenterLevel
@@ -191,12 +197,12 @@ def _working_day_starts(center: Center, month: Month, now: dt.datetime) -> list[
     return starts
 
 
-def _starts_before(field: str, starts: list[dt.datetime], *, inclusive: bool) -> CaseWhen:
+def _starts_before(field: str, starts: list[dt.datetime], *, inclusive: bool) -> expressions.Case:
     """How many working-day starts lie before the value of `field` (or at it, when `inclusive`):
     one flat CASE over the sorted starts, whatever their number."""
     lookup = f"{field}__lt" if inclusive else f"{field}__lte"
-    branches = [CaseWhenBranch(Q(**{lookup: start}), then=Value(index)) for index, start in enumerate(starts)]
-    return CaseWhen(*branches, default=Value(len(starts)), output_field=IntegerField())
+    branches = [expressions.When(Q(**{lookup: start}), then=Value(index)) for index, start in enumerate(starts)]
+    return expressions.Case(*branches, default=Value(len(starts)), output_field=IntegerField())
 
 
 def _with_overdue_days(queryset: QuerySet[Assignment], starts: list[dt.datetime], now: dt.datetime
@@ -208,17 +214,17 @@ def _with_overdue_days(queryset: QuerySet[Assignment], starts: list[dt.datetime]
     queryset = queryset.annotate(overdue_end=Coalesce("reported_at", Value(now, output_field=DateTimeField())))
     days = (_starts_before("overdue_end", starts, inclusive=False)
             - _starts_before("due_at", starts, inclusive=True))
-    return queryset.annotate(overdue_days=CaseWhen(
-        CaseWhenBranch(Q(status=AssignmentStatus.WITHDRAWN), then=Value(0)),
+    return queryset.annotate(overdue_days=expressions.Case(
+        expressions.When(Q(status=AssignmentStatus.WITHDRAWN), then=Value(0)),
         default=Greatest(days, Value(0)), output_field=IntegerField()))
 
 
 EVENT_TYPES = {
-    "rework": "assignment.returned_for_rework",
-    "declined": "assignment.declined",
-    "decline_upheld": "assignment.decline_accepted",
-    "decline_overruled": "assignment.decline_refused",
-    "redo_not_resolved": "case.reopened",
+    "rework": DispatchEventType.ASSIGNMENT_RETURNED_FOR_REWORK,
+    "declined": DispatchEventType.ASSIGNMENT_DECLINED,
+    "decline_upheld": DispatchEventType.ASSIGNMENT_DECLINE_ACCEPTED,
+    "decline_overruled": DispatchEventType.ASSIGNMENT_DECLINE_REFUSED,
+    "redo_not_resolved": DispatchEventType.CASE_REOPENED,
 }
 
 
@@ -273,7 +279,7 @@ def _town_case_filters() -> dict[str, Q]:
 
 
 def _escalations(center: Center, month: Month) -> QuerySet[CaseEvent]:
-    return (CaseEvent.objects.filter(type="case.escalated", case__in=_town_cases(center, month))
+    return (CaseEvent.objects.filter(type=DispatchEventType.CASE_ESCALATED, case__in=_town_cases(center, month))
             .annotate(from_center=Cast(KT("data__from_center"), IntegerField())))
 
 

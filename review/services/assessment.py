@@ -11,9 +11,8 @@ from django.utils.translation import gettext
 
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center
-from governance.roles import has_role
+from governance.roles import MAY_PUBLISH_ASSESSMENT, may
 from review.models import AssessmentVersion
-from review.permissions import MAY_PUBLISH_ASSESSMENT
 from review.selectors.assessment import Month, assessment_compute, assessment_diff
 
 
@@ -23,7 +22,7 @@ def assessment_publish(
     """Freeze the month's figures as they stand now. The first publication needs no reason; a later
     one (a recomputation) must say why and must change something, and records what changed."""
     now = now or timezone.now()
-    if not has_role(actor, *MAY_PUBLISH_ASSESSMENT):
+    if not may(actor, MAY_PUBLISH_ASSESSMENT):
         raise PermissionDeniedError(gettext("只有管理员可以发布考核结果。"))
     if month.first > timezone.localdate(now):
         raise ApplicationError(gettext("该月尚未开始，不能发布。"), code="future_month")
@@ -44,5 +43,4 @@ def assessment_publish(
                 center=center, year=month.year, month=month.month, version=(latest.version + 1) if latest else 1,
                 figures=figures, changes=changes, reason=reason.strip(), published_by=actor, published_at=now)
     except IntegrityError as exc:
-        raise ApplicationError(gettext("他人刚刚发布了该月，请刷新后重试。"), code="stale_state",
-                               status_code=409) from exc
+        raise ApplicationError(gettext("他人刚刚发布了该月，请刷新后重试。"), code="stale_state") from exc

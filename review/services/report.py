@@ -14,9 +14,8 @@ from django.utils.translation import gettext
 
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center
-from governance.roles import has_role
+from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
 from review.models import WorkReport
-from review.permissions import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY
 from review.selectors.assessment import Month
 from review.selectors.report import report_content
 from review.services.report_files import report_pdf, report_xlsx
@@ -40,7 +39,7 @@ def report_commentary_save(
 ) -> WorkReport:
     """The duty director writes (or changes) the commentary; issuing fixes it for the leadership."""
     now = now or timezone.now()
-    if not has_role(actor, *MAY_WRITE_REPORT_COMMENTARY):
+    if not may(actor, MAY_WRITE_REPORT_COMMENTARY):
         raise PermissionDeniedError(gettext("只有轮值主任或管理员可以撰写专报意见。"))
     if len(commentary) > COMMENTARY_MAX:
         raise ApplicationError(gettext("意见不能超过 %(n)s 字。") % {"n": COMMENTARY_MAX}, code="too_long",
@@ -51,14 +50,14 @@ def report_commentary_save(
         fields |= {"status": WorkReport.Status.ISSUED, "issued_at": now}
     changed = WorkReport.objects.filter(pk=report.pk, status=WorkReport.Status.DRAFT).update(**fields)
     if changed != 1:
-        raise ApplicationError(gettext("专报已签发，意见不能再修改。"), code="issued", status_code=409)
+        raise ApplicationError(gettext("专报已签发，意见不能再修改。"), code="issued")
     report.refresh_from_db()
     return report
 
 
 def report_export_request(*, actor: AbstractBaseUser, center: Center, month: Month) -> WorkReport:
     """Queue the PDF and Excel files; the page shows the progress."""
-    if not has_role(actor, *MAY_READ_ASSESSMENT):
+    if not may(actor, MAY_READ_ASSESSMENT):
         raise PermissionDeniedError()
     report = _report_row(center, month)
     token = uuid.uuid4().hex
@@ -68,7 +67,7 @@ def report_export_request(*, actor: AbstractBaseUser, center: Center, month: Mon
                    .update(export_status=WorkReport.Export.QUEUED, export_progress=0, export_token=token,
                            export_error=""))
         if changed != 1:
-            raise ApplicationError(gettext("专报正在生成，请稍候。"), code="busy", status_code=409)
+            raise ApplicationError(gettext("专报正在生成，请稍候。"), code="busy")
 
         def queue() -> None:
             from review.tasks import report_export

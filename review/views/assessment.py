@@ -19,8 +19,7 @@ from django.views.decorators.http import require_POST
 from governance import selectors as org_selectors
 from governance.errors import ApplicationError
 from governance.models import Center
-from governance.roles import has_role
-from review.permissions import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT
+from governance.roles import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT, may
 from review.selectors import assessment as selectors
 from review.selectors.assessment import FIGURE_BY_KEY, FIGURES, FLAG_KEYS, RATES, TOWN_FIGURES, Month
 from review.services.assessment import assessment_publish
@@ -31,7 +30,7 @@ class PublishForm(forms.Form):
 
 
 def reader_center(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSMENT) -> Center:
-    if not has_role(request.user, *roles):
+    if not may(request.user, roles):
         raise PermissionDenied
     center = org_selectors.center_for_user(user=request.user)
     if center is None:
@@ -97,7 +96,7 @@ def assessment_month(request: HttpRequest) -> HttpResponse:
         "data": shown, "published": versions[0] if versions else None, "versions": versions,
         "pending_changes": pending_changes, "rows": _department_rows(shown, month),
         "towns": _town_rows(shown, month), "figures": FIGURES, "town_figures": TOWN_FIGURES,
-        "rates": RATES, "may_publish": has_role(request.user, *MAY_PUBLISH_ASSESSMENT),
+        "rates": RATES, "may_publish": may(request.user, MAY_PUBLISH_ASSESSMENT),
         "form": PublishForm(),
     })
 

@@ -10,14 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance import selectors as org_selectors
-from governance.roles import has_role
-from review.permissions import MAY_READ_ASSESSMENT, MAY_READ_DASHBOARD
+from governance.roles import MAY_READ_ASSESSMENT, MAY_READ_DASHBOARD, may
 from review.selectors import dashboard as selectors
 from review.selectors.assessment import Month, assessment_snapshot
 
 
 def _scope(request: HttpRequest) -> selectors.Scope:
-    if not has_role(request.user, *MAY_READ_DASHBOARD):
+    if not may(request.user, MAY_READ_DASHBOARD):
         raise PermissionDenied
     center = org_selectors.center_for_user(user=request.user)
     if center is None:
@@ -32,7 +31,7 @@ def _ranking(request: HttpRequest, scope: selectors.Scope) -> dict:
     if snapshot is None:
         return {"month": str(month), "rows": [], "url": "", "computed_at": None}
     ranked = sorted((row for row in snapshot.figures["departments"] if row["rank"] is not None), key=lambda r: r["rank"])
-    link = f"{reverse('review:assessment')}?month={month}" if has_role(request.user, *MAY_READ_ASSESSMENT) else ""
+    link = f"{reverse('review:assessment')}?month={month}" if may(request.user, MAY_READ_ASSESSMENT) else ""
     return {"month": str(month), "rows": ranked[:10], "url": link, "computed_at": snapshot.computed_at}
 
 

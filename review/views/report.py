@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from governance.errors import ApplicationError
-from governance.roles import has_role
+from governance.roles import MAY_WRITE_REPORT_COMMENTARY, may
 from review.models import WorkReport
-from review.permissions import MAY_WRITE_REPORT_COMMENTARY
 from review.selectors.report import report_content, report_get
 from review.services.report import COMMENTARY_MAX, report_commentary_save, report_export_request
 from review.views.assessment import month_or_404, reader_center
@@ -32,7 +31,7 @@ def report_page(request: HttpRequest, month: str) -> HttpResponse:
     parsed = month_or_404(month)
     content = report_content(center=center, month=parsed)
     report = report_get(center=center, month=parsed)
-    may_comment = has_role(request.user, *MAY_WRITE_REPORT_COMMENTARY) and report.status == WorkReport.Status.DRAFT
+    may_comment = may(request.user, MAY_WRITE_REPORT_COMMENTARY) and report.status == WorkReport.Status.DRAFT
     charts = {"channels": content["channels"], "categories": content["categories"]}
     return render(request, "review/report.html", {
         "center": center, "month": parsed, "content": content, "report": report, "charts": charts,
