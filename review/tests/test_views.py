@@ -182,3 +182,23 @@ def test_the_pages_make_as_many_queries_with_more_matters(client, october):
         _assignment(october.center, october.zgj, assigned=at(10, day), due=at(10, day, 17, 30))
     summaries_refresh()
     assert counts() == before
+
+
+def test_a_town_leader_sees_the_town(client, october):
+    from governance.choices import GridLevel
+    from governance.tests.factories import GridFactory
+    from intake.tests.factories import CaseFactory
+
+    town_grid = GridFactory(level=GridLevel.TOWN, name="张坂镇")
+    october.town.territory = town_grid
+    october.town.save()
+    CaseFactory(district=october.center, town=town_grid, registered_at=NOW, status="in_progress")
+    CaseFactory(district=october.center, registered_at=NOW, status="in_progress")  # elsewhere in the district
+    leader = UserFactory(username="town-leader", roles=["leader"], profile={"center": october.town})
+    client.force_login(leader)
+    data = client.get(reverse("review:dashboard")).context["data"]
+    assert data["scope"] == "张坂镇"
+    assert data["today_total"] == 1
+    assert all(f"town={town_grid.pk}" in item["url"] for item in data["by_channel"] + data["by_status"])
+    client.force_login(october.admin)
+    assert client.get(reverse("review:dashboard")).context["data"]["today_total"] == 2
