@@ -1,6 +1,6 @@
 """Benchmark (not a test): the leaders' dashboard and the monthly assessment over a million matters.
 
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/gov_bench DEBUG=1
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/gov_bench DEBUG=1   # DEBUG: no collectstatic needed
     .venv/bin/python manage.py migrate --noinput && .venv/bin/python manage.py seed_demo
     .venv/bin/python manage.py seed_scale --matters 1000000
     .venv/bin/python benchmarks/bench_review.py
@@ -61,6 +61,7 @@ def main() -> None:
     started = time.perf_counter()
     summaries_refresh()
     refresh = time.perf_counter() - started
+    print(f"background refresh: {refresh:.1f} s", flush=True)
     today = timezone.localdate()
     month = Month(today.year, today.month).previous
 

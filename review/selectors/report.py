@@ -12,7 +12,7 @@ from governance.models import Center
 from intake.choices import OPEN_STATUSES, CaseStatus, Channel, RiskLevel
 from intake.models import Case
 from review.models import WorkReport
-from review.selectors.assessment import FLAG_KEYS, Month, assessment_compute, assessment_versions
+from review.selectors.assessment import FLAG_KEYS, Month, assessment_latest, assessment_versions
 
 KEY_RISKS = (RiskLevel.HIGH, RiskLevel.MAJOR)
 
@@ -45,7 +45,7 @@ def report_content(*, center: Center, month: Month, now: dt.datetime | None = No
     key_matters = list(cases.filter(Q(risk_level__in=KEY_RISKS) | Q(is_group=True))
                        .select_related("category", "town").order_by("-risk_level", "registered_at")[:10])
     versions = assessment_versions(center=center, month=month)
-    assessment = versions[0].figures if versions else assessment_compute(center=center, month=month, now=now)
+    assessment = versions[0].figures if versions else assessment_latest(center=center, month=month)[0]
     ranking = sorted((row for row in assessment["departments"] if row["rank"] is not None),
                      key=lambda row: row["rank"])
     flags = [{"department": row["name"], "label": flag["label"], "count": flag["count"], "rule": flag["rule"]}
