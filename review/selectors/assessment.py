@@ -464,11 +464,13 @@ class Items:
     figure: Figure
     unit: str
     rows: list[Any]
-    total: int
+    total: int  # the figure: a count of rows, or a sum over them
+    count: int = 0  # how many rows
 
 
 def figure_items(*, center: Center, month: Month, key: str, department_id: int | None = None,
-                 town_id: int | None = None, now: dt.datetime | None = None, limit: int = 500) -> Items | None:
+                 town_id: int | None = None, now: dt.datetime | None = None, limit: int = 100,
+                 offset: int = 0) -> Items | None:
     """The rows one figure counts, for one department (or one town/village center)."""
     now = now or timezone.now()
     if town_id is not None:
@@ -479,7 +481,7 @@ def figure_items(*, center: Center, month: Month, key: str, department_id: int |
             rows_qs: QuerySet = _escalations(center, month).filter(from_center=town_id).select_related("case")
         else:
             rows_qs = _town_cases(center, month).filter(_town_case_filters()[key], center_id=town_id)
-        return _items(figure, rows_qs.order_by("pk"), limit)
+        return _items(figure, rows_qs.order_by("pk"), limit, offset)
     figure = FIGURE_BY_KEY.get(key)
     if figure is None or department_id is None:
         return None
@@ -488,42 +490,37 @@ def figure_items(*, center: Center, month: Month, key: str, department_id: int |
         starts = _working_day_starts(center, month, now)
         qs = (_with_overdue_days(cohort.filter(department_id=department_id), starts, now)
               .filter(_assignment_filters(now)[key]).select_related("case", "department"))
-        items = _items(figure, qs.order_by("assigned_at", "pk"), limit)
-        if figure.sum_field:
-            items.total = qs.aggregate(total=Coalesce(Sum("overdue_days"), 0))["total"]
-        return items
+        return _items(figure, qs.order_by("assigned_at", "pk"), limit, offset)
     if figure.unit == EVENT:
         qs = _events(cohort).filter(_event_filters()[key], department_id=department_id).select_related("case")
-        return _items(figure, qs.order_by("occurred_at", "pk"), limit)
+        return _items(figure, qs.order_by("occurred_at", "pk"), limit, offset)
     if figure.unit == EXTENSION:
         qs = (ExtensionRequest.objects.filter(assignment__in=cohort.filter(department_id=department_id))
               .filter(_extension_filters()[key]).select_related("assignment__case"))
-        return _items(figure, qs.order_by("requested_at", "pk"), limit)
+        return _items(figure, qs.order_by("requested_at", "pk"), limit, offset)
     if figure.unit == REVISIT:
         answering = (cohort.filter(role__in=ANSWERING_ROLES, department_id=department_id)
                      .exclude(status=AssignmentStatus.WITHDRAWN))
         qs = (Revisit.objects.filter(case__in=answering.values("case_id")).filter(_revisit_filters()[key])
               .select_related("case"))
-        return _items(figure, qs.order_by("revisited_at", "pk"), limit)
+        return _items(figure, qs.order_by("revisited_at", "pk"), limit, offset)
     if figure.unit == SUMMONS:
         qs = (_summons_rows(center, month).filter(department_id=department_id).filter(_summons_filters(now)[key])
               .select_related("summons", "summons__case", "department"))
-        items = _items(figure, qs.order_by("summons__decided_at", "pk"), limit)
-        if figure.sum_field:
-            items.total = qs.aggregate(total=Coalesce(Sum("minutes_late"), 0))["total"]
-        return items
+        return _items(figure, qs.order_by("summons__decided_at", "pk"), limit, offset)
     days = _duty(center, month, now).get(department_id, {}).get(key, [])
-    return Items(figure=figure, unit=DUTY, rows=days, total=len(days))
+    return Items(figure=figure, unit=DUTY, rows=days, total=len(days), count=len(days))
 
 
-def _items(figure: Figure, queryset: QuerySet, limit: int) -> Items:
-    """The first `limit` rows (all of them when `limit` is 0) and how many there are."""
-    if not limit:
-        rows = list(queryset)
-        return Items(figure=figure, unit=figure.unit, rows=rows, total=len(rows))
-    rows = list(queryset[: limit + 1])
-    total = len(rows) if len(rows) <= limit else queryset.count()
-    return Items(figure=figure, unit=figure.unit, rows=rows[:limit], total=total)
+def _items(figure: Figure, queryset: QuerySet, limit: int, offset: int = 0) -> Items:
+    """One page of rows (`limit` from `offset`; all of them when `limit` is 0) and the figure they
+    make: the count of all rows, or the sum of the figure's field, in one aggregate query."""
+    rows = list(queryset[offset: offset + limit]) if limit else list(queryset)
+    aggregate = Sum(figure.sum_field) if figure.sum_field else Count("pk")
+    total = queryset.order_by().aggregate(total=Coalesce(aggregate, 0))["total"]
+    items = Items(figure=figure, unit=figure.unit, rows=rows, total=total)
+    items.count = total if not figure.sum_field else queryset.order_by().count()
+    return items
 
 
 def assessment_snapshot(*, center: Center, month: Month) -> AssessmentSnapshot | None:

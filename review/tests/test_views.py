@@ -202,3 +202,18 @@ def test_a_town_leader_sees_the_town(client, october):
     assert all(f"town={town_grid.pk}" in item["url"] for item in data["by_channel"] + data["by_status"])
     client.force_login(october.admin)
     assert client.get(reverse("review:dashboard")).context["data"]["today_total"] == 2
+
+
+def test_a_long_drill_down_list_pages_by_a_hundred(client, october):
+    from review.tests.october import _assignment, at
+
+    for index in range(130):
+        _assignment(october.center, october.ld, assigned=at(10, 9 + index % 20, 9, index % 50),
+                    due=at(10, 30, 17, 30))
+    client.force_login(october.admin)
+    url = reverse("review:assessment-items", args=["2025-10"])
+    first = client.get(url, {"figure": "assigned", "department": october.ld.pk})
+    assert first.context["items"].total == 133 and len(first.context["items"].rows) == 100
+    second = client.get(first.context["next_url"])
+    assert len(second.context["items"].rows) == 33 and second.context["next_url"] == ""
+    assert client.get(url, {"figure": "assigned", "department": october.ld.pk, "page": "x"}).status_code == 200

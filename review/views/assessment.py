@@ -24,6 +24,8 @@ from review.selectors import assessment as selectors
 from review.selectors.assessment import FIGURE_BY_KEY, FIGURES, FLAG_KEYS, RATES, TOWN_FIGURES, Month
 from review.services.assessment import assessment_publish
 
+PAGE_SIZE = 100
+
 
 class PublishForm(forms.Form):
     reason = forms.CharField(label=_("重新计算原因"), max_length=300, required=False)
@@ -132,8 +134,9 @@ def assessment_items(request: HttpRequest, month: str) -> HttpResponse:
     department_id = _int_or_none(request.GET.get("department"))
     town_id = _int_or_none(request.GET.get("town"))
     key = request.GET.get("figure", "")
+    page = max(1, min(_int_or_none(request.GET.get("page")) or 1, 10_000))
     items = selectors.figure_items(center=center, month=parsed, key=key, department_id=department_id,
-                                   town_id=town_id)
+                                   town_id=town_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     if items is None:
         raise Http404("没有这个指标")
     unit_name = _unit_name(center, department_id, town_id)
@@ -149,8 +152,16 @@ def assessment_items(request: HttpRequest, month: str) -> HttpResponse:
         shown, source = None, ""
     return render(request, "review/assessment_items.html", {
         "center": center, "month": parsed, "items": items, "unit_name": unit_name, "key": key,
-        "shown": shown, "source": source,
+        "shown": shown, "source": source, "page": page, "page_size": PAGE_SIZE,
+        "previous_url": _page_url(request, page - 1) if page > 1 else "",
+        "next_url": _page_url(request, page + 1) if page * PAGE_SIZE < items.count else "",
     })
+
+
+def _page_url(request: HttpRequest, page: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return f"{request.path}?{query.urlencode()}"
 
 
 def _unit_name(center: Center, department_id: int | None, town_id: int | None) -> str:
