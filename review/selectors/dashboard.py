@@ -97,32 +97,33 @@ def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str,
                   "url": list_url(scope, status=key)}
                  for key in CaseStatus.values if key in OPEN_STATUSES]
 
+    # This month by category, town and grid: one scan of the month's matters, summed up here.
     month_cases = cases.filter(registered_at__gte=month_start, registered_at__lt=end)
-    category_rows = (month_cases.order_by().values("category__parent_id", "category_id")
-                     .annotate(n=Count("pk")))
     per_top: dict[int, int] = {}
-    for row in category_rows:
+    per_town: dict[int, int] = {}
+    per_grid: dict[int, int] = {}
+    for row in (month_cases.order_by().values("category_id", "category__parent_id", "town_id", "grid_id")
+                .annotate(n=Count("pk"))):
         top = row["category__parent_id"] or row["category_id"]
         per_top[top] = per_top.get(top, 0) + row["n"]
+        if row["town_id"]:
+            per_town[row["town_id"]] = per_town.get(row["town_id"], 0) + row["n"]
+        if row["grid_id"]:
+            per_grid[row["grid_id"]] = per_grid.get(row["grid_id"], 0) + row["n"]
     names = dict(Category.objects.filter(pk__in=per_top).values_list("pk", "name"))
     by_category = sorted(({"key": pk, "label": names.get(pk, "—"), "value": n,
                            "url": list_url(scope, category=pk, date_from=iso_first, date_to=iso_today)}
                           for pk, n in per_top.items()), key=lambda item: -item["value"])
-
-    town_rows = dict(month_cases.filter(town__isnull=False).order_by().values_list("town_id").annotate(n=Count("pk")))
-    town_names = dict(Grid.objects.filter(pk__in=town_rows).values_list("pk", "name"))
-    by_town = sorted(({"key": pk, "label": town_names.get(pk, "—"), "value": n,
+    hot = sorted(per_grid.items(), key=lambda item: (-item[1], item[0]))[:10]
+    grid_names = dict(Grid.objects.filter(pk__in=[*per_town, *(pk for pk, _n in hot)]).values_list("pk", "name"))
+    by_town = sorted(({"key": pk, "label": grid_names.get(pk, "—"), "value": n,
                        "url": f"{reverse('intake:case_list')}?"
                               f"{urlencode({'town': pk, 'date_from': iso_first, 'date_to': iso_today})}"}
-                      for pk, n in town_rows.items()), key=lambda item: -item["value"])
+                      for pk, n in per_town.items()), key=lambda item: -item["value"])
+    hot_grids = [{"key": pk, "label": grid_names.get(pk, "—"), "value": n,
+                  "url": list_url(scope, grid=pk, date_from=iso_first, date_to=iso_today)} for pk, n in hot]
 
     overdue = cases.filter(status__in=OPEN_STATUSES, due_at__lt=now).count()
-
-    grid_rows = (month_cases.filter(grid__isnull=False).order_by().values("grid_id", "grid__name")
-                 .annotate(n=Count("pk")).order_by("-n", "grid_id")[:10])
-    hot_grids = [{"key": row["grid_id"], "label": row["grid__name"], "value": row["n"],
-                  "url": list_url(scope, grid=row["grid_id"], date_from=iso_first, date_to=iso_today)}
-                 for row in grid_rows]
 
     months = _months_back(month_first, 12)
     stored = {row.month: row for row in IntakeMonth.objects.filter(
