@@ -42,10 +42,9 @@ from django.contrib.auth.models import User
 from dispatch.choices import AssignmentRole, AssignmentStatus, ExtensionStatus, SummonsStatus
 from dispatch.models import Assignment, ExtensionRequest, Revisit, Summons, SummonsDepartment
 from dispatch.tests.factories import DutyRosterFactory, DutyTeamFactory
-from dispatch.tests.factories_work import UserFactory
 from governance.choices import CenterLevel
 from governance.models import Center, Department
-from governance.tests.factories import CenterFactory, DepartmentFactory
+from governance.tests.factories import CenterFactory, DepartmentFactory, UserFactory
 from intake.choices import CaseStatus, HandlingMode
 from intake.models import Case, CaseEvent
 from intake.tests.factories import CaseFactory

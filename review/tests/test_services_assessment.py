@@ -66,7 +66,7 @@ def test_publishing_again_with_nothing_changed_is_refused(october):
 
 
 def test_only_the_administrator_publishes(october):
-    from dispatch.tests.factories_work import UserFactory
+    from governance.tests.factories import UserFactory
 
     leader = UserFactory(roles=["leader"], profile={"center": october.center})
     with pytest.raises(PermissionDeniedError):

@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from dispatch.tests.factories_work import UserFactory
+from governance.tests.factories import UserFactory
 from review.models import AssessmentVersion, WorkReport
 from review.tests.october import NOW, build_october
 
