@@ -91,6 +91,14 @@ MAY_VIEW_MODE = MAY_SWITCH_MODE | {Role.ADMINISTRATOR, Role.LEADER}
 MAY_VIEW_STATUS = frozenset({Role.ADMINISTRATOR, Role.COMMANDER})
 MAY_ADMINISTER = frozenset({Role.ADMINISTRATOR})
 
+# --- review: assessment, dashboard, work report ---------------------------------------------------
+MAY_READ_ASSESSMENT = frozenset(
+    {Role.LEADER, Role.ADMINISTRATOR, Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.DUTY_DIRECTOR}
+)
+MAY_PUBLISH_ASSESSMENT = frozenset({Role.ADMINISTRATOR})
+MAY_READ_DASHBOARD = MAY_READ_ASSESSMENT | {Role.DISPATCHER}
+MAY_WRITE_REPORT_COMMENTARY = frozenset({Role.DUTY_DIRECTOR, Role.ADMINISTRATOR})
+
 
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
     """The role codes a user holds, cached on the user object for the request."""

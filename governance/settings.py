@@ -173,8 +173,11 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "governance.tasks.heartbeat", "schedule": 60.0, "options": {"expires": 120}},
     "notifications-requeue": {"task": "dispatch.tasks.notifications_requeue", "schedule": 120.0, "options": {"expires": 240}},
     "deadline-sweep": {"task": "dispatch.tasks.deadline_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    "review-summaries": {"task": "review.tasks.summaries_refresh", "schedule": 600.0, "options": {"expires": 540}},
     "deadline-audit": {"task": "dispatch.tasks.deadline_audit", "schedule": 300.0, "options": {"expires": 240}},
 }
+# seed_demo: how many matters of history (the last four months) the demo district gets; 0 for none.
+DEMO_HISTORY_MATTERS = env.int("DEMO_HISTORY_MATTERS", default=1200)
 # Health: how old a worker/beat heartbeat may be before the status page calls it stopped.
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=180)
 

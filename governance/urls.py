@@ -26,6 +26,7 @@ urlpatterns = [
     path("org/", include("governance.urls_pages")),
     path("intake/", include("intake.urls")),
     path("dispatch/", include("dispatch.urls")),
+    path("review/", include("review.urls")),
     path("admin/", admin.site.urls),
     # Every REST endpoint lives under /api/<app>/, described by one schema and one docs page.
     path("api/intake/", include("intake.api.urls")),

@@ -1,0 +1,1 @@
+"""Review reads: one module per concern (assessment, dashboard, report)."""

@@ -1,0 +1,582 @@
+"""The monthly assessment, read from recorded facts (assignments, the timeline, revisits, summons,
+the duty roster) with a fixed number of aggregate queries, whatever the number of matters.
+
+Every figure is a count (or a sum) over one kind of row with one filter. The same definition gives the
+department's figure (grouped in the database) and its drill-down list (the rows themselves), so a
+list's length always equals its figure.
+
+The month's matters are the assignments made in the month (the cohort); everything that happened to
+them is counted whenever it happened, so a revisit in November changes October's resolution rate.
+A published month keeps its frozen figures; a recomputation shows the difference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    expressions,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dispatch.choices import (
+    AssignmentRole,
+    AssignmentStatus,
+    DispatchEventType,
+    ExtensionStatus,
+    ResolvedAnswer,
+    Satisfaction,
+)
+from dispatch.models import Assignment, ExtensionRequest, Revisit, SummonsDepartment
+from dispatch.selectors.roster import duty_days
+from governance.choices import CenterLevel
+from governance.models import Center, Department
+from governance.workcal import WorkingCalendar
+from intake.choices import CaseStatus
+from intake.models import Case, CaseEvent
+from review.models import AssessmentScheme, AssessmentSnapshot, AssessmentVersion
+
+ASSIGNMENT, EVENT, EXTENSION, REVISIT, SUMMONS, DUTY, CASE = (
+    "assignment", "event", "extension", "revisit", "summons", "duty", "case")
+FINISHED = (AssignmentStatus.REPORTED, AssignmentStatus.COMPLETED)
+ANSWERING_ROLES = (AssignmentRole.SOLE, AssignmentRole.LEAD)
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month | None:
+        try:
+            year, month = (int(part) for part in text.split("-", 1))
+            dt.date(year, month, 1)
+        except (ValueError, TypeError):
+            return None
+        return cls(year, month) if 2000 <= year <= 2100 else None
+
+    @property
+    def first(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last(self) -> dt.date:
+        return self.next.first - dt.timedelta(days=1)
+
+    @property
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    @property
+    def previous(self) -> Month:
+        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        tz = ZoneInfo(settings.TIME_ZONE)
+        return (dt.datetime.combine(self.first, dt.time(), tz), dt.datetime.combine(self.next.first, dt.time(), tz))
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: Any
+    unit: str
+    definition: Any
+    sum_field: str = ""  # empty: a count
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("assigned", _("交办件数"), ASSIGNMENT, _("本月交办给部门的件数（含协办）。")),
+    Figure("ack_due", _("应签收"), ASSIGNMENT, _("交办件数，不含未签收即撤回（如退回获准）的。")),
+    Figure("ack_on_time", _("按时签收"), ASSIGNMENT, _("签收时间不晚于签收期限。")),
+    Figure("ack_late", _("超时签收"), ASSIGNMENT, _("签收时间晚于签收期限。")),
+    Figure("ack_missing", _("逾期未签收"), ASSIGNMENT, _("签收期限已过仍未签收（未撤回）。")),
+    Figure("finished_on_time", _("按期办结"), ASSIGNMENT, _("已反馈且反馈时间不晚于办理期限。")),
+    Figure("overdue", _("超期件数"), ASSIGNMENT, _("反馈晚于办理期限，或期限已过仍未反馈（未撤回）。")),
+    Figure("overdue_days", _("超期工作日"), ASSIGNMENT,
+           _("期限过后、反馈之前开始的工作日数之和（按工作日历：节假日不计，调休上班日计入）。"),
+           sum_field="overdue_days"),
+    Figure("rework", _("退回重办"), EVENT, _("中心认为办理结果不合格而退回重办的次数。")),
+    Figure("declined", _("退回（非本部门职责）"), EVENT, _("部门以非本部门职责退回的次数。")),
+    Figure("decline_upheld", _("退回获准"), EVENT, _("轮值主任同意退回、改派他部门的次数。")),
+    Figure("decline_overruled", _("退回被驳回"), EVENT, _("轮值主任不同意退回、由本部门继续办理的次数。")),
+    Figure("redo_not_resolved", _("回访未解决重办"), EVENT, _("回访答“未解决”后由本部门重办的次数。")),
+    Figure("extension_asked", _("申请延期"), EXTENSION, _("申请延期的次数。")),
+    Figure("extension_granted", _("获准延期"), EXTENSION, _("延期申请获批准的次数。")),
+    Figure("revisited", _("回访件数"), REVISIT, _("本部门牵头（或单独）承办事项的回访答复数。")),
+    Figure("resolved", _("回访已解决"), REVISIT, _("回访答“已解决”的件数（“部分解决”不计）。")),
+    Figure("satisfied", _("满意或基本满意"), REVISIT, _("回访答“满意”或“基本满意”的件数。")),
+    Figure("summoned", _("召集次数"), SUMMONS, _("本月经批准的召集中本部门被召集的次数。")),
+    Figure("summons_on_time", _("按时报到"), SUMMONS, _("在报到时限内到达指挥中心。")),
+    Figure("summons_late", _("迟到"), SUMMONS, _("超过报到时限后到达。")),
+    Figure("summons_late_minutes", _("迟到分钟"), SUMMONS, _("各次迟到分钟数之和。"), sum_field="minutes_late"),
+    Figure("summons_absent", _("未报到"), SUMMONS, _("报到时限已过仍未报到。")),
+    Figure("duty_kept", _("值班天数"), DUTY, _("本部门人员实际担任轮值主任的天数（含替班）。")),
+    Figure("duty_missed", _("缺班天数"), DUTY, _("轮到本部门值班而无人值守的天数（主副班均不可用）。")),
+)
+FIGURE_BY_KEY = {figure.key: figure for figure in FIGURES}
+
+TOWN_FIGURES: tuple[Figure, ...] = (
+    Figure("registered", _("受理事项"), CASE, _("本月登记、现由本中心承办的事项。")),
+    Figure("settled", _("就地化解"), CASE, _("其中已在本级办结或当场化解的。")),
+    Figure("escalated", _("上提"), EVENT, _("本月登记的事项由本中心上提到上级中心的次数。")),
+)
+TOWN_FIGURE_BY_KEY = {figure.key: figure for figure in TOWN_FIGURES}
+
+RATES = (
+    ("response", _("响应率"), "ack_on_time", "ack_due", _("响应率 = 按时签收 ÷ 应签收。")),
+    ("resolution", _("解决率"), "resolved", "revisited", _("解决率 = 回访“已解决” ÷ 回访件数。")),
+    ("satisfaction", _("满意率"), "satisfied", "revisited", _("满意率 = 回访“满意”与“基本满意” ÷ 回访件数。")),
+)
+
+FLAGS = (
+    ("inaction", _("不作为"), ("ack_missing", "summons_absent", "decline_overruled"), "flag_inaction_min",
+     _("逾期未签收、召集未报到、以非本部门职责退回被驳回，合计达到 %(n)s 件。")),
+    ("slow", _("慢作为"), ("ack_late", "overdue", "summons_late"), "flag_slow_min",
+     _("超时签收、超期、召集迟到，合计达到 %(n)s 件。")),
+    ("wrong", _("乱作为"), ("rework", "redo_not_resolved"), "flag_wrong_min",
+     _("办理结果被退回重办、回访未解决重办，合计达到 %(n)s 件。")),
+)
+FLAG_KEYS = {key: (label, figures, field, rule) for key, label, figures, field, rule in FLAGS}
+
+
+# --- the rows behind each figure ------------------------------------------------------------
+def _cohort(center: Center, month: Month) -> QuerySet[Assignment]:
+    start, end = month.bounds()
+    return Assignment.objects.filter(center=center, assigned_at__gte=start, assigned_at__lt=end)
+
+
+def _assignment_filters(now: dt.datetime) -> dict[str, Q]:
+    not_withdrawn = ~Q(status=AssignmentStatus.WITHDRAWN)
+    finished = Q(status__in=FINISHED, reported_at__isnull=False)
+    return {
+        "assigned": Q(),
+        "ack_due": ~Q(status=AssignmentStatus.WITHDRAWN, acknowledged_at__isnull=True),
+        "ack_on_time": Q(acknowledged_at__isnull=False, acknowledged_late=False),
+        "ack_late": Q(acknowledged_at__isnull=False, acknowledged_late=True),
+        "ack_missing": not_withdrawn & Q(acknowledged_at__isnull=True, ack_due_at__lt=now),
+        "finished_on_time": finished & Q(reported_at__lte=F("due_at")),
+        "overdue": not_withdrawn & ((finished & Q(reported_at__gt=F("due_at")))
+                                    | (~finished & Q(due_at__lt=now))),
+        "overdue_days": Q(overdue_days__gt=0),
+    }
+
+
+def _working_day_starts(center: Center, month: Month, now: dt.datetime) -> list[dt.datetime]:
+    """The start of every working day from the month's first day up to now (the overdue clock)."""
+    calendar = WorkingCalendar(center=center)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    starts, day, today = [], month.first, timezone.localtime(now, tz).date()
+    while day <= today:
+        if calendar.is_working_day(day):
+            starts.append(dt.datetime.combine(day, dt.time(), tz))
+        day += dt.timedelta(days=1)
+    return starts
+
+
+def _starts_before(field: str, starts: list[dt.datetime], *, inclusive: bool) -> expressions.Case:
+    """How many working-day starts lie before the value of `field` (or at it, when `inclusive`):
+    one flat CASE over the sorted starts, whatever their number."""
+    lookup = f"{field}__lt" if inclusive else f"{field}__lte"
+    branches = [expressions.When(Q(**{lookup: start}), then=Value(index)) for index, start in enumerate(starts)]
+    return expressions.Case(*branches, default=Value(len(starts)), output_field=IntegerField())
+
+
+def _with_overdue_days(queryset: QuerySet[Assignment], starts: list[dt.datetime], now: dt.datetime
+                       ) -> QuerySet[Assignment]:
+    """Annotate `overdue_days`: the working-day starts after the deadline and before the report
+    (or now, when not reported); none for a withdrawn assignment."""
+    if not starts:
+        return queryset.annotate(overdue_days=Value(0, output_field=IntegerField()))
+    queryset = queryset.annotate(overdue_end=Coalesce("reported_at", Value(now, output_field=DateTimeField())))
+    days = (_starts_before("overdue_end", starts, inclusive=False)
+            - _starts_before("due_at", starts, inclusive=True))
+    return queryset.annotate(overdue_days=expressions.Case(
+        expressions.When(Q(status=AssignmentStatus.WITHDRAWN), then=Value(0)),
+        default=Greatest(days, Value(0)), output_field=IntegerField()))
+
+
+EVENT_TYPES = {
+    "rework": DispatchEventType.ASSIGNMENT_RETURNED_FOR_REWORK,
+    "declined": DispatchEventType.ASSIGNMENT_DECLINED,
+    "decline_upheld": DispatchEventType.ASSIGNMENT_DECLINE_ACCEPTED,
+    "decline_overruled": DispatchEventType.ASSIGNMENT_DECLINE_REFUSED,
+    "redo_not_resolved": DispatchEventType.CASE_REOPENED,
+}
+
+
+def _events(cohort: QuerySet[Assignment]) -> QuerySet[CaseEvent]:
+    """Timeline events about the cohort's assignments, each with its assignment's department."""
+    return (CaseEvent.objects.filter(type__in=set(EVENT_TYPES.values()))
+            .annotate(assignment_id=Cast(KT("data__assignment"), IntegerField()))
+            .filter(assignment_id__in=cohort.values("pk"))
+            .annotate(department_id=Subquery(Assignment.objects.filter(pk=OuterRef("assignment_id"))
+                                             .values("department_id")[:1])))
+
+
+def _event_filters() -> dict[str, Q]:
+    return {key: Q(type=value) for key, value in EVENT_TYPES.items()}
+
+
+def _extension_filters() -> dict[str, Q]:
+    return {"extension_asked": Q(), "extension_granted": Q(status=ExtensionStatus.APPROVED)}
+
+
+def _revisit_filters(prefix: str = "") -> dict[str, Q]:
+    return {
+        "revisited": Q(),
+        "resolved": Q(**{f"{prefix}resolved": ResolvedAnswer.YES}),
+        "satisfied": Q(**{f"{prefix}satisfaction__in": [Satisfaction.SATISFIED, Satisfaction.BASIC]}),
+    }
+
+
+def _summons_rows(center: Center, month: Month) -> QuerySet[SummonsDepartment]:
+    start, end = month.bounds()
+    return SummonsDepartment.objects.filter(summons__center=center, summons__decided_at__gte=start,
+                                            summons__decided_at__lt=end, summons__report_in_due_at__isnull=False)
+
+
+def _summons_filters(now: dt.datetime) -> dict[str, Q]:
+    return {
+        "summoned": Q(),
+        "summons_on_time": Q(reported_in_at__isnull=False, minutes_late=0),
+        "summons_late": Q(reported_in_at__isnull=False, minutes_late__gt=0),
+        "summons_late_minutes": Q(reported_in_at__isnull=False, minutes_late__gt=0),
+        "summons_absent": Q(reported_in_at__isnull=True, summons__report_in_due_at__lt=now),
+    }
+
+
+def _town_cases(center: Center, month: Month) -> QuerySet[Case]:
+    start, end = month.bounds()
+    return Case.objects.filter(district=center, registered_at__gte=start, registered_at__lt=end)
+
+
+def _town_case_filters() -> dict[str, Q]:
+    return {"registered": Q(), "settled": Q(status__in=[CaseStatus.CLOSED, CaseStatus.SETTLED_ON_SPOT])}
+
+
+def _escalations(center: Center, month: Month) -> QuerySet[CaseEvent]:
+    return (CaseEvent.objects.filter(type=DispatchEventType.CASE_ESCALATED, case__in=_town_cases(center, month))
+            .annotate(from_center=Cast(KT("data__from_center"), IntegerField())))
+
+
+def _duty(center: Center, month: Month, now: dt.datetime) -> dict[int, dict[str, list[dt.date]]]:
+    """Per department, the days it kept and missed (days up to today only)."""
+    today = timezone.localdate(now)
+    result: dict[int, dict[str, list[dt.date]]] = {}
+    for day in duty_days(center=center, start=month.first, end=min(month.last, today)):
+        if day.department is not None and day.director is not None and not day.is_gap:
+            result.setdefault(day.department.pk, {"duty_kept": [], "duty_missed": []})["duty_kept"].append(day.date)
+        elif day.scheduled_department is not None and day.is_gap and not day.off_day:
+            entry = result.setdefault(day.scheduled_department.pk, {"duty_kept": [], "duty_missed": []})
+            entry["duty_missed"].append(day.date)
+    return result
+
+
+# --- the month ---------------------------------------------------------------------------------
+def scheme_for(*, center: Center, year: int) -> AssessmentScheme:
+    """The year's scheme, or the example defaults (unsaved) when the administrator set none."""
+    return AssessmentScheme.objects.filter(center=center, year=year).first() or AssessmentScheme(
+        center=center, year=year)
+
+
+def scheme_as_dict(scheme: AssessmentScheme) -> dict[str, Any]:
+    fields = [f.name for f in AssessmentScheme._meta.fields if f.name not in {"id", "center", "year", "updated_at"}]
+    return {name: str(getattr(scheme, name)) for name in fields} | {"saved": scheme.pk is not None}
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    if not denominator:
+        return None
+    return float((Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _score(figures: dict[str, int], rates: dict[str, float | None], scheme: AssessmentScheme) -> dict[str, Any]:
+    """Weights × rates (a rate under its threshold scores zero; a rate with nothing to measure scores
+    its full weight), minus the deductions; never below zero."""
+    subscores: dict[str, float] = {}
+    for key, *_rest in RATES:
+        weight = Decimal(getattr(scheme, f"weight_{key}"))
+        threshold = Decimal(getattr(scheme, f"threshold_{key}"))
+        rate = rates[key]
+        if rate is None:
+            value = weight
+        elif Decimal(str(rate)) < threshold:
+            value = Decimal(0)
+        else:
+            value = weight * Decimal(str(rate)) / 100
+        subscores[key] = float(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+    deductions = {
+        "ack_late": figures["ack_late"] * Decimal(scheme.deduct_ack_late),
+        "overdue": figures["overdue"] * Decimal(scheme.deduct_overdue),
+        "overdue_days": figures["overdue_days"] * Decimal(scheme.deduct_overdue_day),
+        "summons_late": figures["summons_late"] * Decimal(scheme.deduct_summons_late),
+        "summons_absent": figures["summons_absent"] * Decimal(scheme.deduct_summons_absent),
+        "duty_missed": figures["duty_missed"] * Decimal(scheme.deduct_duty_missed),
+    }
+    total = sum((Decimal(str(v)) for v in subscores.values()), Decimal(0)) - sum(deductions.values(), Decimal(0))
+    return {
+        "subscores": subscores,
+        "deductions": {k: float(v.quantize(Decimal("0.01"))) for k, v in deductions.items() if v},
+        "score": float(max(total, Decimal(0)).quantize(Decimal("0.01"), ROUND_HALF_UP)),
+    }
+
+
+def _flags(figures: dict[str, int], scheme: AssessmentScheme) -> list[dict[str, Any]]:
+    flags = []
+    for key, label, keys, field, rule in FLAGS:
+        minimum = getattr(scheme, field)
+        count = sum(figures[k] for k in keys)
+        if minimum and count >= minimum:
+            flags.append({"kind": key, "label": str(label), "rule": str(rule) % {"n": minimum}, "count": count,
+                          "figures": {k: figures[k] for k in keys if figures[k]}})
+    return flags
+
+
+def _grouped(queryset: QuerySet, group: str, filters: dict[str, Q], sums: dict[str, str] | None = None
+             ) -> dict[int, dict[str, int]]:
+    sums = sums or {}
+    aggregates: dict[str, Any] = {}
+    for key, condition in filters.items():
+        if key in sums:
+            aggregates[key] = Coalesce(Sum(sums[key], filter=condition), 0)
+        else:
+            aggregates[key] = Count("pk", filter=condition, distinct=True)
+    rows = queryset.order_by().values(group).annotate(**aggregates)
+    return {row[group]: {key: int(row[key] or 0) for key in filters} for row in rows}
+
+
+def assessment_compute(*, center: Center, month: Month, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The month's live figures for every department and every town and village center."""
+    now = now or timezone.now()
+    scheme = scheme_for(center=center, year=month.year)
+    cohort = _cohort(center, month)
+    starts = _working_day_starts(center, month, now)
+    assignments = _grouped(_with_overdue_days(cohort, starts, now), "department_id",
+                           _assignment_filters(now), sums={"overdue_days": "overdue_days"})
+    events = _grouped(_events(cohort), "department_id", _event_filters())
+    extensions = _grouped(ExtensionRequest.objects.filter(assignment__in=cohort), "assignment__department_id",
+                          _extension_filters())
+    answering = cohort.filter(role__in=ANSWERING_ROLES).exclude(status=AssignmentStatus.WITHDRAWN)
+    revisits = _revisit_counts(answering)
+    summons = _grouped(_summons_rows(center, month), "department_id", _summons_filters(now),
+                       sums={"summons_late_minutes": "minutes_late"})
+    duty = _duty(center, month, now)
+    departments = list(Department.objects.filter(center=center, active=True).order_by("short_code", "pk")
+                       .values("pk", "name", "short_code", "is_territory"))
+    rows = []
+    for department in departments:
+        pk = department["pk"]
+        figures = {figure.key: 0 for figure in FIGURES}
+        for source in (assignments, events, extensions, revisits, summons):
+            figures.update(source.get(pk, {}))
+        figures.update({key: len(days) for key, days in duty.get(pk, {}).items()})
+        rates = {key: _rate(figures[num], figures[den]) for key, _label, num, den, _d in RATES}
+        rows.append({"id": pk, "name": department["name"], "figures": figures, "rates": rates,
+                     **_score(figures, rates, scheme), "flags": _flags(figures, scheme),
+                     "assessed": bool(figures["assigned"] or figures["summoned"] or figures["duty_kept"]
+                                      or figures["duty_missed"])})
+    _rank(rows)
+    return {
+        "center": center.pk, "month": str(month), "computed_at": now.isoformat(),
+        "calendar": _calendar_summary(center, month),
+        "scheme": scheme_as_dict(scheme), "departments": rows, "towns": _towns(center, month),
+    }
+
+
+def _revisit_counts(answering: QuerySet[Assignment]) -> dict[int, dict[str, int]]:
+    filters = {key: Q(case__revisits__isnull=False) & q
+               for key, q in _revisit_filters("case__revisits__").items()}
+    aggregates = {key: Count("case__revisits", filter=q, distinct=True) for key, q in filters.items()}
+    rows = answering.order_by().values("department_id").annotate(**aggregates)
+    return {row["department_id"]: {key: int(row[key]) for key in filters} for row in rows}
+
+
+def _rank(rows: list[dict[str, Any]]) -> None:
+    """Competition ranking (1, 2, 2, 4) by score among the departments that had something to assess."""
+    ranked = sorted((row for row in rows if row["assessed"]), key=lambda row: (-row["score"], row["name"]))
+    previous_score, previous_rank = None, 0
+    for index, row in enumerate(ranked, start=1):
+        row["rank"] = previous_rank if row["score"] == previous_score else index
+        previous_score, previous_rank = row["score"], row["rank"]
+    for row in rows:
+        row.setdefault("rank", None)
+
+
+def _calendar_summary(center: Center, month: Month) -> dict[str, Any]:
+    calendar = WorkingCalendar(center=center)
+    working, holidays, makeup = 0, [], []
+    day = month.first
+    while day <= month.last:
+        is_working = calendar.is_working_day(day)
+        working += is_working
+        if not is_working and day.weekday() < 5:
+            holidays.append(day.isoformat())
+        if is_working and day.weekday() >= 5:
+            makeup.append(day.isoformat())
+        day += dt.timedelta(days=1)
+    return {"working_days": working, "weekday_holidays": holidays, "makeup_days": makeup}
+
+
+def _towns(center: Center, month: Month) -> list[dict[str, Any]]:
+    centers = list(Center.objects.filter(district=center, level__in=[CenterLevel.TOWN, CenterLevel.VILLAGE],
+                                         active=True).order_by("code").values("pk", "name", "level"))
+    cases = _grouped(_town_cases(center, month), "center_id", _town_case_filters())
+    escalated = {row["from_center"]: row["n"] for row in
+                 _escalations(center, month).order_by().values("from_center").annotate(n=Count("pk"))}
+    rows = []
+    for item in centers:
+        figures = {"registered": 0, "settled": 0, **cases.get(item["pk"], {}),
+                   "escalated": escalated.get(item["pk"], 0)}
+        if any(figures.values()) or item["level"] == CenterLevel.TOWN:
+            total = figures["settled"] + figures["escalated"]
+            rows.append({"id": item["pk"], "name": item["name"], "level": item["level"], "figures": figures,
+                         "settled_rate": _rate(figures["settled"], total)})
+    return rows
+
+
+# --- drill-down --------------------------------------------------------------------------------
+@dataclass
+class Items:
+    figure: Figure
+    unit: str
+    rows: list[Any]
+    total: int  # the figure: a count of rows, or a sum over them
+    count: int = 0  # how many rows
+
+
+def figure_items(*, center: Center, month: Month, key: str, department_id: int | None = None,
+                 town_id: int | None = None, now: dt.datetime | None = None, limit: int = 100,
+                 offset: int = 0) -> Items | None:
+    """The rows one figure counts, for one department (or one town/village center)."""
+    now = now or timezone.now()
+    if town_id is not None:
+        figure = TOWN_FIGURE_BY_KEY.get(key)
+        if figure is None:
+            return None
+        if key == "escalated":
+            rows_qs: QuerySet = _escalations(center, month).filter(from_center=town_id).select_related("case")
+        else:
+            rows_qs = _town_cases(center, month).filter(_town_case_filters()[key], center_id=town_id)
+        return _items(figure, rows_qs.order_by("pk"), limit, offset)
+    figure = FIGURE_BY_KEY.get(key)
+    if figure is None or department_id is None:
+        return None
+    cohort = _cohort(center, month)
+    if figure.unit == ASSIGNMENT:
+        starts = _working_day_starts(center, month, now)
+        qs = (_with_overdue_days(cohort.filter(department_id=department_id), starts, now)
+              .filter(_assignment_filters(now)[key]).select_related("case", "department"))
+        return _items(figure, qs.order_by("assigned_at", "pk"), limit, offset)
+    if figure.unit == EVENT:
+        qs = _events(cohort).filter(_event_filters()[key], department_id=department_id).select_related("case")
+        return _items(figure, qs.order_by("occurred_at", "pk"), limit, offset)
+    if figure.unit == EXTENSION:
+        qs = (ExtensionRequest.objects.filter(assignment__in=cohort.filter(department_id=department_id))
+              .filter(_extension_filters()[key]).select_related("assignment__case"))
+        return _items(figure, qs.order_by("requested_at", "pk"), limit, offset)
+    if figure.unit == REVISIT:
+        answering = (cohort.filter(role__in=ANSWERING_ROLES, department_id=department_id)
+                     .exclude(status=AssignmentStatus.WITHDRAWN))
+        qs = (Revisit.objects.filter(case__in=answering.values("case_id")).filter(_revisit_filters()[key])
+              .select_related("case"))
+        return _items(figure, qs.order_by("revisited_at", "pk"), limit, offset)
+    if figure.unit == SUMMONS:
+        qs = (_summons_rows(center, month).filter(department_id=department_id).filter(_summons_filters(now)[key])
+              .select_related("summons", "summons__case", "department"))
+        return _items(figure, qs.order_by("summons__decided_at", "pk"), limit, offset)
+    days = _duty(center, month, now).get(department_id, {}).get(key, [])
+    return Items(figure=figure, unit=DUTY, rows=days, total=len(days), count=len(days))
+
+
+def _items(figure: Figure, queryset: QuerySet, limit: int, offset: int = 0) -> Items:
+    """One page of rows (`limit` from `offset`; all of them when `limit` is 0) and the figure they
+    make: the count of all rows, or the sum of the figure's field, in one aggregate query."""
+    rows = list(queryset[offset: offset + limit]) if limit else list(queryset)
+    aggregate = Sum(figure.sum_field) if figure.sum_field else Count("pk")
+    total = queryset.order_by().aggregate(total=Coalesce(aggregate, 0))["total"]
+    items = Items(figure=figure, unit=figure.unit, rows=rows, total=total)
+    items.count = total if not figure.sum_field else queryset.order_by().count()
+    return items
+
+
+def assessment_snapshot(*, center: Center, month: Month) -> AssessmentSnapshot | None:
+    return AssessmentSnapshot.objects.filter(center=center, year=month.year, month=month.month).first()
+
+
+def assessment_latest(*, center: Center, month: Month) -> tuple[dict[str, Any], dt.datetime | None]:
+    """The background refresh's figures and when they were computed; computed now when there are none
+    yet (a month nobody has looked at)."""
+    snapshot = assessment_snapshot(center=center, month=month)
+    if snapshot is not None:
+        return snapshot.figures, snapshot.computed_at
+    return assessment_compute(center=center, month=month), None
+
+
+# --- versions -----------------------------------------------------------------------------------
+def assessment_versions(*, center: Center, month: Month) -> list[AssessmentVersion]:
+    return list(AssessmentVersion.objects.filter(center=center, year=month.year, month=month.month)
+                .select_related("published_by").order_by("-version"))
+
+
+def assessment_diff(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """What changed between two computations, figure by figure, in words."""
+    labels: dict[str, Any] = {f.key: f.label for f in FIGURES}
+    labels.update({key: label for key, label, *_rest in RATES})
+    changes: list[dict[str, Any]] = []
+    before = {row["id"]: row for row in old.get("departments", [])}
+    for row in new.get("departments", []):
+        prior = before.get(row["id"])
+        if prior is None:
+            changes.append({"unit": row["name"], "what": str(_("新增部门")), "old": None, "new": row["score"]})
+            continue
+        for key, value in row["figures"].items():
+            if prior["figures"].get(key, 0) != value:
+                changes.append({"unit": row["name"], "key": key, "what": str(labels.get(key, key)),
+                                "old": prior["figures"].get(key, 0), "new": value})
+        for key, value in row["rates"].items():
+            if prior["rates"].get(key) != value:
+                changes.append({"unit": row["name"], "key": key, "what": str(labels[key]),
+                                "old": prior["rates"].get(key), "new": value})
+        for key, what in (("score", _("得分")), ("rank", _("排名"))):
+            if prior.get(key) != row.get(key):
+                changes.append({"unit": row["name"], "key": key, "what": str(what),
+                                "old": prior.get(key), "new": row.get(key)})
+        old_flags = {f["kind"] for f in prior.get("flags", [])}
+        new_flags = {f["kind"] for f in row.get("flags", [])}
+        if old_flags != new_flags:
+            label_of: Callable[[set[str]], str] = lambda kinds: "、".join(  # noqa: E731
+                str(FLAG_KEYS[k][0]) for k in sorted(kinds)) or "—"
+            changes.append({"unit": row["name"], "key": "flags", "what": str(_("标记")),
+                            "old": label_of(old_flags), "new": label_of(new_flags)})
+    town_before = {row["id"]: row for row in old.get("towns", [])}
+    for row in new.get("towns", []):
+        prior = town_before.get(row["id"], {"figures": {}})
+        for key, value in row["figures"].items():
+            if prior["figures"].get(key, 0) != value:
+                changes.append({"unit": row["name"], "key": key, "what": str(TOWN_FIGURE_BY_KEY[key].label),
+                                "old": prior["figures"].get(key, 0), "new": value})
+    return changes

@@ -1,0 +1,1 @@
+"""Review writes: one module per concern (assessment publishing, work reports)."""

@@ -1,0 +1,140 @@
+"""The report as PDF (ReportLab, Adobe's built-in Chinese font STSong-Light: nothing to install or
+embed, every PDF reader has it) and as Excel (openpyxl, text written as text)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+FONT = "STSong-Light"
+
+
+def _font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def _escape(text: Any) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _bar_chart(items: list[dict[str, Any]], width: float) -> Drawing:
+    items = items[:8]
+    height = 18 * max(len(items), 1) + 20
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 90, 10, width - 110, height - 20
+    chart.data = [[item["value"] for item in reversed(items)] or [0]]
+    chart.categoryAxis.categoryNames = [item["label"] for item in reversed(items)] or ["—"]
+    chart.categoryAxis.labels.fontName = _font()
+    chart.categoryAxis.labels.fontSize = 8
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = colors.HexColor("#0d6efd")
+    drawing.add(chart)
+    return drawing
+
+
+def report_pdf(content: dict[str, Any], commentary: str) -> bytes:
+    font = _font()
+    title = ParagraphStyle("title", fontName=font, fontSize=18, leading=24, alignment=1, spaceAfter=6)
+    heading = ParagraphStyle("heading", fontName=font, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
+    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
+    month = content["month"]
+    totals = content["totals"]
+    story: list[Any] = [
+        Paragraph(f"{_escape(content['center'])}<br/>{month.year}年{month.month}月工作专报", title),
+        Paragraph("一、总体情况", heading),
+        Paragraph(
+            f"本月工作日 {content['calendar']['working_days']} 天。登记事项 {totals['registered']} 件，"
+            f"已办结 {totals['closed']} 件，当场化解 {totals['settled']} 件，在办 {totals['open']} 件，"
+            f"其中超期 {totals['overdue']} 件；高风险、重大或群体性事项 {totals['key']} 件。", body),
+        Paragraph("二、事项来源与类别", heading),
+        _table([["来源渠道", "件数"]] + [[c["label"], c["value"]] for c in content["channels"]], font),
+        Spacer(1, 4 * mm),
+        _bar_chart(content["categories"], 160 * mm),
+        Paragraph("三、重点事项", heading),
+    ]
+    if content["key_matters"]:
+        story.append(_table([["编号", "事项", "风险"]] + [[c.code, c.title[:30], c.get_risk_level_display()]
+                                                       for c in content["key_matters"]], font))
+    else:
+        story.append(Paragraph("本月无高风险、重大或群体性事项。", body))
+    story.append(Paragraph("四、风险提示", heading))
+    for line in content["risks"] or ["本月未发现需提示的风险。"]:
+        story.append(Paragraph(_escape(line), body))
+    story.append(Paragraph("五、部门考核排名", heading))
+    published = content["published"]
+    story.append(Paragraph(f"（已发布第 {published.version} 版）" if published else "（未发布，实时数据）", body))
+    story.append(_table([["排名", "部门", "响应率", "解决率", "满意率", "得分", "标记"]] + [
+        [row["rank"], row["name"], _pct(row["rates"]["response"]), _pct(row["rates"]["resolution"]),
+         _pct(row["rates"]["satisfaction"]), row["score"], "、".join(f["label"] for f in row["flags"])]
+        for row in content["ranking"]], font))
+    story.append(Paragraph("六、轮值主任意见", heading))
+    story.append(Paragraph(_escape(commentary).replace("\n", "<br/>") or "（无）", body))
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
+                      bottomMargin=16 * mm, title=f"{month.year}年{month.month}月工作专报").build(story)
+    return buffer.getvalue()
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def _table(rows: list[list[Any]], font: str) -> Table:
+    table = Table([[str(cell) for cell in row] for row in rows], repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
+    ]))
+    return table
+
+
+def _text(value: Any) -> Any:
+    """Text cells are written as text: a leading = + - @ never becomes a formula."""
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@"}:
+        return "'" + value
+    return value
+
+
+def report_xlsx(content: dict[str, Any], commentary: str) -> bytes:
+    book = Workbook()
+    summary = book.active
+    summary.title = "总体情况"
+    month = content["month"]
+    summary.append([_text(f"{content['center']} {month.year}年{month.month}月工作专报")])
+    labels = {"registered": "登记事项", "closed": "已办结", "settled": "当场化解", "open": "在办", "overdue": "超期",
+              "key": "高风险、重大或群体性"}
+    for key, label in labels.items():
+        summary.append([label, content["totals"][key]])
+    summary.append(["轮值主任意见", _text(commentary)])
+    sheet = book.create_sheet("来源渠道")
+    sheet.append(["来源渠道", "件数"])
+    for item in content["channels"]:
+        sheet.append([_text(item["label"]), item["value"]])
+    sheet = book.create_sheet("重点事项")
+    sheet.append(["编号", "事项", "风险", "登记时间"])
+    for case in content["key_matters"]:
+        sheet.append([_text(case.code), _text(case.title), case.get_risk_level_display(),
+                      case.registered_at.strftime("%Y-%m-%d %H:%M")])
+    sheet = book.create_sheet("部门排名")
+    sheet.append(["排名", "部门", "响应率(%)", "解决率(%)", "满意率(%)", "得分", "标记"])
+    for row in content["ranking"]:
+        sheet.append([row["rank"], _text(row["name"]), row["rates"]["response"], row["rates"]["resolution"],
+                      row["rates"]["satisfaction"], row["score"], "、".join(f["label"] for f in row["flags"])])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,68 @@
+"""Background refresh of the summaries the pages read (assessment of the current and previous month,
+monthly intake counts): a beat task every few minutes, idempotent (each run replaces the rows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from governance.choices import CenterLevel
+from governance.models import Center
+from intake.choices import CaseStatus
+from intake.models import Case
+from review.models import AssessmentSnapshot, IntakeMonth
+from review.selectors.assessment import Month, assessment_compute
+
+TREND_MONTHS = 12
+
+
+def assessment_refresh(*, center: Center, month: Month, now: dt.datetime | None = None) -> AssessmentSnapshot:
+    now = now or timezone.now()
+    figures = assessment_compute(center=center, month=month, now=now)
+    snapshot, _created = AssessmentSnapshot.objects.update_or_create(
+        center=center, year=month.year, month=month.month, defaults={"figures": figures, "computed_at": now})
+    return snapshot
+
+
+def intake_months_refresh(*, district: Center, now: dt.datetime | None = None) -> int:
+    """Count the last 12 months' matters per month, for the district and per town, in one query."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first = Month(today.year, today.month)
+    for _i in range(TREND_MONTHS - 1):
+        first = first.previous
+    start, _end = first.bounds()
+    rows = (Case.objects.filter(district=district, registered_at__gte=start).order_by()
+            .annotate(m=TruncMonth("registered_at")).values("m", "town_id")
+            .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status=CaseStatus.CLOSED))))
+    totals: dict[tuple[int | None, dt.date], list[int]] = {}
+    for row in rows:
+        stamp = row["m"]
+        month = timezone.localtime(stamp).date() if isinstance(stamp, dt.datetime) else stamp
+        for town in (None, row["town_id"]) if row["town_id"] else (None,):
+            counts = totals.setdefault((town, month.replace(day=1)), [0, 0])
+            counts[0] += row["n"]
+            counts[1] += row["closed"]
+    objects = [IntakeMonth(district=district, town_id=town, month=month, registered=n, closed=closed,
+                           refreshed_at=now) for (town, month), (n, closed) in totals.items()]
+    with transaction.atomic():
+        IntakeMonth.objects.filter(district=district).delete()
+        IntakeMonth.objects.bulk_create(objects, batch_size=1000)
+    return len(objects)
+
+
+def summaries_refresh(*, now: dt.datetime | None = None) -> int:
+    """Every district: its intake months, and the assessment of this month and the last."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    current = Month(today.year, today.month)
+    districts = list(Center.objects.filter(level=CenterLevel.DISTRICT, active=True))
+    for district in districts:
+        intake_months_refresh(district=district, now=now)
+        for month in (current.previous, current):
+            assessment_refresh(center=district, month=month, now=now)
+    return len(districts)

@@ -1,0 +1,29 @@
+"""seed_demo gives the demo district a few months of history, once."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from intake.models import Case
+from review.demo import DEMO_PREFIX
+from review.models import AssessmentSnapshot, IntakeMonth
+
+DEMO_MATTERS = 300
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_history_once_and_the_pages_are_not_empty(client, settings):
+    settings.DEMO_HISTORY_MATTERS = DEMO_MATTERS  # the other tests run without history (pyproject env)
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    assert Case.objects.filter(code__startswith=DEMO_PREFIX).count() == DEMO_MATTERS
+    assert AssessmentSnapshot.objects.count() == 2 and IntakeMonth.objects.exists()
+    client.login(username="leader", password="demo1234")
+    response = client.get(reverse("review:dashboard"))
+    assert response.status_code == 200
+    assert sum(item["value"] for item in response.context["data"]["trend"]) == DEMO_MATTERS
+    assert response.context["ranking"]["rows"]
+    assessment = client.get(reverse("review:assessment"))
+    assert any(row["figures"]["assigned"] for row in assessment.context["rows"])

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from review.views import assessment, dashboard, report
+
+app_name = "review"
+
+urlpatterns = [
+    path("assessment/", assessment.assessment_month, name="assessment"),
+    path("assessment/<str:month>/publish/", assessment.assessment_publish_view, name="assessment-publish"),
+    path("assessment/<str:month>/items/", assessment.assessment_items, name="assessment-items"),
+    path("assessment/<str:month>/flags/<int:department_id>/<slug:kind>/", assessment.assessment_flag,
+         name="assessment-flag"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/data/", dashboard.dashboard_data, name="dashboard-data"),
+    path("report/<str:month>/", report.report_page, name="report"),
+    path("report/<str:month>/commentary/", report.report_commentary, name="report-commentary"),
+    path("report/<str:month>/export/", report.report_export, name="report-export"),
+    path("report/<str:month>/export/status/", report.report_export_status, name="report-export-status"),
+    path("report/<str:month>/download/<slug:kind>/", report.report_download, name="report-download"),
+]

@@ -1,0 +1,204 @@
+"""The monthly assessment pages: the month, a figure's list (drill-down), a flag, publishing."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from governance import selectors as org_selectors
+from governance.errors import ApplicationError
+from governance.models import Center
+from governance.roles import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT, may
+from review.selectors import assessment as selectors
+from review.selectors.assessment import FIGURE_BY_KEY, FIGURES, FLAG_KEYS, RATES, TOWN_FIGURES, Month
+from review.services.assessment import assessment_publish
+
+PAGE_SIZE = 100
+
+
+class PublishForm(forms.Form):
+    reason = forms.CharField(label=_("重新计算原因"), max_length=300, required=False)
+
+
+def reader_center(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSMENT) -> Center:
+    if not may(request.user, roles):
+        raise PermissionDenied
+    center = org_selectors.center_for_user(user=request.user)
+    if center is None:
+        raise Http404("未配置中心")
+    return center.district_center or center
+
+
+def month_or_404(text: str) -> Month:
+    month = Month.parse(text)
+    if month is None:
+        raise Http404("月份格式应为 2025-10")
+    return month
+
+
+def _month_from_query(request: HttpRequest) -> Month:
+    month = Month.parse(request.GET.get("month", ""))
+    if month is None:
+        today = timezone.localdate()
+        month = Month(today.year, today.month)
+    return month
+
+
+def items_url(month: Month, key: str, *, department: int | None = None, town: int | None = None) -> str:
+    query: dict[str, Any] = {"figure": key}
+    if department is not None:
+        query["department"] = department
+    if town is not None:
+        query["town"] = town
+    return f"{reverse('review:assessment-items', args=[str(month)])}?{urlencode(query)}"
+
+
+def _department_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]:
+    rows = []
+    for row in sorted(data["departments"], key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"])):
+        cells = [{"key": f.key, "value": row["figures"].get(f.key, 0),
+                  "url": items_url(month, f.key, department=row["id"])} for f in FIGURES]
+        rates = [{"key": key, "value": row["rates"].get(key), "subscore": row["subscores"].get(key)}
+                 for key, *_rest in RATES]
+        flags = [{**flag, "url": reverse("review:assessment-flag", args=[str(month), row["id"], flag["kind"]])}
+                 for flag in row["flags"]]
+        deductions = [{"label": FIGURE_BY_KEY[key].label, "value": value} for key, value in row["deductions"].items()]
+        rows.append({**row, "cells": cells, "rate_cells": rates, "flag_links": flags, "deduction_list": deductions})
+    return rows
+
+
+def _town_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]:
+    return [{**row, "cells": [{"key": f.key, "value": row["figures"].get(f.key, 0),
+                               "url": items_url(month, f.key, town=row["id"])} for f in TOWN_FIGURES]}
+            for row in data["towns"]]
+
+
+@login_required
+def assessment_month(request: HttpRequest) -> HttpResponse:
+    center = reader_center(request)
+    month = _month_from_query(request)
+    versions = selectors.assessment_versions(center=center, month=month)
+    live, computed_at = selectors.assessment_latest(center=center, month=month)
+    shown = versions[0].figures if versions else live
+    pending_changes = selectors.assessment_diff(versions[0].figures, live) if versions else []
+    return render(request, "review/assessment_month.html", {
+        "center": center, "month": month, "previous": month.previous, "next": month.next,
+        "computed_at": computed_at,
+        "data": shown, "published": versions[0] if versions else None, "versions": versions,
+        "pending_changes": pending_changes, "rows": _department_rows(shown, month),
+        "towns": _town_rows(shown, month), "figures": FIGURES, "town_figures": TOWN_FIGURES,
+        "rates": RATES, "may_publish": may(request.user, MAY_PUBLISH_ASSESSMENT),
+        "form": PublishForm(),
+    })
+
+
+@login_required
+@require_POST
+def assessment_publish_view(request: HttpRequest, month: str) -> HttpResponse:
+    center = reader_center(request, MAY_PUBLISH_ASSESSMENT)
+    parsed = month_or_404(month)
+    form = PublishForm(request.POST)
+    target = f"{reverse('review:assessment')}?month={parsed}"
+    if not form.is_valid():
+        messages.error(request, _("请检查填写的内容。"))
+        return redirect(target)
+    try:
+        version = assessment_publish(actor=request.user, center=center, month=parsed,
+                                     reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已发布 %(month)s 第 %(v)s 版，数字已冻结。") % {"month": parsed, "v": version.version})
+    return redirect(target)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@login_required
+def assessment_items(request: HttpRequest, month: str) -> HttpResponse:
+    center = reader_center(request)
+    parsed = month_or_404(month)
+    department_id = _int_or_none(request.GET.get("department"))
+    town_id = _int_or_none(request.GET.get("town"))
+    key = request.GET.get("figure", "")
+    page = max(1, min(_int_or_none(request.GET.get("page")) or 1, 10_000))
+    items = selectors.figure_items(center=center, month=parsed, key=key, department_id=department_id,
+                                   town_id=town_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    if items is None:
+        raise Http404("没有这个指标")
+    unit_name = _unit_name(center, department_id, town_id)
+    versions = selectors.assessment_versions(center=center, month=parsed)
+    snapshot = None if versions else selectors.assessment_snapshot(center=center, month=parsed)
+    if versions:
+        shown = _frozen_value(versions[0].figures, key, department_id, town_id)
+        source = _("已发布的第 %(v)s 版") % {"v": versions[0].version}
+    elif snapshot is not None:
+        shown = _frozen_value(snapshot.figures, key, department_id, town_id)
+        source = _("%(at)s 的统计") % {"at": timezone.localtime(snapshot.computed_at).strftime("%Y-%m-%d %H:%M")}
+    else:
+        shown, source = None, ""
+    return render(request, "review/assessment_items.html", {
+        "center": center, "month": parsed, "items": items, "unit_name": unit_name, "key": key,
+        "shown": shown, "source": source, "page": page, "page_size": PAGE_SIZE,
+        "previous_url": _page_url(request, page - 1) if page > 1 else "",
+        "next_url": _page_url(request, page + 1) if page * PAGE_SIZE < items.count else "",
+    })
+
+
+def _page_url(request: HttpRequest, page: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return f"{request.path}?{query.urlencode()}"
+
+
+def _unit_name(center: Center, department_id: int | None, town_id: int | None) -> str:
+    if department_id is not None:
+        department = center.departments.filter(pk=department_id).values_list("name", flat=True).first()
+        if department is None:
+            raise Http404("没有这个部门")
+        return department
+    town = Center.objects.filter(pk=town_id, district=center).values_list("name", flat=True).first()
+    if town is None:
+        raise Http404("没有这个中心")
+    return town
+
+
+def _frozen_value(figures: dict[str, Any], key: str, department_id: int | None, town_id: int | None) -> int | None:
+    rows = figures["departments"] if department_id is not None else figures["towns"]
+    wanted = department_id if department_id is not None else town_id
+    for row in rows:
+        if row["id"] == wanted:
+            return row["figures"].get(key)
+    return None
+
+
+@login_required
+def assessment_flag(request: HttpRequest, month: str, department_id: int, kind: str) -> HttpResponse:
+    center = reader_center(request)
+    parsed = month_or_404(month)
+    if kind not in FLAG_KEYS:
+        raise Http404("没有这个标记")
+    label, keys, field, rule = FLAG_KEYS[kind]
+    name = _unit_name(center, department_id, None)
+    scheme = selectors.scheme_for(center=center, year=parsed.year)
+    sections = []
+    for key in keys:
+        items = selectors.figure_items(center=center, month=parsed, key=key, department_id=department_id)
+        sections.append({"items": items, "url": items_url(parsed, key, department=department_id)})
+    return render(request, "review/assessment_flag.html", {
+        "center": center, "month": parsed, "label": label, "rule": rule % {"n": getattr(scheme, field)},
+        "unit_name": name, "sections": sections, "total": sum(s["items"].total for s in sections),
+    })

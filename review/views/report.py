@@ -1,0 +1,102 @@
+"""The monthly work report page (printable), the commentary, the export and its progress, downloads."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from governance.errors import ApplicationError
+from governance.roles import MAY_WRITE_REPORT_COMMENTARY, may
+from review.models import WorkReport
+from review.selectors.report import report_content, report_get
+from review.services.report import COMMENTARY_MAX, report_commentary_save, report_export_request
+from review.views.assessment import month_or_404, reader_center
+
+
+class CommentaryForm(forms.Form):
+    commentary = forms.CharField(label=_("轮值主任意见"), max_length=COMMENTARY_MAX, required=False,
+                                 widget=forms.Textarea(attrs={"rows": 5}))
+    issue = forms.BooleanField(label=_("同时签发（签发后不能再改）"), required=False)
+
+
+@login_required
+def report_page(request: HttpRequest, month: str) -> HttpResponse:
+    center = reader_center(request)
+    parsed = month_or_404(month)
+    content = report_content(center=center, month=parsed)
+    report = report_get(center=center, month=parsed)
+    may_comment = may(request.user, MAY_WRITE_REPORT_COMMENTARY) and report.status == WorkReport.Status.DRAFT
+    charts = {"channels": content["channels"], "categories": content["categories"]}
+    return render(request, "review/report.html", {
+        "center": center, "month": parsed, "content": content, "report": report, "charts": charts,
+        "form": CommentaryForm(initial={"commentary": report.commentary}) if may_comment else None,
+    })
+
+
+@login_required
+@require_POST
+def report_commentary(request: HttpRequest, month: str) -> HttpResponse:
+    center = reader_center(request, MAY_WRITE_REPORT_COMMENTARY)
+    parsed = month_or_404(month)
+    form = CommentaryForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("review:report", month=str(parsed))
+    try:
+        report_commentary_save(actor=request.user, center=center, month=parsed,
+                               commentary=form.cleaned_data["commentary"], issue=form.cleaned_data["issue"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("意见已保存。"))
+    return redirect("review:report", month=str(parsed))
+
+
+@login_required
+@require_POST
+def report_export(request: HttpRequest, month: str) -> HttpResponse:
+    center = reader_center(request)
+    parsed = month_or_404(month)
+    try:
+        report_export_request(actor=request.user, center=center, month=parsed)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, _("正在后台生成 PDF 和 Excel，进度见下。"))
+    return redirect("review:report", month=str(parsed))
+
+
+@login_required
+def report_export_status(request: HttpRequest, month: str) -> JsonResponse:
+    center = reader_center(request)
+    parsed = month_or_404(month)
+    report = report_get(center=center, month=parsed)
+    done = report.export_status == WorkReport.Export.DONE
+    return JsonResponse({
+        "status": report.export_status, "label": str(report.get_export_status_display()),
+        "progress": report.export_progress, "error": report.export_error,
+        "pdf": reverse("review:report-download", args=[str(parsed), "pdf"]) if done and report.pdf else "",
+        "xlsx": reverse("review:report-download", args=[str(parsed), "xlsx"]) if done and report.xlsx else "",
+    })
+
+
+@login_required
+def report_download(request: HttpRequest, month: str, kind: str) -> FileResponse:
+    center = reader_center(request)
+    parsed = month_or_404(month)
+    report = report_get(center=center, month=parsed)
+    field = {"pdf": report.pdf, "xlsx": report.xlsx}.get(kind) if report.pk else None
+    if not field:
+        raise Http404("文件尚未生成")
+    content_type = "application/pdf" if kind == "pdf" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return FileResponse(field.open("rb"), as_attachment=True, content_type=content_type,
+                        filename=f"{parsed.year}年{parsed.month}月工作专报.{kind}")

@@ -1,0 +1,69 @@
+/* 领导通: draws the dashboard's charts from the JSON block; a click on a bar, a slice or a point opens
+   the list of matters behind it. The page works without this file (every number is also a link). */
+(function () {
+  "use strict";
+  var source = document.getElementById("dashboard-charts");
+  if (!source || typeof echarts === "undefined") { return; }
+  var data = JSON.parse(source.textContent);
+  var charts = [];
+
+  function draw(name, option, items) {
+    var node = document.querySelector('[data-chart="' + name + '"]');
+    if (!node) { return; }
+    var chart = echarts.init(node, null, { renderer: "svg" });
+    chart.setOption(option);
+    chart.on("click", function (params) {
+      var item = items[params.dataIndex];
+      if (item && item.url) { window.location.href = item.url; }
+    });
+    charts.push(chart);
+  }
+
+  function bar(name, items, horizontal) {
+    var labels = items.map(function (i) { return i.label || i.month; });
+    var values = items.map(function (i) { return i.value; });
+    var category = { type: "category", data: labels, axisLabel: { interval: 0, fontSize: 10 } };
+    var value = { type: "value", minInterval: 1 };
+    draw(name, {
+      grid: { left: horizontal ? 90 : 36, right: 12, top: 12, bottom: 28 },
+      tooltip: { trigger: "axis" },
+      xAxis: horizontal ? value : category,
+      yAxis: horizontal ? category : value,
+      series: [{ type: "bar", data: values, itemStyle: { color: "#0d6efd" } }]
+    }, items);
+  }
+
+  draw("by_channel", {
+    tooltip: { trigger: "item" },
+    series: [{ type: "pie", radius: ["35%", "65%"], label: { fontSize: 11 },
+      data: data.by_channel.map(function (i) { return { name: i.label, value: i.value }; }) }]
+  }, data.by_channel);
+  bar("by_status", data.by_status, true);
+  bar("by_town", data.by_town, true);
+  draw("trend", {
+    grid: { left: 40, right: 12, top: 24, bottom: 28 },
+    tooltip: { trigger: "axis" },
+    legend: { top: 0, textStyle: { fontSize: 11 } },
+    xAxis: { type: "category", data: data.trend.map(function (i) { return i.month.slice(2); }) },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [
+      { name: "受理", type: "line", data: data.trend.map(function (i) { return i.value; }) },
+      { name: "其中已办结", type: "line", data: data.trend.map(function (i) { return i.closed; }) }
+    ]
+  }, data.trend);
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+
+  function tick() {
+    document.querySelectorAll(".countdown[data-due]").forEach(function (node) {
+      var due = Date.parse(node.getAttribute("data-due"));
+      if (isNaN(due)) { return; }
+      var left = Math.round((due - Date.now()) / 1000);
+      var sign = left < 0 ? "超时 " : "剩余 ";
+      left = Math.abs(left);
+      node.textContent = sign + Math.floor(left / 60) + " 分 " + (left % 60) + " 秒";
+      node.classList.toggle("text-danger", sign === "超时 ");
+    });
+  }
+  tick();
+  window.setInterval(tick, 1000);
+})();
