@@ -1,6 +1,12 @@
-"""Celery tasks of the dispatch app: thin wrappers that take ids and call services."""
+"""Celery tasks of the dispatch app: thin wrappers that take ids and call services.
+
+Queues (routing in settings): `sweep` for the deadline sweep, `deliveries` for e-mail/SMS batches,
+the default queue for the rest, so that a slow SMS gateway never delays a deadline.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from celery import shared_task
 from django.utils import timezone
@@ -8,9 +14,13 @@ from django.utils import timezone
 from dispatch import services
 from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS
 from dispatch.services.engine import deadline_audit, deadline_sweep
+from dispatch.services.notifications import notification_deliver_batch as deliver_batch
+from dispatch.services.notifications import notification_publish
 
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 30 * 60
+# A pending row this old is published again by beat (its task was lost, or the broker was down).
+REQUEUE_AFTER_SECONDS = 120
 
 
 def retry_countdown(retries: int) -> int:
@@ -25,25 +35,48 @@ def retry_countdown(retries: int) -> int:
     max_retries=NOTIFICATION_MAX_ATTEMPTS,
 )
 def notification_deliver(self, notification_id: int) -> str:
+    """One row (kept for messages queued before batches existed)."""
     outcome = services.notification_deliver(notification_id=notification_id, now=timezone.now())
     if outcome == services.DeliveryOutcome.RETRY:
         raise self.retry(countdown=retry_countdown(self.request.retries))
     return str(outcome)
 
 
-@shared_task(name="dispatch.tasks.notifications_requeue", ignore_result=True, expires=240)
+# acks_late: a worker killed in the middle of a batch leaves its message unacknowledged, so the broker
+# hands it to another worker; the rows it had claimed are taken again after the sending lease, and the
+# rows already sent are not sent twice (the claim only takes pending/failed rows).
+@shared_task(name="dispatch.tasks.notification_deliver_batch", ignore_result=True, acks_late=True,
+             reject_on_worker_lost=True)
+def notification_deliver_batch(notification_ids: list[int]) -> int:
+    """One attempt for each row of the batch; rows that failed are queued again after a backoff."""
+    outcome = deliver_batch(notification_ids=notification_ids)
+    if outcome["retry"]:
+        from dispatch.models import Notification
+
+        rows = list(Notification.objects.filter(pk__in=outcome["retry"]).values_list("pk", "priority", "attempts"))
+        for attempts in sorted({row[2] for row in rows}):
+            notification_publish([(pk, priority) for pk, priority, n in rows if n == attempts],
+                                 countdown=retry_countdown(attempts - 1))
+    return len(outcome["sent"])
+
+
+@shared_task(name="dispatch.tasks.notifications_requeue", ignore_result=True, expires=55)
 def notifications_requeue() -> int:
-    """Beat: the safety net behind the broker's retries (lost messages, restarts, expired retries)."""
-    return len(services.notification_requeue_stale(now=timezone.now()))
+    """Beat, every minute: the safety net behind the broker (lost messages, restarts, an outage)."""
+    return len(services.notification_requeue_stale(
+        now=timezone.now(), older_than=dt.timedelta(seconds=REQUEUE_AFTER_SECONDS)))
 
 
-@shared_task(name="dispatch.tasks.deadline_sweep", ignore_result=True, expires=55)
+# No acks_late for the sweep: it is idempotent and beat sends the next one within seconds, while a
+# redelivered sweep (Redis redelivers only after the visibility timeout) would be long stale.
+@shared_task(name="dispatch.tasks.deadline_sweep", ignore_result=True, expires=14)
 def deadline_sweep_task() -> int:
-    """Beat, every minute: fire every step due by now (and any missed while workers were down)."""
+    """Beat, every 15 s: fire every step due by now (and any missed while workers were down)."""
     return deadline_sweep(now=timezone.now()).fired
 
 
-@shared_task(name="dispatch.tasks.deadline_audit", ignore_result=True, expires=240)
+@shared_task(name="dispatch.tasks.deadline_audit", ignore_result=True, expires=55)
 def deadline_audit_task() -> bool:
-    """Beat, every five minutes: raise an alarm when due steps have not fired."""
+    """Beat, every minute: alarm when due steps have not fired or fired steps lack their messages;
+    close dead sweep runs as failed."""
     return deadline_audit(now=timezone.now()) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import beat_init, before_task_publish
+from celery.signals import after_task_publish, beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 
@@ -17,9 +17,11 @@ app.autodiscover_tasks()
 HEARTBEAT_TASK = "governance.tasks.heartbeat"
 
 
-@before_task_publish.connect
+@after_task_publish.connect
 def record_beat_heartbeat(sender: str | None = None, **kwargs: object) -> None:
-    """Whoever publishes the heartbeat task is beat: note that beat ran, in its own process."""
+    """Whoever publishes the heartbeat task is beat: note that beat ran, in its own process, after the
+    broker took the message (a publish that fails during an outage records nothing, so the status
+    page does not show beat "ok" while its tasks go nowhere)."""
     if sender != HEARTBEAT_TASK:
         return
     from django.utils import timezone
@@ -37,4 +39,44 @@ def record_beat_heartbeat(sender: str | None = None, **kwargs: object) -> None:
 @beat_init.connect
 def send_first_heartbeat(sender: object = None, **kwargs: object) -> None:
     """Do not wait a whole interval after (re)start before the status page sees beat alive."""
-    app.send_task(HEARTBEAT_TASK, expires=120)
+    import logging
+
+    from kombu.exceptions import OperationalError
+
+    try:
+        app.send_task(HEARTBEAT_TASK, expires=120)
+    except OperationalError:  # broker down at start: beat keeps running and publishes when it is back
+        logging.getLogger(__name__).warning("broker unavailable; first heartbeat not sent")
+
+
+def _survive_restore_without_connection() -> None:
+    """kombu 5.7's Redis channel, closing after the broker went away with messages still unacknowledged
+    (a task running, others prefetched), tries to push them back through a connection it has already
+    dropped and raises AttributeError; Celery only ignores connection errors there, so the worker dies
+    instead of reconnecting. Those messages are not lost either way: Redis keeps them in its unacked
+    hash and hands them out again after the visibility timeout, and our outbox re-publishes pending
+    notifications (`notifications_requeue`). So log and let the worker reconnect."""
+    try:
+        from kombu.transport import redis as kombu_redis
+    except ImportError:  # the redis extra is not installed: nothing to guard
+        return
+    original = kombu_redis.QoS.restore_unacked
+    if getattr(original, "_survives_lost_connection", False):
+        return
+
+    def restore_unacked(self, client=None):  # noqa: ANN001, ANN202 (kombu's signature)
+        try:
+            return original(self, client)
+        except AttributeError:
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "broker connection lost with %s unacknowledged message(s); Redis restores them after the "
+                "visibility timeout", len(getattr(self, "_delivered", {}) or {}))
+            return None
+
+    restore_unacked._survives_lost_connection = True
+    kombu_redis.QoS.restore_unacked = restore_unacked
+
+
+_survive_restore_without_connection()

@@ -64,9 +64,24 @@ def check_broker(timeout: float = 2.0) -> dict[str, Any]:
     try:
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         client.ping()
+        queues = queue_depths(client)
     except (OSError, redis.RedisError) as exc:
         return {"ok": False, "transport": parts.scheme, "host": f"{host}:{port}", "error": str(exc)}
-    return {"ok": True, "transport": parts.scheme, "host": f"{host}:{port}"}
+    return {"ok": True, "transport": parts.scheme, "host": f"{host}:{port}", "queues": queues}
+
+
+def queue_depths(client: Any) -> dict[str, int]:
+    """Messages waiting in each Celery queue on Redis (a queue is one list per priority step)."""
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    steps = options.get("priority_steps", [0, 3, 6, 9])
+    sep = options.get("sep", "\x06\x16")
+    names = getattr(settings, "BROKER_QUEUES", [settings.CELERY_TASK_DEFAULT_QUEUE])
+    pipe = client.pipeline()
+    for name in names:
+        for step in steps:
+            pipe.llen(name if not step else f"{name}{sep}{step}")
+    lengths = iter(pipe.execute())
+    return {name: sum(next(lengths) for _ in steps) for name in names}
 
 
 def _writable(folder: Path) -> bool:

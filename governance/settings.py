@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dispatch.middleware.QueuedNotificationsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -152,7 +153,15 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": "gov"}}
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": 3600,
+        # Broker priorities within a queue (0 first): a summons call-up overtakes the sweep's bulk.
+        "priority_steps": list(range(10)),
+        "queue_order_strategy": "priority",
+        # A web request publishing while Redis is down gives up in seconds (the outbox keeps the rows).
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
 else:
     BROKER_DIR = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"
@@ -165,16 +174,41 @@ else:
     }
     for _folder in ("out", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+# Beat keeps its schedule file under var/: create it on a fresh clone (REDIS_URL alone creates nothing).
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Three queues, each with its own worker (Procfile, docker-compose.yml): the deadline sweep never
+# waits behind e-mail/SMS deliveries, and deliveries never wait behind the rest.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "dispatch.tasks.deadline_sweep": {"queue": "sweep"},
+    "dispatch.tasks.notification_deliver": {"queue": "deliveries"},
+    "dispatch.tasks.notification_deliver_batch": {"queue": "deliveries"},
+}
+BROKER_QUEUES = ["sweep", "deliveries", "default"]
+# Prefetch one message per worker thread: a sweep or a delivery batch takes seconds, and a message
+# reserved by a busy thread would wait behind it (and, with priorities, could not be overtaken).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# acks_late is set per task where redelivery helps (delivery batches, see dispatch/tasks.py); the
+# sweep acknowledges on receipt: it is idempotent and beat sends the next one within 15 s.
+CELERY_TASK_ACKS_LATE = False
+# Keep reconnecting to the broker forever (with Celery's growing interval, at most 30 s apart);
+# the web app keeps serving meanwhile (publishes fail fast and the outbox keeps the messages).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "governance.tasks.heartbeat", "schedule": 60.0, "options": {"expires": 120}},
-    "notifications-requeue": {"task": "dispatch.tasks.notifications_requeue", "schedule": 120.0, "options": {"expires": 240}},
-    "deadline-sweep": {"task": "dispatch.tasks.deadline_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    "notifications-requeue": {"task": "dispatch.tasks.notifications_requeue", "schedule": 60.0,
+                              "options": {"expires": 55}},
+    # Every 15 s: a deadline is detected within 15 s plus the sweep's run time (the promise is 30 s).
+    "deadline-sweep": {"task": "dispatch.tasks.deadline_sweep", "schedule": 15.0, "options": {"expires": 14}},
     "review-summaries": {"task": "review.tasks.summaries_refresh", "schedule": 600.0, "options": {"expires": 540}},
-    "deadline-audit": {"task": "dispatch.tasks.deadline_audit", "schedule": 300.0, "options": {"expires": 240}},
+    "deadline-audit": {"task": "dispatch.tasks.deadline_audit", "schedule": 60.0, "options": {"expires": 55}},
 }
 # seed_demo: how many matters of history (the last four months) the demo district gets; 0 for none.
 DEMO_HISTORY_MATTERS = env.int("DEMO_HISTORY_MATTERS", default=1200)

@@ -33,6 +33,11 @@ class DeadlineStep(models.Model):
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     claim = models.CharField(max_length=32, blank=True)
     outcome = models.CharField(_("结果"), max_length=10, blank=True)
+    # How late the sweep acted (the moment it claimed the step minus `due_at`): the status page
+    # shows the day's worst, the measure of "every deadline fires within a minute".
+    lag = models.DurationField(_("执行延迟"), null=True, blank=True)
+    # Messages written with the fired mark (same transaction): the auditor checks they all exist.
+    message_count = models.PositiveIntegerField(_("消息数"), default=0)
 
     class Meta:
         verbose_name = _("时限节点")
@@ -42,6 +47,7 @@ class DeadlineStep(models.Model):
             models.Index(fields=["due_at"], condition=models.Q(fired_at__isnull=True, cancelled_at__isnull=True),
                          name="deadline_step_pending"),
             models.Index(fields=["claim"], condition=~models.Q(claim=""), name="deadline_step_claim"),
+            models.Index(fields=["fired_at"], condition=models.Q(fired_at__isnull=False), name="deadline_step_fired"),
         ]
 
     def __str__(self) -> str:
@@ -67,15 +73,26 @@ class WorkReminderLetter(models.Model):
 
 
 class SweepRun(models.Model):
-    """One run of the deadline sweep, for the auditor and the status page."""
+    """One run of the deadline sweep, for the auditor and the status page. A run whose process
+    died stays "running" until the auditor closes it as failed."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("进行中")
+        FINISHED = "finished", _("已完成")
+        FAILED = "failed", _("失败")
 
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     fired = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    batches = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["started_at"], condition=models.Q(status="running"),
+                                name="sweep_run_running")]
 
     def __str__(self) -> str:
         return f"sweep {self.started_at:%H:%M:%S} fired={self.fired}"

@@ -38,6 +38,13 @@ class Notification(models.Model):
     status = models.CharField(
         _("发送状态"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
+    # The deadline step whose firing wrote this row (in the same transaction), for the auditor.
+    step = models.ForeignKey("dispatch.DeadlineStep", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="notifications", verbose_name=_("时限节点"))
+    # Broker priority of its delivery (0 first): summons are minutes-scale, sweep catch-up is bulk.
+    priority = models.PositiveSmallIntegerField(_("优先级"), default=3)
+    # Token of the delivery batch that holds the row while it sends (set-wise claim).
+    claim = models.CharField(max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
     last_error = models.TextField(_("最近一次错误"), blank=True)
     last_attempt_at = models.DateTimeField(_("最近一次发送"), null=True, blank=True)

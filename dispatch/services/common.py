@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -54,17 +53,15 @@ def notify_on_commit(
     now: dt.datetime,
     urgent: bool = False,
 ) -> None:
-    """Queue a notification after commit; the dedupe key makes a repeat a no-op."""
+    """Store the notification in the caller's transaction (the outbox: the action and its messages
+    commit together) and publish its e-mail/SMS delivery after commit; the dedupe key makes a repeat
+    a no-op."""
     people = [user for user in recipients if user is not None]
     if not people:
         return
     channels = (NotificationChannel.IN_APP, NotificationChannel.SMS) if urgent else (NotificationChannel.IN_APP,)
-
-    def send() -> None:
-        notification_send(recipients=people, kind=kind, title=title, body=body, link=link,
-                          dedupe_key=dedupe_key, channels=channels, now=now)
-
-    transaction.on_commit(send)
+    notification_send(recipients=people, kind=kind, title=title, body=body, link=link,
+                      dedupe_key=dedupe_key, channels=channels, now=now)
 
 
 class CommanderCache:

@@ -1,10 +1,14 @@
 """The deadline engine: the sweep that fires due steps exactly once, and the auditor that checks it.
 
-The sweep claims due steps in batches with one conditional UPDATE (`fired_at IS NULL`) tagged with
-a claim token, then acts only on the rows carrying its token, in the same transaction: two sweeps
-at once cannot both claim a step (the second UPDATE re-checks `fired_at` after the first commits),
-and a crash rolls the claim back so the next sweep catches up. Notifications are queued after
-commit under a dedupe key, the second guard.
+The sweep works set-wise per batch of due steps, in one transaction: one conditional UPDATE claims
+the batch (`fired_at IS NULL`, tagged with a claim token and the lag), one read loads what the steps
+need, one UPDATE per kind of mark (assignments overdue, summons departments escalated), one bulk
+insert of timeline events, one bulk insert of the messages (the outbox: in-app rows are delivered by
+being written, e-mail/SMS rows wait `pending`), one UPDATE of the outcomes. Two sweeps at once cannot
+both claim a step (the second UPDATE re-checks `fired_at` after the first commits); a crash rolls the
+whole batch back, marks and messages together, so the next sweep fires it again. Only the publishing
+of deliveries happens after commit (one task per batch of messages); if it is lost, beat publishes
+the pending rows again. The auditor checks that every fired step has its messages.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Case as SqlCase
+from django.db.models import Count, DateTimeField, DurationField, ExpressionWrapper, F, Max, Q, Value
+from django.db.models import When as SqlWhen
 from django.utils import timezone
 
 from dispatch.choices import (
@@ -43,7 +50,15 @@ from dispatch.services.common import (
     progress_due_at,
     recipients_for,
 )
-from dispatch.services.notifications import NotificationRequest, notification_send_many
+from dispatch.services.notifications import (
+    PRIORITY_BULK,
+    PRIORITY_URGENT,
+    NotificationRequest,
+    notification_outbox_stats,
+    notification_send_many,
+    request_row_count,
+)
+from governance.workcal import WorkingCalendar
 from intake.choices import EventSource
 from intake.events import case_event_build, case_events_record_many
 from intake.models import CaseEvent
@@ -51,29 +66,38 @@ from intake.models import CaseEvent
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
-AUDIT_GRACE = dt.timedelta(minutes=5)
+AUDIT_GRACE = dt.timedelta(minutes=2)  # the sweep runs every 15 s; a step 2 minutes late is missed
 ALARM_KIND = "deadline_steps_unfired"
+LOST_ALARM_KIND = "deadline_messages_missing"
+# A run still "running" after this long died with its process (a catch-up of 10,000 steps takes seconds).
+SWEEP_RUN_TIMEOUT = dt.timedelta(minutes=10)
+# The auditor looks this far back for fired steps missing their messages.
+AUDIT_WINDOW = dt.timedelta(days=2)
+# An e-mail/SMS row undelivered this long means deliveries are stuck (broker or worker down).
+UNDELIVERED_STALE = dt.timedelta(minutes=10)
+LAG_PROMISE = dt.timedelta(seconds=60)
 
 
 class Outbox:
-    """The notifications of one sweep batch, stored in bulk after it commits (the dedupe key of each
-    is the step, so a repeat stores nothing)."""
+    """The messages of one sweep batch, stored in bulk in the batch's transaction; each request
+    remembers its step, and the step how many rows it wrote (checked by the auditor)."""
 
     def __init__(self) -> None:
         self.requests: list[NotificationRequest] = []
+        self.counts: dict[int, int] = defaultdict(int)
 
-    def add(self, *, recipients: list[Any], kind: str, title: str, body: str = "", link: str = "",
-            dedupe_key: str, now: dt.datetime, urgent: bool = False) -> None:
+    def add(self, *, step: DeadlineStep, recipients: list[Any], kind: str, title: str, body: str = "",
+            link: str = "", dedupe_key: str, urgent: bool = False) -> None:
         people = tuple(user for user in recipients if user is not None)
-        if people:
-            channels = (NotificationChannel.IN_APP, NotificationChannel.SMS) if urgent else (NotificationChannel.IN_APP,)
-            self.requests.append(NotificationRequest(recipients=people, kind=kind, title=title, body=body,
-                                                     link=link, dedupe_key=dedupe_key, channels=channels))
-
-    def send_on_commit(self, *, now: dt.datetime) -> None:
-        requests, self.requests = self.requests, []
-        if requests:
-            transaction.on_commit(lambda: notification_send_many(requests=requests, now=now))
+        if not people:
+            return
+        channels = (NotificationChannel.IN_APP, NotificationChannel.SMS) if urgent else (NotificationChannel.IN_APP,)
+        request = NotificationRequest(
+            recipients=people, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key,
+            channels=channels, step_id=step.pk,
+            priority=PRIORITY_URGENT if kind.startswith("summons.") else PRIORITY_BULK)
+        self.requests.append(request)
+        self.counts[step.pk] += request_row_count(request)
 
 
 @dataclass
@@ -84,57 +108,138 @@ class SweepResult:
     kinds: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class _Batch:
+    """What one batch decides before writing: events, marks, messages, new steps, outcomes."""
+
+    now: dt.datetime
+    events: list[CaseEvent] = field(default_factory=list)
+    outbox: Outbox = field(default_factory=Outbox)
+    skipped: set[int] = field(default_factory=set)
+    new_steps: list[DeadlineStep] = field(default_factory=list)
+
+
 def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BATCH,
                    max_batches: int = 1000) -> SweepResult:
     """Fire every step due at or before `now` not fired yet (also those missed during downtime)."""
     now = now or timezone.now()
-    run = SweepRun.objects.create(started_at=timezone.now())
+    clock_start = timezone.now()
+    run = SweepRun.objects.create(started_at=clock_start)
     result = SweepResult()
     commanders = CommanderCache()
-    tally = LetterTally()
+    calendars: dict[int, WorkingCalendar] = {}
+    letters_issued: set[tuple[int, dt.date]] = set()
     pending = DeadlineStep.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now)
-    for _ in range(max_batches):
-        ids = list(pending.order_by("due_at", "pk").values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            break
-        result.batches += 1
-        with transaction.atomic():
-            token = uuid.uuid4().hex
-            claimed = DeadlineStep.objects.filter(
-                pk__in=ids, fired_at__isnull=True, cancelled_at__isnull=True
-            ).update(fired_at=now, claim=token)
-            if not claimed:
-                continue
-            steps = list(
-                DeadlineStep.objects.filter(claim=token).select_related(
-                    "assignment__case", "assignment__center", "assignment__department__liaison",
-                    "assignment__department__leader_in_charge",
-                    "summons_department__summons__case", "summons_department__summons__center",
-                    "summons_department__summons__decided_by",
-                    "summons_department__department__liaison",
-                    "summons_department__department__leader_in_charge",
-                )
-            )
-            events: list[CaseEvent] = []
-            skipped: list[int] = []
-            outbox = Outbox()
-            for step in steps:
-                acted = _fire(step=step, now=now, events=events, commanders=commanders, outbox=outbox,
-                              tally=tally)
-                if acted:
-                    result.kinds[step.kind] = result.kinds.get(step.kind, 0) + 1
-                else:
-                    skipped.append(step.pk)
-            case_events_record_many(events=events)
-            if skipped:
-                DeadlineStep.objects.filter(pk__in=skipped).update(outcome="skipped")
-            DeadlineStep.objects.filter(claim=token).exclude(pk__in=skipped).update(outcome="fired")
-            outbox.send_on_commit(now=now)
-            result.fired += len(steps) - len(skipped)
-            result.skipped += len(skipped)
-    SweepRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), fired=result.fired,
-                                              skipped=result.skipped)
+    try:
+        for _ in range(max_batches):
+            ids = list(pending.order_by("due_at", "pk").values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            result.batches += 1
+            # The lag is measured at the moment of the claim: `now` plus the time this sweep has run.
+            claimed_at = now + (timezone.now() - clock_start)
+            _sweep_batch(ids=ids, now=now, claimed_at=claimed_at, result=result, commanders=commanders,
+                         calendars=calendars, letters_issued=letters_issued)
+    except Exception as exc:
+        SweepRun.objects.filter(pk=run.pk).update(
+            status=SweepRun.Status.FAILED, finished_at=timezone.now(), fired=result.fired, skipped=result.skipped,
+            batches=result.batches, error=f"{exc.__class__.__name__}: {exc}"[:300])
+        raise
+    SweepRun.objects.filter(pk=run.pk).update(status=SweepRun.Status.FINISHED, finished_at=timezone.now(),
+                                              fired=result.fired, skipped=result.skipped, batches=result.batches)
     return result
+
+
+def _sweep_batch(*, ids: list[int], now: dt.datetime, claimed_at: dt.datetime, result: SweepResult,
+                 commanders: CommanderCache, calendars: dict[int, WorkingCalendar],
+                 letters_issued: set[tuple[int, dt.date]]) -> None:
+    """One batch, set-wise, in one transaction (a bounded number of queries whatever its size)."""
+    with transaction.atomic():
+        token = uuid.uuid4().hex
+        lag = ExpressionWrapper(Value(claimed_at, output_field=DateTimeField()) - F("due_at"),
+                                output_field=DurationField())
+        claimed = DeadlineStep.objects.filter(
+            pk__in=ids, fired_at__isnull=True, cancelled_at__isnull=True
+        ).update(fired_at=now, claim=token, lag=lag)
+        if not claimed:
+            return
+        steps = list(
+            DeadlineStep.objects.filter(claim=token).select_related(
+                "assignment__case", "assignment__center", "assignment__department__liaison",
+                "assignment__department__leader_in_charge", "assignment__supervising_leader",
+                "summons_department__summons__case", "summons_department__summons__center",
+                "summons_department__summons__decided_by",
+                "summons_department__department__liaison",
+                "summons_department__department__leader_in_charge",
+            )
+        )
+        batch = _Batch(now=now)
+        overdue = _mark_overdue(steps=steps, now=now)
+        escalated = _mark_summons_escalated(steps=steps, now=now)
+        newly_overdue: list[tuple[DeadlineStep, dict[str, Any]]] = []
+        for step in steps:
+            if step.summons_department_id:
+                acted = _fire_summons(step=step, marked=step.summons_department_id in escalated, batch=batch,
+                                      commanders=commanders)
+            else:
+                acted = _fire_assignment(step=step, overdue=overdue, batch=batch, commanders=commanders,
+                                         calendars=calendars, newly_overdue=newly_overdue)
+            if acted:
+                result.kinds[step.kind] = result.kinds.get(step.kind, 0) + 1
+            else:
+                batch.skipped.add(step.pk)
+        if newly_overdue:
+            _work_letters(newly_overdue=newly_overdue, batch=batch, letters_issued=letters_issued)
+        case_events_record_many(events=batch.events)
+        if batch.new_steps:
+            DeadlineStep.objects.bulk_create(batch.new_steps)
+        notification_send_many(requests=batch.outbox.requests, now=now)
+        _record_outcomes(token=token, skipped=batch.skipped, counts=batch.outbox.counts)
+        result.fired += len(steps) - len(batch.skipped)
+        result.skipped += len(batch.skipped)
+
+
+def _mark_overdue(*, steps: list[DeadlineStep], now: dt.datetime) -> set[int]:
+    """Mark overdue, in one UPDATE, the open assignments whose OVERDUE step fell due; returns the ids
+    this sweep marked (locked first, so a concurrent writer cannot slip between read and write)."""
+    candidates = [step.assignment_id for step in steps
+                  if step.kind == StepKind.OVERDUE and step.assignment is not None
+                  and now >= step.assignment.due_at and step.assignment.status in OPEN_ASSIGNMENT_STATUSES]
+    if not candidates:
+        return set()
+    open_rows = Assignment.objects.filter(pk__in=candidates, overdue_at__isnull=True,
+                                          status__in=OPEN_ASSIGNMENT_STATUSES)
+    marked = set(open_rows.select_for_update().values_list("pk", flat=True))
+    if marked:
+        Assignment.objects.filter(pk__in=marked).update(overdue_at=now)
+    return marked
+
+
+def _mark_summons_escalated(*, steps: list[DeadlineStep], now: dt.datetime) -> set[int]:
+    candidates = [step.summons_department_id for step in steps
+                  if step.summons_department_id and step.summons_department.summons.status == SummonsStatus.APPROVED
+                  and step.summons_department.reported_in_at is None]
+    if not candidates:
+        return set()
+    rows = SummonsDepartment.objects.filter(pk__in=candidates, escalated_at__isnull=True,
+                                            reported_in_at__isnull=True)
+    marked = set(rows.select_for_update().values_list("pk", flat=True))
+    if marked:
+        SummonsDepartment.objects.filter(pk__in=marked).update(escalated_at=now)
+    return marked
+
+
+def _record_outcomes(*, token: str, skipped: set[int], counts: dict[int, int]) -> None:
+    """One UPDATE: each claimed step's outcome and how many messages it wrote."""
+    by_count: dict[int, list[int]] = defaultdict(list)
+    for step_id, count in counts.items():
+        if step_id not in skipped:
+            by_count[count].append(step_id)
+    message_count = SqlCase(*[SqlWhen(pk__in=ids, then=Value(count)) for count, ids in by_count.items()],
+                            default=Value(0))
+    outcome = SqlCase(SqlWhen(pk__in=list(skipped), then=Value("skipped")), default=Value("fired")) if skipped \
+        else Value("fired")
+    DeadlineStep.objects.filter(claim=token).update(outcome=outcome, message_count=message_count)
 
 
 def _case_event(*, case_id: int, type: str, now: dt.datetime, data: dict[str, Any]) -> CaseEvent:
@@ -142,11 +247,12 @@ def _case_event(*, case_id: int, type: str, now: dt.datetime, data: dict[str, An
     return case_event_build(case=case_id, type=type, actor=None, source=EventSource.TASK, data=data, now=now)
 
 
-def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], commanders: CommanderCache,
-          outbox: Outbox, tally: LetterTally) -> bool:
-    """Act on one claimed step; False when it no longer applies (the row stays fired, marked skipped)."""
-    if step.summons_department_id:
-        return _fire_summons(step=step, now=now, events=events, commanders=commanders, outbox=outbox)
+def _fire_assignment(*, step: DeadlineStep, overdue: set[int], batch: _Batch, commanders: CommanderCache,
+                     calendars: dict[int, WorkingCalendar],
+                     newly_overdue: list[tuple[DeadlineStep, dict[str, Any]]]) -> bool:
+    """Decide one claimed assignment step; False when it no longer applies (the row stays fired,
+    marked skipped)."""
+    now, events, outbox = batch.now, batch.events, batch.outbox
     assignment = step.assignment
     if assignment is None or assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         return False
@@ -162,134 +268,136 @@ def _fire(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent], comm
     if step.kind == StepKind.ACK_REMINDER:
         if assignment.status != AssignmentStatus.ASSIGNED or now >= assignment.ack_due_at:
             return False
-        outbox.add(recipients=people, kind="assignment.ack_reminder", title=f"请及时签收：{case.code}",
-                         body=f"签收期限 {timezone.localtime(assignment.ack_due_at):%m-%d %H:%M}", link=link,
-                         dedupe_key=key, now=now)
+        outbox.add(step=step, recipients=people, kind="assignment.ack_reminder", title=f"请及时签收：{case.code}",
+                   body=f"签收期限 {timezone.localtime(assignment.ack_due_at):%m-%d %H:%M}", link=link,
+                   dedupe_key=key)
         return True
     if step.kind == StepKind.ACK_OVERDUE:
         if assignment.status != AssignmentStatus.ASSIGNED:
             return False
         events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_ACKNOWLEDGEMENT_OVERDUE, now=now,
                                   data={**base, "ack_due_at": assignment.ack_due_at}))
-        outbox.add(recipients=people, kind="assignment.ack_overdue", title=f"签收已超时：{case.code}",
-                         body=case.title, link=link, dedupe_key=key, now=now, urgent=True)
+        outbox.add(step=step, recipients=people, kind="assignment.ack_overdue", title=f"签收已超时：{case.code}",
+                   body=case.title, link=link, dedupe_key=key, urgent=True)
         return True
     if step.kind == StepKind.DUE_REMINDER:
         if now >= assignment.due_at or step.due_at > assignment.due_at:
             return False
-        outbox.add(recipients=people, kind="assignment.due_reminder", title=f"即将到期：{case.code}",
-                         body=f"办理期限 {timezone.localtime(assignment.due_at):%m-%d %H:%M}", link=link,
-                         dedupe_key=key, now=now)
+        outbox.add(step=step, recipients=people, kind="assignment.due_reminder", title=f"即将到期：{case.code}",
+                   body=f"办理期限 {timezone.localtime(assignment.due_at):%m-%d %H:%M}", link=link,
+                   dedupe_key=key)
         return True
     if step.kind == StepKind.OVERDUE:
-        if now < assignment.due_at:
-            return False
-        marked = Assignment.objects.filter(pk=assignment.pk, overdue_at__isnull=True,
-                                           status__in=OPEN_ASSIGNMENT_STATUSES).update(overdue_at=now)
-        if not marked:
+        if assignment.pk not in overdue:
             return False
         events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_OVERDUE, now=now,
                                   data={**base, "due_at": assignment.due_at}))
-        outbox.add(recipients=people, kind="assignment.overdue", title=f"办理已超期：{case.code}",
-                         body=case.title, link=link, dedupe_key=key, now=now, urgent=True)
-        _work_letter_if_repeated(assignment=assignment, now=now, events=events, base=base, outbox=outbox,
-                                 tally=tally)
+        outbox.add(step=step, recipients=people, kind="assignment.overdue", title=f"办理已超期：{case.code}",
+                   body=case.title, link=link, dedupe_key=key, urgent=True)
+        newly_overdue.append((step, base))
         return True
     if step.kind == StepKind.ESCALATION:
         if now < assignment.due_at:
             return False
         events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_ESCALATED, now=now,
                                   data={**base, "level": step.level, "to": step.targets}))
-        outbox.add(recipients=people, kind="assignment.escalated",
-                         title=f"超期督办（第 {step.level} 级）：{dept.name} {case.code}", body=case.title,
-                         link=link, dedupe_key=key, now=now, urgent=True)
+        outbox.add(step=step, recipients=people, kind="assignment.escalated",
+                   title=f"超期督办（第 {step.level} 级）：{dept.name} {case.code}", body=case.title,
+                   link=link, dedupe_key=key, urgent=True)
         return True
     if step.kind == StepKind.PROGRESS_DUE:
         if assignment.status not in (AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.REWORK,
                                      AssignmentStatus.ASSIGNED) or not assignment.progress_every_working_days:
             return False
         events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_PROGRESS_REQUESTED, now=now, data=base))
-        outbox.add(recipients=[*people, assignment.supervising_leader], kind="assignment.progress_due",
-                         title=f"督办事项请报告进度：{case.code}", body=case.title, link=link, dedupe_key=key, now=now)
-        next_at = progress_due_at(calendar=calendar_for(assignment.center), assignment=assignment, start=now)
-        DeadlineStep.objects.create(kind=StepKind.PROGRESS_DUE, assignment=assignment, due_at=next_at,
-                                    targets=step.targets)
+        outbox.add(step=step, recipients=[*people, assignment.supervising_leader], kind="assignment.progress_due",
+                   title=f"督办事项请报告进度：{case.code}", body=case.title, link=link, dedupe_key=key)
+        if assignment.center_id not in calendars:
+            calendars[assignment.center_id] = calendar_for(assignment.center)
+        next_at = progress_due_at(calendar=calendars[assignment.center_id], assignment=assignment, start=now)
+        batch.new_steps.append(DeadlineStep(kind=StepKind.PROGRESS_DUE, assignment=assignment, due_at=next_at,
+                                            targets=step.targets))
         return True
     return False
 
 
-def _fire_summons(*, step: DeadlineStep, now: dt.datetime, events: list[CaseEvent],
-                  commanders: CommanderCache, outbox: Outbox) -> bool:
-    row: SummonsDepartment = step.summons_department
-    summons = row.summons
-    if summons.status != SummonsStatus.APPROVED or row.reported_in_at is not None:
-        return False
-    marked = SummonsDepartment.objects.filter(pk=row.pk, escalated_at__isnull=True,
-                                              reported_in_at__isnull=True).update(escalated_at=now)
+def _fire_summons(*, step: DeadlineStep, marked: bool, batch: _Batch, commanders: CommanderCache) -> bool:
     if not marked:
         return False
+    now = batch.now
+    row: SummonsDepartment = step.summons_department
+    summons = row.summons
     dept = row.department
     if summons.case_id:
-        events.append(_case_event(case_id=summons.case_id, type=DispatchEventType.SUMMONS_OVERDUE, now=now, data={
+        batch.events.append(_case_event(case_id=summons.case_id, type=DispatchEventType.SUMMONS_OVERDUE, now=now, data={
             "summons": summons.pk, "department": dept.pk, "department_name": dept.name,
             "report_in_due_at": summons.report_in_due_at, "step": step.pk}))
     people = recipients_for(targets=step.targets, department=dept, center=summons.center, at=now,
                             commanders=commanders)
     if summons.decided_by is not None:
         people.append(summons.decided_by)
-    outbox.add(
-        recipients=people, kind="summons.overdue", title=f"召集报到超时：{dept.name}",
+    batch.outbox.add(
+        step=step, recipients=people, kind="summons.overdue", title=f"召集报到超时：{dept.name}",
         body=f"报到截止 {timezone.localtime(summons.report_in_due_at):%H:%M}，{dept.name} 尚未报到。",
         link=link_to("work-summons", summons.pk),
-        dedupe_key=f"summons:{summons.pk}:department:{dept.pk}:overdue", now=now, urgent=True)
+        dedupe_key=f"summons:{summons.pk}:department:{dept.pk}:overdue", urgent=True)
     return True
 
 
-class LetterTally:
-    """Per sweep: which departments already have this month's 工作提示函, and their overdue counts
-    (read once, then counted up as the sweep marks more overdue) — not two queries per step."""
-
-    def __init__(self) -> None:
-        self.issued: set[tuple[int, dt.date]] = set()
-        self.counts: dict[tuple[int, dt.date], int] = {}
-
-
-def _work_letter_if_repeated(*, assignment: Assignment, now: dt.datetime, events: list[CaseEvent],
-                             base: dict[str, Any], outbox: Outbox, tally: LetterTally) -> None:
-    """工作提示函 once per department and month when its overdue count reaches the threshold."""
-    threshold = int(assignment.policy_snapshot.get("letter_after_overdue") or DEFAULT_LETTER_AFTER_OVERDUE)
+def _work_letters(*, newly_overdue: list[tuple[DeadlineStep, dict[str, Any]]], batch: _Batch,
+                  letters_issued: set[tuple[int, dt.date]]) -> None:
+    """工作提示函 once per department and month when its overdue count reaches the threshold: one read
+    of this month's letters and one grouped count for the departments this batch marked overdue."""
+    now = batch.now
     local = timezone.localtime(now)
     month = local.date().replace(day=1)
-    slot = (assignment.department_id, month)
-    if slot in tally.issued:
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    marked: dict[int, list[tuple[DeadlineStep, dict[str, Any]]]] = defaultdict(list)
+    for step, base in newly_overdue:
+        if (step.assignment.department_id, month) not in letters_issued:
+            marked[step.assignment.department_id].append((step, base))
+    if not marked:
         return
-    if slot not in tally.counts:
-        if WorkReminderLetter.objects.filter(department_id=assignment.department_id, month=month).exists():
-            tally.issued.add(slot)
-            return
-        start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        # This assignment was marked overdue just now, in this transaction: the count includes it.
-        tally.counts[slot] = Assignment.objects.filter(department_id=assignment.department_id,
-                                                       overdue_at__gte=start).count()
-    else:
-        tally.counts[slot] += 1
-    count = tally.counts[slot]
-    if count < threshold:
+    issued = set(WorkReminderLetter.objects.filter(department_id__in=list(marked), month=month)
+                 .values_list("department_id", flat=True))
+    letters_issued.update((dept_id, month) for dept_id in issued)
+    todo = [dept_id for dept_id in marked if dept_id not in issued]
+    if not todo:
         return
-    tally.issued.add(slot)
-    try:
-        with transaction.atomic():
-            letter = WorkReminderLetter.objects.create(department_id=assignment.department_id, month=month,
-                                                       overdue_count=count, trigger=assignment, issued_at=now)
-    except IntegrityError:
-        return
-    dept = assignment.department
-    events.append(_case_event(case_id=assignment.case_id, type=DispatchEventType.DEPARTMENT_WORK_LETTER_ISSUED, now=now,
-                              data={**base, "letter": letter.pk, "overdue_count": count, "month": f"{month:%Y-%m}"}))
-    outbox.add(recipients=[dept.leader_in_charge, dept.liaison], kind="department.work_letter",
-               title=f"工作提示函：{dept.name} {month:%Y年%m月} 已超期 {count} 件",
-               body="请切实履行主体责任，按期办理交办事项。", link="",
-               dedupe_key=f"work-letter:{dept.pk}:{month:%Y-%m}", now=now, urgent=True)
+    # This batch's marks are in this transaction: the counts include them.
+    counts = dict(Assignment.objects.filter(department_id__in=todo, overdue_at__gte=start)
+                  .values("department_id").annotate(n=Count("pk")).values_list("department_id", "n"))
+    for dept_id in todo:
+        # Count up through this batch's marks, in due order: the letter names the one that reached
+        # the threshold (its policy gives the threshold) and the count at that point.
+        count = counts.get(dept_id, 0) - len(marked[dept_id])
+        reached = None
+        for step, base in marked[dept_id]:
+            count += 1
+            threshold = int(step.assignment.policy_snapshot.get("letter_after_overdue")
+                            or DEFAULT_LETTER_AFTER_OVERDUE)
+            if count >= threshold:
+                reached = (step, base)
+                break
+        if reached is None:
+            continue
+        step, base = reached
+        assignment = step.assignment
+        letters_issued.add((dept_id, month))
+        try:  # at most once per department and month: bounded by departments, not by steps
+            with transaction.atomic():
+                letter = WorkReminderLetter.objects.create(department_id=dept_id, month=month, overdue_count=count,
+                                                           trigger=assignment, issued_at=now)
+        except IntegrityError:
+            continue
+        dept = assignment.department
+        batch.events.append(_case_event(
+            case_id=assignment.case_id, type=DispatchEventType.DEPARTMENT_WORK_LETTER_ISSUED, now=now,
+            data={**base, "letter": letter.pk, "overdue_count": count, "month": f"{month:%Y-%m}"}))
+        batch.outbox.add(step=step, recipients=[dept.leader_in_charge, dept.liaison], kind="department.work_letter",
+                         title=f"工作提示函：{dept.name} {month:%Y年%m月} 已超期 {count} 件",
+                         body="请切实履行主体责任，按期办理交办事项。", link="",
+                         dedupe_key=f"work-letter:{dept.pk}:{month:%Y-%m}", urgent=True)
 
 
 # --- the auditor -------------------------------------------------------------------------------
@@ -298,38 +406,119 @@ def deadline_steps_missed(*, now: dt.datetime) -> int:
                                        due_at__lt=now - AUDIT_GRACE).count()
 
 
-def deadline_audit(*, now: dt.datetime | None = None) -> AuditAlarm | None:
-    """Raise (or refresh) an alarm when steps fell due more than five minutes ago and did not fire;
-    resolve it when everything due has fired. Returns the open alarm, if any."""
-    now = now or timezone.now()
-    missed = deadline_steps_missed(now=now)
-    open_alarms = AuditAlarm.objects.filter(kind=ALARM_KIND, resolved_at__isnull=True)
-    if not missed:
+def deadline_steps_without_messages(*, now: dt.datetime) -> int:
+    """Steps fired in the audit window that have fewer messages than they wrote when they fired
+    (it cannot happen while marks and messages share a transaction; the auditor makes sure)."""
+    return (DeadlineStep.objects.filter(fired_at__gte=now - AUDIT_WINDOW, outcome="fired", message_count__gt=0)
+            .annotate(stored=Count("notifications")).filter(stored__lt=F("message_count")).count())
+
+
+def sweep_runs_close_dead(*, now: dt.datetime) -> int:
+    """Close as failed the runs still open long after any sweep could have finished (their process died)."""
+    return SweepRun.objects.filter(status=SweepRun.Status.RUNNING, started_at__lt=now - SWEEP_RUN_TIMEOUT).update(
+        status=SweepRun.Status.FAILED, finished_at=now, error="巡检进程中断（未正常结束），已由核查关闭")
+
+
+def _alarm(*, kind: str, count: int, message: str, now: dt.datetime) -> AuditAlarm | None:
+    open_alarms = AuditAlarm.objects.filter(kind=kind, resolved_at__isnull=True)
+    if not count:
         open_alarms.update(resolved_at=now)
         return None
-    message = f"有 {missed} 个时限节点到期超过 5 分钟仍未执行：定时调度（beat）或后台任务可能已停止。"
-    if not open_alarms.update(last_seen_at=now, missed=missed, message=message):
+    if not open_alarms.update(last_seen_at=now, missed=count, message=message):
         try:
             with transaction.atomic():
-                AuditAlarm.objects.create(kind=ALARM_KIND, message=message, missed=missed, raised_at=now,
-                                          last_seen_at=now)
+                AuditAlarm.objects.create(kind=kind, message=message, missed=count, raised_at=now, last_seen_at=now)
         except IntegrityError:  # another auditor raised it at the same moment
-            open_alarms.update(last_seen_at=now, missed=missed, message=message)
+            open_alarms.update(last_seen_at=now, missed=count, message=message)
     logger.error("deadline audit: %s", message)
     return open_alarms.first()
 
 
+def deadline_audit(*, now: dt.datetime | None = None) -> AuditAlarm | None:
+    """Close dead sweep runs as failed; raise (or refresh) an alarm when steps fell due and did not
+    fire, or fired steps lack their messages; resolve each when it no longer holds. Returns an open
+    alarm, if any."""
+    now = now or timezone.now()
+    sweep_runs_close_dead(now=now)
+    missed = deadline_steps_missed(now=now)
+    unfired = _alarm(kind=ALARM_KIND, count=missed, now=now,
+                     message=f"有 {missed} 个时限节点到期超过 {AUDIT_GRACE.seconds // 60} 分钟仍未执行："
+                             "定时调度（beat）或巡检任务可能已停止。")
+    lost = deadline_steps_without_messages(now=now)
+    missing = _alarm(kind=LOST_ALARM_KIND, count=lost, now=now,
+                     message=f"有 {lost} 个已执行的时限节点缺少应发的通知：请核查并补发。")
+    return unfired or missing
+
+
+def deadline_lag_today(*, now: dt.datetime) -> dict[str, Any]:
+    """The worst lag of the steps fired today (local day) and of the last 15 minutes."""
+    local = timezone.localtime(now)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    fired = DeadlineStep.objects.filter(fired_at__gte=midnight, fired_at__lte=now, lag__isnull=False)
+    stats = fired.aggregate(worst=Max("lag"), recent=Max("lag", filter=Q(fired_at__gte=now - dt.timedelta(minutes=15))),
+                            count=Count("pk"))
+    worst, recent = stats["worst"], stats["recent"]
+    return {"fired_today": stats["count"],
+            "worst_lag_seconds": round(worst.total_seconds(), 1) if worst is not None else None,
+            "recent_worst_lag_seconds": round(recent.total_seconds(), 1) if recent is not None else None}
+
+
 def deadline_engine_checks(*, now: dt.datetime | None = None) -> dict[str, dict[str, Any]]:
-    """For the status page's `report.extra_checks`: live missed steps plus any open alarm."""
+    """For the status page's and /healthz's `extra_checks`: missed steps, fired steps without their
+    messages, dead sweep runs, the outbox (undelivered e-mail/SMS and the oldest) and the lag."""
     now = now or timezone.now()
     missed = deadline_steps_missed(now=now)
+    lost = deadline_steps_without_messages(now=now)
     alarm = AuditAlarm.objects.filter(resolved_at__isnull=True).order_by("-raised_at").first()
-    last = SweepRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
+    last = SweepRun.objects.filter(status=SweepRun.Status.FINISHED).order_by("-started_at").first()
+    dead = SweepRun.objects.filter(
+        Q(status=SweepRun.Status.FAILED) | Q(status=SweepRun.Status.RUNNING, started_at__lt=now - SWEEP_RUN_TIMEOUT),
+        started_at__gte=now - dt.timedelta(hours=1)).count()
     last_text = f"最近一次巡检 {timezone.localtime(last.started_at):%Y-%m-%d %H:%M:%S}" if last else "尚未巡检"
-    if missed or alarm:
-        message = alarm.message if alarm else f"有 {missed} 个时限节点到期超过 5 分钟仍未执行。"
-        return {"时限督办": {"ok": False, "message": f"{message}（{last_text}）", "missed": missed}}
-    return {"时限督办": {"ok": True, "message": f"所有到期节点均已执行（{last_text}）", "missed": 0}}
+    if dead:
+        last_text += f"；最近一小时 {dead} 次巡检中断"
+    checks: dict[str, dict[str, Any]] = {}
+    if missed or lost or alarm:
+        parts = []
+        if missed:
+            parts.append(f"有 {missed} 个时限节点到期超过 {AUDIT_GRACE.seconds // 60} 分钟仍未执行")
+        if lost:
+            parts.append(f"有 {lost} 个已执行的时限节点缺少应发的通知")
+        message = "；".join(parts) or (alarm.message if alarm else "")
+        checks["时限督办"] = {"ok": False, "message": f"{message}（{last_text}）", "missed": missed,
+                           "without_messages": lost}
+    else:
+        checks["时限督办"] = {"ok": True, "message": f"所有到期节点均已执行，通知齐全（{last_text}）", "missed": 0,
+                           "without_messages": 0}
+    outbox = notification_outbox_stats(now=now)
+    stale = outbox["oldest_age_seconds"] is not None and outbox["oldest_age_seconds"] > UNDELIVERED_STALE.total_seconds()
+    if outbox["undelivered"]:
+        text = (f"待发送短信/邮件 {outbox['undelivered']} 条，最早一条已等待 "
+                f"{_duration_text(outbox['oldest_age_seconds'])}")
+    else:
+        text = "没有待发送的短信/邮件"
+    checks["消息投递"] = {"ok": not stale, "message": text + ("：投递可能已停止" if stale else ""), **outbox}
+    lag = deadline_lag_today(now=now)
+    recent = lag["recent_worst_lag_seconds"]
+    late = recent is not None and recent > LAG_PROMISE.total_seconds()
+    worst = lag["worst_lag_seconds"]
+    checks["执行延迟"] = {
+        "ok": not late,
+        "message": (f"今日已执行 {lag['fired_today']} 个节点，最大延迟 {_duration_text(worst)}"
+                    if worst is not None else "今日尚无执行的节点") + ("：最近 15 分钟超过 1 分钟" if late else ""),
+        **lag,
+    }
+    return checks
+
+
+def _duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 120:
+        return f"{seconds:.0f} 秒"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} 分钟"
+    return f"{seconds / 3600:.1f} 小时"
 
 
 def sweep_stats(*, now: dt.datetime) -> dict[str, int]:

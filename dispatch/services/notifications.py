@@ -1,11 +1,20 @@
 """Notifications: stored exactly once per (dedupe key, recipient, channel), delivered after commit,
-retried on failure, abandoned after `NOTIFICATION_MAX_ATTEMPTS`."""
+retried on failure, abandoned after `NOTIFICATION_MAX_ATTEMPTS`.
+
+The rows are the outbox: an e-mail/SMS row is written `pending` in the transaction that decided to
+send it, and only its delivery goes through the broker, in batches (`DELIVERY_BATCH` rows per task,
+on the `deliveries` queue, with a broker priority: summons first, the sweep's bulk last). When the
+broker is down nothing is lost and the request does not fail: the rows stay pending and the beat
+task `notifications_requeue` publishes them again once it is back.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +25,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerOperationalError
+from redis.exceptions import RedisError
 
 from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS, DeliveryStatus, NotificationChannel
 from dispatch.models import Notification
@@ -27,6 +38,29 @@ logger = logging.getLogger(__name__)
 # A row left "sending" this long (worker killed mid-send) may be claimed again.
 SENDING_LEASE = dt.timedelta(minutes=10)
 SMS_BODY_MAX = 300
+# Rows per delivery task: small enough that a summons call-up never waits behind more than one batch
+# per delivery thread (10 x a 300 ms gateway = 3 s), large enough to keep the broker traffic low.
+DELIVERY_BATCH = 10
+# Broker priorities (Redis: 0 is fetched first). Summons deadlines are minutes; a person's action
+# comes next; the sweep's assignment reminders and escalations (days-scale deadlines) last.
+PRIORITY_URGENT = 0
+PRIORITY_NORMAL = 3
+PRIORITY_BULK = 6
+
+# How many publishes failed in this request/task (the broker was down): the answer says so.
+_deferred: ContextVar[int] = ContextVar("notifications_deferred", default=0)
+
+
+def priority_for(kind: str) -> int:
+    return PRIORITY_URGENT if kind.startswith("summons.") else PRIORITY_NORMAL
+
+
+def notifications_deferred(*, reset: bool = False) -> int:
+    """How many delivery publishes failed since the last reset (the messages wait in the outbox)."""
+    count = _deferred.get()
+    if reset:
+        _deferred.set(0)
+    return count
 
 
 class DeliveryOutcome(models.TextChoices):
@@ -52,6 +86,7 @@ def notification_send(
     now: dt.datetime | None = None,
     related: models.Model | None = None,
     payload: dict[str, Any] | None = None,
+    priority: int | None = None,
 ) -> list[Notification]:
     """Store one notification per recipient and channel unless it is already stored under
     `dedupe_key`, and queue e-mail/SMS delivery after commit. Returns the rows created now
@@ -96,6 +131,7 @@ def notification_send(
                 "status": DeliveryStatus.SENT if in_app else DeliveryStatus.PENDING,
                 "sent_at": now if in_app else None,
                 "created_at": now,
+                "priority": priority_for(kind) if priority is None else priority,
                 **related_fields,
             }
             try:
@@ -107,9 +143,9 @@ def notification_send(
                     dedupe_key=dedupe_key, recipient=user, channel=channel
                 ).exists():
                     raise
-    outgoing = [row.pk for row in created if row.channel != NotificationChannel.IN_APP]
+    outgoing = [(row.pk, row.priority) for row in created if row.channel != NotificationChannel.IN_APP]
     if outgoing:
-        transaction.on_commit(lambda: _queue_delivery(outgoing))
+        transaction.on_commit(lambda: notification_publish(outgoing))
     return created
 
 
@@ -124,13 +160,21 @@ class NotificationRequest:
     link: str
     dedupe_key: str
     channels: tuple[str, ...] = (NotificationChannel.IN_APP,)
+    step_id: int | None = None
+    priority: int = PRIORITY_NORMAL
+
+
+def request_row_count(request: NotificationRequest) -> int:
+    """How many rows `notification_send_many` stores for `request` (active recipients x channels)."""
+    people = {user.pk for user in request.recipients if user is not None and user.is_active}
+    return len(people) * len(dict.fromkeys(request.channels))
 
 
 def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.datetime) -> int:
-    """Store many notifications at once (the deadline sweep's path): one read of what is stored
-    already, one bulk insert that leaves any concurrent duplicate to the unique constraint, one read
-    of what now waits for e-mail/SMS delivery. Same exactly-once guarantee as `notification_send`;
-    returns how many rows were inserted."""
+    """Store many notifications at once (the deadline sweep's path, inside its transaction): one read
+    of what is stored already, one bulk insert that leaves any concurrent duplicate to the unique
+    constraint, one read of what now waits for e-mail/SMS delivery, published after commit in
+    batches. Same exactly-once guarantee as `notification_send`; returns how many rows were inserted."""
     rows: dict[tuple[str, int, str], Notification] = {}
     for request in requests:
         key = (request.dedupe_key or "").strip()
@@ -147,7 +191,8 @@ def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.d
                     recipient=user, kind=request.kind, title=request.title[:200], body=request.body,
                     link=request.link, payload={}, channel=channel, dedupe_key=key,
                     status=DeliveryStatus.SENT if in_app else DeliveryStatus.PENDING,
-                    sent_at=now if in_app else None, created_at=now,
+                    sent_at=now if in_app else None, created_at=now, step_id=request.step_id,
+                    priority=request.priority,
                 ))
     if not rows:
         return 0
@@ -158,18 +203,38 @@ def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.d
     if any(row.channel != NotificationChannel.IN_APP for row in fresh):
         outgoing = list(
             Notification.objects.filter(dedupe_key__in=keys, status=DeliveryStatus.PENDING, attempts=0)
-            .exclude(channel=NotificationChannel.IN_APP).values_list("pk", flat=True)
+            .exclude(channel=NotificationChannel.IN_APP).values_list("pk", "priority")
         )
-        # A row a concurrent caller also queued is claimed by one delivery only (`_claim`).
-        transaction.on_commit(lambda: _queue_delivery(outgoing))
+        # A row a concurrent caller also queued is claimed by one delivery only (`_claim_batch`).
+        transaction.on_commit(lambda: notification_publish(outgoing))
     return len(fresh)
 
 
-def _queue_delivery(notification_ids: list[int]) -> None:
-    from dispatch.tasks import notification_deliver
+def notification_publish(rows: Sequence[tuple[int, int]], *, countdown: int | None = None) -> int:
+    """Queue delivery of (id, priority) rows, one task per `DELIVERY_BATCH` of the same priority.
+    Never raises for a broker outage: the rows stay pending in the outbox, `notifications_requeue`
+    publishes them again, and the count of deferred publishes is kept for the answer. Returns how
+    many tasks were published."""
+    from dispatch.tasks import notification_deliver_batch
 
-    for notification_id in notification_ids:
-        notification_deliver.delay(notification_id)
+    by_priority: dict[int, list[int]] = {}
+    for notification_id, priority in rows:
+        by_priority.setdefault(priority, []).append(notification_id)
+    published = 0
+    for priority in sorted(by_priority):
+        ids = by_priority[priority]
+        for start in range(0, len(ids), DELIVERY_BATCH):
+            chunk = ids[start:start + DELIVERY_BATCH]
+            try:
+                notification_deliver_batch.apply_async(args=[chunk], priority=priority, countdown=countdown)
+            except (BrokerOperationalError, RedisError, OSError) as exc:
+                _deferred.set(_deferred.get() + 1)
+                logger.warning("broker unavailable, %s notification(s) wait in the outbox: %s",
+                               len(ids) - start, exc)
+                return published
+            published += 1
+    return published
+
 
 
 def _claim(*, notification_id: int, now: dt.datetime) -> bool:
@@ -227,6 +292,50 @@ def notification_deliver(*, notification_id: int, now: dt.datetime | None = None
     return DeliveryOutcome.SENT
 
 
+def _claim_batch(*, notification_ids: Sequence[int], now: dt.datetime) -> str:
+    """Take the claimable rows among `notification_ids` in one UPDATE tagged with a token."""
+    token = uuid.uuid4().hex
+    claimable = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]) | Q(
+        status=DeliveryStatus.SENDING, last_attempt_at__lt=now - SENDING_LEASE
+    )
+    Notification.objects.filter(claimable, pk__in=list(notification_ids),
+                                attempts__lt=NOTIFICATION_MAX_ATTEMPTS).exclude(channel=NotificationChannel.IN_APP).update(
+        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now, claim=token)
+    return token
+
+
+def notification_deliver_batch(
+    *, notification_ids: Sequence[int], now: dt.datetime | None = None
+) -> dict[str, list[int]]:
+    """One delivery attempt for each of a batch of e-mail/SMS rows: one claiming UPDATE, one read,
+    then per row the gateway call and its mark. Safe to call twice or concurrently (a row is claimed by
+    one batch only). Returns the ids by outcome; `retry` rows wait for another attempt."""
+    started = now or timezone.now()
+    token = _claim_batch(notification_ids=notification_ids, now=started)
+    rows = list(Notification.objects.filter(claim=token, status=DeliveryStatus.SENDING)
+                .select_related("recipient__profile"))
+    outcome: dict[str, list[int]] = {"sent": [], "retry": [], "abandoned": []}
+    for notification in rows:
+        mine = Notification.objects.filter(pk=notification.pk, claim=token, status=DeliveryStatus.SENDING)
+        try:
+            _deliver(notification)
+        except PermanentDeliveryError as exc:
+            mine.update(status=DeliveryStatus.ABANDONED, last_error=str(exc))
+            outcome["abandoned"].append(notification.pk)
+        except Exception as exc:  # any gateway or SMTP failure is worth another attempt
+            logger.warning("notification %s attempt %s failed: %s", notification.pk, notification.attempts, exc)
+            give_up = notification.attempts >= NOTIFICATION_MAX_ATTEMPTS
+            mine.update(status=DeliveryStatus.ABANDONED if give_up else DeliveryStatus.FAILED,
+                        last_error=f"{exc.__class__.__name__}: {exc}"[:2000])
+            outcome["abandoned" if give_up else "retry"].append(notification.pk)
+        else:
+            # Marked at once, not at the end of the batch: a worker killed in the middle of a batch
+            # must not leave rows the gateway already took looking unsent (they would go out twice).
+            mine.update(status=DeliveryStatus.SENT, sent_at=now or timezone.now(), last_error="")
+            outcome["sent"].append(notification.pk)
+    return outcome
+
+
 def notification_requeue_stale(
     *, now: dt.datetime, older_than: dt.timedelta = dt.timedelta(minutes=5), batch: int = 500
 ) -> list[int]:
@@ -242,12 +351,24 @@ def notification_requeue_stale(
             | Q(status=DeliveryStatus.SENDING, last_attempt_at__lt=now - SENDING_LEASE)
         )
         .order_by("created_at")
-        .values_list("pk", flat=True)[:batch]
+        .values_list("pk", "priority")[:batch]
     )
-    ids = list(stale)
-    if ids:
-        transaction.on_commit(lambda: _queue_delivery(ids))
-    return ids
+    rows = list(stale)
+    if rows:
+        transaction.on_commit(lambda: notification_publish(rows))
+    return [pk for pk, _ in rows]
+
+
+def notification_outbox_stats(*, now: dt.datetime) -> dict[str, Any]:
+    """E-mail/SMS rows not delivered yet (pending, failed awaiting a retry, sending) and the age of
+    the oldest, for the status page and /healthz."""
+    undelivered = Notification.objects.exclude(channel=NotificationChannel.IN_APP).filter(
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.SENDING])
+    stats = undelivered.aggregate(count=models.Count("pk"), oldest=models.Min("created_at"))
+    oldest = stats["oldest"]
+    return {"undelivered": stats["count"],
+            "oldest_age_seconds": round((now - oldest).total_seconds()) if oldest else None,
+            "oldest_created_at": timezone.localtime(oldest).isoformat() if oldest else None}
 
 
 def notification_retry(*, notification_ids: Iterable[int], now: dt.datetime) -> int:
@@ -256,12 +377,12 @@ def notification_retry(*, notification_ids: Iterable[int], now: dt.datetime) -> 
     rows = Notification.objects.filter(
         pk__in=list(notification_ids), status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED]
     ).exclude(channel=NotificationChannel.IN_APP)
-    ids = list(rows.values_list("pk", flat=True))
+    pairs = list(rows.values_list("pk", "priority"))
     count = Notification.objects.filter(
-        pk__in=ids, status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED]
+        pk__in=[pk for pk, _ in pairs], status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED]
     ).update(status=DeliveryStatus.PENDING, attempts=0, last_error="")
-    if ids:
-        transaction.on_commit(lambda: _queue_delivery(ids))
+    if pairs:
+        transaction.on_commit(lambda: notification_publish(pairs))
     return count
 
 

@@ -37,7 +37,7 @@ pytestmark = [
     ),
 ]
 
-BEAT_WAIT_SECONDS = 150  # beat's first sweep comes one interval (60 s) after it starts
+BEAT_WAIT_SECONDS = 150  # beat's first sweep comes one interval (15 s) after it starts
 POLL_SECONDS = 2
 
 SETUP = r"""
@@ -128,7 +128,7 @@ def live(tmp_path: Path) -> Iterator[dict]:
     env = _env(tmp_path)
     _manage(env, "migrate", "--noinput", timeout=300)
     worker = _start(env, tmp_path / "worker.log", "worker", "--loglevel=INFO", "--concurrency=2",
-                    "--hostname", f"live-{uuid.uuid4().hex[:6]}@%h")
+                    "-Q", "default,sweep,deliveries", "--hostname", f"live-{uuid.uuid4().hex[:6]}@%h")
     beat = _start(env, tmp_path / "beat.log", "beat", "--loglevel=INFO",
                   "--schedule", str(tmp_path / "celerybeat-schedule"))
     try:

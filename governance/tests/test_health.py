@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from celery.signals import before_task_publish
+from celery.signals import after_task_publish
 from django.utils import timezone
 
 from governance.celery import HEARTBEAT_TASK
@@ -27,7 +27,7 @@ def test_healthz_degraded_before_any_heartbeat(client):
 
 def test_healthz_ok_after_worker_ran_the_heartbeat_beat_sent(client):
     # Publishing the task is what beat does (the signal records it); running it is the worker's part.
-    before_task_publish.send(sender=HEARTBEAT_TASK, body=(), exchange="", routing_key="celery", headers={})
+    after_task_publish.send(sender=HEARTBEAT_TASK, body=(), exchange="", routing_key="celery", headers={})
     assert client.get("/healthz").json()["checks"]["beat"]["ok"] is True
     heartbeat.apply_async()
     body = client.get("/healthz").json()
@@ -73,7 +73,7 @@ def test_status_page_for_administrators_only(client):
 
 
 def test_publishing_another_task_is_not_a_beat_heartbeat(client):
-    before_task_publish.send(sender="other.task", body=(), exchange="", routing_key="celery", headers={})
+    after_task_publish.send(sender="other.task", body=(), exchange="", routing_key="celery", headers={})
     assert client.get("/healthz").json()["checks"]["beat"]["ok"] is False
 
 
@@ -99,3 +99,20 @@ def test_the_deadline_engine_check_is_registered(client):
 
     assert deadline_engine_checks in _EXTRA_CHECKS
     assert client.get("/healthz").json()["extra_checks"]["时限督办"]["ok"] is True
+
+
+def test_a_failed_heartbeat_publish_records_no_beat_heartbeat(client, monkeypatch):
+    """Beat's heartbeat is recorded after the broker took the message: during an outage the status
+    page must not show beat "ok" while its tasks go nowhere."""
+    from kombu.exceptions import OperationalError
+    from kombu.messaging import Producer
+
+    from governance.celery import app
+
+    def refuse(self, *args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    monkeypatch.setattr(Producer, "publish", refuse)
+    with pytest.raises(OperationalError):
+        app.send_task(HEARTBEAT_TASK, expires=120, retry=False)
+    assert client.get("/healthz").json()["checks"]["beat"]["ok"] is False
