@@ -15,7 +15,7 @@ from dispatch import services
 from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS
 from dispatch.services.engine import deadline_audit, deadline_sweep
 from dispatch.services.notifications import notification_deliver_batch as deliver_batch
-from dispatch.services.notifications import notification_publish
+from dispatch.services.notifications import notification_publish_retries as publish_retries
 
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 30 * 60
@@ -51,12 +51,7 @@ def notification_deliver_batch(notification_ids: list[int]) -> int:
     """One attempt for each row of the batch; rows that failed are queued again after a backoff."""
     outcome = deliver_batch(notification_ids=notification_ids)
     if outcome["retry"]:
-        from dispatch.models import Notification
-
-        rows = list(Notification.objects.filter(pk__in=outcome["retry"]).values_list("pk", "priority", "attempts"))
-        for attempts in sorted({row[2] for row in rows}):
-            notification_publish([(pk, priority) for pk, priority, n in rows if n == attempts],
-                                 countdown=retry_countdown(attempts - 1))
+        publish_retries(notification_ids=outcome["retry"], countdown=retry_countdown)
     return len(outcome["sent"])
 
 

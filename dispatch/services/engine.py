@@ -20,10 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case as SqlCase
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, DateTimeField, DurationField, ExpressionWrapper, F, Max, Q, Value
-from django.db.models import When as SqlWhen
 from django.utils import timezone
 
 from dispatch.choices import (
@@ -71,6 +69,8 @@ ALARM_KIND = "deadline_steps_unfired"
 LOST_ALARM_KIND = "deadline_messages_missing"
 # A run still "running" after this long died with its process (a catch-up of 10,000 steps takes seconds).
 SWEEP_RUN_TIMEOUT = dt.timedelta(minutes=10)
+# Finished runs are kept this long (failed ones for good: they are the record of an incident).
+SWEEP_RUN_KEPT = dt.timedelta(days=7)
 # The auditor looks this far back for fired steps missing their messages.
 AUDIT_WINDOW = dt.timedelta(days=2)
 # An e-mail/SMS row undelivered this long means deliveries are stuck (broker or worker down).
@@ -235,9 +235,9 @@ def _record_outcomes(*, token: str, skipped: set[int], counts: dict[int, int]) -
     for step_id, count in counts.items():
         if step_id not in skipped:
             by_count[count].append(step_id)
-    message_count = SqlCase(*[SqlWhen(pk__in=ids, then=Value(count)) for count, ids in by_count.items()],
+    message_count = models.Case(*[models.When(pk__in=ids, then=Value(count)) for count, ids in by_count.items()],
                             default=Value(0))
-    outcome = SqlCase(SqlWhen(pk__in=list(skipped), then=Value("skipped")), default=Value("fired")) if skipped \
+    outcome = models.Case(models.When(pk__in=list(skipped), then=Value("skipped")), default=Value("fired")) if skipped \
         else Value("fired")
     DeadlineStep.objects.filter(claim=token).update(outcome=outcome, message_count=message_count)
 
@@ -414,7 +414,9 @@ def deadline_steps_without_messages(*, now: dt.datetime) -> int:
 
 
 def sweep_runs_close_dead(*, now: dt.datetime) -> int:
-    """Close as failed the runs still open long after any sweep could have finished (their process died)."""
+    """Close as failed the runs still open long after any sweep could have finished (their process died),
+    and forget finished runs older than `SWEEP_RUN_KEPT` (a run every 15 s is 5,760 rows a day)."""
+    SweepRun.objects.filter(status=SweepRun.Status.FINISHED, started_at__lt=now - SWEEP_RUN_KEPT).delete()
     return SweepRun.objects.filter(status=SweepRun.Status.RUNNING, started_at__lt=now - SWEEP_RUN_TIMEOUT).update(
         status=SweepRun.Status.FAILED, finished_at=now, error="巡检进程中断（未正常结束），已由核查关闭")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -334,6 +334,17 @@ def notification_deliver_batch(
             mine.update(status=DeliveryStatus.SENT, sent_at=now or timezone.now(), last_error="")
             outcome["sent"].append(notification.pk)
     return outcome
+
+
+def notification_publish_retries(*, notification_ids: Sequence[int], countdown: Callable[[int], int]) -> int:
+    """Queue another attempt of rows whose attempt failed, after `countdown(attempts - 1)` seconds
+    (the backoff grows with the attempts already made)."""
+    rows = list(Notification.objects.filter(pk__in=list(notification_ids)).values_list("pk", "priority", "attempts"))
+    published = 0
+    for attempts in sorted({row[2] for row in rows}):
+        published += notification_publish([(pk, priority) for pk, priority, n in rows if n == attempts],
+                                          countdown=countdown(attempts - 1))
+    return published
 
 
 def notification_requeue_stale(

@@ -118,6 +118,7 @@ def test_auditor_catches_a_fired_step_without_its_messages(world, django_capture
 
 def test_auditor_closes_a_dead_sweep_run_as_failed(world):
     now = at(2025, 11, 20, 9, 0)
+    old = SweepRun.objects.create(started_at=now - dt.timedelta(days=8), status=SweepRun.Status.FINISHED)
     dead = SweepRun.objects.create(started_at=now - dt.timedelta(minutes=30))
     fresh = SweepRun.objects.create(started_at=now - dt.timedelta(minutes=1))
     svc.deadline_audit(now=now)
@@ -125,6 +126,7 @@ def test_auditor_closes_a_dead_sweep_run_as_failed(world):
     fresh.refresh_from_db()
     assert (dead.status, dead.finished_at) == (SweepRun.Status.FAILED, now)
     assert fresh.status == SweepRun.Status.RUNNING
+    assert not SweepRun.objects.filter(pk=old.pk).exists()  # a week of finished runs is kept
     assert "中断" in svc.deadline_engine_checks(now=now)["时限督办"]["message"]
 
 
