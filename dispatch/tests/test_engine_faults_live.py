@@ -481,6 +481,9 @@ def test_acceptance_summons_during_a_2000_step_catch_up_with_a_300_ms_gateway(tm
                 pytest.fail(f"summons not escalated in time: {times}\n"
                             + (tmp_path / "deliverer.log").read_text()[-2000:])
             time.sleep(2)
+        print(f"call-up SMS {max(times['called']) - approved['decided']:.1f} s after approval; steps fired "
+              f"{max(times['fired']) - approved['due']:.1f} s and escalation SMS sent "
+              f"{max(times['overdue']) - approved['due']:.1f} s after the deadline")
         assert len(times["called"]) == 6  # liaison and leader in charge of each of 3 departments
         assert max(times["called"]) - approved["decided"] <= CALL_UP_LIMIT, (times, approved)
         assert all(lag is not None and lag <= ESCALATION_LIMIT for lag in times["lag"]), times
