@@ -14,6 +14,7 @@ the pending rows again. The auditor checks that every fired step has its message
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections import defaultdict
@@ -76,6 +77,19 @@ AUDIT_WINDOW = dt.timedelta(days=2)
 # An e-mail/SMS row undelivered this long means deliveries are stuck (broker or worker down).
 UNDELIVERED_STALE = dt.timedelta(minutes=10)
 LAG_PROMISE = dt.timedelta(seconds=60)
+
+
+_LINK_SENTINEL = 987654321987
+
+
+@functools.cache
+def _link_template(name: str) -> str:
+    return link_to(name, _LINK_SENTINEL)
+
+
+def _link(name: str, pk: int) -> str:
+    """`link_to` without a URL resolution per step (reverse() was the sweep's largest Python cost)."""
+    return _link_template(name).replace(str(_LINK_SENTINEL), str(pk))
 
 
 class Outbox:
@@ -263,7 +277,7 @@ def _fire_assignment(*, step: DeadlineStep, overdue: set[int], batch: _Batch, co
     base = {"assignment": assignment.pk, "department": dept.pk, "department_name": dept.name, "step": step.pk}
     people = recipients_for(targets=step.targets, department=dept, center=assignment.center, at=now,
                             commanders=commanders)
-    link = link_to("work-assignment", assignment.pk)
+    link = _link("work-assignment", assignment.pk)
     key = f"step:{step.pk}"
     if step.kind == StepKind.ACK_REMINDER:
         if assignment.status != AssignmentStatus.ASSIGNED or now >= assignment.ack_due_at:
@@ -339,7 +353,7 @@ def _fire_summons(*, step: DeadlineStep, marked: bool, batch: _Batch, commanders
     batch.outbox.add(
         step=step, recipients=people, kind="summons.overdue", title=f"召集报到超时：{dept.name}",
         body=f"报到截止 {timezone.localtime(summons.report_in_due_at):%H:%M}，{dept.name} 尚未报到。",
-        link=link_to("work-summons", summons.pk),
+        link=_link("work-summons", summons.pk),
         dedupe_key=f"summons:{summons.pk}:department:{dept.pk}:overdue", urgent=True)
     return True
 

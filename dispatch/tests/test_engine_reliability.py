@@ -275,3 +275,10 @@ def test_an_action_writes_its_messages_in_its_own_transaction(world, django_capt
     assert set(called.filter(channel=NotificationChannel.SMS).values_list("status", "priority")) == {
         (DeliveryStatus.PENDING, notifications.PRIORITY_URGENT)}
     assert len(callbacks) == 1  # the publish of the SMS batch
+
+
+def test_the_sweeps_link_is_the_page_link():
+    from dispatch.links import link_to
+
+    assert engine._link("work-assignment", 42) == link_to("work-assignment", 42)
+    assert engine._link("work-summons", 7) == link_to("work-summons", 7)
