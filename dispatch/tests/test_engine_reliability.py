@@ -19,8 +19,8 @@ from dispatch.middleware import QUEUED_HEADER
 from dispatch.models import AuditAlarm, DeadlineStep, Notification, SweepRun
 from dispatch.services import engine, notifications
 from dispatch.tasks import notifications_requeue
-from dispatch.tests.factories import UserFactory
 from dispatch.tests.factories_work import World, at
+from governance.tests.factories import UserFactory
 from intake.choices import HandlingMode
 
 pytestmark = pytest.mark.django_db
