@@ -13,7 +13,7 @@ def close_finished_runs(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0002_work'),
+        ("dispatch", "0003_routing_history_and_board_index"),
     ]
 
     operations = [
