@@ -43,3 +43,11 @@ def _empty_cache(settings):
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _login_lockout_off(settings):
+    """Django's test `Client.login()` authenticates without a request, which django-axes refuses;
+    the lockout tests (governance/tests/test_security_logins.py) switch it back on and log in
+    through the login page as a browser does."""
+    settings.AXES_ENABLED = False

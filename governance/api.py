@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from governance.parsing import DB_ID_MAX
 
 # The HTTP status of each application error code (the domain raises codes, the edge answers statuses).
 # A code not listed is a plain 400: the request asked for something a rule forbids. Missing and
@@ -25,6 +26,7 @@ CONFLICT_CODES = frozenset({
     "duplicate_external_ref",
     "extension_pending",
     "not_revisited",
+    "party_differs",  # a known person typed differently: the clerk chooses keep or update
 })
 ERROR_STATUS: dict[str, int] = {
     **dict.fromkeys(CONFLICT_CODES, status.HTTP_409_CONFLICT),
@@ -58,3 +60,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 "message": "提交的数据有误，请检查各字段。", "fields": detail}
     response.data = {"error": body}
     return response
+
+
+class IdField(serializers.IntegerField):
+    """A primary key sent by a client: a whole number from 1 to the database's BIGINT maximum (a
+    25-digit id used to overflow the database driver: a 500)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", DB_ID_MAX)
+        super().__init__(**kwargs)

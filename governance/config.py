@@ -36,6 +36,17 @@ KNOWN_VARIABLES = frozenset(
         "PORT",
         "SMS_BACKEND",
         "ATTACHMENT_MAX_BYTES",
+        "ATTACHMENT_X_ACCEL_PREFIX",
+        "ADMIN_URL",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_PRELOAD",
+        "SECURE_PROXY_SSL_HEADER",
+        "LOGIN_FAILURE_LIMIT",
+        "LOGIN_LOCKOUT_MINUTES",
+        "API_THROTTLE_USER",
+        "API_THROTTLE_ANON",
+        "API_THROTTLE_OPEN311",
     }
 )
 

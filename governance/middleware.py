@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext
+
+from governance.parsing import DB_ID_MAX
 
 
 class ChineseByDefaultMiddleware:
@@ -17,3 +22,52 @@ class ChineseByDefaultMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+def _is_machine_path(path: str) -> bool:
+    return path.startswith(("/api/", "/open311/"))
+
+
+def bad_input_response(request: HttpRequest, message: str, *, status: int = 400, code: str = "invalid") -> HttpResponse:
+    """A clear refusal in the caller's language: JSON under /api/ and /open311/, a page elsewhere."""
+    if request.path.startswith("/open311/"):
+        fmt = "xml" if request.path.endswith(".xml") else "json"
+        from intake.open311 import formats
+
+        return formats.render_errors(fmt, status, [message])
+    if _is_machine_path(request.path):
+        return JsonResponse({"error": {"code": code, "message": message}}, status=status,
+                            json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(render_to_string("governance/bad_request.html", {"message": message}, request=request),
+                        status=status)
+
+
+class BadInputMiddleware:
+    """Refuses, with a 400 that says why, input no page or API can store: NUL characters in the
+    query or a form body (PostgreSQL text cannot hold them) and ids in the URL too big for the
+    database's integers. Each used to end in a 500."""
+
+    FORM_BODY_LIMIT = 2 * 1024 * 1024
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query or "\x00" in request.path:
+            return bad_input_response(request, gettext("请求中含有空字符（NUL），无法处理。"), code="nul_character")
+        content_type = (request.META.get("CONTENT_TYPE") or "").lower()
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if (request.method in {"POST", "PUT", "PATCH"} and content_type.startswith("application/x-www-form-urlencoded")
+                and length.isascii() and length.isdigit() and int(length) <= self.FORM_BODY_LIMIT):
+            body = request.body
+            if b"%00" in body or b"\x00" in body:
+                return bad_input_response(request, gettext("提交的内容含有空字符（NUL），无法处理。"), code="nul_character")
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any,
+                     view_kwargs: dict[str, Any]) -> HttpResponse | None:
+        for value in view_kwargs.values():
+            if isinstance(value, int) and not isinstance(value, bool) and value > DB_ID_MAX:
+                return bad_input_response(request, gettext("未找到，或您无权查看。"), status=404, code="not_found")
+        return None

@@ -131,6 +131,9 @@ def user_department_ids(user: AbstractBaseUser | AnonymousUser) -> set[int]:
     if cached is None:
         ids = set(Profile.objects.filter(user=user, department__isnull=False).values_list("department_id", flat=True))
         ids |= set(Department.objects.filter(liaison=user).values_list("pk", flat=True))
+        from governance.selectors import departments_led_by
+
+        ids |= departments_led_by(user=user)  # a leader in charge reads them; acting needs a department role
         cached = ids
         user._work_department_ids = cached
     return cached

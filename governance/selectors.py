@@ -78,3 +78,31 @@ def grid_ids_of_worker(*, user: AbstractBaseUser) -> set[int]:
                                    accept_global_perms=False)
     return set(Grid.objects.filter(Q(pk__in=granted.values("pk")) | Q(parent__in=granted.values("pk")))
                .values_list("pk", flat=True))
+
+
+def departments_led_by(*, user: AbstractBaseUser) -> frozenset[int]:
+    """The departments a leader is in charge of (分管领导): `Department.leader_in_charge`, or a
+    leader's profile department. Cached on the user object for the request."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_led_department_ids", None)
+    if cached is None:
+        from governance.roles import Role, user_roles
+
+        ids: set[int] = set(Department.objects.filter(leader_in_charge=user).values_list("pk", flat=True))
+        if Role.LEADER in user_roles(user):
+            ids |= set(Profile.objects.filter(user=user, department__isnull=False).values_list("department_id", flat=True))
+        cached = frozenset(ids)
+        user._led_department_ids = cached
+    return cached
+
+
+def reads_whole_district(*, user: AbstractBaseUser) -> bool:
+    """Who reads every matter of the district: the center's own roles, except a leader in charge
+    of departments, who reads only those departments' matters (README "Who sees what")."""
+    from governance.roles import MAY_SEE_DISTRICT_MATTERS, Role, user_roles
+
+    roles = user_roles(user)
+    if roles & (MAY_SEE_DISTRICT_MATTERS - {Role.LEADER}):
+        return True
+    return Role.LEADER in roles and not departments_led_by(user=user)

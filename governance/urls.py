@@ -1,11 +1,10 @@
 """Root URLconf: the shell, health, admin, and each app's pages and APIs."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from governance import views
 
@@ -27,14 +26,19 @@ urlpatterns = [
     path("intake/", include("intake.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("review/", include("review.urls")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     # Every REST endpoint lives under /api/<app>/, described by one schema and one docs page.
     path("api/intake/", include("intake.api.urls")),
     path("api/dispatch/", include("dispatch.api.urls")),
     path("open311/v2/", include("intake.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+# Attachments are never served from MEDIA_URL, in development or production: only through
+# `intake:attachment`, which checks that the user may see the matter.
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# JSON errors under /api/ and /open311/, pages elsewhere (DEBUG off).
+handler400 = "governance.views.bad_request"
+handler403 = "governance.views.permission_denied"
+handler404 = "governance.views.page_not_found"
+handler500 = "governance.views.server_error"

@@ -7,10 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
 from governance import selectors, workcal
 from governance.health import system_health
+from governance.middleware import bad_input_response
 from governance.roles import MAY_VIEW_STATUS, may
 
 
@@ -54,3 +56,33 @@ def directory(request: HttpRequest) -> HttpResponse:
         "stationed": selectors.departments_stationed_on(center=center, day=timezone.localdate()) if center else [],
     }
     return render(request, "governance/directory.html", context)
+
+
+# --- error pages: JSON for programs under /api/ and /open311/, Chinese pages for people ----------
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    from django.views import defaults
+
+    if request.path.startswith(("/api/", "/open311/")):
+        return bad_input_response(request, message, status=status, code=code)
+    handlers = {400: defaults.bad_request, 403: defaults.permission_denied, 404: defaults.page_not_found}
+    if status in handlers:
+        return handlers[status](request, exception=None)
+    return defaults.server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "bad_request", gettext("请求有误。"))
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, "permission_denied", gettext("您没有执行此操作的权限。"))
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "not_found", gettext("未找到，或您无权查看。"))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(request, 500, "server_error", gettext("服务器内部错误，已记录，请稍后再试。"))

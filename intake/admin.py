@@ -7,6 +7,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from governance.errors import ApplicationError
 from intake.models import (
@@ -60,10 +63,28 @@ class CasePartyInline(admin.TabularInline):
     raw_id_fields = ("party",)
 
 
+def _download_link(obj: Attachment) -> str:
+    if not obj.pk:
+        return "—"
+    return format_html('<a href="{}">{}</a>', reverse("intake:attachment", args=[obj.pk]), _("下载"))
+
+
+
+
 class AttachmentInline(admin.TabularInline):
+    """Files come in only through the one upload validator (window, API, report-back): none here."""
+
     model = Attachment
     extra = 0
-    readonly_fields = ("name", "size", "content_type", "purpose", "uploaded_by", "uploaded_at")
+    fields = ("name", "download", "size", "content_type", "purpose", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("文件"))
+    def download(self, obj: Attachment) -> str:
+        return _download_link(obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -151,9 +172,22 @@ class SensitiveViewAdmin(ReadOnlyAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
+    """Read-only: files come in only through the one upload validator, and go out only through
+    the download view, which checks that the user may see the matter."""
+
     list_display = ("name", "case", "purpose", "size", "content_type", "uploaded_by", "uploaded_at")
-    raw_id_fields = ("case", "uploaded_by")
-    readonly_fields = ("size", "content_type", "uploaded_at")
+    fields = ("name", "case", "download", "purpose", "size", "content_type", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("文件"))
+    def download(self, obj: Attachment) -> str:
+        return _download_link(obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(PlatformKey)

@@ -100,3 +100,5 @@ class CaseEventType(models.TextChoices):
     CASE_SETTLED_ON_SPOT = "case.settled_on_spot", _("当场办结（自办）")
     CASE_SENT_TO_DISPATCH = "case.sent_to_dispatch", _("移送调度中心")
     PARTY_ID_VIEWED = "party.id_viewed", _("查看完整身份证号")
+    PARTY_UPDATED = "party.updated", _("当事人信息更新为本次填写")
+    PARTY_KEPT = "party.kept", _("当事人信息沿用登记信息")

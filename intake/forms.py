@@ -45,6 +45,9 @@ def form_field_for(service_field: str | None) -> str | None:
     return service_field
 
 
+PARTY_DIFFERENCE_FORM_CHOICES = [("", _("请选择")), ("keep", _("沿用登记信息")), ("update", _("更新为本次填写"))]
+
+
 class RegisterForm(forms.Form):
     channel = forms.ChoiceField(label=_("来源渠道"), choices=[(Channel.WALK_IN, _("窗口来访")), (Channel.PHONE, _("来电"))],
                                 initial=Channel.WALK_IN)
@@ -68,6 +71,8 @@ class RegisterForm(forms.Form):
     applicant_credit_code = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=30)
     applicant_phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
     applicant_address = forms.CharField(label=_("住址"), required=False, max_length=400)
+    applicant_on_difference = forms.ChoiceField(label=_("与登记信息不一致时"), required=False,
+                                                choices=PARTY_DIFFERENCE_FORM_CHOICES)
 
     respondent_kind = forms.ChoiceField(label=_("被申请人类型"), choices=PartyKind.choices, initial=PartyKind.PERSON)
     respondent_name = forms.CharField(label=_("姓名/单位名称"), required=False, max_length=200)
@@ -75,6 +80,8 @@ class RegisterForm(forms.Form):
     respondent_credit_code = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=30)
     respondent_phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
     respondent_address = forms.CharField(label=_("住址"), required=False, max_length=400)
+    respondent_on_difference = forms.ChoiceField(label=_("与登记信息不一致时"), required=False,
+                                                 choices=PARTY_DIFFERENCE_FORM_CHOICES)
 
     link_to = forms.CharField(required=False)  # checkbox values, read with getlist
     attachments = MultipleFileField(label=_("附件"), required=False)
@@ -108,7 +115,8 @@ class RegisterForm(forms.Form):
                 values["id_number"] = ""
             else:
                 values["credit_code"] = ""
-            result.append(PartyInput(kind=kind, role=role, **values))
+            result.append(PartyInput(kind=kind, role=role, on_difference=data.get(prefix + "on_difference") or "",
+                                     **values))
         return result
 
 

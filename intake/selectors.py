@@ -18,17 +18,22 @@ from django.utils import timezone
 
 from governance.errors import NotFoundError
 from governance.models import Center
+from governance.parsing import db_id
 from governance.roles import (
     MAY_HANDLE_ASSIGNMENTS,
-    MAY_SEE_DISTRICT_MATTERS,
     MAY_SEE_GRID_MATTERS,
     user_roles,
 )
-from governance.selectors import grid_ids_of_worker, profile_for_user
+from governance.selectors import (
+    departments_led_by,
+    grid_ids_of_worker,
+    profile_for_user,
+    reads_whole_district,
+)
 from intake import hooks
 from intake.choices import CaseStatus, PartyRole
 from intake.filters import SEARCH_MAX_CHARS, TICKED, CaseFilterSet, case_filters_clean
-from intake.models import Case, CaseEvent, CaseLink, CaseParty, Category, Party
+from intake.models import Attachment, Case, CaseEvent, CaseLink, CaseParty, Category, Party
 from intake.validators import phone_search_key
 
 COUNT_CAP = 10_000
@@ -51,6 +56,7 @@ def cases_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case
 
     - center roles (window, dispatch, command, leaders, administrators): all matters of their
       district; a superuser without a profile sees every district;
+    - a leader in charge of departments (分管领导, e.g. lead_zgj): only those departments' matters;
     - department liaison/handler: the matters assigned to their department (dispatch answers, through
       the `intake.hooks.department_case_ids` hook);
     - grid workers: the matters of the grids they cover (`governance.selectors.grid_ids_of_worker`);
@@ -59,17 +65,17 @@ def cases_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case
     if not user.is_authenticated:
         return Case.objects.none()
     roles = user_roles(user)
-    if roles & MAY_SEE_DISTRICT_MATTERS:
+    if reads_whole_district(user=user):
         district = user_district(user=user)
         if district is not None:
             return Case.objects.filter(district=district)
         if user.is_superuser:
             return Case.objects.all()
         return Case.objects.none()
-    if not roles & (MAY_HANDLE_ASSIGNMENTS | MAY_SEE_GRID_MATTERS):
+    if not roles & (MAY_HANDLE_ASSIGNMENTS | MAY_SEE_GRID_MATTERS) and not departments_led_by(user=user):
         return Case.objects.none()
     condition = Q()
-    if roles & MAY_HANDLE_ASSIGNMENTS:
+    if roles & MAY_HANDLE_ASSIGNMENTS or departments_led_by(user=user):
         condition |= Q(pk__in=hooks.department_case_ids(user))
     if roles & MAY_SEE_GRID_MATTERS:
         condition |= Q(grid_id__in=grid_ids_of_worker(user=user))
@@ -82,7 +88,8 @@ def case_get_for_actor(*, actor: AbstractBaseUser | AnonymousUser, pk_or_code: i
         "category__parent", "grid", "town", "first_receiver__profile", "window", "center", "district"
     )
     key = str(pk_or_code).strip()
-    lookup = Q(pk=int(key)) if key.isdigit() else Q(code=key)
+    pk = db_id(key)
+    lookup = Q(pk=pk) if pk is not None else Q(code=key[:40])
     case = queryset.filter(lookup).first()
     if case is None:
         raise NotFoundError()
@@ -90,6 +97,9 @@ def case_get_for_actor(*, actor: AbstractBaseUser | AnonymousUser, pk_or_code: i
 
 
 # --- lists ---------------------------------------------------------------------------------
+
+
+FILTER_YEARS = range(1900, 2201)
 
 
 @dataclass
@@ -324,10 +334,18 @@ def categories_top_level() -> QuerySet[Category]:
 
 def iter_ids(values: Iterable[Any]) -> list[int]:
     """Integers from a list of form values, ignoring anything that is not one."""
-    return [int(v) for v in values if str(v).strip().isdigit()]
+    return [pk for pk in map(db_id, values) if pk is not None]
 
 
 # --- added for the intake API ---------------------------------------------------------------
+
+
+def attachment_get_for_actor(*, actor: AbstractBaseUser | AnonymousUser, pk: int) -> Attachment:
+    """One attachment of a matter the actor may see; `NotFoundError` (404) for missing and not-allowed."""
+    attachment = Attachment.objects.filter(pk=pk, case__in=cases_visible_to(user=actor)).first()
+    if attachment is None:
+        raise NotFoundError()
+    return attachment
 
 
 def case_attachments(*, case: Case) -> list[Any]:

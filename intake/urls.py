@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake.views import cases, window
+from intake.views import attachments, cases, window
 
 app_name = "intake"
 
@@ -14,5 +14,6 @@ urlpatterns = [
     path("cases/<str:code>/receipt/", window.receipt, name="receipt"),
     path("cases/<str:code>/settle/", window.settle, name="settle"),
     path("cases/<str:code>/dispatch/", window.send_to_dispatch, name="send_to_dispatch"),
+    path("attachments/<int:pk>/", attachments.attachment_download, name="attachment"),
     path("cases/<str:code>/parties/<int:party_id>/full-id/", cases.party_full_id, name="party_full_id"),
 ]

@@ -9,9 +9,12 @@ address code is in no table is still a real person's ID (codes change, people ke
 from __future__ import annotations
 
 import datetime as dt
-import os
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Protocol
 
+import filetype
 import phonenumbers
 from django.conf import settings
 from django.utils import timezone
@@ -26,21 +29,28 @@ TITLE_MAX_CHARS = 200
 RESULT_MAX_CHARS = 5000
 EARLIEST_BIRTH_YEAR = 1900
 
-# Extension -> (content type, magic-byte signatures the first bytes must start with).
-# The signature check stops a renamed executable from passing as a "PDF".
-ALLOWED_ATTACHMENTS: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    "pdf": ("application/pdf", (b"%PDF",)),
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "doc": ("application/msword", (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
-    "xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-    "mp3": ("audio/mpeg", (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"\xff\xfa")),
-    "m4a": ("audio/mp4", ()),  # checked below: "ftyp" at offset 4
-    "amr": ("audio/amr", (b"#!AMR",)),
+# What may be uploaded, by the type its bytes show (detected with `filetype`): extension we store
+# under -> content type we serve with. The client's file name and content type are never trusted.
+ALLOWED_ATTACHMENTS: dict[str, str] = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "mp3": "audio/mpeg",
+    "m4a": "audio/mp4",
+    "amr": "audio/amr",
 }
+# Photos only (grid workers' on-site photos and the like).
+IMAGE_TYPES: frozenset[str] = frozenset({"jpg", "png"})
+# Shown inline by the download view; everything else is sent as a download.
+INLINE_CONTENT_TYPES: frozenset[str] = frozenset({"application/pdf", "image/jpeg", "image/png"})
+# Old Word/Excel files are OLE compound files; `filetype` names them only when it finds the
+# application's stream near the start, so a bare OLE header with a .doc/.xls name is accepted as such.
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+UPLOAD_NAME_MAX_CHARS = 200
 ALLOWED_EXTENSIONS_LABEL = gettext_noop("PDF、JPG/PNG 图片、Word（doc/docx）、Excel（xls/xlsx）、语音（mp3/m4a/amr）")
 
 
@@ -56,7 +66,7 @@ def validate_id_number(value: str, *, field: str = "id_number", today: dt.date |
     number = ric.compact(value or "")
     if len(number) != 18:
         raise _fail(field, gettext("公民身份号码应为 18 位，当前为 %(count)s 位。") % {"count": len(number)})
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise _fail(field, gettext("公民身份号码前 17 位应为数字，最后一位为数字或 X。"))
     try:
         birth = ric.get_birth_date(number)
@@ -121,35 +131,82 @@ class UploadedFileLike(Protocol):
     def seek(self, offset: int, whence: int = 0) -> int: ...
 
 
-def validate_attachment(upload: UploadedFileLike, *, field: str = "attachments") -> str:
-    """Size and type of one upload; returns the content type we store (never the client's)."""
+@dataclass(frozen=True)
+class CheckedUpload:
+    """What the one upload validator found: the type by content and a clean name to show."""
+
+    content_type: str
+    extension: str
+    name: str
+
+
+def clean_upload_name(raw: str) -> str:
+    """The name a person sees: no folders, no control or zero-width characters, at most 200 chars."""
+    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"}).strip()
+    if name in {".", ".."}:
+        name = ""
+    if len(name) > UPLOAD_NAME_MAX_CHARS:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: UPLOAD_NAME_MAX_CHARS - len(ext) - 1] + dot + ext) if dot and len(ext) < 10 else name[:UPLOAD_NAME_MAX_CHARS]
+    return name
+
+
+def _detect_extension(head: bytes, claimed: str) -> str | None:
+    kind = filetype.guess(head)
+    if kind is not None:
+        return {"jpeg": "jpg"}.get(kind.extension, kind.extension)
+    if head.startswith(_OLE_SIGNATURE) and claimed in {"doc", "xls"}:
+        return claimed
+    return None
+
+
+def validate_upload(
+    upload: UploadedFileLike, *, field: str = "attachments", allowed: Collection[str] | None = None
+) -> CheckedUpload:
+    """THE check of every uploaded file, from every channel (window, API, report-back, photos).
+
+    Size (`ATTACHMENT_MAX_BYTES`), a usable name, and the type read from the file's first bytes,
+    which must be one of `allowed` (extensions of `ALLOWED_ATTACHMENTS`; all of them by default)
+    and must agree with the name's extension (a renamed file is refused, so nobody is misled).
+    Returns the content type we store and serve with, the extension of the stored name, and the
+    name to show. Raises `ApplicationError` with a Chinese message naming the file.
+    """
+    allowed_set = set(ALLOWED_ATTACHMENTS) if allowed is None else set(allowed) & set(ALLOWED_ATTACHMENTS)
     max_bytes = getattr(settings, "ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
-    name = os.path.basename(getattr(upload, "name", "") or "")
+    name = clean_upload_name(getattr(upload, "name", "") or "")
     if not name:
         raise _fail(field, gettext("附件缺少文件名。"))
-    if upload.size > max_bytes:
+    size = getattr(upload, "size", None) or 0
+    if size > max_bytes:
         raise _fail(
             field,
             gettext("附件“%(name)s”大小为 %(size).1f MB，超过 %(limit).0f MB 的上限。") % {
-                "name": name, "size": upload.size / 1024 / 1024, "limit": max_bytes / 1024 / 1024},
+                "name": name, "size": size / 1024 / 1024, "limit": max_bytes / 1024 / 1024},
             code="too_large",
         )
-    if upload.size == 0:
+    if size == 0:
         raise _fail(field, gettext("附件“%(name)s”是空文件。") % {"name": name})
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ALLOWED_ATTACHMENTS:
-        raise _fail(field, gettext("附件“%(name)s”的类型不允许上传。允许的类型：%(allowed)s。") % {
-            "name": name, "allowed": gettext(ALLOWED_EXTENSIONS_LABEL)},
-                    code="forbidden_type")
-    content_type, signatures = ALLOWED_ATTACHMENTS[extension]
+    claimed = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    claimed = {"jpeg": "jpg"}.get(claimed, claimed)
     upload.seek(0)
-    head = upload.read(16)
+    head = upload.read(8192)
     upload.seek(0)
-    ok = head[4:8] == b"ftyp" if extension == "m4a" else any(head.startswith(sig) for sig in signatures)
-    if not ok:
-        raise _fail(field, gettext("附件“%(name)s”的内容与扩展名 .%(ext)s 不符，请上传原始文件。") % {
-            "name": name, "ext": extension}, code="forbidden_type")
-    return content_type
+    detected = _detect_extension(head, claimed)
+    labels = (gettext(ALLOWED_EXTENSIONS_LABEL) if allowed_set == set(ALLOWED_ATTACHMENTS)
+              else "、".join(sorted(allowed_set)))
+    if detected not in allowed_set:
+        raise _fail(field, gettext("附件“%(name)s”的类型不允许上传（按文件内容识别）。允许的类型：%(allowed)s。") % {
+            "name": name, "allowed": labels}, code="forbidden_type")
+    if claimed != detected:
+        raise _fail(field, gettext("附件“%(name)s”的内容是 .%(real)s 文件，与文件名的扩展名不符，请上传原始文件。") % {
+            "name": name, "real": detected}, code="forbidden_type")
+    return CheckedUpload(content_type=ALLOWED_ATTACHMENTS[detected], extension=detected, name=name)
+
+
+def validate_attachment(upload: UploadedFileLike, *, field: str = "attachments") -> str:
+    """The content type of an accepted attachment (`validate_upload` does the checking)."""
+    return validate_upload(upload, field=field).content_type
 
 
 def mask_id_number(value: str) -> str:
@@ -158,6 +215,13 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_address(value: str) -> str:
+    """东园镇上浦村12号 -> 东园镇上浦**** : the place stays readable, the house does not."""
+    value = value or ""
+    keep = min(6, len(value) // 2)
+    return value[:keep] + "*" * min(len(value) - keep, 8)
 
 
 def mask_phone(value: str) -> str:

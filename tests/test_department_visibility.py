@@ -41,3 +41,23 @@ def test_a_department_sees_its_own_matters_only(client):
     body = client.get("/api/intake/cases/", HTTP_AUTHORIZATION=f"Token {token.key}").json()
     assert [row["code"] for row in body["results"]] == [ours.code]
     assert client.get(f"/api/intake/cases/{theirs.code}/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 404
+
+
+def test_a_leader_in_charge_sees_the_departments_matters_only(client):
+    """Issue 8 item 5: lead_zgj (分管 资规建交局) used to read every department's matters."""
+    call_command("seed_demo", verbosity=0)
+    labour = _dispatched_to("LDWQ", "上浦村工地欠薪")
+    zgj = _dispatched_to("ZGJ", "征地拆迁补偿")
+
+    client.force_login(User.objects.get(username="lead_zgj"))
+    page = client.get("/intake/cases/").content.decode()
+    assert zgj.code in page and labour.code not in page
+    assert client.get(f"/intake/cases/{labour.code}/").status_code == 404
+    assert client.get(f"/intake/cases/{zgj.code}/").status_code == 200
+    body = client.get("/api/intake/cases/").json()
+    assert [row["code"] for row in body["results"]] == [zgj.code]
+
+    # The district leader (no department) still reads the whole district.
+    client.force_login(User.objects.get(username="leader"))
+    body = client.get("/api/intake/cases/").json()
+    assert {row["code"] for row in body["results"]} == {labour.code, zgj.code}

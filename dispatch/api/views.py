@@ -80,6 +80,8 @@ class RosterMonthView(APIView):
         try:
             year, month = (int(part) for part in raw.split("-", 1))
             dt.date(year, month, 1)
+            if not 2000 <= year <= 2100:
+                raise ValueError(raw)
         except (TypeError, ValueError):
             raise ApplicationError(gettext("月份格式应为 YYYY-MM。"), code="invalid_month", field="month") from None
         data = {

@@ -24,13 +24,14 @@ from dispatch.models import (
 )
 from governance.errors import NotFoundError
 from governance.models import Center, Department
+from governance.parsing import db_id
 from governance.roles import (
     MAY_HANDLE_ASSIGNMENTS,
-    MAY_SEE_DISTRICT_MATTERS,
     MAY_SEE_GRID_MATTERS,
     may,
     user_department_ids,
 )
+from governance.selectors import reads_whole_district
 from intake.choices import CaseStatus
 from intake.models import Case
 from intake.models.case import RISK_RANK, URGENCY_RANK
@@ -70,7 +71,7 @@ def assignments_for_department_user(*, user: AbstractBaseUser, open_only: bool =
 
 
 def _is_center_reader(user: AbstractBaseUser) -> bool:
-    return may(user, MAY_SEE_DISTRICT_MATTERS)
+    return reads_whole_district(user=user)
 
 
 def assignment_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Assignment:
@@ -92,9 +93,10 @@ def assignment_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Assignment:
 def case_get_for_work_by_key(*, actor: AbstractBaseUser, key: str) -> Case:
     """A matter by its code (QZTS-2026-000001) or internal id, as typed by a person; 404 otherwise."""
     key = key.strip().upper()
-    if key.isdigit():
-        return case_get_for_work(actor=actor, pk=int(key))
-    pk = Case.objects.filter(code=key).values_list("pk", flat=True).first()
+    pk = db_id(key)
+    if pk is not None:
+        return case_get_for_work(actor=actor, pk=pk)
+    pk = Case.objects.filter(code=key[:40]).values_list("pk", flat=True).first()
     if pk is None:
         raise NotFoundError(gettext("没有这个事项编号，或您无权查看。"))
     return case_get_for_work(actor=actor, pk=pk)

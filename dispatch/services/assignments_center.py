@@ -36,7 +36,11 @@ from dispatch.services.assignments import (
 )
 from dispatch.services.common import (
     HANDLING_STEP_KINDS,
+    MAX_DEADLINE_DAYS,
+    MAX_PROGRESS_EVERY_WORKING_DAYS,
     calendar_for,
+    check_length_for,
+    check_text,
     notify_on_commit,
     progress_due_at,
     steps_cancel,
@@ -84,6 +88,11 @@ def case_dispatch(
         raise ApplicationError(gettext("只有联办可以指定协办部门。"), code="co_not_allowed", field="co_departments")
     if mode == HandlingMode.SUPERVISED and supervising_leader is None:
         raise ApplicationError(gettext("督办须指定督办领导。"), code="leader_required", field="supervising_leader")
+    if progress_every_working_days is not None and not 1 <= progress_every_working_days <= MAX_PROGRESS_EVERY_WORKING_DAYS:
+        raise ApplicationError(gettext("进度报告间隔应为 1 至 %(max)s 个工作日。") % {"max": MAX_PROGRESS_EVERY_WORKING_DAYS},
+                               code="invalid", field="progress_every_working_days")
+    instructions = check_text(instructions, field="instructions", label=gettext("交办意见"))
+    parts = {key: check_text(text, field="parts", label=gettext("分工说明")) for key, text in (parts or {}).items()}
     departments = [lead_department, *co]
     if any(dept.center_id != case.center_id or not dept.active for dept in departments):
         raise ApplicationError(gettext("只能派给本中心在用的部门。"), code="invalid_department")
@@ -119,8 +128,12 @@ def extension_decide(
     now = now or timezone.now()
     require_role(actor, MAY_DECIDE_EXTENSION, gettext("只有轮值主任可以审批延期。"))
     assignment = extension.assignment
+    note = check_length_for(ExtensionRequest, "decision_note", note, field="note", label=gettext("审批意见"))
     status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     due = (new_due_at or extension.requested_due_at) if approve else None
+    if due is not None and not (now < due <= max(extension.old_due_at, now) + dt.timedelta(days=MAX_DEADLINE_DAYS)):
+        raise ApplicationError(gettext("批准的期限须晚于现在，且不能比原期限晚一年以上。"), code="invalid_due",
+                               field="new_due_at")
     changed = ExtensionRequest.objects.filter(pk=extension.pk, status=ExtensionStatus.PENDING).update(
         status=status, decided_by=actor, decided_at=now, decision_note=note, new_due_at=due)
     if changed != 1:
@@ -230,8 +243,10 @@ def assignment_supervise(
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以发起督办。"))
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
-    if every_working_days < 1:
-        raise ApplicationError(gettext("进度报告间隔至少 1 个工作日。"), code="invalid", field="every_working_days")
+    if not 1 <= every_working_days <= MAX_PROGRESS_EVERY_WORKING_DAYS:
+        raise ApplicationError(gettext("进度报告间隔应为 1 至 %(max)s 个工作日。") % {"max": MAX_PROGRESS_EVERY_WORKING_DAYS},
+                               code="invalid", field="every_working_days")
+    note = check_text(note, field="note", label=gettext("督办意见"))
     changed = Assignment.objects.filter(pk=assignment.pk, status__in=OPEN_ASSIGNMENT_STATUSES).update(
         supervising_leader=leader, progress_every_working_days=every_working_days)
     if changed != 1:

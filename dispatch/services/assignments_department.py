@@ -30,7 +30,9 @@ from dispatch.services.assignments import (
 from dispatch.services.common import (
     ACK_STEP_KINDS,
     HANDLING_STEP_KINDS,
+    MAX_DEADLINE_DAYS,
     calendar_for,
+    check_text,
     notify_on_commit,
     progress_due_at,
     steps_cancel,
@@ -41,8 +43,10 @@ from governance.roles import (
 )
 from intake.choices import CaseStatus, EventSource
 from intake.events import case_event_record
-from intake.models import Attachment, Case
+from intake.services.cleaning import FieldErrors, clean_text
+from intake.services.registration import check_uploads, remove_files, store_files
 from intake.services.transition import case_transition
+from intake.validators import RESULT_MAX_CHARS, CheckedUpload, UploadedFileLike
 
 
 @transaction.atomic
@@ -60,16 +64,6 @@ def assignment_acknowledge(
     return assignment
 
 
-def _store_attachments(*, case: Case, files: Sequence[UploadedFile], actor: AbstractBaseUser) -> list[Attachment]:
-    stored = []
-    for upload in files:
-        stored.append(Attachment.objects.create(
-            case=case, file=upload, name=upload.name[:200], size=upload.size or 0,
-            content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
-            purpose="report_back", uploaded_by=actor))
-    return stored
-
-
 @transaction.atomic
 def assignment_report_progress(
     *, actor: AbstractBaseUser, assignment: Assignment, text: str, source: str = EventSource.WEB,
@@ -79,8 +73,7 @@ def assignment_report_progress(
     require_department_member(actor, assignment.department_id)
     if assignment.status not in WORKING_STATUSES:
         raise ApplicationError(gettext("签收后才能报告进度。"), code="invalid_transition")
-    if not text.strip():
-        raise ApplicationError(gettext("请填写进度情况。"), code="required", field="text")
+    text = check_text(text, field="text", label=gettext("进度情况"), max_chars=RESULT_MAX_CHARS, required=True)
     report = AssignmentReport.objects.create(assignment=assignment, kind=AssignmentReport.Kind.PROGRESS,
                                              text=text, author=actor, created_at=now)
     Assignment.objects.filter(pk=assignment.pk).update(last_progress_at=now)
@@ -95,17 +88,32 @@ def assignment_report_progress(
     return report
 
 
-@transaction.atomic
 def assignment_report_back(
     *, actor: AbstractBaseUser, assignment: Assignment, text: str, files: Sequence[UploadedFile] = (),
     source: str = EventSource.WEB, now: dt.datetime | None = None,
 ) -> AssignmentReport:
     """A co-department reports its part; the lead (or sole) department reports the merged answer,
-    which moves the matter to "reported"."""
+    which moves the matter to "reported". Files go through the one upload validator first; files
+    stored by a transaction that then fails are removed."""
     now = now or timezone.now()
     require_department_member(actor, assignment.department_id)
-    if not text.strip():
-        raise ApplicationError(gettext("请填写办理结果。"), code="required", field="text")
+    errors = FieldErrors()
+    text = clean_text(errors, "text", text, label=gettext("办理结果"), max_chars=RESULT_MAX_CHARS, required=True)
+    uploads = check_uploads(errors, files, field="files")
+    errors.raise_if_any()
+    stored: list[str] = []
+    try:
+        return _report_back(actor=actor, assignment=assignment, text=text, uploads=uploads, stored=stored,
+                            source=source, now=now)
+    except BaseException:
+        remove_files(stored)
+        raise
+
+
+@transaction.atomic
+def _report_back(*, actor: AbstractBaseUser, assignment: Assignment, text: str,
+                 uploads: list[tuple[UploadedFileLike, CheckedUpload]], stored: list[str], source: str,
+                 now: dt.datetime) -> AssignmentReport:
     case = assignment.case
     if assignment.role == AssignmentRole.LEAD:
         waiting = list(Assignment.objects.filter(lead=assignment, status__in=OPEN_ASSIGNMENT_STATUSES)
@@ -119,7 +127,7 @@ def assignment_report_back(
     steps_cancel(assignment_ids=[assignment.pk], kinds=[*HANDLING_STEP_KINDS, StepKind.PROGRESS_DUE], now=now)
     report = AssignmentReport.objects.create(assignment=assignment, kind=AssignmentReport.Kind.REPORT_BACK,
                                              text=text, author=actor, created_at=now)
-    attachments = _store_attachments(case=case, files=files, actor=actor)
+    attachments = store_files(uploads, case=case, actor=actor, purpose="report_back", stored=stored)
     if attachments:
         report.attachments.set(attachments)
     data = {"assignment": assignment.pk, "department": assignment.department_id,
@@ -152,10 +160,12 @@ def assignment_request_extension(
     require_department_member(actor, assignment.department_id)
     if assignment.status not in WORKING_STATUSES and assignment.status != AssignmentStatus.ASSIGNED:
         raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
-    if not reason.strip():
-        raise ApplicationError(gettext("请填写延期理由。"), code="required", field="reason")
+    reason = check_text(reason, field="reason", label=gettext("延期理由"), required=True)
     if requested_due_at <= assignment.due_at:
         raise ApplicationError(gettext("申请的期限须晚于现有期限。"), code="invalid_due", field="requested_due_at")
+    if requested_due_at > assignment.due_at + dt.timedelta(days=MAX_DEADLINE_DAYS):
+        raise ApplicationError(gettext("申请的期限不能比现有期限晚一年以上。"), code="invalid_due",
+                               field="requested_due_at")
     if ExtensionRequest.objects.filter(assignment=assignment, status=ExtensionStatus.PENDING).exists():
         raise ApplicationError(gettext("已有待审批的延期申请。"), code="extension_pending")
     request = ExtensionRequest.objects.create(

@@ -21,6 +21,7 @@ from governance.models import Center, Department
 from governance.workcal import WorkingCalendar
 from intake.choices import Complexity, OperatingMode
 from intake.models import Case
+from intake.services.cleaning import FieldErrors, clean_text
 
 # Defaults when no DeadlinePolicy row matches (issue 4 point 4; seed 004: 7 working days, ~3 weeks).
 DEFAULT_ACK = (2, LimitUnit.WORKING_HOURS)
@@ -39,6 +40,30 @@ DEFAULT_ESCALATION_CHAIN = [
 ]
 DEFAULT_LETTER_AFTER_OVERDUE = 3
 SUPERVISED_DEFAULT_PROGRESS_DAYS = 2
+
+
+# Longest a working deadline may be pushed (an extension to 9999-12-31 used to be accepted and then
+# could not be approved), and the longest progress interval a supervision may ask for.
+MAX_DEADLINE_DAYS = 366
+MAX_PROGRESS_EVERY_WORKING_DAYS = 60
+NOTE_MAX_CHARS = 2000
+
+
+def check_text(value: str | None, *, field: str, label: str, max_chars: int = NOTE_MAX_CHARS,
+               required: bool = False) -> str:
+    """One rule for every typed note, reason and instruction of dispatch: trimmed, no NUL or
+    control characters, not only invisible characters, within the column's length."""
+    errors = FieldErrors()
+    text = clean_text(errors, field, value, label=label, max_chars=max_chars, required=required)
+    errors.raise_if_any()
+    return text
+
+
+def check_length_for(model: Any, column: str, value: str | None, *, field: str, label: str,
+                     required: bool = False) -> str:
+    """`check_text` with the column's own max_length (PostgreSQL refuses longer: a 500 before)."""
+    return check_text(value, field=field, label=label, required=required,
+                      max_chars=model._meta.get_field(column).max_length)
 
 
 # --- notifications ---------------------------------------------------------------------------

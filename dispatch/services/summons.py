@@ -17,6 +17,8 @@ from dispatch.models import DeadlineStep, Summons, SummonsDepartment
 from dispatch.selectors.mode import mode_current
 from dispatch.services.common import (
     CommanderCache,
+    check_length_for,
+    check_text,
     notify_on_commit,
 )
 from governance.errors import ApplicationError
@@ -57,6 +59,7 @@ def summons_request(
     case: Case | None = None, source: str = EventSource.WEB, now: dt.datetime | None = None,
 ) -> Summons:
     now = now or timezone.now()
+    reason = check_text(reason, field="reason", label=gettext("召集事由"), required=True)
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以申请召集。"))
     if not departments:
         raise ApplicationError(gettext("请选择要召集的部门。"), code="required", field="departments")
@@ -87,6 +90,7 @@ def summons_approve(
     """The commander or a deputy approves: the report-in clock starts now; every summoned
     department's liaison and leader in charge are notified at once."""
     now = now or timezone.now()
+    note = check_length_for(Summons, "decision_note", note, field="note", label=gettext("审批意见"))
     require_role(actor, MAY_APPROVE_SUMMONS, gettext("只有指挥长或副指挥长可以批准召集。"))
     minutes = report_in_minutes or report_in_minutes_for(center=summons.center)
     due = now + dt.timedelta(minutes=minutes)
@@ -118,6 +122,7 @@ def summons_refuse(
     now: dt.datetime | None = None,
 ) -> Summons:
     now = now or timezone.now()
+    note = check_length_for(Summons, "decision_note", note, field="note", label=gettext("审批意见"))
     require_role(actor, MAY_APPROVE_SUMMONS, gettext("只有指挥长或副指挥长可以审批召集。"))
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
         status=SummonsStatus.REFUSED, decided_by=actor, decided_at=now, decision_note=note)
@@ -183,6 +188,7 @@ def summons_close(
     now: dt.datetime | None = None,
 ) -> Summons:
     now = now or timezone.now()
+    note = check_text(note, field="note", label=gettext("说明"))
     require_role(actor, MAY_CLOSE_SUMMONS, gettext("您没有结束召集的权限。"))
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.APPROVED).update(
         status=SummonsStatus.CLOSED, closed_at=now)

@@ -115,7 +115,7 @@ def test_department_and_center_actions_in_the_ui(world, client):
     client.post(url("supervise"), {"every_working_days": "2", "note": "重点督办"})
     client.post(reverse("dispatch:work-extension-decide", args=[extension.pk]), {"approve": "yes", "note": "同意"})
     login(client, world.handler)
-    client.post(url("report_back"), {"text": "已解决", "files": [SimpleUploadedFile("a.txt", b"ok")]})
+    client.post(url("report_back"), {"text": "已解决", "files": [SimpleUploadedFile("a.pdf", b"%PDF-1.4 ok")]})
     login(client, world.director)
     client.post(url("rework"), {"reason": "材料不全"})
     login(client, world.handler)

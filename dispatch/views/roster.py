@@ -28,6 +28,8 @@ def _month_from(request: HttpRequest, today: dt.date) -> dt.date:
     raw = request.GET.get("month", "")
     try:
         year, month = (int(part) for part in raw.split("-", 1))
+        if not 2000 <= year <= 2100:  # month=9999-12 overflowed computing the next month
+            raise ValueError(raw)
         return dt.date(year, month, 1)
     except (ValueError, TypeError):
         return today.replace(day=1)

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -30,6 +31,7 @@ from dispatch.selectors import work as sel
 from dispatch.views.common import center_or_404
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center, Department
+from governance.parsing import db_id, small_int
 from governance.roles import (
     MAY_APPROVE_SUMMONS,
     MAY_DISPATCH,
@@ -68,15 +70,38 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
 
 
 def _departments(center: Center, ids: list[str]) -> list[Department]:
-    wanted = [int(pk) for pk in ids if str(pk).isdigit()]
+    wanted = [pk for pk in map(db_id, ids) if pk is not None]
     found = {dept.pk: dept for dept in Department.objects.filter(center=center, pk__in=wanted, active=True)}
     return [found[pk] for pk in wanted if pk in found]
 
 
 def _user(pk: str | None):
-    if not pk or not str(pk).isdigit():
+    user_id = db_id(pk)
+    if user_id is None:
         return None
-    return get_user_model().objects.filter(pk=int(pk), is_active=True).first()
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+
+YEARS = range(2000, 2101)
+
+
+def _int(value: str | None, *, default: int | None, field: str) -> int | None:
+    """A typed whole number, or `default` when blank; anything else is a clear error, not a 500."""
+    if not (value or "").strip():
+        return default
+    number = small_int(value, minimum=-(2**31), maximum=2**31 - 1)
+    if number is None:
+        raise ApplicationError(gettext("请填写整数。"), code="invalid", field=field)
+    return number
+
+
+def _next(request: HttpRequest) -> str | None:
+    """Where to go back to after an action: only a path on this site (no `next=https://evil.example`)."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return None
 
 
 def _datetime(value: str | None) -> dt.datetime | None:
@@ -85,6 +110,8 @@ def _datetime(value: str | None) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
+        return None
+    if not YEARS.start <= parsed.year < YEARS.stop:  # 0001-01-01 overflowed converting to UTC
         return None
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
@@ -123,7 +150,7 @@ def case_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user, case=case, mode=request.POST.get("mode", ""), lead_department=lead[0],
         co_departments=co, instructions=request.POST.get("instructions", ""),
         supervising_leader=_user(request.POST.get("supervising_leader")),
-        progress_every_working_days=int(every) if every.isdigit() else None), gettext("已派单：%(code)s") % {"code": case.code})
+        progress_every_working_days=_int(every, default=None, field="progress_every_working_days")), gettext("已派单：%(code)s") % {"code": case.code})
     return redirect("dispatch:board")
 
 
@@ -157,7 +184,7 @@ CASE_ACTIONS: dict[str, tuple[Callable[[HttpRequest, Case], Any], str]] = {
                 gettext_lazy("已记录解释回访")),
     "move": (lambda r, c: svc.case_move_center(
         actor=r.user, case=c, reason=r.POST.get("reason", ""),
-        to_center=Center.objects.filter(pk=int(r.POST.get("to_center") or 0)).first() or c.center),
+        to_center=Center.objects.filter(pk=db_id(r.POST.get("to_center"))).first() or c.center),
         gettext_lazy("已转至其他中心")),
 }
 
@@ -231,7 +258,8 @@ ASSIGNMENT_ACTIONS: dict[str, tuple[Callable[[HttpRequest, Any], Any], str]] = {
     "remind": (lambda r, a: svc.assignment_remind(actor=r.user, assignment=a, note=r.POST.get("note", "")), gettext_lazy("已催办")),
     "supervise": (lambda r, a: svc.assignment_supervise(
         actor=r.user, assignment=a, leader=_user(r.POST.get("leader")) or r.user,
-        every_working_days=int(r.POST.get("every_working_days") or 2), note=r.POST.get("note", "")), gettext_lazy("已督办")),
+        every_working_days=_int(r.POST.get("every_working_days"), default=2, field="every_working_days"),
+        note=r.POST.get("note", "")), gettext_lazy("已督办")),
     "reassign": (lambda r, a: svc.assignment_reassign(
         actor=r.user, assignment=a, reason=r.POST.get("reason", ""),
         department=(_departments(a.center, [r.POST.get("department", "")]) or [a.department])[0]), gettext_lazy("已改派")),
@@ -247,7 +275,7 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     assignment = sel.assignment_get_for_actor(actor=request.user, pk=pk)
     handler, success = ASSIGNMENT_ACTIONS[action]
     _run(request, lambda: handler(request, assignment), success)
-    return redirect(request.POST.get("next") or reverse("dispatch:work-assignment", args=[pk]))
+    return redirect(_next(request) or reverse("dispatch:work-assignment", args=[pk]))
 
 
 @login_required
@@ -264,7 +292,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     _run(request, lambda: svc.extension_decide(actor=request.user, extension=extension, approve=approve,
                                                note=request.POST.get("note", "")),
          gettext_lazy("已批准延期") if approve else gettext_lazy("已不予延期"))
-    return redirect(request.POST.get("next") or reverse("dispatch:board"))
+    return redirect(_next(request) or reverse("dispatch:board"))
 
 
 # --- summons -------------------------------------------------------------------------------------

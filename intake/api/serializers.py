@@ -12,6 +12,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from governance.api import IdField
+from governance.parsing import DB_ID_MAX
 from governance.people import display_name
 from intake.choices import CaseStatus, Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
 from intake.models import Attachment, Case, CaseEvent, CaseParty, Category, Party
@@ -190,15 +192,15 @@ class CasePageSerializer(serializers.Serializer):
 class CaseListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    category = serializers.IntegerField(min_value=1, required=False, help_text="一级类别包含其子类别")
-    town = serializers.IntegerField(min_value=1, required=False)
-    grid = serializers.IntegerField(min_value=1, required=False)
+    category = IdField(required=False, help_text="一级类别包含其子类别")
+    town = IdField(required=False)
+    grid = IdField(required=False)
     date_from = serializers.DateField(required=False, help_text="登记日期起（含），YYYY-MM-DD")
     date_to = serializers.DateField(required=False, help_text="登记日期止（含），YYYY-MM-DD")
     overdue = serializers.BooleanField(required=False, default=False)
-    first_receiver = serializers.IntegerField(min_value=1, required=False)
+    first_receiver = IdField(required=False)
     q = serializers.CharField(required=False, max_length=100, help_text="标题、描述、事项编号")
-    page = serializers.IntegerField(min_value=1, required=False, default=1)
+    page = serializers.IntegerField(min_value=1, max_value=100_000, required=False, default=1)
     page_size = serializers.IntegerField(min_value=1, max_value=200, required=False, default=50)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -237,6 +239,8 @@ class IdListField(serializers.Field):
                 raise serializers.ValidationError("不是有效的 JSON。") from None
         if not isinstance(data, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in data):
             raise serializers.ValidationError("应为事项 id 的数组。")
+        if not all(1 <= i <= DB_ID_MAX for i in data):
+            raise serializers.ValidationError("事项 id 超出范围。")
         return data
 
     def to_representation(self, value: Any) -> Any:
@@ -252,18 +256,22 @@ class PartyInSerializer(serializers.Serializer):
     address = serializers.CharField(allow_blank=True, default="")
     role = serializers.ChoiceField(choices=PartyRole.choices, default=PartyRole.APPLICANT)
     is_spokesman = serializers.BooleanField(default=False)
+    on_difference = serializers.ChoiceField(
+        choices=[("keep", "keep"), ("update", "update")], required=False, default="",
+        help_text="证件号已登记且姓名/电话/住址不一致时：keep 沿用登记信息，update 更新为本次填写；"
+                  "不填则返回 409 party_differs 及差异。")
 
 
 class CaseRegisterSerializer(serializers.Serializer):
     """JSON, or multipart with `attachments` files (then `parties` and `link_to` are JSON strings)."""
 
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.WALK_IN)
-    category = serializers.IntegerField(help_text="事项类别 id（见 /api/intake/categories/）")
+    category = IdField(help_text="事项类别 id（见 /api/intake/categories/）")
     title = serializers.CharField(allow_blank=True, trim_whitespace=False)
     description = serializers.CharField(allow_blank=True, trim_whitespace=False)
     parties = JSONListField(required=False, default=list, help_text="当事人数组，字段见 PartyIn")
     address = serializers.CharField(allow_blank=True, required=False, default="")
-    grid = serializers.IntegerField(required=False, allow_null=True, default=None)
+    grid = IdField(required=False, allow_null=True, default=None)
     latitude = serializers.DecimalField(max_digits=20, decimal_places=12, required=False, allow_null=True,
                                         default=None)
     longitude = serializers.DecimalField(max_digits=20, decimal_places=12, required=False, allow_null=True,
@@ -272,7 +280,7 @@ class CaseRegisterSerializer(serializers.Serializer):
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices, default=RiskLevel.LOW)
     complexity = serializers.ChoiceField(choices=Complexity.choices, required=False, allow_blank=True,
                                          default="", help_text="留空按类别默认")
-    window = serializers.IntegerField(required=False, allow_null=True, default=None)
+    window = IdField(required=False, allow_null=True, default=None)
     is_group = serializers.BooleanField(default=False)
     group_size = serializers.IntegerField(min_value=1, default=1)
     external_ref = serializers.CharField(allow_blank=True, required=False, default="")

@@ -27,7 +27,14 @@ from intake import selectors
 from intake.api import serializers as s
 from intake.choices import EventSource
 from intake.models import Case, CaseParty
-from intake.services import PartyInput, case_link, case_register, case_send_to_dispatch, case_settle_on_spot
+from intake.services import (
+    PartyInput,
+    case_link,
+    case_register,
+    case_send_to_dispatch,
+    case_settle_on_spot,
+    party_lookup_record,
+)
 from intake.services import party_full_id_view as party_full_id_view_service
 
 # Who may register matters through the API: the window and the command-center desk.
@@ -272,6 +279,8 @@ class PartyLookupView(APIView):
         earlier = selectors.cases_for_applicant(id_number=id_number, phone=phone, actor=request.user)
         # The person is shown only when they have a matter this user may see.
         party = selectors.party_find(id_number=id_number, phone=phone) if earlier else None
+        if party is not None:
+            party_lookup_record(actor=request.user, party=party, page=request.path)
         return Response(s.PartyLookupSerializer({"party": party, "earlier_cases": earlier}).data)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from intake.choices import PartyKind, PartyRole
@@ -43,9 +46,16 @@ class CaseParty(models.Model):
         return f"{self.case_id} {self.party_id} {self.role}"
 
 
+def attachment_upload_to(instance: object, filename: str) -> str:
+    """An unguessable stored name that keeps only the extension the validator found by content;
+    the name people see is the `name` column, and files are served only through the download view."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"attachments/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.{extension}"
+
+
 class Attachment(models.Model):
     case = models.ForeignKey("intake.Case", on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("文件"), upload_to="attachments/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to=attachment_upload_to, max_length=200)
     name = models.CharField(_("文件名"), max_length=200)
     size = models.PositiveIntegerField(_("大小（字节）"))
     content_type = models.CharField(_("类型"), max_length=100)

@@ -68,6 +68,17 @@ def request_representation(case: Case) -> dict[str, Any]:
     }
 
 
+PUBLIC_FIELDS = ("service_request_id", "status", "service_name", "service_code", "agency_responsible",
+                 "service_notice", "requested_datetime", "updated_datetime", "expected_datetime")
+
+
+def public_representation(case: Case) -> dict[str, Any]:
+    """What anyone may read without a key: status, service, dates, agency, and the status in words.
+    The description, address, coordinates and the settlement text may name people: withheld."""
+    full = request_representation(case)
+    return {**{name: full[name] for name in PUBLIC_FIELDS}, "status_notes": str(CaseStatus(case.status).label)}
+
+
 def created_representation(case: Case) -> dict[str, Any]:
     return {"service_request_id": case.code, "service_notice": service_notice(case), "account_id": None}
 

@@ -49,8 +49,12 @@ def open311_service_get(*, service_code: str) -> Category:
     return category
 
 
-def _platform_cases(*, key: PlatformKey) -> QuerySet[Case]:
+def _platform_cases(*, key: PlatformKey | None) -> QuerySet[Case]:
     # A platform sees the matters it pushed, in the district it pushes into, and nothing else.
+    # Without a key (a plain GeoReport client; the spec leaves GETs public): every matter that came
+    # in through Open311, to be shown with its public fields only (`formats.public_representation`).
+    if key is None:
+        return Case.objects.exclude(external_source="").select_related("category", "center")
     return Case.objects.filter(external_source=key.source, district=key.center.district_center).select_related(
         "category", "center"
     )
@@ -65,7 +69,7 @@ class RequestFilters:
     statuses: Sequence[str] = field(default_factory=tuple)
 
 
-def open311_requests(*, key: PlatformKey, filters: RequestFilters, now: dt.datetime) -> list[Case]:
+def open311_requests(*, key: PlatformKey | None, filters: RequestFilters, now: dt.datetime) -> list[Case]:
     """GeoReport `GET requests`: by ids (other filters ignored, as the spec says), or by service code,
     date span (90 days back from now by default) and open/closed status; newest first, 1,000 at most."""
     queryset = _platform_cases(key=key)
@@ -86,7 +90,7 @@ def open311_requests(*, key: PlatformKey, filters: RequestFilters, now: dt.datet
     return list(queryset.order_by("-registered_at", "-id")[:MAX_REQUESTS])
 
 
-def open311_request_get(*, key: PlatformKey, service_request_id: str) -> Case:
+def open311_request_get(*, key: PlatformKey | None, service_request_id: str) -> Case:
     case = _platform_cases(key=key).filter(code=service_request_id).first()
     if case is None:
         raise NotFoundError(f"service_request_id {service_request_id[:40]} not found.")

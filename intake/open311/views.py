@@ -1,12 +1,14 @@
 """Open311 GeoReport v2 endpoints: parse the request, check the platform key, call one service or
 selector, answer in the spec's JSON or XML (errors included: `[{"code": 400, "description": …}]`).
 
-`services` is public; reading and posting requests needs the platform's `api_key`.
+`services` and reading requests are public (public fields only); the platform's `api_key` gives its
+whole records, and posting needs it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.throttling import SimpleRateThrottle
 
 from governance.api import http_status_for
 from governance.errors import ApplicationError
@@ -53,6 +56,28 @@ def clock() -> dt.datetime:
 View = Callable[..., HttpResponse]
 
 
+class Open311Throttle(SimpleRateThrottle):
+    """Calls per platform key (`API_THROTTLE_OPEN311`, 120 a minute by default); keyless calls per address."""
+
+    scope = "open311"
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        raw = request.GET.get("api_key") or (request.POST.get("api_key") if request.method == "POST" else None)
+        ident = "key:" + hashlib.sha256(raw.encode()).hexdigest()[:32] if raw else "ip:" + (self.get_ident(request) or "")
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def _throttled(request: HttpRequest, fmt: str) -> HttpResponse | None:
+    throttle = Open311Throttle()
+    if throttle.allow_request(request, None):
+        return None
+    wait = throttle.wait()
+    response = formats.render_errors(fmt, 429, ["Too many requests: slow down and retry later."])
+    if wait is not None:
+        response["Retry-After"] = str(max(int(wait), 1))
+    return response
+
+
 def open311_view(*methods: str) -> Callable[[View], View]:
     """Answer spec errors for a wrong method and for `ApplicationError`, in the requested format."""
 
@@ -63,6 +88,9 @@ def open311_view(*methods: str) -> Callable[[View], View]:
                 response = formats.render_errors(fmt, 405, [f"Method {request.method} not allowed."])
                 response["Allow"] = ", ".join(methods)
                 return response
+            refused = _throttled(request, fmt)
+            if refused is not None:
+                return refused
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except ApplicationError as error:
@@ -85,6 +113,14 @@ def _descriptions(error: ApplicationError) -> list[str]:
 def _key(request: HttpRequest, params: dict[str, str] | None = None) -> PlatformKey:
     raw = (params or {}).get("api_key") or request.GET.get("api_key")
     return services.platform_key_authenticate(raw_key=raw)
+
+
+def _key_if_given(request: HttpRequest) -> PlatformKey | None:
+    """GETs are public in GeoReport v2: no key, public fields; a key (checked: a wrong or revoked
+    one is still refused) gives the platform's whole records."""
+    if not (request.GET.get("api_key") or "").strip():
+        return None
+    return _key(request)
 
 
 # --- services ---------------------------------------------------------------------------------
@@ -117,6 +153,8 @@ def _w3c(name: str, value: str | None) -> dt.datetime | None:
         parsed = None
     if parsed is None:
         raise ApplicationError(f"{name} must be a W3C datetime such as 2025-09-30T16:50:00+08:00.", field=name)
+    if not 1900 <= parsed.year <= 2200:  # 0001-01-01 minus the default span overflowed
+        raise ApplicationError(f"{name} must be between the years 1900 and 2200.", field=name)
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
@@ -207,18 +245,20 @@ def request_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
         data = [formats.created_representation(result.case)]
         return formats.render(fmt, data, root="service_requests", item="request",
                               status=201 if result.created else 200)
-    key = _key(request)
+    key = _key_if_given(request)
     filters = _request_filters(request.GET)
     cases = selectors.open311_requests(key=key, filters=filters, now=clock())
-    data = [formats.request_representation(case) for case in cases]
+    represent = formats.request_representation if key else formats.public_representation
+    data = [represent(case) for case in cases]
     return formats.render(fmt, data, root="service_requests", item="request")
 
 
 @open311_view("GET")
 def request_detail(request: HttpRequest, service_request_id: str, *, fmt: str) -> HttpResponse:
-    key = _key(request)
+    key = _key_if_given(request)
     case = selectors.open311_request_get(key=key, service_request_id=service_request_id)
-    return formats.render(fmt, [formats.request_representation(case)], root="service_requests", item="request")
+    represent = formats.request_representation if key else formats.public_representation
+    return formats.render(fmt, [represent(case)], root="service_requests", item="request")
 
 
 @open311_view("GET")

@@ -8,7 +8,7 @@ every field that failed, so a form can show them all at once).
 
 from intake.services.categories import category_save
 from intake.services.cleaning import PartyInput
-from intake.services.parties import party_full_id_view
+from intake.services.parties import party_full_id_view, party_lookup_record
 from intake.services.registration import ANSWER_WORKING_DAYS, case_answer_deadline, case_register
 from intake.services.transition import case_transition
 from intake.services.window import case_link, case_send_to_dispatch, case_settle_on_spot
@@ -24,4 +24,5 @@ __all__ = [
     "case_transition",
     "category_save",
     "party_full_id_view",
+    "party_lookup_record",
 ]

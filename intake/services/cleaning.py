@@ -4,6 +4,7 @@ is collected so that a form can show them all at once."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,7 @@ from django.utils.translation import gettext
 from governance.cache import CATEGORY, cached_read
 from governance.errors import ApplicationError
 from governance.models import Grid
+from governance.parsing import db_id
 from intake.choices import (
     Channel,
     PartyKind,
@@ -44,6 +46,14 @@ class PartyInput:
     address: str = ""
     role: str = PartyRole.APPLICANT
     is_spokesman: bool = False
+    # When the ID or credit code is already known and the typed name, phone or address differ from
+    # the stored ones: "" = ask (registration refuses with the differences), "keep" = keep the
+    # stored person as is, "update" = the typed values replace the stored ones. Either way the
+    # difference is recorded on the matter's timeline; nothing is overwritten silently.
+    on_difference: str = ""
+
+
+PARTY_DIFFERENCE_CHOICES = ("", "keep", "update")
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -80,9 +90,26 @@ class FieldErrors:
         )
 
 
+# Characters that show nothing: a title of only these is empty (U+200B zero-width space, joiners,
+# the BOM, soft hyphen, and the rest of Unicode's "format" category).
+_CONTROL_ALLOWED = {"\n", "\r", "\t"}
+
+
+def is_visible_text(text: str) -> bool:
+    return any(not ch.isspace() and unicodedata.category(ch) not in {"Cf", "Cc", "Zs", "Zl", "Zp"} for ch in text)
+
+
 def clean_text(errors: FieldErrors, field: str, value: str | None, *, label: str, max_chars: int,
           required: bool = False) -> str:
+    """One rule for every typed text of every channel (window, API, Open311, dispatch): trimmed,
+    no NUL or other control characters, not made only of invisible characters, within length."""
     text = (value or "").strip()
+    if any(unicodedata.category(ch) == "Cc" and ch not in _CONTROL_ALLOWED for ch in text):
+        errors.fail(field, gettext("%(label)s含有不可见的控制字符（如 NUL），请删除后重新填写。") % {"label": label},
+                    code="control_character")
+        return ""
+    if text and not is_visible_text(text):
+        text = ""
     if required and not text:
         errors.fail(field, gettext("请填写%(label)s。") % {"label": label}, code="required")
     elif len(text) > max_chars:
@@ -107,16 +134,19 @@ def resolve_category(errors: FieldErrors, category: Category | int | str | None)
         errors.fail("category", gettext("请选择事项类别。"), code="required")
         return None
     if not isinstance(category, Category):
-        try:
-            pk = int(category)
-        except (ValueError, TypeError):
-            pk = None
+        pk = db_id(category)  # "²" and 25-digit ids are no category (they used to be a 500)
         category = None if pk is None else cached_read(CATEGORY, pk, partial(_category_load, pk))
         if category is None:
             errors.fail("category", gettext("所选事项类别不存在。"), code="not_found")
             return None
     if not category.active:
         errors.fail("category", gettext("事项类别“%(name)s”已停用，请另选。") % {"name": category.name}, code="inactive")
+        return None
+    # A matter takes a leaf (or a top level without children), on every channel: Open311 only
+    # offers those, and the window's picker too; the API used to accept a top level.
+    if Category.objects.filter(parent=category, active=True).exists():
+        errors.fail("category", gettext("“%(name)s”是大类，请选择其中的具体类别。") % {"name": category.name},
+                    code="not_leaf")
         return None
     return category
 
@@ -126,8 +156,8 @@ def resolve_grid(errors: FieldErrors, grid: Grid | int | str | None) -> Grid | N
         return None
     if not isinstance(grid, Grid):
         try:
-            grid = Grid.objects.select_related("town").get(pk=int(grid))
-        except (ValueError, TypeError, Grid.DoesNotExist):
+            grid = Grid.objects.select_related("town").get(pk=db_id(grid))
+        except Grid.DoesNotExist:
             errors.fail("grid", gettext("所选网格不存在。"), code="not_found")
             return None
     if not grid.active:
@@ -177,8 +207,12 @@ def clean_parties(errors: FieldErrors, parties: Sequence[PartyInput], *, channel
             if key in seen:
                 errors.fail(prefix + ("id_number" if id_number else "credit_code"), gettext("同一当事人填写了两次。"))
             seen.add(key)
+        on_difference = party.on_difference or ""
+        if on_difference not in PARTY_DIFFERENCE_CHOICES:
+            errors.fail(prefix + "on_difference", gettext("当事人信息不一致时只能选择 keep（沿用登记信息）或 update（更新为本次填写）。"))
         cleaned.append(PartyInput(kind=kind, name=name, id_number=id_number, credit_code=credit_code,
-                                  phone=phone, address=address, role=role, is_spokesman=bool(party.is_spokesman)))
+                                  phone=phone, address=address, role=role, is_spokesman=bool(party.is_spokesman),
+                                  on_difference=on_difference))
     if channel in CHANNELS_NEEDING_APPLICANT:
         applicants = [p for p in parties if p.role == PartyRole.APPLICANT]
         if not applicants:

@@ -18,6 +18,14 @@ from intake.models import Case, CaseParty, Party, SensitiveView
 # --- parties --------------------------------------------------------------------------------
 
 
+def party_lookup_record(*, actor: AbstractBaseUser, party: Party, page: str = "",
+                        now: dt.datetime | None = None) -> SensitiveView:
+    """Record that `actor` looked a person up by ID number or phone (the window's lookup, the API's),
+    in the same audit table as the full-ID view (`field="lookup"`)."""
+    return SensitiveView.objects.create(actor=actor, party=party, field="lookup", page=page[:300],
+                                        viewed_at=now or timezone.now())
+
+
 def party_full_id_view(
     *,
     actor: AbstractBaseUser,

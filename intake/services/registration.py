@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
@@ -45,11 +46,16 @@ from intake.services.cleaning import (
 from intake.validators import (
     DESCRIPTION_MAX_CHARS,
     TITLE_MAX_CHARS,
+    CheckedUpload,
     UploadedFileLike,
-    validate_attachment,
+    mask_phone,
+    validate_upload,
 )
 
 logger = logging.getLogger(__name__)
+
+# More people than this in one matter is a typing error (the column holds up to 2^31).
+GROUP_SIZE_MAX = 100_000
 
 # How long the center promises the person for an answer, in working days counted from the working
 # day after registration (seed 004: "一般问题 7 个工作日，较为复杂问题 3 周以内"). An urgent matter is
@@ -116,8 +122,30 @@ def _increment_sequence(*, district_id: int, year: int) -> int | None:
     return rows.values_list("last_value", flat=True).get()
 
 
-def _match_parties(cleaned: list[PartyInput]) -> list[Party]:
-    """Reuse the Party rows known by ID number or credit code; create the others (two queries)."""
+PARTY_COMPARED_FIELDS = ("name", "phone", "address")
+
+
+def _shown(field: str, value: str) -> str:
+    return mask_phone(value) if field == "phone" else value
+
+
+def party_differences(party: Party, item: PartyInput) -> dict[str, dict[str, str]]:
+    """What the clerk typed that differs from the stored person (a typed blank is no difference);
+    phones are masked, for the page and for the timeline."""
+    return {
+        field: {"stored": _shown(field, getattr(party, field)), "typed": _shown(field, getattr(item, field))}
+        for field in PARTY_COMPARED_FIELDS
+        if getattr(item, field) and getattr(item, field) != getattr(party, field)
+    }
+
+
+def _match_parties(cleaned: list[PartyInput]) -> tuple[list[Party], dict[int, dict[str, Any]]]:
+    """Reuse the Party rows known by ID number or credit code; create the others (two queries).
+
+    A known person whose typed name, phone or address differ is never changed silently: without a
+    choice (`on_difference`) registration stops with the differences (409, nothing written);
+    "update" writes the typed values, "keep" leaves the row. Returns the parties and, by party
+    index, the differences with the choice made, for the timeline."""
     id_numbers = {p.id_number for p in cleaned if p.id_number}
     credit_codes = {p.credit_code for p in cleaned if p.credit_code}
     by_id: dict[str, Party] = {}
@@ -134,7 +162,8 @@ def _match_parties(cleaned: list[PartyInput]) -> list[Party]:
     result: list[Party] = []
     changed: list[Party] = []
     new: list[Party] = []
-    for item in cleaned:
+    differences: dict[int, dict[str, Any]] = {}
+    for index, item in enumerate(cleaned):
         party = (by_id.get(item.id_number) if item.id_number else None) or (
             by_code.get(item.credit_code) if item.credit_code else None
         )
@@ -143,35 +172,60 @@ def _match_parties(cleaned: list[PartyInput]) -> list[Party]:
                           phone=item.phone, address=item.address)
             new.append(party)
         else:
-            updates = {"phone": item.phone, "address": item.address}
-            updates = {k: v for k, v in updates.items() if v and getattr(party, k) != v}
-            if updates:
-                for key, value in updates.items():
-                    setattr(party, key, value)
+            found = party_differences(party, item)
+            # A blank stored value is filled in without asking (nothing is lost), and recorded.
+            conflicts = {field for field in found if getattr(party, field)}
+            choice = item.on_difference if conflicts else "update"
+            if found:
+                differences[index] = {"party_id": party.pk, "choice": choice, "fields": found}
+            applied = set(found) if choice == "update" else set(found) - conflicts
+            if applied:
+                for field in applied:
+                    setattr(party, field, getattr(item, field))
                 changed.append(party)
         result.append(party)
+    pending = {index: diff for index, diff in differences.items() if not diff["choice"]}
+    if pending:
+        first = min(pending)
+        raise ApplicationError(
+            gettext("该证件号已有登记信息，与本次填写的不一致：请核对后选择“沿用登记信息”或“更新为本次填写”。"),
+            code="party_differs", field=f"parties.{first}.on_difference",
+            extra={"differences": {str(index): diff["fields"] for index, diff in pending.items()}},
+        )
     if changed:
-        Party.objects.bulk_update(changed, ["phone", "address"])
+        Party.objects.bulk_update(changed, list(PARTY_COMPARED_FIELDS))
     if new:
         Party.objects.bulk_create(new)
-    return result
+    return result, differences
 
 
-def store_files(uploads: Sequence[tuple[UploadedFileLike, str]], *, case: Case, actor: AbstractBaseUser,
+def store_files(uploads: Sequence[tuple[UploadedFileLike, CheckedUpload]], *, case: Case, actor: AbstractBaseUser,
                  purpose: str, stored: list[str]) -> list[Attachment]:
-    """Save the files and their rows (one INSERT); names are appended to `stored` for cleanup."""
+    """Save checked files under unguessable names and their rows (one INSERT); stored names are
+    appended to `stored` so the caller can remove them when its transaction rolls back."""
     if not uploads:
         return []
     field = Attachment._meta.get_field("file")
     rows = []
-    for upload, content_type in uploads:
-        name = field.generate_filename(None, upload.name.rsplit("/", 1)[-1])
+    for upload, checked in uploads:
+        name = field.generate_filename(None, f"upload.{checked.extension}")
         upload.seek(0)
         saved = field.storage.save(name, upload, max_length=field.max_length)
         stored.append(saved)
-        rows.append(Attachment(case=case, file=saved, name=upload.name.rsplit("/", 1)[-1][:200], size=upload.size,
-                               content_type=content_type, purpose=purpose, uploaded_by=actor))
+        rows.append(Attachment(case=case, file=saved, name=checked.name, size=upload.size,
+                               content_type=checked.content_type, purpose=purpose, uploaded_by=actor))
     return Attachment.objects.bulk_create(rows)
+
+
+def check_uploads(errors: FieldErrors, attachments: Iterable[UploadedFileLike], *,
+                  field: str = "attachments") -> list[tuple[UploadedFileLike, CheckedUpload]]:
+    """Every upload through `validate_upload`; failures are collected under `<field>.<index>`."""
+    uploads = []
+    for index, upload in enumerate(attachments):
+        checked = errors.check(validate_upload, upload, field=f"{field}.{index}")
+        if checked:
+            uploads.append((upload, checked))
+    return uploads
 
 
 def remove_files(stored: list[str]) -> None:
@@ -244,23 +298,23 @@ def case_register(
     grid_obj = resolve_grid(errors, grid)
     lat = clean_coordinate(errors, "latitude", latitude, 90)
     lng = clean_coordinate(errors, "longitude", longitude, 180)
+    if (lat is None) != (lng is None) and "latitude" not in errors.items and "longitude" not in errors.items:
+        errors.fail("longitude" if lng is None else "latitude", gettext("经度和纬度须同时填写。"), code="required")
     if window is not None and (window.center_id != center.pk or not window.active):
         errors.fail("window", gettext("所选窗口不属于本中心或已关闭。"))
     if is_group:
         try:
             group_size = int(group_size)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             group_size = 0
         if group_size < 2:
             errors.fail("group_size", gettext("群体性事项请填写涉及人数（至少 2 人）。"))
+        elif group_size > GROUP_SIZE_MAX:
+            errors.fail("group_size", gettext("涉及人数最多 %(max)s 人，请核对。") % {"max": GROUP_SIZE_MAX})
     else:
         group_size = 1
     cleaned = clean_parties(errors, list(parties), channel=channel, today=today)
-    uploads: list[tuple[UploadedFileLike, str]] = []
-    for index, upload in enumerate(attachments):
-        content_type = errors.check(validate_attachment, upload, field=f"attachments.{index}")
-        if content_type:
-            uploads.append((upload, content_type))
+    uploads = check_uploads(errors, attachments)
     link_ids = sorted({item.pk if isinstance(item, Case) else int(item) for item in link_to})
     errors.raise_if_any()
     assert category_obj is not None
@@ -293,7 +347,7 @@ def case_register(
                 if len(linked) != len(link_ids):
                     raise ApplicationError(gettext("要关联的事项不存在或不属于本区。"), code="not_found", field="link_to")
             sequence = _next_sequence(district=district, year=year)
-            party_rows = _match_parties(cleaned)
+            party_rows, differences = _match_parties(cleaned)
             case = Case.objects.create(
                 district=district,
                 center=center,
@@ -347,10 +401,18 @@ def case_register(
                         "expected_answer_at": expected,
                         "window": window.pk if window else None,
                         "parties": [p.pk for p in party_rows],
-                        "attachments": [u.name for u, _ in uploads],
+                        "attachments": [checked.name for _, checked in uploads],
                     },
                     now=now,
                 )
+            ]
+            events += [
+                case_event_build(case=case, type=(CaseEventType.PARTY_UPDATED if diff["choice"] == "update"
+                                       else CaseEventType.PARTY_KEPT),
+                                 actor=actor, source=source,
+                                 data={"party_id": diff["party_id"], "role": cleaned[index].role,
+                                       "choice": diff["choice"], "differences": diff["fields"]}, now=now)
+                for index, diff in sorted(differences.items())
             ]
             links: list[CaseLink] = []
             if linked:

@@ -20,12 +20,11 @@ from intake.choices import (
 from intake.events import case_event_record
 from intake.models import Case, CaseLink
 from intake.services.cleaning import FieldErrors, clean_text
-from intake.services.registration import remove_files, store_files
+from intake.services.registration import check_uploads, remove_files, store_files
 from intake.services.transition import case_transition
 from intake.validators import (
     RESULT_MAX_CHARS,
     UploadedFileLike,
-    validate_attachment,
 )
 
 # --- after registration: on the spot, or to dispatch ----------------------------------------
@@ -55,11 +54,7 @@ def case_settle_on_spot(
     _require_case_hand(actor, case)
     errors = FieldErrors()
     result = clean_text(errors, "result", result, label=gettext("办理结果"), max_chars=RESULT_MAX_CHARS, required=True)
-    uploads: list[tuple[UploadedFileLike, str]] = []
-    for index, upload in enumerate(attachments):
-        content_type = errors.check(validate_attachment, upload, field=f"attachments.{index}")
-        if content_type:
-            uploads.append((upload, content_type))
+    uploads = check_uploads(errors, attachments)
     errors.raise_if_any()
     stored: list[str] = []
     try:
@@ -69,7 +64,7 @@ def case_settle_on_spot(
                 to_status=CaseStatus.SETTLED_ON_SPOT,
                 actor=actor,
                 event_type=CaseEventType.CASE_SETTLED_ON_SPOT,
-                data={"result": result, "attachments": [u.name for u, _ in uploads]},
+                data={"result": result, "attachments": [checked.name for _, checked in uploads]},
                 extra_fields={"handling_mode": HandlingMode.SELF, "settlement": result, "resolved": True},
                 now=now,
             )

@@ -329,7 +329,8 @@ def test_wrong_missing_or_revoked_key_is_403_and_nothing_saved(client, platform,
     else:
         assert xml_root(response).findtext("error/code") == "403"
     assert client.get(f"{BASE}/requests.{fmt}", {"api_key": raw}).status_code == 403
-    assert client.get(f"{BASE}/requests.{fmt}").status_code == 403
+    assert client.get(f"{BASE}/requests.{fmt}", {"api_key": "o311_wrong"}).status_code == 403
+    assert client.get(f"{BASE}/requests.{fmt}").status_code == 200  # keyless: public fields (issue 8)
     assert nothing_saved()
 
 
@@ -454,3 +455,28 @@ def test_grid_code_attribute_places_the_matter(client, platform, clock):
     request_id = push_form(client, raw, **{"attribute[grid_code]": grid.code}).json()[0]["service_request_id"]
     case = Case.objects.get(code=request_id)
     assert case.grid == grid and case.town == grid.town
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_keyless_gets_answer_public_fields_only(client, platform, fmt, clock):
+    """Issue 8 item 8: a GeoReport client reads back the status of what it filed without a key; the
+    description, address and coordinates (personal data) only with the filing platform's key."""
+    _key, raw = platform
+    created = push_form(client, raw, lat="24.9", long="118.6", address_string="东园镇上浦村12号")
+    code = created.json()[0]["service_request_id"]
+    public = client.get(f"{BASE}/requests/{code}.{fmt}")
+    listed = client.get(f"{BASE}/requests.{fmt}")
+    full = client.get(f"{BASE}/requests/{code}.json", {"api_key": raw}).json()[0]
+    assert public.status_code == listed.status_code == 200
+    for response in (public, listed):
+        text = response.content.decode()
+        assert code in text and "东园镇上浦村12号" not in text and "24.9" not in text
+        assert full["description"] not in text
+    if fmt == "json":
+        record = public.json()[0]
+        assert set(record) == {"service_request_id", "status", "status_notes", "service_name", "service_code",
+                               "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
+                               "expected_datetime"}
+        assert record["status"] == "open"
+    assert full["address"] == "东园镇上浦村12号" and full["lat"] == 24.9

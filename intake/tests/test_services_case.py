@@ -103,14 +103,42 @@ def test_town_is_derived_from_the_grid(clerk, center):
 
 
 @pytest.mark.django_db
-def test_existing_party_is_reused_and_contact_updated(clerk, center):
+def test_known_person_with_different_details_is_never_overwritten_silently(clerk, center):
+    """Issue 8 item 5: the stored name used to replace the typed one and the phone was overwritten."""
     first = register(clerk, center)
     party = CaseParty.objects.get(case=first).party
-    second = register(clerk, center, parties=[applicant(phone="0595-87654321", address="洛阳镇新村")])
-    assert CaseParty.objects.get(case=second).party_id == party.pk
+    typed = {"name": "王建图", "phone": "0595-87654321", "address": "洛阳镇新村"}
+    with pytest.raises(ApplicationError) as error:
+        register(clerk, center, parties=[applicant(**typed)])
+    assert (error.value.code, error.value.status_code) == ("party_differs", 409)
+    assert error.value.extra["differences"]["0"] == {
+        "name": {"stored": "王建国", "typed": "王建图"},
+        "phone": {"stored": "138****0001", "typed": "0595-****4321"},
+        "address": {"stored": "洛阳镇上浦村", "typed": "洛阳镇新村"},
+    }
+    assert Case.objects.count() == 1  # nothing written
     party.refresh_from_db()
-    assert (party.phone, party.address) == ("0595-87654321", "洛阳镇新村")
+    assert (party.name, party.phone) == ("王建国", "13805950001")
+
+    kept = register(clerk, center, parties=[applicant(**typed, on_difference="keep")])
+    party.refresh_from_db()
+    assert (party.name, party.phone, party.address) == ("王建国", "13805950001", "洛阳镇上浦村")
+    event = kept.events.get(type="party.kept")
+    assert event.data["differences"]["name"] == {"stored": "王建国", "typed": "王建图"}
+
+    updated = register(clerk, center, parties=[applicant(**typed, on_difference="update")])
+    assert CaseParty.objects.get(case=updated).party_id == party.pk
+    party.refresh_from_db()
+    assert (party.name, party.phone, party.address) == ("王建图", "0595-87654321", "洛阳镇新村")
+    assert list(updated.events.order_by("pk").values_list("type", flat=True)) == ["case.registered", "party.updated"]
     assert Party.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_same_details_need_no_choice(clerk, center):
+    register(clerk, center)
+    second = register(clerk, center, parties=[applicant(phone="", address="")])  # blanks are no difference
+    assert not second.events.filter(type__startswith="party.").exists()
 
 
 @pytest.mark.django_db

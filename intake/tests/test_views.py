@@ -148,13 +148,23 @@ def test_repeat_visit_lookup_and_link(clerk_client, clerk, center):
                             title="上次欠薪", description="三周前", parties=[PartyInput(name="王建国", id_number=ID,
                                                                                  phone="13805950001")])
     data = clerk_client.get(reverse("intake:applicant_lookup"), {"id_number": ID}).json()
-    assert data["party"]["name"] == "王建国" and data["party"]["phone"] == "13805950001"
+    # Issue 8 item 5: the lookup masks the phone and address and is recorded like the full-ID view.
+    assert data["party"]["name"] == "王建国" and data["party"]["phone_masked"] == "138****0001"
+    assert "13805950001" not in str(data) and "phone" not in data["party"]
+    assert SensitiveView.objects.filter(actor=clerk, field="lookup", page=reverse("intake:applicant_lookup")).count() == 1
     assert [c["code"] for c in data["cases"]] == [earlier.code]
     by_phone = clerk_client.get(reverse("intake:applicant_lookup"), {"phone": "138-0595-0001"}).json()
     assert [c["code"] for c in by_phone["cases"]] == [earlier.code]
     assert ID not in str(by_phone)
-    clerk_client.post(reverse("intake:window"), post_data(link_to=str(earlier.pk)))
+    # The typed phone differs from the stored one: the clerk sees both and chooses.
+    asked = clerk_client.post(reverse("intake:window"), post_data(link_to=str(earlier.pk), applicant_phone="13905950002"))
+    page = asked.content.decode()
+    assert asked.status_code == 400 and 'data-testid="party-differences"' in page
+    assert "138****0001" in page and "139****0002" in page and Case.objects.count() == 1
+    clerk_client.post(reverse("intake:window"), post_data(link_to=str(earlier.pk), applicant_phone="13905950002",
+                                                          applicant_on_difference="keep"))
     new = Case.objects.exclude(pk=earlier.pk).get()
+    assert new.events.filter(type="party.kept").exists()
     assert CaseLink.objects.filter(from_case=new, to_case=earlier).exists()
     detail = clerk_client.get(reverse("intake:case_detail", args=[new.code])).content.decode()
     assert earlier.code in detail and "关联事项" in detail

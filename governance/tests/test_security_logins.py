@@ -1,0 +1,115 @@
+"""Issue 8 item 3: login lockout per account and per address, throttled APIs, a movable admin."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import clear_url_caches, resolve
+from rest_framework.throttling import SimpleRateThrottle
+
+from governance.roles import Role
+from governance.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+
+
+@pytest.fixture(autouse=True)
+def _lockout_on(settings):
+    settings.AXES_ENABLED = True
+
+
+@pytest.fixture
+def clerk():
+    return UserFactory(username="clerk", password="right-password-1", roles=[Role.WINDOW_CLERK])
+
+
+def _login(client: Client, username: str, password: str, path: str = LOGIN, ip: str = "10.0.0.1"):
+    return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_five_wrong_passwords_lock_the_account_with_a_chinese_message(clerk):
+    client = Client()
+    for attempt in range(4):
+        response = _login(client, "clerk", f"wrong-{attempt}", ip=f"10.0.0.{attempt + 1}")  # other addresses
+        assert response.status_code == 200 and "用户名或密码不正确" in response.content.decode()
+    assert _login(client, "clerk", "wrong-5", ip="10.0.0.5").status_code == 429  # the fifth locks
+    locked = _login(client, "clerk", "right-password-1", ip="10.9.9.9")
+    assert locked.status_code == 429
+    assert "密码错误次数过多" in locked.content.decode() and "30 分钟" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_one_address_guessing_many_accounts_is_locked(clerk):
+    UserFactory(username="other", password="other-password-1")
+    client = Client()
+    for name in ("a1", "a2", "a3", "a4", "a5"):
+        _login(client, name, "guess", ip="10.1.1.1")
+    assert _login(client, "other", "other-password-1", ip="10.1.1.1").status_code == 429
+    assert _login(client, "other", "other-password-1", ip="10.1.1.2").status_code == 302  # another address
+
+
+def test_the_admin_login_is_locked_too(clerk):
+    admin_user = User.objects.create_superuser("root", password="root-password-1")
+    client = Client()
+    for attempt in range(5):
+        _login(client, "root", f"wrong-{attempt}", path="/admin/login/", ip=f"10.2.0.{attempt}")
+    assert _login(client, "root", "root-password-1", path="/admin/login/", ip="10.2.9.9").status_code == 429
+    assert admin_user.pk
+
+
+def test_an_administrator_unlocks_in_the_admin(clerk):
+    client = Client()
+    for attempt in range(5):
+        _login(client, "clerk", f"wrong-{attempt}", ip="10.3.0.1")
+    assert AccessAttempt.objects.filter(username="clerk").exists()
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("root", password="root-password-1"))
+    listing = admin.get("/admin/axes/accessattempt/")
+    assert listing.status_code == 200 and "clerk" in listing.content.decode()
+    attempt = AccessAttempt.objects.get(username="clerk")
+    admin.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert not AccessAttempt.objects.exists()
+    assert _login(client, "clerk", "right-password-1", ip="10.3.0.1").status_code == 302
+
+
+def test_api_calls_are_throttled_per_user(clerk, monkeypatch):
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "5/minute", "anon": "3/minute",
+                                                              "open311": "4/minute"})
+    client = Client()
+    client.force_login(clerk)
+    statuses = [client.get("/api/intake/categories/").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    body = client.get("/api/intake/categories/").json()
+    assert body["error"]["code"] == "throttled" and client.get("/api/intake/categories/").has_header("Retry-After")
+
+
+def test_open311_is_throttled_per_platform_key(monkeypatch):
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "5/minute", "anon": "3/minute",
+                                                              "open311": "4/minute"})
+    client = Client()
+    statuses = [client.get("/open311/v2/requests.json", {"api_key": "k1"}).status_code for _ in range(5)]
+    assert statuses[-1] == 429 and 429 not in statuses[:4]
+    assert client.get("/open311/v2/requests.json", {"api_key": "k2"}).status_code != 429  # another key
+    refused = client.get("/open311/v2/requests.json", {"api_key": "k1"})
+    assert refused.json()[0]["code"] == 429 and refused.has_header("Retry-After")
+
+
+def test_the_admin_path_is_a_setting(settings):
+    import governance.urls
+
+    settings.ADMIN_URL = "manage-7f3k/"
+    try:
+        importlib.reload(governance.urls)
+        clear_url_caches()
+        assert resolve("/manage-7f3k/").app_name == "admin"
+        assert Client().get("/admin/").status_code == 404
+    finally:
+        settings.ADMIN_URL = "admin/"
+        importlib.reload(governance.urls)
+        clear_url_caches()
