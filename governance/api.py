@@ -70,3 +70,56 @@ class IdField(serializers.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", DB_ID_MAX)
         super().__init__(**kwargs)
+
+
+# --- the schema says every status an operation can answer -------------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "机器可读的错误代码，如 invalid、not_found、stale_state"},
+                "message": {"type": "string", "description": "给人看的中文说明"},
+                "field": {"type": "string", "description": "出错的字段（如有）"},
+                "fields": {"type": "object", "description": "逐字段的错误（输入校验）"},
+                "extra": {"type": "object", "description": "补充信息（如 party_differs 的差异）"},
+            },
+            "required": ["code", "message"],
+        }
+    },
+    "required": ["error"],
+}
+# Every operation under /api/ may answer these, whatever it does: the exception handler, the
+# throttles, the authentication and the URL resolver produce them for any view.
+COMMON_ERRORS = {
+    "400": "输入有误（字段校验、业务规则、未知的筛选值）",
+    "403": "未登录，或当前角色无权执行（管理员不参与办理，见 README“谁能看、谁能办”）",
+    "404": "不存在，或无权查看（两者同样回答，不泄露是否存在）",
+    "405": "不支持的请求方法",
+    "406": "无法按 Accept 提供的格式回答",
+    "409": "状态已变化（别人先办了），或与已有记录冲突",
+    "413": "请求体过大",
+    "415": "不支持的请求体类型",
+    "429": "请求过于频繁，请按 Retry-After 稍后再试",
+}
+
+
+def document_error_statuses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: add the structured error body and the statuses above to
+    every operation, so clients (and schemathesis in CI) know every status the API can answer."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ApiError", ERROR_SCHEMA)
+    reference = {"$ref": "#/components/schemas/ApiError"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status_code, description in COMMON_ERRORS.items():
+                responses.setdefault(status_code, {
+                    "description": description,
+                    "content": {"application/json": {"schema": reference}},
+                })
+    return result

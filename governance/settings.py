@@ -319,6 +319,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "事项受理、调度派单、督办考核接口",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every operation documents every status it can answer (400/403/404/405/406/409/413/415/429).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "governance.api.document_error_statuses",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -188,7 +188,7 @@ def dispatch_probes(world) -> list[Probe]:
     case_act = lambda name: reverse("dispatch:work-case-action", args=[world.working.pk, name])  # noqa: E731
     page = lambda kind, url, data: Probe(kind, "post", url, data, statuses=(302,), form=True)  # noqa: E731
     api = lambda kind, name, args, data, statuses=(400,): Probe(  # noqa: E731
-        kind, "post", reverse(f"dispatch:{name}", args=args), data, as_json=True, statuses=statuses)
+        kind, "post", reverse(f"dispatch-api:{name}", args=args), data, as_json=True, statuses=statuses)
     return [
         page("page: supervise every 40000 working days", act("supervise"), {"every_working_days": "40000"}),
         page("page: supervise every 'abc' working days", act("supervise"), {"every_working_days": "abc"}),
@@ -215,23 +215,23 @@ def dispatch_probes(world) -> list[Probe]:
               reverse("intake:case_list") + "?category=²&town=²", statuses=(200,)),
         Probe("page: matter code beyond BIGINT", "get", reverse("intake:case_detail", args=[HUGE]), statuses=(404,)),
         Probe("page: assignment id beyond BIGINT", "get", f"/dispatch/work/assignments/{HUGE}/", statuses=(404,)),
-        api("api: supervise every 10^12 days", "api-work-supervise", [a.pk],
+        api("api: supervise every 10^12 days", "supervise", [a.pk],
             {"leader": world.director.pk, "every_working_days": 10**12}),
-        api("api: supervise leader beyond BIGINT", "api-work-supervise", [a.pk],
+        api("api: supervise leader beyond BIGINT", "supervise", [a.pk],
             {"leader": int(HUGE), "every_working_days": 2}, (400, 404)),
-        api("api: extension to 9999-12-31", "api-work-extension", [a.pk],
+        api("api: extension to 9999-12-31", "extension", [a.pk],
             {"reason": "需鉴定", "requested_due_at": "9999-12-31T17:00:00+08:00"}, (400, 409)),
-        api("api: decision note over 300 characters", "api-work-extension-decide", [world.extension.pk],
+        api("api: decision note over 300 characters", "extension-decide", [world.extension.pk],
             {"approve": True, "note": "同" * 301}),
-        api("api: progress of zero-width spaces", "api-work-progress", [a.pk], {"text": ZWSP}),
-        api("api: dispatch with a 40000-day report interval", "api-work-case-dispatch", [world.pending.pk],
+        api("api: progress of zero-width spaces", "progress", [a.pk], {"text": ZWSP}),
+        api("api: dispatch with a 40000-day report interval", "case-dispatch", [world.pending.pk],
             {"mode": "transfer", "lead_department": world.labour.pk, "progress_every_working_days": 40000},
             (400, 409)),
-        api("api: dispatch to a department beyond BIGINT", "api-work-case-dispatch", [world.pending.pk],
+        api("api: dispatch to a department beyond BIGINT", "case-dispatch", [world.pending.pk],
             {"mode": "transfer", "lead_department": int(HUGE)}, (400, 404, 409)),
-        api("api: move to center beyond BIGINT", "api-work-case-move", [world.working.pk],
+        api("api: move to center beyond BIGINT", "case-move", [world.working.pk],
             {"to_center": int(HUGE), "reason": "转"}, (400, 404, 409)),
-        Probe("api: roster month 9999-12", "get", reverse("dispatch:api-roster") + "?month=9999-12"),
+        Probe("api: roster month 9999-12", "get", reverse("dispatch-api:roster") + "?month=9999-12"),
     ]
 
 

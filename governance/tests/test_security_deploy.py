@@ -37,7 +37,7 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
     env.update({"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "gov.example.cn",
                 "VAR_DIR": str(tmp_path), "MEDIA_ROOT": str(tmp_path / "media")})
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -48,7 +48,7 @@ def test_check_deploy_warned_before(tmp_path):
            if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
     env.update({"SECRET_KEY": secrets.token_urlsafe(50), "VAR_DIR": str(tmp_path)})
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
     assert "security.W004" in result.stderr and "security.W008" in result.stderr
 

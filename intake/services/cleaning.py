@@ -144,7 +144,7 @@ def resolve_category(errors: FieldErrors, category: Category | int | str | None)
         return None
     # A matter takes a leaf (or a top level without children), on every channel: Open311 only
     # offers those, and the window's picker too; the API used to accept a top level.
-    if Category.objects.filter(parent=category, active=True).exists():
+    if category.parent_id is None and Category.objects.filter(parent=category, active=True).exists():
         errors.fail("category", gettext("“%(name)s”是大类，请选择其中的具体类别。") % {"name": category.name},
                     code="not_leaf")
         return None
