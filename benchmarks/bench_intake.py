@@ -49,7 +49,7 @@ TARGET_FRACTION_OF_RAW = 180 / 8935
 def _bench_people() -> tuple[Any, Any, str]:
     """The district center, a window clerk with a token (created once, reused)."""
     from django.contrib.auth.models import Group, User
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from governance.models import Center, Profile
 
@@ -59,8 +59,8 @@ def _bench_people() -> tuple[Any, Any, str]:
     clerk, _ = User.objects.get_or_create(username="bench_clerk", defaults={"first_name": "小红", "last_name": "林"})
     clerk.groups.add(Group.objects.get_or_create(name="window_clerk")[0])
     Profile.objects.update_or_create(user=clerk, defaults={"center": district, "phone": "13905950000"})
-    token, _ = Token.objects.get_or_create(user=clerk)
-    return district, clerk, token.key
+    _instance, token = AuthToken.objects.create(clerk)
+    return district, clerk, token
 
 
 def _id_number(n: int) -> str:

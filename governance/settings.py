@@ -8,6 +8,7 @@ explanation, which `manage.py` prints without a stack trace.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -43,7 +44,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -294,6 +295,7 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="dispatch.sms.ConsoleSMSBackend")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        # django-rest-knox tokens: only a SHA-512 digest is stored, and they expire.
         "governance.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -314,6 +316,14 @@ REST_FRAMEWORK = {
         "open311": env.str("API_THROTTLE_OPEN311", default="120/minute"),
     },
 }
+# API tokens (`Authorization: Token <key>`, from `manage.py drf_create_token USER`): valid for
+# API_TOKEN_TTL_DAYS days, stored hashed; revoke with `drf_create_token USER --revoke`.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "社会治理中心 API",
     "DESCRIPTION": "事项受理、调度派单、督办考核接口",

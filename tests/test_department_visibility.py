@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from dispatch.services import case_dispatch
 from governance.models import Center, Department
@@ -37,10 +37,10 @@ def test_a_department_sees_its_own_matters_only(client):
     page = client.get("/intake/cases/").content.decode()
     assert ours.code in page and theirs.code not in page
 
-    token = Token.objects.create(user=User.objects.get(username="handler"))
-    body = client.get("/api/intake/cases/", HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    _instance, token = AuthToken.objects.create(User.objects.get(username="handler"))
+    body = client.get("/api/intake/cases/", HTTP_AUTHORIZATION=f"Token {token}").json()
     assert [row["code"] for row in body["results"]] == [ours.code]
-    assert client.get(f"/api/intake/cases/{theirs.code}/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 404
+    assert client.get(f"/api/intake/cases/{theirs.code}/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 404
 
 
 def test_a_leader_in_charge_sees_the_departments_matters_only(client):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from governance.models import Center, Grid
 from intake.choices import Channel
@@ -38,8 +38,8 @@ def test_a_grid_worker_sees_her_grids_matters_everywhere_and_no_others(client):
     listing = client.get("/intake/cases/").content.decode()
     assert ours.code in listing and theirs.code not in listing
 
-    token = Token.objects.create(user=User.objects.get(username="grid"))
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    _instance, token = AuthToken.objects.create(User.objects.get(username="grid"))
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
     body = client.get("/api/intake/cases/", **auth).json()
     assert [row["code"] for row in body["results"]] == [ours.code]
     assert client.get(f"/api/intake/cases/{theirs.code}/", **auth).status_code == 404

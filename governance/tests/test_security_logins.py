@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 
 import pytest
@@ -113,3 +114,26 @@ def test_the_admin_path_is_a_setting(settings):
         settings.ADMIN_URL = "admin/"
         importlib.reload(governance.urls)
         clear_url_caches()
+
+
+def test_api_tokens_are_stored_hashed_and_expire(clerk):
+    """Issue 8 item 3: DRF tokens were stored in plain text and never expired."""
+    from io import StringIO
+
+    import time_machine
+    from django.core.management import call_command
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    out = StringIO()
+    call_command("drf_create_token", "clerk", stdout=out)
+    token = out.getvalue().split()[2]
+    stored = AuthToken.objects.get(user=clerk)
+    assert token not in (stored.digest, stored.token_key) and len(stored.digest) == 128
+    client = Client()
+    assert client.get("/api/intake/categories/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    with time_machine.travel(timezone.now() + dt.timedelta(days=31)):
+        expired = client.get("/api/intake/categories/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert expired.status_code in (401, 403) and expired.json()["error"]["code"]
+    call_command("drf_create_token", "clerk", "--revoke", stdout=StringIO())
+    assert not AuthToken.objects.exists()

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from governance.tests.factories import GridFactory, UserFactory
@@ -28,8 +28,8 @@ ID_NUMBER = valid_id_number(order=123)
 @pytest.fixture
 def api(clerk):
     client = APIClient()
-    token = Token.objects.create(user=clerk)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _instance, token = AuthToken.objects.create(clerk)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from governance.tests.factories import GridFactory
@@ -21,7 +21,7 @@ API = "/api/intake"
 @pytest.fixture
 def api(clerk):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=clerk).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(clerk)[1]}")
     return client
 
 
