@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from governance.parsing import DB_ID_MAX
+from governance.parsing import DB_ID_MAX, small_int
 
 # The HTTP status of each application error code (the domain raises codes, the edge answers statuses).
 # A code not listed is a plain 400: the request asked for something a rule forbids. Missing and
@@ -123,3 +124,27 @@ def document_error_statuses(result: dict[str, Any], generator: Any, request: Any
                     "content": {"application/json": {"schema": reference}},
                 })
     return result
+
+
+class StrictPageNumberPagination(PageNumberPagination):
+    """The default pagination, except that a page that is not a whole number from 1 (`?page=abc`,
+    `?page=0`, `?page=²`) is refused with 400 instead of being read as "not found" or ignored."""
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and raw not in self.last_page_strings and small_int(raw, minimum=1, maximum=10**6) is None:
+            raise serializers.ValidationError({self.page_query_param: ["页码应为 1 至 1000000 的整数。"]})
+        return super().paginate_queryset(queryset, request, view)
+
+
+def query_flag(request: Any, name: str) -> bool:
+    """A yes/no query parameter (`?unread=1`); anything but 1/0/true/false/yes/no is a 400."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return False
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes"}:
+        return True
+    if value in {"0", "false", "no"}:
+        return False
+    raise serializers.ValidationError({name: ["应为 true 或 false（1/0、yes/no）。"]})

@@ -20,6 +20,7 @@ from dispatch.choices import ShiftKind
 from dispatch.context_processors import on_duty_summary
 from dispatch.models import Mode, Notification
 from governance import selectors as org_selectors
+from governance.api import query_flag
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center
 from governance.roles import MAY_SWITCH_MODE, MAY_VIEW_MODE, MAY_VIEW_ROSTER, may
@@ -222,7 +223,7 @@ class NotificationListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        unread = self.request.query_params.get("unread", "").lower() in {"1", "true", "yes"}
+        unread = query_flag(self.request, "unread")
         return selectors.notifications_for_user(user=self.request.user, unread_only=unread)
 
 
