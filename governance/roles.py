@@ -140,12 +140,22 @@ def user_department_ids(user: AbstractBaseUser | AnonymousUser) -> set[int]:
 
 
 def require_role(user: AbstractBaseUser | AnonymousUser, allowed: frozenset[str], message: str) -> None:
-    """Raise `PermissionDeniedError(message)` unless the user holds a role of `allowed`."""
+    """Raise `PermissionDeniedError(message)` unless the user holds a role of `allowed`.
+
+    The administrator (and a superuser) configures the system and reads every matter, but does
+    not act in the workflow (dispatch, acknowledge, approve...): separation of duties. Refused,
+    they are told so, with the code `administrator_does_not_act`."""
     if not may(user, allowed):
+        if user_roles(user) == {Role.ADMINISTRATOR} and Role.ADMINISTRATOR not in allowed:
+            raise PermissionDeniedError(
+                gettext("管理员负责系统配置和查阅，不参与办理：请用相应业务角色（如轮值主任、部门联络员）的账号操作。"),
+                code="administrator_does_not_act",
+            )
         raise PermissionDeniedError(message)
 
 
 def require_department_member(user: AbstractBaseUser | AnonymousUser, department_id: int) -> None:
     """Only the department's own liaison or handlers act for it."""
     if not may(user, MAY_HANDLE_ASSIGNMENTS) or department_id not in user_department_ids(user):
+        require_role(user, MAY_HANDLE_ASSIGNMENTS, gettext("只有承办部门的联络员或承办人可以办理。"))
         raise PermissionDeniedError(gettext("只有承办部门的联络员或承办人可以办理。"))

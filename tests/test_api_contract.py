@@ -70,3 +70,21 @@ def test_every_operation_documents_the_error_statuses():
     # The dispatch actions used to document only 200/201.
     dispatch_op = schema["paths"]["/api/dispatch/assignments/{id}/acknowledge/"]["post"]
     assert {"400", "403", "404", "409"} <= set(dispatch_op["responses"])
+
+
+def test_the_administrator_is_told_it_does_not_act_in_the_workflow():
+    """Decided: the administrator configures and reads, and does not dispatch, acknowledge or
+    approve (separation of duties); the API says so instead of a bare "no permission"."""
+    from dispatch.tests.factories_work import World
+
+    world = World()
+    case = world.case()
+    admin = User.objects.create_superuser("root", password="x-secret-1")
+    client = Client()
+    client.force_login(admin)
+    response = client.post(f"/api/dispatch/cases/{case.pk}/dispatch/",
+                           {"mode": "transfer", "lead_department": world.labour.pk}, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "administrator_does_not_act"
+    assert "不参与办理" in response.json()["error"]["message"]
+    assert client.get(f"/api/intake/cases/{case.code}/").status_code == 200  # reads every matter
