@@ -8,15 +8,13 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from governance.api import COMMON_ERRORS
-from intake.tests.factories import UserFactory
+from governance.tests.factories import CenterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def clerk_client(db):
-    from intake.tests.factories import CenterFactory
-
     user = UserFactory(username="clerk", roles=["window_clerk"], center=CenterFactory())
     client = Client()
     client.force_login(user)

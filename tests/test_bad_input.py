@@ -21,11 +21,12 @@ from dispatch import services as svc
 from dispatch.models import Assignment, AssignmentReport, ExtensionRequest, Summons
 from dispatch.tests.factories_work import World, at
 from governance.roles import Role
+from governance.tests.factories import ServiceWindowFactory, UserFactory
 from intake.choices import HandlingMode
 from intake.models import Attachment, Case, CaseEvent, Party
 from intake.open311.services import platform_key_create
 from intake.tests import files
-from intake.tests.factories import UserFactory, WindowFactory, category, valid_id_number
+from intake.tests.factories import category, valid_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ class Probe:
 def world(settings):
     world = World()
     world.clerk = UserFactory(username="clerk", roles=[Role.WINDOW_CLERK], center=world.center)
-    window = WindowFactory(center=world.center)
+    window = ServiceWindowFactory(center=world.center)
     window.staff.add(world.clerk)
     world.window = window
     world.leaf = category("JF10")
