@@ -68,11 +68,23 @@ class CaseFilterSet(django_filters.FilterSet):
         ids = list(Category.objects.filter(Q(pk=value) | Q(parent_id=value)).values_list("pk", flat=True))
         return queryset.filter(category_id__in=ids)
 
+    # No matter is registered outside these years; a day beyond them bounds nothing (0001-01-01 and
+    # 9999-12-31 used to overflow converting to UTC or adding a day: a 500).
+    YEARS = range(1900, 2200)
+
     def filter_date_from(self, queryset: QuerySet[Case], name: str, value: dt.date) -> QuerySet[Case]:
+        if value.year < self.YEARS.start:
+            return queryset
+        if value.year >= self.YEARS.stop:
+            return queryset.none()
         start = dt.datetime.combine(value, dt.time.min, timezone.get_current_timezone())
         return queryset.filter(registered_at__gte=start)
 
     def filter_date_to(self, queryset: QuerySet[Case], name: str, value: dt.date) -> QuerySet[Case]:
+        if value.year >= self.YEARS.stop:
+            return queryset
+        if value.year < self.YEARS.start:
+            return queryset.none()
         end = dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min, timezone.get_current_timezone())
         return queryset.filter(registered_at__lt=end)
 

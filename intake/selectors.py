@@ -99,9 +99,6 @@ def case_get_for_actor(*, actor: AbstractBaseUser | AnonymousUser, pk_or_code: i
 # --- lists ---------------------------------------------------------------------------------
 
 
-FILTER_YEARS = range(1900, 2201)
-
-
 @dataclass
 class CaseFilters:
     """What the lists filter by; every field optional. Parsed from a GET query by `from_query`."""

@@ -32,7 +32,7 @@ def test_compose_is_production_safe_by_default():
 
 def test_check_deploy_is_clean_with_production_values(tmp_path):
     env = {key: value for key, value in os.environ.items()
-           if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+           if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(compose_defaults())
     env.update({"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "gov.example.cn",
                 "VAR_DIR": str(tmp_path), "MEDIA_ROOT": str(tmp_path / "media")})
@@ -45,7 +45,7 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
 def test_check_deploy_warned_before(tmp_path):
     """The same check with the development defaults still warns: the test above is not vacuous."""
     env = {key: value for key, value in os.environ.items()
-           if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+           if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update({"SECRET_KEY": secrets.token_urlsafe(50), "VAR_DIR": str(tmp_path)})
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
