@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0006_search_bigrams'),
+        ('intake', '0007_indexes_district_and_dispatch_queue'),
     ]
 
     operations = [
