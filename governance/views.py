@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from governance import selectors, workcal
 from governance.health import system_health
+from governance.navigation import home_panels_for
 from governance.roles import MAY_VIEW_STATUS, may
 
 
@@ -26,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "center": center,
         "profile": getattr(request.user, "profile", None),
         "stationed": selectors.departments_stationed_on(center=center, day=today) if center else [],
+        "panels": home_panels_for(request.user),
     }
     return render(request, "governance/home.html", context)
 
