@@ -47,3 +47,8 @@ class DispatchConfig(AppConfig):
         from governance.cache import OPERATING_MODE, cache_invalidate_on_change
 
         cache_invalidate_on_change(Mode, OPERATING_MODE)
+
+        from dispatch.services.arrivals import case_queued_notify
+
+        # Matters arriving on the dispatch queue (from any channel) notify the duty director on duty.
+        intake_hooks.case_queued.register(case_queued_notify)

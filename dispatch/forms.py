@@ -9,9 +9,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.choices import NORMAL_REPORT_IN_MINUTES, ResponseLevel, ShiftKind
+from dispatch.choices import NORMAL_REPORT_IN_MINUTES, ResolvedAnswer, ResponseLevel, Satisfaction, ShiftKind
+from dispatch.selectors.work import case_get_for_work_by_key
+from governance.errors import NotFoundError
 from governance.models import Center, Department
 from governance.roles import Role
+from intake.choices import HandlingMode
+from intake.forms import MultipleFileField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
 SELECT = {"class": "form-select form-select-sm"}
@@ -118,3 +122,153 @@ class DeclareWartimeForm(forms.Form):
 
 class EndWartimeForm(forms.Form):
     reason = forms.CharField(label=_("结束原因"), max_length=300, widget=forms.TextInput(attrs=TEXT))
+
+
+# --- work: the board, a matter, an assignment, a summons ------------------------------------------
+# Each form parses one page action; its cleaned_data are the keyword arguments of the one service
+# the view calls (`dispatch.views.work.Action`). Rules (who may, which state) stay in the services.
+
+YES_NO = [("yes", _("是")), ("no", _("否"))]
+
+
+def _yes(value: str) -> bool:
+    return value == "yes"
+
+
+class WorkForm(forms.Form):
+    """A page action's input. `center` and `actor` are given to every form (some need them)."""
+
+    def __init__(self, *args: Any, center: Center | None = None, actor: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.center = center
+        self.actor = actor
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField) and field.queryset.model is Department:
+                field.queryset = Department.objects.filter(center=center, active=True).order_by("short_code")
+
+
+def _departments(**kwargs: Any) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(queryset=Department.objects.none(), **kwargs)
+
+
+def _active_people() -> QuerySet:
+    return get_user_model().objects.filter(is_active=True)
+
+
+class DispatchForm(WorkForm):
+    mode = forms.ChoiceField(label=_("办理方式"), choices=[])
+    lead_department = _departments(label=_("承办（牵头）部门"),
+                                   error_messages={"required": _("请选择承办（牵头）部门。")})
+    co_departments = forms.ModelMultipleChoiceField(label=_("协办部门"), queryset=Department.objects.none(),
+                                                    required=False)
+    instructions = forms.CharField(label=_("交办意见"), required=False, max_length=1000)
+    supervising_leader = forms.ModelChoiceField(label=_("督办领导"), queryset=_active_people(), required=False)
+    progress_every_working_days = forms.IntegerField(label=_("进度报告间隔（工作日）"), required=False, min_value=1,
+                                                     max_value=30)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].choices = [(m.value, m.label) for m in HandlingMode if m != HandlingMode.SELF]
+        self.fields["co_departments"].queryset = self.fields["lead_department"].queryset
+
+
+class VerifyForm(WorkForm):
+    passed = forms.TypedChoiceField(label=_("核查结果"), choices=YES_NO, coerce=_yes)
+    notes = forms.CharField(label=_("核查说明"), required=False, max_length=2000)
+
+
+class RevisitForm(WorkForm):
+    resolved = forms.ChoiceField(label=_("是否解决"), choices=[])
+    satisfaction = forms.ChoiceField(label=_("是否满意"), choices=[])
+    notes = forms.CharField(label=_("回访记录"), required=False, max_length=2000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["resolved"].choices = ResolvedAnswer.choices
+        self.fields["satisfaction"].choices = Satisfaction.choices
+
+
+class NoteForm(WorkForm):
+    note = forms.CharField(label=_("说明"), required=False, max_length=1000)
+
+
+class NotesForm(WorkForm):
+    notes = forms.CharField(label=_("解释内容"), max_length=2000, error_messages={"required": _("请填写解释内容。")})
+
+
+class MoveForm(WorkForm):
+    to_center = forms.ModelChoiceField(label=_("转至"), queryset=Center.objects.filter(active=True),
+                                       error_messages={"required": _("请选择要转至的中心。")})
+    reason = forms.CharField(label=_("理由"), required=False, max_length=500)
+
+
+class TextForm(WorkForm):
+    text = forms.CharField(label=_("内容"), required=False, max_length=5000)
+
+
+class ReportBackForm(TextForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["files"] = MultipleFileField(label=_("附件"), required=False)
+
+
+class ReasonForm(WorkForm):
+    reason = forms.CharField(label=_("理由"), required=False, max_length=1000)
+
+
+class ExtensionForm(ReasonForm):
+    requested_due_at = forms.DateTimeField(label=_("申请延至"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                                           error_messages={"required": _("请填写申请延至的时间。")})
+
+
+class RuleDeclineForm(NoteForm):
+    accept = forms.TypedChoiceField(label=_("是否同意退回"), choices=YES_NO, coerce=_yes)
+    department = _departments(label=_("改派部门"), required=False)
+
+
+class ReassignForm(ReasonForm):
+    department = _departments(label=_("改派部门"), error_messages={"required": _("请选择改派部门。")})
+
+
+class SuperviseForm(NoteForm):
+    leader = forms.ModelChoiceField(label=_("督办领导"), queryset=_active_people(), required=False)
+    every_working_days = forms.IntegerField(label=_("进度报告间隔（工作日）"), min_value=1, max_value=30, initial=2,
+                                            required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["leader"] = data.get("leader") or self.actor
+        data["every_working_days"] = data.get("every_working_days") or 2
+        return data
+
+
+class ExtensionDecideForm(NoteForm):
+    approve = forms.TypedChoiceField(label=_("是否批准"), choices=YES_NO, coerce=_yes)
+
+
+class ReportInForm(WorkForm):
+    person = forms.ModelChoiceField(label=_("报到人员"), queryset=_active_people(), required=False)
+
+
+class SummonsRequestForm(WorkForm):
+    """申请召集部门: the reason, the matter (its code, or fixed when asked from the matter's page) and
+    the departments ticked in the checklist."""
+
+    reason = forms.CharField(label=_("召集事由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写召集事由。")})
+    case = forms.CharField(label=_("事项编号"), required=False, max_length=40)
+    departments = forms.ModelMultipleChoiceField(label=_("召集部门"), queryset=Department.objects.none(),
+                                                 error_messages={"required": _("请选择要召集的部门。")})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].queryset = Department.objects.filter(center=self.center, active=True)
+
+    def clean_case(self) -> Any:
+        key = self.cleaned_data["case"].strip()
+        if not key:
+            return None
+        try:
+            return case_get_for_work_by_key(actor=self.actor, key=key)
+        except NotFoundError as error:
+            raise forms.ValidationError(error.message) from None

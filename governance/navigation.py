@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import NoReverseMatch, reverse
@@ -42,6 +44,38 @@ def navigation_for(user: AbstractBaseUser | AnonymousUser) -> list[dict[str, str
             continue
         items.append({"label": str(entry.label), "url": url, "name": entry.url_name})
     return items
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A panel on the home page: `context(user)` returns what `template` shows, or None to skip it."""
+
+    template: str
+    context: Callable[[AbstractBaseUser], dict[str, Any] | None]
+    roles: frozenset[str]
+    order: int = 100
+
+
+_HOME_PANELS: list[HomePanel] = []
+
+
+def register_home_panel(template: str, context: Callable[[AbstractBaseUser], dict[str, Any] | None],
+                        roles: set[str] | frozenset[str], order: int = 100) -> None:
+    """Called from an app's `ready()` (like `register`): the home page shows the panel to those roles."""
+    panel = HomePanel(template=template, context=context, roles=frozenset(roles), order=order)
+    if panel not in _HOME_PANELS:
+        _HOME_PANELS.append(panel)
+
+
+def home_panels_for(user: AbstractBaseUser) -> list[dict[str, Any]]:
+    roles = user_roles(user)
+    shown = []
+    for panel in sorted(_HOME_PANELS, key=lambda p: p.order):
+        if roles & panel.roles:
+            context = panel.context(user)
+            if context is not None:
+                shown.append({"template": panel.template, "context": context})
+    return shown
 
 
 register(_("首页"), "home", EVERYONE, order=0)

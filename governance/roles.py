@@ -75,6 +75,9 @@ MAY_CLOSE_SUMMONS = MAY_DISPATCH | MAY_APPROVE_SUMMONS
 MAY_VERIFY = MAY_SUPERVISE_WORK | {Role.GRID_WORKER}
 MAY_REVISIT = MAY_SUPERVISE_WORK | {Role.WINDOW_CLERK, Role.GRID_WORKER}
 MAY_CLOSE = MAY_SUPERVISE_WORK | {Role.WINDOW_CLERK}
+# Revisit and close any matter; a window clerk (MAY_REVISIT, MAY_CLOSE) only the matters they received
+# first (首接责任制, `dispatch.services.closing.may_follow_up`).
+MAY_FOLLOW_UP_ANY = MAY_SUPERVISE_WORK
 # The window's pages in the navigation (administrators reach them from the admin).
 SHOWN_WINDOW_PAGES = frozenset({Role.WINDOW_CLERK})
 # The verification queue in the navigation (the page itself admits everyone in MAY_VERIFY).

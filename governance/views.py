@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from governance import selectors, workcal
 from governance.health import system_health
 from governance.middleware import bad_input_response
+from governance.navigation import home_panels_for
 from governance.roles import MAY_VIEW_STATUS, may
 
 
@@ -28,6 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "center": center,
         "profile": getattr(request.user, "profile", None),
         "stationed": selectors.departments_stationed_on(center=center, day=today) if center else [],
+        "panels": home_panels_for(request.user),
     }
     return render(request, "governance/home.html", context)
 

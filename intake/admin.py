@@ -32,7 +32,7 @@ from intake.validators import mask_id_number
 class CategoryAdminForm(forms.ModelForm):
     class Meta:
         model = Category
-        fields = ("parent", "code", "name", "initials", "default_complexity", "ordering", "active")
+        fields = ("parent", "code", "name", "initials", "default_complexity", "ordering", "active", "phrases")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -22,3 +22,9 @@ class IntakeConfig(AppConfig):
         from intake.models import Category
 
         cache_invalidate_on_change(Category, CATEGORY)
+
+        from governance.navigation import register_home_panel
+        from intake.selectors import follow_up_panel
+
+        # First-receiver responsibility: the clerk's home lists what they still owe (revisit, close).
+        register_home_panel("intake/_follow_ups.html", follow_up_panel, SHOWN_WINDOW_PAGES, order=10)

@@ -70,3 +70,25 @@ def seed(apps, schema_editor):
             )
 
 
+
+
+# The phrases a window clerk types most often, per category (one per line; editable in the admin).
+PHRASES = {
+    "JF": "双方经现场调解，达成一致意见。\n当事人情绪稳定，同意等候处理结果。\n请求中心协调双方进行调解。",
+    "JF02": "双方因共用排水沟（通道、墙体）使用问题发生争执，请求调解。\n双方在人民调解员主持下达成书面协议，当场履行。",
+    "JF08": "村民对征地补偿标准有异议，请求核实并答复。\n现场聚集人员较多，需属地政府和相关部门到场处置。",
+    "JF10": "反映工地拖欠工人工资，请求协调支付。\n欠薪人数、金额及期间已登记，附工资清单（考勤记录）。\n代表人为申请人，其余工人名单附后。",
+    "XF": "来访人反映的问题已登记，告知按期答复。\n来访人要求书面答复。",
+    "RX": "12345热线转办，请按期办理并反馈。",
+    "RX03": "投诉人反映噪音扰民，要求相关部门依法处理。",
+    "FL": "当事人咨询相关法律问题，已现场解答。\n建议当事人申请法律援助。",
+    "XL": "当事人情绪低落，已安排心理咨询师接谈。",
+    "YH": "发现安全隐患，请求相关部门现场核查处置。",
+}
+
+
+def seed_phrases(apps, schema_editor):
+    """Fill the common phrases of the seeded categories where nobody has written any."""
+    Category = apps.get_model("intake", "Category")
+    for code, phrases in PHRASES.items():
+        Category.objects.filter(code=code, phrases="").update(phrases=phrases)

@@ -13,6 +13,12 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("网上（表单/微信/短信）")
 
 
+# Matters from these channels go straight to the dispatch queue when registered: nobody at a window
+# holds them to settle on the spot (a platform push, an upper-level assignment, an online form, a grid
+# report). Walk-ins and phone calls stay with their first receiver until settled or sent on.
+QUEUED_ON_ARRIVAL = frozenset({Channel.UPPER_ASSIGNMENT, Channel.PLATFORM, Channel.ONLINE, Channel.GRID_REPORT})
+
+
 class Urgency(models.TextChoices):
     NORMAL = "normal", _("一般")
     URGENT = "urgent", _("紧急")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from django.apps import apps
 
-from intake.category_tree import seed
+from intake.category_tree import seed, seed_phrases
 from intake.models import Category
 
 
 def seed_demo() -> dict[str, int]:
     before = Category.objects.count()
     seed(apps, None)
+    seed_phrases(apps, None)
     return {"categories": Category.objects.count() - before}

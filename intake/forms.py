@@ -52,8 +52,10 @@ class RegisterForm(forms.Form):
     channel = forms.ChoiceField(label=_("来源渠道"), choices=[(Channel.WALK_IN, _("窗口来访")), (Channel.PHONE, _("来电"))],
                                 initial=Channel.WALK_IN)
     category = forms.CharField(label=_("事项类别"), widget=forms.HiddenInput, required=False)
-    title = forms.CharField(label=_("标题"), required=False, max_length=400)
-    description = forms.CharField(label=_("事项描述"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+    title = forms.CharField(label=_("标题（按当事人、地点、类别自动建议，可修改；Alt+T）"), required=False,
+                            max_length=400, widget=forms.TextInput(attrs={"aria-keyshortcuts": "Alt+T", "data-shortcut": "KeyT"}))
+    description = forms.CharField(label=_("事项描述（Alt+D；下方常用语可一键插入）"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 4, "aria-keyshortcuts": "Alt+D", "data-shortcut": "KeyD"}),
                                   max_length=DESCRIPTION_MAX_CHARS * 2)
     address = forms.CharField(label=_("发生地址"), required=False, max_length=400)
     grid = forms.CharField(label=_("所属网格"), widget=forms.HiddenInput, required=False)
@@ -63,7 +65,8 @@ class RegisterForm(forms.Form):
     window = forms.ModelChoiceField(label=_("受理窗口"), queryset=ServiceWindow.objects.none(), required=False,
                                     empty_label=_("（不经窗口）"))
     is_group = forms.BooleanField(label=_("群体性事项"), required=False)
-    group_size = forms.IntegerField(label=_("涉及人数"), required=False, min_value=1, initial=1)
+    # No initial value: the clerk types the number into an empty field (a "1" in front made 12 into 121).
+    group_size = forms.IntegerField(label=_("涉及人数"), required=False, min_value=1)
 
     applicant_kind = forms.ChoiceField(label=_("申请人类型"), choices=PartyKind.choices, initial=PartyKind.PERSON)
     applicant_name = forms.CharField(label=_("姓名/单位名称"), required=False, max_length=200)

@@ -22,3 +22,12 @@ operating_mode: Hook[Callable[..., str]] = Hook(
     provided_by="dispatch",
     doc="`(*, center) -> 'normal' | 'wartime'`: the mode in force at a district center now.",
 )
+
+case_queued: Hook[Callable[..., None]] = Hook(
+    "intake.case_queued",
+    declared_by="intake",
+    provided_by="dispatch",
+    doc="`(*, case, now)`: a matter has just arrived on the dispatch queue (a platform push, an "
+    "upper-level assignment, an online form, a grid report, or a walk-in sent on); called inside that "
+    "transaction, it notifies the duty director on duty after commit.",
+)

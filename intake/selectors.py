@@ -248,7 +248,8 @@ def cases_for_applicant(
     rows = (
         base.filter(condition)
         .order_by("-registered_at", "-id")
-        .values("id", "code", "registered_at", "title", "status", "category__name")
+        .values("id", "code", "registered_at", "title", "status", "category__name", "address", "grid_id",
+                "grid__name", "town__name")
         .distinct()[:limit]
     )
     labels = dict(CaseStatus.choices)
@@ -261,6 +262,11 @@ def cases_for_applicant(
             "status": row["status"],
             "status_label": str(labels.get(row["status"], row["status"])),
             "category": row["category__name"],
+            # The window prefills the place of the newest earlier matter (a repeat visit is usually
+            # about the same site); the clerk overwrites it when it is not.
+            "address": row["address"],
+            "grid": {"id": row["grid_id"], "path": " / ".join(
+                part for part in (row["town__name"], row["grid__name"]) if part)} if row["grid_id"] else None,
         }
         for row in rows
     ]
@@ -320,8 +326,10 @@ def categories_for_picker() -> list[dict[str, Any]]:
         initials = row.initials
         if row.parent is not None:
             initials = f"{row.initials} {row.parent.initials}"
+        phrases = row.phrases or (row.parent.phrases if row.parent else "")
         result.append({"id": row.pk, "code": row.code, "name": row.name, "path": path, "initials": initials,
-                       "complexity": row.default_complexity})
+                       "complexity": row.default_complexity,
+                       "phrases": [line.strip() for line in phrases.splitlines() if line.strip()]})
     return result
 
 
@@ -348,3 +356,22 @@ def attachment_get_for_actor(*, actor: AbstractBaseUser | AnonymousUser, pk: int
 def case_attachments(*, case: Case) -> list[Any]:
     """The matter's attachments in upload order (the API's matter detail)."""
     return list(case.attachments.select_related("uploaded_by").order_by("id"))
+
+
+# What the first receiver still owes: a matter registered and not yet settled or sent on, a matter
+# verified (or settled on the spot) waiting for the revisit call, a revisited one waiting to be closed.
+FOLLOW_UP_STATUSES = (CaseStatus.REGISTERED, CaseStatus.SETTLED_ON_SPOT, CaseStatus.VERIFIED, CaseStatus.REVISITED)
+
+
+def cases_follow_up_due(*, actor: AbstractBaseUser, limit: int = 50) -> list[Case]:
+    """待回访 / 待办结: the first receiver's matters waiting for them, oldest promise first. One query."""
+    return list(
+        Case.objects.filter(first_receiver=actor, status__in=FOLLOW_UP_STATUSES)
+        .select_related("category")
+        .order_by("expected_answer_at", "pk")[:limit]
+    )
+
+
+def follow_up_panel(user: AbstractBaseUser) -> dict[str, Any]:
+    """The clerk's home panel (registered in `IntakeConfig.ready`)."""
+    return {"cases": cases_follow_up_due(actor=user), "now": timezone.now()}

@@ -81,15 +81,17 @@ class SweepRun(models.Model):
         FINISHED = "finished", _("已完成")
         FAILED = "failed", _("失败")
 
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
-    fired = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)
+    fired = models.PositiveIntegerField(_("已执行"), default=0)
+    skipped = models.PositiveIntegerField(_("已跳过"), default=0)
     batches = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("时限巡检记录")
+        verbose_name_plural = _("时限巡检记录")
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["started_at"], condition=models.Q(status="running"),
                                 name="sweep_run_running")]

@@ -22,6 +22,7 @@ from dispatch.models import (
     Summons,
     SummonsDepartment,
 )
+from governance.choices import Residency
 from governance.errors import NotFoundError
 from governance.models import Center, Department
 from governance.parsing import db_id
@@ -234,10 +235,9 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
         .order_by("-requested_at")[:50]
     )
     for summons in summonses:
-        due = summons.report_in_due_at
-        summons.remaining_seconds = int((due - now).total_seconds()) if due else None
-        for row in summons.departments.all():
-            row.is_late = bool(due and row.reported_in_at is None and due < now)
+        rows = list(summons.departments.all())
+        _mark_rows(summons, rows, now)
+        summons.all_reported_in = bool(rows) and all(row.reported_in_at for row in rows)
     extensions = list(
         ExtensionRequest.objects.filter(assignment__center=center, status=ExtensionStatus.PENDING)
         .select_related("assignment__case", "assignment__department", "requested_by").order_by("requested_at")
@@ -296,3 +296,44 @@ def cases_awaiting_verification(*, actor: AbstractBaseUser, center: Center | Non
     elif not may(actor, MAY_SEE_GRID_MATTERS):
         return []
     return list(rows.order_by("updated_at")[:limit])
+
+
+def case_territory(*, case: Case) -> Department | None:
+    """The territorial department (the town government) of a matter's grid, from the routing rules."""
+    return routing_suggestions(center=case.center, cases=[case], now=timezone.now())[case.pk].territory
+
+
+@dataclass
+class DepartmentGroup:
+    residency: str
+    label: str
+    departments: list[Department]
+    preselected: set[int] = field(default_factory=set)
+
+
+def summons_department_groups(*, departments: list[Department], preselected: set[int] | None = None
+                              ) -> list[DepartmentGroup]:
+    """The summons checklist: departments grouped by residency (常驻, 轮驻, 随驻), in that order."""
+    groups = [DepartmentGroup(residency=value, label=str(label), departments=[], preselected=preselected or set())
+              for value, label in Residency.choices]
+    by_residency = {group.residency: group for group in groups}
+    for dept in departments:
+        by_residency.get(dept.residency, groups[-1]).departments.append(dept)
+    return [group for group in groups if group.departments]
+
+
+def summons_rows(*, summons: Summons, now: dt.datetime) -> list[SummonsDepartment]:
+    """A summons' departments, each with what its own countdown shows: seconds left to report in
+    (None once reported in, or before approval) and whether it is late."""
+    rows = list(summons.departments.select_related("department", "reported_in_person"))
+    _mark_rows(summons, rows, now)
+    return rows
+
+
+def _mark_rows(summons: Summons, rows: list[SummonsDepartment], now: dt.datetime) -> None:
+    due = summons.report_in_due_at
+    open_ = summons.status == SummonsStatus.APPROVED
+    for row in rows:
+        waiting = bool(due and open_ and row.reported_in_at is None)
+        row.is_late = bool(due and row.reported_in_at is None and due < now)
+        row.remaining_seconds = int((due - now).total_seconds()) if waiting else None

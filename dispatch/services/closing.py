@@ -22,12 +22,40 @@ from dispatch.models import Assignment, ExplanationCall, Revisit, Verification
 from dispatch.services.assignments import assignment_reopen
 from dispatch.services.common import notify_on_commit, steps_cancel
 from governance.errors import ApplicationError, PermissionDeniedError
-from governance.roles import MAY_CLOSE, MAY_REVISIT, MAY_SUPERVISE_WORK, MAY_VERIFY, may, require_role
+from governance.roles import (
+    MAY_CLOSE,
+    MAY_FOLLOW_UP_ANY,
+    MAY_REVISIT,
+    MAY_SEE_GRID_MATTERS,
+    MAY_SUPERVISE_WORK,
+    MAY_VERIFY,
+    may,
+    require_role,
+)
 from governance.selectors import grid_ids_of_worker
 from intake.choices import CaseStatus, EventSource
 from intake.events import case_event_record
 from intake.models import Case
 from intake.services.transition import case_transition
+
+
+def may_follow_up(*, actor: AbstractBaseUser, case: Case) -> bool:
+    """First-receiver responsibility (首接责任制, seeds 000/001): the clerk who registered a matter
+    revisits and closes it; the command center (MAY_FOLLOW_UP_ANY) may for any matter; another
+    window clerk may not."""
+    return case.first_receiver_id == actor.pk or may(actor, MAY_FOLLOW_UP_ANY)
+
+
+def _require_follow_up(actor: AbstractBaseUser, case: Case, *, closing: bool) -> None:
+    if may_follow_up(actor=actor, case=case):
+        return
+    # Grid workers of the matter's grid keep the revisit they had (they call on the applicant on site).
+    if (not closing and may(actor, MAY_SEE_GRID_MATTERS) and case.grid_id is not None
+            and case.grid_id in grid_ids_of_worker(actor)):
+        return
+    if closing:
+        raise PermissionDeniedError(gettext("只有首接责任人或轮值主任（调度人员、指挥长）可以办结此事项。"))
+    raise PermissionDeniedError(gettext("只有首接责任人或轮值主任（调度人员、指挥长）可以回访此事项。"))
 
 
 def _answering_assignment(case: Case) -> Assignment | None:
@@ -87,6 +115,7 @@ def case_revisit(
     department redoes it (counted), or a self-settled matter goes back to the board."""
     now = now or timezone.now()
     require_role(actor, MAY_REVISIT, gettext("您没有回访权限。"))
+    _require_follow_up(actor, case, closing=False)
     if resolved not in ResolvedAnswer.values:
         raise ApplicationError(gettext("请选择是否解决。"), code="invalid", field="resolved")
     if satisfaction not in Satisfaction.values:
@@ -124,6 +153,7 @@ def case_close(
     Closing is not the same as resolved: `resolved` records the applicant's answer."""
     now = now or timezone.now()
     require_role(actor, MAY_CLOSE, gettext("您没有办结权限。"))
+    _require_follow_up(actor, case, closing=True)
     revisit = Revisit.objects.filter(case=case).order_by("-revisited_at", "-pk").first()
     if case.status != CaseStatus.REVISITED or revisit is None:
         raise ApplicationError(gettext("事项须经核查和回访后才能办结。"), code="not_revisited")
@@ -147,6 +177,7 @@ def case_record_explanation_call(
     """A matter that cannot meet its deadline: the applicant is called and told why (seed 000 二(二))."""
     now = now or timezone.now()
     require_role(actor, MAY_REVISIT, gettext("您没有回访权限。"))
+    _require_follow_up(actor, case, closing=False)
     if case.status == CaseStatus.CLOSED:
         raise ApplicationError(gettext("事项已办结。"), code="invalid_transition")
     if not notes.strip():

@@ -15,12 +15,8 @@ from dispatch.choices import NORMAL_REPORT_IN_MINUTES, DispatchEventType, StepKi
 from dispatch.links import link_to
 from dispatch.models import DeadlineStep, Summons, SummonsDepartment
 from dispatch.selectors.mode import mode_current
-from dispatch.services.common import (
-    CommanderCache,
-    check_length_for,
-    check_text,
-    notify_on_commit,
-)
+from dispatch.selectors.roster import commanders_on_duty
+from dispatch.services.common import check_length_for, check_text, notify_on_commit
 from governance.errors import ApplicationError
 from governance.models import Center, Department
 from governance.roles import (
@@ -53,6 +49,13 @@ def report_in_minutes_for(*, center: Center) -> int:
     return int(minutes) if minutes else NORMAL_REPORT_IN_MINUTES
 
 
+def summons_approvers_on_duty(*, center: Center, at: dt.datetime) -> list[AbstractBaseUser]:
+    """Everyone who may approve a summons today: the commander and the deputy commanders on duty
+    (the first of them to act decides; story 2 has the deputy approve)."""
+    on_duty = commanders_on_duty(center=center, at=at)
+    return list({user.pk: user for user in [*on_duty.commanders, *on_duty.deputies]}.values())
+
+
 @transaction.atomic
 def summons_request(
     *, actor: AbstractBaseUser, center: Center, departments: Sequence[Department], reason: str,
@@ -76,8 +79,8 @@ def summons_request(
         [SummonsDepartment(summons=summons, department=dept) for dept in {d.pk: d for d in departments}.values()])
     _event(summons, DispatchEventType.SUMMONS_REQUESTED, actor, now, source, reason=reason,
            departments=[dept.pk for dept in departments])
-    notify_on_commit(recipients=CommanderCache().get(center=center, at=now), kind="summons.requested",
-                     title="召集待审批", body=reason, link=link_to("work-summons", summons.pk),
+    notify_on_commit(recipients=summons_approvers_on_duty(center=center, at=now), kind="summons.requested",
+                     title=f"召集待审批：{reason}"[:200], body=reason, link=link_to("work-summons", summons.pk),
                      dedupe_key=f"summons:{summons.pk}:requested", now=now, urgent=True)
     return summons
 

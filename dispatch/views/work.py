@@ -1,37 +1,56 @@
 """Pages of dispatch work: the board, the department inbox, a matter's work page, assignments, summons.
 
-Interfaces only: parse the form, fetch-and-authorise through a selector (404 when not yours),
-call one service, show its ApplicationError as a message, redirect.
+One way for every page action: a form (`dispatch.forms`) parses the input, the view fetches and
+authorises through a selector (404 when not yours), calls one service with the form's cleaned data,
+shows its ApplicationError as a message, and redirects.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch import services as svc
 from dispatch.choices import ResolvedAnswer, Satisfaction, SummonsStatus
+from dispatch.forms import (
+    DispatchForm,
+    ExtensionDecideForm,
+    ExtensionForm,
+    MoveForm,
+    NoteForm,
+    NotesForm,
+    ReasonForm,
+    ReassignForm,
+    ReportBackForm,
+    ReportInForm,
+    RevisitForm,
+    RuleDeclineForm,
+    SummonsRequestForm,
+    SuperviseForm,
+    TextForm,
+    VerifyForm,
+    WorkForm,
+)
 from dispatch.models import ExtensionRequest
 from dispatch.selectors import work as sel
-from dispatch.views.common import center_or_404
+from dispatch.services.closing import may_follow_up
+from dispatch.views.common import center_or_404, show_error, show_form_errors
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center, Department
-from governance.parsing import db_id, small_int
 from governance.roles import (
     MAY_APPROVE_SUMMONS,
     MAY_DISPATCH,
@@ -42,8 +61,7 @@ from governance.roles import (
     may,
     user_department_ids,
 )
-from intake.choices import HandlingMode
-from intake.models import Case
+from intake.choices import OPEN_STATUSES, HandlingMode
 
 
 def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -59,61 +77,39 @@ def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapped
 
 
-def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
-    try:
-        action()
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
-
-
-def _departments(center: Center, ids: list[str]) -> list[Department]:
-    wanted = [pk for pk in map(db_id, ids) if pk is not None]
-    found = {dept.pk: dept for dept in Department.objects.filter(center=center, pk__in=wanted, active=True)}
-    return [found[pk] for pk in wanted if pk in found]
-
-
-def _user(pk: str | None):
-    user_id = db_id(pk)
-    if user_id is None:
-        return None
-    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
-
-
-YEARS = range(2000, 2101)
-
-
-def _int(value: str | None, *, default: int | None, field: str) -> int | None:
-    """A typed whole number, or `default` when blank; anything else is a clear error, not a 500."""
-    if not (value or "").strip():
-        return default
-    number = small_int(value, minimum=-(2**31), maximum=2**31 - 1)
-    if number is None:
-        raise ApplicationError(gettext("请填写整数。"), code="invalid", field=field)
-    return number
-
-
-def _next(request: HttpRequest) -> str | None:
-    """Where to go back to after an action: only a path on this site (no `next=https://evil.example`)."""
-    target = request.POST.get("next") or ""
+def _next_or(request: HttpRequest, default: str) -> HttpResponse:
+    target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
-        return target
-    return None
+        return redirect(target)
+    return redirect(default)
 
 
-def _datetime(value: str | None) -> dt.datetime | None:
-    if not value:
+@dataclass(frozen=True)
+class Action:
+    """One page action: the form that parses its input and the one service it calls with
+    `actor`, the object (under the keyword `target`) and the form's cleaned data."""
+
+    form: type[WorkForm]
+    service: Callable[..., Any]
+    target: str
+    success: str | Promise
+
+
+def _perform(request: HttpRequest, action: Action, obj: Any, *, center: Center | None) -> Any:
+    """Parse, call the service once, say what happened. Returns the service's result, or None."""
+    form = action.form(request.POST, request.FILES, center=center, actor=request.user)
+    if not form.is_valid():
+        show_form_errors(request, form)
         return None
+    kwargs = {action.target: obj} if action.target else {}
     try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+        result = action.service(actor=request.user, **kwargs, **form.cleaned_data)
+    except ApplicationError as exc:
+        show_error(request, exc)
         return None
-    if not YEARS.start <= parsed.year < YEARS.stop:  # 0001-01-01 overflowed converting to UTC
-        return None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    messages.success(request, action.success)
+    return result if result is not None else True
 
 
 # --- board -------------------------------------------------------------------------------------
@@ -130,8 +126,12 @@ def board(request: HttpRequest) -> HttpResponse:
         "can_dispatch": may(request.user, MAY_DISPATCH),
         "can_approve": may(request.user, MAY_APPROVE_SUMMONS),
         "modes": [(m.value, m.label) for m in HandlingMode if m != HandlingMode.SELF],
+        "summons_groups": sel.summons_department_groups(departments=data.departments),
     }
     return render(request, "dispatch/work/board.html", context)
+
+
+DISPATCH = Action(DispatchForm, svc.case_dispatch, "case", gettext_lazy("已派单"))
 
 
 @login_required
@@ -139,18 +139,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_POST
 def case_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     case = sel.case_get_for_work(actor=request.user, pk=pk)
-    center = case.center
-    lead = _departments(center, [request.POST.get("lead_department", "")])
-    co = _departments(center, request.POST.getlist("co_departments"))
-    if not lead:
-        messages.error(request, gettext("请选择承办（牵头）部门。"))
-        return redirect("dispatch:board")
-    every = request.POST.get("progress_every_working_days", "")
-    _run(request, lambda: svc.case_dispatch(
-        actor=request.user, case=case, mode=request.POST.get("mode", ""), lead_department=lead[0],
-        co_departments=co, instructions=request.POST.get("instructions", ""),
-        supervising_leader=_user(request.POST.get("supervising_leader")),
-        progress_every_working_days=_int(every, default=None, field="progress_every_working_days")), gettext("已派单：%(code)s") % {"code": case.code})
+    _perform(request, DISPATCH, case, center=case.center)
     return redirect("dispatch:board")
 
 
@@ -159,12 +148,20 @@ def case_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
 @_not_found_as_404
 def case_work(request: HttpRequest, pk: int) -> HttpResponse:
     case = sel.case_get_for_work(actor=request.user, pk=pk)
+    can_dispatch = may(request.user, MAY_DISPATCH)
+    summons_groups = []
+    if can_dispatch and case.status in OPEN_STATUSES:
+        departments = list(Department.objects.filter(center=case.center, active=True).order_by("short_code"))
+        territory = sel.case_territory(case=case)
+        summons_groups = sel.summons_department_groups(departments=departments,
+                                                       preselected={territory.pk} if territory else set())
     context = {
         "case": case,
         **sel.case_work_detail(case=case),
         "is_center": may(request.user, MAY_SUPERVISE_WORK),
-        "can_dispatch": may(request.user, MAY_DISPATCH),
-        "departments": Department.objects.filter(center=case.center, active=True).order_by("short_code"),
+        "can_dispatch": can_dispatch,
+        "can_follow_up": may_follow_up(actor=request.user, case=case),
+        "summons_groups": summons_groups,
         "centers": Center.objects.filter(active=True).exclude(pk=case.center_id).filter(
             pk__in=[case.center.parent_id or 0, *case.center.children.values_list("pk", flat=True)]),
         "resolved_choices": ResolvedAnswer.choices,
@@ -173,19 +170,12 @@ def case_work(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dispatch/work/case.html", context)
 
 
-CASE_ACTIONS: dict[str, tuple[Callable[[HttpRequest, Case], Any], str]] = {
-    "verify": (lambda r, c: svc.case_verify(actor=r.user, case=c, passed=r.POST.get("passed") == "yes",
-                                            notes=r.POST.get("notes", "")), gettext_lazy("已记录核查结果")),
-    "revisit": (lambda r, c: svc.case_revisit(actor=r.user, case=c, resolved=r.POST.get("resolved", ""),
-                                              satisfaction=r.POST.get("satisfaction", ""),
-                                              notes=r.POST.get("notes", "")), gettext_lazy("已记录回访")),
-    "close": (lambda r, c: svc.case_close(actor=r.user, case=c, note=r.POST.get("note", "")), gettext_lazy("事项已办结")),
-    "explain": (lambda r, c: svc.case_record_explanation_call(actor=r.user, case=c, notes=r.POST.get("notes", "")),
-                gettext_lazy("已记录解释回访")),
-    "move": (lambda r, c: svc.case_move_center(
-        actor=r.user, case=c, reason=r.POST.get("reason", ""),
-        to_center=Center.objects.filter(pk=db_id(r.POST.get("to_center"))).first() or c.center),
-        gettext_lazy("已转至其他中心")),
+CASE_ACTIONS: dict[str, Action] = {
+    "verify": Action(VerifyForm, svc.case_verify, "case", gettext_lazy("已记录核查结果")),
+    "revisit": Action(RevisitForm, svc.case_revisit, "case", gettext_lazy("已记录回访")),
+    "close": Action(NoteForm, svc.case_close, "case", gettext_lazy("事项已办结")),
+    "explain": Action(NotesForm, svc.case_record_explanation_call, "case", gettext_lazy("已记录解释回访")),
+    "move": Action(MoveForm, svc.case_move_center, "case", gettext_lazy("已转至其他中心")),
 }
 
 
@@ -196,8 +186,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in CASE_ACTIONS:
         raise Http404
     case = sel.case_get_for_work(actor=request.user, pk=pk)
-    handler, success = CASE_ACTIONS[action]
-    _run(request, lambda: handler(request, case), success)
+    _perform(request, CASE_ACTIONS[action], case, center=case.center)
     try:
         sel.case_get_for_work(actor=request.user, pk=pk)
     except NotFoundError:
@@ -238,31 +227,17 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dispatch/work/assignment.html", context)
 
 
-ASSIGNMENT_ACTIONS: dict[str, tuple[Callable[[HttpRequest, Any], Any], str]] = {
-    "acknowledge": (lambda r, a: svc.assignment_acknowledge(actor=r.user, assignment=a), gettext_lazy("已签收")),
-    "progress": (lambda r, a: svc.assignment_report_progress(actor=r.user, assignment=a,
-                                                             text=r.POST.get("text", "")), gettext_lazy("已报告进度")),
-    "report_back": (lambda r, a: svc.assignment_report_back(actor=r.user, assignment=a, text=r.POST.get("text", ""),
-                                                            files=r.FILES.getlist("files")), gettext_lazy("已反馈办理结果")),
-    "extension": (lambda r, a: svc.assignment_request_extension(
-        actor=r.user, assignment=a, reason=r.POST.get("reason", ""),
-        requested_due_at=_datetime(r.POST.get("requested_due_at")) or a.due_at), gettext_lazy("已提交延期申请")),
-    "decline": (lambda r, a: svc.assignment_decline(actor=r.user, assignment=a, reason=r.POST.get("reason", "")),
-                gettext_lazy("已退回，待轮值主任裁定")),
-    "rule_decline": (lambda r, a: svc.assignment_rule_decline(
-        actor=r.user, assignment=a, accept=r.POST.get("accept") == "yes",
-        department=(_departments(a.center, [r.POST.get("department", "")]) or [None])[0],
-        note=r.POST.get("note", "")), gettext_lazy("已裁定")),
-    "rework": (lambda r, a: svc.assignment_return_for_rework(actor=r.user, assignment=a,
-                                                             reason=r.POST.get("reason", "")), gettext_lazy("已退回重办")),
-    "remind": (lambda r, a: svc.assignment_remind(actor=r.user, assignment=a, note=r.POST.get("note", "")), gettext_lazy("已催办")),
-    "supervise": (lambda r, a: svc.assignment_supervise(
-        actor=r.user, assignment=a, leader=_user(r.POST.get("leader")) or r.user,
-        every_working_days=_int(r.POST.get("every_working_days"), default=2, field="every_working_days"),
-        note=r.POST.get("note", "")), gettext_lazy("已督办")),
-    "reassign": (lambda r, a: svc.assignment_reassign(
-        actor=r.user, assignment=a, reason=r.POST.get("reason", ""),
-        department=(_departments(a.center, [r.POST.get("department", "")]) or [a.department])[0]), gettext_lazy("已改派")),
+ASSIGNMENT_ACTIONS: dict[str, Action] = {
+    "acknowledge": Action(WorkForm, svc.assignment_acknowledge, "assignment", gettext_lazy("已签收")),
+    "progress": Action(TextForm, svc.assignment_report_progress, "assignment", gettext_lazy("已报告进度")),
+    "report_back": Action(ReportBackForm, svc.assignment_report_back, "assignment", gettext_lazy("已反馈办理结果")),
+    "extension": Action(ExtensionForm, svc.assignment_request_extension, "assignment", gettext_lazy("已提交延期申请")),
+    "decline": Action(ReasonForm, svc.assignment_decline, "assignment", gettext_lazy("已退回，待轮值主任裁定")),
+    "rule_decline": Action(RuleDeclineForm, svc.assignment_rule_decline, "assignment", gettext_lazy("已裁定")),
+    "rework": Action(ReasonForm, svc.assignment_return_for_rework, "assignment", gettext_lazy("已退回重办")),
+    "remind": Action(NoteForm, svc.assignment_remind, "assignment", gettext_lazy("已催办")),
+    "supervise": Action(SuperviseForm, svc.assignment_supervise, "assignment", gettext_lazy("已督办")),
+    "reassign": Action(ReassignForm, svc.assignment_reassign, "assignment", gettext_lazy("已改派")),
 }
 
 
@@ -273,9 +248,11 @@ def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     if action not in ASSIGNMENT_ACTIONS:
         raise Http404
     assignment = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-    handler, success = ASSIGNMENT_ACTIONS[action]
-    _run(request, lambda: handler(request, assignment), success)
-    return redirect(_next(request) or reverse("dispatch:work-assignment", args=[pk]))
+    _perform(request, ASSIGNMENT_ACTIONS[action], assignment, center=assignment.center)
+    return _next_or(request, reverse("dispatch:work-assignment", args=[pk]))
+
+
+EXTENSION_DECIDE = Action(ExtensionDecideForm, svc.extension_decide, "extension", gettext_lazy("已裁定延期申请"))
 
 
 @login_required
@@ -288,46 +265,25 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk).first()
     if extension is None:
         raise Http404
-    approve = request.POST.get("approve") == "yes"
-    _run(request, lambda: svc.extension_decide(actor=request.user, extension=extension, approve=approve,
-                                               note=request.POST.get("note", "")),
-         gettext_lazy("已批准延期") if approve else gettext_lazy("已不予延期"))
-    return redirect(_next(request) or reverse("dispatch:board"))
+    _perform(request, EXTENSION_DECIDE, extension, center=extension.assignment.center)
+    return _next_or(request, reverse("dispatch:board"))
 
 
 # --- summons -------------------------------------------------------------------------------------
-class SummonsForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("召集事由"), widget=forms.Textarea(attrs={"rows": 2}))
-    case = forms.CharField(label=gettext_lazy("事项编号"), required=False, max_length=40)
+SUMMONS_REQUEST = Action(SummonsRequestForm, svc.summons_request, "center",
+                         gettext_lazy("已提交召集申请，待指挥长或副指挥长审批"))
 
 
 @login_required
 @_not_found_as_404
 @require_POST
 def summons_new(request: HttpRequest) -> HttpResponse:
+    """申请召集部门, from the board or from a matter's page (which fixes the matter's code)."""
     center = center_or_404(request)
-    form = SummonsForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, gettext("请填写召集事由。"))
-        return redirect("dispatch:board")
-    case = None
-    if form.cleaned_data["case"].strip():
-        try:
-            case = sel.case_get_for_work_by_key(actor=request.user, key=form.cleaned_data["case"])
-        except NotFoundError as error:
-            messages.error(request, error.message)
-            return redirect("dispatch:board")
-    result: dict[str, Any] = {}
-
-    def act() -> None:
-        result["summons"] = svc.summons_request(
-            actor=request.user, center=center, case=case, reason=form.cleaned_data["reason"],
-            departments=_departments(center, request.POST.getlist("departments")))
-
-    _run(request, act, gettext_lazy("已提交召集申请，待指挥长审批"))
-    if "summons" in result:
-        return redirect("dispatch:work-summons", result["summons"].pk)
-    return redirect("dispatch:board")
+    summons = _perform(request, SUMMONS_REQUEST, center, center=center)
+    if summons:
+        return redirect("dispatch:work-summons", summons.pk)
+    return _next_or(request, reverse("dispatch:board"))
 
 
 @login_required
@@ -335,23 +291,22 @@ def summons_new(request: HttpRequest) -> HttpResponse:
 def summons_page(request: HttpRequest, pk: int) -> HttpResponse:
     summons = sel.summons_get_for_actor(actor=request.user, pk=pk)
     now = timezone.now()
-    rows = list(summons.departments.select_related("department", "reported_in_person"))
+    rows = sel.summons_rows(summons=summons, now=now)
     mine = user_department_ids(request.user)
     for row in rows:
-        row.is_late = bool(summons.report_in_due_at and row.reported_in_at is None and summons.report_in_due_at < now)
         row.is_mine = row.department_id in mine
-    remaining = int((summons.report_in_due_at - now).total_seconds()) if summons.report_in_due_at else None
     return render(request, "dispatch/work/summons.html", {
-        "summons": summons, "rows": rows, "remaining_seconds": remaining, "now": now,
+        "summons": summons, "rows": rows, "now": now,
+        "all_reported_in": bool(rows) and all(row.reported_in_at for row in rows),
         "can_approve": may(request.user, MAY_APPROVE_SUMMONS) and summons.status == SummonsStatus.REQUESTED,
         "is_center": may(request.user, MAY_SUPERVISE_WORK),
     })
 
 
-SUMMONS_ACTIONS = {
-    "approve": (lambda r, s: svc.summons_approve(actor=r.user, summons=s, note=r.POST.get("note", "")), gettext_lazy("已批准召集")),
-    "refuse": (lambda r, s: svc.summons_refuse(actor=r.user, summons=s, note=r.POST.get("note", "")), gettext_lazy("已不予召集")),
-    "close": (lambda r, s: svc.summons_close(actor=r.user, summons=s, note=r.POST.get("note", "")), gettext_lazy("召集已结束")),
+SUMMONS_ACTIONS: dict[str, Action] = {
+    "approve": Action(NoteForm, svc.summons_approve, "summons", gettext_lazy("已批准召集")),
+    "refuse": Action(NoteForm, svc.summons_refuse, "summons", gettext_lazy("已不予召集")),
+    "close": Action(NoteForm, svc.summons_close, "summons", gettext_lazy("召集已结束")),
 }
 
 
@@ -362,23 +317,24 @@ def summons_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in SUMMONS_ACTIONS:
         raise Http404
     summons = sel.summons_get_for_actor(actor=request.user, pk=pk)
-    handler, success = SUMMONS_ACTIONS[action]
-    _run(request, lambda: handler(request, summons), success)
+    _perform(request, SUMMONS_ACTIONS[action], summons, center=summons.center)
     return redirect("dispatch:work-summons", pk)
+
+
+SUMMONS_DEPARTMENT_ACTIONS: dict[str, Action] = {
+    "acknowledge": Action(WorkForm, svc.summons_acknowledge, "row", gettext_lazy("已确认召集")),
+    "report_in": Action(ReportInForm, svc.summons_report_in, "row", gettext_lazy("已报到")),
+}
 
 
 @login_required
 @_not_found_as_404
 @require_POST
 def summons_department_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    row = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
-    if action == "acknowledge":
-        _run(request, lambda: svc.summons_acknowledge(actor=request.user, row=row), gettext_lazy("已确认召集"))
-    elif action == "report_in":
-        _run(request, lambda: svc.summons_report_in(actor=request.user, row=row,
-                                                    person=_user(request.POST.get("person"))), gettext_lazy("已报到"))
-    else:
+    if action not in SUMMONS_DEPARTMENT_ACTIONS:
         raise Http404
+    row = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
+    _perform(request, SUMMONS_DEPARTMENT_ACTIONS[action], row, center=row.summons.center)
     return redirect("dispatch:work-summons", row.summons_id)
 
 

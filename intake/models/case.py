@@ -38,6 +38,10 @@ class Category(models.Model):
     )
     ordering = models.PositiveSmallIntegerField(_("排序"), default=100)
     active = models.BooleanField(_("启用"), default=True)
+    phrases = models.TextField(
+        _("常用语"), blank=True,
+        help_text=_("窗口登记时可一键插入事项描述的常用语，每行一条；下级类别没有时用上级类别的。"),
+    )
 
     class Meta:
         verbose_name = _("事项类别")
@@ -51,11 +55,14 @@ class Category(models.Model):
 class CaseSequence(models.Model):
     """The last number used for a district's matters in a year; codes are never reused."""
 
-    district = models.ForeignKey("governance.Center", on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last_value = models.PositiveIntegerField(default=0)
+    district = models.ForeignKey("governance.Center", verbose_name=_("所属区"), on_delete=models.PROTECT,
+                                 related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last_value = models.PositiveIntegerField(_("已用到的序号"), default=0)
 
     class Meta:
+        verbose_name = _("事项编号序列")
+        verbose_name_plural = _("事项编号序列")
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="case_sequence_unique")]
 
     def __str__(self) -> str:

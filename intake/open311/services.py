@@ -22,11 +22,11 @@ from governance.models import Center, Grid, Profile
 from intake.choices import Channel, EventSource, PartyRole, Urgency
 from intake.models import Case, Category, PlatformKey
 from intake.services import PartyInput, case_register
+from intake.titles import title_for_push
 
 KEY_PREFIX = "o311_"
 EXTERNAL_REF_MAX_CHARS = 64
 MEDIA_URL_MAX_CHARS = 500
-DEFAULT_TITLE_CHARS = 40
 
 # Attributes of every service definition (GeoReport `attribute[code]=value`).
 ATTRIBUTE_EXTERNAL_REF = "external_ref"
@@ -187,8 +187,7 @@ def open311_request_submit(
         description = f"{description.rstrip()}\n\n附件链接：{media_url}" if description.strip() else description
     title = (attributes.get(ATTRIBUTE_TITLE) or "").strip()
     if not title:
-        first_line = description.strip().splitlines()[0] if description.strip() else ""
-        title = first_line[:DEFAULT_TITLE_CHARS] or category.name
+        title = title_for_push(category=category.name, place=address, description=params.get("description") or "")
 
     parties: list[PartyInput] = []
     name = f"{(params.get('last_name') or '').strip()}{(params.get('first_name') or '').strip()}"

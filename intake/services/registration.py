@@ -21,6 +21,7 @@ from governance.models import Center, Grid, ServiceWindow
 from governance.workcal import WorkingCalendar
 from intake import hooks
 from intake.choices import (
+    QUEUED_ON_ARRIVAL,
     CaseEventType,
     CaseStatus,
     Channel,
@@ -43,6 +44,7 @@ from intake.services.cleaning import (
     resolve_category,
     resolve_grid,
 )
+from intake.services.transition import case_transition
 from intake.validators import (
     DESCRIPTION_MAX_CHARS,
     TITLE_MAX_CHARS,
@@ -425,6 +427,11 @@ def case_register(
                     for other in linked
                 ]
             case_events_record_many(events=events)
+            if channel in QUEUED_ON_ARRIVAL:
+                case_transition(case=case, to_status=CaseStatus.PENDING_DISPATCH, actor=actor,
+                                event_type=CaseEventType.CASE_SENT_TO_DISPATCH, source=source,
+                                data={"note": "", "rule": "channel", "channel": channel}, now=now)
+                hooks.case_queued(case=case, now=now)
     except IntegrityError as error:
         remove_files(stored)
         if external_ref and Case.objects.filter(external_source=external_source, external_ref=external_ref).exists():

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, may
+from intake import hooks
 from intake.choices import (
     CaseEventType,
     CaseStatus,
@@ -83,14 +84,17 @@ def case_send_to_dispatch(
     errors = FieldErrors()
     note = clean_text(errors, "note", note, label=gettext("说明"), max_chars=500)
     errors.raise_if_any()
-    case_transition(
-        case=case,
-        to_status=CaseStatus.PENDING_DISPATCH,
-        actor=actor,
-        event_type=CaseEventType.CASE_SENT_TO_DISPATCH,
-        data={"note": note},
-        now=now or timezone.now(),
-    )
+    now = now or timezone.now()
+    with transaction.atomic():
+        case_transition(
+            case=case,
+            to_status=CaseStatus.PENDING_DISPATCH,
+            actor=actor,
+            event_type=CaseEventType.CASE_SENT_TO_DISPATCH,
+            data={"note": note},
+            now=now,
+        )
+        hooks.case_queued(case=case, now=now)
     return case
 
 

@@ -140,7 +140,7 @@ def test_json_round_trip_post_then_get_by_id(client, platform, clock):
     assert case.channel == Channel.PLATFORM
     assert case.first_receiver == key.receiver
     assert case.external_ref == "GD20250930-0001" and case.external_source == "qz12345"
-    assert case.events.get().source == EventSource.API
+    assert {e.source for e in case.events.all()} == {EventSource.API}
 
     got = client.get(f"{BASE}/requests/{request_id}.json", {"api_key": raw})
     assert got.status_code == 200
@@ -150,7 +150,7 @@ def test_json_round_trip_post_then_get_by_id(client, platform, clock):
                           "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat",
                           "long", "media_url"]
     assert item["service_request_id"] == request_id
-    assert item["status"] == "open" and item["status_notes"] == "已登记"
+    assert item["status"] == "open" and item["status_notes"] == "待调度"
     assert item["service_code"] == "RX03" and item["description"] == "洛阳镇夜市每晚噪音扰民到凌晨两点。"
     assert item["requested_datetime"] == "2025-09-30T16:50:00+08:00"
     assert item["lat"] == pytest.approx(24.956123) and item["long"] == pytest.approx(118.690456)
@@ -247,7 +247,7 @@ def test_retried_push_returns_the_same_matter(client, platform, clock):
     again = push_form(client, raw, description="重试：洛阳镇夜市噪音")
     assert first.status_code == 201 and again.status_code == 200
     assert again.json() == first.json()
-    assert Case.objects.count() == 1 and CaseEvent.objects.count() == 1
+    assert Case.objects.count() == 1 and CaseEvent.objects.count() == 2  # registered, sent to dispatch
     again_xml = xml_root(push_form(client, raw, fmt="xml"))
     assert again_xml.findtext("request/service_request_id") == first.json()[0]["service_request_id"]
 
@@ -308,7 +308,9 @@ def test_story_4_hotline_push_on_holiday_eve(client, platform, clock):
     assert item["expected_datetime"] == "2025-10-16T23:59:59+08:00"
     case = Case.objects.get()
     assert case.expected_answer_at == dt.datetime(2025, 10, 16, 23, 59, 59, tzinfo=SH)
-    assert [e.type for e in case.events.order_by("occurred_at", "id")] == ["case.registered"]
+    # A platform's matter goes straight to the dispatch board (nobody at a window holds it).
+    assert [e.type for e in case.events.order_by("occurred_at", "id")] == ["case.registered", "case.sent_to_dispatch"]
+    assert case.status == "pending_dispatch"
 
 
 # --- keys -----------------------------------------------------------------------------------------

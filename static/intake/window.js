@@ -22,6 +22,12 @@
   }
 
   function autocomplete(input, items) {
+    input.pickById = function (id, path) {
+      var item = items.filter(function (x) { return String(x.id) === String(id); })[0] || { id: id, path: path, name: path };
+      hidden.value = item.id;
+      input.value = path || item.path;
+      input.dispatchEvent(new CustomEvent("picked", { detail: item }));
+    };
     var hidden = document.getElementById(input.dataset.target);
     var list = document.getElementById(input.getAttribute("aria-controls"));
     var shown = [];
@@ -38,6 +44,7 @@
       input.value = item.path;
       input.classList.remove("is-invalid");
       close();
+      input.dispatchEvent(new CustomEvent("picked", { detail: item }));
     }
 
     function highlight() {
@@ -126,6 +133,16 @@
         hint("id_applicant_phone", data.party.phone_masked);
         hint("id_applicant_address", data.party.address_masked);
       }
+      // A repeat visit is usually about the same place: prefill the newest matter's address and grid.
+      var latest = data.cases[0];
+      if (latest) {
+        fill("id_address", latest.address);
+        var gridSearch = document.getElementById("grid-search");
+        if (latest.grid && gridSearch && !document.getElementById("id_grid").value && gridSearch.pickById) {
+          gridSearch.pickById(latest.grid.id, latest.grid.path);
+        }
+      }
+      document.dispatchEvent(new CustomEvent("applicant-known"));
       // A later lookup (the phone filled in after the ID) must not drop the clerk's ticks.
       listNode.querySelectorAll("input[name=link_to]").forEach(function (node) {
         if (node.checked) { kept[node.value] = true; } else { delete kept[node.value]; }
@@ -185,10 +202,110 @@
     });
   }
 
+  // The suggested title: "{party}反映{place}{category}" (as intake.titles does for platform pushes),
+  // refreshed while the clerk has not typed a title of their own.
+  function suggestedTitle() {
+    var title = document.getElementById("id_title");
+    if (!title) return;
+    var lastSuggestion = "";
+    var category = "";
+    var place = "";
+
+    function value(id) {
+      var node = document.getElementById(id);
+      return node ? node.value.trim() : "";
+    }
+
+    function compose() {
+      var party = value("id_applicant_name");
+      var group = document.getElementById("id_is_group");
+      var size = value("id_group_size");
+      if (party && group && group.checked) party += size ? "等" + size + "人" : "等";
+      var where = value("id_address") || place;
+      if (!category && !where && !party) return "";
+      return (party ? party + "反映" : "") + where + category;
+    }
+
+    function refresh() {
+      var next = compose();
+      if (title.value === "" || title.value === lastSuggestion) {
+        title.value = next;
+        lastSuggestion = next;
+      }
+    }
+
+    var categoryInput = document.getElementById("category-search");
+    if (categoryInput) categoryInput.addEventListener("picked", function (event) {
+      category = event.detail.name || "";
+      refresh();
+      phrases(event.detail.phrases || []);
+    });
+    var gridInput = document.getElementById("grid-search");
+    if (gridInput) gridInput.addEventListener("picked", function (event) {
+      // "洛阳镇 / 上浦村第1网格" -> "上浦村": the village, not the unit grid's number.
+      var last = (event.detail.path || "").split(" / ").pop();
+      place = last.replace(/第\d+网格$/, "");
+      refresh();
+    });
+    ["id_applicant_name", "id_address", "id_group_size"].forEach(function (id) {
+      var node = document.getElementById(id);
+      if (node) node.addEventListener("input", refresh);
+    });
+    var group = document.getElementById("id_is_group");
+    if (group) group.addEventListener("change", refresh);
+    document.addEventListener("applicant-known", refresh);
+  }
+
+  // Common phrases of the chosen category: a button each, inserting the phrase at the cursor of
+  // the description (Tab reaches them right after the description).
+  function phrases(list) {
+    var box = document.getElementById("phrases");
+    var holder = document.getElementById("phrase-list");
+    var description = document.getElementById("id_description");
+    if (!box || !holder || !description) return;
+    holder.textContent = "";
+    list.forEach(function (text) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-outline-secondary btn-sm me-1 mb-1 phrase";
+      button.textContent = text.length > 24 ? text.slice(0, 24) + "…" : text;
+      button.title = text;
+      button.addEventListener("click", function () {
+        var start = description.selectionStart || description.value.length;
+        var before = description.value.slice(0, start);
+        var after = description.value.slice(description.selectionEnd || start);
+        description.value = before + text + after;
+        description.focus();
+        description.selectionStart = description.selectionEnd = (before + text).length;
+      });
+      holder.appendChild(button);
+    });
+    box.classList.toggle("d-none", !list.length);
+  }
+
+  // Alt+letter shortcuts, matched on the physical key (event.code) so they work whatever the
+  // keyboard layout or input method; the elements carry data-shortcut="KeyX".
+  function shortcuts() {
+    document.addEventListener("keydown", function (event) {
+      if (!event.altKey || event.ctrlKey || event.metaKey) return;
+      var target = document.querySelector('[data-shortcut="' + event.code + '"]');
+      if (!target) return;
+      event.preventDefault();
+      if (target.type === "submit") {
+        if (target.form.requestSubmit) target.form.requestSubmit(target); else target.click();
+      } else {
+        target.focus();
+        if (target.select) target.select();
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-autocomplete]").forEach(function (input) {
       autocomplete(input, readJson(input.dataset.autocomplete + "-data"));
     });
+    suggestedTitle();
+    shortcuts();
     repeatVisits();
     groupToggle();
     fullIdButtons();
@@ -197,7 +314,7 @@
       // Enter in a text field moves to the next field instead of submitting half a form.
       form.addEventListener("keydown", function (event) {
         var t = event.target;
-        if (event.key !== "Enter" || event.defaultPrevented || t.tagName === "TEXTAREA" || t.type === "submit") return;
+        if (event.key !== "Enter" || event.defaultPrevented || t.tagName === "TEXTAREA" || t.tagName === "BUTTON") return;
         event.preventDefault();
         var fields = Array.prototype.filter.call(form.elements, function (el) {
           return !el.disabled && el.type !== "hidden" && el.offsetParent !== null;
