@@ -25,6 +25,11 @@ CONFLICT_CODES = frozenset({
     "duplicate_external_ref",
     "extension_pending",
     "not_revisited",
+    "grid_verification_required",  # a grid report closes after its grid worker verified on site
+    "patrol_open",
+    "overlap",
+    "duplicate",
+    "unchanged",
 })
 ERROR_STATUS: dict[str, int] = {
     **dict.fromkeys(CONFLICT_CODES, status.HTTP_409_CONFLICT),

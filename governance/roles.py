@@ -87,6 +87,10 @@ MAY_VIEW_ROSTER = frozenset(
 # Enter any override or swap, also on someone else's behalf.
 MAY_MANAGE_ROSTER = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.ADMINISTRATOR})
 MAY_SWITCH_MODE = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})
+# The grid: who assigns workers to grids, who works a village station's or town sub-center's queue
+# (settle there, escalate), and who hears of a key person's rising risk at the town.
+MAY_ASSIGN_GRID_WORKERS = MAY_SUPERVISE_WORK | {Role.ADMINISTRATOR}
+MAY_RUN_STATION = MAY_DISPATCH
 MAY_VIEW_MODE = MAY_SWITCH_MODE | {Role.ADMINISTRATOR, Role.LEADER}
 MAY_VIEW_STATUS = frozenset({Role.ADMINISTRATOR, Role.COMMANDER})
 MAY_ADMINISTER = frozenset({Role.ADMINISTRATOR})

@@ -22,3 +22,18 @@ operating_mode: Hook[Callable[..., str]] = Hook(
     provided_by="dispatch",
     doc="`(*, center) -> 'normal' | 'wartime'`: the mode in force at a district center now.",
 )
+
+case_close_check: Hook[Callable[..., None]] = Hook(
+    "intake.case_close_check",
+    declared_by="intake",
+    provided_by="grid",
+    doc="`(*, case) -> None`, raises `ApplicationError` when a rule forbids closing the matter (a grid "
+        "report closes only after a worker of its grid verified it on site). Called by dispatch's close.",
+)
+
+case_panels: Hook[Callable[..., list]] = Hook(
+    "intake.case_panels",
+    declared_by="intake",
+    provided_by="grid",
+    doc="`(*, case, user) -> [html]`: extra panels for a matter's pages (the grid's seven steps).",
+)

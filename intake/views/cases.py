@@ -17,6 +17,7 @@ from governance.api import http_status_for
 from governance.errors import ApplicationError
 from governance.models import Grid
 from governance.roles import MAY_SEE_FULL_ID, may, user_roles
+from intake import hooks as intake_hooks
 from intake import selectors
 from intake.choices import CaseStatus, Channel
 from intake.models import CaseParty
@@ -130,6 +131,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
         "timeline": selectors.case_timeline(case=case),
         "can_see_full_id": may(request.user, MAY_SEE_FULL_ID),
         "receiver_phone": getattr(getattr(case.first_receiver, "profile", None), "phone", ""),
+        "panels": intake_hooks.case_panels(case=case, user=request.user),
     }
     return render(request, "intake/case_detail.html", context)
 
