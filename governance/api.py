@@ -28,7 +28,6 @@ CONFLICT_CODES = frozenset({
     "grid_verification_required",  # a grid report closes after its grid worker verified on site
     "patrol_open",
     "overlap",
-    "duplicate",
     "unchanged",
 })
 ERROR_STATUS: dict[str, int] = {

@@ -78,7 +78,8 @@ MAY_CLOSE = MAY_SUPERVISE_WORK | {Role.WINDOW_CLERK}
 # The window's pages in the navigation (administrators reach them from the admin).
 SHOWN_WINDOW_PAGES = frozenset({Role.WINDOW_CLERK})
 # The verification queue in the navigation (the page itself admits everyone in MAY_VERIFY).
-SHOWN_VERIFICATION_QUEUE = MAY_DISPATCH | {Role.GRID_WORKER}
+SHOWN_VERIFICATION_QUEUE = MAY_DISPATCH  # grid workers have theirs as phone cards (grid:tasks)
+SHOWN_GRID_TASKS = MAY_SEE_GRID_MATTERS
 
 # --- roster, mode, system ---------------------------------------------------------------------
 MAY_VIEW_ROSTER = frozenset(

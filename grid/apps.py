@@ -11,7 +11,12 @@ class GridConfig(AppConfig):
         from dispatch import hooks as dispatch_hooks
         from governance.demo import register_demo_seeder
         from governance.navigation import register
-        from governance.roles import MAY_RUN_STATION, MAY_SEE_DISTRICT_MATTERS, MAY_SEE_GRID_MATTERS
+        from governance.roles import (
+            MAY_RUN_STATION,
+            MAY_SEE_DISTRICT_MATTERS,
+            MAY_SEE_GRID_MATTERS,
+            SHOWN_GRID_TASKS,
+        )
         from grid.choices import GridEventType
         from grid.demo import seed_demo
         from grid.services.closing import grid_case_close_check
@@ -21,6 +26,7 @@ class GridConfig(AppConfig):
         from intake.events import event_types_declare
 
         register(_("网格工作"), "grid:home", MAY_SEE_GRID_MATTERS, order=15)
+        register(_("待核查"), "grid:tasks", SHOWN_GRID_TASKS, order=22)
         register(_("站点待办"), "grid:station", MAY_RUN_STATION, order=19)
         register(_("网格"), "grid:tree", MAY_SEE_DISTRICT_MATTERS, order=24)
 

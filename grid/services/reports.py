@@ -47,7 +47,7 @@ def grid_report_submit(
     existing = GridReport.objects.filter(client_key=key).select_related("case").first()
     if existing is not None:
         if existing.reporter_id != actor.pk:
-            raise ApplicationError(gettext("上报编号已被使用。"), code="duplicate", field="client_key")
+            raise ApplicationError(gettext("上报编号已被使用。"), code="client_key_taken", field="client_key")
         return existing, False
     if grid.pk not in worker_grid_ids(worker=actor):
         raise PermissionDeniedError(gettext("只能上报本人负责网格的问题。"))
