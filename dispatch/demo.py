@@ -9,7 +9,6 @@ import datetime as dt
 
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
 
 from dispatch.choices import AssignmentRole, CommandRole, NonWorkingDayPolicy, RotationUnit
 from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyTeam, RoutingRule
@@ -129,13 +128,7 @@ def seed_demo() -> dict[str, int]:
 
     created["routing"] = _seed_routing(district, departments)
 
-    # The demo grid worker covers 上浦村 (its unit grids are below it): she verifies on site there.
-    grid_worker = User.objects.filter(username="grid").first()
-    village = Grid.objects.filter(code="350521104203").first()
-    if grid_worker and village and not grid_worker.has_perm("governance.view_grid", village):
-        assign_perm("governance.view_grid", grid_worker, village)
-        created["duty"] += 1
-
+    # Grid workers' grids (and their permission) are the grid app's demo: grid/demo.py.
     for role, username in ((CommandRole.COMMANDER, "commander"), (CommandRole.DEPUTY_COMMANDER, "deputy")):
         user = User.objects.filter(username=username).first()
         if user and not CommandAssignment.objects.filter(center=district, role=role, user=user).exists():

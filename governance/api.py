@@ -28,6 +28,10 @@ CONFLICT_CODES = frozenset({
     "extension_pending",
     "not_revisited",
     "party_differs",  # a known person typed differently: the clerk chooses keep or update
+    "grid_verification_required",  # a grid report closes after its grid worker verified on site
+    "patrol_open",
+    "overlap",
+    "unchanged",
 })
 ERROR_STATUS: dict[str, int] = {
     **dict.fromkeys(CONFLICT_CODES, status.HTTP_409_CONFLICT),

@@ -81,7 +81,8 @@ MAY_FOLLOW_UP_ANY = MAY_SUPERVISE_WORK
 # The window's pages in the navigation (administrators reach them from the admin).
 SHOWN_WINDOW_PAGES = frozenset({Role.WINDOW_CLERK})
 # The verification queue in the navigation (the page itself admits everyone in MAY_VERIFY).
-SHOWN_VERIFICATION_QUEUE = MAY_DISPATCH | {Role.GRID_WORKER}
+SHOWN_VERIFICATION_QUEUE = MAY_DISPATCH  # grid workers have theirs as phone cards (grid:tasks)
+SHOWN_GRID_TASKS = MAY_SEE_GRID_MATTERS
 
 # --- roster, mode, system ---------------------------------------------------------------------
 MAY_VIEW_ROSTER = frozenset(
@@ -90,6 +91,10 @@ MAY_VIEW_ROSTER = frozenset(
 # Enter any override or swap, also on someone else's behalf.
 MAY_MANAGE_ROSTER = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.ADMINISTRATOR})
 MAY_SWITCH_MODE = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})
+# The grid: who assigns workers to grids, who works a village station's or town sub-center's queue
+# (settle there, escalate), and who hears of a key person's rising risk at the town.
+MAY_ASSIGN_GRID_WORKERS = MAY_SUPERVISE_WORK | {Role.ADMINISTRATOR}
+MAY_RUN_STATION = MAY_DISPATCH
 MAY_VIEW_MODE = MAY_SWITCH_MODE | {Role.ADMINISTRATOR, Role.LEADER}
 MAY_VIEW_STATUS = frozenset({Role.ADMINISTRATOR, Role.COMMANDER})
 MAY_ADMINISTER = frozenset({Role.ADMINISTRATOR})

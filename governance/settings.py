@@ -274,6 +274,8 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {"task": "dispatch.tasks.deadline_sweep", "schedule": 15.0, "options": {"expires": 14}},
     "review-summaries": {"task": "review.tasks.summaries_refresh", "schedule": 600.0, "options": {"expires": 540}},
     "deadline-audit": {"task": "dispatch.tasks.deadline_audit", "schedule": 60.0, "options": {"expires": 55}},
+    "keyperson-follow-ups": {"task": "grid.tasks.keyperson_follow_ups_remind", "schedule": 300.0,
+                             "options": {"expires": 240}},
 }
 # seed_demo: how many matters of history (the last four months) the demo district gets; 0 for none.
 DEMO_HISTORY_MATTERS = env.int("DEMO_HISTORY_MATTERS", default=1200)
@@ -350,6 +352,8 @@ SPECTACULAR_SETTINGS = {
         "ShiftKindEnum": "dispatch.choices.ShiftKind",
         "NotificationChannelEnum": "dispatch.choices.NotificationChannel",
         "DeliveryStatusEnum": "dispatch.choices.DeliveryStatus",
+        "KeyPersonRiskEnum": "grid.choices.KeyPersonRisk",
+        "RiskLevelEnum": "intake.choices.RiskLevel",
     },
 }
 

@@ -26,10 +26,12 @@ urlpatterns = [
     path("intake/", include("intake.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("review/", include("review.urls")),
+    path("grid/", include("grid.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     # Every REST endpoint lives under /api/<app>/, described by one schema and one docs page.
     path("api/intake/", include("intake.api.urls")),
     path("api/dispatch/", include("dispatch.api.urls")),
+    path("api/grid/", include("grid.api.urls")),
     path("open311/v2/", include("intake.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

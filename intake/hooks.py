@@ -31,3 +31,18 @@ case_queued: Hook[Callable[..., None]] = Hook(
     "upper-level assignment, an online form, a grid report, or a walk-in sent on); called inside that "
     "transaction, it notifies the duty director on duty after commit.",
 )
+
+case_close_check: Hook[Callable[..., None]] = Hook(
+    "intake.case_close_check",
+    declared_by="intake",
+    provided_by="grid",
+    doc="`(*, case) -> None`, raises `ApplicationError` when a rule forbids closing the matter (a grid "
+        "report closes only after a worker of its grid verified it on site). Called by dispatch's close.",
+)
+
+case_panels: Hook[Callable[..., list]] = Hook(
+    "intake.case_panels",
+    declared_by="intake",
+    provided_by="grid",
+    doc="`(*, case, user) -> [html]`: extra panels for a matter's pages (the grid's seven steps).",
+)

@@ -33,6 +33,7 @@ from governance.roles import (
     require_role,
 )
 from governance.selectors import grid_ids_of_worker
+from intake import hooks as intake_hooks
 from intake.choices import CaseStatus, EventSource
 from intake.events import case_event_record
 from intake.models import Case
@@ -157,6 +158,7 @@ def case_close(
     revisit = Revisit.objects.filter(case=case).order_by("-revisited_at", "-pk").first()
     if case.status != CaseStatus.REVISITED or revisit is None:
         raise ApplicationError(gettext("事项须经核查和回访后才能办结。"), code="not_revisited")
+    intake_hooks.case_close_check(case=case)  # the grid: a grid report needs its on-site verification
     ids = list(Assignment.objects.filter(case=case).exclude(status=AssignmentStatus.WITHDRAWN)
                .values_list("pk", flat=True))
     if Assignment.objects.filter(pk__in=ids, status__in=OPEN_ASSIGNMENT_STATUSES).exists():

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
+from dispatch import hooks as dispatch_hooks
 from dispatch.choices import (
     NORMAL_LIMIT_PERCENT,
     NORMAL_REPORT_IN_MINUTES,
@@ -39,13 +40,16 @@ def _check_reason(reason: str) -> str:
 
 def _append(*, current: Mode, **fields: object) -> Mode:
     """Insert the next switch; the unique (center, seq) turns a concurrent duplicate into an error."""
-    try:
-        with transaction.atomic():
-            return Mode.objects.create(center_id=current.center_id, seq=current.seq + 1, **fields)
-    except IntegrityError:
-        raise ApplicationError(
-            gettext("平战状态刚被他人转换，请刷新后查看。"), code="conflict"
-        ) from None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                mode = Mode.objects.create(center_id=current.center_id, seq=current.seq + 1, **fields)
+        except IntegrityError:
+            raise ApplicationError(
+                gettext("平战状态刚被他人转换，请刷新后查看。"), code="conflict"
+            ) from None
+        dispatch_hooks.mode_switched(mode=mode)  # the grid's wartime micro-grids and reinforcements
+    return mode
 
 
 def mode_declare_wartime(

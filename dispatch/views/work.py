@@ -61,6 +61,7 @@ from governance.roles import (
     may,
     user_department_ids,
 )
+from intake import hooks as intake_hooks
 from intake.choices import OPEN_STATUSES, HandlingMode
 
 
@@ -166,6 +167,7 @@ def case_work(request: HttpRequest, pk: int) -> HttpResponse:
             pk__in=[case.center.parent_id or 0, *case.center.children.values_list("pk", flat=True)]),
         "resolved_choices": ResolvedAnswer.choices,
         "satisfaction_choices": Satisfaction.choices,
+        "panels": intake_hooks.case_panels(case=case, user=request.user),
     }
     return render(request, "dispatch/work/case.html", context)
 

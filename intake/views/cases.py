@@ -18,6 +18,7 @@ from governance.api import http_status_for
 from governance.errors import ApplicationError
 from governance.models import Grid
 from governance.roles import MAY_SEE_DISTRICT_MATTERS, MAY_SEE_FULL_ID, may, user_roles
+from intake import hooks as intake_hooks
 from intake import selectors
 from intake.choices import CaseStatus, Channel
 from intake.models import CaseParty
@@ -145,6 +146,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
         "receiver_phone": getattr(getattr(case.first_receiver, "profile", None), "phone", ""),
         # The work page (assignments, revisit, close) is the center's: its people and the first receiver.
         "can_work": may(request.user, MAY_SEE_DISTRICT_MATTERS) or case.first_receiver_id == request.user.pk,
+        "panels": intake_hooks.case_panels(case=case, user=request.user),
     }
     return render(request, "intake/case_detail.html", context)
 

@@ -1,0 +1,104 @@
+"""Input of the grid worker's pages (the services check the rules)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grid.choices import ItemKind
+from intake.choices import RiskLevel, Urgency
+from intake.models import Category
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png", "capture": "environment"})
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: object, initial: object = None) -> list:
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(PhotosField, self).clean(f, initial) for f in files]
+
+
+def new_client_key() -> str:
+    return uuid.uuid4().hex
+
+
+class PatrolStartForm(forms.Form):
+    grid = forms.IntegerField(widget=forms.HiddenInput)
+    route_notes = forms.CharField(label=_("计划路线"), required=False, max_length=2000,
+                                  widget=forms.TextInput(attrs={"placeholder": _("如：村道—旧粮仓—溪边")}))
+    client_key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=new_client_key)
+    started_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+
+class PatrolFinishForm(forms.Form):
+    route_notes = forms.CharField(label=_("巡查情况"), required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField(label=_("现场照片"))
+
+
+class ReportForm(forms.Form):
+    grid = forms.TypedChoiceField(label=_("网格"), coerce=int)
+    category = forms.ModelChoiceField(label=_("问题类别"), queryset=Category.objects.none())
+    title = forms.CharField(label=_("标题"), max_length=200)
+    description = forms.CharField(label=_("情况描述"), widget=forms.Textarea(attrs={"rows": 4}))
+    address = forms.CharField(label=_("具体位置"), max_length=200, required=False)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    risk_level = forms.ChoiceField(label=_("风险等级"), choices=RiskLevel.choices, initial=RiskLevel.LOW)
+    group_size = forms.IntegerField(label=_("涉及人数（群体性事件填写）"), required=False, min_value=2,
+                                    max_value=100_000)
+    photos = PhotosField(label=_("现场照片"))
+    client_key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=new_client_key)
+
+    def __init__(self, *args: object, grids: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].choices = [(g.pk, g.name) for g in grids]
+        self.fields["category"].queryset = (Category.objects.filter(active=True, children__isnull=True)
+                                            .select_related("parent").order_by("ordering", "code"))
+
+
+class ItemForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类别"), choices=ItemKind.choices)
+    name = forms.CharField(label=_("名称"), max_length=100)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    households = forms.IntegerField(label=_("户数"), required=False, min_value=0)
+    residents = forms.IntegerField(label=_("人数"), required=False, min_value=0)
+    details = forms.CharField(label=_("情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VerifyForm(forms.Form):
+    passed = forms.TypedChoiceField(label=_("核查结果"), choices=[("yes", _("核查通过")), ("no", _("未通过"))],
+                                    coerce=lambda v: v == "yes", widget=forms.RadioSelect)
+    notes = forms.CharField(label=_("核查说明"), required=False, max_length=2000,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField(label=_("现场照片"))
+
+
+def _bootstrap(form: forms.Form) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput | forms.RadioSelect):
+            continue
+        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+for _form in (PatrolStartForm, PatrolFinishForm, ReportForm, ItemForm, VerifyForm):
+    _original_init = _form.__init__
+
+    def _init(self: forms.Form, *args: object, __init=_original_init, **kwargs: object) -> None:
+        __init(self, *args, **kwargs)
+        _bootstrap(self)
+
+    _form.__init__ = _init  # type: ignore[method-assign]

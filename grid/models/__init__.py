@@ -1,0 +1,25 @@
+from grid.models.keypersons import (
+    KeyPerson,
+    KeyPersonFollowUp,
+    KeyPersonGroup,
+    KeyPersonRiskChange,
+    KeyPersonView,
+)
+from grid.models.people import GridAssignment, GridLeader, WartimeActivation
+from grid.models.work import CollectedItem, CollectedItemChange, GridReport, Patrol, PatrolPhoto
+
+__all__ = [
+    "CollectedItem",
+    "CollectedItemChange",
+    "GridAssignment",
+    "GridLeader",
+    "GridReport",
+    "KeyPerson",
+    "KeyPersonFollowUp",
+    "KeyPersonGroup",
+    "KeyPersonRiskChange",
+    "KeyPersonView",
+    "Patrol",
+    "PatrolPhoto",
+    "WartimeActivation",
+]

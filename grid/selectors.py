@@ -1,0 +1,349 @@
+"""Reads of grid work: whose grids, the patrols and ledger of a grid, a worker's tasks, the seven
+steps of a matter, the tree with its counts, and per-grid figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from dispatch.choices import DispatchEventType
+from governance.errors import NotFoundError
+from governance.models import Center, Grid
+from governance.roles import MAY_SEE_DISTRICT_MATTERS, MAY_SEE_GRID_MATTERS, may
+from governance.selectors import grid_ids_of_worker
+from grid.choices import GridEventType, PatrolStatus
+from grid.models import CollectedItem, GridAssignment, GridReport, Patrol
+from intake.choices import OPEN_STATUSES, CaseEventType, CaseStatus, Channel
+from intake.models import Case, CaseEvent
+
+
+def in_force_on(day: dt.date) -> Q:
+    """Assignments in force on `day`; a micro-grid's wartime responsible people only in wartime."""
+    from grid.models import WartimeActivation
+
+    in_force = (Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+                # a reinforcement is released the moment its wartime ends
+                & (Q(activation__isnull=True) | Q(activation__ended_at__isnull=True)))
+    if not WartimeActivation.objects.filter(ended_at__isnull=True).exists():
+        in_force &= Q(wartime_only=False)
+    return in_force
+
+
+def worker_grid_ids(*, worker: AbstractBaseUser, on: dt.date | None = None) -> set[int]:
+    """The grids a worker covers on a day: their assigned grids and the grids directly below them
+    (a unit grid's micro-grids). Today is governance's one answer (the object permission, which
+    follows the assignments in force); another day is read from the assignments' history."""
+    if not worker.is_authenticated:
+        return set()
+    if on is None or on == timezone.localdate():
+        return grid_ids_of_worker(user=worker)
+    assigned = GridAssignment.objects.filter(in_force_on(on), worker=worker).values("grid_id")
+    return set(Grid.objects.filter(Q(pk__in=assigned) | Q(parent__in=assigned)).values_list("pk", flat=True))
+
+
+def grids_of_worker(*, worker: AbstractBaseUser, on: dt.date | None = None) -> QuerySet[Grid]:
+    """The grids assigned to a worker on a day, for "my grids" (not the micro-grids below)."""
+    on = on or timezone.localdate()
+    return (Grid.objects.filter(worker_assignments__in=GridAssignment.objects.filter(in_force_on(on), worker=worker))
+            .select_related("parent", "town").distinct().order_by("code"))
+
+
+def workers_of_grid_on(*, grid: Grid, day: dt.date) -> QuerySet[GridAssignment]:
+    """Who covered this grid on that day (its own assignments and those of the grid above it)."""
+    ids = [grid.pk] + ([grid.parent_id] if grid.level == "micro" and grid.parent_id else [])
+    return GridAssignment.objects.filter(in_force_on(day), grid_id__in=ids).select_related("worker", "department")
+
+
+def worker_covered_grid_on(*, worker_id: int, grid: Grid, day: dt.date) -> bool:
+    ids = [grid.pk] + ([grid.parent_id] if grid.parent_id else [])
+    return GridAssignment.objects.filter(in_force_on(day), grid_id__in=ids, worker_id=worker_id).exists()
+
+
+def grid_get_for_worker(*, actor: AbstractBaseUser, pk: int) -> Grid:
+    """A grid the actor works in (a worker's own; center staff every grid); 404 otherwise."""
+    rows = Grid.objects.select_related("parent", "town")
+    if not may(actor, MAY_SEE_DISTRICT_MATTERS):
+        if not may(actor, MAY_SEE_GRID_MATTERS):
+            raise NotFoundError()
+        rows = rows.filter(pk__in=worker_grid_ids(worker=actor))
+    grid = rows.filter(pk=pk).first()
+    if grid is None:
+        raise NotFoundError()
+    return grid
+
+
+def patrol_get_for_worker(*, actor: AbstractBaseUser, pk: int) -> Patrol:
+    patrol = Patrol.objects.select_related("grid").filter(pk=pk, worker=actor).first()
+    if patrol is None:
+        raise NotFoundError()
+    return patrol
+
+
+def patrol_open_for_worker(*, worker: AbstractBaseUser) -> Patrol | None:
+    return (Patrol.objects.filter(worker=worker, status=PatrolStatus.ON_PATROL).select_related("grid")
+            .order_by("-started_at").first())
+
+
+def patrols_of_grid(*, grid: Grid, limit: int = 20) -> list[Patrol]:
+    return list(Patrol.objects.filter(grid=grid).select_related("worker").annotate(n_photos=Count("photos"))
+                .order_by("-started_at")[:limit])
+
+
+def collected_items_of_grid(*, grid: Grid, kind: str | None = None) -> QuerySet[CollectedItem]:
+    rows = CollectedItem.objects.filter(grid=grid).select_related("created_by")
+    if kind:
+        rows = rows.filter(kind=kind)
+    return rows.order_by("kind", "name")
+
+
+def collected_item_get_for_worker(*, actor: AbstractBaseUser, pk: int) -> CollectedItem:
+    item = CollectedItem.objects.select_related("grid").filter(pk=pk).first()
+    if item is None:
+        raise NotFoundError()
+    grid_get_for_worker(actor=actor, pk=item.grid_id)
+    return item
+
+
+def verification_tasks(*, worker: AbstractBaseUser) -> list[Case]:
+    """Matters of the worker's grids waiting for the on-site check: reported back by a department,
+    or grid reports settled at the village station and not yet checked on site."""
+    grids = worker_grid_ids(worker=worker)
+    checked = CaseEvent.objects.filter(type=GridEventType.SITE_VERIFIED).values("case_id")
+    return list(Case.objects.filter(grid_id__in=grids)
+                .filter(Q(status=CaseStatus.REPORTED)
+                        | Q(status=CaseStatus.SETTLED_ON_SPOT, channel=Channel.GRID_REPORT) & ~Q(pk__in=checked))
+                .select_related("category", "grid").order_by("updated_at")[:200])
+
+
+def revisit_tasks(*, worker: AbstractBaseUser) -> list[Case]:
+    """Matters of the worker's grids verified and waiting for the revisit (the worker may call)."""
+    return list(Case.objects.filter(status=CaseStatus.VERIFIED, grid_id__in=worker_grid_ids(worker=worker))
+                .select_related("category", "grid").order_by("updated_at")[:200])
+
+
+def reports_of_worker(*, worker: AbstractBaseUser, limit: int = 20) -> list[GridReport]:
+    return list(GridReport.objects.filter(reporter=worker).select_related("case", "grid")
+                .order_by("-reported_at")[:limit])
+
+
+def owning_center_for_grid(*, grid: Grid) -> Center | None:
+    """The lowest center whose territory contains the grid: the village station of a unit grid,
+    else the town's sub-center, else the district center ("small matters stay in the village")."""
+    chain: list[int] = []
+    node: Grid | None = grid
+    while node is not None and len(chain) < 8:
+        chain.append(node.pk)
+        node = node.parent
+    centers = {c.territory_id: c for c in Center.objects.filter(territory_id__in=chain, active=True)}
+    for grid_id in chain:
+        if grid_id in centers:
+            return centers[grid_id]
+    return None
+
+
+# --- the seven steps ------------------------------------------------------------------------------
+@dataclass
+class LoopStepRow:
+    step: str
+    label: str
+    applies: bool
+    done: bool = False
+    who: Any = None
+    at: dt.datetime | None = None
+    note: str = ""
+
+
+ASSIGNMENT_EVENTS = (DispatchEventType.CASE_DISPATCHED, DispatchEventType.CASE_ESCALATED,
+                     DispatchEventType.CASE_PUSHED_DOWN, CaseEventType.CASE_SENT_TO_DISPATCH)
+HANDLING_EVENTS = (DispatchEventType.ASSIGNMENT_REPORTED_BACK, CaseEventType.CASE_SETTLED_ON_SPOT)
+VERIFICATION_EVENTS = (DispatchEventType.CASE_VERIFIED, GridEventType.SITE_VERIFIED)
+SUPERVISION_EVENTS = (DispatchEventType.CASE_REVISITED, DispatchEventType.CASE_CLOSED,
+                      DispatchEventType.ASSIGNMENT_SUPERVISED, DispatchEventType.ASSIGNMENT_REMINDED,
+                      DispatchEventType.ASSIGNMENT_ESCALATED)
+
+
+def case_loop_steps(*, case: Case) -> list[LoopStepRow]:
+    """Where the matter stands in the seven steps, each with who and when, read from its timeline.
+    A matter registered elsewhere did not start in a patrol: the first three steps do not apply
+    (discovery is its registration)."""
+    from grid.choices import LoopStep
+
+    events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("occurred_at", "pk"))
+    from_grid = case.channel == Channel.GRID_REPORT
+    rows = {step: LoopStepRow(step=step, label=str(step.label), applies=True) for step in LoopStep}
+    if not from_grid:
+        rows[LoopStep.PATROL].applies = False
+        rows[LoopStep.COLLECTION].applies = False
+
+    def first(types: tuple[str, ...]) -> CaseEvent | None:
+        return next((e for e in events if e.type in types), None)
+
+    def last(types: tuple[str, ...]) -> CaseEvent | None:
+        return next((e for e in reversed(events) if e.type in types), None)
+
+    def fill(step: str, event: CaseEvent | None, *, at: Any = None, note: str = "") -> None:
+        if event is None:
+            return
+        row = rows[step]
+        row.done, row.who, row.note = True, event.actor, note
+        row.at = at or event.occurred_at
+
+    patrol = first((GridEventType.PATROL_LINKED,))
+    if patrol is not None:
+        fill(LoopStep.PATROL, patrol, at=_parse_dt(patrol.data.get("started_at")) or patrol.occurred_at,
+             note=patrol.data.get("route_notes", "")[:80])
+    collection = first((GridEventType.COLLECTION_LINKED,))
+    if collection is not None:
+        fill(LoopStep.COLLECTION, collection, at=_parse_dt(collection.data.get("last_changed_at")),
+             note="、".join(collection.data.get("items", [])[:5]))
+    fill(LoopStep.DISCOVERY, first((CaseEventType.CASE_REGISTERED,)))
+    fill(LoopStep.ASSIGNMENT, first(ASSIGNMENT_EVENTS[:1]) or first(ASSIGNMENT_EVENTS))
+    fill(LoopStep.HANDLING, last(HANDLING_EVENTS))
+    verified = last(VERIFICATION_EVENTS)
+    fill(LoopStep.VERIFICATION, verified, note=(verified.data.get("notes", "") if verified else "")[:80])
+    fill(LoopStep.SUPERVISION, last(SUPERVISION_EVENTS))
+    return list(rows.values())
+
+
+def _parse_dt(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+# --- figures ----------------------------------------------------------------------------------------
+def grid_figures(*, grid_ids: list[int], start: dt.datetime, end: dt.datetime) -> dict[int, dict[str, int]]:
+    """Per grid over [start, end): matters reported from the grid, settled in the village,
+    escalated, resolved, overdue now; patrols done; ledger items collected. A constant number of
+    aggregate queries, whatever the number of grids."""
+    now = timezone.now()
+    figures: dict[int, dict[str, int]] = {
+        pk: dict.fromkeys(("reported", "settled_in_village", "escalated", "resolved", "overdue", "patrols",
+                           "collected"), 0)
+        for pk in grid_ids
+    }
+    cases = Case.objects.filter(grid_id__in=grid_ids, registered_at__gte=start, registered_at__lt=end)
+    for row in cases.values("grid_id").annotate(
+        reported=Count("pk", filter=Q(channel=Channel.GRID_REPORT)),
+        settled_in_village=Count("pk", filter=Q(channel=Channel.GRID_REPORT, center__level="village",
+                                                status__in=[CaseStatus.CLOSED, CaseStatus.SETTLED_ON_SPOT,
+                                                            CaseStatus.REVISITED])),
+        resolved=Count("pk", filter=Q(resolved=True)),
+        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+    ):
+        figures[row["grid_id"]].update({k: row[k] for k in ("reported", "settled_in_village", "resolved",
+                                                            "overdue")})
+    escalated = (CaseEvent.objects.filter(type=DispatchEventType.CASE_ESCALATED, case__grid_id__in=grid_ids,
+                                          occurred_at__gte=start, occurred_at__lt=end)
+                 .values("case__grid_id").annotate(n=Count("case_id", distinct=True)))
+    for row in escalated:
+        figures[row["case__grid_id"]]["escalated"] = row["n"]
+    for row in (Patrol.objects.filter(grid_id__in=grid_ids, status=PatrolStatus.FINISHED, started_at__gte=start,
+                                      started_at__lt=end).values("grid_id").annotate(n=Count("pk"))):
+        figures[row["grid_id"]]["patrols"] = row["n"]
+    for row in (CollectedItem.objects.filter(grid_id__in=grid_ids, created_at__gte=start, created_at__lt=end)
+                .values("grid_id").annotate(n=Count("pk"))):
+        figures[row["grid_id"]]["collected"] = row["n"]
+    return figures
+
+
+# --- village and town first ---------------------------------------------------------------------------
+def station_queue(*, center: Center) -> list[Case]:
+    """Matters waiting at a village station or town sub-center: to settle there, dispatch (town)
+    or escalate (上提). Grid reports first, then by registration."""
+    return list(Case.objects.filter(center=center, status__in=[CaseStatus.PENDING_DISPATCH, CaseStatus.REGISTERED])
+                .select_related("grid", "category", "first_receiver").order_by("-channel", "registered_at")[:200])
+
+
+def station_recent(*, center: Center, limit: int = 20) -> list[Case]:
+    """What the station settled or passed on lately (from the timeline: escalated away or settled)."""
+    ids = (CaseEvent.objects.filter(type__in=(DispatchEventType.CASE_ESCALATED, CaseEventType.CASE_SETTLED_ON_SPOT),
+                                    data__from_center=center.pk)
+           .values_list("case_id", flat=True))
+    settled = CaseEvent.objects.filter(type=CaseEventType.CASE_SETTLED_ON_SPOT, case__center=center).values_list("case_id",
+                                                                                                     flat=True)
+    return list(Case.objects.filter(Q(pk__in=ids) | Q(pk__in=settled)).select_related("grid", "center")
+                .order_by("-updated_at")[:limit])
+
+
+# --- the tree and the map --------------------------------------------------------------------------------
+@dataclass
+class TreeNode:
+    grid: Grid
+    children: list[TreeNode]
+    workers: int = 0
+    residents: int = 0
+    open_cases: int = 0
+    overdue: int = 0
+
+    @property
+    def flagged(self) -> bool:
+        return self.grid.population_out_of_range
+
+
+def grid_tree(*, root: Grid | None = None, today: dt.date | None = None) -> list[TreeNode]:
+    """The whole tree with counts rolled up from the grids below: workers on duty today,
+    residents (unit populations), open and overdue matters. Four queries, whatever its size
+    (grids, whether wartime is on, assignments, matters)."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    grids = list(Grid.objects.filter(active=True).only("id", "code", "name", "level", "parent_id", "population",
+                                                      "households").order_by("code"))
+    nodes = {g.pk: TreeNode(grid=g, children=[]) for g in grids}
+    for row in (GridAssignment.objects.filter(in_force_on(today), grid__active=True).values("grid_id")
+                .annotate(n=Count("worker", distinct=True))):
+        if row["grid_id"] in nodes:
+            nodes[row["grid_id"]].workers = row["n"]
+    for row in (Case.objects.filter(status__in=OPEN_STATUSES, grid__isnull=False).values("grid_id")
+                .annotate(n=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now)))):
+        if row["grid_id"] in nodes:
+            nodes[row["grid_id"]].open_cases = row["n"]
+            nodes[row["grid_id"]].overdue = row["late"]
+    roots: list[TreeNode] = []
+    for grid in grids:
+        node = nodes[grid.pk]
+        if grid.level == "unit":
+            node.residents = grid.population or 0
+        parent = nodes.get(grid.parent_id)
+        (parent.children if parent else roots).append(node)
+
+    def roll(node: TreeNode) -> None:
+        for child in node.children:
+            roll(child)
+            node.workers += child.workers
+            node.open_cases += child.open_cases
+            node.overdue += child.overdue
+            node.residents += child.residents
+        if not node.residents and node.grid.population:
+            node.residents = node.grid.population
+
+    for node in roots:
+        roll(node)
+    if root is not None:
+        found = nodes.get(root.pk)
+        return [found] if found else []
+    return roots
+
+
+def grid_map_features(*, level: str | None = None) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of the grids that have a boundary, with their open matters
+    (for the ECharts map; no online tiles). One query for grids, one for the matters."""
+    rows = Grid.objects.filter(active=True, boundary__isnull=False)
+    if level:
+        rows = rows.filter(level=level)
+    grids = list(rows.only("id", "code", "name", "level", "boundary"))
+    counts = dict(Case.objects.filter(status__in=OPEN_STATUSES, grid__in=[g.pk for g in grids]).values("grid_id")
+                  .annotate(n=Count("pk")).values_list("grid_id", "n"))
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": g.boundary,
+         "properties": {"name": g.code, "label": g.name, "id": g.pk, "level": g.level, "open": counts.get(g.pk, 0)}}
+        for g in grids
+    ]}

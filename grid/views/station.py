@@ -1,0 +1,104 @@
+"""Village and town first (小事不出村、大事不出镇): the station's queue of grid reports and other
+matters at its center, settled there (intake's 自办) or escalated (dispatch's 上提)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from dispatch.services import case_move_center
+from governance.choices import CenterLevel
+from governance.errors import ApplicationError
+from governance.models import Center
+from governance.roles import MAY_RUN_STATION, may
+from governance.selectors import center_for_user
+from grid import selectors as sel
+from intake.models import Case
+from intake.services import case_settle_on_spot
+
+
+class SettleForm(forms.Form):
+    result = forms.CharField(label=_("办理结果"), max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(label=_("上提理由"), max_length=500,
+                             widget=forms.TextInput(attrs={"class": "form-control"}))
+
+
+def _station(request: HttpRequest) -> Center:
+    """The village station or town sub-center the user works at."""
+    if not may(request.user, MAY_RUN_STATION):
+        raise PermissionDenied
+    center = center_for_user(user=request.user)
+    if center is None or center.level not in (CenterLevel.VILLAGE, CenterLevel.TOWN):
+        raise PermissionDenied
+    return center
+
+
+def _case_at(center: Center, pk: int) -> Case:
+    case = Case.objects.select_related("center", "grid").filter(pk=pk, center=center).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    if not may(request.user, MAY_RUN_STATION):
+        raise PermissionDenied
+    own = center_for_user(user=request.user)
+    if own is not None and own.level == CenterLevel.DISTRICT:
+        return redirect("dispatch:board")  # the district's queue is the dispatch board
+    center = _station(request)
+    return render(request, "grid/station.html", {
+        "center": center, "cases": sel.station_queue(center=center), "recent": sel.station_recent(center=center),
+        "settle_form": SettleForm(), "escalate_form": EscalateForm(), "parent": center.parent,
+        "is_town": center.level == CenterLevel.TOWN,
+    })
+
+
+@login_required
+@require_POST
+def settle(request: HttpRequest, pk: int) -> HttpResponse:
+    center = _station(request)
+    case = _case_at(center, pk)
+    form = SettleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("请填写办理结果。"))
+        return redirect("grid:station")
+    try:
+        case_settle_on_spot(actor=request.user, case=case, result=form.cleaned_data["result"])
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, gettext("已在%(center)s就地办结：%(code)s，待网格员现场核查和回访。") % {
+            "center": center.name, "code": case.code})
+    return redirect("grid:station")
+
+
+@login_required
+@require_POST
+def escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    center = _station(request)
+    case = _case_at(center, pk)
+    form = EscalateForm(request.POST)
+    if not form.is_valid() or center.parent is None:
+        messages.error(request, gettext("请填写上提理由。"))
+        return redirect("grid:station")
+    try:
+        case_move_center(actor=request.user, case=case, to_center=center.parent, reason=form.cleaned_data["reason"])
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, gettext("已上提到%(center)s：%(code)s") % {"center": center.parent.name,
+                                                                      "code": case.code})
+    return redirect("grid:station")

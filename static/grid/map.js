@@ -1,0 +1,31 @@
+/* The grid map: the boundary polygons (GeoJSON from the server, no online tiles) coloured by
+ * open matters; clicking a grid opens its page. */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var el = document.getElementById("grid-map");
+    if (!el || !window.echarts) return;
+    fetch(el.dataset.mapUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+      .then(function (geo) {
+        if (!geo.features || !geo.features.length) return;
+        echarts.registerMap("grids", geo);
+        var data = geo.features.map(function (f) {
+          return { name: f.properties.name, value: f.properties.open, label: f.properties.label, id: f.properties.id };
+        });
+        var max = Math.max(1, Math.max.apply(null, data.map(function (d) { return d.value; })));
+        var chart = echarts.init(el);
+        chart.setOption({
+          tooltip: { formatter: function (p) { return (p.data ? p.data.label : p.name) + "：在办 " + (p.value || 0); } },
+          visualMap: { min: 0, max: max, left: "left", bottom: 0, text: ["多", "少"], calculable: true,
+                       inRange: { color: ["#e8f5e9", "#fff59d", "#ef5350"] } },
+          series: [{ type: "map", map: "grids", roam: true, data: data,
+                     label: { show: true, formatter: function (p) { return p.data ? p.data.label : ""; }, fontSize: 10 } }]
+        });
+        chart.on("click", function (p) {
+          if (p.data && p.data.id) window.location.assign(el.dataset.gridUrl.replace(/0\/$/, p.data.id + "/"));
+        });
+        window.addEventListener("resize", function () { chart.resize(); });
+        el.dataset.ready = "1";
+      });
+  });
+})();
