@@ -233,9 +233,10 @@ def test_grid_workers_verify_story_1_and_report_story_2(phone, page):
     page.click("[data-nav='dispatch:board']")
     page.wait_for_selector(f"[data-testid=pending] tr:has-text('{road.code}')")
     page.click("summary:has-text('申请召集部门')")
-    page.fill("textarea[name=reason]", "村民堵路，请公安、资规建交局、张坂镇到中心报到")
-    page.fill("input[name=case]", road.code)
-    page.select_option("select[name=departments]", label=["公安分局", "资规建交局", "张坂镇人民政府"])
-    page.click("form:has(textarea[name=reason]) button")
+    page.fill("#summons-reason-board", "村民堵路，请公安、资规建交局、张坂镇到中心报到")
+    page.fill("#summons-case-board", road.code)
+    for name in ["公安分局", "资规建交局", "张坂镇人民政府"]:
+        page.check(f"[data-testid=summons-form]:has(#summons-reason-board) label:text-is('{name}')")
+    page.click("[data-testid=summons-form]:has(#summons-reason-board) [data-testid=summons-submit]")
     page.wait_for_selector("text=召集")
     assert road.summonses.count() == 1

@@ -93,13 +93,13 @@ def patrol_finish(
                 patrol.refresh_from_db()
                 return patrol
             rows = []
-            for upload, content_type in uploads:
+            for upload, checked in uploads:
                 base = upload.name.rsplit("/", 1)[-1]
                 upload.seek(0)
                 saved = field.storage.save(field.generate_filename(None, base), upload, max_length=field.max_length)
                 stored.append(saved)
                 rows.append(PatrolPhoto(patrol=patrol, file=saved, name=base[:200], size=upload.size,
-                                        content_type=content_type, uploaded_by=actor, uploaded_at=now))
+                                        content_type=checked.content_type, uploaded_by=actor, uploaded_at=now))
             PatrolPhoto.objects.bulk_create(rows)
     except BaseException:
         for name in stored:

@@ -19,7 +19,7 @@ from grid.models import CollectedItemChange, GridReport, Patrol
 from grid.selectors import owning_center_for_grid, worker_grid_ids
 from grid.services._files import photos_check
 from grid.services.patrols import clean_client_key
-from intake.choices import Channel, RiskLevel, Urgency
+from intake.choices import CaseStatus, Channel, RiskLevel, Urgency
 from intake.events import case_event_build, case_events_record_many
 from intake.models import Category
 from intake.services import PartyInput, case_register, case_send_to_dispatch
@@ -86,8 +86,9 @@ def grid_report_submit(
                                                          "last_changed_at": changes[-1].changed_at}))
             if events:
                 case_events_record_many(events=events)
-            case_send_to_dispatch(actor=actor, case=case, note=gettext("网格上报，进入%(center)s待办") % {
-                "center": center.name}, now=now)
+            if case.status == CaseStatus.REGISTERED:  # intake queues a grid report on arrival (QUEUED_ON_ARRIVAL)
+                case_send_to_dispatch(actor=actor, case=case, note=gettext("网格上报，进入%(center)s待办") % {
+                    "center": center.name}, now=now)
     except IntegrityError:
         existing = GridReport.objects.filter(client_key=key, reporter=actor).select_related("case").first()
         if existing is None:
