@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from governance.config import Env
@@ -209,6 +210,9 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {"task": "dispatch.tasks.deadline_sweep", "schedule": 15.0, "options": {"expires": 14}},
     "review-summaries": {"task": "review.tasks.summaries_refresh", "schedule": 600.0, "options": {"expires": 540}},
     "deadline-audit": {"task": "dispatch.tasks.deadline_audit", "schedule": 60.0, "options": {"expires": 55}},
+    "radar-run": {"task": "review.tasks.radar_run", "schedule": 3600.0, "options": {"expires": 3000}},
+    "daily-report": {"task": "review.tasks.daily_report_generate",
+                     "schedule": crontab(hour=7, minute=30), "options": {"expires": 3000}},
 }
 # seed_demo: how many matters of history (the last four months) the demo district gets; 0 for none.
 DEMO_HISTORY_MATTERS = env.int("DEMO_HISTORY_MATTERS", default=1200)
