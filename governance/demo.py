@@ -134,6 +134,8 @@ USERS: tuple[UserSpec, ...] = (
              liaison_of="GA"),
     UserSpec("lead_ldwq", "曾", "春生", (Role.LEADER,), "13905951028", "劳动保障维权服务中心分管领导",
              department="LDWQ", leader_of="LDWQ"),
+    UserSpec("liaison_dyz", "林", "美玲", (Role.DEPARTMENT_LIAISON,), "13905951037", "联络员", department="DYZ",
+             liaison_of="DYZ"),
     UserSpec("grid", "何", "雅琴", (Role.GRID_WORKER,), "13905951009", "上浦村专职网格员"),
     UserSpec("leader", "杨", "振华", (Role.LEADER,), "13905951010", "区领导（领导通）"),
 )

@@ -108,6 +108,23 @@ MAY_READ_DASHBOARD = MAY_READ_ASSESSMENT | {Role.DISPATCHER}
 MAY_WRITE_REPORT_COMMENTARY = frozenset({Role.DUTY_DIRECTOR, Role.ADMINISTRATOR})
 
 
+# --- command: risk radar, warning letters, consultations, daily report (review) ---------------
+# The radar, every letter, consultation and daily report of the district (leaders read them).
+MAY_READ_COMMAND = frozenset(
+    {Role.DUTY_DIRECTOR, Role.DISPATCHER, Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.LEADER, Role.ADMINISTRATOR}
+)
+# Dismiss a risk signal, issue a 工作提示函 / 风险预警函, issue the daily report of key disputes.
+MAY_DECIDE_SIGNALS = frozenset({Role.DUTY_DIRECTOR, Role.COMMANDER, Role.DEPUTY_COMMANDER})
+MAY_ISSUE_LETTERS = MAY_DECIDE_SIGNALS
+MAY_ISSUE_DAILY_REPORT = MAY_DECIDE_SIGNALS
+# Schedule consultations, set their agenda, record minutes and decisions (their chair may too).
+MAY_ORGANIZE_CONSULTATIONS = MAY_DECIDE_SIGNALS | {Role.DISPATCHER}
+# Draft daily reports (before the duty director issues them).
+MAY_READ_DAILY_REPORT_DRAFTS = MAY_ORGANIZE_CONSULTATIONS | {Role.ADMINISTRATOR}
+# Who receives the issued daily report.
+MAY_RECEIVE_DAILY_REPORT = frozenset({Role.LEADER, Role.COMMANDER, Role.DEPUTY_COMMANDER})
+
+
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
     """The role codes a user holds, cached on the user object for the request."""
     if not user.is_authenticated:

@@ -12,6 +12,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from governance.config import Env
@@ -276,6 +277,9 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-audit": {"task": "dispatch.tasks.deadline_audit", "schedule": 60.0, "options": {"expires": 55}},
     "keyperson-follow-ups": {"task": "grid.tasks.keyperson_follow_ups_remind", "schedule": 300.0,
                              "options": {"expires": 240}},
+    "radar-run": {"task": "review.tasks.radar_run", "schedule": 3600.0, "options": {"expires": 3000}},
+    "daily-report": {"task": "review.tasks.daily_report_generate",
+                     "schedule": crontab(hour=7, minute=30), "options": {"expires": 3000}},
 }
 # seed_demo: how many matters of history (the last four months) the demo district gets; 0 for none.
 DEMO_HISTORY_MATTERS = env.int("DEMO_HISTORY_MATTERS", default=1200)

@@ -15,3 +15,7 @@ class ReviewConfig(AppConfig):
         register(_("领导通"), "review:dashboard", MAY_READ_DASHBOARD, order=40)
         register(_("月度考核"), "review:assessment", MAY_READ_ASSESSMENT, order=41)
         register_demo_seeder(seed_demo)
+
+        from review.command_setup import command_ready
+
+        command_ready()

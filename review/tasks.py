@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
+from governance.choices import CenterLevel
+from governance.models import Center
 from review.services.report import report_export_run
 
 
@@ -18,3 +21,36 @@ def summaries_refresh() -> int:
     from review.services.summary import summaries_refresh as refresh
 
     return refresh()
+
+
+@shared_task(name="review.tasks.radar_run", ignore_result=True, expires=3000)
+def radar_run_task(center_id: int | None = None, requested_by_id: int | None = None) -> int:
+    """Beat (hourly) for every district center, or on demand for one: run the radar, then turn the
+    sweep's overdue-count records into numbered 工作提示函. Idempotent."""
+    from django.contrib.auth import get_user_model
+
+    from review.services.letters import letters_from_overdue_records
+    from review.services.radar import radar_run
+
+    centers = Center.objects.filter(level=CenterLevel.DISTRICT, active=True)
+    if center_id is not None:
+        centers = centers.filter(pk=center_id)
+    user = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
+    raised = 0
+    now = timezone.now()
+    for center in centers:
+        raised += len(radar_run(center=center, now=now, requested_by=user).raised)
+        letters_from_overdue_records(center=center, now=now)
+    return raised
+
+
+@shared_task(name="review.tasks.daily_report_generate", ignore_result=True, expires=3000)
+def daily_report_generate_task() -> int:
+    """Beat, each morning: the day's report of key disputes for every district center (working days)."""
+    from review.services.daily import daily_report_generate
+
+    now = timezone.now()
+    made = 0
+    for center in Center.objects.filter(level=CenterLevel.DISTRICT, active=True):
+        made += daily_report_generate(center=center, day=timezone.localdate(now), now=now) is not None
+    return made

@@ -26,6 +26,11 @@ class DeadlineStep(models.Model):
                                    related_name="steps")
     summons_department = models.ForeignKey(SummonsDepartment, null=True, blank=True, on_delete=models.CASCADE,
                                            related_name="steps")
+    # Deadlines of other apps (a warning letter's answer, a consultation's action item): the app
+    # registers a handler for its `subject_type` (dispatch.services.subjects) and the sweep hands it
+    # the claimed steps, so one engine fires every deadline of the center.
+    subject_type = models.CharField(_("对象类型"), max_length=40, blank=True)
+    subject_id = models.PositiveBigIntegerField(_("对象编号"), null=True, blank=True)
     level = models.PositiveSmallIntegerField(_("级别"), default=0)
     targets = models.JSONField(_("通知对象"), default=list)
     due_at = models.DateTimeField(_("到期时间"))
@@ -48,6 +53,8 @@ class DeadlineStep(models.Model):
                          name="deadline_step_pending"),
             models.Index(fields=["claim"], condition=~models.Q(claim=""), name="deadline_step_claim"),
             models.Index(fields=["fired_at"], condition=models.Q(fired_at__isnull=False), name="deadline_step_fired"),
+            models.Index(fields=["subject_type", "subject_id"], condition=~models.Q(subject_type=""),
+                         name="deadline_step_subject"),
         ]
 
     def __str__(self) -> str:

@@ -31,6 +31,12 @@ from dispatch.services.notifications import (
     notification_send,
 )
 from dispatch.services.roster import duty_shift_cancel, duty_shift_create, duty_swap
+from dispatch.services.subjects import (
+    PlannedStep,
+    deadline_steps_cancel,
+    deadline_steps_schedule,
+    deadline_subject_register,
+)
 from dispatch.services.summons import (
     summons_acknowledge,
     summons_approve,
@@ -42,6 +48,7 @@ from dispatch.services.summons import (
 
 __all__ = [
     "DeliveryOutcome",
+    "PlannedStep",
     "assignment_acknowledge",
     "assignment_decline",
     "assignment_reassign",
@@ -60,6 +67,9 @@ __all__ = [
     "case_verify",
     "deadline_audit",
     "deadline_engine_checks",
+    "deadline_steps_cancel",
+    "deadline_steps_schedule",
+    "deadline_subject_register",
     "deadline_sweep",
     "duty_shift_cancel",
     "duty_shift_create",

@@ -57,6 +57,7 @@ from dispatch.services.notifications import (
     notification_send_many,
     request_row_count,
 )
+from dispatch.services.subjects import subject_steps_fire
 from governance.workcal import WorkingCalendar
 from intake.choices import EventSource
 from intake.events import case_event_build, case_events_record_many
@@ -191,8 +192,14 @@ def _sweep_batch(*, ids: list[int], now: dt.datetime, claimed_at: dt.datetime, r
         overdue = _mark_overdue(steps=steps, now=now)
         escalated = _mark_summons_escalated(steps=steps, now=now)
         newly_overdue: list[tuple[DeadlineStep, dict[str, Any]]] = []
+        # Other apps' deadlines (dispatch.services.subjects): each registered handler gets its claimed
+        # steps once per batch, inside this transaction; the steps it did not act on are skipped.
+        subject_steps = [step for step in steps if step.subject_type]
+        acted_subjects = subject_steps_fire(steps=subject_steps, now=now) if subject_steps else set()
         for step in steps:
-            if step.summons_department_id:
+            if step.subject_type:
+                acted = step.pk in acted_subjects
+            elif step.summons_department_id:
                 acted = _fire_summons(step=step, marked=step.summons_department_id in escalated, batch=batch,
                                       commanders=commanders)
             else:

@@ -1,1 +1,1 @@
-"""Review reads: one module per concern (assessment, dashboard, report)."""
+"""Review reads: one module per concern (assessment, dashboard, report; command: radar, letters, consultations, daily report)."""

@@ -1,0 +1,1 @@
+"""Pages of the review app, one module per concern."""

@@ -1,0 +1,113 @@
+"""Enumerations of the command side of review: risk signals, warning letters, consultations,
+the daily report of key disputes (and their transition tables)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SignalKind(models.TextChoices):
+    SURGE = "surge", _("类别激增")
+    REPEAT_APPLICANT = "repeat_applicant", _("重复来访申请人")
+    REPEAT_SUBJECT = "repeat_subject", _("同一事由/地点反复")
+    GROUP = "group", _("群体性事项")
+    REOPENED = "reopened", _("回访未解决重办")
+    DEPARTMENT_OVERDUE = "department_overdue", _("部门超期逐周上升")
+
+
+class SignalStatus(models.TextChoices):
+    OPEN = "open", _("待处置")
+    DISMISSED = "dismissed", _("已排除")
+    LETTERED = "lettered", _("已发函")
+    ON_AGENDA = "on_agenda", _("已列入会商")
+
+
+SIGNAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    SignalStatus.OPEN: frozenset({SignalStatus.DISMISSED, SignalStatus.LETTERED, SignalStatus.ON_AGENDA}),
+    SignalStatus.ON_AGENDA: frozenset({SignalStatus.LETTERED, SignalStatus.DISMISSED}),
+    SignalStatus.LETTERED: frozenset({SignalStatus.ON_AGENDA}),
+    SignalStatus.DISMISSED: frozenset(),
+}
+
+
+class AreaLevel(models.TextChoices):
+    GRID = "grid", _("网格")
+    VILLAGE = "village", _("村/社区")
+    TOWN = "town", _("镇/街道")
+
+
+class LetterKind(models.TextChoices):
+    WORK_REMINDER = "work_reminder", _("工作提示函")
+    RISK_WARNING = "risk_warning", _("风险预警函")
+
+
+# The short word in a letter's number: 〔2026〕提 3 号 / 〔2026〕预警 1 号.
+LETTER_NUMBER_WORD = {LetterKind.WORK_REMINDER: "提示", LetterKind.RISK_WARNING: "预警"}
+
+
+class LetterSource(models.TextChoices):
+    MATTER = "matter", _("事项")
+    SIGNAL = "signal", _("风险研判信号")
+    ASSESSMENT = "assessment", _("月度考核")
+    OVERDUE_COUNT = "overdue_count", _("当月超期次数达到阈值")
+
+
+class LetterStatus(models.TextChoices):
+    ISSUED = "issued", _("待答复")
+    ANSWERED = "answered", _("已答复")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+LETTER_TRANSITIONS: dict[str, frozenset[str]] = {
+    LetterStatus.ISSUED: frozenset({LetterStatus.ANSWERED, LetterStatus.WITHDRAWN}),
+    LetterStatus.ANSWERED: frozenset(),
+    LetterStatus.WITHDRAWN: frozenset(),
+}
+
+
+class ConsultationKind(models.TextChoices):
+    LEADERSHIP_MONTHLY = "leadership_monthly", _("中心领导班子月度例会")
+    STATIONED_BIWEEKLY = "stationed_biweekly", _("常驻部门双周例会")
+    DISPATCH_BIWEEKLY = "dispatch_biweekly", _("调度中心双周研判会商")
+    AD_HOC = "ad_hoc", _("临时会商（敏感时期）")
+
+
+class ConsultationStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("已安排")
+    HELD = "held", _("已召开")
+    CANCELLED = "cancelled", _("已取消")
+
+
+CONSULTATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    ConsultationStatus.SCHEDULED: frozenset({ConsultationStatus.HELD, ConsultationStatus.CANCELLED}),
+    ConsultationStatus.HELD: frozenset(),
+    ConsultationStatus.CANCELLED: frozenset(),
+}
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("落实中")
+    DONE = "done", _("已落实")
+
+
+class DailyReportStatus(models.TextChoices):
+    DRAFT = "draft", _("待审核")
+    ISSUED = "issued", _("已签发")
+
+
+class CommandEventType(models.TextChoices):
+    """Timeline events the command side writes on the matters it concerns."""
+
+    LETTER_ISSUED = "letter.issued", _("发出提示函/预警函")
+    LETTER_ANSWERED = "letter.answered", _("收函单位答复")
+    LETTER_OVERDUE = "letter.overdue", _("函件答复逾期")
+    LETTER_ESCALATED = "letter.escalated", _("函件逾期督办升级")
+    AGENDA_ADDED = "consultation.agenda_added", _("列入会商议程")
+    DECIDED = "consultation.decided", _("会商作出决定")
+    ACTION_DONE = "consultation.action_done", _("会商决定已落实")
+
+
+# Deadline-engine subject types (dispatch.services.subjects).
+LETTER_SUBJECT = "review.letter"
+ACTION_SUBJECT = "review.action_item"

@@ -1,0 +1,187 @@
+"""Reads of the command side of review: who sees which signal, letter, consultation and report,
+the radar's page data, the owner's queue of action items, and the letters counted in the
+monthly assessment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from governance.errors import NotFoundError
+from governance.models import Center
+from governance.roles import MAY_READ_COMMAND, MAY_READ_DAILY_REPORT_DRAFTS, may, user_department_ids
+from governance.selectors import center_for_user
+from review.command_choices import ActionStatus, LetterStatus, SignalKind, SignalStatus
+from review.models import ActionItem, Consultation, DailyReport, Invitation, RiskSignal, WarningLetter
+
+
+def district_for_user(*, user: AbstractBaseUser) -> Center | None:
+    center = center_for_user(user=user)
+    return center.district_center if center is not None else None
+
+
+def is_center_reader(user: AbstractBaseUser) -> bool:
+    return may(user, MAY_READ_COMMAND)
+
+
+# --- radar ---------------------------------------------------------------------------------------
+def signals_visible(*, actor: AbstractBaseUser) -> QuerySet[RiskSignal]:
+    district = district_for_user(user=actor)
+    if district is None or not is_center_reader(actor):
+        return RiskSignal.objects.none()
+    return RiskSignal.objects.filter(center=district)
+
+
+def signal_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> RiskSignal:
+    signal = signals_visible(actor=actor).select_related("category", "area", "department", "decided_by").filter(
+        pk=pk).first()
+    if signal is None:
+        raise NotFoundError()
+    return signal
+
+
+@dataclass
+class RadarPage:
+    open_signals: list[RiskSignal]
+    recent_decided: list[RiskSignal]
+    by_kind: list[dict[str, Any]]
+    trend: list[dict[str, Any]]
+    trend_max: int
+
+
+def radar_page(*, actor: AbstractBaseUser, now: dt.datetime, days: int = 14) -> RadarPage:
+    """Open signals (with their matter counts), the last decided ones, and signals raised per day."""
+    signals = signals_visible(actor=actor)
+    open_rows = list(signals.filter(status__in=[SignalStatus.OPEN, SignalStatus.ON_AGENDA])
+                     .select_related("category", "area", "department").order_by("-raised_at")[:100])
+    decided = list(signals.filter(status__in=[SignalStatus.DISMISSED, SignalStatus.LETTERED])
+                   .select_related("decided_by").order_by("-decided_at")[:20])
+    by_kind = [{**row, "label": SignalKind(row["kind"]).label} for row in
+               signals.filter(status=SignalStatus.OPEN).values("kind").annotate(n=Count("pk")).order_by("kind")]
+    since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=days - 1)
+    counts = {row["day"]: row["n"] for row in signals.filter(raised_at__gte=since)
+              .annotate(day=TruncDate("raised_at")).values("day").annotate(n=Count("pk"))}
+    trend = [{"day": (since + dt.timedelta(days=i)).date(), "n": counts.get((since + dt.timedelta(days=i)).date(), 0)}
+             for i in range(days)]
+    return RadarPage(open_signals=open_rows, recent_decided=decided, by_kind=by_kind, trend=trend,
+                     trend_max=max([row["n"] for row in trend] + [1]))
+
+
+# --- letters -------------------------------------------------------------------------------------
+def letters_visible(*, actor: AbstractBaseUser) -> QuerySet[WarningLetter]:
+    """Center readers see their district's letters; a department sees the letters it received."""
+    if not actor.is_authenticated:
+        return WarningLetter.objects.none()
+    rule = Q(department__leader_in_charge=actor) | Q(department_id__in=user_department_ids(actor))
+    district = district_for_user(user=actor)
+    if district is not None and is_center_reader(actor):
+        rule |= Q(center=district)
+    return WarningLetter.objects.filter(rule)
+
+
+def letter_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> WarningLetter:
+    letter = letters_visible(actor=actor).select_related(
+        "center", "department", "issued_by", "answered_by", "case", "signal").filter(pk=pk).first()
+    if letter is None:
+        raise NotFoundError()
+    return letter
+
+
+def letters_for_assessment(*, center: Center, start: dt.datetime, end: dt.datetime) -> dict[int, dict[str, int]]:
+    """Per recipient department, the letters issued in [start, end) and how they were answered —
+    what the monthly assessment counts (one grouped query):
+    issued, work_reminder, risk_warning, answered_on_time, answered_late, unanswered_overdue
+    (not answered and past the deadline at `end`), open (not answered, deadline not yet passed)."""
+    rows = (
+        WarningLetter.objects.filter(center=center, issued_at__gte=start, issued_at__lt=end)
+        .exclude(status=LetterStatus.WITHDRAWN)
+        .values("department_id")
+        .annotate(
+            issued=Count("pk"),
+            work_reminder=Count("pk", filter=Q(kind="work_reminder")),
+            risk_warning=Count("pk", filter=Q(kind="risk_warning")),
+            answered_on_time=Count("pk", filter=Q(status=LetterStatus.ANSWERED, answered_late=False)),
+            answered_late=Count("pk", filter=Q(status=LetterStatus.ANSWERED, answered_late=True)),
+            unanswered_overdue=Count("pk", filter=Q(status=LetterStatus.ISSUED, answer_due_at__lt=end)),
+            open=Count("pk", filter=Q(status=LetterStatus.ISSUED, answer_due_at__gte=end)),
+        )
+    )
+    return {row.pop("department_id"): row for row in rows}
+
+
+# --- consultations -------------------------------------------------------------------------------
+def consultations_visible(*, actor: AbstractBaseUser) -> QuerySet[Consultation]:
+    """The center's leaders and staff see all; others the meetings they are invited to or own an
+    action item of (minutes are seen by the people they concern)."""
+    if not actor.is_authenticated:
+        return Consultation.objects.none()
+    departments = user_department_ids(actor)
+    rule = Q(Exists(Invitation.objects.filter(consultation=OuterRef("pk"), user=actor))) | Q(
+        Exists(ActionItem.objects.filter(decision__consultation=OuterRef("pk")).filter(
+            Q(owner_user=actor) | Q(owner_department_id__in=departments)
+            | Q(owner_department__leader_in_charge=actor))))
+    district = district_for_user(user=actor)
+    if district is not None and is_center_reader(actor):
+        rule |= Q(center=district)
+    return Consultation.objects.filter(rule)
+
+
+def consultation_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Consultation:
+    consultation = consultations_visible(actor=actor).select_related("chair", "created_by", "center").filter(
+        pk=pk).first()
+    if consultation is None:
+        raise NotFoundError()
+    return consultation
+
+
+def actions_for_owner(*, actor: AbstractBaseUser, include_done: bool = False) -> QuerySet[ActionItem]:
+    """The owner's queue: action items given to the person or to a department they act for."""
+    departments = user_department_ids(actor)
+    rows = ActionItem.objects.filter(Q(owner_user=actor) | Q(owner_department_id__in=departments)
+                                     | Q(owner_department__leader_in_charge=actor))
+    if not include_done:
+        rows = rows.filter(status=ActionStatus.OPEN)
+    return rows.select_related("decision__consultation", "owner_department", "owner_user").order_by("due_at", "pk")
+
+
+def actions_open_for_center(*, actor: AbstractBaseUser) -> QuerySet[ActionItem]:
+    district = district_for_user(user=actor)
+    if district is None or not is_center_reader(actor):
+        return ActionItem.objects.none()
+    return (ActionItem.objects.filter(status=ActionStatus.OPEN, decision__consultation__center=district)
+            .select_related("decision__consultation", "owner_department", "owner_user").order_by("due_at", "pk"))
+
+
+def action_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> ActionItem:
+    item = (ActionItem.objects.filter(pk=pk).select_related(
+        "decision__consultation", "owner_department", "owner_user", "decision__agenda_item__case").first())
+    if item is None:
+        raise NotFoundError()
+    if not consultations_visible(actor=actor).filter(pk=item.decision.consultation_id).exists():
+        raise NotFoundError()
+    return item
+
+
+# --- daily report --------------------------------------------------------------------------------
+def daily_reports_visible(*, actor: AbstractBaseUser) -> QuerySet[DailyReport]:
+    """Issued reports for the center's leaders; drafts only for those who review them."""
+    district = district_for_user(user=actor)
+    if district is None or not is_center_reader(actor):
+        return DailyReport.objects.none()
+    rows = DailyReport.objects.filter(center=district)
+    if not may(actor, MAY_READ_DAILY_REPORT_DRAFTS):
+        rows = rows.filter(status="issued")
+    return rows
+
+
+def daily_report_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> DailyReport:
+    report = daily_reports_visible(actor=actor).select_related("issued_by").filter(pk=pk).first()
+    if report is None:
+        raise NotFoundError()
+    return report

@@ -1,0 +1,44 @@
+"""What the duty director does with a risk signal: dismiss it with a reason (turning it into a
+letter is `letter_issue(signal=...)`, putting it on an agenda is `agenda_add(signal=...)`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from governance.errors import ApplicationError, PermissionDeniedError
+from governance.roles import MAY_DECIDE_SIGNALS, may
+from review.command_choices import SIGNAL_TRANSITIONS, SignalStatus
+from review.models import RiskSignal
+
+
+def signal_transition(*, signal: RiskSignal, to_status: str, actor: AbstractBaseUser | None, now: dt.datetime,
+                      **fields: object) -> RiskSignal:
+    """One guarded move along SIGNAL_TRANSITIONS (a conditional update on the status read)."""
+    if to_status not in SIGNAL_TRANSITIONS.get(signal.status, frozenset()):
+        if to_status == signal.status and to_status != SignalStatus.DISMISSED:
+            return signal  # already lettered / on an agenda: a second letter or agenda keeps it so
+        raise ApplicationError(gettext("该信号当前状态不能这样处置。"), code="invalid_transition")
+    changed = RiskSignal.objects.filter(pk=signal.pk, status=signal.status).update(
+        status=to_status, decided_by=actor, decided_at=now, **fields)
+    if not changed:
+        raise ApplicationError(gettext("信号已被他人处置，请刷新后重试。"), code="stale_state")
+    signal.refresh_from_db()
+    return signal
+
+
+@transaction.atomic
+def signal_dismiss(*, actor: AbstractBaseUser, signal: RiskSignal, reason: str,
+                   now: dt.datetime | None = None) -> RiskSignal:
+    now = now or timezone.now()
+    if not may(actor, MAY_DECIDE_SIGNALS):
+        raise PermissionDeniedError(gettext("只有轮值主任、指挥长可以处置研判信号。"))
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise ApplicationError(gettext("请填写排除理由（不超过 500 字）。"), code="invalid", field="reason")
+    return signal_transition(signal=signal, to_status=SignalStatus.DISMISSED, actor=actor, now=now,
+                             dismiss_reason=reason)
