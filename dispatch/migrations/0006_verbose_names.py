@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0004_deadline_outbox'),
+        ('dispatch', '0005_deadlinestep_subject'),
     ]
 
     operations = [
