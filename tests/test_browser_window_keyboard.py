@@ -72,8 +72,12 @@ def test_walk_in_registration_with_the_keyboard_only(page):
     assert page.evaluate("document.activeElement.id") == "id_applicant_phone"
     page.wait_for_selector("[data-testid=repeat-visits]:not(.d-none)")
     assert page.input_value("#id_applicant_name") == "王建国"
-    assert page.input_value("#id_applicant_phone") == "13905958888"
-    assert page.input_value("#id_applicant_address") == "洛阳镇上浦村12号"
+    # The lookup shows the stored phone and address masked, as placeholders (issue 8 point 5): left
+    # empty, the stored ones stay; typed, a difference is shown to the clerk.
+    assert page.input_value("#id_applicant_phone") == ""
+    assert "8888" in page.get_attribute("#id_applicant_phone", "placeholder")
+    assert "13905958888" not in page.content()
+    assert page.input_value("#id_applicant_address") == ""
     assert page.input_value("#id_address") == "洛阳镇上浦村安置房工地"  # the earlier matter's place
     assert page.input_value("#id_grid") == str(Grid.objects.get(code="350521104203001").pk)
     _tab_to(page, f"link-{earlier.pk}", limit=6)  # the earlier matter's box, a few Tabs on

@@ -1,4 +1,4 @@
-// The command pages: trend bars sized from their data, the print button, and confirmations.
+// The command pages: trend bars sized from their data, and confirmations ([data-print] is shell.js's).
 (function () {
   "use strict";
   document.querySelectorAll(".bars").forEach(function (box) {
@@ -7,9 +7,6 @@
       var n = parseInt(bar.dataset.n || "0", 10);
       bar.style.height = Math.max(n ? 4 : 0, Math.round((n / max) * 100)) + "%";
     });
-  });
-  document.querySelectorAll("[data-print]").forEach(function (button) {
-    button.addEventListener("click", function () { window.print(); });
   });
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
