@@ -13,6 +13,7 @@ from dispatch.choices import NORMAL_REPORT_IN_MINUTES, ResolvedAnswer, ResponseL
 from dispatch.selectors.work import case_get_for_work_by_key
 from governance.errors import NotFoundError
 from governance.models import Center, Department
+from governance.page_actions import ActionForm
 from governance.roles import Role
 from intake.choices import HandlingMode
 from intake.forms import MultipleFileField
@@ -135,13 +136,12 @@ def _yes(value: str) -> bool:
     return value == "yes"
 
 
-class WorkForm(forms.Form):
-    """A page action's input. `center` and `actor` are given to every form (some need them)."""
+class WorkForm(ActionForm):
+    """A dispatch page action's input: its department choices are the center's active departments."""
 
-    def __init__(self, *args: Any, center: Center | None = None, actor: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.center = center
-        self.actor = actor
+        center = self.center
         for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField) and field.queryset.model is Department:
                 field.queryset = Department.objects.filter(center=center, active=True).order_by("short_code")

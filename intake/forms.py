@@ -9,10 +9,19 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import ServiceWindow
+from governance.parsing import db_id
 from intake.choices import Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
 from intake.services import PartyInput
 from intake.validators import DESCRIPTION_MAX_CHARS, RESULT_MAX_CHARS
 
+
+class IdListField(forms.Field):
+    """Ids sent as repeated inputs of one name (checkboxes, hidden inputs); what is not an id is left out."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        return [pk for pk in map(db_id, value or []) if pk is not None]
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -86,7 +95,7 @@ class RegisterForm(forms.Form):
     respondent_on_difference = forms.ChoiceField(label=_("与登记信息不一致时"), required=False,
                                                  choices=PARTY_DIFFERENCE_FORM_CHOICES)
 
-    link_to = forms.CharField(required=False)  # checkbox values, read with getlist
+    link_to = IdListField(required=False)
     attachments = MultipleFileField(label=_("附件"), required=False)
 
     def __init__(self, *args: Any, windows: Any = None, **kwargs: Any) -> None:

@@ -8,7 +8,7 @@ what), through the `intake.hooks.department_case_ids` hook that dispatch registe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -335,11 +335,6 @@ def categories_for_picker() -> list[dict[str, Any]]:
 
 def categories_top_level() -> QuerySet[Category]:
     return Category.objects.filter(parent__isnull=True, active=True).prefetch_related("children")
-
-
-def iter_ids(values: Iterable[Any]) -> list[int]:
-    """Integers from a list of form values, ignoring anything that is not one."""
-    return [pk for pk in map(db_id, values) if pk is not None]
 
 
 # --- added for the intake API ---------------------------------------------------------------

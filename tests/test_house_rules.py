@@ -264,3 +264,38 @@ def test_api_actions_are_written_one_way():
         if isinstance(node, ast.FunctionDef) and node.name == "__init_subclass__"
     ]
     assert offenders == []
+
+
+# Modules that read request.POST by name, and why: Open311's parameters are named by its standard
+# (GeoReport v2) and read at its edge; `next_or` reads the one `next` every action form may carry.
+READS_POST_BY_NAME = {"governance/page_actions.py", "intake/open311/views.py"}
+
+
+def test_page_actions_are_written_one_way():
+    """A page action parses its input with a form (`governance.page_actions.ActionForm`) and calls its
+    service through `perform`: no view picks fields out of request.POST, and no `_run(lambda)` helper."""
+    offenders = []
+    for path in source_files():
+        name = str(path.relative_to(ROOT))
+        for node in ast.walk(parsed(path)):
+            if isinstance(node, ast.FunctionDef) and node.name == "_run":
+                offenders.append(f"{name}:{node.lineno} defines _run")
+            is_post = (isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Attribute)
+                       and node.value.attr == "POST")
+            if is_post and name not in READS_POST_BY_NAME:
+                offenders.append(f"{name}:{node.lineno} reads request.POST by name")
+    assert offenders == []
+
+
+def test_page_action_helpers_live_in_governance_only():
+    """One `not_found_as_404`, `next_or` and `perform`: apps import them, none writes its own."""
+    helpers = {"not_found_as_404", "_not_found_as_404", "next_or", "_next_or", "perform", "_perform",
+               "show_form_errors", "_form_errors"}
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"
+        for path in source_files()
+        if path.relative_to(ROOT).as_posix() != "governance/page_actions.py"
+        for node in ast.walk(parsed(path))
+        if isinstance(node, ast.FunctionDef) and node.name in helpers
+    ]
+    assert offenders == []

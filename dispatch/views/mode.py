@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from dispatch import selectors, services
 from dispatch.forms import DeclareWartimeForm, EndWartimeForm
-from dispatch.views.common import center_or_404, show_error, show_form_errors
+from dispatch.views.common import center_or_404
 from governance.errors import ApplicationError
+from governance.page_actions import show_error, show_form_errors
 from governance.roles import MAY_SWITCH_MODE, MAY_VIEW_MODE, may
 
 HISTORY_ROWS = 100

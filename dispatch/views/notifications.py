@@ -14,15 +14,9 @@ from django.views.decorators.http import require_POST
 
 from dispatch import selectors, services
 from governance.errors import NotFoundError
+from governance.page_actions import next_or
 
 PAGE_SIZE = 30
-
-
-def _back(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("dispatch:notifications")
 
 
 @login_required
@@ -42,7 +36,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
         )
     except NotFoundError:
         raise Http404 from None
-    return _back(request)
+    return next_or(request, "dispatch:notifications")
 
 
 @login_required
@@ -66,4 +60,4 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     count = services.notification_mark_all_read(actor=request.user, now=timezone.now())
     messages.success(request, _("已将 %(count)s 条通知标为已读。") % {"count": count})
-    return _back(request)
+    return next_or(request, "dispatch:notifications")

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from dispatch import selectors, services
 from dispatch.context_processors import on_duty_summary
 from dispatch.forms import ShiftForm, SwapForm
-from dispatch.views.common import center_or_404, show_error, show_form_errors
+from dispatch.views.common import center_or_404
 from governance.errors import ApplicationError
+from governance.page_actions import show_error, show_form_errors
 from governance.roles import MAY_MANAGE_ROSTER, MAY_VIEW_ROSTER, Role, has_role, may
 
 GAP_LOOKAHEAD_DAYS = 14

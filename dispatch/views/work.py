@@ -1,26 +1,18 @@
 """Pages of dispatch work: the board, the department inbox, a matter's work page, assignments, summons.
 
-One way for every page action: a form (`dispatch.forms`) parses the input, the view fetches and
-authorises through a selector (404 when not yours), calls one service with the form's cleaned data,
-shows its ApplicationError as a message, and redirects.
+Every page action in the one way of `governance.page_actions`: a form (`dispatch.forms`) parses the
+input, the view fetches and authorises through a selector (404 when not yours), `perform` calls one
+service with the form's cleaned data and shows its ApplicationError as a message, the view redirects.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -48,9 +40,10 @@ from dispatch.forms import (
 from dispatch.models import ExtensionRequest
 from dispatch.selectors import work as sel
 from dispatch.services.closing import may_follow_up
-from dispatch.views.common import center_or_404, show_error, show_form_errors
-from governance.errors import ApplicationError, NotFoundError
+from dispatch.views.common import center_or_404
+from governance.errors import NotFoundError
 from governance.models import Center, Department
+from governance.page_actions import Action, next_or, not_found_as_404, perform
 from governance.roles import (
     MAY_APPROVE_SUMMONS,
     MAY_DISPATCH,
@@ -65,57 +58,9 @@ from intake import hooks as intake_hooks
 from intake.choices import OPEN_STATUSES, HandlingMode
 
 
-def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Selectors answer NotFoundError for "missing" and "not yours" alike; pages answer 404."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError as exc:
-            raise Http404(exc.message) from None
-
-    return wrapped
-
-
-def _next_or(request: HttpRequest, default: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(default)
-
-
-@dataclass(frozen=True)
-class Action:
-    """One page action: the form that parses its input and the one service it calls with
-    `actor`, the object (under the keyword `target`) and the form's cleaned data."""
-
-    form: type[WorkForm]
-    service: Callable[..., Any]
-    target: str
-    success: str | Promise
-
-
-def _perform(request: HttpRequest, action: Action, obj: Any, *, center: Center | None) -> Any:
-    """Parse, call the service once, say what happened. Returns the service's result, or None."""
-    form = action.form(request.POST, request.FILES, center=center, actor=request.user)
-    if not form.is_valid():
-        show_form_errors(request, form)
-        return None
-    kwargs = {action.target: obj} if action.target else {}
-    try:
-        result = action.service(actor=request.user, **kwargs, **form.cleaned_data)
-    except ApplicationError as exc:
-        show_error(request, exc)
-        return None
-    messages.success(request, action.success)
-    return result if result is not None else True
-
-
 # --- board -------------------------------------------------------------------------------------
 @login_required
-@_not_found_as_404
+@not_found_as_404
 def board(request: HttpRequest) -> HttpResponse:
     if not may(request.user, MAY_VIEW_BOARD):
         raise PermissionDenied
@@ -136,17 +81,17 @@ DISPATCH = Action(DispatchForm, svc.case_dispatch, "case", gettext_lazy("已派�
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def case_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     case = sel.case_get_for_work(actor=request.user, pk=pk)
-    _perform(request, DISPATCH, case, center=case.center)
+    perform(request, DISPATCH, case, center=case.center)
     return redirect("dispatch:board")
 
 
 # --- a matter's work page ------------------------------------------------------------------------
 @login_required
-@_not_found_as_404
+@not_found_as_404
 def case_work(request: HttpRequest, pk: int) -> HttpResponse:
     case = sel.case_get_for_work(actor=request.user, pk=pk)
     can_dispatch = may(request.user, MAY_DISPATCH)
@@ -182,13 +127,13 @@ CASE_ACTIONS: dict[str, Action] = {
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in CASE_ACTIONS:
         raise Http404
     case = sel.case_get_for_work(actor=request.user, pk=pk)
-    _perform(request, CASE_ACTIONS[action], case, center=case.center)
+    perform(request, CASE_ACTIONS[action], case, center=case.center)
     try:
         sel.case_get_for_work(actor=request.user, pk=pk)
     except NotFoundError:
@@ -198,7 +143,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 # --- department inbox and assignment page --------------------------------------------------------
 @login_required
-@_not_found_as_404
+@not_found_as_404
 def inbox(request: HttpRequest) -> HttpResponse:
     if not may(request.user, MAY_HANDLE_ASSIGNMENTS):
         raise PermissionDenied
@@ -210,7 +155,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = sel.assignment_get_for_actor(actor=request.user, pk=pk)
     context = {
@@ -244,21 +189,21 @@ ASSIGNMENT_ACTIONS: dict[str, Action] = {
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ASSIGNMENT_ACTIONS:
         raise Http404
     assignment = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-    _perform(request, ASSIGNMENT_ACTIONS[action], assignment, center=assignment.center)
-    return _next_or(request, reverse("dispatch:work-assignment", args=[pk]))
+    perform(request, ASSIGNMENT_ACTIONS[action], assignment, center=assignment.center)
+    return next_or(request, reverse("dispatch:work-assignment", args=[pk]))
 
 
 EXTENSION_DECIDE = Action(ExtensionDecideForm, svc.extension_decide, "extension", gettext_lazy("已裁定延期申请"))
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not may(request.user, MAY_SUPERVISE_WORK):
@@ -267,8 +212,8 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk).first()
     if extension is None:
         raise Http404
-    _perform(request, EXTENSION_DECIDE, extension, center=extension.assignment.center)
-    return _next_or(request, reverse("dispatch:board"))
+    perform(request, EXTENSION_DECIDE, extension, center=extension.assignment.center)
+    return next_or(request, reverse("dispatch:board"))
 
 
 # --- summons -------------------------------------------------------------------------------------
@@ -277,19 +222,19 @@ SUMMONS_REQUEST = Action(SummonsRequestForm, svc.summons_request, "center",
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def summons_new(request: HttpRequest) -> HttpResponse:
     """申请召集部门, from the board or from a matter's page (which fixes the matter's code)."""
     center = center_or_404(request)
-    summons = _perform(request, SUMMONS_REQUEST, center, center=center)
+    summons = perform(request, SUMMONS_REQUEST, center, center=center)
     if summons:
         return redirect("dispatch:work-summons", summons.pk)
-    return _next_or(request, reverse("dispatch:board"))
+    return next_or(request, reverse("dispatch:board"))
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 def summons_page(request: HttpRequest, pk: int) -> HttpResponse:
     summons = sel.summons_get_for_actor(actor=request.user, pk=pk)
     now = timezone.now()
@@ -313,13 +258,13 @@ SUMMONS_ACTIONS: dict[str, Action] = {
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def summons_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in SUMMONS_ACTIONS:
         raise Http404
     summons = sel.summons_get_for_actor(actor=request.user, pk=pk)
-    _perform(request, SUMMONS_ACTIONS[action], summons, center=summons.center)
+    perform(request, SUMMONS_ACTIONS[action], summons, center=summons.center)
     return redirect("dispatch:work-summons", pk)
 
 
@@ -330,13 +275,13 @@ SUMMONS_DEPARTMENT_ACTIONS: dict[str, Action] = {
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def summons_department_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in SUMMONS_DEPARTMENT_ACTIONS:
         raise Http404
     row = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
-    _perform(request, SUMMONS_DEPARTMENT_ACTIONS[action], row, center=row.summons.center)
+    perform(request, SUMMONS_DEPARTMENT_ACTIONS[action], row, center=row.summons.center)
     return redirect("dispatch:work-summons", row.summons_id)
 
 

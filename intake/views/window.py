@@ -87,7 +87,7 @@ def window_register(request: HttpRequest) -> HttpResponse:
     if request.GET.get("channel") == Channel.PHONE:
         initial["channel"] = Channel.PHONE
     form = RegisterForm(request.POST or None, request.FILES or None, windows=windows, initial=initial)
-    linked_ids = selectors.iter_ids(request.POST.getlist("link_to")) if request.method == "POST" else []
+    linked_ids = form.fields["link_to"].clean(form["link_to"].value()) if form.is_bound else []
     differences: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

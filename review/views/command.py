@@ -1,28 +1,24 @@
 """Pages of the command side: the radar, warning letters, consultations, action items, the daily
-report. Interfaces only: a form parses the input, a selector fetches and authorises (404 when not
-yours), one service call acts, its ApplicationError becomes a message."""
+report. Every page action in the one way of `governance.page_actions`: a form (`review.command_forms`)
+parses the input, a selector fetches and authorises (404 when not yours), `perform` calls one service
+and shows its ApplicationError as a message, the view redirects."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
-from governance.errors import ApplicationError, NotFoundError
 from governance.models import Department
+from governance.page_actions import Action, next_or, not_found_as_404, perform
 from governance.roles import (
     MAY_DECIDE_SIGNALS,
     MAY_ISSUE_DAILY_REPORT,
@@ -32,41 +28,26 @@ from governance.roles import (
 )
 from intake.models import Case
 from review import tasks
-from review.command_choices import ConsultationKind, ConsultationStatus, LetterKind, LetterSource
+from review.command_choices import ConsultationKind, ConsultationStatus, LetterKind
+from review.command_forms import (
+    AgendaChoiceForm,
+    AgendaForm,
+    AnswerForm,
+    DecisionForm,
+    DismissForm,
+    DoneForm,
+    IssueForm,
+    LetterForm,
+    LetterSourceForm,
+    RecordForm,
+    ScheduleForm,
+)
 from review.models import Consultation
 from review.selectors import command as sel
 from review.services import consultation as consult_svc
 from review.services import daily as daily_svc
 from review.services import letters as letter_svc
 from review.services import signals as signal_svc
-
-
-def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError as exc:
-            raise Http404(exc.message) from None
-
-    return wrapped
-
-
-def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
-    try:
-        result = action()
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return None
-    messages.success(request, success)
-    return result
-
-
-def _form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else str(error))
 
 
 def _district_or_404(request: HttpRequest):
@@ -108,7 +89,7 @@ def radar_run_now(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     signal = sel.signal_get_for_actor(actor=request.user, pk=pk)
     cases = list(Case.objects.filter(pk__in=signal.signal_cases.values("case_id"))
@@ -123,40 +104,31 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-class DismissForm(forms.Form):
-    reason = forms.CharField(label=_("排除理由"), max_length=500)
+SIGNAL_DISMISS = Action(DismissForm, signal_svc.signal_dismiss, "signal", gettext_lazy("已排除该信号。"))
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def signal_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     signal = sel.signal_get_for_actor(actor=request.user, pk=pk)
-    form = DismissForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        _run(request, lambda: signal_svc.signal_dismiss(actor=request.user, signal=signal,
-                                                        reason=form.cleaned_data["reason"]), gettext("已排除该信号。"))
+    perform(request, SIGNAL_DISMISS, signal, center=signal.center)
     return redirect("review:signal", pk=signal.pk)
 
 
-class AgendaChoiceForm(forms.Form):
-    consultation = forms.IntegerField(label=_("会商"))
+def _on_agenda_of(item: Any) -> str:
+    return gettext("已列入会商议程：%(title)s") % {"title": item.consultation.title}
+
+
+SIGNAL_TO_AGENDA = Action(AgendaChoiceForm, consult_svc.agenda_add, "signal", _on_agenda_of)
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def signal_to_agenda(request: HttpRequest, pk: int) -> HttpResponse:
     signal = sel.signal_get_for_actor(actor=request.user, pk=pk)
-    form = AgendaChoiceForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("review:signal", pk=signal.pk)
-    consultation = sel.consultation_get_for_actor(actor=request.user, pk=form.cleaned_data["consultation"])
-    _run(request, lambda: consult_svc.agenda_add(actor=request.user, consultation=consultation, signal=signal),
-         gettext("已列入会商议程：%(title)s") % {"title": consultation.title})
+    perform(request, SIGNAL_TO_AGENDA, signal, center=signal.center)
     return redirect("review:signal", pk=signal.pk)
 
 
@@ -169,51 +141,24 @@ def letter_list(request: HttpRequest) -> HttpResponse:
         "letters": letters, "can_issue": may(request.user, MAY_ISSUE_LETTERS), "now": timezone.now()})
 
 
-class LetterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("函件类型"), choices=LetterKind.choices)
-    department = forms.ModelChoiceField(label=_("收函单位"), queryset=Department.objects.none())
-    subject = forms.CharField(label=_("事由"), max_length=200)
-    body = forms.CharField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}))
-    requirements = forms.CharField(label=_("工作要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    answer_limit_working_days = forms.IntegerField(label=_("答复时限（工作日）"), min_value=1, max_value=30,
-                                                   initial=letter_svc.DEFAULT_ANSWER_WORKING_DAYS)
-    signal = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    case = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, district: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(center=district, active=True).order_by(
-            "-is_territory", "short_code")
+LETTER_ISSUE = Action(LetterForm, letter_svc.letter_issue, "center", gettext_lazy("函件已发出。"))
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 def letter_new(request: HttpRequest) -> HttpResponse:
     if not may(request.user, MAY_ISSUE_LETTERS):
         raise PermissionDenied
     district = _district_or_404(request)
-    source = request.POST if request.method == "POST" else request.GET
-    signal = case = None
-    if str(source.get("signal", "")).isdigit():
-        signal = sel.signal_get_for_actor(actor=request.user, pk=int(source["signal"]))
-    if str(source.get("case", "")).isdigit():
-        case = Case.objects.filter(pk=int(source["case"]), district=district).first()
-        if case is None:
-            raise Http404
+    source = LetterSourceForm(request.POST if request.method == "POST" else request.GET, center=district,
+                              actor=request.user)
+    source.is_valid()  # a signal or matter that is not the actor's is a 404; a malformed pk is none
+    signal, case = source.cleaned_data.get("signal"), source.cleaned_data.get("case")
     if request.method == "POST":
-        form = LetterForm(request.POST, district=district)
-        if form.is_valid():
-            data = form.cleaned_data
-            letter = _run(request, lambda: letter_svc.letter_issue(
-                actor=request.user, center=district, kind=data["kind"], department=data["department"],
-                subject=data["subject"], body=data["body"], requirements=data["requirements"],
-                answer_limit_working_days=data["answer_limit_working_days"],
-                source=LetterSource.SIGNAL if signal else LetterSource.MATTER, case=case, signal=signal),
-                gettext("函件已发出。"))
-            if letter is not None:
-                return redirect("review:letter", pk=letter.pk)
-        else:
-            _form_errors(request, form)
+        form = LetterForm(request.POST, center=district, actor=request.user)
+        letter = perform(request, LETTER_ISSUE, district, center=district, form=form)
+        if letter is not None:
+            return redirect("review:letter", pk=letter.pk)
     else:
         initial: dict[str, Any] = {"signal": signal.pk if signal else None, "case": case.pk if case else None}
         if signal is not None:
@@ -230,12 +175,12 @@ def letter_new(request: HttpRequest) -> HttpResponse:
                 initial |= {"kind": LetterKind.WORK_REMINDER, "department": signal.department_id}
         elif case is not None:
             initial |= {"subject": case.title, "body": f"事项 {case.code}：{case.title}。"}
-        form = LetterForm(initial=initial, district=district)
+        form = LetterForm(initial=initial, center=district, actor=request.user)
     return render(request, "review/letter_form.html", {"form": form, "signal": signal, "case": case})
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = sel.letter_get_for_actor(actor=request.user, pk=pk)
     return render(request, "review/letter.html", {
@@ -244,59 +189,32 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("答复内容"), widget=forms.Textarea)
+LETTER_ANSWER = Action(AnswerForm, letter_svc.letter_answer, "letter", gettext_lazy("已答复。"))
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def letter_answer(request: HttpRequest, pk: int) -> HttpResponse:
     letter = sel.letter_get_for_actor(actor=request.user, pk=pk)
-    form = AnswerForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        _run(request, lambda: letter_svc.letter_answer(actor=request.user, letter=letter,
-                                                       answer=form.cleaned_data["answer"]), gettext("已答复。"))
+    perform(request, LETTER_ANSWER, letter, center=letter.center)
     return redirect("review:letter", pk=letter.pk)
 
 
 # --- consultations -------------------------------------------------------------------------------
-class ScheduleForm(forms.Form):
-    kind = forms.ChoiceField(label=_("会商类型"), choices=ConsultationKind.choices)
-    title = forms.CharField(label=_("会议名称"), max_length=200, required=False)
-    scheduled_at = forms.DateTimeField(label=_("会议时间"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    place = forms.CharField(label=_("地点"), max_length=200, required=False)
-    chair = forms.ModelChoiceField(label=_("主持人"), queryset=get_user_model().objects.none())
-    invitees = forms.ModelMultipleChoiceField(label=_("参会人员"), queryset=get_user_model().objects.none(),
-                                              required=False, widget=forms.SelectMultiple(attrs={"size": 8}))
-
-    def __init__(self, *args: Any, district: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        people = (get_user_model().objects.filter(is_active=True)
-                  .filter(Q(profile__center=district) | Q(profile__center__district=district))
-                  .distinct().order_by("last_name", "first_name", "pk"))
-        self.fields["chair"].queryset = people
-        self.fields["invitees"].queryset = people
-        self.fields["chair"].label_from_instance = _person_label
-        self.fields["invitees"].label_from_instance = _person_label
-
-
-def _person_label(user: Any) -> str:
-    name = f"{user.last_name}{user.first_name}".strip() or user.username
-    return name
-
-
 @login_required
 def consultation_list(request: HttpRequest) -> HttpResponse:
     rows = sel.consultations_visible(actor=request.user).select_related("chair").order_by("-scheduled_at")[:100]
     can_schedule = may(request.user, MAY_ORGANIZE_CONSULTATIONS)
     form = None
     if can_schedule:
-        form = ScheduleForm(district=_district_or_404(request), initial={"kind": ConsultationKind.DISPATCH_BIWEEKLY})
+        form = ScheduleForm(center=_district_or_404(request), actor=request.user,
+                            initial={"kind": ConsultationKind.DISPATCH_BIWEEKLY})
     return render(request, "review/consultations.html", {"consultations": rows, "form": form})
+
+
+CONSULTATION_SCHEDULE = Action(ScheduleForm, consult_svc.consultation_schedule, "center",
+                               gettext_lazy("会商已安排，已通知参会人员。"))
 
 
 @login_required
@@ -305,44 +223,14 @@ def consultation_schedule(request: HttpRequest) -> HttpResponse:
     if not may(request.user, MAY_ORGANIZE_CONSULTATIONS):
         raise PermissionDenied
     district = _district_or_404(request)
-    form = ScheduleForm(request.POST, district=district)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("review:consultations")
-    data = form.cleaned_data
-    consultation = _run(request, lambda: consult_svc.consultation_schedule(
-        actor=request.user, center=district, kind=data["kind"], title=data["title"],
-        scheduled_at=data["scheduled_at"], place=data["place"], chair=data["chair"], invitees=data["invitees"]),
-        gettext("会商已安排，已通知参会人员。"))
+    consultation = perform(request, CONSULTATION_SCHEDULE, district, center=district)
     if consultation is None:
         return redirect("review:consultations")
     return redirect("review:consultation", pk=consultation.pk)
 
 
-class DecisionForm(forms.Form):
-    text = forms.CharField(label=_("决定事项"), widget=forms.Textarea(attrs={"rows": 2}))
-    owner_department = forms.ModelChoiceField(label=_("责任单位"), queryset=Department.objects.none(), required=False)
-    due_at = forms.DateTimeField(label=_("完成期限"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    agenda_item = forms.IntegerField(label=_("对应议题"), required=False)
-
-    def __init__(self, *args: Any, center: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner_department"].queryset = Department.objects.filter(center=center, active=True).order_by(
-            "-is_territory", "short_code")
-
-
-class RecordForm(forms.Form):
-    minutes = forms.CharField(label=_("会议纪要"), widget=forms.Textarea(attrs={"rows": 6}))
-    attended = forms.TypedMultipleChoiceField(label=_("出席"), coerce=int, required=False, choices=())
-
-    def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["attended"].choices = [(i.user_id, str(i.user_id)) for i in consultation.invitations.all()]
-
-
 @login_required
-@_not_found_as_404
+@not_found_as_404
 def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = sel.consultation_get_for_actor(actor=request.user, pk=pk)
     may_organize = consultation.chair_id == request.user.pk or may(request.user, MAY_ORGANIZE_CONSULTATIONS)
@@ -354,71 +242,48 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "consultation": consultation, "agenda": agenda, "decisions": decisions,
         "invitations": consultation.invitations.select_related("user", "department"),
         "may_organize": may_organize, "now": timezone.now(),
-        "decision_form": DecisionForm(center=consultation.center) if may_organize else None,
+        "decision_form": DecisionForm(center=consultation.center, actor=request.user, target=consultation)
+        if may_organize else None,
         "open_letters": consultation.center.warning_letters.filter(status="issued").order_by("-issued_at")[:20]
         if may_organize else [],
     })
 
 
-class AgendaForm(forms.Form):
-    title = forms.CharField(label=_("议题"), max_length=200, required=False)
-    case_code = forms.CharField(label=_("事项编号"), max_length=40, required=False)
-    letter = forms.IntegerField(label=_("函件"), required=False)
+AGENDA_ADD = Action(AgendaForm, consult_svc.agenda_add, "consultation", gettext_lazy("已加入议程。"))
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def consultation_agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = sel.consultation_get_for_actor(actor=request.user, pk=pk)
-    form = AgendaForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("review:consultation", pk=pk)
-    data = form.cleaned_data
-    case = letter = None
-    if data["case_code"]:
-        case = Case.objects.filter(code=data["case_code"].strip(), district=consultation.center).first()
-        if case is None:
-            messages.error(request, gettext("未找到该编号的事项。"))
-            return redirect("review:consultation", pk=pk)
-    if data["letter"]:
-        letter = sel.letter_get_for_actor(actor=request.user, pk=data["letter"])
-    _run(request, lambda: consult_svc.agenda_add(actor=request.user, consultation=consultation, title=data["title"],
-                                                 case=case, letter=letter), gettext("已加入议程。"))
+    perform(request, AGENDA_ADD, consultation, center=consultation.center)
     return redirect("review:consultation", pk=pk)
 
 
+CONSULTATION_RECORD = Action(RecordForm, consult_svc.consultation_record, "consultation",
+                             gettext_lazy("已记录会议纪要和出席情况。"))
+
+
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def consultation_record(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = sel.consultation_get_for_actor(actor=request.user, pk=pk)
-    form = RecordForm(request.POST, consultation=consultation)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        _run(request, lambda: consult_svc.consultation_record(
-            actor=request.user, consultation=consultation, attended_user_ids=form.cleaned_data["attended"],
-            minutes=form.cleaned_data["minutes"]), gettext("已记录会议纪要和出席情况。"))
+    perform(request, CONSULTATION_RECORD, consultation, center=consultation.center)
     return redirect("review:consultation", pk=pk)
 
 
+DECISION_RECORD = Action(DecisionForm, consult_svc.decision_record, "consultation",
+                         gettext_lazy("决定已记录，已交责任单位落实。"))
+
+
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def consultation_decide(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = sel.consultation_get_for_actor(actor=request.user, pk=pk)
-    form = DecisionForm(request.POST, center=consultation.center)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("review:consultation", pk=pk)
-    data = form.cleaned_data
-    agenda_item = consultation.agenda.filter(pk=data["agenda_item"]).first() if data["agenda_item"] else None
-    _run(request, lambda: consult_svc.decision_record(
-        actor=request.user, consultation=consultation, text=data["text"], due_at=data["due_at"],
-        owner_department=data["owner_department"], agenda_item=agenda_item),
-        gettext("决定已记录，已交责任单位落实。"))
+    perform(request, DECISION_RECORD, consultation, center=consultation.center)
     return redirect("review:consultation", pk=pk)
 
 
@@ -430,23 +295,16 @@ def action_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "review/actions.html", {"mine": mine, "center_rows": center_rows, "now": timezone.now()})
 
 
-class DoneForm(forms.Form):
-    result = forms.CharField(label=_("落实情况"), widget=forms.Textarea(attrs={"rows": 2}))
+ACTION_COMPLETE = Action(DoneForm, consult_svc.action_complete, "item", gettext_lazy("已报告落实。"))
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def action_done(request: HttpRequest, pk: int) -> HttpResponse:
     item = sel.action_get_for_actor(actor=request.user, pk=pk)
-    form = DoneForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        _run(request, lambda: consult_svc.action_complete(actor=request.user, item=item,
-                                                          result=form.cleaned_data["result"]), gettext("已报告落实。"))
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/review/")
-                    else "review:actions")
+    perform(request, ACTION_COMPLETE, item, center=None)
+    return next_or(request, reverse("review:actions"))
 
 
 # --- daily report --------------------------------------------------------------------------------
@@ -472,7 +330,7 @@ def daily_report_generate(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 def daily_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = sel.daily_report_get_for_actor(actor=request.user, pk=pk)
     return render(request, "review/daily_report.html", {
@@ -480,18 +338,14 @@ def daily_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_issue": report.status == "draft" and may(request.user, MAY_ISSUE_DAILY_REPORT)})
 
 
-class IssueForm(forms.Form):
-    note = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+DAILY_REPORT_ISSUE = Action(IssueForm, daily_svc.daily_report_issue, "report",
+                            gettext_lazy("日报已签发，已通知领导。"))
 
 
 @login_required
-@_not_found_as_404
+@not_found_as_404
 @require_POST
 def daily_report_issue(request: HttpRequest, pk: int) -> HttpResponse:
     report = sel.daily_report_get_for_actor(actor=request.user, pk=pk)
-    form = IssueForm(request.POST)
-    if form.is_valid():
-        _run(request, lambda: daily_svc.daily_report_issue(actor=request.user, report=report,
-                                                           note=form.cleaned_data["note"]),
-             gettext("日报已签发，已通知领导。"))
+    perform(request, DAILY_REPORT_ISSUE, report, center=report.center)
     return redirect("review:daily-report", pk=pk)

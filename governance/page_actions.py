@@ -1,0 +1,120 @@
+"""One way to write a page action, for every app.
+
+A page action is a POST: a form (a subclass of `ActionForm`) parses the input, the view fetches and
+authorises the object through a selector (404 when missing or not yours: `not_found_as_404`),
+`perform` calls the one service with `actor`, the object under its keyword and the form's cleaned
+data, shows the service's `ApplicationError` as a message, and the view redirects (`next_or` for a
+safe `next`). Example::
+
+    ANSWER = Action(AnswerForm, letter_svc.letter_answer, "letter", gettext_lazy("已答复。"))
+
+    @login_required
+    @not_found_as_404
+    @require_POST
+    def letter_answer(request, pk):
+        letter = sel.letter_get_for_actor(actor=request.user, pk=pk)
+        perform(request, ANSWER, letter, center=letter.center)
+        return redirect("review:letter", pk=letter.pk)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from governance.errors import ApplicationError, NotFoundError
+from governance.models import Center
+
+
+class ActionForm(forms.Form):
+    """A page action's input. Every form is given the `center` it acts in, the `actor` and the
+    `target` it acts on (some need them to narrow a choice or to look an object up as that actor).
+    Its cleaned data are the service's keyword arguments: a form whose fields differ from them
+    (a code typed in, a pk to look up) turns them into those arguments in its `clean_*()`/`clean()`."""
+
+    def __init__(self, *args: Any, center: Center | None = None, actor: Any = None, target: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.center = center
+        self.actor = actor
+        self.target = target
+
+
+@dataclass(frozen=True)
+class Action:
+    """One page action: the form that parses its input and the one service it calls with
+    `actor`, the object (under the keyword `target`; none when `target` is empty) and the form's
+    cleaned data; `success` is the message shown when the service returns (or makes it from the
+    service's result)."""
+
+    form: type[ActionForm]
+    service: Callable[..., Any]
+    target: str
+    success: str | Promise | Callable[[Any], str]
+
+    def success_message(self, result: Any) -> str | Promise:
+        if isinstance(self.success, (str, Promise)):
+            return self.success
+        return self.success(result)
+
+
+def show_error(request: HttpRequest, exc: ApplicationError) -> None:
+    messages.error(request, exc.message)
+
+
+def show_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else str(error))
+
+
+def perform(request: HttpRequest, action: Action, obj: Any = None, *, center: Center | None,
+            form: ActionForm | None = None) -> Any:
+    """Parse, call the service once, say what happened. Returns the service's result (True when it
+    returns None), or None when the input or the service said no. Pass `form` to keep the bound
+    form (a page that shows it again with its errors)."""
+    if form is None:
+        form = action.form(request.POST, request.FILES, center=center, actor=request.user, target=obj)
+    if not form.is_valid():
+        show_form_errors(request, form)
+        return None
+    kwargs = {action.target: obj} if action.target else {}
+    try:
+        result = action.service(actor=request.user, **kwargs, **form.cleaned_data)
+    except ApplicationError as exc:
+        show_error(request, exc)
+        return None
+    messages.success(request, action.success_message(result))
+    return result if result is not None else True
+
+
+def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Selectors answer NotFoundError for "missing" and "not yours" alike; pages answer 404."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError as exc:
+            raise Http404(exc.message) from None
+
+    return wrapped
+
+
+def next_or(request: HttpRequest, default: str) -> HttpResponse:
+    """Redirect to the form's `next` when it is a page of this site, else to `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
