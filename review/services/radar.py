@@ -24,6 +24,8 @@ from django.utils import timezone
 from dispatch.choices import DispatchEventType
 from dispatch.models import Assignment
 from governance.models import Center, Department, Grid
+from grid.choices import KeyPersonRisk
+from grid.models import KeyPerson
 from intake.choices import PartyRole
 from intake.models import Case, CaseEvent, CaseParty, Category
 from review.command_choices import AreaLevel, SignalKind
@@ -277,6 +279,56 @@ class _Run:
             )
 
 
+    # --- key persons of the grid's ledger who appear as applicants -----------------------------
+    def key_persons(self) -> None:
+        """Applicants of the district's matters in the last `key_person_days` days who are in the
+        key-person ledger: the same ID number, or the same phone when the applicant's ID number is
+        not recorded. One query matches them (semi-joins on the ledger, which is small); the ledger
+        rows are read once. The title and reason name no one: the person is shown, and the view
+        recorded, only to the roles granted the ledger (`review.selectors.command`)."""
+        since = self.now - dt.timedelta(days=self.rules.key_person_days)
+        ledger_ids = KeyPerson.objects.exclude(id_number="").values("id_number")
+        ledger_phones = KeyPerson.objects.exclude(phone="").values("phone")
+        links = list(
+            CaseParty.objects.filter(role=PartyRole.APPLICANT, case__district=self.center,
+                                     case__registered_at__gte=since, case__registered_at__lte=self.now)
+            .filter(Q(party__id_number__in=ledger_ids) | Q(party__id_number="", party__phone__in=ledger_phones))
+            .order_by("case__registered_at", "case_id")
+            .values_list("case_id", "party__id_number", "party__phone")
+        )
+        if not links:
+            return
+        found_ids = {id_number for _, id_number, _ in links if id_number}
+        found_phones = {phone for _, id_number, phone in links if not id_number}
+        people = list(KeyPerson.objects.filter(Q(id_number__in=found_ids) | Q(phone__in=found_phones))
+                      .select_related("grid", "group").order_by("pk"))
+        by_id = {p.id_number: p for p in people if p.id_number}
+        by_phone = {p.phone: p for p in people if p.phone}
+        matters: dict[int, list[int]] = {}
+        matched_by: dict[int, set[str]] = {}
+        for case_id, id_number, phone in links:
+            person = by_id.get(id_number) if id_number else by_phone.get(phone)
+            if person is None:
+                continue
+            matters.setdefault(person.pk, []).append(case_id)
+            matched_by.setdefault(person.pk, set()).add("公民身份号码" if id_number else "联系电话")
+        days = self.rules.key_person_days
+        for person in people:
+            ids = list(dict.fromkeys(matters.get(person.pk, [])))
+            if not ids:
+                continue
+            risk = KeyPersonRisk(person.risk_level).label
+            self.signal(
+                kind=SignalKind.KEY_PERSON, key=f"keyperson:{person.pk}", episode_since=since,
+                title=f"重点人员作为申请人：{person.grid.name}",
+                reason=(f"重点人员台账中的一名{person.group.name}人员（{person.grid.name}，风险等级：{risk}）"
+                        f"{days} 天内作为申请人登记事项 {len(ids)} 件（按{'、'.join(sorted(matched_by[person.pk]))}"
+                        f"比对台账；规则：台账人员 {days} 天内作为申请人登记即提示）。"),
+                case_ids=ids, window_start=since, window_end=self.now, key_person=person,
+                metrics={"matters": len(ids), "risk_level": person.risk_level},
+            )
+
+
 def radar_run(*, center: Center, now: dt.datetime | None = None,
               requested_by: AbstractBaseUser | None = None) -> RadarResult:
     """Run every detector for one district center; idempotent (see the module's docstring)."""
@@ -290,6 +342,7 @@ def radar_run(*, center: Center, now: dt.datetime | None = None,
         run.repeats()
         run.groups_and_reopened()
         run.department_overdue()
+        run.key_persons()
         RadarRun.objects.filter(pk=record.pk).update(
             finished_at=timezone.now(), raised=len(run.result.raised), refreshed=len(run.result.refreshed))
     return run.result
