@@ -6,6 +6,10 @@ read and the signal is raised — or, when a signal with the same key is still i
 within the detector's window), refreshed instead. So running the radar again on the same data
 raises nothing new, and a dismissed signal stays dismissed. One run holds a lock on the center's
 row, so two runs at once (beat and a director's "run now") cannot both raise the same signal.
+The detectors collect what they find; the run writes it at the end in a constant number of
+statements (one read of the existing signals with those keys, one insert, one update, one insert
+of their matters), so a week with a thousand reopened matters costs no more round trips than a
+quiet one.
 """
 
 from __future__ import annotations
@@ -58,6 +62,19 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+@dataclass
+class _Found:
+    kind: str
+    key: str
+    episode_since: dt.datetime | None
+    title: str
+    reason: str
+    case_ids: list[int]
+    window_start: dt.datetime
+    window_end: dt.datetime
+    fields: dict[str, Any]
+
+
 class _Run:
     def __init__(self, *, center: Center, now: dt.datetime, rules: RadarRules) -> None:
         self.center = center
@@ -65,29 +82,56 @@ class _Run:
         self.rules = rules
         self.result = RadarResult()
         self.surge_case_ids: set[int] = set()
+        self.found: dict[str, _Found] = {}  # in the order the detectors found them
 
     def signal(self, *, kind: str, key: str, episode_since: dt.datetime | None, title: str, reason: str,
                case_ids: Iterable[int], window_start: dt.datetime, window_end: dt.datetime,
-               **fields: Any) -> RiskSignal:
-        ids = list(dict.fromkeys(case_ids))[:MAX_CASES_PER_SIGNAL]
-        existing = RiskSignal.objects.filter(center=self.center, key=key)
-        if episode_since is not None:
-            existing = existing.filter(last_seen_at__gte=episode_since)
-        signal = existing.order_by("-last_seen_at", "-pk").first()
-        if signal is None:
-            signal = RiskSignal.objects.create(
-                center=self.center, kind=kind, key=key, title=title, reason=reason, count=len(ids),
-                window_start=window_start, window_end=window_end, raised_at=self.now, last_seen_at=self.now,
-                **fields)
-            self.result.raised.append(signal)
-        else:
-            RiskSignal.objects.filter(pk=signal.pk).update(
-                last_seen_at=self.now, reason=reason, window_end=window_end,
-                count=max(signal.count, len(ids)), metrics=fields.get("metrics", signal.metrics))
-            self.result.refreshed.append(signal)
-        RiskSignalCase.objects.bulk_create([RiskSignalCase(signal=signal, case_id=pk) for pk in ids],
-                                           ignore_conflicts=True)
-        return signal
+               **fields: Any) -> None:
+        """A signal found by a detector; written with all the others by `write` (a constant number
+        of statements for the run, however many signals it finds)."""
+        if key in self.found:
+            return  # one signal per key and run
+        self.found[key] = _Found(kind=kind, key=key, episode_since=episode_since, title=title, reason=reason,
+                                 case_ids=list(dict.fromkeys(case_ids))[:MAX_CASES_PER_SIGNAL],
+                                 window_start=window_start, window_end=window_end, fields=fields)
+
+    def write(self) -> None:
+        """Raise the new signals and refresh those still in their episode: one read of the
+        center's signals with these keys, one INSERT of the new ones, one UPDATE of the refreshed,
+        one INSERT of their matters (a matter already linked is left alone)."""
+        if not self.found:
+            return
+        current: dict[str, RiskSignal] = {}
+        rows = (RiskSignal.objects.filter(center=self.center, key__in=list(self.found))
+                .only("pk", "key", "kind", "title", "count", "metrics", "last_seen_at", "status")
+                .order_by("key", "-last_seen_at", "-pk"))
+        for signal in rows:
+            found = self.found[signal.key]
+            if signal.key in current or (found.episode_since is not None and signal.last_seen_at < found.episode_since):
+                continue
+            current[signal.key] = signal
+        new: list[RiskSignal] = []
+        refreshed: list[RiskSignal] = []
+        for key, found in self.found.items():
+            signal = current.get(key)
+            if signal is None:
+                new.append(RiskSignal(
+                    center=self.center, kind=found.kind, key=key, title=found.title, reason=found.reason,
+                    count=len(found.case_ids), window_start=found.window_start, window_end=found.window_end,
+                    raised_at=self.now, last_seen_at=self.now, **found.fields))
+            else:
+                signal.last_seen_at, signal.reason, signal.window_end = self.now, found.reason, found.window_end
+                signal.count = max(signal.count, len(found.case_ids))
+                signal.metrics = found.fields.get("metrics", signal.metrics)
+                refreshed.append(signal)
+        RiskSignal.objects.bulk_create(new)
+        if refreshed:
+            RiskSignal.objects.bulk_update(refreshed, ["last_seen_at", "reason", "window_end", "count", "metrics"])
+        links = [RiskSignalCase(signal_id=signal.pk, case_id=pk) for signal in [*new, *refreshed]
+                 for pk in self.found[signal.key].case_ids]
+        RiskSignalCase.objects.bulk_create(links, ignore_conflicts=True, batch_size=5000)
+        self.result.raised.extend(new)
+        self.result.refreshed.extend(refreshed)
 
     # --- surge of one category in one grid, village or town ---------------------------------
     def surges(self) -> None:
@@ -343,6 +387,7 @@ def radar_run(*, center: Center, now: dt.datetime | None = None,
         run.groups_and_reopened()
         run.department_overdue()
         run.key_persons()
+        run.write()
         RadarRun.objects.filter(pk=record.pk).update(
             finished_at=timezone.now(), raised=len(run.result.raised), refreshed=len(run.result.refreshed))
     return run.result

@@ -26,3 +26,17 @@ def letter_from_assessment_link(user: Any, month: Any, department_id: int, flag:
         url += "?" + urlencode({"flag": flag})
     return format_html('<a class="btn btn-sm btn-outline-danger py-0 no-print" href="{}" data-testid="letter-from-assessment"'
                        ' data-flag="{}">{}</a>', url, flag, gettext("发函"))
+
+
+@register.inclusion_tag("review/_assessment_letters.html")
+def letters_in_assessment(center: Any, month: Any) -> dict[str, Any]:
+    """The month's letters per recipient department, as the assessment counts them
+    (`review.selectors.command.letters_for_assessment`: one grouped query, one for the names)."""
+    from governance.models import Department
+    from review.selectors.command import letters_for_assessment
+
+    start, end = month.bounds()
+    counts = letters_for_assessment(center=center, start=start, end=end)
+    names = dict(Department.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
+    rows = sorted(({"name": names.get(pk, ""), **row} for pk, row in counts.items()), key=lambda r: r["name"])
+    return {"rows": rows, "month": month}

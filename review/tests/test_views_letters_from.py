@@ -85,6 +85,8 @@ def test_letter_from_the_assessment_row_and_flag(client, world, now, monkeypatch
         LetterSource.ASSESSMENT, dt.date(2026, 11, 1), world.zgj)
     start, end = assessment_sel.Month.parse(month).bounds()
     assert letters_for_assessment(center=world.center, start=start, end=end)[world.zgj.pk]["issued"] == 1
+    counted = client.get(reverse("review:assessment"), {"month": month}).content.decode()
+    assert f'<tr data-department="{world.zgj.name}"><th>{world.zgj.name}</th><td data-letters="issued">1</td>' in counted
 
     assert client.get(row_url, {"flag": "nonsense"}).status_code == 404
     client.force_login(world.leader)  # reads the assessment, does not issue letters
