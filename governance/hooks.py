@@ -46,5 +46,25 @@ class Hook(Generic[F]):
         return f"<Hook {self.name}>"
 
 
+class ListHook(Hook[F]):
+    """A slot several apps fill: each registers a function answering a list, and calling the hook
+    answers their lists joined in registration order (the apps' `ready()` order). `provided_by`
+    is the app that must register; others may add theirs (e.g. a matter's page panels)."""
+
+    def __init__(self, name: str, *, declared_by: str, provided_by: str, doc: str) -> None:
+        super().__init__(name, declared_by=declared_by, provided_by=provided_by, doc=doc)
+        self._implementations: list[F] = []
+
+    def register(self, implementation: F) -> F:
+        self._implementations.append(implementation)
+        self._implementation = self._implementations[0]
+        return implementation
+
+    def __call__(self, *args: Any, **kwargs: Any) -> list[Any]:
+        if not self._implementations:
+            return super().__call__(*args, **kwargs)
+        return [item for implementation in self._implementations for item in implementation(*args, **kwargs)]
+
+
 def declared_hooks() -> list[Hook[Any]]:
     return list(_DECLARED)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from governance.hooks import Hook
+from governance.hooks import Hook, ListHook
 
 department_case_ids: Hook[Callable[[AbstractBaseUser], QuerySet | Iterable[int]]] = Hook(
     "intake.department_case_ids",
@@ -40,9 +40,10 @@ case_close_check: Hook[Callable[..., None]] = Hook(
         "report closes only after a worker of its grid verified it on site). Called by dispatch's close.",
 )
 
-case_panels: Hook[Callable[..., list]] = Hook(
+case_panels: ListHook[Callable[..., list]] = ListHook(
     "intake.case_panels",
     declared_by="intake",
     provided_by="grid",
-    doc="`(*, case, user) -> [html]`: extra panels for a matter's pages (the grid's seven steps).",
+    doc="`(*, case, user) -> [html]`: extra panels for a matter's pages, from each app that registers "
+        "(the grid's seven steps; review's warning letters, with 发函 for those who may issue).",
 )

@@ -6,9 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 
+from grid.services.keypersons import keyperson_may_view
+from review.command_choices import SignalKind
 from review.models import Consultation, DailyReport, RadarRules, RiskSignal, WarningLetter
+from review.selectors.command import key_person_signals_seen
 
 
 @admin.register(RadarRules)
@@ -30,8 +34,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(RiskSignal)
 class RiskSignalAdmin(ReadOnlyAdmin):
+    """Key-person signals follow the ledger's rules here too: hidden without the ledger's
+    permission, and opening one records the view."""
+
     list_display = ("title", "kind", "status", "count", "raised_at", "last_seen_at")
     list_filter = ("kind", "status")
+    raw_id_fields = ("key_person",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RiskSignal]:
+        rows = super().get_queryset(request)
+        return rows if keyperson_may_view(request.user) else rows.exclude(kind=SignalKind.KEY_PERSON)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        signal = self.get_queryset(request).select_related("key_person").filter(
+            pk=object_id).first() if str(object_id).isdigit() else None
+        if signal is not None:
+            key_person_signals_seen(actor=request.user, signals=[signal], context="admin")
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(WarningLetter)

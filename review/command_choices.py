@@ -14,6 +14,7 @@ class SignalKind(models.TextChoices):
     GROUP = "group", _("群体性事项")
     REOPENED = "reopened", _("回访未解决重办")
     DEPARTMENT_OVERDUE = "department_overdue", _("部门超期逐周上升")
+    KEY_PERSON = "key_person", _("重点人员作为申请人")
 
 
 class SignalStatus(models.TextChoices):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from review.views import assessment, command, dashboard, report
+from review.views import assessment, command, daily_pdf, dashboard, letters_from, report
 
 app_name = "review"
 
@@ -38,4 +38,8 @@ urlpatterns = [
     path("daily/generate/", command.daily_report_generate, name="daily-report-generate"),
     path("daily/<int:pk>/", command.daily_report_detail, name="daily-report"),
     path("daily/<int:pk>/issue/", command.daily_report_issue, name="daily-report-issue"),
+    path("daily/<int:pk>/pdf/", daily_pdf.daily_report_pdf_download, name="daily-report-pdf"),
+    path("letters/from/matter/<int:case_id>/", letters_from.letter_from_matter, name="letter-from-matter"),
+    path("letters/from/assessment/<str:month>/<int:department_id>/", letters_from.letter_from_assessment,
+         name="letter-from-assessment"),
 ]

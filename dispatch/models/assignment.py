@@ -82,6 +82,11 @@ class Assignment(models.Model):
             # The dispatch board: a center's live assignments by deadline, counted from the index.
             models.Index(fields=["center", "due_at", "status"], name="assignment_board_live",
                          condition=models.Q(status__in=["acknowledged", "assigned", "declined", "reported", "rework"])),
+            # The radar's weekly "department overdue climbing" counts and the daily report's newly
+            # overdue: a range of `overdue_at` (only the assignments that went overdue), with the
+            # department in the index so the weekly counts are read from it alone.
+            models.Index(fields=["overdue_at", "department"], name="assignment_overdue_at",
+                         condition=models.Q(overdue_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

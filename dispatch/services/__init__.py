@@ -33,6 +33,7 @@ from dispatch.services.notifications import (
 from dispatch.services.roster import duty_shift_cancel, duty_shift_create, duty_swap
 from dispatch.services.subjects import (
     PlannedStep,
+    StepOutbox,
     deadline_steps_cancel,
     deadline_steps_schedule,
     deadline_subject_register,
@@ -49,6 +50,7 @@ from dispatch.services.summons import (
 __all__ = [
     "DeliveryOutcome",
     "PlannedStep",
+    "StepOutbox",
     "assignment_acknowledge",
     "assignment_decline",
     "assignment_reassign",

@@ -3,8 +3,10 @@
 An app above dispatch (review: warning letters, consultation action items) schedules its deadline
 steps with `deadline_steps_schedule(subject_type=..., subject_id=...)` and registers, in its
 `ready()`, a handler for its subject type. The sweep claims those steps like any other (exactly
-once, crash-safe) and hands each batch to the handler inside its transaction; the handler re-reads
-its rows, acts only when the step still applies (a conditional update where it changes state), and
+once, crash-safe) and hands each batch to the handler inside its transaction, with the batch's
+outbox; the handler re-reads its rows, acts only when the step still applies (a conditional update
+where it changes state), writes its messages with `outbox.add(step=...)` — stored with the batch,
+tagged with their step and counted, so the auditor checks them like every other step's — and
 returns the ids of the steps it acted on — the others are recorded as skipped. Cancelling is
 `deadline_steps_cancel` when the subject is done (letter answered, action item completed).
 """
@@ -16,6 +18,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from dispatch.choices import StepKind
 from dispatch.models import DeadlineStep
@@ -23,7 +26,17 @@ from governance.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
-SubjectHandler = Callable[[Sequence[DeadlineStep], dt.datetime], set[int]]
+
+
+class StepOutbox(Protocol):
+    """The sweep batch's outbox (`dispatch.services.engine.Outbox`): a message of a step, stored in
+    the batch's transaction with the step's id; the step records how many rows it wrote."""
+
+    def add(self, *, step: DeadlineStep, recipients: list[Any], kind: str, title: str, body: str = "",
+            link: str = "", dedupe_key: str, urgent: bool = False) -> None: ...
+
+
+SubjectHandler = Callable[[Sequence[DeadlineStep], dt.datetime, StepOutbox], set[int]]
 _HANDLERS: dict[str, SubjectHandler] = {}
 
 
@@ -67,8 +80,9 @@ def deadline_steps_cancel(*, subject_type: str, subject_id: int, now: dt.datetim
     return rows.update(cancelled_at=now)
 
 
-def subject_steps_fire(*, steps: Sequence[DeadlineStep], now: dt.datetime) -> set[int]:
-    """The sweep's part: group claimed subject steps by type and call each handler once per batch."""
+def subject_steps_fire(*, steps: Sequence[DeadlineStep], now: dt.datetime, outbox: StepOutbox) -> set[int]:
+    """The sweep's part: group claimed subject steps by type and call each handler once per batch
+    (`handler(steps, now, outbox)`)."""
     by_type: dict[str, list[DeadlineStep]] = defaultdict(list)
     for step in steps:
         by_type[step.subject_type].append(step)
@@ -79,5 +93,5 @@ def subject_steps_fire(*, steps: Sequence[DeadlineStep], now: dt.datetime) -> se
             logger.error("deadline steps of unregistered subject type %s skipped: %s", subject_type,
                          [step.pk for step in group])
             continue
-        acted |= handler(group, now)
+        acted |= handler(group, now, outbox)
     return acted

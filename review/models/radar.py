@@ -29,6 +29,11 @@ class RiskSignal(models.Model):
     area_level = models.CharField(_("区域层级"), max_length=10, choices=AreaLevel.choices, blank=True)
     department = models.ForeignKey("governance.Department", verbose_name=_("部门"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
+    # A key person of the grid's ledger (重点人员) who appears as an applicant: the signal follows the
+    # ledger's rules (seen only by roles granted it, every view recorded); its title and reason
+    # carry no name, so an agenda item or letter made from it does not carry one either.
+    key_person = models.ForeignKey("grid.KeyPerson", verbose_name=_("重点人员"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
     count = models.PositiveIntegerField(_("事项数"), default=0)
     baseline = models.FloatField(_("基线"), null=True, blank=True)
     metrics = models.JSONField(_("研判数据"), default=dict, blank=True)
@@ -102,6 +107,7 @@ class RadarRules(models.Model):
     lookback_days = models.PositiveSmallIntegerField(_("群体性/回访未解决：回看天数"), default=7)
     overdue_weeks = models.PositiveSmallIntegerField(_("部门超期：连续上升周数"), default=3)
     overdue_min_count = models.PositiveSmallIntegerField(_("部门超期：本周最少超期件数"), default=3)
+    key_person_days = models.PositiveSmallIntegerField(_("重点人员：回看天数"), default=30)
 
     class Meta:
         verbose_name = _("风险研判规则")

@@ -17,6 +17,7 @@ from governance.errors import NotFoundError
 from governance.models import Center
 from governance.roles import MAY_READ_COMMAND, MAY_READ_DAILY_REPORT_DRAFTS, may, user_department_ids
 from governance.selectors import center_for_user
+from grid.services.keypersons import keyperson_may_view, keypersons_view
 from review.command_choices import ActionStatus, LetterStatus, SignalKind, SignalStatus
 from review.models import ActionItem, Consultation, DailyReport, Invitation, RiskSignal, WarningLetter
 
@@ -32,17 +33,34 @@ def is_center_reader(user: AbstractBaseUser) -> bool:
 
 # --- radar ---------------------------------------------------------------------------------------
 def signals_visible(*, actor: AbstractBaseUser) -> QuerySet[RiskSignal]:
+    """The district's signals for its center readers; the key-person signals (重点人员) only for
+    those also granted the grid's ledger, as the ledger itself."""
     district = district_for_user(user=actor)
     if district is None or not is_center_reader(actor):
         return RiskSignal.objects.none()
-    return RiskSignal.objects.filter(center=district)
+    rows = RiskSignal.objects.filter(center=district)
+    if not keyperson_may_view(actor):
+        rows = rows.exclude(kind=SignalKind.KEY_PERSON)
+    return rows
 
 
-def signal_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> RiskSignal:
-    signal = signals_visible(actor=actor).select_related("category", "area", "department", "decided_by").filter(
-        pk=pk).first()
+def key_person_signals_seen(*, actor: AbstractBaseUser, signals: list[RiskSignal], context: str,
+                            now: dt.datetime | None = None) -> None:
+    """Record, as the ledger records its views (`grid.KeyPersonView`, one INSERT), that `actor` was
+    shown the key persons behind these signals. Called by every read that shows such a signal."""
+    people = [signal.key_person for signal in signals
+              if signal.kind == SignalKind.KEY_PERSON and signal.key_person is not None]
+    if people:
+        keypersons_view(actor=actor, people=list({p.pk: p for p in people}.values()), context=context, now=now)
+
+
+def signal_get_for_actor(*, actor: AbstractBaseUser, pk: int, context: str = "radar_signal") -> RiskSignal:
+    """One signal (404 when not visible); a key-person signal's view is recorded in the ledger's log."""
+    signal = signals_visible(actor=actor).select_related(
+        "category", "area", "department", "decided_by", "key_person__grid", "key_person__group").filter(pk=pk).first()
     if signal is None:
         raise NotFoundError()
+    key_person_signals_seen(actor=actor, signals=[signal], context=context)
     return signal
 
 
@@ -56,12 +74,14 @@ class RadarPage:
 
 
 def radar_page(*, actor: AbstractBaseUser, now: dt.datetime, days: int = 14) -> RadarPage:
-    """Open signals (with their matter counts), the last decided ones, and signals raised per day."""
+    """Open signals (with their matter counts), the last decided ones, and signals raised per day.
+    Showing key-person signals records the view in the ledger's log."""
     signals = signals_visible(actor=actor)
     open_rows = list(signals.filter(status__in=[SignalStatus.OPEN, SignalStatus.ON_AGENDA])
-                     .select_related("category", "area", "department").order_by("-raised_at")[:100])
+                     .select_related("category", "area", "department", "key_person").order_by("-raised_at")[:100])
     decided = list(signals.filter(status__in=[SignalStatus.DISMISSED, SignalStatus.LETTERED])
-                   .select_related("decided_by").order_by("-decided_at")[:20])
+                   .select_related("decided_by", "key_person").order_by("-decided_at")[:20])
+    key_person_signals_seen(actor=actor, signals=open_rows + decided, context="radar", now=now)
     by_kind = [{**row, "label": SignalKind(row["kind"]).label} for row in
                signals.filter(status=SignalStatus.OPEN).values("kind").annotate(n=Count("pk")).order_by("kind")]
     since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=days - 1)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from dispatch.choices import EscalationTarget, StepKind
 from dispatch.models import DeadlineStep
-from dispatch.services import PlannedStep, deadline_steps_cancel, deadline_steps_schedule
+from dispatch.services import PlannedStep, StepOutbox, deadline_steps_cancel, deadline_steps_schedule
 from dispatch.services.common import CommanderCache, notify_on_commit, recipients_for
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center, Department
@@ -269,8 +269,9 @@ def action_complete(*, actor: AbstractBaseUser, item: ActionItem, result: str,
     return item
 
 
-def action_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime) -> set[int]:
-    """The deadline sweep's handler for action items (inside the sweep's transaction)."""
+def action_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime, outbox: StepOutbox) -> set[int]:
+    """The deadline sweep's handler for action items (inside the sweep's transaction; its messages go
+    to the batch's outbox with their step, so the auditor covers them)."""
     items = {
         item.pk: item
         for item in ActionItem.objects.filter(pk__in={step.subject_id for step in steps}).select_related(
@@ -289,18 +290,17 @@ def action_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime) -> set[in
         if step.kind == StepKind.DUE_REMINDER:
             if now >= item.due_at:
                 continue
-            notify_on_commit(recipients=_owner_people(item), kind="consultation.action_reminder",
-                             title=f"会商决定即将到期：{text}",
-                             body=f"完成期限 {timezone.localtime(item.due_at):%m-%d %H:%M}",
-                             link=reverse("review:actions"), dedupe_key=f"step:{step.pk}", now=now)
+            outbox.add(step=step, recipients=_owner_people(item), kind="consultation.action_reminder",
+                       title=f"会商决定即将到期：{text}", body=f"完成期限 {timezone.localtime(item.due_at):%m-%d %H:%M}",
+                       link=reverse("review:actions"), dedupe_key=f"step:{step.pk}")
         elif step.kind == StepKind.OVERDUE:
             if now < item.due_at or not ActionItem.objects.filter(
                     pk=item.pk, status=ActionStatus.OPEN, overdue_at__isnull=True).update(overdue_at=now):
                 continue
-            notify_on_commit(recipients=[*_owner_people(item), consultation.chair], kind="consultation.action_overdue",
-                             title=f"会商决定落实超期：{owner} {text}", body=consultation.title,
-                             link=consultation_link(consultation), dedupe_key=f"step:{step.pk}", now=now,
-                             urgent=True)
+            outbox.add(step=step, recipients=[*_owner_people(item), consultation.chair],
+                       kind="consultation.action_overdue", title=f"会商决定落实超期：{owner} {text}",
+                       body=consultation.title, link=consultation_link(consultation), dedupe_key=f"step:{step.pk}",
+                       urgent=True)
         elif step.kind == StepKind.ESCALATION:
             if now < item.due_at:
                 continue
@@ -310,10 +310,10 @@ def action_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime) -> set[in
                                          center=consultation.center, at=now, commanders=commanders)
             else:
                 people += commanders.get(center=consultation.center, at=now)
-            notify_on_commit(recipients=people, kind="consultation.action_escalated",
-                             title=f"会商决定超期未落实（第 {step.level} 级督办）：{owner} {text}",
-                             body=consultation.title, link=consultation_link(consultation),
-                             dedupe_key=f"step:{step.pk}", now=now, urgent=True)
+            outbox.add(step=step, recipients=people, kind="consultation.action_escalated",
+                       title=f"会商决定超期未落实（第 {step.level} 级督办）：{owner} {text}",
+                       body=consultation.title, link=consultation_link(consultation), dedupe_key=f"step:{step.pk}",
+                       urgent=True)
         else:
             continue
         acted.add(step.pk)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 
 from dispatch.choices import EscalationTarget, StepKind
 from dispatch.models import DeadlineStep, WorkReminderLetter
-from dispatch.services import PlannedStep, deadline_steps_cancel, deadline_steps_schedule
+from dispatch.services import PlannedStep, StepOutbox, deadline_steps_cancel, deadline_steps_schedule
 from dispatch.services.common import CommanderCache, notify_on_commit, recipients_for
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center, Department
@@ -180,8 +180,9 @@ def letter_answer(*, actor: AbstractBaseUser, letter: WarningLetter, answer: str
     return letter
 
 
-def letter_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime) -> set[int]:
-    """The deadline sweep's handler for letters (runs inside the sweep's transaction)."""
+def letter_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime, outbox: StepOutbox) -> set[int]:
+    """The deadline sweep's handler for letters (runs inside the sweep's transaction; its messages go
+    to the batch's outbox with their step, so the auditor covers them)."""
     letters = {
         letter.pk: letter
         for letter in WarningLetter.objects.filter(pk__in={step.subject_id for step in steps})
@@ -196,30 +197,29 @@ def letter_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime) -> set[in
         people = recipients_for(targets=step.targets, department=letter.department, center=letter.center, at=now,
                                 commanders=commanders)
         title_base = f"{letter.get_kind_display()} {letter.reference}"
+        link, key = letter_link(letter), f"step:{step.pk}"
         if step.kind == StepKind.DUE_REMINDER:
             if now >= letter.answer_due_at:
                 continue
-            notify_on_commit(recipients=people, kind="letter.due_reminder", title=f"请按期答复：{title_base}",
-                             body=f"答复期限 {timezone.localtime(letter.answer_due_at):%m-%d %H:%M}",
-                             link=letter_link(letter), dedupe_key=f"step:{step.pk}", now=now)
+            outbox.add(step=step, recipients=people, kind="letter.due_reminder", title=f"请按期答复：{title_base}",
+                       body=f"答复期限 {timezone.localtime(letter.answer_due_at):%m-%d %H:%M}", link=link,
+                       dedupe_key=key)
         elif step.kind == StepKind.OVERDUE:
             if now < letter.answer_due_at or not WarningLetter.objects.filter(
                     pk=letter.pk, status=LetterStatus.ISSUED, overdue_at__isnull=True).update(overdue_at=now):
                 continue
             _timeline(letter=letter, type=CommandEventType.LETTER_OVERDUE, actor=None, source=EventSource.TASK, now=now,
                       data={"answer_due_at": letter.answer_due_at, "step": step.pk})
-            notify_on_commit(recipients=people, kind="letter.overdue", title=f"函件答复已逾期：{title_base}",
-                             body=letter.subject, link=letter_link(letter), dedupe_key=f"step:{step.pk}", now=now,
-                             urgent=True)
+            outbox.add(step=step, recipients=people, kind="letter.overdue", title=f"函件答复已逾期：{title_base}",
+                       body=letter.subject, link=link, dedupe_key=key, urgent=True)
         elif step.kind == StepKind.ESCALATION:
             if now < letter.answer_due_at:
                 continue
             _timeline(letter=letter, type=CommandEventType.LETTER_ESCALATED, actor=None, source=EventSource.TASK, now=now,
                       data={"level": step.level, "to": step.targets, "step": step.pk})
-            notify_on_commit(recipients=people, kind="letter.escalated",
-                             title=f"函件逾期未答复（第 {step.level} 级督办）：{letter.department.name} {letter.reference}",
-                             body=letter.subject, link=letter_link(letter), dedupe_key=f"step:{step.pk}", now=now,
-                             urgent=True)
+            outbox.add(step=step, recipients=people, kind="letter.escalated",
+                       title=f"函件逾期未答复（第 {step.level} 级督办）：{letter.department.name} {letter.reference}",
+                       body=letter.subject, link=link, dedupe_key=key, urgent=True)
         else:
             continue
         acted.add(step.pk)

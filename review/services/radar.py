@@ -6,6 +6,10 @@ read and the signal is raised — or, when a signal with the same key is still i
 within the detector's window), refreshed instead. So running the radar again on the same data
 raises nothing new, and a dismissed signal stays dismissed. One run holds a lock on the center's
 row, so two runs at once (beat and a director's "run now") cannot both raise the same signal.
+The detectors collect what they find; the run writes it at the end in a constant number of
+statements (one read of the existing signals with those keys, one insert, one update, one insert
+of their matters), so a week with a thousand reopened matters costs no more round trips than a
+quiet one.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from django.utils import timezone
 from dispatch.choices import DispatchEventType
 from dispatch.models import Assignment
 from governance.models import Center, Department, Grid
+from grid.choices import KeyPersonRisk
+from grid.models import KeyPerson
 from intake.choices import PartyRole
 from intake.models import Case, CaseEvent, CaseParty, Category
 from review.command_choices import AreaLevel, SignalKind
@@ -56,6 +62,19 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+@dataclass
+class _Found:
+    kind: str
+    key: str
+    episode_since: dt.datetime | None
+    title: str
+    reason: str
+    case_ids: list[int]
+    window_start: dt.datetime
+    window_end: dt.datetime
+    fields: dict[str, Any]
+
+
 class _Run:
     def __init__(self, *, center: Center, now: dt.datetime, rules: RadarRules) -> None:
         self.center = center
@@ -63,29 +82,56 @@ class _Run:
         self.rules = rules
         self.result = RadarResult()
         self.surge_case_ids: set[int] = set()
+        self.found: dict[str, _Found] = {}  # in the order the detectors found them
 
     def signal(self, *, kind: str, key: str, episode_since: dt.datetime | None, title: str, reason: str,
                case_ids: Iterable[int], window_start: dt.datetime, window_end: dt.datetime,
-               **fields: Any) -> RiskSignal:
-        ids = list(dict.fromkeys(case_ids))[:MAX_CASES_PER_SIGNAL]
-        existing = RiskSignal.objects.filter(center=self.center, key=key)
-        if episode_since is not None:
-            existing = existing.filter(last_seen_at__gte=episode_since)
-        signal = existing.order_by("-last_seen_at", "-pk").first()
-        if signal is None:
-            signal = RiskSignal.objects.create(
-                center=self.center, kind=kind, key=key, title=title, reason=reason, count=len(ids),
-                window_start=window_start, window_end=window_end, raised_at=self.now, last_seen_at=self.now,
-                **fields)
-            self.result.raised.append(signal)
-        else:
-            RiskSignal.objects.filter(pk=signal.pk).update(
-                last_seen_at=self.now, reason=reason, window_end=window_end,
-                count=max(signal.count, len(ids)), metrics=fields.get("metrics", signal.metrics))
-            self.result.refreshed.append(signal)
-        RiskSignalCase.objects.bulk_create([RiskSignalCase(signal=signal, case_id=pk) for pk in ids],
-                                           ignore_conflicts=True)
-        return signal
+               **fields: Any) -> None:
+        """A signal found by a detector; written with all the others by `write` (a constant number
+        of statements for the run, however many signals it finds)."""
+        if key in self.found:
+            return  # one signal per key and run
+        self.found[key] = _Found(kind=kind, key=key, episode_since=episode_since, title=title, reason=reason,
+                                 case_ids=list(dict.fromkeys(case_ids))[:MAX_CASES_PER_SIGNAL],
+                                 window_start=window_start, window_end=window_end, fields=fields)
+
+    def write(self) -> None:
+        """Raise the new signals and refresh those still in their episode: one read of the
+        center's signals with these keys, one INSERT of the new ones, one UPDATE of the refreshed,
+        one INSERT of their matters (a matter already linked is left alone)."""
+        if not self.found:
+            return
+        current: dict[str, RiskSignal] = {}
+        rows = (RiskSignal.objects.filter(center=self.center, key__in=list(self.found))
+                .only("pk", "key", "kind", "title", "count", "metrics", "last_seen_at", "status")
+                .order_by("key", "-last_seen_at", "-pk"))
+        for signal in rows:
+            found = self.found[signal.key]
+            if signal.key in current or (found.episode_since is not None and signal.last_seen_at < found.episode_since):
+                continue
+            current[signal.key] = signal
+        new: list[RiskSignal] = []
+        refreshed: list[RiskSignal] = []
+        for key, found in self.found.items():
+            signal = current.get(key)
+            if signal is None:
+                new.append(RiskSignal(
+                    center=self.center, kind=found.kind, key=key, title=found.title, reason=found.reason,
+                    count=len(found.case_ids), window_start=found.window_start, window_end=found.window_end,
+                    raised_at=self.now, last_seen_at=self.now, **found.fields))
+            else:
+                signal.last_seen_at, signal.reason, signal.window_end = self.now, found.reason, found.window_end
+                signal.count = max(signal.count, len(found.case_ids))
+                signal.metrics = found.fields.get("metrics", signal.metrics)
+                refreshed.append(signal)
+        RiskSignal.objects.bulk_create(new)
+        if refreshed:
+            RiskSignal.objects.bulk_update(refreshed, ["last_seen_at", "reason", "window_end", "count", "metrics"])
+        links = [RiskSignalCase(signal_id=signal.pk, case_id=pk) for signal in [*new, *refreshed]
+                 for pk in self.found[signal.key].case_ids]
+        RiskSignalCase.objects.bulk_create(links, ignore_conflicts=True, batch_size=5000)
+        self.result.raised.extend(new)
+        self.result.refreshed.extend(refreshed)
 
     # --- surge of one category in one grid, village or town ---------------------------------
     def surges(self) -> None:
@@ -277,6 +323,56 @@ class _Run:
             )
 
 
+    # --- key persons of the grid's ledger who appear as applicants -----------------------------
+    def key_persons(self) -> None:
+        """Applicants of the district's matters in the last `key_person_days` days who are in the
+        key-person ledger: the same ID number, or the same phone when the applicant's ID number is
+        not recorded. One query matches them (semi-joins on the ledger, which is small); the ledger
+        rows are read once. The title and reason name no one: the person is shown, and the view
+        recorded, only to the roles granted the ledger (`review.selectors.command`)."""
+        since = self.now - dt.timedelta(days=self.rules.key_person_days)
+        ledger_ids = KeyPerson.objects.exclude(id_number="").values("id_number")
+        ledger_phones = KeyPerson.objects.exclude(phone="").values("phone")
+        links = list(
+            CaseParty.objects.filter(role=PartyRole.APPLICANT, case__district=self.center,
+                                     case__registered_at__gte=since, case__registered_at__lte=self.now)
+            .filter(Q(party__id_number__in=ledger_ids) | Q(party__id_number="", party__phone__in=ledger_phones))
+            .order_by("case__registered_at", "case_id")
+            .values_list("case_id", "party__id_number", "party__phone")
+        )
+        if not links:
+            return
+        found_ids = {id_number for _, id_number, _ in links if id_number}
+        found_phones = {phone for _, id_number, phone in links if not id_number}
+        people = list(KeyPerson.objects.filter(Q(id_number__in=found_ids) | Q(phone__in=found_phones))
+                      .select_related("grid", "group").order_by("pk"))
+        by_id = {p.id_number: p for p in people if p.id_number}
+        by_phone = {p.phone: p for p in people if p.phone}
+        matters: dict[int, list[int]] = {}
+        matched_by: dict[int, set[str]] = {}
+        for case_id, id_number, phone in links:
+            person = by_id.get(id_number) if id_number else by_phone.get(phone)
+            if person is None:
+                continue
+            matters.setdefault(person.pk, []).append(case_id)
+            matched_by.setdefault(person.pk, set()).add("公民身份号码" if id_number else "联系电话")
+        days = self.rules.key_person_days
+        for person in people:
+            ids = list(dict.fromkeys(matters.get(person.pk, [])))
+            if not ids:
+                continue
+            risk = KeyPersonRisk(person.risk_level).label
+            self.signal(
+                kind=SignalKind.KEY_PERSON, key=f"keyperson:{person.pk}", episode_since=since,
+                title=f"重点人员作为申请人：{person.grid.name}",
+                reason=(f"重点人员台账中的一名{person.group.name}人员（{person.grid.name}，风险等级：{risk}）"
+                        f"{days} 天内作为申请人登记事项 {len(ids)} 件（按{'、'.join(sorted(matched_by[person.pk]))}"
+                        f"比对台账；规则：台账人员 {days} 天内作为申请人登记即提示）。"),
+                case_ids=ids, window_start=since, window_end=self.now, key_person=person,
+                metrics={"matters": len(ids), "risk_level": person.risk_level},
+            )
+
+
 def radar_run(*, center: Center, now: dt.datetime | None = None,
               requested_by: AbstractBaseUser | None = None) -> RadarResult:
     """Run every detector for one district center; idempotent (see the module's docstring)."""
@@ -290,6 +386,8 @@ def radar_run(*, center: Center, now: dt.datetime | None = None,
         run.repeats()
         run.groups_and_reopened()
         run.department_overdue()
+        run.key_persons()
+        run.write()
         RadarRun.objects.filter(pk=record.pk).update(
             finished_at=timezone.now(), raised=len(run.result.raised), refreshed=len(run.result.refreshed))
     return run.result

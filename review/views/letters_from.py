@@ -1,0 +1,179 @@
+"""Issue a letter (工作提示函 / 风险预警函) from a matter or from the monthly assessment: the letter
+form pre-filled with the source and the recipient. Only the roles that issue letters
+(`MAY_ISSUE_LETTERS`) see the buttons and these pages.
+
+One way for the action, as dispatch's pages: a form parses the input, the view fetches and
+authorises (404 when not the actor's district), one service call (`letter_issue`) with the form's
+cleaned data and the source, its ApplicationError shown as a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from dispatch.choices import AssignmentRole
+from dispatch.models import Assignment
+from governance.errors import ApplicationError
+from governance.models import Center, Department
+from governance.roles import MAY_ISSUE_LETTERS, may
+from intake.models import Case
+from review.command_choices import LetterKind, LetterSource
+from review.selectors import assessment as assessment_sel
+from review.selectors import command as sel
+from review.services import letters as letter_svc
+
+
+class LetterFromForm(forms.Form):
+    """The letter's own fields; its source (matter, assessment month) comes from the page."""
+
+    kind = forms.ChoiceField(label=_("函件类型"), choices=LetterKind.choices)
+    department = forms.ModelChoiceField(label=_("收函单位"), queryset=Department.objects.none(),
+                                        error_messages={"required": _("请选择收函单位。")})
+    subject = forms.CharField(label=_("事由"), max_length=200)
+    body = forms.CharField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}))
+    requirements = forms.CharField(label=_("工作要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    answer_limit_working_days = forms.IntegerField(label=_("答复时限（工作日）"), min_value=1,
+                                                   max_value=letter_svc.MAX_ANSWER_WORKING_DAYS,
+                                                   initial=letter_svc.DEFAULT_ANSWER_WORKING_DAYS)
+
+    def __init__(self, *args: Any, center: Center, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(center=center, active=True).order_by(
+            "-is_territory", "short_code")
+
+
+def _perform(request: HttpRequest, form: LetterFromForm, service: Callable[..., Any], **source: Any) -> Any:
+    """Parse, call the service once, say what happened. Returns the service's result, or None."""
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else str(error))
+        return None
+    try:
+        result = service(actor=request.user, **source, **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return None
+    messages.success(request, gettext("函件已发出。"))
+    return result
+
+
+def _issuer_district(request: HttpRequest) -> Center:
+    if not may(request.user, MAY_ISSUE_LETTERS):
+        raise PermissionDenied
+    district = sel.district_for_user(user=request.user)
+    if district is None:
+        raise Http404("未配置中心")
+    return district
+
+
+def _town_department(*, center: Center, case: Case) -> Department | None:
+    """The territory department (镇/街道人民政府) of the matter's town."""
+    if case.town_id is None:
+        return None
+    return Department.objects.filter(center=center, is_territory=True, active=True,
+                                     name__startswith=case.town.name).order_by("pk").first()
+
+
+def _page(request: HttpRequest, form: LetterFromForm, **context: Any) -> HttpResponse:
+    return render(request, "review/letter_form.html", {"form": form, "form_action": request.path, **context})
+
+
+@login_required
+def letter_from_matter(request: HttpRequest, case_id: int) -> HttpResponse:
+    district = _issuer_district(request)
+    case = Case.objects.select_related("town", "category").filter(pk=case_id, district=district).first()
+    if case is None:
+        raise Http404
+    if request.method == "POST":
+        form = LetterFromForm(request.POST, center=district)
+        letter = _perform(request, form, letter_svc.letter_issue, center=district, source=LetterSource.MATTER,
+                          case=case)
+        if letter is not None:
+            return redirect("review:letter", pk=letter.pk)
+        return _page(request, form, case=case)
+    # The recipient: the department now handling the matter (lead first), else its town.
+    assignment = (Assignment.objects.filter(case=case, department__center=district, department__active=True,
+                                            role__in=[AssignmentRole.SOLE, AssignmentRole.LEAD])
+                  .order_by("-assigned_at", "-pk").select_related("department").first())
+    department = assignment.department if assignment else _town_department(center=district, case=case)
+    form = LetterFromForm(center=district, initial={
+        "kind": LetterKind.WORK_REMINDER, "department": department.pk if department else None,
+        "subject": case.title[:200],
+        "body": f"事项 {case.code}（{case.category.name}）：{case.title}。请高度重视，依职责抓紧办理，及时化解矛盾。",
+        "requirements": "请于答复期限前书面答复办理情况。",
+    })
+    return _page(request, form, case=case)
+
+
+def _assessment_text(*, center: Center, month: assessment_sel.Month, department: Department,
+                     flag: str | None) -> tuple[str, str]:
+    """Subject and body from the department's row of the month's assessment (its score, rank, flags)."""
+    data, _computed_at = assessment_sel.assessment_latest(center=center, month=month)
+    row = next((r for r in data.get("departments", []) if r.get("id") == department.pk), None)
+    period = f"{month.year}年{month.month}月"
+    if row is None:
+        return f"{period}考核情况", f"根据{period}考核，请贵单位对照考核办法，分析存在问题，落实整改措施。"
+    flags = [f for f in row.get("flags", []) if flag is None or f.get("kind") == flag]
+    rank = f"，排名第 {row['rank']} 名" if row.get("rank") else ""
+    lines = [f"根据{period}考核，贵单位得分 {row.get('score')}{rank}。"]
+    for item in flags:
+        label, _figures, _field, rule = assessment_sel.FLAG_KEYS[item["kind"]]
+        lines.append(f"被标记为“{label}”：{item.get('count')} 件（{item.get('rule') or rule}）。")
+    lines.append("请认真分析原因，落实整改措施，切实提高办理质效。")
+    words = "、".join(str(assessment_sel.FLAG_KEYS[item["kind"]][0]) for item in flags)
+    return (f"{period}考核{words or '情况'}", "".join(lines))
+
+
+@login_required
+def letter_from_assessment(request: HttpRequest, month: str, department_id: int) -> HttpResponse:
+    district = _issuer_district(request)
+    parsed = assessment_sel.Month.parse(month)
+    department = Department.objects.filter(pk=department_id, center=district).first()
+    if parsed is None or department is None:
+        raise Http404
+    flag = request.GET.get("flag") or request.POST.get("flag") or None
+    if flag is not None and flag not in assessment_sel.FLAG_KEYS:
+        raise Http404("没有这个标记")
+    context = {"assessment": {"month": str(parsed), "department": department,
+                              "flag": assessment_sel.FLAG_KEYS[flag][0] if flag else "", "flag_key": flag or ""}}
+    if request.method == "POST":
+        form = LetterFromForm(request.POST, center=district)
+        letter = _perform(request, form, letter_svc.letter_issue, center=district, source=LetterSource.ASSESSMENT,
+                          assessment_month=parsed.first)
+        if letter is not None:
+            return redirect("review:letter", pk=letter.pk)
+        return _page(request, form, **context)
+    subject, body = _assessment_text(center=district, month=parsed, department=department, flag=flag)
+    form = LetterFromForm(center=district, initial={
+        "kind": LetterKind.WORK_REMINDER, "department": department.pk, "subject": subject[:200], "body": body,
+        "requirements": "请于答复期限前书面答复原因分析及整改措施。",
+    })
+    return _page(request, form, **context)
+
+
+# --- the matter's page panel (intake's `case_panels`) ----------------------------------------------
+def letters_panel(*, case: Case, user: Any) -> list[SafeString | str]:
+    """On a matter's pages: the letters about it and, for those who issue letters, 发函."""
+    if not user.is_authenticated:
+        return []
+    may_issue = may(user, MAY_ISSUE_LETTERS)
+    letters = list(sel.letters_visible(actor=user).filter(case=case).select_related("department")
+                   .order_by("-issued_at")[:20])
+    if not may_issue and not letters:
+        return []
+    return [render_to_string("review/_case_letters_panel.html", {"case": case, "letters": letters,
+                                                                  "may_issue": may_issue})]
