@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from governance.roles import Role
+
 
 class RotationUnit(models.TextChoices):
     DAY = "day", _("每日轮换")
@@ -42,8 +44,10 @@ class GapReason(models.TextChoices):
 
 
 class CommandRole(models.TextChoices):
-    COMMANDER = "commander", _("指挥长")
-    DEPUTY_COMMANDER = "deputy_commander", _("副指挥长")
+    """Who commands on a day of the command rota: the two commanding roles, as `Role` names them."""
+
+    COMMANDER = Role.COMMANDER.value, Role.COMMANDER.label
+    DEPUTY_COMMANDER = Role.DEPUTY_COMMANDER.value, Role.DEPUTY_COMMANDER.label
 
 
 class ResponseLevel(models.IntegerChoices):
@@ -161,7 +165,7 @@ class StepKind(models.TextChoices):
 class EscalationTarget(models.TextChoices):
     LIAISON = "liaison", _("联络员")
     LEADER_IN_CHARGE = "leader_in_charge", _("分管领导")
-    COMMANDER = "commander", _("指挥长")
+    COMMANDER = Role.COMMANDER.value, Role.COMMANDER.label
 
 
 class DispatchEventType(models.TextChoices):

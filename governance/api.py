@@ -141,6 +141,14 @@ class StrictPageNumberPagination(PageNumberPagination):
         return super().paginate_queryset(queryset, request, view)
 
 
+def validated(serializer: type[serializers.Serializer], data: Any) -> Any:
+    """The validated input of an API call: a serializer of `data` (the body or the query); a 400 with
+    the fields' errors otherwise."""
+    parsed = serializer(data=data)
+    parsed.is_valid(raise_exception=True)
+    return parsed.validated_data
+
+
 def query_flag(request: Any, name: str) -> bool:
     """A yes/no query parameter (`?unread=1`); anything but 1/0/true/false/yes/no is a 400."""
     raw = request.query_params.get(name)

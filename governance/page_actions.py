@@ -20,7 +20,8 @@ safe `next`). Example::
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +97,26 @@ def perform(request: HttpRequest, action: Action, obj: Any = None, *, center: Ce
         return None
     messages.success(request, action.success_message(result))
     return result if result is not None else True
+
+
+@dataclass(frozen=True)
+class ActionsOn:
+    """The page actions on one kind of object, named in the URL (`.../<pk>/<action>/`): `fetch` is
+    the selector `(*, actor, pk)` that finds the object as the actor (NotFoundError when missing or
+    not yours), `center` the object's center for the forms."""
+
+    fetch: Callable[..., Any]
+    actions: Mapping[str, Action]
+    center: Callable[[Any], Center | None] = operator.attrgetter("center")
+
+    def perform(self, request: HttpRequest, pk: int, name: str) -> Any:
+        """Fetch the object, perform the named action on it (404 for a name not in the table) and
+        return the object."""
+        if name not in self.actions:
+            raise Http404
+        obj = self.fetch(actor=request.user, pk=pk)
+        perform(request, self.actions[name], obj, center=self.center(obj))
+        return obj
 
 
 def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -20,7 +20,7 @@ from dispatch.choices import ShiftKind
 from dispatch.context_processors import on_duty_summary
 from dispatch.models import Mode, Notification
 from governance import selectors as org_selectors
-from governance.api import query_flag
+from governance.api import query_flag, validated
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center
 from governance.roles import MAY_SWITCH_MODE, MAY_VIEW_MODE, MAY_VIEW_ROSTER, may
@@ -104,9 +104,7 @@ class ShiftCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         center = _center(request)
-        payload = s.ShiftCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(s.ShiftCreateSerializer, request.data)
         now = timezone.now()
         if data["kind"] == ShiftKind.SWAP:
             if not data.get("swap_date"):
@@ -171,9 +169,7 @@ class ModeDeclareView(APIView):
         tags=["平战转换"],
     )
     def post(self, request: Request) -> Response:
-        payload = s.DeclareWartimeSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(s.DeclareWartimeSerializer, request.data)
         mode = services.mode_declare_wartime(
             actor=request.user,
             center=_center(request),
@@ -196,12 +192,11 @@ class ModeEndView(APIView):
         tags=["平战转换"],
     )
     def post(self, request: Request) -> Response:
-        payload = s.EndWartimeSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(s.EndWartimeSerializer, request.data)
         mode = services.mode_end_wartime(
             actor=request.user,
             center=_center(request),
-            reason=payload.validated_data["reason"],
+            reason=data["reason"],
             now=timezone.now(),
         )
         return Response(s.ModeSerializer(mode).data, status=status.HTTP_201_CREATED)

@@ -16,6 +16,7 @@ from dispatch.choices import (
     Satisfaction,
 )
 from dispatch.models.routing import DeadlinePolicy
+from governance.models.fields import optional_person
 from intake.choices import HandlingMode, OperatingMode
 
 
@@ -41,8 +42,7 @@ class Assignment(models.Model):
     part = models.TextField(_("分工"), blank=True)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("交办人"), null=True,
                                     on_delete=models.PROTECT, related_name="+")
-    duty_director = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("当班轮值主任"), null=True,
-                                      blank=True, on_delete=models.SET_NULL, related_name="+")
+    duty_director = optional_person(_("当班轮值主任"), related_name="+")
     assigned_at = models.DateTimeField(_("交办时间"))
     ack_due_at = models.DateTimeField(_("签收期限"))
     due_at = models.DateTimeField(_("办理期限"), db_index=True)

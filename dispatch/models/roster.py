@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import CommandRole, NonWorkingDayPolicy, RotationUnit, ShiftKind
+from governance.models.fields import optional_person
 
 
 class DutyRoster(models.Model):
@@ -66,22 +67,8 @@ class DutyTeam(models.Model):
     department = models.OneToOneField(
         "governance.Department", verbose_name=_("部门"), on_delete=models.CASCADE, related_name="duty_team"
     )
-    main_director = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("轮值主任（主班）"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="duty_teams_main",
-    )
-    deputy_director = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("副班"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="duty_teams_deputy",
-    )
+    main_director = optional_person(_("轮值主任（主班）"), related_name="duty_teams_main")
+    deputy_director = optional_person(_("副班"), related_name="duty_teams_deputy")
 
     class Meta:
         verbose_name = _("轮值主任（主副班）")
@@ -121,15 +108,7 @@ class DutyShift(models.Model):
     )
     reason = models.CharField(_("原因"), max_length=200)
     swap_date = models.DateField(_("调换日期"), null=True, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("申请人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text=_("由管理人员代为办理时，记录实际申请人。"),
-    )
+    requested_by = optional_person(_("申请人"), related_name="+", help_text=_("由管理人员代为办理时，记录实际申请人。"))
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("录入人"),
@@ -139,14 +118,7 @@ class DutyShift(models.Model):
     )
     entered_at = models.DateTimeField(_("录入时间"))
     cancelled_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("撤销人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    cancelled_by = optional_person(_("撤销人"), related_name="+")
 
     class Meta:
         verbose_name = _("调班记录")

@@ -7,6 +7,8 @@ service with the form's cleaned data and shows its ApplicationError as a message
 
 from __future__ import annotations
 
+import operator
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -43,7 +45,7 @@ from dispatch.services.closing import may_follow_up
 from dispatch.views.common import center_or_404
 from governance.errors import NotFoundError
 from governance.models import Center, Department
-from governance.page_actions import Action, next_or, not_found_as_404, perform
+from governance.page_actions import Action, ActionsOn, next_or, not_found_as_404, perform
 from governance.roles import (
     MAY_APPROVE_SUMMONS,
     MAY_DISPATCH,
@@ -117,24 +119,21 @@ def case_work(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dispatch/work/case.html", context)
 
 
-CASE_ACTIONS: dict[str, Action] = {
+CASE_ACTIONS = ActionsOn(sel.case_get_for_work, {
     "verify": Action(VerifyForm, svc.case_verify, "case", gettext_lazy("已记录核查结果")),
     "revisit": Action(RevisitForm, svc.case_revisit, "case", gettext_lazy("已记录回访")),
     "close": Action(NoteForm, svc.case_close, "case", gettext_lazy("事项已办结")),
     "explain": Action(NotesForm, svc.case_record_explanation_call, "case", gettext_lazy("已记录解释回访")),
     "move": Action(MoveForm, svc.case_move_center, "case", gettext_lazy("已转至其他中心")),
-}
+})
 
 
 @login_required
 @not_found_as_404
 @require_POST
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in CASE_ACTIONS:
-        raise Http404
-    case = sel.case_get_for_work(actor=request.user, pk=pk)
-    perform(request, CASE_ACTIONS[action], case, center=case.center)
-    try:
+    CASE_ACTIONS.perform(request, pk, action)
+    try:  # an action may take the matter out of the actor's hands (moved to another center)
         sel.case_get_for_work(actor=request.user, pk=pk)
     except NotFoundError:
         return redirect("dispatch:board")
@@ -174,7 +173,7 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dispatch/work/assignment.html", context)
 
 
-ASSIGNMENT_ACTIONS: dict[str, Action] = {
+ASSIGNMENT_ACTIONS = ActionsOn(sel.assignment_get_for_actor, {
     "acknowledge": Action(WorkForm, svc.assignment_acknowledge, "assignment", gettext_lazy("已签收")),
     "progress": Action(TextForm, svc.assignment_report_progress, "assignment", gettext_lazy("已报告进度")),
     "report_back": Action(ReportBackForm, svc.assignment_report_back, "assignment", gettext_lazy("已反馈办理结果")),
@@ -185,17 +184,14 @@ ASSIGNMENT_ACTIONS: dict[str, Action] = {
     "remind": Action(NoteForm, svc.assignment_remind, "assignment", gettext_lazy("已催办")),
     "supervise": Action(SuperviseForm, svc.assignment_supervise, "assignment", gettext_lazy("已督办")),
     "reassign": Action(ReassignForm, svc.assignment_reassign, "assignment", gettext_lazy("已改派")),
-}
+})
 
 
 @login_required
 @not_found_as_404
 @require_POST
 def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in ASSIGNMENT_ACTIONS:
-        raise Http404
-    assignment = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-    perform(request, ASSIGNMENT_ACTIONS[action], assignment, center=assignment.center)
+    ASSIGNMENT_ACTIONS.perform(request, pk, action)
     return next_or(request, reverse("dispatch:work-assignment", args=[pk]))
 
 
@@ -250,38 +246,32 @@ def summons_page(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-SUMMONS_ACTIONS: dict[str, Action] = {
+SUMMONS_ACTIONS = ActionsOn(sel.summons_get_for_actor, {
     "approve": Action(NoteForm, svc.summons_approve, "summons", gettext_lazy("已批准召集")),
     "refuse": Action(NoteForm, svc.summons_refuse, "summons", gettext_lazy("已不予召集")),
     "close": Action(NoteForm, svc.summons_close, "summons", gettext_lazy("召集已结束")),
-}
+})
 
 
 @login_required
 @not_found_as_404
 @require_POST
 def summons_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in SUMMONS_ACTIONS:
-        raise Http404
-    summons = sel.summons_get_for_actor(actor=request.user, pk=pk)
-    perform(request, SUMMONS_ACTIONS[action], summons, center=summons.center)
+    SUMMONS_ACTIONS.perform(request, pk, action)
     return redirect("dispatch:work-summons", pk)
 
 
-SUMMONS_DEPARTMENT_ACTIONS: dict[str, Action] = {
+SUMMONS_DEPARTMENT_ACTIONS = ActionsOn(sel.summons_department_get_for_actor, {
     "acknowledge": Action(WorkForm, svc.summons_acknowledge, "row", gettext_lazy("已确认召集")),
     "report_in": Action(ReportInForm, svc.summons_report_in, "row", gettext_lazy("已报到")),
-}
+}, center=operator.attrgetter("summons.center"))
 
 
 @login_required
 @not_found_as_404
 @require_POST
 def summons_department_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in SUMMONS_DEPARTMENT_ACTIONS:
-        raise Http404
-    row = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
-    perform(request, SUMMONS_DEPARTMENT_ACTIONS[action], row, center=row.summons.center)
+    row = SUMMONS_DEPARTMENT_ACTIONS.perform(request, pk, action)
     return redirect("dispatch:work-summons", row.summons_id)
 
 

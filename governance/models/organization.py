@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from governance.choices import CenterLevel, Residency, WindowKind
+from governance.models.fields import optional_person, up_the_tree
 
 
 class Center(models.Model):
@@ -24,18 +25,8 @@ class Center(models.Model):
         help_text=_("区级中心用本地编码（如 QZTS），镇、村级用统计用区划代码。"),
     )
     level = models.CharField(_("层级"), max_length=10, choices=CenterLevel.choices)
-    parent = models.ForeignKey(
-        "self", verbose_name=_("上级中心"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-    district = models.ForeignKey(
-        "self",
-        verbose_name=_("所属区级中心"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("区级中心留空（即其本身）。"),
-    )
+    parent = up_the_tree(_("上级中心"), related_name="children")
+    district = up_the_tree(_("所属区级中心"), help_text=_("区级中心留空（即其本身）。"))
     territory = models.ForeignKey(
         "governance.Grid", verbose_name=_("辖区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -62,22 +53,8 @@ class Department(models.Model):
     short_code = models.CharField(_("简码"), max_length=20)
     residency = models.CharField(_("进驻方式"), max_length=10, choices=Residency.choices, default=Residency.ON_CALL)
     supplies_duty_directors = models.BooleanField(_("派轮值主任"), default=False)
-    leader_in_charge = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("分管领导"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="departments_led",
-    )
-    liaison = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("联络员"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="departments_liaised",
-    )
+    leader_in_charge = optional_person(_("分管领导"), related_name="departments_led")
+    liaison = optional_person(_("联络员"), related_name="departments_liaised")
     phone = models.CharField(_("部门电话"), max_length=30, blank=True)
     is_territory = models.BooleanField(
         _("属地（乡镇政府）"), default=False, help_text=_("乡镇人民政府等属地单位，按属地接收事项。")

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from governance.choices import GridLevel
+from governance.models.fields import up_the_tree
 
 UNIT_GRID_POPULATION = (500, 1000)
 
@@ -16,18 +17,8 @@ class Grid(models.Model):
     code = models.CharField(_("网格编码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("层级"), max_length=10, choices=GridLevel.choices)
-    parent = models.ForeignKey(
-        "self", verbose_name=_("上级网格"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-    town = models.ForeignKey(
-        "self",
-        verbose_name=_("所属镇"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("冗余的镇级节点，按镇筛选时免去逐级查找。"),
-    )
+    parent = up_the_tree(_("上级网格"), related_name="children")
+    town = up_the_tree(_("所属镇"), help_text=_("冗余的镇级节点，按镇筛选时免去逐级查找。"))
     division_code = models.CharField(_("统计用区划代码"), max_length=12, blank=True)
     active = models.BooleanField(_("启用"), default=True)
     population = models.PositiveIntegerField(_("常住人口"), null=True, blank=True)

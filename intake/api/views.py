@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from governance.api import validated
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import ServiceWindow
 from governance.roles import MAY_REGISTER, MAY_SEE_DISTRICT_MATTERS, may, user_roles
@@ -104,9 +105,7 @@ class CaseListView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        query = s.CaseListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = validated(s.CaseListQuerySerializer, request.query_params)
         filters = selectors.CaseFilters(
             status=data.get("status", ""),
             channel=data.get("channel", ""),
@@ -140,9 +139,7 @@ class CaseListView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
-        payload = s.CaseRegisterSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(s.CaseRegisterSerializer, request.data)
         center = center_for_user(user=request.user)
         if center is None:
             raise ApplicationError(gettext("尚未配置中心。"), code="no_center")
@@ -212,10 +209,9 @@ class CaseSettleView(APIView):
     )
     def post(self, request: Request, key: str) -> Response:
         case = selectors.case_get_for_actor(actor=request.user, pk_or_code=key)
-        payload = s.SettleSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        case_settle_on_spot(actor=request.user, case=case, result=payload.validated_data["result"],
-                            attachments=payload.validated_data["attachments"])
+        data = validated(s.SettleSerializer, request.data)
+        case_settle_on_spot(actor=request.user, case=case, result=data["result"],
+                            attachments=data["attachments"])
         return Response(_detail(request, case))
 
 
@@ -231,9 +227,8 @@ class CaseSendToDispatchView(APIView):
     )
     def post(self, request: Request, key: str) -> Response:
         case = selectors.case_get_for_actor(actor=request.user, pk_or_code=key)
-        payload = s.SendToDispatchSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        case_send_to_dispatch(actor=request.user, case=case, note=payload.validated_data["note"])
+        data = validated(s.SendToDispatchSerializer, request.data)
+        case_send_to_dispatch(actor=request.user, case=case, note=data["note"])
         return Response(_detail(request, case))
 
 
@@ -249,13 +244,12 @@ class CaseLinkView(APIView):
     )
     def post(self, request: Request, key: str) -> Response:
         case = selectors.case_get_for_actor(actor=request.user, pk_or_code=key)
-        payload = s.LinkSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(s.LinkSerializer, request.data)
         try:
-            other = selectors.case_get_for_actor(actor=request.user, pk_or_code=payload.validated_data["other"])
+            other = selectors.case_get_for_actor(actor=request.user, pk_or_code=data["other"])
         except NotFoundError:
             raise NotFoundError(gettext("要关联的事项不存在或您无权查看。"), field="other") from None
-        link = case_link(actor=request.user, case=case, other=other, note=payload.validated_data["note"])
+        link = case_link(actor=request.user, case=case, other=other, note=data["note"])
         return Response(s.LinkOutSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
@@ -295,9 +289,8 @@ class PartyFullIdView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, party_id: int) -> Response:
-        payload = s.FullIdRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=payload.validated_data["case"])
+        data = validated(s.FullIdRequestSerializer, request.data)
+        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=data["case"])
         link = CaseParty.objects.select_related("party").filter(case=case, party_id=party_id).first()
         if link is None:
             raise NotFoundError()

@@ -19,6 +19,7 @@ from dispatch.api.work import serializers as s
 from dispatch.models import Assignment, ExtensionRequest
 from dispatch.selectors import work as sel
 from governance import selectors as org_selectors
+from governance.api import validated
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
 from governance.roles import MAY_HANDLE_ASSIGNMENTS, MAY_SUPERVISE_WORK, may
@@ -55,13 +56,6 @@ def _user(pk: int | None) -> Any:
 TAGS = ["dispatch-work"]
 
 
-def _input(serializer: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    """The validated input of an action (a 400 with the fields' errors otherwise)."""
-    parsed = serializer(data=request.data)
-    parsed.is_valid(raise_exception=True)
-    return parsed.validated_data
-
-
 def _output(serializer: type[serializers.Serializer], result: Any, *, status: int = 200) -> Response:
     """The object as it is after the action (re-read: the service moved it with a conditional UPDATE)."""
     if hasattr(result, "refresh_from_db"):
@@ -87,7 +81,7 @@ class CaseDispatchView(APIView):
     @extend_schema(summary="派单", request=s.DispatchIn, responses={201: s.AssignmentOut(many=True)}, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         case = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = _input(s.DispatchIn, request)
+        data = validated(s.DispatchIn, request.data)
         lead = _department(case.center_id, data["lead_department"])
         co = [_department(case.center_id, dept) for dept in data["co_departments"]]
         created = svc.case_dispatch(
@@ -102,7 +96,7 @@ class CaseVerifyView(APIView):
     @extend_schema(summary="现场核查", request=s.VerifyIn, responses=s.CaseOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = _input(s.VerifyIn, request)
+        data = validated(s.VerifyIn, request.data)
         svc.case_verify(actor=request.user, case=obj, passed=data["passed"], notes=data["notes"], source=API)
         return _output(s.CaseOut, obj)
 
@@ -111,7 +105,7 @@ class CaseRevisitView(APIView):
     @extend_schema(summary="回访", request=s.RevisitIn, responses=s.CaseOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = _input(s.RevisitIn, request)
+        data = validated(s.RevisitIn, request.data)
         svc.case_revisit(actor=request.user, case=obj, resolved=data["resolved"],
                          satisfaction=data["satisfaction"], notes=data["notes"], source=API)
         return _output(s.CaseOut, obj)
@@ -121,7 +115,7 @@ class CaseCloseView(APIView):
     @extend_schema(summary="办结", request=s.NoteIn, responses=s.CaseOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = _input(s.NoteIn, request)
+        data = validated(s.NoteIn, request.data)
         return _output(s.CaseOut, svc.case_close(actor=request.user, case=obj, note=data["note"], source=API))
 
 
@@ -129,7 +123,7 @@ class CaseExplanationCallView(APIView):
     @extend_schema(summary="解释回访", request=s.NotesIn, responses=s.CaseOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = _input(s.NotesIn, request)
+        data = validated(s.NotesIn, request.data)
         svc.case_record_explanation_call(actor=request.user, case=obj, notes=data["notes"], source=API)
         return _output(s.CaseOut, obj)
 
@@ -138,7 +132,7 @@ class CaseMoveView(APIView):
     @extend_schema(summary="上提或下交", request=s.MoveIn, responses=s.CaseOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = _input(s.MoveIn, request)
+        data = validated(s.MoveIn, request.data)
         return _output(s.CaseOut, svc.case_move_center(actor=request.user, case=obj, to_center=_center(data["to_center"]),
                                         reason=data["reason"], source=API))
 
@@ -174,7 +168,7 @@ class AcknowledgeView(APIView):
     @extend_schema(summary="签收", request=s.NoteIn, responses=s.AssignmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        _input(s.NoteIn, request)
+        validated(s.NoteIn, request.data)
         return _output(s.AssignmentOut, svc.assignment_acknowledge(actor=request.user, assignment=obj, source=API))
 
 
@@ -182,7 +176,7 @@ class ProgressView(APIView):
     @extend_schema(summary="报告进度", request=s.TextIn, responses=s.AssignmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.TextIn, request)
+        data = validated(s.TextIn, request.data)
         svc.assignment_report_progress(actor=request.user, assignment=obj, text=data["text"], source=API)
         return _output(s.AssignmentOut, obj)
 
@@ -191,7 +185,7 @@ class ReportBackView(APIView):
     @extend_schema(summary="反馈办理结果", request=s.ReportBackIn, responses=s.AssignmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.ReportBackIn, request)
+        data = validated(s.ReportBackIn, request.data)
         svc.assignment_report_back(actor=request.user, assignment=obj, text=data["text"], files=data["files"],
                                    source=API)
         return _output(s.AssignmentOut, obj)
@@ -201,7 +195,7 @@ class ExtensionRequestView(APIView):
     @extend_schema(summary="申请延期", request=s.ExtensionIn, responses=s.ExtensionOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.ExtensionIn, request)
+        data = validated(s.ExtensionIn, request.data)
         return _output(s.ExtensionOut, svc.assignment_request_extension(actor=request.user, assignment=obj, reason=data["reason"],
                                                     requested_due_at=data["requested_due_at"], source=API))
 
@@ -210,7 +204,7 @@ class DeclineView(APIView):
     @extend_schema(summary="申请退回（非本单位职责）", request=s.ReasonIn, responses=s.AssignmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.ReasonIn, request)
+        data = validated(s.ReasonIn, request.data)
         return _output(s.AssignmentOut, svc.assignment_decline(actor=request.user, assignment=obj, reason=data["reason"], source=API))
 
 
@@ -218,7 +212,7 @@ class RuleDeclineView(APIView):
     @extend_schema(summary="裁定退回", request=s.RuleDeclineIn, responses=s.AssignmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.RuleDeclineIn, request)
+        data = validated(s.RuleDeclineIn, request.data)
         return _output(s.AssignmentOut, svc.assignment_rule_decline(actor=request.user, assignment=obj, accept=data["accept"],
                                                department=_department(obj.center_id, data["department"]),
                                                note=data["note"], source=API))
@@ -228,7 +222,7 @@ class ReworkView(APIView):
     @extend_schema(summary="退回重办", request=s.ReasonIn, responses=s.AssignmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.ReasonIn, request)
+        data = validated(s.ReasonIn, request.data)
         return _output(s.AssignmentOut, svc.assignment_return_for_rework(actor=request.user, assignment=obj, reason=data["reason"],
                                                     source=API))
 
@@ -237,7 +231,7 @@ class RemindView(APIView):
     @extend_schema(summary="催办", request=s.NoteIn, responses=s.AssignmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.NoteIn, request)
+        data = validated(s.NoteIn, request.data)
         svc.assignment_remind(actor=request.user, assignment=obj, note=data["note"], source=API)
         return _output(s.AssignmentOut, obj)
 
@@ -246,7 +240,7 @@ class SuperviseView(APIView):
     @extend_schema(summary="督办", request=s.SuperviseIn, responses=s.AssignmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.SuperviseIn, request)
+        data = validated(s.SuperviseIn, request.data)
         return _output(s.AssignmentOut, svc.assignment_supervise(actor=request.user, assignment=obj, leader=_user(data["leader"]),
                                             every_working_days=data["every_working_days"], note=data["note"],
                                             source=API))
@@ -256,7 +250,7 @@ class ReassignView(APIView):
     @extend_schema(summary="改派", request=s.ReassignIn, responses=s.AssignmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.ReassignIn, request)
+        data = validated(s.ReassignIn, request.data)
         return _output(s.AssignmentOut, svc.assignment_reassign(actor=request.user, assignment=obj, reason=data["reason"],
                                            department=_department(obj.center_id, data["department"]), source=API))
 
@@ -265,7 +259,7 @@ class ExtensionDecideView(APIView):
     @extend_schema(summary="审批延期", request=s.DecideIn, responses=s.ExtensionOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = _extension_for_actor(actor=request.user, pk=pk)
-        data = _input(s.DecideIn, request)
+        data = validated(s.DecideIn, request.data)
         return _output(s.ExtensionOut, svc.extension_decide(actor=request.user, extension=obj, approve=data["approve"], note=data["note"],
                                         new_due_at=data["new_due_at"], source=API))
 
@@ -274,7 +268,7 @@ class ExtensionDecideView(APIView):
 class SummonsCreateView(APIView):
     @extend_schema(summary="申请召集（吹哨）", request=s.SummonsIn, responses={201: s.SummonsOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
-        data = _input(s.SummonsIn, request)
+        data = validated(s.SummonsIn, request.data)
         center = org_selectors.center_for_user(user=request.user)
         case = sel.case_get_for_work(actor=request.user, pk=data["case"]) if data["case"] else None
         summons = svc.summons_request(
@@ -294,7 +288,7 @@ class SummonsApproveView(APIView):
     @extend_schema(summary="批准召集", request=s.NoteIn, responses=s.SummonsOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.summons_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.NoteIn, request)
+        data = validated(s.NoteIn, request.data)
         return _output(s.SummonsOut, svc.summons_approve(actor=request.user, summons=obj, note=data["note"], source=API))
 
 
@@ -302,7 +296,7 @@ class SummonsRefuseView(APIView):
     @extend_schema(summary="不予召集", request=s.NoteIn, responses=s.SummonsOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.summons_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.NoteIn, request)
+        data = validated(s.NoteIn, request.data)
         return _output(s.SummonsOut, svc.summons_refuse(actor=request.user, summons=obj, note=data["note"], source=API))
 
 
@@ -310,7 +304,7 @@ class SummonsCloseView(APIView):
     @extend_schema(summary="结束召集", request=s.NoteIn, responses=s.SummonsOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.summons_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.NoteIn, request)
+        data = validated(s.NoteIn, request.data)
         return _output(s.SummonsOut, svc.summons_close(actor=request.user, summons=obj, note=data["note"], source=API))
 
 
@@ -318,7 +312,7 @@ class SummonsAcknowledgeView(APIView):
     @extend_schema(summary="部门确认召集", request=s.NoteIn, responses=s.SummonsDepartmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
-        _input(s.NoteIn, request)
+        validated(s.NoteIn, request.data)
         return _output(s.SummonsDepartmentOut, svc.summons_acknowledge(actor=request.user, row=obj, source=API))
 
 
@@ -326,5 +320,5 @@ class SummonsReportInView(APIView):
     @extend_schema(summary="部门报到", request=s.ReportInIn, responses=s.SummonsDepartmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
-        data = _input(s.ReportInIn, request)
+        data = validated(s.ReportInIn, request.data)
         return _output(s.SummonsDepartmentOut, svc.summons_report_in(actor=request.user, row=obj, person=_user(data["person"]), source=API))
