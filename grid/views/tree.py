@@ -59,7 +59,7 @@ def grid_page(request: HttpRequest, pk: int) -> HttpResponse:
         "node": node,
         "children": grid.children.filter(active=True).order_by("code"),
         "leaders": grid.leaders.select_related("user"),
-        "assignments": GridAssignment.objects.filter(grid=grid).select_related("worker", "department")
+        "assignments": GridAssignment.objects.filter(grid=grid).select_related("worker", "department", "activation")
         .order_by("-starts_on"),
         "patrols": sel.patrols_of_grid(grid=grid, limit=10),
         "ledger": [(label, kinds.get(value, 0)) for value, label in ItemKind.choices],
