@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from django import forms
@@ -9,6 +10,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.admin import GridAdmin as BaseGridAdmin
@@ -209,6 +211,12 @@ class KeyPersonAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     raw_id_fields = ("grid", "responsible")
     exclude = ("id_number",)
+
+    def save_model(self, request: HttpRequest, obj: KeyPerson, form: forms.Form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:  # the first visit, on the deadline engine; each visit done schedules the next
+            keypersons_svc.keyperson_follow_up_schedule(
+                person=obj, due_at=timezone.now() + dt.timedelta(days=obj.follow_up_every_days))
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict | None = None) -> HttpResponse:

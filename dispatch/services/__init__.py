@@ -33,6 +33,7 @@ from dispatch.services.notifications import (
 from dispatch.services.roster import duty_shift_cancel, duty_shift_create, duty_swap
 from dispatch.services.subjects import (
     PlannedStep,
+    deadline_step_notify,
     deadline_steps_cancel,
     deadline_steps_schedule,
     deadline_subject_register,
@@ -67,6 +68,7 @@ __all__ = [
     "case_verify",
     "deadline_audit",
     "deadline_engine_checks",
+    "deadline_step_notify",
     "deadline_steps_cancel",
     "deadline_steps_schedule",
     "deadline_subject_register",

@@ -195,7 +195,8 @@ def _sweep_batch(*, ids: list[int], now: dt.datetime, claimed_at: dt.datetime, r
         # Other apps' deadlines (dispatch.services.subjects): each registered handler gets its claimed
         # steps once per batch, inside this transaction; the steps it did not act on are skipped.
         subject_steps = [step for step in steps if step.subject_type]
-        acted_subjects = subject_steps_fire(steps=subject_steps, now=now) if subject_steps else set()
+        acted_subjects = (subject_steps_fire(steps=subject_steps, now=now, outbox=batch.outbox)
+                          if subject_steps else set())
         for step in steps:
             if step.subject_type:
                 acted = step.pk in acted_subjects

@@ -7,6 +7,11 @@ once, crash-safe) and hands each batch to the handler inside its transaction; th
 its rows, acts only when the step still applies (a conditional update where it changes state), and
 returns the ids of the steps it acted on — the others are recorded as skipped. Cancelling is
 `deadline_steps_cancel` when the subject is done (letter answered, action item completed).
+
+A handler writes its messages with `deadline_step_notify(step=...)`: they join the batch's outbox,
+stored in the sweep's transaction with the step's id and counted on the step, so the auditor
+checks them like the engine's own (a handler that writes through `notification_send` is not
+covered).
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from dispatch.choices import StepKind
 from dispatch.models import DeadlineStep
@@ -25,6 +32,28 @@ logger = logging.getLogger(__name__)
 
 SubjectHandler = Callable[[Sequence[DeadlineStep], dt.datetime], set[int]]
 _HANDLERS: dict[str, SubjectHandler] = {}
+
+
+class StepOutbox(Protocol):
+    """The sweep batch's outbox (`dispatch.services.engine.Outbox`)."""
+
+    def add(self, *, step: DeadlineStep, recipients: list[Any], kind: str, title: str, body: str = "",
+            link: str = "", dedupe_key: str, urgent: bool = False) -> None: ...
+
+
+# The outbox of the batch whose subject steps are being handed to their handlers.
+_OUTBOX: ContextVar[StepOutbox | None] = ContextVar("deadline_subject_outbox", default=None)
+
+
+def deadline_step_notify(*, step: DeadlineStep, recipients: Iterable[Any], kind: str, title: str, body: str = "",
+                         link: str = "", urgent: bool = False) -> None:
+    """From a subject handler: the message(s) of a fired step (in-app, plus SMS when urgent), written
+    with the sweep's batch, carrying the step (dedupe key `step:<id>`: once per step and person)."""
+    outbox = _OUTBOX.get()
+    if outbox is None:
+        raise RuntimeError("deadline_step_notify is for subject handlers, called by the deadline sweep")
+    outbox.add(step=step, recipients=list(recipients), kind=kind, title=title, body=body, link=link,
+               dedupe_key=f"step:{step.pk}", urgent=urgent)
 
 
 def deadline_subject_register(*, subject_type: str, handler: SubjectHandler) -> None:
@@ -67,17 +96,23 @@ def deadline_steps_cancel(*, subject_type: str, subject_id: int, now: dt.datetim
     return rows.update(cancelled_at=now)
 
 
-def subject_steps_fire(*, steps: Sequence[DeadlineStep], now: dt.datetime) -> set[int]:
-    """The sweep's part: group claimed subject steps by type and call each handler once per batch."""
+def subject_steps_fire(*, steps: Sequence[DeadlineStep], now: dt.datetime,
+                       outbox: StepOutbox | None = None) -> set[int]:
+    """The sweep's part: group claimed subject steps by type and call each handler once per batch;
+    `outbox` receives what the handlers write with `deadline_step_notify`."""
     by_type: dict[str, list[DeadlineStep]] = defaultdict(list)
     for step in steps:
         by_type[step.subject_type].append(step)
     acted: set[int] = set()
-    for subject_type, group in by_type.items():
-        handler = _HANDLERS.get(subject_type)
-        if handler is None:
-            logger.error("deadline steps of unregistered subject type %s skipped: %s", subject_type,
-                         [step.pk for step in group])
-            continue
-        acted |= handler(group, now)
+    token = _OUTBOX.set(outbox)
+    try:
+        for subject_type, group in by_type.items():
+            handler = _HANDLERS.get(subject_type)
+            if handler is None:
+                logger.error("deadline steps of unregistered subject type %s skipped: %s", subject_type,
+                             [step.pk for step in group])
+                continue
+            acted |= handler(group, now)
+    finally:
+        _OUTBOX.reset(token)
     return acted
