@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grid.views import keypersons, pages, patrols, station, tree
+from grid.views import keypersons, offline, pages, patrols, station, tree
 
 app_name = "grid"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("patrols/<int:pk>/", patrols.patrol, name="patrol"),
     path("patrols/photos/<int:pk>/", patrols.patrol_photo, name="patrol-photo"),
     path("report/", pages.report, name="report"),
+    path("offline/session/", offline.session, name="offline-session"),
     path("grids/<int:grid_pk>/ledger/", pages.ledger, name="ledger"),
     path("items/<int:pk>/", pages.item, name="item"),
     path("tasks/", pages.tasks, name="tasks"),
