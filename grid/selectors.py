@@ -376,8 +376,12 @@ def grid_map_features(*, level: str | None = None) -> dict[str, Any]:
     grids = list(rows.only("id", "code", "name", "level", "boundary"))
     counts = dict(Case.objects.filter(status__in=OPEN_STATUSES, grid__in=[g.pk for g in grids]).values("grid_id")
                   .annotate(n=Count("pk")).values_list("grid_id", "n"))
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": g.boundary,
-         "properties": {"name": g.code, "label": g.name, "id": g.pk, "level": g.level, "open": counts.get(g.pk, 0)}}
+    features = [
+        {"type": "Feature", "geometry": {"type": g.boundary.get("type"), "coordinates": g.boundary.get("coordinates")},
+         "properties": {"name": g.code, "label": g.name, "id": g.pk, "level": g.level, "open": counts.get(g.pk, 0),
+                        "schematic": bool(g.boundary.get("schematic"))}}
         for g in grids
-    ]}
+    ]
+    # Any schematic boundary (the demo's) and the map says so: 示意, not real boundaries.
+    return {"type": "FeatureCollection", "schematic": any(f["properties"]["schematic"] for f in features),
+            "features": features}

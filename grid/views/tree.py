@@ -30,8 +30,9 @@ def _require_reader(request: HttpRequest) -> None:
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
-    return render(request, "grid/tree.html", {"roots": sel.grid_tree(),
-                                              "has_boundaries": Grid.objects.filter(boundary__isnull=False).exists()})
+    bounded = Grid.objects.filter(active=True, boundary__isnull=False)
+    return render(request, "grid/tree.html", {"roots": sel.grid_tree(), "has_boundaries": bounded.exists(),
+                                              "schematic": bounded.filter(boundary__schematic=True).exists()})
 
 
 @login_required
