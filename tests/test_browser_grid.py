@@ -11,6 +11,7 @@ import time
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import OperationalError
 
 from dispatch.models import Assignment
 from dispatch.services import assignment_acknowledge, assignment_report_back, case_dispatch
@@ -54,7 +55,13 @@ def sign_in(page, username: str) -> None:
 
 def wait_for(condition, seconds: float = 15) -> None:
     deadline = time.monotonic() + seconds
-    while not condition():
+    while True:
+        try:
+            if condition():
+                return
+        except OperationalError as error:  # SQLite's shared in-memory test database: the server is writing
+            if "locked" not in str(error):
+                raise
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.2)

@@ -80,7 +80,11 @@
     var key = (keyField && keyField.value) || GridOutbox.newKey();
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
-    fetch(url, { method: "POST", body: new FormData(form, event.submitter), credentials: "same-origin",
+    var body = new FormData();
+    fields.forEach(function (f) {
+      if (f[1] instanceof Blob) body.append(f[0], f[1], f[1].name || "photo.jpg"); else body.append(f[0], f[1]);
+    });
+    fetch(url, { method: "POST", body: body, credentials: "same-origin",
                  headers: { "X-Requested-With": "offline-queue" } }).then(function (response) {
       // The page the server answered (after its redirect: the one-time messages are in it).
       return response.text().then(function (html) {
