@@ -128,6 +128,12 @@ def test_story_6_a_patrol_in_shangpu_closes_the_seven_step_loop(phone, page):
     phone.wait_for_selector("text=巡查已结束")
     patrol.refresh_from_db()
     assert patrol.status == "finished" and patrol.photos.count() == 1
+    # Her patrol's page, from "my recent patrols": its photo, served through the checked view.
+    phone.click(f"[data-testid=my-patrols] a[href='/grid/patrols/{patrol.pk}/']")
+    src = phone.get_attribute("[data-testid=patrol-photos] img", "src")
+    assert src == f"/grid/patrols/photos/{patrol.photos.get().pk}/"
+    assert phone.request.get(f"{phone.base_url}{src}").status == 200
+    assert no_horizontal_scroll(phone)
 
     # 09:05 The 上浦村 station sees it in its queue and escalates it to the 洛阳镇 sub-center.
     sign_in(page, "station_sp")
