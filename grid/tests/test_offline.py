@@ -38,6 +38,7 @@ def test_the_service_worker_is_served_from_the_root_with_its_scope_and_type(clie
     assert config["scope"] == "/grid/" and config["pages"] == ["/grid/", "/grid/report/", "/grid/tasks/"]
     assert config["session"] == "/grid/offline/session/" and config["logout"] == "/accounts/logout/"
     assert config["login"] == "/accounts/login/" and len(config["version"]) == 12
+    assert config["private"] == ["/grid/keypersons/"]
     # The logic is static files (no script written into a page); every file to keep offline exists.
     assert 'importScripts("/static/grid/outbox.js", "/static/grid/sw-main.js")' in body
     assert "<script" not in body and "{{" not in body

@@ -41,6 +41,8 @@ def service_worker_config() -> dict:
     config = {
         "scope": reverse("grid:home"),
         "pages": [reverse(name) for name in PRECACHED_PAGES],
+        # Never kept on the phone: the key-person ledger (each view of it is recorded).
+        "private": [reverse("grid:keypersons")],
         "precache": precache,
         "session": reverse("grid:offline-session"),
         "login": reverse("login"),

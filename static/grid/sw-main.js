@@ -3,7 +3,8 @@
  *
  * - Keeps the grid worker's pages and their static files for offline use: network first, the
  *   cache when the network is down (pages under /grid/ as they are visited, and the main pages and
- *   static files on install).
+ *   static files on install). Never the key-person ledger (every view of it is recorded) nor a
+ *   page the server marks no-store.
  * - Sends the outbox (outbox.js) on Background Sync, so an entry made offline is sent when the
  *   network returns even if no page is open; browsers without it send on the next page load or
  *   `online` event (offline.js).
@@ -52,7 +53,8 @@
 
   function page(request) {
     return fetch(request).then(function (response) {
-      if (cacheable(response) && (response.headers.get("Content-Type") || "").indexOf("text/html") === 0) {
+      var noStore = /no-store/.test(response.headers.get("Cache-Control") || "");
+      if (cacheable(response) && !noStore && (response.headers.get("Content-Type") || "").indexOf("text/html") === 0) {
         var copy = response.clone();
         caches.open(PAGES).then(function (cache) { cache.put(request.url, copy); });
       } else if (response.type === "opaqueredirect") {
@@ -87,7 +89,8 @@
       return;
     }
     if (request.method !== "GET") return;
-    if (request.mode === "navigate" && url.pathname.indexOf(cfg.scope) === 0) {
+    var kept = !cfg.private.some(function (prefix) { return url.pathname.indexOf(prefix) === 0; });
+    if (request.mode === "navigate" && url.pathname.indexOf(cfg.scope) === 0 && kept) {
       event.respondWith(page(request));
     } else if (cfg.precache.indexOf(url.pathname) !== -1) {
       event.respondWith(asset(request));
