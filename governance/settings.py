@@ -275,8 +275,6 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {"task": "dispatch.tasks.deadline_sweep", "schedule": 15.0, "options": {"expires": 14}},
     "review-summaries": {"task": "review.tasks.summaries_refresh", "schedule": 600.0, "options": {"expires": 540}},
     "deadline-audit": {"task": "dispatch.tasks.deadline_audit", "schedule": 60.0, "options": {"expires": 55}},
-    "keyperson-follow-ups": {"task": "grid.tasks.keyperson_follow_ups_remind", "schedule": 300.0,
-                             "options": {"expires": 240}},
     "radar-run": {"task": "review.tasks.radar_run", "schedule": 3600.0, "options": {"expires": 3000}},
     "daily-report": {"task": "review.tasks.daily_report_generate",
                      "schedule": crontab(hour=7, minute=30), "options": {"expires": 3000}},

@@ -27,6 +27,7 @@ urlpatterns = [
     path("dispatch/", include("dispatch.urls")),
     path("review/", include("review.urls")),
     path("grid/", include("grid.urls")),
+    path("", include("grid.urls_root")),  # /sw.js: the grid worker's service worker, scope "/"
     path(settings.ADMIN_URL, admin.site.urls),
     # Every REST endpoint lives under /api/<app>/, described by one schema and one docs page.
     path("api/intake/", include("intake.api.urls")),

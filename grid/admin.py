@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from django import forms
@@ -9,11 +10,14 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.admin import GridAdmin as BaseGridAdmin
 from governance.choices import GridLevel
+from governance.errors import ApplicationError
 from governance.models import Grid
+from grid.choices import WorkerKind
 from grid.importing import ImportRejected, grids_export_csv, grids_import
 from grid.models import (
     CollectedItem,
@@ -28,6 +32,7 @@ from grid.models import (
 )
 from grid.services import grid_permissions_sync
 from grid.services import keypersons as keypersons_svc
+from grid.services.wartime import wartime_activation_for_reinforcement
 from intake.validators import validate_attachment
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -93,11 +98,7 @@ class GridAdmin(BaseGridAdmin):
                                       dry_run=form.cleaned_data["dry_run"])
             except ImportRejected as rejected:
                 errors = rejected.errors
-            except Exception as error:
-                from governance.errors import ApplicationError
-
-                if not isinstance(error, ApplicationError):
-                    raise
+            except ApplicationError as error:
                 errors = [error.message]
             else:
                 verb = _("校验通过（未写入）") if result.dry_run else _("导入完成")
@@ -118,17 +119,38 @@ class GridAdmin(BaseGridAdmin):
         return response
 
 
+class GridAssignmentForm(forms.ModelForm):
+    class Meta:
+        model = GridAssignment
+        fields = ("grid", "worker", "kind", "department", "starts_on", "ends_on", "note", "wartime_only")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("kind") == WorkerKind.REINFORCEMENT and not (self.instance.pk and self.instance.activation_id):
+            # A reinforcement belongs to the wartime in force; it is released when that ends.
+            try:
+                data["activation"] = wartime_activation_for_reinforcement()
+            except ApplicationError as error:
+                raise forms.ValidationError(error.message) from None
+            if data.get("department") is None:
+                self.add_error("department", _("增援力量须填写派出部门。"))
+        return data
+
+
 @admin.register(GridAssignment)
 class GridAssignmentAdmin(admin.ModelAdmin):
-    list_display = ("grid", "worker", "kind", "department", "starts_on", "ends_on")
+    form = GridAssignmentForm
+    list_display = ("grid", "worker", "kind", "department", "starts_on", "ends_on", "activation")
     list_filter = ("kind",)
     search_fields = ("grid__code", "grid__name", "worker__username", "worker__first_name")
     raw_id_fields = ("grid", "worker", "department", "created_by")
-    readonly_fields = ("created_by", "created_at")
+    readonly_fields = ("created_by", "created_at", "activation")
 
     def save_model(self, request: HttpRequest, obj: GridAssignment, form: forms.Form, change: bool) -> None:
         if not change:
             obj.created_by = request.user
+        if form.cleaned_data.get("activation") is not None and obj.activation_id is None:
+            obj.activation = form.cleaned_data["activation"]
         super().save_model(request, obj, form, change)
         grid_permissions_sync(worker=obj.worker)  # the permission follows the assignment
 
@@ -189,6 +211,12 @@ class KeyPersonAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     raw_id_fields = ("grid", "responsible")
     exclude = ("id_number",)
+
+    def save_model(self, request: HttpRequest, obj: KeyPerson, form: forms.Form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:  # the first visit, on the deadline engine; each visit done schedules the next
+            keypersons_svc.keyperson_follow_up_schedule(
+                person=obj, due_at=timezone.now() + dt.timedelta(days=obj.follow_up_every_days))
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict | None = None) -> HttpResponse:

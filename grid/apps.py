@@ -9,6 +9,7 @@ class GridConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: models are loaded only once the app registry is ready.
         from dispatch import hooks as dispatch_hooks
+        from dispatch.services import deadline_subject_register
         from governance.demo import register_demo_seeder
         from governance.navigation import register
         from governance.roles import (
@@ -20,6 +21,7 @@ class GridConfig(AppConfig):
         from grid.choices import GridEventType
         from grid.demo import seed_demo
         from grid.services.closing import grid_case_close_check
+        from grid.services.keypersons import FOLLOW_UP_SUBJECT, keyperson_follow_up_steps_fire
         from grid.services.wartime import grid_wartime_on_mode_switch
         from grid.views.panels import loop_steps_panel
         from intake import hooks as intake_hooks
@@ -36,4 +38,6 @@ class GridConfig(AppConfig):
         intake_hooks.case_panels.register(lambda *, case, user: [loop_steps_panel(case=case, user=user)])
         # Wartime: micro-grids and reinforcements follow the mode switch.
         dispatch_hooks.mode_switched.register(grid_wartime_on_mode_switch)
+        # Key-person follow-up visits: reminders, overdue and escalation on the one deadline engine.
+        deadline_subject_register(subject_type=FOLLOW_UP_SUBJECT, handler=keyperson_follow_up_steps_fire)
         register_demo_seeder(seed_demo)

@@ -3,7 +3,8 @@
 Residents per unit grid, the 上浦村 grid leader, grid workers on their grids (何雅琴 on
 上浦村第1网格, 陈美玲 on 玉田村第1网格), the 上浦村 station and the 洛阳镇 sub-center with
 their staff and the town's planning office, a few finished patrols, collected households and
-places, and grid reports at the village station. Idempotent: rows are found by stable keys.
+places, grid reports at the village station, and a schematic map of the unit grids (示意: no real
+boundaries are available offline). Idempotent: rows are found by stable keys.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from governance.choices import GridLevel, Residency
-from governance.demo import DEMO_PASSWORD
+from governance.demo import DEMO_PASSWORD, TOWN_CODES
 from governance.models import Center, Department, Grid, Profile
 from governance.roles import Role
 from grid.choices import ItemKind, LeaderRole, WorkerKind
+from grid.demo_map import demo_schematic_load
 from grid.models import GridAssignment, GridLeader, GridReport, Patrol
 from grid.services import (
     collected_item_save,
@@ -107,6 +109,10 @@ def seed_demo() -> dict[str, int]:
     worker = workers.get("grid")
     if worker is not None and not Patrol.objects.filter(client_key="demo-patrol-1").exists():
         _seed_work(worker, Grid.objects.get(code=SHANGPU_UNIT), count)
+    # The map: no real boundaries of these villages are available offline, so a schematic layout,
+    # marked as such (the map says 示意), through the ordinary GeoJSON import.
+    loaded = demo_schematic_load(town_codes=TOWN_CODES)
+    count("schematic boundaries", loaded.created + loaded.updated if loaded else 0)
     return created
 
 

@@ -168,7 +168,8 @@ def _rows_with_header(rows: Iterable[list[str]]) -> list[tuple[int, dict[str, st
 
 
 def read_boundaries(data: bytes) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Geometries by grid code from a GeoJSON FeatureCollection (`properties.code`)."""
+    """Geometries by grid code from a GeoJSON FeatureCollection (`properties.code`). A collection
+    or feature marked `"schematic": true` is kept marked: the map labels it 示意 (not real)."""
     errors: list[str] = []
     try:
         document = json.loads(_decode(data))
@@ -189,6 +190,8 @@ def read_boundaries(data: bytes) -> tuple[dict[str, dict[str, Any]], list[str]]:
                 "n": index, "code": code})
         else:
             result[code] = {"type": geometry["type"], "coordinates": geometry["coordinates"]}
+            if document.get("schematic") is True or props.get("schematic") is True:
+                result[code]["schematic"] = True  # drawn for illustration (示意), not a surveyed boundary
     return result, errors
 
 

@@ -17,7 +17,7 @@ from governance.models import Center, Grid
 from governance.roles import MAY_SEE_DISTRICT_MATTERS, MAY_SEE_GRID_MATTERS, may
 from governance.selectors import grid_ids_of_worker
 from grid.choices import GridEventType, PatrolStatus
-from grid.models import CollectedItem, GridAssignment, GridReport, Patrol
+from grid.models import CollectedItem, GridAssignment, GridLeader, GridReport, Patrol, PatrolPhoto
 from intake.choices import OPEN_STATUSES, CaseEventType, CaseStatus, Channel
 from intake.models import Case, CaseEvent
 
@@ -82,6 +82,40 @@ def patrol_get_for_worker(*, actor: AbstractBaseUser, pk: int) -> Patrol:
     if patrol is None:
         raise NotFoundError()
     return patrol
+
+
+def patrol_may_view(*, actor: AbstractBaseUser, patrol: Patrol) -> bool:
+    """Who may see a patrol (its page and photos): its worker, a leader (网格长/副网格长) of its
+    grid or of a grid above it, and the center's people (who read the grid pages)."""
+    if not actor.is_authenticated or not actor.is_active:
+        return False
+    if patrol.worker_id == actor.pk or may(actor, MAY_SEE_DISTRICT_MATTERS):
+        return True
+    chain, node = [], patrol.grid
+    while node is not None and len(chain) < 8:
+        chain.append(node.pk)
+        node = node.parent
+    return GridLeader.objects.filter(user=actor, grid_id__in=chain).exists()
+
+
+def patrol_get_for_viewer(*, actor: AbstractBaseUser, pk: int) -> Patrol:
+    """A patrol for someone who may see it; "missing" and "not yours" are both NotFoundError."""
+    patrol = Patrol.objects.select_related("grid__parent__parent__parent", "worker").filter(pk=pk).first()
+    if patrol is None or not patrol_may_view(actor=actor, patrol=patrol):
+        raise NotFoundError()
+    return patrol
+
+
+def patrol_photo_get_for_viewer(*, actor: AbstractBaseUser, pk: int) -> PatrolPhoto:
+    photo = PatrolPhoto.objects.select_related("patrol__grid__parent__parent__parent").filter(pk=pk).first()
+    if photo is None or not patrol_may_view(actor=actor, patrol=photo.patrol):
+        raise NotFoundError()
+    return photo
+
+
+def patrols_of_worker(*, worker: AbstractBaseUser, limit: int = 5) -> list[Patrol]:
+    return list(Patrol.objects.filter(worker=worker).select_related("grid").annotate(n_photos=Count("photos"))
+                .order_by("-started_at")[:limit])
 
 
 def patrol_open_for_worker(*, worker: AbstractBaseUser) -> Patrol | None:
@@ -342,8 +376,12 @@ def grid_map_features(*, level: str | None = None) -> dict[str, Any]:
     grids = list(rows.only("id", "code", "name", "level", "boundary"))
     counts = dict(Case.objects.filter(status__in=OPEN_STATUSES, grid__in=[g.pk for g in grids]).values("grid_id")
                   .annotate(n=Count("pk")).values_list("grid_id", "n"))
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": g.boundary,
-         "properties": {"name": g.code, "label": g.name, "id": g.pk, "level": g.level, "open": counts.get(g.pk, 0)}}
+    features = [
+        {"type": "Feature", "geometry": {"type": g.boundary.get("type"), "coordinates": g.boundary.get("coordinates")},
+         "properties": {"name": g.code, "label": g.name, "id": g.pk, "level": g.level, "open": counts.get(g.pk, 0),
+                        "schematic": bool(g.boundary.get("schematic"))}}
         for g in grids
-    ]}
+    ]
+    # Any schematic boundary (the demo's) and the map says so: 示意, not real boundaries.
+    return {"type": "FeatureCollection", "schematic": any(f["properties"]["schematic"] for f in features),
+            "features": features}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grid.views import keypersons, pages, station, tree
+from grid.views import keypersons, offline, pages, patrols, station, tree
 
 app_name = "grid"
 
@@ -8,7 +8,10 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("patrols/start/", pages.patrol_start, name="patrol-start"),
     path("patrols/<int:pk>/finish/", pages.patrol_finish, name="patrol-finish"),
+    path("patrols/<int:pk>/", patrols.patrol, name="patrol"),
+    path("patrols/photos/<int:pk>/", patrols.patrol_photo, name="patrol-photo"),
     path("report/", pages.report, name="report"),
+    path("offline/session/", offline.session, name="offline-session"),
     path("grids/<int:grid_pk>/ledger/", pages.ledger, name="ledger"),
     path("items/<int:pk>/", pages.item, name="item"),
     path("tasks/", pages.tasks, name="tasks"),

@@ -86,12 +86,16 @@ class KeyPersonRiskChange(models.Model):
 
 
 class KeyPersonFollowUp(models.Model):
-    """A follow-up visit due at `due_at`. The sweep reminds the responsible person once
-    (conditional update on `reminded_at`), as the deadline engine does for assignments."""
+    """A follow-up visit due at `due_at`, on the deadline engine (subject type
+    `grid.keyperson_follow_up`): a reminder the day before, overdue at `due_at`, an escalation three
+    days later; each mark below is set once by its step (a conditional update), and a visit done
+    cancels the steps left."""
 
     person = models.ForeignKey(KeyPerson, on_delete=models.CASCADE, related_name="follow_ups")
     due_at = models.DateTimeField(_("应走访时间"))
     reminded_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
     done_at = models.DateTimeField(_("走访时间"), null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")
@@ -101,8 +105,6 @@ class KeyPersonFollowUp(models.Model):
         verbose_name = _("走访")
         verbose_name_plural = _("走访")
         ordering = ["due_at", "pk"]
-        indexes = [models.Index(fields=["due_at"], condition=models.Q(reminded_at__isnull=True, done_at__isnull=True),
-                                name="keyperson_followup_pending")]
 
     def __str__(self) -> str:
         return f"{self.person_id} @ {self.due_at:%Y-%m-%d}"

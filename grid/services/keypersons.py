@@ -1,5 +1,5 @@
 """The key-person ledger: access only with the granted permission, every view recorded, risk
-changes with a warning to the town when a risk rises, follow-up visits with reminders."""
+changes with a warning to the town when a risk rises, follow-up visits on the deadline engine."""
 
 from __future__ import annotations
 
@@ -12,6 +12,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from dispatch.choices import EscalationTarget, StepKind
+from dispatch.models import DeadlineStep
+from dispatch.services import (
+    PlannedStep,
+    StepOutbox,
+    deadline_steps_cancel,
+    deadline_steps_schedule,
+)
+from dispatch.services.common import CommanderCache
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Profile
 from governance.roles import MAY_RUN_STATION
@@ -21,7 +30,6 @@ from grid.selectors import owning_center_for_grid
 
 VIEW_PERMISSION = "grid.view_keyperson"
 CHANGE_PERMISSION = "grid.change_keyperson"
-REMIND_BATCH = 500
 
 
 def keyperson_may_view(user: AbstractBaseUser) -> bool:
@@ -113,15 +121,39 @@ def keyperson_set_risk(*, actor: AbstractBaseUser, person: KeyPerson, risk_level
     return change
 
 
+# Follow-up visits on the one deadline engine (dispatch.services.subjects): a reminder the day
+# before, the overdue mark at the due time (the responsible person and the town sub-center), and an
+# escalation to the district's commander on duty three days later.
+FOLLOW_UP_SUBJECT = "grid.keyperson_follow_up"
+REMIND_BEFORE = dt.timedelta(days=1)
+ESCALATE_AFTER = dt.timedelta(days=3)
+
+
+def _follow_up_steps(due_at: dt.datetime) -> list[PlannedStep]:
+    return [
+        PlannedStep(kind=StepKind.DUE_REMINDER, due_at=due_at - REMIND_BEFORE),
+        PlannedStep(kind=StepKind.OVERDUE, due_at=due_at),
+        PlannedStep(kind=StepKind.ESCALATION, due_at=due_at + ESCALATE_AFTER, level=1,
+                    targets=(EscalationTarget.COMMANDER,)),
+    ]
+
+
 @transaction.atomic
-def keyperson_follow_up_schedule(*, person: KeyPerson, due_at: dt.datetime) -> KeyPersonFollowUp:
-    return KeyPersonFollowUp.objects.create(person=person, due_at=due_at)
+def keyperson_follow_up_schedule(*, person: KeyPerson, due_at: dt.datetime,
+                                 now: dt.datetime | None = None) -> KeyPersonFollowUp:
+    """Schedule a visit and its deadline steps (a reminder already past is left out)."""
+    now = now or timezone.now()
+    follow_up = KeyPersonFollowUp.objects.create(person=person, due_at=due_at)
+    deadline_steps_schedule(subject_type=FOLLOW_UP_SUBJECT, subject_id=follow_up.pk, steps=_follow_up_steps(due_at),
+                            now=now)
+    return follow_up
 
 
 @transaction.atomic
 def keyperson_follow_up_done(*, actor: AbstractBaseUser, follow_up: KeyPersonFollowUp, notes: str,
                              now: dt.datetime | None = None) -> KeyPersonFollowUp:
-    """Record the visit and schedule the next one after the person's follow-up period."""
+    """Record the visit (its remaining steps are cancelled) and schedule the next one after the
+    person's follow-up period."""
     now = now or timezone.now()
     keyperson_require_access(actor)
     if not notes.strip():
@@ -130,31 +162,64 @@ def keyperson_follow_up_done(*, actor: AbstractBaseUser, follow_up: KeyPersonFol
         done_at=now, done_by=actor, notes=notes.strip()[:2000])
     if changed != 1:
         raise ApplicationError(gettext("这次走访已记录。"), code="stale_state")
+    deadline_steps_cancel(subject_type=FOLLOW_UP_SUBJECT, subject_id=follow_up.pk, now=now)
     person = follow_up.person
-    keyperson_follow_up_schedule(person=person, due_at=now + dt.timedelta(days=person.follow_up_every_days))
+    keyperson_follow_up_schedule(person=person, due_at=now + dt.timedelta(days=person.follow_up_every_days),
+                                 now=now)
     follow_up.refresh_from_db()
     return follow_up
 
 
-def keyperson_follow_ups_remind(*, now: dt.datetime) -> int:
-    """The sweep: remind the responsible person of each follow-up that fell due, exactly once
-    (claimed by a conditional update, so two sweeps at once remind once). Returns how many."""
-    from dispatch.services import notification_send
-
-    due = list(KeyPersonFollowUp.objects.filter(due_at__lte=now, reminded_at__isnull=True, done_at__isnull=True)
-               .values_list("pk", flat=True)[:REMIND_BATCH])
-    sent = 0
-    for pk in due:
-        with transaction.atomic():
-            if KeyPersonFollowUp.objects.filter(pk=pk, reminded_at__isnull=True, done_at__isnull=True).update(
-                    reminded_at=now) != 1:
+def keyperson_follow_up_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime, outbox: StepOutbox) -> set[int]:
+    """The deadline sweep's handler for follow-up visits (inside the sweep's transaction): each step
+    acts only while the visit is not done; the marks are conditional updates, so a step acts once.
+    Messages go through the batch's outbox with their step (`outbox.add`)."""
+    follow_ups = {
+        f.pk: f for f in KeyPersonFollowUp.objects.filter(pk__in={step.subject_id for step in steps},
+                                                          done_at__isnull=True)
+        .select_related("person__grid__parent", "person__responsible")
+    }
+    town_staff: dict[int, list[AbstractBaseUser]] = {}
+    commanders = CommanderCache()
+    acted: set[int] = set()
+    for step in steps:
+        follow_up = follow_ups.get(step.subject_id)
+        if follow_up is None:
+            continue
+        person = follow_up.person
+        if person.grid_id not in town_staff:
+            town_staff[person.grid_id] = _town_staff(person)
+        town = town_staff[person.grid_id]
+        responsible = [person.responsible] if person.responsible else []
+        link = f"/grid/keypersons/{person.pk}/"
+        due = timezone.localtime(follow_up.due_at)
+        # Names only in the title; the ledger (and its view log) holds the rest.
+        if step.kind == StepKind.DUE_REMINDER:
+            if now >= follow_up.due_at or not KeyPersonFollowUp.objects.filter(
+                    pk=follow_up.pk, reminded_at__isnull=True, done_at__isnull=True).update(reminded_at=now):
                 continue
-            follow_up = KeyPersonFollowUp.objects.select_related("person__grid", "person__responsible").get(pk=pk)
-            person = follow_up.person
-            notification_send(
-                recipients=[person.responsible] if person.responsible else _town_staff(person),
-                kind="keyperson.follow_up_due",
-                title=gettext("重点人员走访到期：%(grid)s") % {"grid": person.grid.name},
-                link=f"/grid/keypersons/{person.pk}/", dedupe_key=f"keyperson-followup:{pk}", now=now)
-            sent += 1
-    return sent
+            outbox.add(step=step, recipients=responsible or town, dedupe_key=f"step:{step.pk}", kind="keyperson.follow_up_due",
+                                 title=gettext("重点人员走访将到期：%(grid)s") % {"grid": person.grid.name},
+                                 body=gettext("请于 %(due)s 前走访。") % {"due": f"{due:%m-%d %H:%M}"}, link=link)
+        elif step.kind == StepKind.OVERDUE:
+            if now < follow_up.due_at or not KeyPersonFollowUp.objects.filter(
+                    pk=follow_up.pk, overdue_at__isnull=True, done_at__isnull=True).update(overdue_at=now):
+                continue
+            outbox.add(step=step, recipients=[*responsible, *town], dedupe_key=f"step:{step.pk}", kind="keyperson.follow_up_overdue",
+                                 title=gettext("重点人员走访已超期：%(grid)s") % {"grid": person.grid.name},
+                                 body=gettext("应于 %(due)s 走访。") % {"due": f"{due:%m-%d %H:%M}"}, link=link)
+        elif step.kind == StepKind.ESCALATION:
+            center = owning_center_for_grid(grid=person.grid)
+            district = center.district_center if center is not None else None
+            if district is None or not KeyPersonFollowUp.objects.filter(
+                    pk=follow_up.pk, escalated_at__isnull=True, done_at__isnull=True).update(escalated_at=now):
+                continue
+            outbox.add(step=step, recipients=list(commanders.get(center=district, at=now)), dedupe_key=f"step:{step.pk}",
+                                 kind="keyperson.follow_up_escalated", urgent=True,
+                                 title=gettext("重点人员走访超期未办（督办）：%(grid)s") % {"grid": person.grid.name},
+                                 body=gettext("应于 %(due)s 走访，已超期三天。") % {"due": f"{due:%m-%d %H:%M}"},
+                                 link=link)
+        else:
+            continue
+        acted.add(step.pk)
+    return acted

@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -21,12 +21,13 @@ from grid.models import GridAssignment, WartimeActivation
 from grid.services.assignments import grid_assignment_start, grid_permissions_sync
 
 
-def _district_grids(center: Center) -> Q:
-    """Grids below the center's territory (by code prefix for official codes, else every grid)."""
+def _district_grids(center: Center, *, prefix: str = "") -> Q:
+    """Grids below the center's territory (by code prefix for official codes, else every grid);
+    `prefix` names the grid relation when filtering another model (`grid__`)."""
     territory = center.territory
     if territory is None or not territory.code.isdigit():
         return Q()
-    return Q(code__startswith=territory.code)
+    return Q(**{f"{prefix}code__startswith": territory.code})
 
 
 def _wartime_workers() -> list[int]:
@@ -49,12 +50,29 @@ def grid_wartime_on_mode_switch(*, mode: object) -> None:
             if WartimeActivation.objects.filter(pk=activation.pk, ended_at__isnull=True).update(ended_at=now) != 1:
                 continue
             Grid.objects.filter(pk__in=activation.activated_grid_ids).update(active=False)
-            GridAssignment.objects.filter(activation=activation).filter(
-                Q(ends_on__isnull=True) | Q(ends_on__gt=timezone.localdate(now))).update(
-                ends_on=timezone.localdate(now))
+            reinforcements_release(activation=activation, now=now)
     today = timezone.localdate(now)
     for worker in _users(_wartime_workers()):
         grid_permissions_sync(worker=worker, today=today)
+
+
+def reinforcements_release(*, activation: WartimeActivation, now: dt.datetime) -> int:
+    """Release every reinforcement of the district still open when its wartime ends, however it
+    was made (the service, the admin, an import): each is tied to this wartime period (the
+    record of what it reinforced) and ends today. Returns how many were released."""
+    today = timezone.localdate(now)
+    open_ = (GridAssignment.objects.filter(kind=WorkerKind.REINFORCEMENT)
+             .filter(Q(activation=activation) | Q(activation__isnull=True, grid__in=Grid.objects.filter(
+                 _district_grids(activation.center))))
+             .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today)))
+    ids = list(open_.values_list("pk", flat=True))
+    # A reinforcement planned to start after today ends on its first day (dates stay ordered); tied
+    # to the ended activation, it is in force on no day (`in_force_on`).
+    released = GridAssignment.objects.filter(pk__in=ids, starts_on__lte=today).update(
+        ends_on=today, activation=activation)
+    released += GridAssignment.objects.filter(pk__in=ids, starts_on__gt=today).update(
+        ends_on=F("starts_on"), activation=activation)
+    return released
 
 
 def _users(ids: list[int]) -> list[AbstractBaseUser]:
@@ -70,6 +88,14 @@ def wartime_activation_open(*, center: Center | None = None) -> WartimeActivatio
     return rows.order_by("-started_at").first()
 
 
+def wartime_activation_for_reinforcement() -> WartimeActivation:
+    """The wartime period a new reinforcement belongs to; outside wartime there is none to send."""
+    activation = WartimeActivation.objects.filter(ended_at__isnull=True).order_by("-started_at").first()
+    if activation is None:
+        raise ApplicationError(gettext("当前不是战时状态，不能派驻增援力量。"), code="not_wartime")
+    return activation
+
+
 @transaction.atomic
 def grid_reinforcement_assign(
     *, actor: AbstractBaseUser, grid: Grid, worker: AbstractBaseUser, department: Department, note: str = "",
@@ -77,9 +103,7 @@ def grid_reinforcement_assign(
 ) -> GridAssignment:
     """A department's reinforcement to a grid for the wartime period (released when it ends)."""
     now = now or timezone.now()
-    activation = WartimeActivation.objects.filter(ended_at__isnull=True).order_by("-started_at").first()
-    if activation is None:
-        raise ApplicationError(gettext("当前不是战时状态，不能派驻增援力量。"), code="not_wartime")
+    activation = wartime_activation_for_reinforcement()
     assignment = grid_assignment_start(actor=actor, grid=grid, worker=worker, kind=WorkerKind.REINFORCEMENT,
                                        starts_on=timezone.localdate(now), department=department, note=note,
                                        today=timezone.localdate(now))

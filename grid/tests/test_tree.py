@@ -40,6 +40,7 @@ def test_tree_page_map_and_grid_page(client, territory):
     geo = client.get(reverse("grid:map-data")).json()
     [feature] = geo["features"]
     assert feature["properties"]["open"] == 1 and feature["geometry"]["type"] == "Polygon"
+    assert geo["schematic"] is False and "data-testid=\"map-schematic\"" not in page  # a real boundary
     assert client.get(reverse("grid:map-data") + "?level=bogus").status_code == 400
     grid_page = client.get(reverse("grid:grid", args=[t.unit.pk])).content.decode()
     assert "挡土墙开裂" in grid_page and "专职网格员" in grid_page
@@ -51,3 +52,36 @@ def test_grid_workers_and_departments_cannot_read_the_tree(client, territory):
     assert client.get(reverse("grid:map-data")).status_code == 403
     client.force_login(territory.town_liaison)
     assert client.get(reverse("grid:grid", args=[territory.unit.pk])).status_code == 403
+
+
+def test_the_demo_map_is_a_schematic_labelled_as_such_through_the_import(client, territory):
+    """No real boundaries offline: the demo's unit grids get generated rectangles, loaded through the
+    GeoJSON import, marked schematic; the map and the page say 示意; a real boundary is kept."""
+    from grid.demo_map import demo_schematic_files, demo_schematic_load
+
+    t = territory
+    grid_file, boundaries = demo_schematic_files(town_codes=("350599100",))
+    assert grid_file.splitlines()[1:] == ["350599100203001,上浦村第1网格,unit,350599100203,,,",
+                                          "350599100203002,上浦村第2网格,unit,350599100203,,,"]
+    result = demo_schematic_load(town_codes=("350599100",))
+    assert (result.created, result.updated) == (0, 2)
+    first, second = (Grid.objects.get(pk=g.pk).boundary for g in (t.unit, t.other_unit))
+    assert first["schematic"] is True and first["type"] == "Polygon"
+    ring = first["coordinates"][0]
+    assert ring[0] == ring[-1] and len(ring) == 5
+    assert max(x for x, _ in ring) <= min(x for x, _ in second["coordinates"][0])  # numbered west to east
+    assert demo_schematic_load(town_codes=("350599100",)) is None  # again: nothing to do
+
+    client.force_login(t.director)
+    geo = client.get(reverse("grid:map-data")).json()
+    assert geo["schematic"] is True and all(f["properties"]["schematic"] for f in geo["features"])
+    assert all(set(f["geometry"]) == {"type", "coordinates"} for f in geo["features"])
+    page = client.get(reverse("grid:tree")).content.decode()
+    assert 'data-testid="map-schematic"' in page and "不是真实边界" in page
+
+    # A real boundary imported later replaces the drawing; the schematic never overwrites one.
+    Grid.objects.filter(pk=t.unit.pk).update(boundary=SQUARE)
+    Grid.objects.filter(pk=t.other_unit.pk).update(boundary=None)
+    demo_schematic_load(town_codes=("350599100",))
+    assert Grid.objects.get(pk=t.unit.pk).boundary == SQUARE
+    assert Grid.objects.get(pk=t.other_unit.pk).boundary["schematic"] is True

@@ -68,3 +68,46 @@ def test_wartime_activates_micro_grids_and_releases_reinforcements(wartime_setup
     page = client.get(reverse("grid:grid", args=[t.unit.pk])).content.decode()
     assert "战时增援力量" in page and "data-wartime" not in page  # history kept, banner gone
     assert not Grid.objects.get(pk=micro.pk).active
+
+
+def test_every_reinforcement_is_released_when_wartime_ends_however_it_was_made(wartime_setup, client):
+    """One from the admin's form, one written straight to the table (an import, a shell): both end
+    with the wartime, are tied to it, and the grid page shows the release."""
+    t, micro, keeper, commander = wartime_setup
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    police = UserFactory(roles=[Role.GRID_WORKER])
+    form = {"grid": t.unit.pk, "worker": police.pk, "kind": "reinforcement", "department": t.town_department.pk,
+            "starts_on": "2026-11-18", "note": "公安增援"}
+    add = reverse("admin:grid_gridassignment_add")
+    refused = client.post(add, form)
+    assert refused.status_code == 200 and "当前不是战时状态" in refused.content.decode()
+    assert not GridAssignment.objects.filter(worker=police).exists()
+
+    mode_declare_wartime(actor=commander, center=t.district, level=2, reason="台风", now=at(2026, 11, 18, 9))
+    activation = WartimeActivation.objects.get()
+    assert client.post(add, form).status_code == 302
+    from_admin = GridAssignment.objects.get(worker=police)
+    assert from_admin.activation == activation and from_admin.created_by == root
+    militia = UserFactory(roles=[Role.GRID_WORKER])
+    by_hand = GridAssignment.objects.create(grid=t.other_unit, worker=militia, kind="reinforcement",
+                                            department=t.town_department, starts_on=dt.date(2026, 11, 18))
+    later = GridAssignment.objects.create(grid=t.unit, worker=militia, kind="reinforcement",
+                                          department=t.town_department, starts_on=dt.date(2026, 11, 20))
+    elsewhere = GridFactory(code="350600100203001", name="外区网格")
+    outside = GridAssignment.objects.create(grid=elsewhere, worker=militia, kind="reinforcement",
+                                            department=t.town_department, starts_on=dt.date(2026, 11, 18))
+
+    mode_end_wartime(actor=commander, center=t.district, reason="解除", now=at(2026, 11, 18, 18))
+    for row in (from_admin, by_hand, later, outside):
+        row.refresh_from_db()
+    assert (from_admin.ends_on, from_admin.activation) == (dt.date(2026, 11, 18), activation)
+    assert (by_hand.ends_on, by_hand.activation) == (dt.date(2026, 11, 18), activation)
+    assert (later.ends_on, later.activation) == (dt.date(2026, 11, 20), activation)  # in force on no day
+    assert (outside.ends_on, outside.activation) == (None, None)  # another district's wartime, not this one
+    assert worker_grid_ids(worker=police) == set()
+    assert t.unit.pk not in worker_grid_ids(worker=militia) and t.other_unit.pk not in worker_grid_ids(worker=militia)
+    assert not police.has_perm("governance.view_grid", t.unit)
+    client.force_login(t.director)
+    page = client.get(reverse("grid:grid", args=[t.other_unit.pk])).content.decode()
+    assert "data-released" in page and "战时结束（2026-11-18 18:00）释放" in page

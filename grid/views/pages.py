@@ -65,6 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "finish_form": PatrolFinishForm(),
         "to_verify": len(sel.verification_tasks(worker=request.user)),
         "reports": sel.reports_of_worker(worker=request.user, limit=5),
+        "patrols": sel.patrols_of_worker(worker=request.user, limit=5),
     }
     return render(request, "grid/home.html", context)
 

@@ -30,8 +30,9 @@ def _require_reader(request: HttpRequest) -> None:
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
-    return render(request, "grid/tree.html", {"roots": sel.grid_tree(),
-                                              "has_boundaries": Grid.objects.filter(boundary__isnull=False).exists()})
+    bounded = Grid.objects.filter(active=True, boundary__isnull=False)
+    return render(request, "grid/tree.html", {"roots": sel.grid_tree(), "has_boundaries": bounded.exists(),
+                                              "schematic": bounded.filter(boundary__schematic=True).exists()})
 
 
 @login_required
@@ -59,7 +60,7 @@ def grid_page(request: HttpRequest, pk: int) -> HttpResponse:
         "node": node,
         "children": grid.children.filter(active=True).order_by("code"),
         "leaders": grid.leaders.select_related("user"),
-        "assignments": GridAssignment.objects.filter(grid=grid).select_related("worker", "department")
+        "assignments": GridAssignment.objects.filter(grid=grid).select_related("worker", "department", "activation")
         .order_by("-starts_on"),
         "patrols": sel.patrols_of_grid(grid=grid, limit=10),
         "ledger": [(label, kinds.get(value, 0)) for value, label in ItemKind.choices],

@@ -1,0 +1,111 @@
+/* The grid worker's outbox: forms made while the network is down, kept on the phone (IndexedDB)
+ * and sent when it returns: by an open page (offline.js), or by the service worker (sw-main.js,
+ * Background Sync) when no page is open. One implementation for both: the pages load this file with
+ * a script tag, the service worker with importScripts().
+ *
+ * Exactly once: every entry carries the key made on the phone (client_key) and the server records
+ * a resent entry once; an entry leaves the phone only after the server answered it. It is sent
+ * only for the person who made it (a shared phone), with a fresh CSRF token (a new login rotates it).
+ */
+(function (scope) {
+  "use strict";
+  var DB = "grid-offline", STORE = "outbox";
+  var config = { session: "/grid/offline/session/", login: "/accounts/login/" };
+
+  function configure(options) {
+    Object.keys(options || {}).forEach(function (k) { if (options[k]) config[k] = options[k]; });
+  }
+
+  function newKey() {
+    if (scope.crypto && scope.crypto.randomUUID) return scope.crypto.randomUUID().replace(/-/g, "");
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var req = indexedDB.open(DB, 1);
+      req.onupgradeneeded = function () { req.result.createObjectStore(STORE, { keyPath: "key" }); };
+      req.onsuccess = function () { resolve(req.result); };
+      req.onerror = function () { reject(req.error); };
+    });
+  }
+
+  function tx(mode, fn) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(STORE, mode), out = fn(t.objectStore(STORE));
+        t.oncomplete = function () { db.close(); resolve(out && out.result !== undefined ? out.result : out); };
+        t.onerror = function () { db.close(); reject(t.error); };
+      });
+    });
+  }
+
+  function put(item) { return tx("readwrite", function (s) { s.put(item); }); }
+  function all() { return tx("readonly", function (s) { return s.getAll(); }); }
+  function remove(key) { return tx("readwrite", function (s) { s.delete(key); }); }
+  function count() { return tx("readonly", function (s) { return s.count(); }); }
+
+  function toFormData(fields, csrf) {
+    var data = new FormData();
+    fields.forEach(function (f) {
+      var value = f[0] === "csrfmiddlewaretoken" && csrf ? csrf : f[1];
+      if (value instanceof Blob) data.append(f[0], value, value.name || "photo.jpg");
+      else data.append(f[0], value);
+    });
+    return data;
+  }
+
+  function toLogin(response) {
+    return response.redirected && new URL(response.url).pathname === config.login;
+  }
+
+  // Send every entry of the signed-in person, oldest first. An answer below 500 means the server
+  // has it (recorded, or recorded before: same key) or refuses it for good: it leaves the phone.
+  // No network, a server error or a login page keeps it for the next try.
+  function sendAll(items, session) {
+    var result = { sent: 0, left: 0, offline: false };
+    items.sort(function (a, b) { return a.at - b.at; });
+    return items.reduce(function (chain, item) {
+      return chain.then(function (stop) {
+        if (stop || String(item.user) !== String(session.user)) { result.left += 1; return stop; }
+        return fetch(item.url, {
+          method: "POST", body: toFormData(item.fields, session.csrf), credentials: "same-origin",
+          headers: { "X-Requested-With": "offline-queue" }
+        }).then(function (response) {
+          if (response.status >= 500 || toLogin(response)) { result.left += 1; return toLogin(response); }
+          result.sent += 1;
+          return remove(item.key).then(function () { return false; });
+        }, function () { result.left += 1; result.offline = true; return true; });
+      });
+    }, Promise.resolve(false)).then(function () { return result; });
+  }
+
+  function flushOnce() {
+    return all().then(function (items) {
+      if (!items.length) return { sent: 0, left: 0, offline: false };
+      return fetch(config.session, { credentials: "same-origin", cache: "no-store",
+                                     headers: { "Accept": "application/json" } })
+        .then(function (response) {
+          if (!response.ok || response.redirected) return { sent: 0, left: items.length, signedOut: true };
+          return response.json().then(function (session) { return sendAll(items, session); });
+        }, function () { return { sent: 0, left: items.length, offline: true }; });
+    });
+  }
+
+  // One flush at a time across the pages and the service worker (Web Locks where the browser has
+  // them; the server's keys make an overlap harmless anyway).
+  var running = null;
+  function flush() {
+    if (running) return running;
+    var locks = scope.navigator && scope.navigator.locks;
+    running = (locks ? locks.request("grid-outbox", flushOnce) : flushOnce()).then(function (r) {
+      running = null; return r;
+    }, function (e) { running = null; throw e; });
+    return running;
+  }
+
+  scope.GridOutbox = {
+    SYNC_TAG: "grid-outbox", configure: configure, newKey: newKey, put: put, all: all, count: count,
+    flush: flush
+  };
+})(self);
