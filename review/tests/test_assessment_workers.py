@@ -141,3 +141,27 @@ def test_the_page_shows_the_workers_and_their_lists(client, workers):
                       {"figure": "verified", "worker": 999999}).status_code == 404
     assert client.get(reverse("review:assessment-items", args=["2025-10"]),
                       {"figure": "overdue", "worker": w1.pk}).status_code == 404
+
+
+def test_the_worker_figures_cost_the_same_queries_with_more_workers_and_records(workers):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    october, w1, _w2, _events = workers
+    with CaptureQueriesContext(connection) as small:
+        assessment_compute(center=october.center, month=OCTOBER, now=NOW)
+    grid = w1.grid_assignments.get().grid
+    for n in range(4):
+        worker = UserFactory(username=f"w-more-{n}", roles=["grid_worker"])
+        GridAssignmentFactory(grid=grid, worker=worker, starts_on=dt.date(2025, 10, 1))
+        for day in (9, 10, 13):
+            PatrolFactory(grid=grid, worker=worker, started_at=at(10, day), finished_at=at(10, day, 11),
+                          status=PatrolStatus.FINISHED)
+            CollectedItemChangeFactory(item__grid=grid, actor=worker, changed_at=at(10, day, 12))
+            case = CaseFactory(district=october.center, grid=grid, registered_at=at(10, day, 8))
+            CaseEvent.objects.create(case=case, type="assignment.reported_back", occurred_at=at(10, day, 9))
+            CaseEvent.objects.create(case=case, type="case.verified", occurred_at=at(10, day, 16), actor=worker)
+    with CaptureQueriesContext(connection) as large:
+        data = assessment_compute(center=october.center, month=OCTOBER, now=NOW)
+    assert len(data["workers"]) == 6
+    assert len(large.captured_queries) == len(small.captured_queries)
