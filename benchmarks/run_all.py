@@ -19,11 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_dispatch  # noqa: E402
 import bench_intake  # noqa: E402
 import bench_radar  # noqa: E402
+import bench_review  # noqa: E402
 import bench_sweep  # noqa: E402
 from common import Row, machine, setup_django, table  # noqa: E402
 
 # Every benchmark of the project, in the order they run (a new one is added here).
-BENCHMARKS = [bench_intake, bench_dispatch, bench_sweep, bench_radar]
+BENCHMARKS = [bench_intake, bench_dispatch, bench_sweep, bench_radar, bench_review]
 
 
 def main() -> int:

@@ -11,6 +11,7 @@ import pytest
 
 from review.models import AssessmentVersion
 from review.tests.october import build_october
+from review.tests.test_pdf import embedded_fonts, fonts_not_embedded
 from tests.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,6 +59,9 @@ def test_story_5_month_end(page, login, tmp_path):
         pytest.fail("poppler-utils (pdftotext, pdftoppm) must be installed to check the report PDF (see .ci/run)")
     text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, check=True, text=True).stdout
     assert "2025年10月工作专报" in text and "资规建交局" in text and "慢作为" in text
+    # the project's Chinese font is in the file (the project's font is in the file, not the reader's)
+    assert fonts_not_embedded(pdf_path.read_bytes()) == []
+    assert any("WenQuanYiMicroHei" in name and emb == "yes" for name, _kind, emb in embedded_fonts(pdf_path.read_bytes()))
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf_path), str(tmp_path / "page")], check=True)
     images = sorted(tmp_path.glob("page*.png"))
     assert images and all(image.stat().st_size > 5_000 for image in images)

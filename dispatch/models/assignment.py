@@ -79,6 +79,8 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["department", "status", "due_at"]),
             models.Index(fields=["case", "status"]),
+            # A department's assignments of a month (the assessment's drill-down lists).
+            models.Index(fields=["department", "assigned_at"], name="assignment_department_month"),
             # The dispatch board: a center's live assignments by deadline, counted from the index.
             models.Index(fields=["center", "due_at", "status"], name="assignment_board_live",
                          condition=models.Q(status__in=["acknowledged", "assigned", "declined", "reported", "rework"])),

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from governance.tests.factories import GridFactory, UserFactory
 from grid.choices import ItemKind, WorkerKind
-from grid.models import CollectedItem, GridAssignment, Patrol
+from grid.models import CollectedItem, CollectedItemChange, GridAssignment, GridReport, Patrol
 
 
 class GridAssignmentFactory(factory.django.DjangoModelFactory):
@@ -43,3 +43,25 @@ class CollectedItemFactory(factory.django.DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory)
     created_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyFunction(timezone.now)
+
+
+class CollectedItemChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CollectedItemChange
+
+    item = factory.SubFactory(CollectedItemFactory)
+    actor = factory.SubFactory(UserFactory)
+    changes = factory.LazyFunction(lambda: {"name": [None, "住户"]})
+    changed_at = factory.LazyFunction(timezone.now)
+
+
+class GridReportFactory(factory.django.DjangoModelFactory):
+    """A grid report written directly, on a matter made by the caller (channel "grid report")."""
+
+    class Meta:
+        model = GridReport
+
+    grid = factory.SubFactory(GridFactory)
+    reporter = factory.SubFactory(UserFactory, roles=["grid_worker"])
+    client_key = factory.Sequence(lambda n: f"report-{n}")
+    reported_at = factory.LazyFunction(timezone.now)

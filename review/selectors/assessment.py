@@ -36,6 +36,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import (
@@ -51,12 +52,19 @@ from dispatch.selectors.roster import duty_days
 from governance.choices import CenterLevel
 from governance.models import Center, Department
 from governance.workcal import WorkingCalendar
+from grid.selectors import (
+    VERIFY_WITHIN_WORKING_DAYS,
+    grid_workers_between,
+    worker_figure_rows,
+    worker_figures,
+)
 from intake.choices import CaseStatus
 from intake.models import Case, CaseEvent
 from review.models import AssessmentScheme, AssessmentSnapshot, AssessmentVersion
 
 ASSIGNMENT, EVENT, EXTENSION, REVISIT, SUMMONS, DUTY, CASE = (
     "assignment", "event", "extension", "revisit", "summons", "duty", "case")
+PATROL, LEDGER, GRID_REPORT, VERIFICATION = "patrol", "ledger", "grid_report", "verification"
 FINISHED = (AssignmentStatus.REPORTED, AssignmentStatus.COMPLETED)
 ANSWERING_ROLES = (AssignmentRole.SOLE, AssignmentRole.LEAD)
 
@@ -145,6 +153,18 @@ TOWN_FIGURES: tuple[Figure, ...] = (
     Figure("escalated", _("上提"), EVENT, _("本月登记的事项由本中心上提到上级中心的次数。")),
 )
 TOWN_FIGURE_BY_KEY = {figure.key: figure for figure in TOWN_FIGURES}
+
+# Grid workers (seed 002 五(三)): the points of their 实绩档案, from what the grid app recorded.
+WORKER_FIGURES: tuple[Figure, ...] = (
+    Figure("patrols", _("网格巡查"), PATROL, _("本月开始并已结束的巡查次数。")),
+    Figure("collected", _("信息采集"), LEDGER, _("本月新增或更新网格基础信息台账（人、地、事、物、组织、网络）的次数。")),
+    Figure("found", _("源头发现"), GRID_REPORT, _("本月由本人上报、成为事项的问题数。")),
+    Figure("verified", _("核查"), VERIFICATION, _("本月本人作出的现场核查（通过或未通过）次数。")),
+    Figure("verified_on_time", _("按时核查"), VERIFICATION,
+           format_lazy(_("核查不晚于事项交付核查（部门反馈或村站当场办结）后第 {n} 个工作日结束（按工作日历）。"),
+                       n=VERIFY_WITHIN_WORKING_DAYS)),
+)
+WORKER_FIGURE_BY_KEY = {figure.key: figure for figure in WORKER_FIGURES}
 
 RATES = (
     ("response", _("响应率"), "ack_on_time", "ack_due", _("响应率 = 按时签收 ÷ 应签收。")),
@@ -404,7 +424,18 @@ def assessment_compute(*, center: Center, month: Month, now: dt.datetime | None 
         "center": center.pk, "month": str(month), "computed_at": now.isoformat(),
         "calendar": _calendar_summary(center, month),
         "scheme": scheme_as_dict(scheme), "departments": rows, "towns": _towns(center, month),
+        "workers": _workers(center, month),
     }
+
+
+def _workers(center: Center, month: Month) -> list[dict[str, Any]]:
+    """Every grid worker assigned during the month, with the figures of their record (five queries)."""
+    workers = grid_workers_between(first=month.first, last=month.last)
+    start, end = month.bounds()
+    figures = worker_figures(worker_ids=[w["id"] for w in workers], start=start, end=end, center=center)
+    return [{**worker, "figures": figures[worker["id"]],
+             "verified_on_time_rate": _rate(figures[worker["id"]]["verified_on_time"], figures[worker["id"]]["verified"])}
+            for worker in workers]
 
 
 def _revisit_counts(answering: QuerySet[Assignment]) -> dict[int, dict[str, int]]:
@@ -469,10 +500,22 @@ class Items:
 
 
 def figure_items(*, center: Center, month: Month, key: str, department_id: int | None = None,
-                 town_id: int | None = None, now: dt.datetime | None = None, limit: int = 100,
-                 offset: int = 0) -> Items | None:
-    """The rows one figure counts, for one department (or one town/village center)."""
+                 town_id: int | None = None, worker_id: int | None = None, now: dt.datetime | None = None,
+                 limit: int = 100, offset: int = 0) -> Items | None:
+    """The rows one figure counts, for one department (or one town/village center, or grid worker)."""
     now = now or timezone.now()
+    if worker_id is not None:
+        figure = WORKER_FIGURE_BY_KEY.get(key)
+        if figure is None:
+            return None
+        start, end = month.bounds()
+        worker_rows = worker_figure_rows(key=key, start=start, end=end, center=center)
+        assert worker_rows is not None
+        worker_rows = worker_rows.filter(worker_ref=worker_id)
+        order, related = {PATROL: ("started_at", ["grid"]), LEDGER: ("changed_at", ["item", "item__grid"]),
+                          GRID_REPORT: ("reported_at", ["case", "grid"]),
+                          VERIFICATION: ("occurred_at", ["case"])}[figure.unit]
+        return _items(figure, worker_rows.select_related(*related).order_by(order, "pk"), limit, offset)
     if town_id is not None:
         figure = TOWN_FIGURE_BY_KEY.get(key)
         if figure is None:
@@ -572,6 +615,13 @@ def assessment_diff(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, 
                 str(FLAG_KEYS[k][0]) for k in sorted(kinds)) or "—"
             changes.append({"unit": row["name"], "key": "flags", "what": str(_("标记")),
                             "old": label_of(old_flags), "new": label_of(new_flags)})
+    worker_before = {row["id"]: row for row in old.get("workers", [])}
+    for row in new.get("workers", []):
+        prior = worker_before.get(row["id"], {"figures": {}})
+        for key, value in row["figures"].items():
+            if prior["figures"].get(key, 0) != value:
+                changes.append({"unit": row["name"], "key": key, "what": str(WORKER_FIGURE_BY_KEY[key].label),
+                                "old": prior["figures"].get(key, 0), "new": value})
     town_before = {row["id"]: row for row in old.get("towns", [])}
     for row in new.get("towns", []):
         prior = town_before.get(row["id"], {"figures": {}})

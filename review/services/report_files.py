@@ -1,5 +1,5 @@
-"""The report as PDF (ReportLab, Adobe's built-in Chinese font STSong-Light: nothing to install or
-embed, every PDF reader has it) and as Excel (openpyxl, text written as text)."""
+"""The report as PDF (ReportLab, with the project's own Chinese TrueType font embedded: `review.pdf`)
+and as Excel (openpyxl, text written as text)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,10 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-FONT = "STSong-Light"
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
+from review.pdf import cjk_font, cjk_styles
 
 
 def _escape(text: Any) -> str:
@@ -38,8 +29,9 @@ def _bar_chart(items: list[dict[str, Any]], width: float) -> Drawing:
     chart.x, chart.y, chart.width, chart.height = 90, 10, width - 110, height - 20
     chart.data = [[item["value"] for item in reversed(items)] or [0]]
     chart.categoryAxis.categoryNames = [item["label"] for item in reversed(items)] or ["—"]
-    chart.categoryAxis.labels.fontName = _font()
+    chart.categoryAxis.labels.fontName = cjk_font()
     chart.categoryAxis.labels.fontSize = 8
+    chart.valueAxis.labels.fontName = cjk_font()
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
     chart.bars[0].fillColor = colors.HexColor("#0d6efd")
@@ -48,10 +40,9 @@ def _bar_chart(items: list[dict[str, Any]], width: float) -> Drawing:
 
 
 def report_pdf(content: dict[str, Any], commentary: str) -> bytes:
-    font = _font()
-    title = ParagraphStyle("title", fontName=font, fontSize=18, leading=24, alignment=1, spaceAfter=6)
-    heading = ParagraphStyle("heading", fontName=font, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
-    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
+    font = cjk_font()
+    styles = cjk_styles()
+    title, heading, body = styles["title"], styles["heading"], styles["body"]
     month = content["month"]
     totals = content["totals"]
     story: list[Any] = [

@@ -32,6 +32,14 @@ def test_the_history_is_consistent_and_every_figure_equals_its_list(district):
     assert CaseEvent.objects.filter(type="case.registered").count() == 600
     assert not Case.objects.filter(status="closed", closed_at__isnull=True).exists()
     assert not Assignment.objects.filter(reported_at__gt=NOW).exists()
+    # every dispatched matter's timeline names its assignment, and the identities moved past the ids
+    # the load computed (a row written afterwards gets a fresh id)
+    dispatched = CaseEvent.objects.filter(type="case.dispatched")
+    assert dispatched.count() == Assignment.objects.filter(role__in=["sole", "lead"]).count()
+    assert not dispatched.exclude(data__assignment__in=list(Assignment.objects.values_list("pk", flat=True))).exists()
+    case = Case.objects.order_by("pk").first()
+    fresh = CaseEvent.objects.create(case=case, type="case.registered", occurred_at=NOW)
+    assert fresh.pk > CaseEvent.objects.exclude(pk=fresh.pk).order_by("-pk").values_list("pk", flat=True).first()
     month = Month(2026, 10)
     data = assessment_compute(center=district, month=month, now=NOW)
     busy = [row for row in data["departments"] if row["figures"]["assigned"]]

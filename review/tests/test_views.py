@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from governance.tests.factories import UserFactory
 from review.models import AssessmentVersion, WorkReport
 from review.tests.october import NOW, build_october
+from review.tests.test_pdf import embedded_fonts, fonts_not_embedded
 
 
 @pytest.fixture
@@ -111,6 +112,9 @@ def test_the_report_export_runs_in_celery_and_gives_a_chinese_pdf_and_an_excel(c
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "2025年10月工作专报" in text
     assert "资规建交局" in text and "慢作为" in text and "需约谈" in text
+    # the project's Chinese font is in the file (every font is in the file: a reader with no Chinese font shows the text)
+    assert fonts_not_embedded(pdf) == []
+    assert any("WenQuanYiMicroHei" in name and emb == "yes" for name, _kind, emb in embedded_fonts(pdf))
 
 
 def test_an_issued_report_keeps_its_commentary(client, october):

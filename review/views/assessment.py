@@ -20,8 +20,17 @@ from governance import selectors as org_selectors
 from governance.errors import ApplicationError
 from governance.models import Center
 from governance.roles import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT, may
+from grid.selectors import grid_workers_between
 from review.selectors import assessment as selectors
-from review.selectors.assessment import FIGURE_BY_KEY, FIGURES, FLAG_KEYS, RATES, TOWN_FIGURES, Month
+from review.selectors.assessment import (
+    FIGURE_BY_KEY,
+    FIGURES,
+    FLAG_KEYS,
+    RATES,
+    TOWN_FIGURES,
+    WORKER_FIGURES,
+    Month,
+)
 from review.services.assessment import assessment_publish
 
 PAGE_SIZE = 100
@@ -55,12 +64,15 @@ def _month_from_query(request: HttpRequest) -> Month:
     return month
 
 
-def items_url(month: Month, key: str, *, department: int | None = None, town: int | None = None) -> str:
+def items_url(month: Month, key: str, *, department: int | None = None, town: int | None = None,
+              worker: int | None = None) -> str:
     query: dict[str, Any] = {"figure": key}
     if department is not None:
         query["department"] = department
     if town is not None:
         query["town"] = town
+    if worker is not None:
+        query["worker"] = worker
     return f"{reverse('review:assessment-items', args=[str(month)])}?{urlencode(query)}"
 
 
@@ -84,6 +96,12 @@ def _town_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]:
             for row in data["towns"]]
 
 
+def _worker_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]:
+    return [{**row, "cells": [{"key": f.key, "value": row["figures"].get(f.key, 0),
+                               "url": items_url(month, f.key, worker=row["id"])} for f in WORKER_FIGURES]}
+            for row in data.get("workers", [])]
+
+
 @login_required
 def assessment_month(request: HttpRequest) -> HttpResponse:
     center = reader_center(request)
@@ -98,6 +116,7 @@ def assessment_month(request: HttpRequest) -> HttpResponse:
         "data": shown, "published": versions[0] if versions else None, "versions": versions,
         "pending_changes": pending_changes, "rows": _department_rows(shown, month),
         "towns": _town_rows(shown, month), "figures": FIGURES, "town_figures": TOWN_FIGURES,
+        "workers": _worker_rows(shown, month), "worker_figures": WORKER_FIGURES,
         "rates": RATES, "may_publish": may(request.user, MAY_PUBLISH_ASSESSMENT),
         "form": PublishForm(),
     })
@@ -133,20 +152,24 @@ def assessment_items(request: HttpRequest, month: str) -> HttpResponse:
     parsed = month_or_404(month)
     department_id = _int_or_none(request.GET.get("department"))
     town_id = _int_or_none(request.GET.get("town"))
+    worker_id = _int_or_none(request.GET.get("worker"))
+    if sum(value is not None for value in (department_id, town_id, worker_id)) != 1:
+        raise Http404("请指定一个部门、中心或网格员")
     key = request.GET.get("figure", "")
     page = max(1, min(_int_or_none(request.GET.get("page")) or 1, 10_000))
     items = selectors.figure_items(center=center, month=parsed, key=key, department_id=department_id,
-                                   town_id=town_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+                                   town_id=town_id, worker_id=worker_id, limit=PAGE_SIZE,
+                                   offset=(page - 1) * PAGE_SIZE)
     if items is None:
         raise Http404("没有这个指标")
-    unit_name = _unit_name(center, department_id, town_id)
+    unit_name = _unit_name(center, department_id, town_id, worker_id, parsed)
     versions = selectors.assessment_versions(center=center, month=parsed)
     snapshot = None if versions else selectors.assessment_snapshot(center=center, month=parsed)
     if versions:
-        shown = _frozen_value(versions[0].figures, key, department_id, town_id)
+        shown = _frozen_value(versions[0].figures, key, department_id, town_id, worker_id)
         source = _("已发布的第 %(v)s 版") % {"v": versions[0].version}
     elif snapshot is not None:
-        shown = _frozen_value(snapshot.figures, key, department_id, town_id)
+        shown = _frozen_value(snapshot.figures, key, department_id, town_id, worker_id)
         source = _("%(at)s 的统计") % {"at": timezone.localtime(snapshot.computed_at).strftime("%Y-%m-%d %H:%M")}
     else:
         shown, source = None, ""
@@ -164,7 +187,13 @@ def _page_url(request: HttpRequest, page: int) -> str:
     return f"{request.path}?{query.urlencode()}"
 
 
-def _unit_name(center: Center, department_id: int | None, town_id: int | None) -> str:
+def _unit_name(center: Center, department_id: int | None, town_id: int | None, worker_id: int | None = None,
+               month: Month | None = None) -> str:
+    if worker_id is not None and month is not None:
+        for worker in grid_workers_between(first=month.first, last=month.last):
+            if worker["id"] == worker_id:
+                return _("网格员 %(name)s") % {"name": worker["name"]}
+        raise Http404("本月没有这位网格员")
     if department_id is not None:
         department = center.departments.filter(pk=department_id).values_list("name", flat=True).first()
         if department is None:
@@ -176,9 +205,14 @@ def _unit_name(center: Center, department_id: int | None, town_id: int | None) -
     return town
 
 
-def _frozen_value(figures: dict[str, Any], key: str, department_id: int | None, town_id: int | None) -> int | None:
-    rows = figures["departments"] if department_id is not None else figures["towns"]
-    wanted = department_id if department_id is not None else town_id
+def _frozen_value(figures: dict[str, Any], key: str, department_id: int | None, town_id: int | None,
+                  worker_id: int | None = None) -> int | None:
+    if worker_id is not None:
+        rows, wanted = figures.get("workers", []), worker_id
+    elif department_id is not None:
+        rows, wanted = figures["departments"], department_id
+    else:
+        rows, wanted = figures["towns"], town_id
     for row in rows:
         if row["id"] == wanted:
             return row["figures"].get(key)

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--months", type=int, default=12, help="覆盖的月数（到今天为止），默认 12")
         parser.add_argument("--district", default="", help="区级中心编码，默认第一个区级中心")
         parser.add_argument("--seed", type=int, default=42, help="随机种子（同一种子不能重复生成）")
-        parser.add_argument("--batch", type=int, default=20_000, help="每批写入的事项数")
+        parser.add_argument("--batch", type=int, default=100_000, help="每批写入的事项数（进度条每批前进一次）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         matters, months = options["matters"], options["months"]
