@@ -282,3 +282,45 @@ def test_the_sweeps_link_is_the_page_link():
 
     assert engine._link("work-assignment", 42) == link_to("work-assignment", 42)
     assert engine._link("work-summons", 7) == link_to("work-summons", 7)
+
+
+def _mixed_sweep_statements(world, count, *, department, dispatched, swept):
+    """`count` matters dispatched, half of them supervised (progress reports), swept when every step of
+    their chains is due: acknowledgement overdue, overdue, both escalations (leader, commanders),
+    progress requested and the next progress step, each department's 工作提示函."""
+    for n in range(count):
+        supervised = n % 2 == 0
+        svc.case_dispatch(actor=world.dispatcher, case=world.case(), lead_department=department, now=dispatched,
+                          mode=HandlingMode.SUPERVISED if supervised else HandlingMode.TRANSFER,
+                          supervising_leader=world.commander if supervised else None,
+                          progress_every_working_days=2 if supervised else None)
+    with CaptureQueriesContext(connection) as queries:
+        result = svc.deadline_sweep(now=swept, batch_size=1000)
+    statements = [query["sql"] for query in queries.captured_queries]
+    if connection.vendor == "sqlite":  # SQLite caps a statement's variables: Django splits the events' bulk insert
+        events = [sql for sql in statements if sql.startswith('INSERT INTO "intake_caseevent"')]
+        statements = [sql for sql in statements if sql not in events[1:]]
+    return result, len(statements)
+
+
+# The statements of one sweep with one batch due, whatever its size: the run's row (2), the pending
+# ids (2: the batch and the empty read that ends the loop), the claim, the read of the steps, of the
+# departments, of the centers, of the supervising leaders, the commanders on duty, the overdue mark,
+# this month's letters and the overdue count, the letter (savepoint, insert, release), the events,
+# the new progress steps, the messages, the outcomes, and the batch's savepoint pair in a test.
+SWEEP_STATEMENTS = 23
+
+
+def test_a_batch_costs_the_same_statements_for_10_or_50_due_assignments(world, django_capture_on_commit_callbacks):
+    """Counts, not times: every kind of assignment step firing for 10 matters and for 50, one batch each."""
+    with django_capture_on_commit_callbacks(execute=False):
+        small, few = _mixed_sweep_statements(world, 10, department=world.zgj, dispatched=at(2025, 11, 3, 9, 0),
+                                             swept=at(2025, 11, 25, 9, 0))
+        large, many = _mixed_sweep_statements(world, 50, department=world.police, dispatched=at(2025, 11, 4, 9, 0),
+                                              swept=at(2025, 11, 26, 9, 0))
+    assert small.batches == large.batches == 1
+    for kind in (StepKind.ACK_OVERDUE, StepKind.OVERDUE, StepKind.PROGRESS_DUE):
+        assert small.kinds[kind] * 5 == large.kinds[kind] > 0, kind
+    assert small.kinds[StepKind.ESCALATION] * 5 == large.kinds[StepKind.ESCALATION] == 100
+    assert Notification.objects.filter(kind="department.work_letter").values("dedupe_key").distinct().count() == 2
+    assert few == many == SWEEP_STATEMENTS
