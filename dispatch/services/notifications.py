@@ -178,22 +178,26 @@ def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.d
     `notification_send`; returns how many rows were inserted."""
     rows: dict[tuple[str, int, str], tuple[Any, ...]] = {}
     created_at = connection.ops.adapt_datetimefield_value(now)
+    valid_channels = set(NotificationChannel.values)
+    in_app_channel, sent, pending = (str(NotificationChannel.IN_APP), str(DeliveryStatus.SENT),
+                                     str(DeliveryStatus.PENDING))
     for request in requests:
         key = (request.dedupe_key or "").strip()
         if not key or len(key) > 200:
             raise ApplicationError("通知去重键不能为空且不超过 200 字符。", code="invalid_dedupe_key")
-        if any(channel not in NotificationChannel.values for channel in request.channels):
+        if any(channel not in valid_channels for channel in request.channels):
             raise ApplicationError("通知渠道无效。", code="invalid_channel")
         title = request.title[:200]
+        channels = [str(channel) for channel in dict.fromkeys(request.channels)]
         for user in request.recipients:
             if user is None or not user.is_active:
                 continue
-            for channel in dict.fromkeys(request.channels):
-                in_app = channel == NotificationChannel.IN_APP
-                rows.setdefault((key, user.pk, str(channel)), (
-                    user.pk, request.kind, title, request.body, request.link, str(channel), key,
-                    str(DeliveryStatus.SENT if in_app else DeliveryStatus.PENDING), request.step_id,
-                    request.priority, created_at, created_at if in_app else None))
+            for channel in channels:
+                in_app = channel == in_app_channel
+                rows.setdefault((key, user.pk, channel), (
+                    user.pk, request.kind, title, request.body, request.link, channel, key,
+                    sent if in_app else pending, request.step_id, request.priority, created_at,
+                    created_at if in_app else None))
     if not rows:
         return 0
     values = list(rows.values())
@@ -224,10 +228,13 @@ _INSERT_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '', '{}', 
 
 def notification_publish(rows: Sequence[tuple[int, int]], *, countdown: int | None = None) -> int:
     """Queue delivery of (id, priority) rows, one task per `DELIVERY_BATCH` of the same priority.
-    Never raises for a broker outage: the rows stay pending in the outbox, `notifications_requeue`
-    publishes them again, and the count of deferred publishes is kept for the answer. Returns how
-    many tasks were published."""
-    from dispatch.tasks import notification_deliver_batch
+    More than `FAN_OUT_AFTER` rows of a priority below the urgent one (a sweep's batch, beat's
+    requeue) go out as one task that publishes their delivery batches from a delivery worker: the
+    sweep pays one broker round trip per batch of messages instead of one per 10 rows. Urgent rows
+    (summons) are always published at once. Never raises for a broker outage: the rows stay pending
+    in the outbox, `notifications_requeue` publishes them again, and the count of deferred publishes
+    is kept for the answer. Returns how many tasks were published."""
+    from dispatch.tasks import notification_publish_rows
 
     by_priority: dict[int, list[int]] = {}
     for notification_id, priority in rows:
@@ -235,18 +242,51 @@ def notification_publish(rows: Sequence[tuple[int, int]], *, countdown: int | No
     published = 0
     for priority in sorted(by_priority):
         ids = by_priority[priority]
-        for start in range(0, len(ids), DELIVERY_BATCH):
-            chunk = ids[start:start + DELIVERY_BATCH]
+        if priority != PRIORITY_URGENT and countdown is None and len(ids) > FAN_OUT_AFTER:
             try:
-                notification_deliver_batch.apply_async(args=[chunk], priority=priority, countdown=countdown)
+                notification_publish_rows.apply_async(args=[[[pk, priority] for pk in ids]], priority=priority)
             except (BrokerOperationalError, RedisError, OSError) as exc:
                 _deferred.set(_deferred.get() + 1)
-                logger.warning("broker unavailable, %s notification(s) wait in the outbox: %s",
-                               len(ids) - start, exc)
+                logger.warning("broker unavailable, %s notification(s) wait in the outbox: %s", len(ids), exc)
                 return published
             published += 1
+            continue
+        sent = _publish_batches(ids, priority=priority, countdown=countdown)
+        published += sent
+        if sent < -(-len(ids) // DELIVERY_BATCH):
+            return published
     return published
 
+
+# Above this many rows of one priority, `notification_publish` hands the publishing to a delivery
+# worker in one task (more than 5 delivery tasks).
+FAN_OUT_AFTER = 5 * DELIVERY_BATCH
+
+
+def notification_publish_batches(*, rows: Sequence[tuple[int, int]]) -> int:
+    """The delivery worker's part of a fan-out: one delivery task per `DELIVERY_BATCH` rows."""
+    by_priority: dict[int, list[int]] = {}
+    for notification_id, priority in rows:
+        by_priority.setdefault(priority, []).append(notification_id)
+    return sum(_publish_batches(ids, priority=priority, countdown=None) for priority, ids in sorted(by_priority.items()))
+
+
+def _publish_batches(ids: Sequence[int], *, priority: int, countdown: int | None) -> int:
+    """One delivery task per `DELIVERY_BATCH` of `ids`; stops at the first broker error (the rest
+    wait in the outbox). Returns how many were published."""
+    from dispatch.tasks import notification_deliver_batch
+
+    published = 0
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        chunk = list(ids[start:start + DELIVERY_BATCH])
+        try:
+            notification_deliver_batch.apply_async(args=[chunk], priority=priority, countdown=countdown)
+        except (BrokerOperationalError, RedisError, OSError) as exc:
+            _deferred.set(_deferred.get() + 1)
+            logger.warning("broker unavailable, %s notification(s) wait in the outbox: %s", len(ids) - start, exc)
+            return published
+        published += 1
+    return published
 
 
 def _claim(*, notification_id: int, now: dt.datetime) -> bool:

@@ -324,3 +324,31 @@ def test_a_batch_costs_the_same_statements_for_10_or_50_due_assignments(world, d
     assert small.kinds[StepKind.ESCALATION] * 5 == large.kinds[StepKind.ESCALATION] == 100
     assert Notification.objects.filter(kind="department.work_letter").values("dedupe_key").distinct().count() == 2
     assert few == many == SWEEP_STATEMENTS
+
+
+def test_a_sweeps_many_messages_are_published_by_one_task_that_a_delivery_worker_fans_out(world, monkeypatch):
+    """The sweep pays one broker round trip per batch of messages: more than `FAN_OUT_AFTER` rows of
+    a priority go out as one task; the delivery worker publishes their batches of 10. Summons rows
+    (urgent) never wait for a fan-out."""
+    published = []
+
+    class Recorder:
+        def __init__(self, name):
+            self.name = name
+
+        def apply_async(self, args, priority, countdown=None):
+            published.append((self.name, len(args[0]), priority))
+
+    monkeypatch.setattr(tasks, "notification_deliver_batch", Recorder("deliver"))
+    monkeypatch.setattr(tasks, "notification_publish_rows", Recorder("fan-out"))
+    bulk = [(n, notifications.PRIORITY_BULK) for n in range(notifications.FAN_OUT_AFTER + 11)]
+    urgent = [(1000 + n, notifications.PRIORITY_URGENT) for n in range(notifications.FAN_OUT_AFTER + 1)]
+    assert notifications.notification_publish(bulk + urgent) == 7
+    assert published == [("deliver", 10, 0)] * 5 + [("deliver", 1, 0), ("fan-out", 61, 6)]
+    published.clear()
+    assert notifications.notification_publish_batches(rows=bulk) == 7
+    assert published == [("deliver", 10, 6)] * 6 + [("deliver", 1, 6)]
+    published.clear()
+    # A retry's countdown is never handed on: its rows are published directly.
+    assert notifications.notification_publish(bulk, countdown=30) == 7
+    assert {name for name, *_ in published} == {"deliver"}
