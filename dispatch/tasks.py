@@ -15,6 +15,7 @@ from dispatch import services
 from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS
 from dispatch.services.engine import deadline_audit, deadline_sweep
 from dispatch.services.notifications import notification_deliver_batch as deliver_batch
+from dispatch.services.notifications import notification_publish_batches as publish_batches
 from dispatch.services.notifications import notification_publish_retries as publish_retries
 
 RETRY_BASE_SECONDS = 30
@@ -53,6 +54,15 @@ def notification_deliver_batch(notification_ids: list[int]) -> int:
     if outcome["retry"]:
         publish_retries(notification_ids=outcome["retry"], countdown=retry_countdown)
     return len(outcome["sent"])
+
+
+# acks_late: a worker killed while publishing leaves the message to another worker; publishing a
+# delivery batch twice sends nothing twice (a row is claimed by one delivery only).
+@shared_task(name="dispatch.tasks.notification_publish_rows", ignore_result=True, acks_late=True,
+             reject_on_worker_lost=True)
+def notification_publish_rows(rows: list[list[int]]) -> int:
+    """A sweep batch's (or beat's requeue's) e-mail/SMS rows: publish their delivery batches."""
+    return publish_batches(rows=[(pk, priority) for pk, priority in rows])
 
 
 @shared_task(name="dispatch.tasks.notifications_requeue", ignore_result=True, expires=55)

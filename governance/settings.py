@@ -253,6 +253,7 @@ CELERY_TASK_ROUTES = {
     "dispatch.tasks.deadline_sweep": {"queue": "sweep"},
     "dispatch.tasks.notification_deliver": {"queue": "deliveries"},
     "dispatch.tasks.notification_deliver_batch": {"queue": "deliveries"},
+    "dispatch.tasks.notification_publish_rows": {"queue": "deliveries"},
 }
 BROKER_QUEUES = ["sweep", "deliveries", "default"]
 # Prefetch one message per worker thread: a sweep or a delivery batch takes seconds, and a message

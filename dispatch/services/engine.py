@@ -21,7 +21,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, DateTimeField, DurationField, ExpressionWrapper, F, Max, Q, Value
 from django.utils import timezone
 
@@ -58,6 +60,7 @@ from dispatch.services.notifications import (
     request_row_count,
 )
 from dispatch.services.subjects import subject_steps_fire
+from governance.models import Center, Department
 from governance.workcal import WorkingCalendar
 from intake.choices import EventSource
 from intake.events import case_event_build, case_events_record_many
@@ -101,7 +104,7 @@ class Outbox:
         self.requests: list[NotificationRequest] = []
         self.counts: dict[int, int] = defaultdict(int)
 
-    def add(self, *, step: DeadlineStep, recipients: list[Any], kind: str, title: str, body: str = "",
+    def add(self, *, step: Any, recipients: list[Any], kind: str, title: str, body: str = "",
             link: str = "", dedupe_key: str, urgent: bool = False) -> None:
         people = tuple(user for user in recipients if user is not None)
         if not people:
@@ -144,6 +147,7 @@ def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BA
     commanders = CommanderCache()
     calendars: dict[int, WorkingCalendar] = {}
     letters_issued: set[tuple[int, dt.date]] = set()
+    centers: dict[int, Center] = {}
     pending = DeadlineStep.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now)
     try:
         for _ in range(max_batches):
@@ -154,7 +158,7 @@ def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BA
             # The lag is measured at the moment of the claim: `now` plus the time this sweep has run.
             claimed_at = now + (timezone.now() - clock_start)
             _sweep_batch(ids=ids, now=now, claimed_at=claimed_at, result=result, commanders=commanders,
-                         calendars=calendars, letters_issued=letters_issued)
+                         calendars=calendars, letters_issued=letters_issued, centers=centers)
     except Exception as exc:
         SweepRun.objects.filter(pk=run.pk).update(
             status=SweepRun.Status.FAILED, finished_at=timezone.now(), fired=result.fired, skipped=result.skipped,
@@ -167,7 +171,7 @@ def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BA
 
 def _sweep_batch(*, ids: list[int], now: dt.datetime, claimed_at: dt.datetime, result: SweepResult,
                  commanders: CommanderCache, calendars: dict[int, WorkingCalendar],
-                 letters_issued: set[tuple[int, dt.date]]) -> None:
+                 letters_issued: set[tuple[int, dt.date]], centers: dict[int, Center]) -> None:
     """One batch, set-wise, in one transaction (a bounded number of queries whatever its size)."""
     with transaction.atomic():
         token = uuid.uuid4().hex
@@ -178,20 +182,11 @@ def _sweep_batch(*, ids: list[int], now: dt.datetime, claimed_at: dt.datetime, r
         ).update(fired_at=now, claim=token, lag=lag)
         if not claimed:
             return
-        steps = list(
-            DeadlineStep.objects.filter(claim=token).select_related(
-                "assignment__case", "assignment__center", "assignment__department__liaison",
-                "assignment__department__leader_in_charge", "assignment__supervising_leader",
-                "summons_department__summons__case", "summons_department__summons__center",
-                "summons_department__summons__decided_by",
-                "summons_department__department__liaison",
-                "summons_department__department__leader_in_charge",
-            )
-        )
+        steps = _claimed_steps(token=token, centers=centers)
         batch = _Batch(now=now)
         overdue = _mark_overdue(steps=steps, now=now)
         escalated = _mark_summons_escalated(steps=steps, now=now)
-        newly_overdue: list[tuple[DeadlineStep, dict[str, Any]]] = []
+        newly_overdue: list[tuple[_AssignmentStep, dict[str, Any]]] = []
         # Other apps' deadlines (dispatch.services.subjects): each registered handler gets its claimed
         # steps once per batch, inside this transaction; the steps it did not act on are skipped.
         subject_steps = [step for step in steps if step.subject_type]
@@ -221,25 +216,117 @@ def _sweep_batch(*, ids: list[int], now: dt.datetime, claimed_at: dt.datetime, r
         result.skipped += len(batch.skipped)
 
 
-def _mark_overdue(*, steps: list[DeadlineStep], now: dt.datetime) -> set[int]:
-    """Mark overdue, in one UPDATE, the open assignments whose OVERDUE step fell due; returns the ids
-    this sweep marked (locked first, so a concurrent writer cannot slip between read and write)."""
+@dataclass(slots=True)
+class _AssignmentRow:
+    """What an assignment step needs of its assignment, read with the step (no model instances: the
+    batch's read builds one of these per step instead of seven ORM objects)."""
+
+    pk: int
+    status: str
+    due_at: dt.datetime
+    ack_due_at: dt.datetime
+    center_id: int
+    department_id: int
+    case_id: int
+    case_code: str
+    case_title: str
+    progress_every_working_days: int | None
+    supervising_leader_id: int | None
+    letter_after_overdue: Any
+    department: Department = field(init=False)
+    center: Center = field(init=False)
+    supervising_leader: AbstractBaseUser | None = None
+
+
+@dataclass(slots=True)
+class _AssignmentStep:
+    """A claimed step of an assignment, as `_fire_assignment` reads it."""
+
+    pk: int
+    kind: str
+    level: int
+    targets: list[str]
+    due_at: dt.datetime
+    assignment_id: int | None
+    assignment: _AssignmentRow | None
+    subject_type: str = ""
+    summons_department_id: None = None
+
+
+_STEP_COLUMNS = (
+    "pk", "kind", "level", "targets", "due_at", "assignment_id", "summons_department_id", "subject_type",
+    "assignment__status", "assignment__due_at", "assignment__ack_due_at", "assignment__center_id",
+    "assignment__department_id", "assignment__case_id", "assignment__case__code", "assignment__case__title",
+    "assignment__progress_every_working_days", "assignment__supervising_leader_id",
+    "assignment__policy_snapshot__letter_after_overdue",
+)
+
+
+def _claimed_steps(*, token: str, centers: dict[int, Center]) -> list[Any]:
+    """The batch's claimed steps in due order, read in a bounded number of queries whatever the batch:
+    one read of the steps with their assignments and matters (plain values), one of the departments
+    with their liaison and leader, the centers not met yet in this sweep, the supervising leaders
+    (progress steps only), and the summons and other apps' steps as model instances (only when the
+    batch has any)."""
+    rows = list(DeadlineStep.objects.filter(claim=token).order_by("due_at", "pk").values_list(*_STEP_COLUMNS))
+    summons_ids = [row[0] for row in rows if row[6] is not None and not row[7]]
+    subject_ids = [row[0] for row in rows if row[7]]
+    models_by_pk: dict[int, DeadlineStep] = {}
+    if summons_ids:
+        models_by_pk.update((step.pk, step) for step in DeadlineStep.objects.filter(pk__in=summons_ids).select_related(
+            "summons_department__summons__case", "summons_department__summons__center",
+            "summons_department__summons__decided_by", "summons_department__department__liaison",
+            "summons_department__department__leader_in_charge"))
+    if subject_ids:
+        models_by_pk.update((step.pk, step) for step in DeadlineStep.objects.filter(pk__in=subject_ids))
+    steps: list[Any] = []
+    assignments: list[_AssignmentRow] = []
+    for (pk, kind, level, targets, due_at, assignment_id, summons_id, subject_type, *fields) in rows:
+        if subject_type or summons_id is not None:
+            steps.append(models_by_pk[pk])
+            continue
+        assignment = _AssignmentRow(assignment_id, *fields) if assignment_id is not None else None
+        if assignment is not None:
+            assignments.append(assignment)
+        steps.append(_AssignmentStep(pk=pk, kind=kind, level=level, targets=list(targets or []), due_at=due_at,
+                                     assignment_id=assignment_id, assignment=assignment))
+    if assignments:
+        departments = Department.objects.select_related("liaison", "leader_in_charge").in_bulk({row.department_id for row in assignments})
+        missing = {row.center_id for row in assignments} - centers.keys()
+        if missing:
+            centers.update(Center.objects.in_bulk(missing))
+        leader_ids = {row.supervising_leader_id for row in assignments
+                      if row.supervising_leader_id and row.progress_every_working_days}
+        leaders = get_user_model().objects.in_bulk(leader_ids) if leader_ids else {}
+        for row in assignments:
+            row.department = departments[row.department_id]
+            row.center = centers[row.center_id]
+            row.supervising_leader = leaders.get(row.supervising_leader_id)
+    return steps
+
+
+def _mark_overdue(*, steps: list[Any], now: dt.datetime) -> set[int]:
+    """Mark overdue, in one `UPDATE … RETURNING`, the open assignments whose OVERDUE step fell due;
+    returns the ids this sweep marked (the conditional update re-checks each row under its lock, so a
+    concurrent writer cannot slip between read and write)."""
     candidates = [step.assignment_id for step in steps
-                  if step.kind == StepKind.OVERDUE and step.assignment is not None
+                  if step.kind == StepKind.OVERDUE and not step.subject_type and step.assignment is not None
                   and now >= step.assignment.due_at and step.assignment.status in OPEN_ASSIGNMENT_STATUSES]
     if not candidates:
         return set()
-    open_rows = Assignment.objects.filter(pk__in=candidates, overdue_at__isnull=True,
-                                          status__in=OPEN_ASSIGNMENT_STATUSES)
-    marked = set(open_rows.select_for_update().values_list("pk", flat=True))
-    if marked:
-        Assignment.objects.filter(pk__in=marked).update(overdue_at=now)
-    return marked
+    statuses = [str(status) for status in OPEN_ASSIGNMENT_STATUSES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(Assignment._meta.db_table)} SET overdue_at = %s "  # noqa: S608 - placeholders only
+            f"WHERE id IN ({', '.join(['%s'] * len(candidates))}) AND overdue_at IS NULL "
+            f"AND status IN ({', '.join(['%s'] * len(statuses))}) RETURNING id",
+            [connection.ops.adapt_datetimefield_value(now), *candidates, *statuses])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _mark_summons_escalated(*, steps: list[DeadlineStep], now: dt.datetime) -> set[int]:
     candidates = [step.summons_department_id for step in steps
-                  if step.summons_department_id and step.summons_department.summons.status == SummonsStatus.APPROVED
+                  if step.summons_department_id and not step.subject_type and step.summons_department.summons.status == SummonsStatus.APPROVED
                   and step.summons_department.reported_in_at is None]
     if not candidates:
         return set()
@@ -269,9 +356,9 @@ def _case_event(*, case_id: int, type: str, now: dt.datetime, data: dict[str, An
     return case_event_build(case=case_id, type=type, actor=None, source=EventSource.TASK, data=data, now=now)
 
 
-def _fire_assignment(*, step: DeadlineStep, overdue: set[int], batch: _Batch, commanders: CommanderCache,
+def _fire_assignment(*, step: _AssignmentStep, overdue: set[int], batch: _Batch, commanders: CommanderCache,
                      calendars: dict[int, WorkingCalendar],
-                     newly_overdue: list[tuple[DeadlineStep, dict[str, Any]]]) -> bool:
+                     newly_overdue: list[tuple[_AssignmentStep, dict[str, Any]]]) -> bool:
     """Decide one claimed assignment step; False when it no longer applies (the row stays fired,
     marked skipped)."""
     now, events, outbox = batch.now, batch.events, batch.outbox
@@ -280,7 +367,6 @@ def _fire_assignment(*, step: DeadlineStep, overdue: set[int], batch: _Batch, co
         return False
     if assignment.status == AssignmentStatus.DECLINED:
         return False
-    case = assignment.case
     dept = assignment.department
     base = {"assignment": assignment.pk, "department": dept.pk, "department_name": dept.name, "step": step.pk}
     people = recipients_for(targets=step.targets, department=dept, center=assignment.center, at=now,
@@ -290,54 +376,55 @@ def _fire_assignment(*, step: DeadlineStep, overdue: set[int], batch: _Batch, co
     if step.kind == StepKind.ACK_REMINDER:
         if assignment.status != AssignmentStatus.ASSIGNED or now >= assignment.ack_due_at:
             return False
-        outbox.add(step=step, recipients=people, kind="assignment.ack_reminder", title=f"请及时签收：{case.code}",
+        outbox.add(step=step, recipients=people, kind="assignment.ack_reminder", title=f"请及时签收：{assignment.case_code}",
                    body=f"签收期限 {timezone.localtime(assignment.ack_due_at):%m-%d %H:%M}", link=link,
                    dedupe_key=key)
         return True
     if step.kind == StepKind.ACK_OVERDUE:
         if assignment.status != AssignmentStatus.ASSIGNED:
             return False
-        events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_ACKNOWLEDGEMENT_OVERDUE, now=now,
+        events.append(_case_event(case_id=assignment.case_id, type=DispatchEventType.ASSIGNMENT_ACKNOWLEDGEMENT_OVERDUE, now=now,
                                   data={**base, "ack_due_at": assignment.ack_due_at}))
-        outbox.add(step=step, recipients=people, kind="assignment.ack_overdue", title=f"签收已超时：{case.code}",
-                   body=case.title, link=link, dedupe_key=key, urgent=True)
+        outbox.add(step=step, recipients=people, kind="assignment.ack_overdue", title=f"签收已超时：{assignment.case_code}",
+                   body=assignment.case_title, link=link, dedupe_key=key, urgent=True)
         return True
     if step.kind == StepKind.DUE_REMINDER:
         if now >= assignment.due_at or step.due_at > assignment.due_at:
             return False
-        outbox.add(step=step, recipients=people, kind="assignment.due_reminder", title=f"即将到期：{case.code}",
+        outbox.add(step=step, recipients=people, kind="assignment.due_reminder", title=f"即将到期：{assignment.case_code}",
                    body=f"办理期限 {timezone.localtime(assignment.due_at):%m-%d %H:%M}", link=link,
                    dedupe_key=key)
         return True
     if step.kind == StepKind.OVERDUE:
         if assignment.pk not in overdue:
             return False
-        events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_OVERDUE, now=now,
+        events.append(_case_event(case_id=assignment.case_id, type=DispatchEventType.ASSIGNMENT_OVERDUE, now=now,
                                   data={**base, "due_at": assignment.due_at}))
-        outbox.add(step=step, recipients=people, kind="assignment.overdue", title=f"办理已超期：{case.code}",
-                   body=case.title, link=link, dedupe_key=key, urgent=True)
+        outbox.add(step=step, recipients=people, kind="assignment.overdue", title=f"办理已超期：{assignment.case_code}",
+                   body=assignment.case_title, link=link, dedupe_key=key, urgent=True)
         newly_overdue.append((step, base))
         return True
     if step.kind == StepKind.ESCALATION:
         if now < assignment.due_at:
             return False
-        events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_ESCALATED, now=now,
+        events.append(_case_event(case_id=assignment.case_id, type=DispatchEventType.ASSIGNMENT_ESCALATED, now=now,
                                   data={**base, "level": step.level, "to": step.targets}))
         outbox.add(step=step, recipients=people, kind="assignment.escalated",
-                   title=f"超期督办（第 {step.level} 级）：{dept.name} {case.code}", body=case.title,
+                   title=f"超期督办（第 {step.level} 级）：{dept.name} {assignment.case_code}", body=assignment.case_title,
                    link=link, dedupe_key=key, urgent=True)
         return True
     if step.kind == StepKind.PROGRESS_DUE:
         if assignment.status not in (AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.REWORK,
                                      AssignmentStatus.ASSIGNED) or not assignment.progress_every_working_days:
             return False
-        events.append(_case_event(case_id=case.pk, type=DispatchEventType.ASSIGNMENT_PROGRESS_REQUESTED, now=now, data=base))
+        events.append(_case_event(case_id=assignment.case_id, type=DispatchEventType.ASSIGNMENT_PROGRESS_REQUESTED, now=now, data=base))
         outbox.add(step=step, recipients=[*people, assignment.supervising_leader], kind="assignment.progress_due",
-                   title=f"督办事项请报告进度：{case.code}", body=case.title, link=link, dedupe_key=key)
+                   title=f"督办事项请报告进度：{assignment.case_code}", body=assignment.case_title, link=link, dedupe_key=key)
         if assignment.center_id not in calendars:
             calendars[assignment.center_id] = calendar_for(assignment.center)
-        next_at = progress_due_at(calendar=calendars[assignment.center_id], assignment=assignment, start=now)
-        batch.new_steps.append(DeadlineStep(kind=StepKind.PROGRESS_DUE, assignment=assignment, due_at=next_at,
+        next_at = progress_due_at(calendar=calendars[assignment.center_id], assignment=assignment,  # type: ignore[arg-type]
+                                  start=now)
+        batch.new_steps.append(DeadlineStep(kind=StepKind.PROGRESS_DUE, assignment_id=assignment.pk, due_at=next_at,
                                             targets=step.targets))
         return True
     return False
@@ -366,7 +453,7 @@ def _fire_summons(*, step: DeadlineStep, marked: bool, batch: _Batch, commanders
     return True
 
 
-def _work_letters(*, newly_overdue: list[tuple[DeadlineStep, dict[str, Any]]], batch: _Batch,
+def _work_letters(*, newly_overdue: list[tuple[_AssignmentStep, dict[str, Any]]], batch: _Batch,
                   letters_issued: set[tuple[int, dt.date]]) -> None:
     """工作提示函 once per department and month when its overdue count reaches the threshold: one read
     of this month's letters and one grouped count for the departments this batch marked overdue."""
@@ -374,7 +461,7 @@ def _work_letters(*, newly_overdue: list[tuple[DeadlineStep, dict[str, Any]]], b
     local = timezone.localtime(now)
     month = local.date().replace(day=1)
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    marked: dict[int, list[tuple[DeadlineStep, dict[str, Any]]]] = defaultdict(list)
+    marked: dict[int, list[tuple[_AssignmentStep, dict[str, Any]]]] = defaultdict(list)
     for step, base in newly_overdue:
         if (step.assignment.department_id, month) not in letters_issued:
             marked[step.assignment.department_id].append((step, base))
@@ -396,8 +483,7 @@ def _work_letters(*, newly_overdue: list[tuple[DeadlineStep, dict[str, Any]]], b
         reached = None
         for step, base in marked[dept_id]:
             count += 1
-            threshold = int(step.assignment.policy_snapshot.get("letter_after_overdue")
-                            or DEFAULT_LETTER_AFTER_OVERDUE)
+            threshold = int(step.assignment.letter_after_overdue or DEFAULT_LETTER_AFTER_OVERDUE)
             if count >= threshold:
                 reached = (step, base)
                 break
@@ -409,7 +495,7 @@ def _work_letters(*, newly_overdue: list[tuple[DeadlineStep, dict[str, Any]]], b
         try:  # at most once per department and month: bounded by departments, not by steps
             with transaction.atomic():
                 letter = WorkReminderLetter.objects.create(department_id=dept_id, month=month, overdue_count=count,
-                                                           trigger=assignment, issued_at=now)
+                                                           trigger_id=assignment.pk, issued_at=now)
         except IntegrityError:
             continue
         dept = assignment.department

@@ -282,3 +282,73 @@ def test_the_sweeps_link_is_the_page_link():
 
     assert engine._link("work-assignment", 42) == link_to("work-assignment", 42)
     assert engine._link("work-summons", 7) == link_to("work-summons", 7)
+
+
+def _mixed_sweep_statements(world, count, *, department, dispatched, swept):
+    """`count` matters dispatched, half of them supervised (progress reports), swept when every step of
+    their chains is due: acknowledgement overdue, overdue, both escalations (leader, commanders),
+    progress requested and the next progress step, each department's 工作提示函."""
+    for n in range(count):
+        supervised = n % 2 == 0
+        svc.case_dispatch(actor=world.dispatcher, case=world.case(), lead_department=department, now=dispatched,
+                          mode=HandlingMode.SUPERVISED if supervised else HandlingMode.TRANSFER,
+                          supervising_leader=world.commander if supervised else None,
+                          progress_every_working_days=2 if supervised else None)
+    with CaptureQueriesContext(connection) as queries:
+        result = svc.deadline_sweep(now=swept, batch_size=1000)
+    statements = [query["sql"] for query in queries.captured_queries]
+    if connection.vendor == "sqlite":  # SQLite caps a statement's variables: Django splits the events' bulk insert
+        events = [sql for sql in statements if sql.startswith('INSERT INTO "intake_caseevent"')]
+        statements = [sql for sql in statements if sql not in events[1:]]
+    return result, len(statements)
+
+
+# The statements of one sweep with one batch due, whatever its size: the run's row (2), the pending
+# ids (2: the batch and the empty read that ends the loop), the claim, the read of the steps, of the
+# departments, of the centers, of the supervising leaders, the commanders on duty, the overdue mark,
+# this month's letters and the overdue count, the letter (savepoint, insert, release), the events,
+# the new progress steps, the messages, the outcomes, and the batch's savepoint pair in a test.
+SWEEP_STATEMENTS = 23
+
+
+def test_a_batch_costs_the_same_statements_for_10_or_50_due_assignments(world, django_capture_on_commit_callbacks):
+    """Counts, not times: every kind of assignment step firing for 10 matters and for 50, one batch each."""
+    with django_capture_on_commit_callbacks(execute=False):
+        small, few = _mixed_sweep_statements(world, 10, department=world.zgj, dispatched=at(2025, 11, 3, 9, 0),
+                                             swept=at(2025, 11, 25, 9, 0))
+        large, many = _mixed_sweep_statements(world, 50, department=world.police, dispatched=at(2025, 11, 4, 9, 0),
+                                              swept=at(2025, 11, 26, 9, 0))
+    assert small.batches == large.batches == 1
+    for kind in (StepKind.ACK_OVERDUE, StepKind.OVERDUE, StepKind.PROGRESS_DUE):
+        assert small.kinds[kind] * 5 == large.kinds[kind] > 0, kind
+    assert small.kinds[StepKind.ESCALATION] * 5 == large.kinds[StepKind.ESCALATION] == 100
+    assert Notification.objects.filter(kind="department.work_letter").values("dedupe_key").distinct().count() == 2
+    assert few == many == SWEEP_STATEMENTS
+
+
+def test_a_sweeps_many_messages_are_published_by_one_task_that_a_delivery_worker_fans_out(world, monkeypatch):
+    """The sweep pays one broker round trip per batch of messages: more than `FAN_OUT_AFTER` rows of
+    a priority go out as one task; the delivery worker publishes their batches of 10. Summons rows
+    (urgent) never wait for a fan-out."""
+    published = []
+
+    class Recorder:
+        def __init__(self, name):
+            self.name = name
+
+        def apply_async(self, args, priority, countdown=None):
+            published.append((self.name, len(args[0]), priority))
+
+    monkeypatch.setattr(tasks, "notification_deliver_batch", Recorder("deliver"))
+    monkeypatch.setattr(tasks, "notification_publish_rows", Recorder("fan-out"))
+    bulk = [(n, notifications.PRIORITY_BULK) for n in range(notifications.FAN_OUT_AFTER + 11)]
+    urgent = [(1000 + n, notifications.PRIORITY_URGENT) for n in range(notifications.FAN_OUT_AFTER + 1)]
+    assert notifications.notification_publish(bulk + urgent) == 7
+    assert published == [("deliver", 10, 0)] * 5 + [("deliver", 1, 0), ("fan-out", 61, 6)]
+    published.clear()
+    assert notifications.notification_publish_batches(rows=bulk) == 7
+    assert published == [("deliver", 10, 6)] * 6 + [("deliver", 1, 6)]
+    published.clear()
+    # A retry's countdown is never handed on: its rows are published directly.
+    assert notifications.notification_publish(bulk, countdown=30) == 7
+    assert {name for name, *_ in published} == {"deliver"}
