@@ -177,11 +177,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
+def _server_env(env: dict[str, str]) -> dict[str, str]:
+    """The servers' environment. One clerk's token sends every request: the per-user throttle
+    (300/minute by default) is raised, not removed, so its counting still costs what it costs."""
+    return {**env, "API_THROTTLE_USER": "1000000/minute"}
+
+
 def _start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    # One clerk's token sends every registration: the per-user throttle (300/minute by default) is
-    # raised, not removed, so its counting still costs what it costs in production.
-    env = {**env, "API_THROTTLE_USER": "1000000/minute"}
+    env = _server_env(env)
     process = subprocess.Popen(  # noqa: S603 - our own executable and arguments
         [str(gunicorn), "governance.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning"],
@@ -336,7 +340,7 @@ def bench_runserver_connections(env: dict[str, str], *, requests_count: int = 10
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT, env={**env, "DEBUG": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env={**_server_env(env), "DEBUG": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for_port(process, port, "runserver")
@@ -374,6 +378,8 @@ def bench_runserver_connections(env: dict[str, str], *, requests_count: int = 10
     finally:
         _stop(process)
     ok = sum(1 for status in statuses if status == 200)
+    if ok < requests_count:
+        print(f"    answers other than 200 (0: no answer): {dict(collections.Counter(s for s in statuses if s != 200))}")
     print(f"(c) runserver on PostgreSQL: {ok}/{requests_count} requests answered 200 from {threads} threads; "
           f"at most {peak} database connections during the burst, {left} left open afterwards")
     return Row(f"`make run` (runserver) connections after {requests_count:,} requests from {threads} threads",
