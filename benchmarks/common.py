@@ -140,17 +140,22 @@ def _rows(table: str) -> float:
     return row[0] if row else 0
 
 
-def plan_check(label: str, sql: str, params: Sequence[Any], *, table: str, wanted: Iterable[str] = ()) -> Row:
-    """Print the plan; pass when `table` is never read sequentially and every wanted index is used."""
+def plan_check(label: str, sql: str, params: Sequence[Any], *, table: str | Sequence[str],
+               wanted: Iterable[str] = ()) -> Row:
+    """Print the plan; pass when no `table` (one name or several) is read sequentially and every
+    wanted index is used."""
+    tables = [table] if isinstance(table, str) else list(table)
     plan = explain(sql, params)
     print(f"    EXPLAIN {label}:")
     for line in plan.splitlines():
         print(f"      {line}")
     missing = [name for name in wanted if name not in plan]
-    seq = f"Seq Scan on {table}" in plan and _rows(table) > SMALL_TABLE  # reading a small table whole is right
-    problems = (["sequential scan"] if seq else []) + [f"{name} unused" for name in missing]
+    # Reading a small table whole is right.
+    seq = [name for name in tables if f"Seq Scan on {name}" in plan and _rows(name) > SMALL_TABLE]
+    problems = [f"sequential scan of {name}" for name in seq] + [f"{name} unused" for name in missing]
     figure = "; ".join(problems) if problems else "index " + ", ".join(sorted(set(wanted))) if wanted else "no seq scan"
-    return Row(f"plan: {label}", figure, f"no Seq Scan on {table} (>{SMALL_TABLE:,} rows)" + (", uses the index" if wanted else ""),
+    return Row(f"plan: {label}", figure,
+               f"no Seq Scan on {', '.join(tables)} (>{SMALL_TABLE:,} rows)" + (", uses the index" if wanted else ""),
                not problems)
 
 
@@ -167,11 +172,18 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), load average {load}"
 
 
-def table(rows: Sequence[Row]) -> str:
-    lines = ["| what | figure | target | result |", "|---|---|---|---|"]
-    for what, figure, target, passed in rows:
+def load() -> str:
+    """The machine's 1-minute load average now (as `uptime` shows it): beside every figure."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def table(rows: Sequence[Row], loads: Sequence[str] | None = None) -> str:
+    """The Markdown table of the rows; with `loads`, a column of the load average each was measured at."""
+    lines = ["| what | figure | target | result |" + (" load |" if loads else ""),
+             "|---|---|---|---|" + ("---|" if loads else "")]
+    for n, (what, figure, target, passed) in enumerate(rows):
         result = "—" if passed is None else ("pass" if passed else "FAIL")
-        lines.append(f"| {what} | {figure} | {target} | {result} |")
+        lines.append(f"| {what} | {figure} | {target} | {result} |" + (f" {loads[n]} |" if loads else ""))
     return "\n".join(lines)
 
 

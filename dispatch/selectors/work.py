@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -141,9 +142,11 @@ class Suggestion:
     history: list[tuple[Department, int]] = field(default_factory=list)
 
 
-def routing_suggestions(*, center: Center, cases: list[Case], now: dt.datetime) -> dict[int, Suggestion]:
+def routing_suggestions(*, center: Center, cases: list[Case], now: dt.datetime,
+                        departments: list[Department] | None = None) -> dict[int, Suggestion]:
     """Suggested lead/co departments and territory for each matter, from the editable routing rules
-    and from where matters of the same category went in the last 90 days (one aggregate query)."""
+    and from where matters of the same category went in the last 90 days (one aggregate query).
+    `departments`: the center's active departments when the caller has them already."""
     category_ids = {case.category_id for case in cases} | {
         case.category.parent_id for case in cases if case.category.parent_id}
     grid_ids = {case.grid_id for case in cases if case.grid_id} | {case.town_id for case in cases if case.town_id}
@@ -165,10 +168,12 @@ def routing_suggestions(*, center: Center, cases: list[Case], now: dt.datetime) 
                                       day__gt=timezone.localdate(now) - dt.timedelta(days=HISTORY_DAYS))
         .values("category_id", "department_id").annotate(n=Sum("assignments")).order_by("-n", "department_id")
     )
-    departments = {dept.pk: dept for dept in Department.objects.filter(center=center, active=True)}
+    if departments is None:
+        departments = list(Department.objects.filter(center=center, active=True))
+    by_pk = {dept.pk: dept for dept in departments}
     history: dict[int, list[tuple[Department, int]]] = defaultdict(list)
     for row in history_rows:
-        dept = departments.get(row["department_id"])
+        dept = by_pk.get(row["department_id"])
         if dept is not None and len(history[row["category_id"]]) < 3:
             history[row["category_id"]].append((dept, row["n"]))
     suggestions: dict[int, Suggestion] = {}
@@ -191,12 +196,43 @@ def routing_suggestions(*, center: Center, cases: list[Case], now: dt.datetime) 
     return suggestions
 
 
+# The columns the board shows: the rest of a matter (its description, a grid's boundary) and an
+# assignment's policy snapshot are large and never shown there.
+BOARD_CASE_FIELDS = (
+    "id", "code", "title", "channel", "urgency", "risk_level", "registered_at", "due_at", "external_ref",
+    "external_source", "category_id", "grid_id", "town_id", "category__name", "category__parent_id",
+    "category__parent__name", "grid__name", "town__name",
+)
+BOARD_ASSIGNMENT_FIELDS = (
+    "id", "status", "role", "redo_count", "due_at", "ack_due_at", "case_id", "department_id",
+    "case__code", "case__title", "department__name",
+)
+
+
+@dataclass(slots=True)
+class BoardAssignment:
+    """A row of the board's live assignments: read as values (200 rows of three model instances
+    each cost more than the query)."""
+
+    pk: int
+    status: str
+    role: str
+    redo_count: int
+    due_at: dt.datetime
+    ack_due_at: dt.datetime
+    case_code: str
+    case_title: str
+    department_name: str
+    is_overdue: bool
+    ack_overdue: bool
+
+
 @dataclass
 class BoardData:
     now: dt.datetime
     pending: list[Case]
     suggestions: dict[int, Suggestion]
-    assignments: list[Assignment]
+    assignments: list[BoardAssignment]
     summonses: list[Summons]
     extensions: list[ExtensionRequest]
     declined: list[Assignment]
@@ -204,30 +240,52 @@ class BoardData:
     counts: dict[str, Any]
 
 
+def _capped_counts(counts: dict[str, QuerySet], cap: int) -> dict[str, int]:
+    """Each queryset's number of rows, counted up to `cap + 1` (past the cap the exact number costs
+    more than it tells), all in one statement."""
+    parts, params = [], []
+    for name, rows in counts.items():
+        # `SELECT 1`: nothing to read from the table when an index answers the filter.
+        sql, values = rows.order_by().values(one=Value(1))[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS {name}_rows) AS {name}")  # noqa: S608 - the ORM's SQL, our names
+        params.extend(values)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return dict(zip(counts, cursor.fetchone(), strict=True))
+
+
+def _count_label(n: int, cap: int) -> str:
+    return f"{cap}+" if n > cap else str(n)
+
+
 def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int = 200,
                    pending_limit: int = 50) -> BoardData:
-    """Everything the board shows, in a fixed number of queries whatever the number of rows. The
-    waiting matters are the `pending_limit` most urgent (each row carries a dispatch form)."""
+    """Everything the board shows, in a fixed number of queries and a bounded amount of work whatever
+    the history: the `pending_limit` most urgent waiting matters (each row carries a dispatch form),
+    the `limit` live assignments due first, the declined ones waiting for a ruling (at most `limit`),
+    and counts capped at PENDING_COUNT_CAP."""
     now = now or timezone.now()
     # Read in the order of the index `case_dispatch_queue` (the same expressions): no sort of
     # every waiting matter.
+    waiting = Case.objects.filter(center=center, status=CaseStatus.PENDING_DISPATCH)
     pending = list(
-        Case.objects.filter(center=center, status=CaseStatus.PENDING_DISPATCH)
-        .select_related("category", "category__parent", "grid", "town")
+        waiting.select_related("category", "category__parent", "grid", "town").only(*BOARD_CASE_FIELDS)
         .order_by(URGENCY_RANK, RISK_RANK, "registered_at", "id")[:pending_limit]
     )
     for case in pending:
         case.is_overdue = bool(case.due_at and case.due_at < now)
-    open_rows = (
-        Assignment.objects.filter(center=center, status__in=OPEN_ASSIGNMENT_STATUSES | {"reported"})
-        .select_related("case", "department")
-        .defer("policy_snapshot")  # large JSON the board never shows: decoding it cost more than the query
-        .order_by("due_at", "pk")
-    )
-    assignments = list(open_rows[:limit])
-    for row in assignments:
-        row.is_overdue = row.status in OPEN_ASSIGNMENT_STATUSES and row.due_at < now
-        row.ack_overdue = row.status == "assigned" and row.ack_due_at < now
+    live = Assignment.objects.filter(center=center, status__in=OPEN_ASSIGNMENT_STATUSES | {"reported"})
+    assignments = [
+        BoardAssignment(
+            pk=pk, status=status, role=role, redo_count=redo_count, due_at=due_at, ack_due_at=ack_due_at,
+            case_code=code, case_title=title, department_name=department_name,
+            is_overdue=status in OPEN_ASSIGNMENT_STATUSES and due_at < now,
+            ack_overdue=status == "assigned" and ack_due_at < now,
+        )
+        for pk, status, role, redo_count, due_at, ack_due_at, code, title, department_name in live.order_by(
+            "due_at", "pk").values_list("id", "status", "role", "redo_count", "due_at", "ack_due_at", "case__code",
+                                        "case__title", "department__name")[:limit]
+    ]
     summonses = list(
         Summons.objects.filter(center=center, status__in=[SummonsStatus.REQUESTED, SummonsStatus.APPROVED])
         .select_related("case", "requested_by")
@@ -240,29 +298,29 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
         summons.all_reported_in = bool(rows) and all(row.reported_in_at for row in rows)
     extensions = list(
         ExtensionRequest.objects.filter(assignment__center=center, status=ExtensionStatus.PENDING)
-        .select_related("assignment__case", "assignment__department", "requested_by").order_by("requested_at")
+        .select_related("assignment__case", "assignment__department", "requested_by").order_by("requested_at")[:limit]
     )
     declined = list(
         Assignment.objects.filter(center=center, status="declined").select_related("case", "department")
-        .defer("policy_snapshot").order_by("pk")
+        .only(*BOARD_ASSIGNMENT_FIELDS).order_by("pk")[:limit]
     )
-    # Counting due_at (never null), not id: read from the index `assignment_board_live` alone.
-    counts = open_rows.aggregate(
-        open=Count("due_at"),
-        overdue=Count("due_at", filter=Q(due_at__lt=now, status__in=OPEN_ASSIGNMENT_STATUSES)),
-        unacknowledged=Count("due_at", filter=Q(status="assigned")),
-    )
-    # Capped like the matters list: past 10,000 waiting the exact number costs more than it tells.
-    waiting = Case.objects.filter(center=center, status=CaseStatus.PENDING_DISPATCH).order_by()
-    counts["pending"] = min(waiting[: PENDING_COUNT_CAP + 1].count(), PENDING_COUNT_CAP + 1)
-    capped = counts["pending"] > PENDING_COUNT_CAP
-    counts["pending"] = min(counts["pending"], PENDING_COUNT_CAP)
-    counts["pending_label"] = f"{PENDING_COUNT_CAP}+" if capped else str(counts["pending"])
+    # Read from the indexes `case_center_status` and `assignment_board_live` alone (due_at and
+    # status are in the latter), at most PENDING_COUNT_CAP + 1 entries each.
+    counts: dict[str, Any] = _capped_counts({
+        "pending": waiting,
+        "open": live,
+        "overdue": live.filter(due_at__lt=now, status__in=OPEN_ASSIGNMENT_STATUSES),
+        "unacknowledged": live.filter(status="assigned"),
+    }, PENDING_COUNT_CAP)
+    for name in list(counts):
+        counts[f"{name}_label"] = _count_label(counts[name], PENDING_COUNT_CAP)
+        counts[name] = min(counts[name], PENDING_COUNT_CAP)
+    departments = list(Department.objects.filter(center=center, active=True).order_by("short_code"))
     return BoardData(
-        now=now, pending=pending, suggestions=routing_suggestions(center=center, cases=pending, now=now),
+        now=now, pending=pending,
+        suggestions=routing_suggestions(center=center, cases=pending, now=now, departments=departments),
         assignments=assignments, summonses=summonses, extensions=extensions, declined=declined,
-        departments=list(Department.objects.filter(center=center, active=True).order_by("short_code")),
-        counts=counts,
+        departments=departments, counts=counts,
     )
 
 

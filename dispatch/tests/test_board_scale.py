@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch import services as svc
-from dispatch.models import RoutingHistory
+from dispatch.models import RoutingHistory, RoutingRule
+from dispatch.selectors import work as work_selectors
 from dispatch.selectors.work import dispatch_board, routing_suggestions
 from dispatch.services.routing import routing_history_rebuild
 from dispatch.tests.factories_work import World
@@ -21,10 +22,10 @@ from intake.choices import HandlingMode
 pytestmark = pytest.mark.django_db
 
 # Session, user, roles, profile; the board's reads (waiting matters, live assignments, summonses and
-# their departments, extensions, declined, counts, waiting count, routing rules, departments,
-# routing history, the board's departments); the page shell (unread notifications, mode, center,
-# who is on duty: commanders, roster, shifts) — whatever the number of rows.
-BOARD_QUERIES = 22
+# their departments, extensions, declined, the four capped counts in one statement, departments,
+# routing rules, routing history); the page shell (unread notifications, mode, center, who is on
+# duty: commanders, roster, shifts) — whatever the number of rows.
+BOARD_QUERIES = 20
 
 
 @pytest.fixture
@@ -98,3 +99,49 @@ def test_the_queue_is_most_urgent_then_riskiest_then_oldest(world):
     board = dispatch_board(center=world.center, now=now)
     assert [case.pk for case in board.pending] == [critical.pk, urgent.pk, risky.pk, old_normal.pk, new_normal.pk]
     assert board.counts["pending"] == 5
+
+
+def test_the_board_rows_escape_every_text_and_preselect_the_suggestion(world, client):
+    RoutingRule.objects.create(center=world.center, category=world.category, department=world.labour, role="lead")
+    RoutingRule.objects.create(center=world.center, category=world.category, department=world.zgj, role="co")
+    case = world.case(title="<b>堵路</b>", external_ref="GD<1>", external_source="qz12345",
+                      due_at=timezone.now() - dt.timedelta(hours=1))
+    (assignment,) = svc.case_dispatch(actor=world.director, case=world.case(title="一" * 30 + "<i>"),
+                                      mode=HandlingMode.TRANSFER, lead_department=world.police)
+    client.force_login(world.director)
+    html = client.get(reverse("dispatch:board")).content.decode()
+    row = html[html.index(f'<tr data-case="{case.pk}"'):]
+    row = row[: row.index("</tr>")]
+    assert "<b>" not in row and "&lt;b&gt;堵路&lt;/b&gt;" in row and "GD&lt;1&gt;" in row
+    assert 'class="table-danger"' in row and 'class="overdue"' in row
+    assert f'action="{reverse("dispatch:work-case-dispatch", args=[case.pk])}"' in row
+    assert f'href="{reverse("dispatch:work-case", args=[case.pk])}"' in row
+    lead_select = row[row.index('name="lead_department"'):row.index('name="co_departments"')]
+    co_select = row[row.index('name="co_departments"'):row.index('name="instructions"')]
+    assert f'<option value="{world.labour.pk}" selected>' in lead_select and lead_select.count(" selected") == 1
+    assert f'<option value="{world.zgj.pk}" selected>' in co_select and co_select.count(" selected") == 1
+    assert '<option value="joint" selected>' in row  # a co-department suggested: joint handling
+    assert 'name="csrfmiddlewaretoken"' in row
+    # The live assignment: its page, the title cut at 24 characters, nothing unescaped.
+    assert f'href="{reverse("dispatch:work-assignment", args=[assignment.pk])}"' in html
+    assert "一" * 23 + "…" in html and "<i>" not in html
+
+
+def test_a_reader_sees_the_rows_without_dispatch_forms(world, client):
+    world.case(title="待调度的一件")
+    client.force_login(world.commander)  # may watch the board, not dispatch
+    html = client.get(reverse("dispatch:board")).content.decode()
+    assert "待调度的一件" in html and 'data-testid="dispatch-form"' not in html
+
+
+def test_the_counts_stop_at_the_cap(world, monkeypatch):
+    monkeypatch.setattr(work_selectors, "PENDING_COUNT_CAP", 2)
+    for _ in range(3):
+        world.case()
+    for _ in range(3):
+        svc.case_dispatch(actor=world.director, case=world.case(), mode=HandlingMode.TRANSFER,
+                          lead_department=world.police)
+    counts = dispatch_board(center=world.center).counts
+    assert counts["pending"] == 2 and counts["pending_label"] == "2+"
+    assert counts["open"] == 2 and counts["open_label"] == "2+"
+    assert counts["unacknowledged_label"] == "2+" and counts["overdue"] == 0 and counts["overdue_label"] == "0"
