@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0006_verbose_names'),
+        ('dispatch', '0007_assignment_department_month_index'),
         ('governance', '0002_grid_boundary_grid_households_grid_population'),
         ('intake', '0010_category_phrases'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
