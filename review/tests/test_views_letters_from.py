@@ -76,10 +76,10 @@ def test_letter_from_the_assessment_row_and_flag(client, world, now, monkeypatch
     monkeypatch.setattr(assessment_sel, "assessment_latest", lambda *, center, month: (data, None))
     form = client.get(row_url, {"flag": "slow"}).content.decode()
     assert "2026年11月考核慢作为" in form and "得分 71.5，排名第 6 名" in form and "被标记为“慢作为”：7 件" in form
-    assert f'value="{world.zgj.pk}" selected' in form and 'name="flag" value="slow"' in form
+    assert f'value="{world.zgj.pk}" selected' in form and f'action="{row_url}?flag=slow"' in form
     monkeypatch.undo()
 
-    client.post(row_url, form_data(world.zgj, subject="2026年11月考核慢作为", flag="slow"))
+    client.post(f"{row_url}?flag=slow", form_data(world.zgj, subject="2026年11月考核慢作为"))
     letter = WarningLetter.objects.get()
     assert (letter.source, letter.assessment_month, letter.department) == (
         LetterSource.ASSESSMENT, dt.date(2026, 11, 1), world.zgj)

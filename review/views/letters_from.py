@@ -9,24 +9,22 @@ cleaned data and the source, its ApplicationError shown as a message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import AssignmentRole
 from dispatch.models import Assignment
-from governance.errors import ApplicationError
 from governance.models import Center, Department
+from governance.page_actions import Action, ActionForm, perform
 from governance.roles import MAY_ISSUE_LETTERS, may
 from intake.models import Case
 from review.command_choices import LetterKind, LetterSource
@@ -35,8 +33,9 @@ from review.selectors import command as sel
 from review.services import letters as letter_svc
 
 
-class LetterFromForm(forms.Form):
-    """The letter's own fields; its source (matter, assessment month) comes from the page."""
+class LetterFromForm(ActionForm):
+    """The letter's own fields; its source (matter, assessment month) comes from the page: each
+    subclass adds it to the cleaned data, which are `letter_issue`'s keyword arguments."""
 
     kind = forms.ChoiceField(label=_("函件类型"), choices=LetterKind.choices)
     department = forms.ModelChoiceField(label=_("收函单位"), queryset=Department.objects.none(),
@@ -48,27 +47,28 @@ class LetterFromForm(forms.Form):
                                                    max_value=letter_svc.MAX_ANSWER_WORKING_DAYS,
                                                    initial=letter_svc.DEFAULT_ANSWER_WORKING_DAYS)
 
-    def __init__(self, *args: Any, center: Center, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(center=center, active=True).order_by(
+        self.fields["department"].queryset = Department.objects.filter(center=self.center, active=True).order_by(
             "-is_territory", "short_code")
 
 
-def _perform(request: HttpRequest, form: LetterFromForm, service: Callable[..., Any], **source: Any) -> Any:
-    """Parse, call the service once, say what happened. Returns the service's result, or None."""
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}：{error}" if label else str(error))
-        return None
-    try:
-        result = service(actor=request.user, **source, **form.cleaned_data)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return None
-    messages.success(request, gettext("函件已发出。"))
-    return result
+class LetterFromMatterForm(LetterFromForm):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data.update(center=self.center, source=LetterSource.MATTER, case=self.target)
+        return data
+
+
+class LetterFromAssessmentForm(LetterFromForm):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data.update(center=self.center, source=LetterSource.ASSESSMENT, assessment_month=self.target.first)
+        return data
+
+
+ISSUE_FROM_MATTER = Action(LetterFromMatterForm, letter_svc.letter_issue, "", gettext_lazy("函件已发出。"))
+ISSUE_FROM_ASSESSMENT = Action(LetterFromAssessmentForm, letter_svc.letter_issue, "", gettext_lazy("函件已发出。"))
 
 
 def _issuer_district(request: HttpRequest) -> Center:
@@ -89,7 +89,7 @@ def _town_department(*, center: Center, case: Case) -> Department | None:
 
 
 def _page(request: HttpRequest, form: LetterFromForm, **context: Any) -> HttpResponse:
-    return render(request, "review/letter_form.html", {"form": form, "form_action": request.path, **context})
+    return render(request, "review/letter_form.html", {"form": form, "form_action": request.get_full_path(), **context})
 
 
 @login_required
@@ -99,9 +99,8 @@ def letter_from_matter(request: HttpRequest, case_id: int) -> HttpResponse:
     if case is None:
         raise Http404
     if request.method == "POST":
-        form = LetterFromForm(request.POST, center=district)
-        letter = _perform(request, form, letter_svc.letter_issue, center=district, source=LetterSource.MATTER,
-                          case=case)
+        form = LetterFromMatterForm(request.POST, center=district, actor=request.user, target=case)
+        letter = perform(request, ISSUE_FROM_MATTER, center=district, form=form)
         if letter is not None:
             return redirect("review:letter", pk=letter.pk)
         return _page(request, form, case=case)
@@ -110,7 +109,7 @@ def letter_from_matter(request: HttpRequest, case_id: int) -> HttpResponse:
                                             role__in=[AssignmentRole.SOLE, AssignmentRole.LEAD])
                   .order_by("-assigned_at", "-pk").select_related("department").first())
     department = assignment.department if assignment else _town_department(center=district, case=case)
-    form = LetterFromForm(center=district, initial={
+    form = LetterFromMatterForm(center=district, actor=request.user, target=case, initial={
         "kind": LetterKind.WORK_REMINDER, "department": department.pk if department else None,
         "subject": case.title[:200],
         "body": f"事项 {case.code}（{case.category.name}）：{case.title}。请高度重视，依职责抓紧办理，及时化解矛盾。",
@@ -145,20 +144,19 @@ def letter_from_assessment(request: HttpRequest, month: str, department_id: int)
     department = Department.objects.filter(pk=department_id, center=district).first()
     if parsed is None or department is None:
         raise Http404
-    flag = request.GET.get("flag") or request.POST.get("flag") or None
+    flag = request.GET.get("flag") or None  # kept in the form's action URL for the POST
     if flag is not None and flag not in assessment_sel.FLAG_KEYS:
         raise Http404("没有这个标记")
     context = {"assessment": {"month": str(parsed), "department": department,
                               "flag": assessment_sel.FLAG_KEYS[flag][0] if flag else "", "flag_key": flag or ""}}
     if request.method == "POST":
-        form = LetterFromForm(request.POST, center=district)
-        letter = _perform(request, form, letter_svc.letter_issue, center=district, source=LetterSource.ASSESSMENT,
-                          assessment_month=parsed.first)
+        form = LetterFromAssessmentForm(request.POST, center=district, actor=request.user, target=parsed)
+        letter = perform(request, ISSUE_FROM_ASSESSMENT, center=district, form=form)
         if letter is not None:
             return redirect("review:letter", pk=letter.pk)
         return _page(request, form, **context)
     subject, body = _assessment_text(center=district, month=parsed, department=department, flag=flag)
-    form = LetterFromForm(center=district, initial={
+    form = LetterFromAssessmentForm(center=district, actor=request.user, target=parsed, initial={
         "kind": LetterKind.WORK_REMINDER, "department": department.pk, "subject": subject[:200], "body": body,
         "requirements": "请于答复期限前书面答复原因分析及整改措施。",
     })
