@@ -7,8 +7,8 @@ within the detector's window), refreshed instead. So running the radar again on 
 raises nothing new, and a dismissed signal stays dismissed. One run holds a lock on the center's
 row, so two runs at once (beat and a director's "run now") cannot both raise the same signal.
 The detectors collect what they find; the run writes it at the end in a constant number of
-statements (one read of the existing signals with those keys, one insert, one update, one insert
-of their matters), so a week with a thousand reopened matters costs no more round trips than a
+statements (one read of the existing signals with those keys, one insert, a few updates, one
+insert of their matters), so a week with a thousand reopened matters costs no more round trips than a
 quiet one.
 """
 
@@ -97,13 +97,15 @@ class _Run:
 
     def write(self) -> None:
         """Raise the new signals and refresh those still in their episode: one read of the
-        center's signals with these keys, one INSERT of the new ones, one UPDATE of the refreshed,
-        one INSERT of their matters (a matter already linked is left alone)."""
+        center's signals with these keys, one INSERT of the new ones, an UPDATE per window end of
+        the refreshed and one of those whose reason or figures changed, one INSERT of their
+        matters (a matter already linked is left alone)."""
         if not self.found:
             return
         current: dict[str, RiskSignal] = {}
         rows = (RiskSignal.objects.filter(center=self.center, key__in=list(self.found))
-                .only("pk", "key", "kind", "title", "count", "metrics", "last_seen_at", "status")
+                .only("pk", "key", "kind", "title", "reason", "count", "metrics", "last_seen_at", "window_end",
+                      "status")
                 .order_by("key", "-last_seen_at", "-pk"))
         for signal in rows:
             found = self.found[signal.key]
@@ -112,6 +114,8 @@ class _Run:
             current[signal.key] = signal
         new: list[RiskSignal] = []
         refreshed: list[RiskSignal] = []
+        by_window_end: dict[dt.datetime, list[int]] = {}
+        changed: list[RiskSignal] = []
         for key, found in self.found.items():
             signal = current.get(key)
             if signal is None:
@@ -119,14 +123,21 @@ class _Run:
                     center=self.center, kind=found.kind, key=key, title=found.title, reason=found.reason,
                     count=len(found.case_ids), window_start=found.window_start, window_end=found.window_end,
                     raised_at=self.now, last_seen_at=self.now, **found.fields))
-            else:
-                signal.last_seen_at, signal.reason, signal.window_end = self.now, found.reason, found.window_end
-                signal.count = max(signal.count, len(found.case_ids))
-                signal.metrics = found.fields.get("metrics", signal.metrics)
-                refreshed.append(signal)
+                continue
+            values = (found.reason, max(signal.count, len(found.case_ids)), found.fields.get("metrics", signal.metrics))
+            if values != (signal.reason, signal.count, signal.metrics):
+                signal.reason, signal.count, signal.metrics = values
+                changed.append(signal)
+            signal.last_seen_at, signal.window_end = self.now, found.window_end
+            by_window_end.setdefault(found.window_end, []).append(signal.pk)
+            refreshed.append(signal)
         RiskSignal.objects.bulk_create(new)
-        if refreshed:
-            RiskSignal.objects.bulk_update(refreshed, ["last_seen_at", "reason", "window_end", "count", "metrics"])
+        # Seen again: one UPDATE per window end (a handful: "now", tonight's midnight …); what the
+        # data changed (reason, count, figures) in one bulk UPDATE of those rows only.
+        for window_end, pks in by_window_end.items():
+            RiskSignal.objects.filter(pk__in=pks).update(last_seen_at=self.now, window_end=window_end)
+        if changed:
+            RiskSignal.objects.bulk_update(changed, ["reason", "count", "metrics"])
         links = [RiskSignalCase(signal_id=signal.pk, case_id=pk) for signal in [*new, *refreshed]
                  for pk in self.found[signal.key].case_ids]
         RiskSignalCase.objects.bulk_create(links, ignore_conflicts=True, batch_size=5000)

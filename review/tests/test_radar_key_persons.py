@@ -107,3 +107,17 @@ def test_without_the_ledger_permission_the_signal_is_not_seen_anywhere(client, w
     views = list(KeyPersonView.objects.filter(viewer=world.director).values_list("person_id", "context"))
     assert (signal.key_person_id, "radar") in views and (signal.key_person_id, "radar_signal") in views
     assert {person for person, _ in views} == {p.pk for p, _ in planted.values()}  # both shown on the radar
+
+
+def test_a_new_matter_of_the_same_person_refreshes_the_signal_with_it(world, now, planted):
+    key_person, matters = planted["by_id"]
+    signal = next(s for s in radar_run(center=world.center, now=now).raised if s.key_person_id == key_person.pk)
+    later = world.matter(category=world.neighbours, at=now + dt.timedelta(hours=1), address="海滨路 5 号")
+    applicant(later, person(name="林某某", phone="13800000114", id_number=key_person.id_number))
+    again = radar_run(center=world.center, now=now + dt.timedelta(hours=2))
+    # (a third matter in 30 days also makes the person a repeat applicant: that one is new)
+    assert [s.kind for s in again.raised] == [SignalKind.REPEAT_APPLICANT]
+    assert signal.pk in {s.pk for s in again.refreshed}
+    signal.refresh_from_db()
+    assert case_ids(signal) == matters | {later.pk} and signal.count == 3
+    assert "登记事项 3 件" in signal.reason and signal.last_seen_at == now + dt.timedelta(hours=2)
