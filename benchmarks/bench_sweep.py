@@ -19,8 +19,8 @@ recipients, the texts or the broker. The sweep's CPU time (this process: Python 
 client) and its statements are printed beside the wall time: they do not depend on the machine's load.
 
 The population is built once (about 7 minutes on the shared machine) and reused: a run on a prepared
-database takes about a minute on a quiet machine (three sweeps of 1,000, two of 10,000, each after its
-floor).
+database takes 108 s on the shared machine at a load average of 6 (three sweeps of 1,000, two of
+10,000, each after its floor), less on a quiet one.
 
 `main(argv) -> rows` of (what, figure, target, passed), printed as a table when run alone.
 """
