@@ -19,7 +19,7 @@ from dispatch.choices import SummonsStatus
 from governance.people import display_name
 from intake.choices import CaseStatus, RiskLevel
 from review.models import DailyReport
-from review.services import report_files
+from review.pdf import cjk_font
 
 NOTHING_TO_REPORT = "今日无重点矛盾纠纷需报告：无新增重点纠纷、群体性事项、高风险事项、召集和超期。"
 SECTION_TITLES = (
@@ -29,11 +29,6 @@ SECTION_TITLES = (
     ("summons", "四、召集（吹哨）"),
     ("overdue", "五、新增超期交办"),
 )
-
-
-def _pdf_font() -> str:
-    """The PDF stack's Chinese font, registered once (the work report's: one call to swap)."""
-    return report_files._font()
 
 
 def _label(choices: Any, value: Any) -> str:
@@ -75,7 +70,7 @@ def _table(rows: list[list[str]], font: str) -> Table:
 
 def daily_report_pdf(report: DailyReport) -> bytes:
     """The report's PDF: title, period, the five sections (or the quiet day's sentence), the review."""
-    font = _pdf_font()
+    font = cjk_font()
     title = ParagraphStyle("title", fontName=font, fontSize=18, leading=24, alignment=1, spaceAfter=4)
     heading = ParagraphStyle("heading", fontName=font, fontSize=12.5, leading=18, spaceBefore=8, spaceAfter=4)
     body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
