@@ -17,22 +17,21 @@ named in the file and shows nothing where the viewer lacks it).
 from __future__ import annotations
 
 import threading
-from importlib.resources import files
 from pathlib import Path
 
+import paperang_p2_fonts_cjk
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 FONT_NAME = "WenQuanYiMicroHei"
-FONT_PACKAGE = "paperang_p2_fonts_cjk"
-FONT_FILE = "fonts/wqy-microhei.ttc"
+FONT_FILE = Path("fonts") / "wqy-microhei.ttc"
 _lock = threading.Lock()
 
 
 def font_path() -> Path:
     """Where the installed font file is (inside the pinned package)."""
-    return Path(str(files(FONT_PACKAGE).joinpath(FONT_FILE)))
+    return Path(paperang_p2_fonts_cjk.__file__).resolve().parent / FONT_FILE
 
 
 def cjk_font() -> str:
