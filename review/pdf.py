@@ -25,13 +25,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 FONT_NAME = "WenQuanYiMicroHei"
-FONT_FILE = "fonts/wqy-microhei.ttc"
+FONT_FILE = Path("fonts") / "wqy-microhei.ttc"
 _lock = threading.Lock()
 
 
 def font_path() -> Path:
     """Where the installed font file is (inside the pinned package)."""
-    return Path(paperang_p2_fonts_cjk.__file__).parent / FONT_FILE
+    return Path(paperang_p2_fonts_cjk.__file__).resolve().parent / FONT_FILE
 
 
 def cjk_font() -> str:
