@@ -4,21 +4,19 @@ grid (or of a grid above it) and the center's people; 404 for everyone else."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from governance.errors import NotFoundError
+from governance.page_actions import not_found_as_404
 from governance.roles import MAY_SEE_DISTRICT_MATTERS, may
 from grid import selectors as sel
 from intake.views.attachments import protected_file_response
 
 
 @login_required
+@not_found_as_404
 def patrol(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        entry = sel.patrol_get_for_viewer(actor=request.user, pk=pk)
-    except NotFoundError:
-        raise Http404 from None
+    entry = sel.patrol_get_for_viewer(actor=request.user, pk=pk)
     context = {
         "patrol": entry,
         "photos": entry.photos.order_by("uploaded_at", "pk"),
@@ -32,9 +30,7 @@ def patrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@not_found_as_404
 def patrol_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        photo = sel.patrol_photo_get_for_viewer(actor=request.user, pk=pk)
-    except NotFoundError:
-        raise Http404 from None
+    photo = sel.patrol_photo_get_for_viewer(actor=request.user, pk=pk)
     return protected_file_response(file=photo.file, content_type=photo.content_type, name=photo.name)
