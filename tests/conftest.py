@@ -70,3 +70,11 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def click_nav(page, name: str) -> None:
+    """Click a navigation entry as a user does: open "更多" (More) first when it stands there."""
+    link = page.locator(f"nav [data-nav='{name}']").first
+    if not link.is_visible():
+        page.click("[data-testid=nav-more]")
+    link.click()

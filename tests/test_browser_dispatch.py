@@ -13,7 +13,7 @@ from intake.choices import Channel, PartyRole
 from intake.models import Case, CaseEvent
 from intake.services import PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import category
-from tests.conftest import screenshot
+from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ def test_duty_director_dispatches_and_liaison_acknowledges(page, login):
     case = _matter_waiting_for_dispatch()
 
     login("director")
-    page.click("[data-nav='dispatch:board']")
+    click_nav(page, "dispatch:board")
     row = page.wait_for_selector(f"[data-testid=pending] tr:has-text('{case.code}')")
     suggestion = row.query_selector("[data-testid=suggestion]").inner_text()
     assert "劳动保障维权服务中心（牵头）" in suggestion and "资规建交局（协办）" in suggestion
@@ -61,7 +61,7 @@ def test_duty_director_dispatches_and_liaison_acknowledges(page, login):
     page.click("button:has-text('退出')")
     page.wait_for_selector("#id_username")
     login("liaison")
-    page.click("[data-nav='dispatch:work-inbox']")
+    click_nav(page, "dispatch:work-inbox")
     inbox = page.wait_for_selector(f"[data-testid=inbox] tr:has-text('{case.code}')")
     assert "资规建交局" not in page.inner_text("[data-testid=inbox]")  # only their own department's part
     inbox.query_selector("[data-testid=acknowledge]").click()

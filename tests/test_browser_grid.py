@@ -21,7 +21,7 @@ from intake.choices import Channel, PartyRole
 from intake.models import Attachment, Case
 from intake.services import PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import category
-from tests.conftest import screenshot
+from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -137,7 +137,7 @@ def test_story_6_a_patrol_in_shangpu_closes_the_seven_step_loop(phone, page):
 
     # 09:05 The 上浦村 station sees it in its queue and escalates it to the 洛阳镇 sub-center.
     sign_in(page, "station_sp")
-    page.click("[data-nav='grid:station']")
+    click_nav(page, "grid:station")
     card = page.wait_for_selector(f"[data-station-case='{case.code}']")
     card.query_selector("input[name=reason]").fill("需工程加固，超出村级处置能力")
     card.query_selector("[data-action=escalate]").click()
@@ -145,7 +145,7 @@ def test_story_6_a_patrol_in_shangpu_closes_the_seven_step_loop(phone, page):
 
     # The town dispatches it to its planning office.
     sign_in(page, "town_ly")
-    page.click("[data-nav='dispatch:board']")
+    click_nav(page, "dispatch:board")
     row = page.wait_for_selector(f"[data-testid=pending] tr:has-text('{case.code}')")
     form = row.query_selector("[data-testid=dispatch-form]")
     form.query_selector("select[name=mode]").select_option("transfer")
@@ -156,7 +156,7 @@ def test_story_6_a_patrol_in_shangpu_closes_the_seven_step_loop(phone, page):
 
     # Day 3: the office acknowledges and reports back.
     sign_in(page, "liaison_lygh")
-    page.click("[data-nav='dispatch:work-inbox']")
+    click_nav(page, "dispatch:work-inbox")
     page.wait_for_selector(f"[data-testid=inbox] tr:has-text('{case.code}')").query_selector(
         "[data-testid=acknowledge]").click()
     assignment = Assignment.objects.get(case=case)
@@ -243,7 +243,7 @@ def test_grid_workers_verify_story_1_and_report_story_2(phone, page):
 
     # 14:22 The duty director sees it on the board and requests a summons on it.
     sign_in(page, "director")
-    page.click("[data-nav='dispatch:board']")
+    click_nav(page, "dispatch:board")
     page.wait_for_selector(f"[data-testid=pending] tr:has-text('{road.code}')")
     page.click("summary:has-text('申请召集部门')")
     page.fill("#summons-reason-board", "村民堵路，请公安、资规建交局、张坂镇到中心报到")

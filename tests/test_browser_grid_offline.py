@@ -147,8 +147,8 @@ def test_signing_out_forgets_the_cached_pages(context, live_server):
     cached = "caches.open('grid-pages-v1').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
     assert "/grid/tasks/" in phone.evaluate(cached)
     phone.click("[data-bs-target='#mainnav']")
-    phone.click("form[action='/accounts/logout/'] button")
-    phone.wait_for_url(f"{base}/accounts/login/")
+    with phone.expect_navigation(url=f"{base}/accounts/login/"):
+        phone.click("form[action='/accounts/logout/'] button")
     wait_for(lambda: phone.evaluate(cached) == [])
     context.set_offline(True)
     phone.goto(f"{base}/grid/tasks/")

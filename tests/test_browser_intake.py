@@ -15,7 +15,7 @@ from governance.models import Center, Grid
 from intake.choices import Channel, PartyRole
 from intake.models import Case, CaseLink, Category
 from intake.services import PartyInput, case_register
-from tests.conftest import screenshot
+from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +40,7 @@ def test_clerk_registers_a_walk_in_matter_and_opens_its_receipt(page, login):
     call_command("seed_demo", verbosity=0)
     earlier = _earlier_matter()
     login("clerk")
-    page.click("[data-nav='intake:window']")
+    click_nav(page, "intake:window")
     page.wait_for_selector("#register-form")
 
     page.fill("#id_applicant_id_number", WANG_ID)

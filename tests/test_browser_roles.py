@@ -17,7 +17,7 @@ from intake.choices import Channel, PartyRole
 from intake.models import Case, Category, PlatformKey
 from intake.open311.services import open311_request_submit, platform_key_create
 from intake.services import PartyInput, case_register, case_send_to_dispatch
-from tests.conftest import screenshot
+from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,7 +72,7 @@ def test_clerk_registers_follows_up_and_closes_stories_1_and_3(page, login):
     call_command("seed_demo", verbosity=0)
     login("clerk")
     # Story 1, 09:05: the walk-in, registered at the window, sent to dispatch from the receipt.
-    page.click("[data-nav='intake:window']")
+    click_nav(page, "intake:window")
     page.fill("#id_applicant_id_number", "350521198503150015")
     page.fill("#id_applicant_phone", "13905958888")
     page.fill("#id_applicant_name", "王建国")
@@ -104,7 +104,7 @@ def test_clerk_registers_follows_up_and_closes_stories_1_and_3(page, login):
     svc.case_verify(actor=user("grid"), case=case, passed=True, notes="现场核实")
 
     # Day 7: the first receiver's revisit call and close, from the home page's follow-ups.
-    page.click("[data-nav='home']")
+    click_nav(page, "home")
     row = page.wait_for_selector(f"[data-testid=follow-up][data-code='{code}']")
     screenshot(page, "home-clerk-follow-ups")
     row.query_selector("[data-testid=follow-up-action]").click()
@@ -120,7 +120,7 @@ def test_clerk_registers_follows_up_and_closes_stories_1_and_3(page, login):
     assert Case.objects.get(pk=case.pk).status == "closed"
 
     # Story 3: neighbours' drain dispute settled on the spot, revisited the next day, closed.
-    page.click("[data-nav='intake:window']")
+    click_nav(page, "intake:window")
     page.fill("#id_applicant_name", "林美华")
     page.fill("#id_applicant_phone", "13905950303")
     page.fill("#category-search", "邻里")
@@ -136,7 +136,7 @@ def test_clerk_registers_follows_up_and_closes_stories_1_and_3(page, login):
         {"name": "调解协议.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     page.click("button:has-text('当场办结')")
     page.wait_for_selector("text=已当场办结")
-    page.click("[data-nav='home']")
+    click_nav(page, "home")
     page.click(f"[data-testid=follow-up][data-code='{code3}'] [data-testid=follow-up-action]")
     page.select_option("#revisit-resolved", "yes")
     page.select_option("#revisit-satisfaction", "satisfied")
@@ -146,7 +146,7 @@ def test_clerk_registers_follows_up_and_closes_stories_1_and_3(page, login):
     settled = Case.objects.get(code=code3)
     assert settled.status == "closed" and settled.handling_mode == "self"
     assert not Assignment.objects.filter(case=settled).exists()  # counts for the window only
-    page.click("[data-nav='home']")
+    click_nav(page, "home")
     assert code3 not in page.inner_text("[data-testid=follow-ups]")
 
 
@@ -163,7 +163,7 @@ def test_duty_director_dispatches_stories_1_and_4_and_requests_the_summons_of_st
     login("director")
     open_notification(page, pushed.code)  # notified of the push: opens the matter's page
     assert "qz12345 工单号 GD001" in page.inner_text("[data-testid=external-ref]")
-    page.click("[data-nav='dispatch:board']")
+    click_nav(page, "dispatch:board")
     row = page.wait_for_selector(f"[data-testid=pending] tr:has-text('{pushed.code}')")
     assert "GD001" in row.query_selector("[data-testid=external-ref]").inner_text()
     screenshot(page, "board-director-12345")
@@ -212,7 +212,7 @@ def test_deputy_commander_approves_the_summons_of_story_2(page, login):
     assert page.locator("[data-testid=countdown]").count() == 3
     summons = Summons.objects.get(case=case)
     assert summons.decided_by.username == "deputy" and summons.report_in_minutes == 20
-    page.click("[data-nav='dispatch:board']")
+    click_nav(page, "dispatch:board")
     assert page.locator("[data-testid=summons-list] [data-testid=countdown]").count() == 3  # one per department
     screenshot(page, "board-deputy-countdowns")
 
@@ -225,7 +225,7 @@ def test_liaisons_acknowledge_report_back_and_report_in_stories_1_and_2(page, lo
     for username, assignment, text in (("liaison_zgj", co, "施工许可齐全，已督促施工方"),
                                        ("liaison", lead, "承包方已支付60%，余款签订还款计划")):
         login(username)
-        page.click("[data-nav='dispatch:work-inbox']")
+        click_nav(page, "dispatch:work-inbox")
         page.click(f"[data-testid=inbox] tr:has-text('{case.code}') [data-testid=acknowledge]")
         page.click(f"[data-testid=inbox] a:has-text('{case.code}')")
         page.fill("[data-testid=department-actions] textarea[name=text] >> nth=1", text)
