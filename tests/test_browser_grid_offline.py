@@ -147,7 +147,8 @@ def test_signing_out_forgets_the_cached_pages(context, live_server):
     cached = "caches.open('grid-pages-v1').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
     assert "/grid/tasks/" in phone.evaluate(cached)
     phone.click("[data-bs-target='#mainnav']")
-    with phone.expect_navigation(url=f"{base}/accounts/login/"):
+    phone.wait_for_selector("#mainnav.show")  # the menu has finished opening (no click during the slide)
+    with phone.expect_navigation(url=f"{base}/accounts/login/", wait_until="commit"):
         phone.click("form[action='/accounts/logout/'] button")
     wait_for(lambda: phone.evaluate(cached) == [])
     context.set_offline(True)
