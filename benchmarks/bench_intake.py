@@ -75,13 +75,18 @@ def _id_number(n: int) -> str:
 
 
 def _registration(n: int, category_id: int) -> dict[str, Any]:
+    # A person drawn at random, with that person's own phone: an ID number drawn again is a returning
+    # applicant with the same details; one registered by an earlier run with other details is kept
+    # as registered ("keep", as the clerk chooses at the window), not a conflict (409).
+    person = random.randrange(15_000_000)
     return {
         "channel": "walk_in",
         "category": category_id,
         "title": f"工地拖欠工资 {n}",
         "description": "十二名工人反映上浦村工地拖欠三个月工资，请求协调。",
-        "parties": [{"name": "王建国", "id_number": _id_number(random.randrange(15_000_000)),
-                     "phone": f"138{random.randint(0, 99_999_999):08d}", "address": "洛阳镇上浦村"}],
+        "parties": [{"name": "王建国", "id_number": _id_number(person),
+                     "phone": f"138{person * 7 % 100_000_000:08d}", "address": "洛阳镇上浦村",
+                     "on_difference": "keep"}],
     }
 
 
