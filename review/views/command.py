@@ -18,7 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance.models import Department
-from governance.page_actions import Action, next_or, not_found_as_404, perform
+from governance.page_actions import Action, ActionsOn, next_or, not_found_as_404, perform
 from governance.roles import (
     MAY_DECIDE_SIGNALS,
     MAY_ISSUE_DAILY_REPORT,
@@ -104,31 +104,22 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-SIGNAL_DISMISS = Action(DismissForm, signal_svc.signal_dismiss, "signal", gettext_lazy("已排除该信号。"))
-
-
-@login_required
-@not_found_as_404
-@require_POST
-def signal_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
-    signal = sel.signal_get_for_actor(actor=request.user, pk=pk)
-    perform(request, SIGNAL_DISMISS, signal, center=signal.center)
-    return redirect("review:signal", pk=signal.pk)
-
-
 def _on_agenda_of(item: Any) -> str:
     return gettext("已列入会商议程：%(title)s") % {"title": item.consultation.title}
 
 
-SIGNAL_TO_AGENDA = Action(AgendaChoiceForm, consult_svc.agenda_add, "signal", _on_agenda_of)
+SIGNAL_ACTIONS = ActionsOn(sel.signal_get_for_actor, {
+    "dismiss": Action(DismissForm, signal_svc.signal_dismiss, "signal", gettext_lazy("已排除该信号。")),
+    "agenda": Action(AgendaChoiceForm, consult_svc.agenda_add, "signal", _on_agenda_of),
+})
 
 
 @login_required
 @not_found_as_404
 @require_POST
-def signal_to_agenda(request: HttpRequest, pk: int) -> HttpResponse:
-    signal = sel.signal_get_for_actor(actor=request.user, pk=pk)
-    perform(request, SIGNAL_TO_AGENDA, signal, center=signal.center)
+def signal_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """排除 / 列入会商议程 (the action named by the URL)."""
+    signal = SIGNAL_ACTIONS.perform(request, pk, action)
     return redirect("review:signal", pk=signal.pk)
 
 
@@ -249,41 +240,21 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-AGENDA_ADD = Action(AgendaForm, consult_svc.agenda_add, "consultation", gettext_lazy("已加入议程。"))
+CONSULTATION_ACTIONS = ActionsOn(sel.consultation_get_for_actor, {
+    "agenda": Action(AgendaForm, consult_svc.agenda_add, "consultation", gettext_lazy("已加入议程。")),
+    "record": Action(RecordForm, consult_svc.consultation_record, "consultation",
+                     gettext_lazy("已记录会议纪要和出席情况。")),
+    "decide": Action(DecisionForm, consult_svc.decision_record, "consultation",
+                     gettext_lazy("决定已记录，已交责任单位落实。")),
+})
 
 
 @login_required
 @not_found_as_404
 @require_POST
-def consultation_agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = sel.consultation_get_for_actor(actor=request.user, pk=pk)
-    perform(request, AGENDA_ADD, consultation, center=consultation.center)
-    return redirect("review:consultation", pk=pk)
-
-
-CONSULTATION_RECORD = Action(RecordForm, consult_svc.consultation_record, "consultation",
-                             gettext_lazy("已记录会议纪要和出席情况。"))
-
-
-@login_required
-@not_found_as_404
-@require_POST
-def consultation_record(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = sel.consultation_get_for_actor(actor=request.user, pk=pk)
-    perform(request, CONSULTATION_RECORD, consultation, center=consultation.center)
-    return redirect("review:consultation", pk=pk)
-
-
-DECISION_RECORD = Action(DecisionForm, consult_svc.decision_record, "consultation",
-                         gettext_lazy("决定已记录，已交责任单位落实。"))
-
-
-@login_required
-@not_found_as_404
-@require_POST
-def consultation_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = sel.consultation_get_for_actor(actor=request.user, pk=pk)
-    perform(request, DECISION_RECORD, consultation, center=consultation.center)
+def consultation_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Add to the agenda / record minutes and attendance / record a decision (named by the URL)."""
+    CONSULTATION_ACTIONS.perform(request, pk, action)
     return redirect("review:consultation", pk=pk)
 
 
