@@ -26,6 +26,7 @@ from dispatch.models import (
     SweepRun,
     WorkReminderLetter,
 )
+from governance.admin import ReadOnlyAdmin
 
 
 class DutyRosterSlotInline(admin.TabularInline):
@@ -166,17 +167,6 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     raw_id_fields = ("category",)
     list_select_related = ("category",)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Assignment)

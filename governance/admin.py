@@ -106,6 +106,19 @@ class CalendarYearAdmin(MissingYearWarningMixin, admin.ModelAdmin):
     list_display = ("year", "source", "entered_at")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the system (timeline, audit, signals): read in the admin, never edited."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Heartbeat)
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ("component", "last_seen")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.admin import GridAdmin as BaseGridAdmin
+from governance.admin import ReadOnlyAdmin
 from governance.choices import GridLevel
 from governance.errors import ApplicationError
 from governance.models import Grid
@@ -227,15 +228,6 @@ class KeyPersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(KeyPersonView)
-class KeyPersonViewAdmin(admin.ModelAdmin):
+class KeyPersonViewAdmin(ReadOnlyAdmin):
     list_display = ("viewed_at", "viewer", "person", "context")
     list_filter = ("context",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from governance.admin import ReadOnlyAdmin
 from grid.services.keypersons import keyperson_may_view
 from review.command_choices import SignalKind
 from review.models import Consultation, DailyReport, RadarRules, RiskSignal, WarningLetter
@@ -19,17 +20,6 @@ from review.selectors.command import key_person_signals_seen
 class RadarRulesAdmin(admin.ModelAdmin):
     list_display = ("center", "surge_window_days", "surge_baseline_weeks", "surge_min_count", "surge_ratio",
                     "repeat_days", "repeat_min_matters")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(RiskSignal)
