@@ -66,3 +66,30 @@ def test_two_character_chinese_search_is_exact_and_served_by_the_pair_index(cler
         cursor.execute(f"EXPLAIN SELECT id FROM intake_case WHERE {BIGRAM_MATCH}", ["噪音", "噪音"])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "intake_case_search_pairs_gin" in plan, plan
+
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_pair_function_makes_the_same_words_as_the_query_it_replaced():
+    """Migration 0011 computes the pairs by regular expressions; the stored column and its index
+    stay valid only if the words are those of 0006's query, whatever the text."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the character-pair function exists on PostgreSQL only")
+    texts = ["", "噪", "噪音", "噪音扰民", "夜市噪音扰民 每晚十点后仍有噪音。", "Noise AT Night, 12号楼",
+             "第一行\n第二行\r\n\t第三行", "  两端空格  ", "a b,c;d", "😀表情😀符号", "ÄÖÜ straße İ",
+             "全角ＡＢＣ１２３", "引号'\"\\反斜杠", "长" * 5000]
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            CREATE FUNCTION pg_temp.bigrams_0006(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $$
+              SELECT coalesce(string_agg(substr(lower(t), i, 2), ' '), '')
+              FROM generate_series(1, greatest(char_length(t) - 1, 0)) AS i
+            $$""")
+        cursor.execute(
+            "SELECT t, to_tsvector('simple', intake_bigrams(t))::text, to_tsvector('simple', pg_temp.bigrams_0006(t))::text "
+            "FROM unnest(%s::text[]) AS t", [texts])
+        rows = cursor.fetchall()
+        cursor.execute("SELECT intake_bigrams('噪音扰民'), intake_bigrams(''), intake_bigrams(NULL)")
+        assert cursor.fetchone() == ("噪音 音扰 扰民 ", "", None)
+    assert len(rows) == len(texts)
+    assert [(text, new) for text, new, _old in rows] == [(text, old) for text, _new, old in rows]
