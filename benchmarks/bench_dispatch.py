@@ -165,6 +165,16 @@ def _cpu_of(call) -> float:  # noqa: ANN001
     return time.process_time() - started
 
 
+def prepare() -> None:
+    """The data this benchmark reads, loaded once (`run_all.py` loads every module's before measuring)."""
+    import bench_intake
+
+    setup_django()
+    bench_intake.ensure_million(total=1_000_000)
+    district, _clerk, _token = bench_intake._bench_people()
+    ensure_assignments(center=district, total=100_000, year=bench_intake.BULK_YEAR)
+
+
 def main(argv: list[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignments", type=int, default=100_000, help="live assignments of the district")
