@@ -157,7 +157,14 @@ class Case(models.Model):
             models.Index(fields=["category", "-registered_at"]),
             # Every list query carries the district (who may see what): the newest first, and the
             # frequent filters, each starting with it.
-            models.Index(fields=["district", "-registered_at", "-id"], name="case_district_recent"),
+            # It carries what the leaders' dashboard counts by (today by channel; the month by
+            # category, town and grid), so those counts read the index alone.
+            models.Index(fields=["district", "-registered_at", "-id"], name="case_district_recent",
+                         include=["category", "town", "grid", "channel"]),
+            # The open matters of a district by status and deadline (the dashboard's open and
+            # overdue counts): however many closed ones the history holds, only open ones are read.
+            models.Index(fields=["district", "status", "due_at"], name="case_district_open",
+                         condition=~models.Q(status=CaseStatus.CLOSED)),
             models.Index(fields=["district", "status", "category", "-registered_at"], name="case_district_status"),
             # The dispatch board: what a center has waiting, counted and read in queue order.
             models.Index(fields=["center", "status"], name="case_center_status"),
