@@ -622,8 +622,12 @@ def load(*, world: World, matters: int, start: dt.datetime, end: dt.datetime, no
                                f"(SELECT coalesce(max(id), 1) FROM {table}))")
         indexing = time.perf_counter() - loaded
     if postgres:
+        # Fresh statistics; and, where no transaction surrounds the load (the command), the
+        # visibility map too, as autovacuum would set it later: until then the counts that read an
+        # index alone (the dashboard's, the list's) must visit every row they count.
+        analyze = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
             for table in TABLES:
-                cursor.execute(f"ANALYZE {table}")
+                cursor.execute(f"{analyze} {table}")
     return LoadResult(matters=matters, rows=rows, summonses=count, seconds_loading=loaded - started,
                       seconds_indexing=indexing)
