@@ -511,8 +511,7 @@ def _restore_search_indexes() -> None:
 RAW_WHERE = {
     "first page": ("district_id = %s", lambda d, _c: [d]),
     "search": ("district_id = %s AND status = 'in_progress' AND category_id = ANY(%s) AND "
-               "search_pairs @@ plainto_tsquery('simple'::regconfig, intake_bigrams('噪音')) "
-               "AND strpos(lower(title || ' ' || description), '噪音') > 0", lambda d, c: [d, c]),
+               "search_pairs @> ARRAY['噪音']::text[]", lambda d, c: [d, c]),
 }
 
 

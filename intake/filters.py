@@ -20,12 +20,9 @@ from django.utils import timezone
 from intake.choices import CaseStatus
 from intake.models import Case, Category
 
-# Migration 0006's indexed column of character pairs holds the term's pair (found from the index);
-# strpos keeps the result exact.
-BIGRAM_MATCH = (
-    "search_pairs @@ plainto_tsquery('simple'::regconfig, intake_bigrams(%s))"
-    " AND strpos(lower(title || ' ' || description), lower(%s)) > 0"
-)
+# The indexed array of the text's character pairs (migration 0011) holds the term itself: found
+# from the index, and exact (a pair is in the array exactly when the lower-cased text holds it).
+BIGRAM_MATCH = "search_pairs @> ARRAY[lower(%s)]::text[]"
 SEARCH_MAX_CHARS = 100
 TICKED = frozenset({"1", "on", "true", True})
 
@@ -99,11 +96,11 @@ class CaseFilterSet(django_filters.FilterSet):
             return queryset
         # icontains: on PostgreSQL served by the GIN trigram indexes of migration 0004 from three
         # characters on; a two-character term (most Chinese words) by the character-pair index of
-        # 0006 instead, which trigrams cannot serve.
+        # 0006/0011 instead, which trigrams cannot serve.
         if connection.vendor == "postgresql" and len(term) == 2 and term.isalnum():
             # A constant SQL text; the term is a bound parameter. No LIKE beside it: the planner
             # would also try the trigram indexes, which match everything for two characters.
-            condition = Q(RawSQL(BIGRAM_MATCH, [term, term], output_field=BooleanField()))  # noqa: S611
+            condition = Q(RawSQL(BIGRAM_MATCH, [term], output_field=BooleanField()))  # noqa: S611
         else:
             condition = Q(title__icontains=term) | Q(description__icontains=term)
         if len(term) >= 6 and (term.isascii() and term.replace("-", "").isalnum()):
