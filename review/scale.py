@@ -375,7 +375,9 @@ WITH d AS MATERIALIZED (
     END AS closed_at
   FROM j
 )
-SELECT k.*,
+SELECT n, ts, case_id, a_id, co_id, channel, grid_i, cat_i, settled, joint, assigned, ack_due, due, ack_at,
+  ack_late_draw, late_draw, rework, declined, extension, reported_at, resolved, satisfaction, revisit_at,
+  second_at, closed_at, r_risk, r_sat, r_ext,
   CASE WHEN settled THEN CASE WHEN closed_at IS NOT NULL THEN 'closed' WHEN revisit_at IS NOT NULL THEN 'revisited'
                               ELSE 'settled_on_spot' END
        WHEN closed_at IS NOT NULL THEN 'closed'
