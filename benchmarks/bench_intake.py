@@ -511,7 +511,7 @@ def _restore_search_indexes() -> None:
 RAW_WHERE = {
     "first page": ("district_id = %s", lambda d, _c: [d]),
     "search": ("district_id = %s AND status = 'in_progress' AND category_id = ANY(%s) AND "
-               "search_pairs @> ARRAY['噪音']::text[]", lambda d, c: [d, c]),
+               "search_pairs @@ '噪音'::tsquery", lambda d, c: [d, c]),
 }
 
 

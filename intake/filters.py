@@ -20,9 +20,10 @@ from django.utils import timezone
 from intake.choices import CaseStatus
 from intake.models import Case, Category
 
-# The indexed array of the text's character pairs (migration 0011) holds the term itself: found
-# from the index, and exact (a pair is in the array exactly when the lower-cased text holds it).
-BIGRAM_MATCH = "search_pairs @> ARRAY[lower(%s)]::text[]"
+# The indexed lexemes of the text's character pairs (migration 0011) hold the term itself: found
+# from the index, and exact (a pair is a lexeme exactly when the lower-cased text holds it). Only a
+# two-character term of letters and digits comes here, so quoting it makes one plain lexeme.
+BIGRAM_MATCH = "search_pairs @@ quote_literal(lower(%s))::tsquery"
 SEARCH_MAX_CHARS = 100
 TICKED = frozenset({"1", "on", "true", True})
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('governance', '0002_grid_boundary_grid_households_grid_population'),
-        ('intake', '0011_search_pairs_array'),
+        ('intake', '0011_search_pairs_by_regex'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
