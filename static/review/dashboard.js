@@ -25,7 +25,7 @@
     var category = { type: "category", data: labels, axisLabel: { interval: 0, fontSize: 10 } };
     var value = { type: "value", minInterval: 1 };
     draw(name, {
-      grid: { left: horizontal ? 90 : 36, right: 12, top: 12, bottom: 28 },
+      grid: { left: 8, right: 28, top: 12, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis" },
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? category : value,
@@ -41,7 +41,7 @@
   bar("by_status", data.by_status, true);
   bar("by_town", data.by_town, true);
   draw("trend", {
-    grid: { left: 40, right: 12, top: 24, bottom: 28 },
+    grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
     tooltip: { trigger: "axis" },
     legend: { top: 0, textStyle: { fontSize: 11 } },
     xAxis: { type: "category", data: data.trend.map(function (i) { return i.month.slice(2); }) },

@@ -9,7 +9,7 @@
       if (!node) { return; }
       echarts.init(node, null, { renderer: "svg" }).setOption({
         animation: false,
-        grid: { left: 110, right: 16, top: 8, bottom: 24 },
+        grid: { left: 8, right: 28, top: 8, bottom: 8, containLabel: true },
         xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", data: items.map(function (i) { return i.label; }).reverse() },
         series: [{ type: "bar", data: items.map(function (i) { return i.value; }).reverse(),
