@@ -4,10 +4,10 @@
 
 Each benchmark module follows the protocol of `common.py` (`main(argv) -> rows`, and `prepare()`
 where it reads data that must be loaded). A scratch PostgreSQL database is required: the first run
-loads one dataset into the demo district before measuring anything (about 20 minutes) and every
-later run reuses it: a million matters for the list and the board (one in seven waiting for
-dispatch, 100,000 live assignments), then `seed_scale`'s million, a realistic year of history, for
-review and the radar, which every figure then sees together (two million matters). The exit status is 1 when a
+loads one dataset into the demo district before measuring anything (about 7 minutes on a quiet
+machine) and every later run reuses it: a million matters for the list and the board (one in seven
+waiting for dispatch, 100,000 live assignments), then `seed_scale`'s million, a realistic year of
+history, for review and the radar; every figure sees the two million. The exit status is 1 when a
 target is missed. The table, with the date, the machine and the load average beside each figure
 (the machine is shared: compare with the raw PostgreSQL floor measured in the same run), is the
 README's performance section.

@@ -107,3 +107,16 @@ def test_a_matter_saved_again_keeps_its_pairs_in_step_with_its_text(clerk):
     case.save(update_fields=["title", "description"])
     assert {c.pk for c in case_list(actor=clerk, filters=CaseFilters(q="噪音")).rows} == {case.pk}
     assert not case_list(actor=clerk, filters=CaseFilters(q="漏水")).rows
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("term", ["Ab", "²x", "ǅ1", "ⅷ九", "١٢", "ａＢ"])
+def test_any_two_letters_or_digits_search_without_error(clerk, term):
+    """Whatever two letters or digits (str.isalnum, any script) reach the pair index, the quoted
+    lexeme parses and the search answers."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the character-pair index exists on PostgreSQL only")
+    case = CaseFactory(title=f"含有{term}的标题", description="")
+    assert term.isalnum()
+    assert case.pk in {c.pk for c in case_list(actor=clerk, filters=CaseFilters(q=term)).rows}
