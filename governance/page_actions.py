@@ -15,25 +15,34 @@ safe `next`). Example::
         letter = sel.letter_get_for_actor(actor=request.user, pk=pk)
         perform(request, ANSWER, letter, center=letter.center)
         return redirect("review:letter", pk=letter.pk)
+
+A form that makes something that must not be made twice (a letter) carries a `OnceField`: a
+one-time key put in the page when the form is shown. `perform` records the key in the same
+transaction as the service call; the same form sent again (a double click, a resent request, a
+second tab) finds it and returns what the first one made, without calling the service again.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 
 from governance.errors import ApplicationError, NotFoundError
-from governance.models import Center
+from governance.models import Center, Submission
 
 
 class ActionForm(forms.Form):
@@ -48,6 +57,55 @@ class ActionForm(forms.Form):
         self.center = center
         self.actor = actor
         self.target = target
+
+
+class OnceField(forms.CharField):
+    """The form's one-time key: a new one each time the form is shown (hidden). Not a service
+    argument: `perform` takes it out of the cleaned data."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("widget", forms.HiddenInput)
+        kwargs.setdefault("initial", lambda: uuid.uuid4().hex)
+        super().__init__(**kwargs)
+
+
+ONCE = "once"  # the name a form gives its OnceField
+
+
+class _SentBefore(Exception):
+    """The form's key belongs to a submission already carried out (or to another user's)."""
+
+    def __init__(self, submission: Submission | None) -> None:
+        super().__init__()
+        self.submission = submission
+
+
+def _once(request: HttpRequest, key: str, call: Callable[[], Any]) -> Any:
+    """`call()` in one transaction with the record of `key`; _SentBefore when the key was used."""
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(key=key, user=request.user)
+            result = call()
+            if isinstance(result, models.Model) and result.pk is not None:
+                submission.result_type = ContentType.objects.get_for_model(result)
+                submission.result_pk = result.pk
+                submission.save(update_fields=["result_type", "result_pk"])
+            return result
+    except IntegrityError:
+        earlier = Submission.objects.filter(key=key).select_related("result_type").first()
+        if earlier is None:
+            raise  # not the key: the service's own error
+        raise _SentBefore(earlier if earlier.user_id == request.user.pk else None) from None
+
+
+def _earlier_result(submission: Submission) -> Any:
+    if submission.result_type is None:
+        return True
+    model = submission.result_type.model_class()
+    found = model._default_manager.filter(pk=submission.result_pk).first() if model else None
+    return found if found is not None else True
 
 
 @dataclass(frozen=True)
@@ -90,11 +148,23 @@ def perform(request: HttpRequest, action: Action, obj: Any = None, *, center: Ce
         show_form_errors(request, form)
         return None
     kwargs = {action.target: obj} if action.target else {}
+    data = dict(form.cleaned_data)
+    key = data.pop(ONCE, "") if isinstance(form.fields.get(ONCE), OnceField) else ""
+
+    def call() -> Any:
+        return action.service(actor=request.user, **kwargs, **data)
+
     try:
-        result = action.service(actor=request.user, **kwargs, **form.cleaned_data)
+        result = _once(request, key, call) if key else call()
     except ApplicationError as exc:
         show_error(request, exc)
         return None
+    except _SentBefore as sent:
+        if sent.submission is None:
+            messages.error(request, gettext("这份表单已失效，请刷新页面后重新填写。"))
+            return None
+        messages.info(request, gettext("这份表单已经提交过，没有重复办理。"))
+        return _earlier_result(sent.submission)
     messages.success(request, action.success_message(result))
     return result if result is not None else True
 

@@ -270,6 +270,8 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "governance.tasks.heartbeat", "schedule": 60.0, "options": {"expires": 120}},
+    "submissions-prune": {"task": "governance.tasks.submissions_prune", "schedule": crontab(hour=3, minute=10),
+                          "options": {"expires": 3000}},
     "notifications-requeue": {"task": "dispatch.tasks.notifications_requeue", "schedule": 60.0,
                               "options": {"expires": 55}},
     # Every 15 s: a deadline is detected within 15 s plus the sweep's run time (the promise is 30 s).

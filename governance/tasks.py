@@ -11,3 +11,17 @@ def heartbeat() -> None:
     """Beat sends this every minute (and records its own heartbeat as it publishes); the worker
     records that it ran. A stale message (worker down for a while) expires instead of lying."""
     heartbeat_record(component=WORKER, at=timezone.now())
+
+
+# A form's one-time key guards against it being sent twice within minutes; a week is ample.
+SUBMISSIONS_KEPT_DAYS = 7
+
+
+@shared_task(name="governance.tasks.submissions_prune", ignore_result=True, expires=3000)
+def submissions_prune() -> int:
+    """Forget the one-time keys of forms sent more than a week ago (beat, every day)."""
+    from governance.models import Submission
+
+    cutoff = timezone.now() - timezone.timedelta(days=SUBMISSIONS_KEPT_DAYS)
+    deleted, _ = Submission.objects.filter(submitted_at__lt=cutoff).delete()
+    return deleted

@@ -1,6 +1,7 @@
 from governance.models.calendar import CalendarDay, CalendarYear
 from governance.models.health import Heartbeat
 from governance.models.organization import Center, Department, Profile, ServiceWindow, Stationing
+from governance.models.submissions import Submission
 from governance.models.territory import Grid
 
 __all__ = [
@@ -13,4 +14,5 @@ __all__ = [
     "Profile",
     "ServiceWindow",
     "Stationing",
+    "Submission",
 ]

@@ -92,3 +92,24 @@ def test_letter_from_the_assessment_row_and_flag(client, world, now, monkeypatch
     client.force_login(world.leader)  # reads the assessment, does not issue letters
     assert row_url not in client.get(reverse("review:assessment"), {"month": month}).content.decode()
     assert client.get(row_url).status_code == 403
+
+
+def test_the_same_letter_form_sent_twice_issues_one_letter(client, world, now):
+    """A double click (or a resent request) on 发出: one letter, and both answers lead to it."""
+    import re
+
+    case = world.matter(at=now - dt.timedelta(hours=3), title="夜市噪音扰民")
+    url = reverse("review:letter-from-matter", args=[case.pk])
+    client.force_login(world.director)
+    key = re.search(r'name="once" value="([0-9a-f]{32})"', client.get(url).content.decode()).group(1)
+    first = client.post(url, form_data(world.dongyuan_town, once=key))
+    second = client.post(url, form_data(world.dongyuan_town, once=key), follow=True)
+    letter = WarningLetter.objects.get()
+    assert first.url == reverse("review:letter", args=[letter.pk])
+    assert second.redirect_chain[0][0] == first.url
+    assert "这份表单已经提交过，没有重复办理。" in second.content.decode()
+    # A new form is a new letter.
+    fresh = re.search(r'name="once" value="([0-9a-f]{32})"', client.get(url).content.decode()).group(1)
+    assert fresh != key
+    client.post(url, form_data(world.dongyuan_town, once=fresh))
+    assert WarningLetter.objects.count() == 2
