@@ -71,13 +71,10 @@ class OnceField(forms.CharField):
         super().__init__(**kwargs)
 
 
-ONCE = "once"  # the name a form gives its OnceField
-
-
 class _SentBefore(Exception):
-    """The form's key belongs to a submission already carried out (or to another user's)."""
+    """The form's key belongs to a submission already carried out (perhaps another user's)."""
 
-    def __init__(self, submission: Submission | None) -> None:
+    def __init__(self, submission: Submission) -> None:
         super().__init__()
         self.submission = submission
 
@@ -97,7 +94,7 @@ def _once(request: HttpRequest, key: str, call: Callable[[], Any]) -> Any:
         earlier = Submission.objects.filter(key=key).select_related("result_type").first()
         if earlier is None:
             raise  # not the key: the service's own error
-        raise _SentBefore(earlier if earlier.user_id == request.user.pk else None) from None
+        raise _SentBefore(earlier) from None
 
 
 def _earlier_result(submission: Submission) -> Any:
@@ -149,7 +146,8 @@ def perform(request: HttpRequest, action: Action, obj: Any = None, *, center: Ce
         return None
     kwargs = {action.target: obj} if action.target else {}
     data = dict(form.cleaned_data)
-    key = data.pop(ONCE, "") if isinstance(form.fields.get(ONCE), OnceField) else ""
+    once = [name for name, field in form.fields.items() if isinstance(field, OnceField)]
+    key = data.pop(once[0], "") if once else ""
 
     def call() -> Any:
         return action.service(actor=request.user, **kwargs, **data)
@@ -160,7 +158,7 @@ def perform(request: HttpRequest, action: Action, obj: Any = None, *, center: Ce
         show_error(request, exc)
         return None
     except _SentBefore as sent:
-        if sent.submission is None:
+        if sent.submission.user_id != request.user.pk:
             messages.error(request, gettext("这份表单已失效，请刷新页面后重新填写。"))
             return None
         messages.info(request, gettext("这份表单已经提交过，没有重复办理。"))
