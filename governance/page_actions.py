@@ -16,10 +16,12 @@ safe `next`). Example::
         perform(request, ANSWER, letter, center=letter.center)
         return redirect("review:letter", pk=letter.pk)
 
-A form that makes something that must not be made twice (a letter) carries a `OnceField`: a
-one-time key put in the page when the form is shown. `perform` records the key in the same
-transaction as the service call; the same form sent again (a double click, a resent request, a
-second tab) finds it and returns what the first one made, without calling the service again.
+A form that makes something that must not be made twice (a matter, a summons, a letter) carries a
+`OnceField` named `once`: a one-time key put in the page when the form is shown (`{{ form.once }}`,
+or `{% once_key %}` from `page_actions` in a page that writes its form by hand). `perform` (or
+`call_once`, for a page that calls its service itself) records the key in the same transaction as
+the service call; the same form sent again (a double click, a resent request, a second tab) finds
+it and returns what the first one made, without calling the service again.
 """
 
 from __future__ import annotations
@@ -44,19 +46,7 @@ from django.utils.translation import gettext
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center, Submission
 
-
-class ActionForm(forms.Form):
-    """A page action's input. Every form is given the `center` it acts in, the `actor` and the
-    `target` it acts on (some need them to narrow a choice or to look an object up as that actor).
-    Its cleaned data are the service's keyword arguments: a form whose fields differ from them
-    (a code typed in, a pk to look up) turns them into those arguments in its `clean_*()`/`clean()`."""
-
-    def __init__(self, *args: Any, center: Center | None = None, actor: Any = None, target: Any = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.center = center
-        self.actor = actor
-        self.target = target
+ONCE = "once"  # the name of a form's one-time key field
 
 
 class OnceField(forms.CharField):
@@ -71,16 +61,36 @@ class OnceField(forms.CharField):
         super().__init__(**kwargs)
 
 
-class _SentBefore(Exception):
-    """The form's key belongs to a submission already carried out (perhaps another user's)."""
+class ActionForm(forms.Form):
+    """A page action's input. Every form is given the `center` it acts in, the `actor` and the
+    `target` it acts on (some need them to narrow a choice or to look an object up as that actor).
+    Its cleaned data are the service's keyword arguments: a form whose fields differ from them
+    (a code typed in, a pk to look up) turns them into those arguments in its `clean_*()`/`clean()`.
+    Every action form can carry a one-time key (`once`); a page puts it in the forms that make
+    something (`{% once_key %}`), and `perform` takes it out of the service's arguments."""
 
-    def __init__(self, submission: Submission) -> None:
+    once = OnceField()
+
+    def __init__(self, *args: Any, center: Center | None = None, actor: Any = None, target: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.center = center
+        self.actor = actor
+        self.target = target
+
+
+class AlreadyDone(Exception):
+    """The form was sent before by the same user: `result` is what the first sending made (True
+    when that was not an object, None when the object is gone)."""
+
+    def __init__(self, result: Any) -> None:
         super().__init__()
-        self.submission = submission
+        self.result = result
 
 
 def _once(request: HttpRequest, key: str, call: Callable[[], Any]) -> Any:
-    """`call()` in one transaction with the record of `key`; _SentBefore when the key was used."""
+    """`call()` in one transaction with the record of `key`; AlreadyDone when the user used the
+    key before, ApplicationError when another user did."""
     try:
         with transaction.atomic():
             submission = Submission.objects.create(key=key, user=request.user)
@@ -94,15 +104,30 @@ def _once(request: HttpRequest, key: str, call: Callable[[], Any]) -> Any:
         earlier = Submission.objects.filter(key=key).select_related("result_type").first()
         if earlier is None:
             raise  # not the key: the service's own error
-        raise _SentBefore(earlier) from None
+    if earlier.user_id != request.user.pk:
+        raise ApplicationError(gettext("这份表单已失效，请刷新页面后重新填写。"), code="form_expired")
+    raise AlreadyDone(_earlier_result(earlier))
 
 
 def _earlier_result(submission: Submission) -> Any:
+    """What the first sending made: the object, True when it made none, None when it is gone."""
     if submission.result_type is None:
         return True
     model = submission.result_type.model_class()
-    found = model._default_manager.filter(pk=submission.result_pk).first() if model else None
-    return found if found is not None else True
+    return model._default_manager.filter(pk=submission.result_pk).first() if model else None
+
+
+def call_once(request: HttpRequest, form: forms.BaseForm, call: Callable[[dict[str, Any]], Any]) -> Any:
+    """`call(data)` with the valid form's cleaned data, its one-time key taken out; once per key.
+
+    Raises AlreadyDone when the user sent this form before (the service is not called again) and
+    ApplicationError when the key is another user's. A form without a key is simply called."""
+    data = dict(form.cleaned_data)
+    once = [name for name, field in form.fields.items() if isinstance(field, OnceField)]
+    key = data.pop(once[0], "") if once else ""
+    if not key:
+        return call(data)
+    return _once(request, key, lambda: call(data))
 
 
 @dataclass(frozen=True)
@@ -127,6 +152,10 @@ def show_error(request: HttpRequest, exc: ApplicationError) -> None:
     messages.error(request, exc.message)
 
 
+def say_already_done(request: HttpRequest) -> None:
+    messages.info(request, gettext("这份表单已经提交过，没有重复办理。"))
+
+
 def show_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
@@ -145,24 +174,14 @@ def perform(request: HttpRequest, action: Action, obj: Any = None, *, center: Ce
         show_form_errors(request, form)
         return None
     kwargs = {action.target: obj} if action.target else {}
-    data = dict(form.cleaned_data)
-    once = [name for name, field in form.fields.items() if isinstance(field, OnceField)]
-    key = data.pop(once[0], "") if once else ""
-
-    def call() -> Any:
-        return action.service(actor=request.user, **kwargs, **data)
-
     try:
-        result = _once(request, key, call) if key else call()
+        result = call_once(request, form, lambda data: action.service(actor=request.user, **kwargs, **data))
     except ApplicationError as exc:
         show_error(request, exc)
         return None
-    except _SentBefore as sent:
-        if sent.submission.user_id != request.user.pk:
-            messages.error(request, gettext("这份表单已失效，请刷新页面后重新填写。"))
-            return None
-        messages.info(request, gettext("这份表单已经提交过，没有重复办理。"))
-        return _earlier_result(sent.submission)
+    except AlreadyDone as done:
+        say_already_done(request)
+        return done.result
     messages.success(request, action.success_message(result))
     return result if result is not None else True
 

@@ -9,6 +9,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import ServiceWindow
+from governance.page_actions import OnceField
 from governance.parsing import db_id
 from intake.choices import Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
 from intake.services import PartyInput
@@ -76,6 +77,7 @@ class RegisterForm(forms.Form):
     is_group = forms.BooleanField(label=_("群体性事项"), required=False)
     # No initial value: the clerk types the number into an empty field (a "1" in front made 12 into 121).
     group_size = forms.IntegerField(label=_("涉及人数"), required=False, min_value=1)
+    once = OnceField()  # a double click on 登记 registers one matter
 
     applicant_kind = forms.ChoiceField(label=_("申请人类型"), choices=PartyKind.choices, initial=PartyKind.PERSON)
     applicant_name = forms.CharField(label=_("姓名/单位名称"), required=False, max_length=200)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.errors import NotFoundError
 from governance.models import Department
-from governance.page_actions import ActionForm, OnceField
+from governance.page_actions import ActionForm
 from intake.models import Case
 from review.command_choices import ConsultationKind, LetterKind, LetterSource
 from review.selectors import command as sel
@@ -77,7 +77,6 @@ class LetterForm(LetterSourceForm):
     requirements = forms.CharField(label=_("工作要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     answer_limit_working_days = forms.IntegerField(label=_("答复时限（工作日）"), min_value=1, max_value=30,
                                                    initial=letter_svc.DEFAULT_ANSWER_WORKING_DAYS)
-    once = OnceField()  # a double click issues one letter
     field_order = ["kind", "department", "subject", "body", "requirements", "answer_limit_working_days"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

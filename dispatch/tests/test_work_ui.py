@@ -254,3 +254,35 @@ def test_who_is_on_duty_shows_on_every_dispatch_page(world, client):
         assert 'data-testid="on-duty"' in client.get(url).content.decode(), url
     login(client, world.police.liaison)
     assert 'data-testid="on-duty"' in client.get(reverse("dispatch:work-inbox")).content.decode()
+
+
+def test_a_summons_request_or_a_progress_report_sent_twice_is_made_once(world, client):
+    """A double click (or a resent request) on 申请召集 or 提交进度: the page's one-time key."""
+    from dispatch.models import AssignmentReport
+    from governance.tests.pages import once_key
+
+    case = world.case()
+    login(client, world.director)
+    page = client.get(reverse("dispatch:work-case", args=[case.pk])).content.decode()
+    data = {"reason": "堵路", "case": case.pk, "departments": [world.police.pk],
+            "once": once_key(page, 'data-testid="summons-form"')}
+    first = client.post(reverse("dispatch:work-summons-new"), data)
+    second = client.post(reverse("dispatch:work-summons-new"), data, follow=True)
+    summons = case.summonses.get()
+    assert first["Location"] == second.redirect_chain[0][0] == reverse("dispatch:work-summons", args=[summons.pk])
+    assert "这份表单已经提交过，没有重复办理。" in second.content.decode()
+
+    (assignment,) = svc.case_dispatch(actor=world.director, case=case, mode=HandlingMode.TRANSFER,
+                                      lead_department=world.labour)
+    svc.assignment_acknowledge(actor=world.handler, assignment=assignment)
+    login(client, world.handler)
+    url = reverse("dispatch:work-assignment-action", args=[assignment.pk, "progress"])
+    page = client.get(reverse("dispatch:work-assignment", args=[assignment.pk])).content.decode()
+    data = {"text": "已约谈", "once": once_key(page, url)}
+    client.post(url, data)
+    client.post(url, data)
+    assert AssignmentReport.objects.filter(assignment=assignment, kind=AssignmentReport.Kind.PROGRESS).count() == 1
+    # The next report is a new form with a new key.
+    page = client.get(reverse("dispatch:work-assignment", args=[assignment.pk])).content.decode()
+    client.post(url, {"text": "已复查", "once": once_key(page, url)})
+    assert AssignmentReport.objects.filter(assignment=assignment, kind=AssignmentReport.Kind.PROGRESS).count() == 2

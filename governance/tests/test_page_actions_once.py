@@ -19,7 +19,6 @@ pytestmark = pytest.mark.django_db
 
 class NameForm(ActionForm):
     name = forms.CharField()
-    once = OnceField()
 
 
 class Made:
@@ -151,3 +150,28 @@ def test_keys_older_than_a_week_are_forgotten(time_machine):
     time_machine.move_to(dt.datetime(2026, 3, 9, 9, 1, tzinfo=dt.UTC), tick=False)
     assert submissions_prune() == 1
     assert list(Submission.objects.values_list("key", flat=True)) == ["recent"]
+
+
+def test_every_action_form_carries_a_key_and_the_tag_writes_a_new_one_each_time():
+    from django.template import engines
+
+    from governance.tests.pages import once_key
+
+    class Plain(ActionForm):
+        name = forms.CharField()
+
+    assert isinstance(Plain().fields["once"], OnceField)
+    page = engines["django"].from_string("{% load page_actions %}<form>{% once_key %}</form><form>{% once_key %}</form>")
+    html = page.render({})
+    first, second = once_key(html), once_key(html, "</form>")
+    assert first != second and html.count('type="hidden"') == 2
+
+
+def test_sent_again_after_what_it_made_is_gone_it_says_so_and_returns_nothing():
+    user = User.objects.create(username="u1")
+    action = Action(NameForm, Made(), "", "好。")
+    data = {"name": "甲", "once": "e" * 32}
+    perform(post(user, data), action, center=None).delete()
+    request = post(user, data)
+    assert perform(request, action, center=None) is None
+    assert messages_of(request) == ["这份表单已经提交过，没有重复办理。"]

@@ -317,3 +317,24 @@ def test_a_filter_value_that_does_not_parse_is_ignored_not_a_500(client, query):
     client.force_login(user)
     assert client.get(f"/intake/cases/?{query}").status_code == 200
     assert client.get(f"/intake/cases/export.xlsx?{query}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_window_registration_sent_twice_registers_one_matter(clerk_client, window):
+    """A double click on 登记 (or the browser sending the form again) registers one matter and
+    takes the clerk to its receipt both times."""
+    from governance.tests.pages import once_key
+
+    key = once_key(clerk_client.get(reverse("intake:window")).content.decode(), 'id="register-form"')
+    data = post_data(window=str(window.pk), once=key)
+    first = clerk_client.post(reverse("intake:window"), data)
+    second = clerk_client.post(reverse("intake:window"), data, follow=True)
+    case = Case.objects.get()
+    assert first["Location"] == second.redirect_chain[0][0] == reverse("intake:receipt", args=[case.code])
+    assert "这份表单已经提交过，没有重复办理。" in second.content.decode()
+    # A refused form keeps its key unused: corrected, the same form registers.
+    key = once_key(clerk_client.get(reverse("intake:window")).content.decode(), 'id="register-form"')
+    refused = clerk_client.post(reverse("intake:window"), post_data(applicant_phone="12", once=key))
+    assert refused.status_code == 400 and f'value="{key}"' in refused.content.decode()
+    assert clerk_client.post(reverse("intake:window"), post_data(once=key)).status_code == 302
+    assert Case.objects.count() == 2

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from governance.errors import ApplicationError
 from governance.models import Grid, ServiceWindow
+from governance.page_actions import AlreadyDone, call_once, say_already_done
 from governance.parsing import db_id
 from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, MAY_REGISTER, MAY_USE_WINDOW, may
 from governance.selectors import center_for_user
@@ -90,12 +91,11 @@ def window_register(request: HttpRequest) -> HttpResponse:
     linked_ids = form.fields["link_to"].clean(form["link_to"].value()) if form.is_bound else []
     differences: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        category: Any = data["category"] or None
+        category: Any = form.cleaned_data["category"] or None
         if category and db_id(category):
             category = Category.objects.filter(pk=db_id(category)).first() or category
         try:
-            case = case_register(
+            case = call_once(request, form, lambda data: case_register(
                 actor=request.user,
                 center=center,
                 channel=data["channel"],
@@ -113,7 +113,12 @@ def window_register(request: HttpRequest) -> HttpResponse:
                 group_size=data["group_size"] or 1,
                 attachments=data["attachments"],
                 link_to=linked_ids,
-            )
+            ))
+        except AlreadyDone as done:
+            say_already_done(request)
+            if done.result is None:
+                return redirect("intake:window")
+            return redirect("intake:receipt", code=done.result.code)
         except ApplicationError as error:
             _apply_error(form, error)
             differences = _party_differences(error)

@@ -121,3 +121,23 @@ def test_daily_report_generated_reviewed_and_issued(client, world, now):
     client.force_login(world.leader)
     assert client.get(response.url).status_code == 200
 
+
+
+def test_a_consultation_or_a_decision_sent_twice_is_made_once(client, world, now):
+    from governance.tests.pages import once_key
+
+    client.force_login(world.director)
+    page = client.get(reverse("review:consultations")).content.decode()
+    data = {"kind": "dispatch_biweekly", "title": "双周研判", "scheduled_at": "2026-11-19T15:00", "place": "会商室",
+            "chair": world.commander.pk, "once": once_key(page, reverse("review:consultation-schedule"))}
+    first = client.post(reverse("review:consultation-schedule"), data)
+    second = client.post(reverse("review:consultation-schedule"), data)
+    meeting = Consultation.objects.get()
+    assert first.url == second.url == reverse("review:consultation", args=[meeting.pk])
+    url = reverse("review:consultation-decide", args=[meeting.pk])
+    page = client.get(reverse("review:consultation", args=[meeting.pk])).content.decode()
+    data = {"text": "夜市闭市时间调整到 22:00", "owner_department": world.dongyuan_town.pk,
+            "due_at": "2026-11-27T17:00", "once": once_key(page, url)}
+    client.post(url, data)
+    client.post(url, data)
+    assert ActionItem.objects.count() == 1

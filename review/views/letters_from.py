@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.choices import AssignmentRole
 from dispatch.models import Assignment
 from governance.models import Center, Department
-from governance.page_actions import Action, ActionForm, OnceField, perform
+from governance.page_actions import Action, ActionForm, perform
 from governance.roles import MAY_ISSUE_LETTERS, may
 from intake.models import Case
 from review.command_choices import LetterKind, LetterSource
@@ -46,7 +46,6 @@ class LetterFromForm(ActionForm):
     answer_limit_working_days = forms.IntegerField(label=_("答复时限（工作日）"), min_value=1,
                                                    max_value=letter_svc.MAX_ANSWER_WORKING_DAYS,
                                                    initial=letter_svc.DEFAULT_ANSWER_WORKING_DAYS)
-    once = OnceField()  # a double click issues one letter
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,0 +1,20 @@
+"""`{% once_key %}`: a page form's one-time key, for a form written by hand in the template (a form
+rendered from a Django form writes `{{ form.once }}`). See `governance.page_actions`."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import template
+from django.utils.safestring import SafeString
+
+from governance.page_actions import ONCE, OnceField
+
+register = template.Library()
+
+
+@register.simple_tag
+def once_key() -> SafeString:
+    """A hidden field with a new key each time the page is drawn; the action's form must declare
+    `once = OnceField()` for `perform` to honour it."""
+    return OnceField().widget.render(ONCE, uuid.uuid4().hex)
