@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint install lock migrate demo clean bench
+.PHONY: run test lint install lock migrate demo clean bench messages
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PYTHON)）"; exit 1; }
@@ -43,6 +43,14 @@ test: install lint
 	@DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
 		{ echo "有未生成的数据库迁移（或配置错误，见上）：请运行 manage.py makemigrations"; exit 1; }
 	$(BIN)/pytest
+
+# After adding or changing a translatable string: refresh the English catalogue (file names without
+# line numbers, so the diff shows only changed messages), translate every new or fuzzy entry in
+# locale/en/LC_MESSAGES/django.po, then run it again to compile (governance/tests/test_translations.py checks).
+messages: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py makemessages -l en --add-location file --no-obsolete \
+		--ignore=.venv --ignore=benchmarks --ignore=tests
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py compilemessages --ignore=.venv
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py
