@@ -27,6 +27,7 @@ it and returns what the first one made, without calling the service again.
 from __future__ import annotations
 
 import functools
+import hashlib
 import operator
 import uuid
 from collections.abc import Callable, Mapping
@@ -55,7 +56,7 @@ class OnceField(forms.CharField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("max_length", 40)  # stored with the content's digest: within Submission.key
         kwargs.setdefault("widget", forms.HiddenInput)
         kwargs.setdefault("initial", lambda: uuid.uuid4().hex)
         super().__init__(**kwargs)
@@ -118,7 +119,8 @@ def _earlier_result(submission: Submission) -> Any:
 
 
 def call_once(request: HttpRequest, form: forms.BaseForm, call: Callable[[dict[str, Any]], Any]) -> Any:
-    """`call(data)` with the valid form's cleaned data, its one-time key taken out; once per key.
+    """`call(data)` with the valid form's cleaned data, its one-time key taken out; once per key and
+    content.
 
     Raises AlreadyDone when the user sent this form before (the service is not called again) and
     ApplicationError when the key is another user's. A form without a key is simply called."""
@@ -127,7 +129,17 @@ def call_once(request: HttpRequest, form: forms.BaseForm, call: Callable[[dict[s
     key = data.pop(once[0], "") if once else ""
     if not key:
         return call(data)
-    return _once(request, key, lambda: call(data))
+    return _once(request, f"{key}:{_content_digest(request, skip=once[0])}", lambda: call(data))
+
+
+def _content_digest(request: HttpRequest, *, skip: str) -> str:
+    """What the form says, in 16 hex digits. The same key with other content is not the same form
+    sent again: a page the browser restored from its history (Back) keeps its old key, and what the
+    user then types and sends is new."""
+    fields = sorted((name, value) for name, values in request.POST.lists() if name not in (skip, "csrfmiddlewaretoken")
+                    for value in values)
+    files = sorted((name, upload.name, upload.size) for name, uploads in request.FILES.lists() for upload in uploads)
+    return hashlib.sha256(repr((fields, files)).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

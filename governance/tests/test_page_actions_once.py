@@ -175,3 +175,22 @@ def test_sent_again_after_what_it_made_is_gone_it_says_so_and_returns_nothing():
     request = post(user, data)
     assert perform(request, action, center=None) is None
     assert messages_of(request) == ["这份表单已经提交过，没有重复办理。"]
+
+
+def test_the_same_key_with_other_content_is_a_new_form():
+    """A page restored by Back keeps its key; what the user types there and sends is carried out."""
+    user = User.objects.create(username="u1")
+    service = Made()
+    action = Action(NameForm, service, "", "好。")
+    perform(post(user, {"name": "甲", "once": "f" * 32}), action, center=None)
+    perform(post(user, {"name": "乙", "once": "f" * 32}), action, center=None)
+    perform(post(user, {"name": "乙", "once": "f" * 32}), action, center=None)
+    assert service.calls == ["甲", "乙"]
+
+
+def test_a_key_too_long_to_keep_is_refused_as_input():
+    user = User.objects.create(username="u1")
+    service = Made()
+    request = post(user, {"name": "甲", "once": "g" * 41})
+    assert perform(request, Action(NameForm, service, "", "好。"), center=None) is None
+    assert service.calls == [] and len(messages_of(request)) == 1
