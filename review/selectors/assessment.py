@@ -371,8 +371,8 @@ def _flags(figures: dict[str, int], scheme: AssessmentScheme) -> list[dict[str, 
         minimum = getattr(scheme, field)
         count = sum(figures[k] for k in keys)
         if minimum and count >= minimum:
-            flags.append({"kind": key, "label": str(label), "rule": str(rule) % {"n": minimum}, "count": count,
-                          "figures": {k: figures[k] for k in keys if figures[k]}})
+            flags.append({"kind": key, "label": str(label), "rule": str(rule) % {"n": minimum}, "minimum": minimum,
+                          "count": count, "figures": {k: figures[k] for k in keys if figures[k]}})
     return flags
 
 

@@ -221,3 +221,16 @@ def test_a_long_drill_down_list_pages_by_a_hundred(client, october):
     second = client.get(first.context["next_url"])
     assert len(second.context["items"].rows) == 33 and second.context["next_url"] == ""
     assert client.get(url, {"figure": "assigned", "department": october.ld.pk, "page": "x"}).status_code == 200
+
+
+def test_figures_computed_in_chinese_read_in_english(client, october):
+    """The background refresh computes in Chinese; a reader who chose English sees the flags' and
+    part scores' words in English all the same."""
+    from review.services.summary import summaries_refresh
+
+    summaries_refresh()
+    client.force_login(october.admin)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(reverse("review:assessment"), {"month": "2025-10"}).content.decode()
+    assert "Slow action" in html and "慢作为" not in html
+    assert " pts</div>" in html and "得" not in html

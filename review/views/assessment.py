@@ -76,6 +76,15 @@ def items_url(month: Month, key: str, *, department: int | None = None, town: in
     return f"{reverse('review:assessment-items', args=[str(month)])}?{urlencode(query)}"
 
 
+def _flag_words(flag: dict[str, Any]) -> dict[str, str]:
+    """A flag's label and rule in the reader's language: the stored figures (computed in the
+    background, or published) keep the words of the language they were computed in."""
+    if flag.get("kind") not in FLAG_KEYS or "minimum" not in flag:
+        return {}
+    label, _figures, _field, rule = FLAG_KEYS[flag["kind"]]
+    return {"label": str(label), "rule": str(rule) % {"n": flag["minimum"]}}
+
+
 def _department_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]:
     rows = []
     for row in sorted(data["departments"], key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"])):
@@ -83,7 +92,8 @@ def _department_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]
                   "url": items_url(month, f.key, department=row["id"])} for f in FIGURES]
         rates = [{"key": key, "value": row["rates"].get(key), "subscore": row["subscores"].get(key)}
                  for key, *_rest in RATES]
-        flags = [{**flag, "url": reverse("review:assessment-flag", args=[str(month), row["id"], flag["kind"]])}
+        flags = [{**flag, **_flag_words(flag),
+                  "url": reverse("review:assessment-flag", args=[str(month), row["id"], flag["kind"]])}
                  for flag in row["flags"]]
         deductions = [{"label": FIGURE_BY_KEY[key].label, "value": value} for key, value in row["deductions"].items()]
         rows.append({**row, "cells": cells, "rate_cells": rates, "flag_links": flags, "deduction_list": deductions})
