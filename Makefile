@@ -50,6 +50,8 @@ test: install lint
 messages: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py makemessages -l en --add-location file --no-obsolete \
 		--ignore=.venv --ignore=benchmarks --ignore=tests
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py makemessages -d djangojs -l en --add-location file --no-obsolete \
+		--ignore=.venv --ignore=benchmarks --ignore=tests --ignore=static/vendor
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py compilemessages --ignore=.venv
 
 bench: install

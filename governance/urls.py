@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from governance import views
@@ -16,6 +18,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The words of the pages' scripts (gettext() in static/**/*.js), in the reader's language; the page
+    # asks with ?lang=<language> so that a browser keeps one copy per language.
+    path("jsi18n/", cache_page(60 * 60)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="governance/login.html", redirect_authenticated_user=True),

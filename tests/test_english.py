@@ -144,3 +144,17 @@ def test_pages_stay_chinese_without_switching(client, demo):
             for label in labels:
                 assert label in page, (url, label)
             assert "Log out" not in page
+
+
+def test_the_pages_scripts_speak_the_chosen_language(client, demo):
+    """The words scripts write (the dashboard's chart legend, countdowns) come from /jsi18n/, asked
+    for with the page's language so that a browser keeps one copy per language."""
+    _english(client, "leader")
+    page = _get(client, "/review/dashboard/")
+    src = re.search(r'<script src="(/jsi18n/\?lang=en)"></script>', page).group(1)
+    catalogue = client.get(src).content.decode()
+    assert '"Of which closed"' in catalogue and '"Late by %(m)s min %(s)s s"' in catalogue
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    page = _get(client, "/review/dashboard/")
+    assert '<script src="/jsi18n/?lang=zh-hans"></script>' in page
+    assert "Of which closed" not in client.get("/jsi18n/?lang=zh-hans").content.decode()

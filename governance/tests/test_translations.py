@@ -1,8 +1,8 @@
-"""The English catalogue keeps up with the code: every message the source marks for translation has an
-English translation (none untranslated, none fuzzy: both would show Chinese to an English user), and
-the committed django.mo is the compiled django.po.
+"""The English catalogues keep up with the code: every message the source marks for translation (the
+pages' in django.po, their scripts' in djangojs.po) has an English translation (none untranslated,
+none fuzzy: both would show Chinese to an English user), and each committed .mo is its compiled .po.
 
-When a test here fails: `make messages`, translate the listed entries in locale/en/LC_MESSAGES/django.po
+When a test here fails: `make messages`, translate the listed entries in locale/en/LC_MESSAGES/*.po
 (remove each `#, fuzzy` flag and its `#| msgid` line after checking the guess), then `make messages`
 again to compile."""
 
@@ -18,14 +18,16 @@ from django.core.management import call_command
 
 PROJECT = Path(__file__).resolve().parents[2]
 LOCALE = PROJECT / "locale"
-PO = LOCALE / "en" / "LC_MESSAGES" / "django.po"
-MO = PO.with_suffix(".mo")
+CATALOGUES = LOCALE / "en" / "LC_MESSAGES"
+# The pages' texts (django) and their scripts' (djangojs, served by /jsi18n/).
+DOMAINS = ("django", "djangojs")
 
 # The same options as `make messages` (Makefile).
 MAKEMESSAGES_OPTIONS = {"locale": ["en"], "add_location": "file", "no_obsolete": True}
 MAKEMESSAGES_IGNORE = (".venv", "benchmarks", "tests")
+MAKEMESSAGES_IGNORE_JS = ("static/vendor",)  # third-party scripts: not ours to translate
 # makemessages' default extensions for the "django" domain: the only files it reads.
-SOURCE_SUFFIXES = {".py", ".html", ".txt"}
+SOURCE_SUFFIXES = {".py", ".html", ".txt", ".js"}
 
 GETTEXT_TOOLS = ("xgettext", "msguniq", "msgmerge", "msgattrib")
 MISSING_TOOLS = [tool for tool in GETTEXT_TOOLS if shutil.which(tool) is None]
@@ -95,9 +97,11 @@ def test_reading_a_po_file_finds_untranslated_and_fuzzy_entries(tmp_path):
     ]
 
 
-def test_committed_catalogue_has_no_untranslated_or_fuzzy_entry():
-    problems = untranslated_or_fuzzy(PO)
-    assert not problems, f"{PO.relative_to(PROJECT)} shows Chinese to English users for:\n" + "\n".join(problems)
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_committed_catalogue_has_no_untranslated_or_fuzzy_entry(domain):
+    po = CATALOGUES / f"{domain}.po"
+    problems = untranslated_or_fuzzy(po)
+    assert not problems, f"{po.relative_to(PROJECT)} shows Chinese to English users for:\n" + "\n".join(problems)
 
 
 @pytest.mark.skipif(bool(MISSING_TOOLS), reason=f"GNU gettext is not installed ({', '.join(MISSING_TOOLS)} "
@@ -110,22 +114,27 @@ def test_every_message_in_the_source_has_an_english_translation(tmp_path, settin
     settings.LOCALE_PATHS = [str(mirror / "locale")]
     monkeypatch.chdir(mirror)  # makemessages reads the tree under the current directory
     call_command("makemessages", **MAKEMESSAGES_OPTIONS, ignore_patterns=list(MAKEMESSAGES_IGNORE), verbosity=0)
+    call_command("makemessages", **MAKEMESSAGES_OPTIONS, domain="djangojs",
+                 ignore_patterns=[*MAKEMESSAGES_IGNORE, *MAKEMESSAGES_IGNORE_JS], verbosity=0)
 
-    regenerated = mirror / PO.relative_to(PROJECT)
-    assert len(polib.pofile(str(regenerated))) > 1000, "makemessages wrote no catalogue"
-    problems = untranslated_or_fuzzy(regenerated)
+    regenerated = {domain: mirror / (CATALOGUES / f"{domain}.po").relative_to(PROJECT) for domain in DOMAINS}
+    assert len(polib.pofile(str(regenerated["django"]))) > 1000, "makemessages wrote no catalogue"
+    assert len(polib.pofile(str(regenerated["djangojs"]))) > 5, "makemessages wrote no catalogue for the scripts"
+    problems = [problem for path in regenerated.values() for problem in untranslated_or_fuzzy(path)]
     assert not problems, (
         "Messages in the source without an English translation: run `make messages`, translate these in "
-        f"{PO.relative_to(PROJECT)} (check each fuzzy guess and remove its flag), then `make messages` again:\n"
+        f"{CATALOGUES.relative_to(PROJECT)} (check each fuzzy guess and remove its flag), then `make messages` again:\n"
         + "\n".join(problems)
     )
 
 
-def test_committed_mo_is_the_compiled_po():
-    expected, committed = mo_catalog(polib.pofile(str(PO))), mo_catalog(polib.mofile(str(MO)))
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_committed_mo_is_the_compiled_po(domain):
+    po, mo = CATALOGUES / f"{domain}.po", CATALOGUES / f"{domain}.mo"
+    expected, committed = mo_catalog(polib.pofile(str(po))), mo_catalog(polib.mofile(str(mo)))
     differ = sorted((key for key in expected.keys() | committed.keys() if expected.get(key) != committed.get(key)),
                     key=repr)
     assert not differ, (
-        f"{MO.relative_to(PROJECT)} is not the compiled {PO.name}: run `make messages` (or compilemessages). "
+        f"{mo.relative_to(PROJECT)} is not the compiled {po.name}: run `make messages` (or compilemessages). "
         f"{len(differ)} messages differ, e.g.:\n" + "\n".join(repr(key) for key in differ[:20])
     )

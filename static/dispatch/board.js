@@ -1,4 +1,5 @@
 // Live countdowns for summons report-in: the server renders the remaining seconds; this only ticks.
+/* global gettext, interpolate */
 (function () {
   "use strict";
   var started = Date.now();
@@ -14,7 +15,7 @@
     var elapsed = Math.floor((Date.now() - started) / 1000);
     nodes.forEach(function (node) {
       var left = parseInt(node.getAttribute("data-remaining"), 10) - elapsed;
-      node.textContent = left >= 0 ? format(left) : "超时 " + format(-left);
+      node.textContent = left >= 0 ? format(left) : interpolate(gettext("超时 %(time)s"), { time: format(-left) }, true);
       node.classList.toggle("overdue", left < 0);
     });
   }

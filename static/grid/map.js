@@ -1,6 +1,7 @@
 /* The grid map: the boundary polygons (GeoJSON from the server, no online tiles) coloured by
  * open matters; clicking a grid opens its page. Schematic boundaries (the demo's) are labelled
  * 示意 on the map itself. */
+/* global gettext, interpolate */
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
@@ -19,8 +20,10 @@
         chart.setOption({
           title: geo.schematic ? { text: el.dataset.schematicLabel, left: "center", top: 4,
                                    textStyle: { color: "#b02a37", fontSize: 14 } } : undefined,
-          tooltip: { formatter: function (p) { return (p.data ? p.data.label : p.name) + "：在办 " + (p.value || 0); } },
-          visualMap: { min: 0, max: max, left: "left", bottom: 0, text: ["多", "少"], calculable: true,
+          tooltip: { formatter: function (p) {
+            return interpolate(gettext("%(grid)s：在办 %(n)s"), { grid: p.data ? p.data.label : p.name, n: p.value || 0 }, true);
+          } },
+          visualMap: { min: 0, max: max, left: "left", bottom: 0, text: [gettext("多"), gettext("少")], calculable: true,
                        inRange: { color: ["#e8f5e9", "#fff59d", "#ef5350"] } },
           series: [{ type: "map", map: "grids", roam: true, data: data, top: geo.schematic ? 36 : "auto",
                      label: { show: !many, formatter: function (p) { return p.data ? p.data.label : ""; }, fontSize: 10 },

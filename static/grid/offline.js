@@ -6,7 +6,7 @@
  * key made on the phone (client_key), so the server records a resent entry once only. The service
  * worker (/sw.js) also keeps these pages, so they open without a network.
  */
-/* global GridOutbox */
+/* global GridOutbox, gettext, interpolate */
 (function () {
   "use strict";
   var root = document.querySelector("[data-offline-root]");
@@ -24,7 +24,7 @@
 
   function showPending() {
     return GridOutbox.count().then(function (n) {
-      status(n ? "有 " + n + " 条记录保存在手机上，网络恢复后自动发送。" : "");
+      status(n ? interpolate(gettext("有 %(n)s 条记录保存在手机上，网络恢复后自动发送。"), { n: n }, true) : "");
       return n;
     });
   }

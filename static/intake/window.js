@@ -1,5 +1,6 @@
 /* The window page: keyboard-first autocomplete (Chinese or pinyin initials), repeat-visit lookup,
    group toggle. No library; the data lists are embedded in the page as JSON. */
+/* global gettext, interpolate */
 (function () {
   "use strict";
 
@@ -123,7 +124,7 @@
 
     function hint(id, value) {
       var node = document.getElementById(id);
-      if (node && value) node.placeholder = "已登记：" + value;
+      if (node && value) node.placeholder = interpolate(gettext("已登记：%(value)s"), { value: value }, true);
     }
 
     function show(data) {
@@ -162,7 +163,7 @@
         label.className = "form-check-label"; label.htmlFor = check.id;
         label.textContent = row.code + "　" + row.registered_at.slice(0, 10) + "　" + row.category + "　" + row.title + "（" + row.status_label + "）";
         var link = document.createElement("a");
-        link.href = row.url; link.target = "_blank"; link.rel = "noopener"; link.className = "ms-2"; link.textContent = "查看";
+        link.href = row.url; link.target = "_blank"; link.rel = "noopener"; link.className = "ms-2"; link.textContent = gettext("查看");
         wrap.appendChild(check); wrap.appendChild(label); wrap.appendChild(link);
         listNode.appendChild(wrap);
       });
@@ -196,7 +197,7 @@
           .then(function (result) {
             var target = document.getElementById(button.dataset.target);
             if (result.ok) { target.textContent = result.body.id_number; button.remove(); }
-            else { target.textContent = result.body.message || "无权查看"; }
+            else { target.textContent = result.body.message || gettext("无权查看"); }
           });
       });
     });

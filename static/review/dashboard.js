@@ -1,5 +1,6 @@
 /* 领导通: draws the dashboard's charts from the JSON block; a click on a bar, a slice or a point opens
    the list of matters behind it. The page works without this file (every number is also a link). */
+/* global gettext, interpolate */
 (function () {
   "use strict";
   var source = document.getElementById("dashboard-charts");
@@ -47,8 +48,8 @@
     xAxis: { type: "category", data: data.trend.map(function (i) { return i.month.slice(2); }) },
     yAxis: { type: "value", minInterval: 1 },
     series: [
-      { name: "受理", type: "line", data: data.trend.map(function (i) { return i.value; }) },
-      { name: "其中已办结", type: "line", data: data.trend.map(function (i) { return i.closed; }) }
+      { name: gettext("受理"), type: "line", data: data.trend.map(function (i) { return i.value; }) },
+      { name: gettext("其中已办结"), type: "line", data: data.trend.map(function (i) { return i.closed; }) }
     ]
   }, data.trend);
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
@@ -58,10 +59,10 @@
       var due = Date.parse(node.getAttribute("data-due"));
       if (isNaN(due)) { return; }
       var left = Math.round((due - Date.now()) / 1000);
-      var sign = left < 0 ? "超时 " : "剩余 ";
+      var words = left < 0 ? gettext("超时 %(m)s 分 %(s)s 秒") : gettext("剩余 %(m)s 分 %(s)s 秒");
+      node.classList.toggle("text-danger", left < 0);
       left = Math.abs(left);
-      node.textContent = sign + Math.floor(left / 60) + " 分 " + (left % 60) + " 秒";
-      node.classList.toggle("text-danger", sign === "超时 ");
+      node.textContent = interpolate(words, { m: Math.floor(left / 60), s: left % 60 }, true);
     });
   }
   tick();
