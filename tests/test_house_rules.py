@@ -299,3 +299,42 @@ def test_page_action_helpers_live_in_governance_only():
         if isinstance(node, ast.FunctionDef) and node.name in helpers
     ]
     assert offenders == []
+
+
+def _views_by_url_name() -> dict[str, object]:
+    from django.urls import URLResolver, get_resolver
+
+    found: dict[str, object] = {}
+
+    def walk(patterns: list, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
+            elif pattern.name:
+                found[namespace + pattern.name] = pattern.callback
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def test_page_action_forms_carry_a_one_time_key():
+    """A form in a template that posts to a page action (a view that calls `perform`) carries its
+    one-time key (`{% once_key %}` or `{{ form.once }}`), so that a double click does it once."""
+    import inspect
+    import re
+
+    views = _views_by_url_name()
+    form_re = re.compile(r"<form\b[^>]*\bmethod=\"post\"[^>]*>.*?</form>", re.S | re.I)
+    checked, offenders = 0, []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        for form in form_re.findall(path.read_text(encoding="utf-8")):
+            action = re.search(r"action=\"\{% url '([^']+)'", form)
+            if action is None:
+                continue
+            view = views[action.group(1)]
+            if "perform(" not in inspect.getsource(inspect.unwrap(view)):
+                continue
+            checked += 1
+            if "{% once_key %}" not in form and "{{ form.once }}" not in form:
+                offenders.append(f"{path.relative_to(ROOT)}: {action.group(1)}")
+    assert checked > 30 and offenders == []
