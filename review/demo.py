@@ -1,20 +1,30 @@
 """The demo district's recent past: a few months of matters, so that a newcomer's dashboard and
-assessment are not empty (called by `seed_demo`; running it again changes nothing)."""
+assessment are not empty, story 7's night-market calls, and the radar's first run over them (called
+by `seed_demo`; running it again changes nothing)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from governance.models import Center
+from governance.choices import GridLevel
+from governance.models import Center, Grid
+from intake.choices import Channel
+from intake.models import Category
+from intake.services import PartyInput, case_register
 from review.scale import ScaleError, load, world_for
+from review.services.radar import radar_run
 from review.services.summary import summaries_refresh
 
 DEMO_DISTRICT = "QZTS"
 DEMO_DAYS = 120
 DEMO_PREFIX = "QZTS-H-"
+NIGHT_MARKET_CALLS = 9
+NIGHT_MARKET_CALLERS = (("林秀英", "13905958101"), ("陈志明", "13905958102"), ("黄美华", "13905958103"),
+                        ("郑建国", "13905958104"), ("吴丽娟", "13905958105"))
 
 
 def seed_demo() -> dict[str, int]:
@@ -29,5 +39,30 @@ def seed_demo() -> dict[str, int]:
                       code_prefix=DEMO_PREFIX)
     except ScaleError:  # already there (or the district is incomplete): nothing to add
         return {}
+    surge = _night_market_calls(district, now=now)
     summaries_refresh(now=now)
-    return {"history matters": result.matters}
+    # The radar's first look, as beat's hourly run would: 风险研判 has its signals from the start.
+    signals = len(radar_run(center=district, now=now).raised)
+    return {"history matters": result.matters, "night-market calls (story 7)": surge, "radar signals": signals}
+
+
+def _night_market_calls(district: Center, *, now: dt.datetime) -> int:
+    """SCENARIOS story 7: over the last five days 阳光社区 (东园镇) called nine times about one night
+    market's noise, and nobody linked the calls by hand; the radar finds them."""
+    village = Grid.objects.filter(name="阳光社区", level=GridLevel.VILLAGE).first()
+    clerk = get_user_model().objects.filter(username="clerk").first()
+    units = list(village.children.filter(level=GridLevel.UNIT).order_by("code")) if village else []
+    if not units or clerk is None:
+        return 0
+    complaint = Category.objects.get(code="RX03")
+    for i in range(NIGHT_MARKET_CALLS):
+        case_register(
+            actor=clerk, center=district, channel=Channel.PHONE, category=complaint,
+            title="阳光社区夜市噪音扰民",
+            description=f"来电反映阳光社区夜市摊位每晚营业到凌晨，音响和叫卖声影响居民休息（夜市 {i % 3 + 1} 号摊位附近）。",
+            parties=[PartyInput(name=name, phone=phone)
+                     for name, phone in [NIGHT_MARKET_CALLERS[i % len(NIGHT_MARKET_CALLERS)]]],
+            address=f"东园镇阳光社区夜市 {i % 3 + 1} 号摊位附近", grid=units[i % len(units)],
+            now=now - dt.timedelta(hours=2 + 13 * i),
+        )
+    return NIGHT_MARKET_CALLS

@@ -28,3 +28,20 @@ def test_seed_demo_gives_history_once_and_the_pages_are_not_empty(client, settin
     assert response.context["ranking"]["rows"]
     assessment = client.get(reverse("review:assessment"))
     assert any(row["figures"]["assigned"] for row in assessment.context["rows"])
+
+
+@pytest.mark.django_db
+def test_seed_demo_plays_story_7_the_radar_has_seen_the_night_market(client, settings):
+    """SCENARIOS story 7 from a fresh `make run`: nine calls about 阳光社区's night market in five
+    days, and the radar has already run, so the director finds the surge on 风险研判."""
+    from review.models import RiskSignal
+
+    settings.DEMO_HISTORY_MATTERS = DEMO_MATTERS
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    calls = Case.objects.filter(title="阳光社区夜市噪音扰民")
+    assert calls.count() == 9 and {case.grid.parent.name for case in calls} == {"阳光社区"}
+    surge = RiskSignal.objects.get(kind="surge", title__contains="阳光社区")
+    assert set(surge.cases.values_list("pk", flat=True)) >= set(calls.values_list("pk", flat=True))
+    client.login(username="director", password="demo1234")
+    assert surge.title in client.get(reverse("review:radar")).content.decode()
