@@ -155,3 +155,39 @@ def test_signing_out_forgets_the_cached_pages(context, live_server):
     phone.goto(f"{base}/grid/tasks/")
     assert "此页面尚未保存在手机上" in phone.inner_text("body")
     context.set_offline(False)
+
+
+def test_an_entry_the_server_refuses_is_shown_to_the_worker_not_lost(context, live_server):
+    """Offline she reports with a "photo" the server cannot read; when the network returns the
+    server refuses it (400). The phone keeps it in its refused list and tells her which entry, why,
+    and what she typed, until she says she has filled it in again."""
+    call_command("seed_demo", verbosity=0)
+    base = live_server.url
+    phone = _phone(context, live_server)
+    sign_in(phone, "grid")
+    phone.goto(f"{base}/grid/")
+    _controlled(phone)
+    phone.goto(f"{base}/grid/report/")
+    context.set_offline(True)
+    phone.reload()
+    phone.select_option("#id_category", label="隐患线索")
+    phone.fill("#id_title", "挡土墙开裂")
+    phone.fill("#id_description", "旧粮仓后挡土墙开裂，威胁两户。")
+    phone.set_input_files("#id_photos", [{"name": "wall.png", "mimeType": "image/png",
+                                           "buffer": b"<html>not a photo</html>"}])
+    phone.click("[data-action=submit-report]")
+    phone.wait_for_selector("[data-offline-status]:not(.d-none)")
+
+    context.set_offline(False)  # the page's `online` event sends the outbox
+    refused = phone.wait_for_selector("[data-offline-refused]:not(.d-none) [data-refused-entry]")
+    text = refused.inner_text()
+    assert "上报问题" in text and "未被接受" in text and "照片" in text
+    assert "挡土墙开裂" in phone.inner_text("[data-refused-text]")
+    phone.wait_for_selector("[data-offline-status].d-none", state="attached")  # not pending any more
+    assert not Case.objects.filter(title="挡土墙开裂").exists()
+    screenshot(phone, "grid-offline-refused")
+
+    phone.goto(f"{base}/grid/tasks/")  # still shown on every page of hers
+    phone.click("[data-action=dismiss-refused]")
+    phone.wait_for_selector("[data-offline-refused].d-none", state="attached")
+    assert phone.evaluate("() => GridOutbox.refused().then(r => r.length)") == 0

@@ -22,10 +22,53 @@
     el.classList.toggle("d-none", !text);
   }
 
+  // What the worker typed in an entry, to fill it in again (the text fields only).
+  var TYPED = ["title", "description", "address", "notes", "route_notes"];
+
+  function refusedNote(entry) {
+    var box = document.createElement("div");
+    box.className = "alert alert-danger py-2 small";
+    box.setAttribute("data-refused-entry", entry.key);
+    var head = document.createElement("div");
+    var when = new Date(entry.at);
+    head.textContent = interpolate(gettext("%(what)s（%(when)s 在手机上填写）未被接受："), {
+      what: entry.label || gettext("离线记录"),
+      when: (when.getMonth() + 1) + "-" + when.getDate() + " " + when.toTimeString().slice(0, 5)
+    }, true) + ((entry.reasons || []).join("；") || interpolate(gettext("服务器答复 %(status)s"), { status: entry.status }, true));
+    box.appendChild(head);
+    var typed = (entry.fields || []).filter(function (f) { return TYPED.indexOf(f[0]) !== -1 && typeof f[1] === "string" && f[1]; });
+    if (typed.length) {
+      var text = document.createElement("div");
+      text.className = "text-body-secondary mt-1";
+      text.setAttribute("data-refused-text", "");
+      text.textContent = gettext("所填内容：") + typed.map(function (f) { return f[1]; }).join(" · ");
+      box.appendChild(text);
+    }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-sm btn-outline-danger mt-1";
+    button.setAttribute("data-action", "dismiss-refused");
+    button.textContent = gettext("知道了，已重新填写");
+    button.addEventListener("click", function () { GridOutbox.dismiss(entry.key).then(showPending); });
+    box.appendChild(button);
+    return box;
+  }
+
+  function showRefused() {
+    var el = document.querySelector("[data-offline-refused]");
+    if (!el) return Promise.resolve();
+    return GridOutbox.refused().then(function (entries) {
+      entries = entries.filter(function (entry) { return String(entry.user) === String(user); });
+      entries.sort(function (a, b) { return a.at - b.at; });
+      el.replaceChildren.apply(el, entries.map(refusedNote));
+      el.classList.toggle("d-none", !entries.length);
+    });
+  }
+
   function showPending() {
     return GridOutbox.count().then(function (n) {
       status(n ? interpolate(gettext("有 %(n)s 条记录保存在手机上，网络恢复后自动发送。"), { n: n }, true) : "");
-      return n;
+      return showRefused().then(function () { return n; });
     });
   }
 
@@ -92,7 +135,8 @@
         document.open(); document.write(html); document.close();
       });
     }, function () {
-      return GridOutbox.put({ key: key, url: url, fields: fields, user: user, at: Date.now() })
+      return GridOutbox.put({ key: key, url: url, fields: fields, user: user, at: Date.now(),
+                              label: form.getAttribute("data-offline") })
         .then(function () {
           buttons.forEach(function (b) { b.disabled = false; });
           form.reset();
