@@ -16,12 +16,13 @@ safe `next`). Example::
         perform(request, ANSWER, letter, center=letter.center)
         return redirect("review:letter", pk=letter.pk)
 
-A form that makes something that must not be made twice (a matter, a summons, a letter) carries a
-`OnceField` named `once`: a one-time key put in the page when the form is shown (`{{ form.once }}`,
-or `{% once_key %}` from `page_actions` in a page that writes its form by hand). `perform` (or
-`call_once`, for a page that calls its service itself) records the key in the same transaction as
-the service call; the same form sent again (a double click, a resent request, a second tab) finds
-it and returns what the first one made, without calling the service again.
+Every action form carries a one-time key (`once`, an `OnceField`): the page puts a new one in the
+form each time it is shown (`{{ form.once }}`, or `{% once_key %}` from the `page_actions` tags in a
+form written by hand; a house-rule test checks every template). `perform` (or `call_once`, for a
+page that calls its service itself, like the window's registration) records the key and a digest of
+the content in the same transaction as the service call; the same form sent again (a double click,
+a resent request) finds it and answers with what the first one made, without calling the service
+again. A matter, a summons or a letter is made once; a transition is not tried twice.
 """
 
 from __future__ import annotations
@@ -67,8 +68,8 @@ class ActionForm(forms.Form):
     `target` it acts on (some need them to narrow a choice or to look an object up as that actor).
     Its cleaned data are the service's keyword arguments: a form whose fields differ from them
     (a code typed in, a pk to look up) turns them into those arguments in its `clean_*()`/`clean()`.
-    Every action form can carry a one-time key (`once`); a page puts it in the forms that make
-    something (`{% once_key %}`), and `perform` takes it out of the service's arguments."""
+    Every action form has its one-time key (`once`, see the module's docstring); `perform` takes it
+    out of the service's arguments."""
 
     once = OnceField()
 
