@@ -13,7 +13,7 @@ from dispatch.choices import NORMAL_REPORT_IN_MINUTES, ResolvedAnswer, ResponseL
 from dispatch.selectors.work import case_get_for_work_by_key
 from governance.errors import NotFoundError
 from governance.models import Center, Department
-from governance.page_actions import ActionForm
+from governance.page_actions import ActionForm, CenterActionForm
 from governance.roles import Role
 from intake.choices import HandlingMode
 from intake.forms import MultipleFileField
@@ -43,7 +43,9 @@ class PersonChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-class ShiftForm(forms.Form):
+class ShiftForm(ActionForm):
+    """An override of one day (`duty_shift_create`), for the center (`target`)."""
+
     date = forms.DateField(label=_("日期"), widget=DATE_INPUT)
     kind = forms.ChoiceField(
         label=_("类型"),
@@ -73,16 +75,18 @@ class ShiftForm(forms.Form):
         widget=forms.Select(attrs=SELECT),
     )
 
-    def __init__(self, *args: Any, center: Center, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(center=center, active=True).order_by(
+        self.fields["department"].queryset = Department.objects.filter(center=self.center, active=True).order_by(
             "short_code"
         )
         self.fields["person"].queryset = duty_people()
         self.fields["on_behalf_of"].queryset = duty_people()
 
 
-class SwapForm(forms.Form):
+class SwapForm(ActionForm):
+    """Two dates exchange their duty (`duty_swap`), in the center (`target`)."""
+
     first = forms.DateField(label=_("日期一"), widget=DATE_INPUT)
     second = forms.DateField(label=_("日期二"), widget=DATE_INPUT)
     reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=TEXT))
@@ -98,7 +102,7 @@ class SwapForm(forms.Form):
         self.fields["on_behalf_of"].queryset = duty_people()
 
 
-class DeclareWartimeForm(forms.Form):
+class DeclareWartimeForm(ActionForm):
     level = forms.TypedChoiceField(
         label=_("响应等级"), choices=ResponseLevel.choices, coerce=int, widget=forms.Select(attrs=SELECT)
     )
@@ -121,8 +125,13 @@ class DeclareWartimeForm(forms.Form):
     )
 
 
-class EndWartimeForm(forms.Form):
+class EndWartimeForm(ActionForm):
     reason = forms.CharField(label=_("结束原因"), max_length=300, widget=forms.TextInput(attrs=TEXT))
+
+
+class ShiftCancelForm(CenterActionForm):
+    """Withdraw an override (`duty_shift_cancel`): the shift (`target`, its id from the URL) is looked up
+    by the service within the form's center."""
 
 
 # --- work: the board, a matter, an assignment, a summons ------------------------------------------

@@ -81,6 +81,16 @@ class ActionForm(forms.Form):
         self.target = target
 
 
+class CenterActionForm(ActionForm):
+    """An action on a thing of a center that the URL names besides the center (a month, a shift):
+    `target` is that thing, and the service also takes the form's `center`."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["center"] = self.center
+        return data
+
+
 class AlreadyDone(Exception):
     """The form was sent before by the same user: `result` is what the first sending made (True
     when that was not an object, None when the object is gone)."""
@@ -154,6 +164,7 @@ class Action:
     service: Callable[..., Any]
     target: str
     success: str | Promise | Callable[[Any], str]
+    level: int = messages.SUCCESS  # of the success message (a warning for what should alarm, like wartime)
 
     def success_message(self, result: Any) -> str | Promise:
         if isinstance(self.success, (str, Promise)):
@@ -162,7 +173,10 @@ class Action:
 
 
 def show_error(request: HttpRequest, exc: ApplicationError) -> None:
-    messages.error(request, exc.message)
+    """The service's refusal as messages: every failed field when it names them (a form's cleaning
+    collects them all), else its one message."""
+    for message in (exc.extra.get("errors") or {"": exc.message}).values():
+        messages.error(request, message)
 
 
 def say_already_done(request: HttpRequest) -> None:
@@ -195,7 +209,7 @@ def perform(request: HttpRequest, action: Action, obj: Any = None, *, center: Ce
     except AlreadyDone as done:
         say_already_done(request)
         return done.result
-    messages.success(request, action.success_message(result))
+    messages.add_message(request, action.level, action.success_message(result))
     return result if result is not None else True
 
 

@@ -9,7 +9,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import ServiceWindow
-from governance.page_actions import OnceField
+from governance.page_actions import ActionForm, OnceField
 from governance.parsing import db_id
 from intake.choices import Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
 from intake.services import PartyInput
@@ -134,11 +134,15 @@ class RegisterForm(forms.Form):
         return result
 
 
-class SettleForm(forms.Form):
+class SettleForm(ActionForm):
+    """自办 on the spot (`case_settle_on_spot`) of the matter (`target`)."""
+
     result = forms.CharField(label=_("办理结果"), widget=forms.Textarea(attrs={"rows": 4}),
                              validators=[MaxLengthValidator(RESULT_MAX_CHARS)])
     attachments = MultipleFileField(label=_("书面协议等附件"), required=False)
 
 
-class SendToDispatchForm(forms.Form):
+class SendToDispatchForm(ActionForm):
+    """移送调度 (`case_send_to_dispatch`) of the matter (`target`)."""
+
     note = forms.CharField(label=_("说明"), required=False, max_length=500)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from dispatch import hooks as dispatch_hooks
@@ -58,11 +59,12 @@ def mode_declare_wartime(
     center: Center,
     level: int,
     reason: str,
-    now: dt.datetime,
+    now: dt.datetime | None = None,
     summons_report_in_minutes: int | None = None,
     assignment_limit_percent: int | None = None,
 ) -> Mode:
     """Declare wartime at a response level; limits default to the level's and may be set shorter."""
+    now = now or timezone.now()
     _authorise(actor)
     reason = _check_reason(reason)
     try:
@@ -103,8 +105,10 @@ def mode_declare_wartime(
     )
 
 
-def mode_end_wartime(*, actor: AbstractBaseUser, center: Center, reason: str, now: dt.datetime) -> Mode:
+def mode_end_wartime(*, actor: AbstractBaseUser, center: Center, reason: str,
+                     now: dt.datetime | None = None) -> Mode:
     """Return to normal mode with the normal limits."""
+    now = now or timezone.now()
     _authorise(actor)
     reason = _check_reason(reason)
     current = mode_current(center=center)

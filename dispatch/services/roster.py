@@ -76,10 +76,11 @@ def duty_shift_create(
     department: Department | None = None,
     person: AbstractBaseUser | None = None,
     on_behalf_of: AbstractBaseUser | None = None,
-    now: dt.datetime,
+    now: dt.datetime | None = None,
 ) -> DutyShift:
     """Override one day: the main director is unavailable (the deputy covers), or a replacement
     department and/or person. A newer override of the same day cancels the older one."""
+    now = now or timezone.now()
     reason = _check_reason(reason)
     _check_not_past(date, now=now)
     if kind not in (ShiftKind.MAIN_UNAVAILABLE, ShiftKind.REPLACEMENT):
@@ -120,9 +121,10 @@ def duty_swap(
     second: dt.date,
     reason: str,
     on_behalf_of: AbstractBaseUser | None = None,
-    now: dt.datetime,
+    now: dt.datetime | None = None,
 ) -> tuple[DutyShift, DutyShift]:
     """Exchange the duty of two dates: each gets the other's department (and explicit person)."""
+    now = now or timezone.now()
     reason = _check_reason(reason)
     if first == second:
         raise ApplicationError(gettext("请选择两个不同的日期。"), code="same_date", field="second")
@@ -156,8 +158,10 @@ def duty_swap(
         return _create(**half(first, day_two)), _create(**half(second, day_one))
 
 
-def duty_shift_cancel(*, actor: AbstractBaseUser, center: Center, shift_id: int, now: dt.datetime) -> int:
+def duty_shift_cancel(*, actor: AbstractBaseUser, center: Center, shift_id: int,
+                      now: dt.datetime | None = None) -> int:
     """Withdraw an override (both halves of a swap); the rotation applies again. Returns rows cancelled."""
+    now = now or timezone.now()
     shift = DutyShift.objects.filter(center=center, pk=shift_id, cancelled_at__isnull=True).first()
     if shift is None:
         raise NotFoundError()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -12,14 +12,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch import selectors, services
 from dispatch.context_processors import on_duty_summary
-from dispatch.forms import ShiftForm, SwapForm
+from dispatch.forms import ShiftCancelForm, ShiftForm, SwapForm
 from dispatch.views.common import center_or_404
-from governance.errors import ApplicationError
-from governance.page_actions import show_error, show_form_errors
+from governance.page_actions import Action, perform
 from governance.roles import MAY_MANAGE_ROSTER, MAY_VIEW_ROSTER, Role, has_role, may
 
 GAP_LOOKAHEAD_DAYS = 14
@@ -73,80 +73,54 @@ def roster_calendar(request: HttpRequest) -> HttpResponse:
         "on_duty": on_duty_summary(center=center, at=now),
         "may_edit": may_edit,
         "is_manager": may(request.user, MAY_MANAGE_ROSTER),
-        "shift_form": ShiftForm(center=center) if may_edit else None,
+        "shift_form": ShiftForm(center=center, actor=request.user, target=center) if may_edit else None,
         "swap_form": SwapForm() if may_edit else None,
     }
     return render(request, "dispatch/roster.html", context)
 
 
-@login_required
-@require_POST
-def roster_shift_create(request: HttpRequest) -> HttpResponse:
+def _shift_made(shift: Any) -> str:
+    return _("已登记 %(date)s 的调班。") % {"date": shift.date}
+
+
+def _swapped(pair: Any) -> str:
+    return _("已调换 %(a)s 与 %(b)s 的轮值。") % {"a": pair[0].date, "b": pair[1].date}
+
+
+SHIFT_CREATE = Action(ShiftForm, services.duty_shift_create, "center", _shift_made)
+SWAP = Action(SwapForm, services.duty_swap, "center", _swapped)
+SHIFT_CANCEL = Action(ShiftCancelForm, services.duty_shift_cancel, "shift_id",
+                      gettext_lazy("已撤销调班，恢复按轮值规则排班。"))
+
+
+def _act(request: HttpRequest, action: Action, obj: Any = None) -> tuple[Any, dict[str, Any]]:
+    """Perform a roster action in the user's center; its result and the form's cleaned data (the
+    month to return to)."""
     if not may(request.user, MAY_VIEW_ROSTER):
         raise PermissionDenied
     center = center_or_404(request)
-    form = ShiftForm(request.POST, center=center)
-    if not form.is_valid():
-        show_form_errors(request, form)
-        return redirect(_roster_url())
-    data = form.cleaned_data
-    try:
-        shift = services.duty_shift_create(
-            actor=request.user,
-            center=center,
-            date=data["date"],
-            kind=data["kind"],
-            reason=data["reason"],
-            department=data["department"],
-            person=data["person"],
-            on_behalf_of=data["on_behalf_of"],
-            now=timezone.now(),
-        )
-    except ApplicationError as exc:
-        show_error(request, exc)
-        return redirect(_roster_url(data["date"]))
-    messages.success(request, _("已登记 %(date)s 的调班。") % {"date": shift.date})
-    return redirect(_roster_url(shift.date))
+    target = center if obj is None else obj
+    form = action.form(request.POST, center=center, actor=request.user, target=target)
+    result = perform(request, action, target, center=center, form=form)
+    return result, getattr(form, "cleaned_data", {})
+
+
+@login_required
+@require_POST
+def roster_shift_create(request: HttpRequest) -> HttpResponse:
+    shift, data = _act(request, SHIFT_CREATE)
+    return redirect(_roster_url(getattr(shift, "date", None) or data.get("date")))
 
 
 @login_required
 @require_POST
 def roster_swap(request: HttpRequest) -> HttpResponse:
-    if not may(request.user, MAY_VIEW_ROSTER):
-        raise PermissionDenied
-    center = center_or_404(request)
-    form = SwapForm(request.POST)
-    if not form.is_valid():
-        show_form_errors(request, form)
-        return redirect(_roster_url())
-    data = form.cleaned_data
-    try:
-        services.duty_swap(
-            actor=request.user,
-            center=center,
-            first=data["first"],
-            second=data["second"],
-            reason=data["reason"],
-            on_behalf_of=data["on_behalf_of"],
-            now=timezone.now(),
-        )
-    except ApplicationError as exc:
-        show_error(request, exc)
-        return redirect(_roster_url(data["first"]))
-    messages.success(request, _("已调换 %(a)s 与 %(b)s 的轮值。") % {"a": data["first"], "b": data["second"]})
-    return redirect(_roster_url(data["first"]))
+    _pair, data = _act(request, SWAP)
+    return redirect(_roster_url(data.get("first")))
 
 
 @login_required
 @require_POST
 def roster_shift_cancel(request: HttpRequest, shift_id: int) -> HttpResponse:
-    if not may(request.user, MAY_VIEW_ROSTER):
-        raise PermissionDenied
-    center = center_or_404(request)
-    try:
-        services.duty_shift_cancel(actor=request.user, center=center, shift_id=shift_id, now=timezone.now())
-    except ApplicationError as exc:
-        show_error(request, exc)
-    else:
-        messages.success(request, _("已撤销调班，恢复按轮值规则排班。"))
+    _act(request, SHIFT_CANCEL, shift_id)
     return redirect(_roster_url())

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from governance.errors import ApplicationError
 from governance.models import Grid, ServiceWindow
-from governance.page_actions import AlreadyDone, call_once, say_already_done
+from governance.page_actions import Action, AlreadyDone, call_once, perform, say_already_done
 from governance.parsing import db_id
 from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, MAY_REGISTER, MAY_USE_WINDOW, may
 from governance.selectors import center_for_user
@@ -210,37 +210,23 @@ def _case_or_404(request: HttpRequest, code: str) -> Any:
         raise Http404 from None
 
 
+SETTLE = Action(SettleForm, case_settle_on_spot, "case", gettext_lazy("已当场办结（自办），待回访。"))
+SEND_TO_DISPATCH = Action(SendToDispatchForm, case_send_to_dispatch, "case", gettext_lazy("已移送调度中心，等待派单。"))
+
+
 @login_required
 @require_POST
 def settle(request: HttpRequest, code: str) -> HttpResponse:
     case = _case_or_404(request, code)
-    form = SettleForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect("intake:receipt", code=case.code)
-    try:
-        case_settle_on_spot(actor=request.user, case=case, result=form.cleaned_data["result"],
-                            attachments=form.cleaned_data["attachments"])
-    except ApplicationError as error:
-        for message in (error.extra.get("errors") or {"": error.message}).values():
-            messages.error(request, message)
-        return redirect("intake:receipt", code=case.code)
-    messages.success(request, gettext("已当场办结（自办），待回访。"))
-    return redirect("intake:case_detail", code=case.code)
+    if perform(request, SETTLE, case, center=case.center):
+        return redirect("intake:case_detail", code=case.code)
+    return redirect("intake:receipt", code=case.code)
 
 
 @login_required
 @require_POST
 def send_to_dispatch(request: HttpRequest, code: str) -> HttpResponse:
     case = _case_or_404(request, code)
-    form = SendToDispatchForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        case_send_to_dispatch(actor=request.user, case=case, note=note)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return redirect("intake:receipt", code=case.code)
-    messages.success(request, gettext("已移送调度中心，等待派单。"))
-    return redirect("intake:case_detail", code=case.code)
+    if perform(request, SEND_TO_DISPATCH, case, center=case.center):
+        return redirect("intake:case_detail", code=case.code)
+    return redirect("intake:receipt", code=case.code)

@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,11 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance import selectors as org_selectors
-from governance.errors import ApplicationError
 from governance.models import Center
+from governance.page_actions import Action, CenterActionForm, perform
 from governance.roles import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT, may
 from grid.selectors import grid_workers_between
 from review.selectors import assessment as selectors
@@ -36,8 +36,10 @@ from review.services.assessment import assessment_publish
 PAGE_SIZE = 100
 
 
-class PublishForm(forms.Form):
-    reason = forms.CharField(label=_("重新计算原因"), max_length=300, required=False)
+class PublishForm(CenterActionForm):
+    """Publish (freeze) the month (`target`) of the center: `assessment_publish`."""
+
+    reason = forms.CharField(label=gettext_lazy("重新计算原因"), max_length=300, required=False)
 
 
 def reader_center(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSMENT) -> Center:
@@ -132,24 +134,21 @@ def assessment_month(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _published(version: Any) -> str:
+    month = f"{version.year}-{version.month:02d}"
+    return _("已发布 %(month)s 第 %(v)s 版，数字已冻结。") % {"month": month, "v": version.version}
+
+
+PUBLISH = Action(PublishForm, assessment_publish, "month", _published)
+
+
 @login_required
 @require_POST
 def assessment_publish_view(request: HttpRequest, month: str) -> HttpResponse:
     center = reader_center(request, MAY_PUBLISH_ASSESSMENT)
     parsed = month_or_404(month)
-    form = PublishForm(request.POST)
-    target = f"{reverse('review:assessment')}?month={parsed}"
-    if not form.is_valid():
-        messages.error(request, _("请检查填写的内容。"))
-        return redirect(target)
-    try:
-        version = assessment_publish(actor=request.user, center=center, month=parsed,
-                                     reason=form.cleaned_data["reason"])
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已发布 %(month)s 第 %(v)s 版，数字已冻结。") % {"month": parsed, "v": version.version})
-    return redirect(target)
+    perform(request, PUBLISH, parsed, center=center)
+    return redirect(f"{reverse('review:assessment')}?month={parsed}")
 
 
 def _int_or_none(value: str | None) -> int | None:

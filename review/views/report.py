@@ -8,10 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from governance.errors import ApplicationError
+from governance.page_actions import Action, CenterActionForm, perform
 from governance.roles import MAY_WRITE_REPORT_COMMENTARY, may
 from review.models import WorkReport
 from review.selectors.report import report_content, report_get
@@ -19,10 +19,12 @@ from review.services.report import COMMENTARY_MAX, report_commentary_save, repor
 from review.views.assessment import month_or_404, reader_center
 
 
-class CommentaryForm(forms.Form):
-    commentary = forms.CharField(label=_("轮值主任意见"), max_length=COMMENTARY_MAX, required=False,
+class CommentaryForm(CenterActionForm):
+    """The duty director's commentary on the month's (`target`) report: `report_commentary_save`."""
+
+    commentary = forms.CharField(label=gettext_lazy("轮值主任意见"), max_length=COMMENTARY_MAX, required=False,
                                  widget=forms.Textarea(attrs={"rows": 5}))
-    issue = forms.BooleanField(label=_("同时签发（签发后不能再改）"), required=False)
+    issue = forms.BooleanField(label=gettext_lazy("同时签发（签发后不能再改）"), required=False)
 
 
 @login_required
@@ -39,24 +41,21 @@ def report_page(request: HttpRequest, month: str) -> HttpResponse:
     })
 
 
+class ExportForm(CenterActionForm):
+    """Queue the month's (`target`) PDF and Excel: `report_export_request`."""
+
+
+COMMENTARY = Action(CommentaryForm, report_commentary_save, "month", gettext_lazy("意见已保存。"))
+EXPORT = Action(ExportForm, report_export_request, "month", gettext_lazy("正在后台生成 PDF 和 Excel，进度见下。"),
+                level=messages.INFO)
+
+
 @login_required
 @require_POST
 def report_commentary(request: HttpRequest, month: str) -> HttpResponse:
     center = reader_center(request, MAY_WRITE_REPORT_COMMENTARY)
     parsed = month_or_404(month)
-    form = CommentaryForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("review:report", month=str(parsed))
-    try:
-        report_commentary_save(actor=request.user, center=center, month=parsed,
-                               commentary=form.cleaned_data["commentary"], issue=form.cleaned_data["issue"])
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("意见已保存。"))
+    perform(request, COMMENTARY, parsed, center=center)
     return redirect("review:report", month=str(parsed))
 
 
@@ -65,12 +64,7 @@ def report_commentary(request: HttpRequest, month: str) -> HttpResponse:
 def report_export(request: HttpRequest, month: str) -> HttpResponse:
     center = reader_center(request)
     parsed = month_or_404(month)
-    try:
-        report_export_request(actor=request.user, center=center, month=parsed)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.info(request, _("正在后台生成 PDF 和 Excel，进度见下。"))
+    perform(request, EXPORT, parsed, center=center)
     return redirect("review:report", month=str(parsed))
 
 
