@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from governance.page_actions import ActionForm, OnceField
 from grid.choices import ItemKind
+from grid.selectors import grid_get_for_worker
 from intake.choices import RiskLevel, Urgency
 from intake.models import Category
 
@@ -34,15 +37,23 @@ def new_client_key() -> str:
     return uuid.uuid4().hex
 
 
-class PatrolStartForm(forms.Form):
+class PatrolStartForm(ActionForm):
+    """开始巡查 (`patrol_start`) in one of the worker's grids."""
+
     grid = forms.IntegerField(widget=forms.HiddenInput)
     route_notes = forms.CharField(label=_("计划路线"), required=False, max_length=2000,
                                   widget=forms.TextInput(attrs={"placeholder": _("如：村道—旧粮仓—溪边")}))
     client_key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=new_client_key)
     started_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
+    def clean_grid(self) -> Any:
+        # Not one of hers: NotFoundError, which the worker's pages answer with 404.
+        return grid_get_for_worker(actor=self.actor, pk=self.cleaned_data["grid"])
 
-class PatrolFinishForm(forms.Form):
+
+class PatrolFinishForm(ActionForm):
+    """结束巡查 (`patrol_finish`) of the worker's open patrol (`target`)."""
+
     route_notes = forms.CharField(label=_("巡查情况"), required=False, max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     photos = PhotosField(label=_("现场照片"))
@@ -69,12 +80,15 @@ class ReportForm(forms.Form):
 
 
 class ItemForm(forms.Form):
+    """信息采集: an entry of the grid's ledger, new or changed (`collected_item_save`)."""
+
     kind = forms.ChoiceField(label=_("类别"), choices=ItemKind.choices)
     name = forms.CharField(label=_("名称"), max_length=100)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     households = forms.IntegerField(label=_("户数"), required=False, min_value=0)
     residents = forms.IntegerField(label=_("人数"), required=False, min_value=0)
     details = forms.CharField(label=_("情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    once = OnceField()  # 保存 pressed twice records one entry
 
 
 class VerifyForm(forms.Form):

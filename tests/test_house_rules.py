@@ -338,3 +338,35 @@ def test_page_action_forms_carry_a_one_time_key():
             if "{% once_key %}" not in form and not re.search(r"\{\{ \w+\.once \}\}", form):
                 offenders.append(f"{path.relative_to(ROOT)}: {action.group(1)}")
     assert checked > 30 and offenders == []
+
+
+# The views that catch a service's refusal themselves: a page that shows its form again with the
+# errors beside the fields (the window's registration, the grid worker's report, ledger and
+# verification), and selectors' "not found" turned into 404 or into the JSON of a page's button.
+CATCHES_REFUSALS = {
+    ("intake/views/window.py", "window_register"), ("intake/views/window.py", "_case_or_404"),
+    ("intake/views/cases.py", "case_detail"), ("intake/views/cases.py", "party_full_id"),
+    ("intake/views/attachments.py", "attachment_download"),
+    ("grid/views/pages.py", "report"), ("grid/views/pages.py", "ledger"), ("grid/views/pages.py", "item"),
+    ("grid/views/pages.py", "verify"),
+}
+
+
+def test_page_actions_show_refusals_one_way():
+    """A view that calls a service and shows its refusal as a message goes through `perform`; only
+    the pages above catch ApplicationError themselves."""
+    found = set()
+    for path in source_files():
+        name = path.relative_to(ROOT).as_posix()
+        if "/views" not in f"/{name}" or "/open311/" in f"/{name}":  # Open311 is an API: JSON at its edge
+            continue
+        for function in ast.walk(parsed(path)):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            for node in ast.walk(function):
+                caught = node.type if isinstance(node, ast.ExceptHandler) else None
+                names = {n.id for n in ast.walk(caught) if isinstance(n, ast.Name)} if caught else set()
+                if "ApplicationError" in names:
+                    found.add((name, function.name))
+    assert found - CATCHES_REFUSALS == set(), "use governance.page_actions.perform (or call_once)"
+    assert CATCHES_REFUSALS - found == set(), "a page left the list: take it out of CATCHES_REFUSALS"

@@ -7,17 +7,16 @@ import csv
 import io
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from governance.errors import ApplicationError, NotFoundError
+from governance.errors import NotFoundError
+from governance.page_actions import Action, ActionForm, perform
 from grid.choices import KeyPersonRisk
 from grid.models import KeyPersonFollowUp, KeyPersonGroup
 from grid.services import keypersons as svc
@@ -26,14 +25,18 @@ from intake.validators import mask_id_number, mask_phone
 PAGE_SIZE = 50
 
 
-class RiskForm(forms.Form):
+class RiskForm(ActionForm):
+    """A new risk level, with its reason, for the key person (`target`): `keyperson_set_risk`."""
+
     risk_level = forms.ChoiceField(label=_("风险等级"), choices=KeyPersonRisk.choices,
                                    widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     reason = forms.CharField(label=_("理由"), max_length=500,
                              widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(ActionForm):
+    """A follow-up visit (`target`) recorded: `keyperson_follow_up_done`."""
+
     notes = forms.CharField(label=_("走访情况"), max_length=2000,
                             widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}))
 
@@ -74,6 +77,10 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": request.user.has_perm(svc.CHANGE_PERMISSION), "now": timezone.now()})
 
 
+SET_RISK = Action(RiskForm, svc.keyperson_set_risk, "person", _("风险等级已调整。"))
+FOLLOW_UP_DONE = Action(FollowUpForm, svc.keyperson_follow_up_done, "follow_up", _("走访已记录，下次走访已排期。"))
+
+
 @login_required
 @require_POST
 def set_risk(request: HttpRequest, pk: int) -> HttpResponse:
@@ -81,16 +88,7 @@ def set_risk(request: HttpRequest, pk: int) -> HttpResponse:
         kp = svc.keyperson_view_one(actor=request.user, pk=pk, context="risk")
     except NotFoundError:
         raise Http404 from None
-    form = RiskForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, gettext("请选择风险等级并填写理由。"))
-        return redirect("grid:keyperson", pk)
-    try:
-        svc.keyperson_set_risk(actor=request.user, person=kp, **form.cleaned_data)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, gettext("风险等级已调整。"))
+    perform(request, SET_RISK, kp, center=None)
     return redirect("grid:keyperson", pk)
 
 
@@ -101,16 +99,7 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     follow_up = KeyPersonFollowUp.objects.select_related("person").filter(pk=pk).first()
     if follow_up is None:
         raise Http404
-    form = FollowUpForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, gettext("请填写走访情况。"))
-        return redirect("grid:keyperson", follow_up.person_id)
-    try:
-        svc.keyperson_follow_up_done(actor=request.user, follow_up=follow_up, notes=form.cleaned_data["notes"])
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, gettext("走访已记录，下次走访已排期。"))
+    perform(request, FOLLOW_UP_DONE, follow_up, center=None)
     return redirect("grid:keyperson", follow_up.person_id)
 
 

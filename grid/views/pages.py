@@ -1,5 +1,7 @@
 """The grid worker's phone pages (汇治理): my grids, patrols, reports, the ledger, my tasks and
-the on-site verification. One service call per action; errors come back as messages."""
+the on-site verification. One service call per action: a patrol's start and finish through
+`perform`; the report, the ledger and the verification show their form again with the errors
+inline (the report and the patrol also carry the phone's key, for entries queued offline)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance.errors import ApplicationError, NotFoundError
+from governance.page_actions import Action, AlreadyDone, call_once, perform, say_already_done
 from governance.roles import MAY_SEE_GRID_MATTERS, may
 from grid import selectors as sel
 from grid import services as svc
@@ -70,39 +73,25 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "grid/home.html", context)
 
 
+def _patrol_started(patrol: Any) -> str:
+    return gettext("巡查已开始：%(grid)s") % {"grid": patrol.grid.name}
+
+
+PATROL_START = Action(PatrolStartForm, svc.patrol_start, "", _patrol_started)
+PATROL_FINISH = Action(PatrolFinishForm, svc.patrol_finish, "patrol", gettext_lazy("巡查已结束并保存。"))
+
+
 @worker_page
 @require_POST
 def patrol_start(request: HttpRequest) -> HttpResponse:
-    form = PatrolStartForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, gettext("请重新开始巡查。"))
-        return redirect("grid:home")
-    grid = sel.grid_get_for_worker(actor=request.user, pk=form.cleaned_data["grid"])
-    try:
-        svc.patrol_start(actor=request.user, grid=grid, route_notes=form.cleaned_data["route_notes"],
-                         client_key=form.cleaned_data["client_key"], started_at=form.cleaned_data["started_at"])
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, gettext("巡查已开始：%(grid)s") % {"grid": grid.name})
+    perform(request, PATROL_START, center=None)
     return redirect("grid:home")
 
 
 @worker_page
 @require_POST
 def patrol_finish(request: HttpRequest, pk: int) -> HttpResponse:
-    patrol = sel.patrol_get_for_worker(actor=request.user, pk=pk)
-    form = PatrolFinishForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            svc.patrol_finish(actor=request.user, patrol=patrol, route_notes=form.cleaned_data["route_notes"],
-                              photos=form.cleaned_data["photos"])
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, gettext("巡查已结束并保存。"))
-    else:
-        messages.error(request, gettext("照片无法读取，请重拍。"))
+    perform(request, PATROL_FINISH, sel.patrol_get_for_worker(actor=request.user, pk=pk), center=None)
     return redirect("grid:home")
 
 
@@ -142,8 +131,11 @@ def ledger(request: HttpRequest, grid_pk: int) -> HttpResponse:
     form = ItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            svc.collected_item_save(actor=request.user, grid=grid, patrol=_patrol_in(request, grid),
-                                    **form.cleaned_data)
+            call_once(request, form, lambda data: svc.collected_item_save(
+                actor=request.user, grid=grid, patrol=_patrol_in(request, grid), **data))
+        except AlreadyDone:
+            say_already_done(request)
+            return redirect("grid:ledger", grid.pk)
         except ApplicationError as error:
             _errors(form, error)
         else:
@@ -168,8 +160,11 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
     form = ItemForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            svc.collected_item_save(actor=request.user, grid=entry.grid, item=entry,
-                                    patrol=_patrol_in(request, entry.grid), **form.cleaned_data)
+            call_once(request, form, lambda data: svc.collected_item_save(
+                actor=request.user, grid=entry.grid, item=entry, patrol=_patrol_in(request, entry.grid), **data))
+        except AlreadyDone:
+            say_already_done(request)
+            return redirect("grid:ledger", entry.grid_id)
         except ApplicationError as error:
             _errors(form, error)
         else:

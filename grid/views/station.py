@@ -3,8 +3,9 @@ matters at its center, settled there (intake's 自办) or escalated (dispatch's 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from dispatch.services import case_move_center
 from governance.choices import CenterLevel
-from governance.errors import ApplicationError
 from governance.models import Center
+from governance.page_actions import Action, ActionForm, perform
 from governance.roles import MAY_RUN_STATION, may
 from governance.selectors import center_for_user
 from grid import selectors as sel
@@ -24,14 +25,25 @@ from intake.models import Case
 from intake.services import case_settle_on_spot
 
 
-class SettleForm(forms.Form):
+class SettleForm(ActionForm):
+    """自办 at the station (intake's `case_settle_on_spot`) of the matter (`target`)."""
+
     result = forms.CharField(label=_("办理结果"), max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(ActionForm):
+    """上提 (dispatch's `case_move_center`) of the matter (`target`) to the center above the station."""
+
     reason = forms.CharField(label=_("上提理由"), max_length=500,
                              widget=forms.TextInput(attrs={"class": "form-control"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.center is None or self.center.parent is None:
+            raise forms.ValidationError(_("本站没有上级中心，无法上提。"))
+        data["to_center"] = self.center.parent
+        return data
 
 
 def _station(request: HttpRequest) -> Center:
@@ -66,39 +78,32 @@ def queue(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _settled(case: Case) -> str:
+    return gettext("已在%(center)s就地办结：%(code)s，待网格员现场核查和回访。") % {
+        "center": case.center.name, "code": case.code}
+
+
+def _escalated(case: Case) -> str:
+    return gettext("已上提到%(center)s：%(code)s") % {"center": case.center.name, "code": case.code}
+
+
+SETTLE = Action(SettleForm, case_settle_on_spot, "case", _settled)
+ESCALATE = Action(EscalateForm, case_move_center, "case", _escalated)
+
+
+def _act(request: HttpRequest, pk: int, action: Action) -> HttpResponse:
+    center = _station(request)
+    perform(request, action, _case_at(center, pk), center=center)
+    return redirect("grid:station")
+
+
 @login_required
 @require_POST
 def settle(request: HttpRequest, pk: int) -> HttpResponse:
-    center = _station(request)
-    case = _case_at(center, pk)
-    form = SettleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, gettext("请填写办理结果。"))
-        return redirect("grid:station")
-    try:
-        case_settle_on_spot(actor=request.user, case=case, result=form.cleaned_data["result"])
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, gettext("已在%(center)s就地办结：%(code)s，待网格员现场核查和回访。") % {
-            "center": center.name, "code": case.code})
-    return redirect("grid:station")
+    return _act(request, pk, SETTLE)
 
 
 @login_required
 @require_POST
 def escalate(request: HttpRequest, pk: int) -> HttpResponse:
-    center = _station(request)
-    case = _case_at(center, pk)
-    form = EscalateForm(request.POST)
-    if not form.is_valid() or center.parent is None:
-        messages.error(request, gettext("请填写上提理由。"))
-        return redirect("grid:station")
-    try:
-        case_move_center(actor=request.user, case=case, to_center=center.parent, reason=form.cleaned_data["reason"])
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, gettext("已上提到%(center)s：%(code)s") % {"center": center.parent.name,
-                                                                      "code": case.code})
-    return redirect("grid:station")
+    return _act(request, pk, ESCALATE)
