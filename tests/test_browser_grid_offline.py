@@ -38,6 +38,16 @@ def _controlled(page) -> None:
     wait_for(lambda: page.evaluate("() => navigator.serviceWorker.controller !== null"))
 
 
+def _grid_worker_phone(context, live_server):
+    """The demo's grid worker signed in on her phone, its service worker in control of the pages."""
+    call_command("seed_demo", verbosity=0)
+    phone = _phone(context, live_server)
+    sign_in(phone, "grid")
+    phone.goto(f"{live_server.url}/grid/")
+    _controlled(phone)
+    return phone
+
+
 def _report(page, title: str, *, with_photo: bool = False) -> None:
     page.select_option("#id_category", label="隐患线索")
     page.fill("#id_title", title)
@@ -64,12 +74,8 @@ def _registration_id(page, cdp, base_url: str) -> str:
 
 
 def test_offline_reports_survive_a_closed_page_and_are_sent_once(context, live_server):
-    call_command("seed_demo", verbosity=0)
     base = live_server.url
-    phone = _phone(context, live_server)
-    sign_in(phone, "grid")
-    phone.goto(f"{base}/grid/")
-    _controlled(phone)
+    phone = _grid_worker_phone(context, live_server)
     cdp = context.new_cdp_session(phone)
     # Installable: Chromium's own check finds nothing but the test browser's private (incognito) profile.
     errors = {e["errorId"] for e in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]}
@@ -137,12 +143,8 @@ def test_offline_reports_survive_a_closed_page_and_are_sent_once(context, live_s
 
 
 def test_signing_out_forgets_the_cached_pages(context, live_server):
-    call_command("seed_demo", verbosity=0)
     base = live_server.url
-    phone = _phone(context, live_server)
-    sign_in(phone, "grid")
-    phone.goto(f"{base}/grid/")
-    _controlled(phone)
+    phone = _grid_worker_phone(context, live_server)
     phone.goto(f"{base}/grid/tasks/")
     cached = "caches.open('grid-pages-v1').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
     assert "/grid/tasks/" in phone.evaluate(cached)
@@ -161,12 +163,8 @@ def test_an_entry_the_server_refuses_is_shown_to_the_worker_not_lost(context, li
     """Offline she reports with a "photo" the server cannot read; when the network returns the
     server refuses it (400). The phone keeps it in its refused list and tells her which entry, why,
     and what she typed, until she says she has filled it in again."""
-    call_command("seed_demo", verbosity=0)
     base = live_server.url
-    phone = _phone(context, live_server)
-    sign_in(phone, "grid")
-    phone.goto(f"{base}/grid/")
-    _controlled(phone)
+    phone = _grid_worker_phone(context, live_server)
     phone.goto(f"{base}/grid/report/")
     context.set_offline(True)
     phone.reload()
