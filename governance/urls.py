@@ -18,9 +18,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    # The words of the pages' scripts (gettext() in static/**/*.js), in the reader's language; the page
-    # asks with ?lang=<language> so that a browser keeps one copy per language.
-    path("jsi18n/", cache_page(60 * 60)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    # The words of the pages' scripts (gettext() in static/**/*.js), in the reader's language; a page
+    # asks with its language and the catalogue's version (`{% javascript_catalog_src %}`), so a day's
+    # caching never serves yesterday's words.
+    path("jsi18n/", cache_page(60 * 60 * 24)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="governance/login.html", redirect_authenticated_user=True),

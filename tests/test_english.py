@@ -148,13 +148,31 @@ def test_pages_stay_chinese_without_switching(client, demo):
 
 def test_the_pages_scripts_speak_the_chosen_language(client, demo):
     """The words scripts write (the dashboard's chart legend, countdowns) come from /jsi18n/, asked
-    for with the page's language so that a browser keeps one copy per language."""
+    for with the page's language and the catalogue's version, so that a browser keeps one copy per
+    language and catalogue."""
     _english(client, "leader")
     page = _get(client, "/review/dashboard/")
-    src = re.search(r'<script src="(/jsi18n/\?lang=en)"></script>', page).group(1)
-    catalogue = client.get(src).content.decode()
+    src = re.search(r'<script src="(/jsi18n/\?lang=en&amp;v=[0-9a-f]{12})"></script>', page).group(1)
+    catalogue = client.get(src.replace("&amp;", "&")).content.decode()
     assert '"Of which closed"' in catalogue and '"Late by %(m)s min %(s)s s"' in catalogue
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     page = _get(client, "/review/dashboard/")
-    assert '<script src="/jsi18n/?lang=zh-hans"></script>' in page
+    assert '<script src="/jsi18n/?lang=zh-hans&amp;v=' in page
     assert "Of which closed" not in client.get("/jsi18n/?lang=zh-hans").content.decode()
+
+
+def test_the_catalogue_address_changes_with_its_words(settings, tmp_path):
+    """A deployment that changes the scripts' words gives the catalogue a new address, so that no
+    browser keeps yesterday's words from its cache."""
+    from governance.templatetags.scripts_i18n import catalogue_version
+
+    compiled = tmp_path / "en" / "LC_MESSAGES" / "djangojs.mo"
+    compiled.parent.mkdir(parents=True)
+    settings.LOCALE_PATHS = [str(tmp_path)]
+    versions = []
+    for words in (b"first words", b"other words"):
+        compiled.write_bytes(words)
+        catalogue_version.cache_clear()
+        versions.append(catalogue_version())
+    catalogue_version.cache_clear()
+    assert versions[0] != versions[1] and all(re.fullmatch(r"[0-9a-f]{12}", v) for v in versions)
