@@ -220,30 +220,16 @@ def test_auditor_raises_and_resolves_an_alarm(world):
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_notify_once():
     """Two workers sweeping the same instant: each step is claimed by one of them only."""
-    import threading
+    from django.db import connection
 
-    from django.db import connection, connections
+    from governance.tests.concurrency import at_once
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL) for real concurrent connections")
     world = World()
     for _ in range(30):
         dispatch(world, now=at(2025, 11, 3, 9, 0))
-    barrier = threading.Barrier(2)
-    results = []
-
-    def sweep() -> None:
-        try:
-            barrier.wait()
-            results.append(svc.deadline_sweep(now=at(2025, 11, 20, 9, 0), batch_size=7))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = at_once(lambda _n: svc.deadline_sweep(now=at(2025, 11, 20, 9, 0), batch_size=7), 2)
     assert sum(r.fired + r.skipped for r in results) == DeadlineStep.objects.filter(fired_at__isnull=False).count()
     overdue = Notification.objects.filter(kind="assignment.overdue", channel="in_app")
     assert overdue.count() == 30

@@ -103,10 +103,11 @@ def test_without_a_key_every_send_is_carried_out():
 def test_two_sends_at_the_same_moment_carry_it_out_once():
     """Two requests with the same key in flight together (a double click reaching two threads): the
     second waits on the first's key, then answers with the first's result."""
-    import threading
     import time
 
     from django.db import connection
+
+    from governance.tests.concurrency import at_once
 
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions need PostgreSQL")
@@ -119,19 +120,7 @@ def test_two_sends_at_the_same_moment_carry_it_out_once():
 
     action = Action(NameForm, slow, "", "好。")
     data = {"name": "甲", "once": "d" * 32}
-    results: list[Any] = []
-
-    def send() -> None:
-        try:
-            results.append(perform(post(user, data), action, center=None))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda _n: perform(post(user, data), action, center=None), 2)
     assert service.calls == ["甲"]
     assert len(results) == 2 and results[0] == results[1] and isinstance(results[0], Center)
     assert Center.objects.filter(name="甲").count() == 1

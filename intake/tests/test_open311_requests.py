@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from governance.tests.concurrency import at_once
 from governance.tests.factories import GridFactory
 from intake.choices import CaseStatus, Channel, EventSource
 from intake.models import Case, CaseEvent, Party, PlatformKey
@@ -268,22 +268,11 @@ def test_concurrent_retry_creates_one_matter(center):
         pytest.skip("needs PostgreSQL (row locks and a real unique index race)")
     category("RX03")  # earlier transactional tests flush the seeded tree; restore it
     _key, raw = platform_key_create(name="并发测试平台", center=center)
-    barrier = threading.Barrier(4)
-    results: list[tuple[int, str]] = []
+    def push(_n: int) -> tuple[int, str]:
+        response = push_form(Client(), raw)
+        return response.status_code, response.json()[0]["service_request_id"]
 
-    def worker() -> None:
-        try:
-            barrier.wait()
-            response = push_form(Client(), raw)
-            results.append((response.status_code, response.json()[0]["service_request_id"]))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(push, 4)
     assert sorted(code for code, _ in results) == [200, 200, 200, 201]
     assert len({request_id for _, request_id in results}) == 1
     assert Case.objects.filter(external_ref="GD20250930-0001").count() == 1

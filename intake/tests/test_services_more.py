@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from governance.errors import ApplicationError, PermissionDeniedError
+from governance.tests.concurrency import at_once
 from governance.tests.factories import UserFactory
 from intake.models import Case, CaseLink, SensitiveView
 from intake.selectors import cases_for_applicant
@@ -56,25 +55,8 @@ def test_concurrent_registrations_get_distinct_consecutive_codes(clerk, center):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises writers")
     jf10 = category("JF10")
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
-
-    def worker(n: int) -> None:
-        try:
-            barrier.wait()
-            register(clerk, center, category=jf10, title=f"并发{n}",
-                     parties=[PartyInput(name=f"申请人{n}", phone=f"139{n:08d}")])
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    at_once(lambda n: register(clerk, center, category=jf10, title=f"并发{n}",
+                               parties=[PartyInput(name=f"申请人{n}", phone=f"139{n:08d}")]), 8)
     sequences = sorted(Case.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, 9))
     assert len(set(Case.objects.values_list("code", flat=True))) == 8

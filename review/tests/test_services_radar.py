@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from dispatch.models import Assignment
+from governance.tests.concurrency import at_once
 from intake.models import CaseEvent
 from review.command_choices import AreaLevel, SignalKind, SignalStatus
 from review.models import RadarRules, RiskSignal
@@ -157,10 +158,9 @@ def test_radar_task_on_demand_and_on_beat_is_idempotent(world, now, settings):
 @pytest.mark.django_db(transaction=True)
 def test_two_radar_runs_at_once_raise_one_signal():
     """Beat and a director's "run now" at the same instant: the center's row lock serialises them."""
-    import threading
 
     import time_machine
-    from django.db import connection, connections
+    from django.db import connection
 
     from review.tests.factories import NOW, CommandWorld
 
@@ -171,20 +171,6 @@ def test_two_radar_runs_at_once_raise_one_signal():
         ordinary_weeks(world)
         for i in range(8):
             world.matter(at=NOW - dt.timedelta(days=i % 6, hours=2))
-    barrier = threading.Barrier(2)
-    raised: list[int] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            raised.append(len(radar_run(center=world.center, now=NOW).raised))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    raised = at_once(lambda _n: len(radar_run(center=world.center, now=NOW).raised), 2)
     assert sorted(raised) == [0, 1]
     assert RiskSignal.objects.count() == 1
