@@ -44,15 +44,16 @@ def untranslated_or_fuzzy(path: Path) -> list[str]:
 
 
 def copy_sources(destination: Path) -> Path:
-    """The project's translatable files (.py, .html, .txt) copied to `destination`, so that makemessages
+    """The project's translatable files (.py, .html, .txt, .js) copied to `destination`, so that makemessages
     runs there and writes nothing into the checkout (it writes a template's `.html.py` beside it, and
     its .pot and .po into the locale dir). Skipped as makemessages skips them: hidden directories,
-    `locale` dirs (the caller copies the catalogue), STATIC_ROOT, MEDIA_ROOT; also VAR_DIR (runtime data)."""
+    `locale` dirs (the caller copies the catalogue), STATIC_ROOT, MEDIA_ROOT; also VAR_DIR (runtime data)
+    and the third-party scripts makemessages is told to ignore."""
     skipped_dirs = {
         Path(p).resolve()
         for p in (django_settings.STATIC_ROOT, django_settings.MEDIA_ROOT, getattr(django_settings, "VAR_DIR", None))
         if p
-    }
+    } | {(PROJECT / folder).resolve() for folder in MAKEMESSAGES_IGNORE_JS}
 
     def ignore(directory: str, names: list[str]) -> set[str]:
         ignored = set()
