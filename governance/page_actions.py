@@ -51,6 +51,10 @@ from governance.models import Center, Submission
 ONCE = "once"  # the name of a form's one-time key field
 
 
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
 class OnceField(forms.CharField):
     """The form's one-time key: a new one each time the form is shown (hidden). Not a service
     argument: `perform` takes it out of the cleaned data."""
@@ -59,7 +63,7 @@ class OnceField(forms.CharField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 40)  # stored with the content's digest: within Submission.key
         kwargs.setdefault("widget", forms.HiddenInput)
-        kwargs.setdefault("initial", lambda: uuid.uuid4().hex)
+        kwargs.setdefault("initial", new_key)
         super().__init__(**kwargs)
 
 

@@ -3,12 +3,10 @@ rendered from a Django form writes `{{ form.once }}`). See `governance.page_acti
 
 from __future__ import annotations
 
-import uuid
-
 from django import template
 from django.utils.safestring import SafeString
 
-from governance.page_actions import ONCE, OnceField
+from governance.page_actions import ONCE, OnceField, new_key
 
 register = template.Library()
 
@@ -17,4 +15,4 @@ register = template.Library()
 def once_key() -> SafeString:
     """A hidden field with a new key each time the page is drawn; the action's form must declare
     `once = OnceField()` for `perform` to honour it."""
-    return OnceField().widget.render(ONCE, uuid.uuid4().hex)
+    return OnceField().widget.render(ONCE, new_key())
