@@ -185,7 +185,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
 
 def _case_for_worker(request: HttpRequest, pk: int) -> Case:
     case = (Case.objects.select_related("grid", "category", "center")
-            .filter(pk=pk, grid_id__in=sel.worker_grid_ids(worker=request.user)).first())
+            .filter(pk=pk, grid_id__in=sel.grid_ids_to_verify(user=request.user)).first())
     if case is None:
         raise NotFoundError()
     return case
