@@ -330,6 +330,7 @@ def categories_for_picker() -> list[dict[str, Any]]:
             initials = f"{row.initials} {row.parent.initials}"
         phrases = row.phrases or (row.parent.phrases if row.parent else "")
         result.append({"id": row.pk, "code": row.code, "name": row.name, "path": path, "initials": initials,
+                       "parent": row.parent.name if row.parent else "",
                        "complexity": row.default_complexity,
                        "phrases": [line.strip() for line in phrases.splitlines() if line.strip()]})
     return result
