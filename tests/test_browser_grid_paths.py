@@ -71,6 +71,7 @@ def test_her_home_opens_with_patrol_report_and_tasks_and_the_language_switch_is_
 def test_category_search_grouped_then_offline_report_kept_in_view_and_not_made_twice(phone):
     sign_in(phone, "grid")
     phone.goto(f"{phone.base_url}/grid/report/")
+    assert "{#" not in phone.inner_text("main")  # a template comment shown as text
     # Tapping the field lists every category under its parent; typing narrows it, still grouped.
     phone.click("#category-search")
     groups = phone.eval_on_selector_all("#category-options [data-group]", "nodes => nodes.map(n => n.textContent)")
