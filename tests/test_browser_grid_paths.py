@@ -9,22 +9,13 @@ import pytest
 from django.core.management import call_command
 
 from grid.models import GridReport
+from tests import test_browser_grid
 from tests.conftest import screenshot
-from tests.test_browser_grid import PHONE, pick_category, sign_in, wait_for
+from tests.test_browser_grid import pick_category, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-@pytest.fixture
-def phone(browser, live_server):
-    call_command("seed_demo", verbosity=0)
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE,
-                                  is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.base_url = live_server.url
-    yield page
-    context.close()
+phone = test_browser_grid.phone  # the 390 px phone of the grid worker's story
 
 
 def in_view(page, selector: str) -> bool:
@@ -47,6 +38,7 @@ def on_top(page, selector: str) -> bool:
 
 
 def test_her_home_opens_with_patrol_report_and_tasks_and_the_language_switch_is_reachable(phone):
+    call_command("seed_demo", verbosity=0)
     sign_in(phone, "grid")
     phone.goto(f"{phone.base_url}/")
     for action in ("patrol", "report", "tasks"):
@@ -69,6 +61,7 @@ def test_her_home_opens_with_patrol_report_and_tasks_and_the_language_switch_is_
 
 
 def test_category_search_grouped_then_offline_report_kept_in_view_and_not_made_twice(phone):
+    call_command("seed_demo", verbosity=0)
     sign_in(phone, "grid")
     phone.goto(f"{phone.base_url}/grid/report/")
     assert "{#" not in phone.inner_text("main")  # a template comment shown as text

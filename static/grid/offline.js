@@ -25,15 +25,30 @@
   // What the worker typed in an entry, to fill it in again (the text fields only).
   var TYPED = ["title", "description", "address", "notes", "route_notes"];
 
+  function when(at) {
+    var d = new Date(at);
+    return (d.getMonth() + 1) + "-" + d.getDate() + " " + d.toTimeString().slice(0, 5);
+  }
+
+  // A button of a note (dismiss a refused entry; "same report" or not).
+  function noteButton(className, action, text, onClick) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-sm mt-1 " + className;
+    button.setAttribute("data-action", action);
+    button.textContent = text;
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
   function refusedNote(entry) {
     var box = document.createElement("div");
     box.className = "alert alert-danger py-2 small";
     box.setAttribute("data-refused-entry", entry.key);
     var head = document.createElement("div");
-    var when = new Date(entry.at);
     head.textContent = interpolate(gettext("%(what)s（%(when)s 在手机上填写）未被接受："), {
       what: entry.label || gettext("离线记录"),
-      when: (when.getMonth() + 1) + "-" + when.getDate() + " " + when.toTimeString().slice(0, 5)
+      when: when(entry.at)
     }, true) + ((entry.reasons || []).join("；") || interpolate(gettext("服务器答复 %(status)s"), { status: entry.status }, true));
     box.appendChild(head);
     var typed = (entry.fields || []).filter(function (f) { return TYPED.indexOf(f[0]) !== -1 && typeof f[1] === "string" && f[1]; });
@@ -44,13 +59,8 @@
       text.textContent = gettext("所填内容：") + typed.map(function (f) { return f[1]; }).join(" · ");
       box.appendChild(text);
     }
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "btn btn-sm btn-outline-danger mt-1";
-    button.setAttribute("data-action", "dismiss-refused");
-    button.textContent = gettext("知道了，已重新填写");
-    button.addEventListener("click", function () { GridOutbox.dismiss(entry.key).then(showPending); });
-    box.appendChild(button);
+    box.appendChild(noteButton("btn-outline-danger", "dismiss-refused", gettext("知道了，已重新填写"),
+                               function () { GridOutbox.dismiss(entry.key).then(showPending); }));
     return box;
   }
 
@@ -136,11 +146,6 @@
     }, function () { return null; });
   }
 
-  function when(at) {
-    var d = new Date(at);
-    return (d.getMonth() + 1) + "-" + d.getDate() + " " + d.toTimeString().slice(0, 5);
-  }
-
   // A note just above the form's button: the entry kept on the phone (what she typed, when), or the
   // question whether a new entry is the kept one again. Scrolled to where she is looking.
   function noteAt(form, kind) {
@@ -172,24 +177,13 @@
       when: when(kept.at), title: typedValue(kept.fields, "title") || typedValue(kept.fields, "description")
     }, true);
     box.appendChild(text);
-    var same = document.createElement("button");
-    same.type = "button";
-    same.className = "btn btn-warning btn-sm mt-1 me-2";
-    same.setAttribute("data-action", "same-report");
-    same.textContent = gettext("是同一条，不再上报");
-    same.addEventListener("click", function () {
+    box.appendChild(noteButton("btn-warning me-2", "same-report", gettext("是同一条，不再上报"), function () {
       form.reset();
       freshKeys(form);
       showKept(form, kept);
-    });
-    var other = document.createElement("button");
-    other.type = "button";
-    other.className = "btn btn-outline-secondary btn-sm mt-1";
-    other.setAttribute("data-action", "not-same-report");
-    other.textContent = gettext("不是，另报一条");
-    other.addEventListener("click", function () { box.remove(); send(); });
-    box.appendChild(same);
-    box.appendChild(other);
+    }));
+    box.appendChild(noteButton("btn-outline-secondary", "not-same-report", gettext("不是，另报一条"),
+                               function () { box.remove(); send(); }));
     box.scrollIntoView({ block: "center" });
   }
 
