@@ -137,3 +137,13 @@ def test_a_matter_registered_on_the_village_reaches_its_grid_workers_for_the_che
     # A worker of another village neither sees nor verifies it.
     elsewhere = GridFactory(code="350599100204", name="下浦村", level="village", parent=t.town_grid, town=t.town_grid)
     assert t.worker not in grid_workers_to_verify(grid=elsewhere)
+
+
+def test_her_home_opens_with_patrol_report_and_her_count_to_verify(phone, territory):
+    """Issue 21 (12): her home showed the date and 今日轮驻部门 first, and no 开始巡查 or 上报问题."""
+    page = phone.get("/").content.decode()
+    actions = page.index('data-testid="grid-actions"')
+    assert actions < page.index('data-testid="today-kind"')
+    panel = page[actions:page.index("</div>", actions)]
+    assert reverse("grid:home") in panel and reverse("grid:report") in panel and reverse("grid:tasks") in panel
+    assert "开始巡查" in panel and "上报问题" in panel and "待核查 0" in panel
