@@ -413,6 +413,7 @@ def _score(figures: dict[str, int], rates: dict[str, float | None], scheme: Asse
     return {
         "subscores": subscores,
         "measured_weight": float(measured_weight),
+        "total_weight": float(total_weight),
         "deductions": {k: float(v.quantize(Decimal("0.01"))) for k, v in deductions.items() if v},
         "score": score,
     }

@@ -76,7 +76,7 @@ def report_pdf(content: dict[str, Any], commentary: str) -> bytes:
     story.append(Paragraph(f"（已发布第 {published.version} 版）" if published else "（未发布，实时数据）", body))
     story.append(_table([["排名", "部门", "响应率", "解决率", "满意率", "得分", "标记"]] + [
         [row["rank"] or "—", row["name"], _pct(row["rates"]["response"]), _pct(row["rates"]["resolution"]),
-         _pct(row["rates"]["satisfaction"]), _score(row["score"]), "、".join(f["label"] for f in row["flags"])]
+         _pct(row["rates"]["satisfaction"]), _score_text(row), "、".join(f["label"] for f in row["flags"])]
         for row in content["ranking"] + content.get("unranked", [])], font))
     story.append(Paragraph(_escape(RANKING_NOTE), body))
     story.append(Paragraph("六、轮值主任意见", heading))
@@ -93,6 +93,15 @@ def _pct(value: float | None) -> str:
 
 def _score(value: float | None) -> str:
     return "—" if value is None else str(value)
+
+
+def _score_text(row: dict[str, Any]) -> str:
+    """The score, and the weights it was measured on when not all of them were."""
+    text = _score(row["score"])
+    measured, total = row.get("measured_weight"), row.get("total_weight")
+    if row["score"] is not None and measured is not None and total and measured < total:
+        text += f"（按 {measured:g}/{total:g} 权重）"
+    return text
 
 
 RANKING_NOTE = ("“—”：本月该率无可计量事项，不参与考核；得分按已考核的比率折算为满分（权重之和），再减扣分和标记扣分；"

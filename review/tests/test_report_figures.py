@@ -122,17 +122,22 @@ def test_a_department_is_scored_on_the_rates_measured(october):
     zgj = _rows(assessment_compute(center=october.center, month=Month(2025, 11), now=NOW))["资规建交局"]
     assert zgj["rates"] == {"response": 100.0, "resolution": None, "satisfaction": None}
     assert zgj["subscores"] == {"response": 30.0, "resolution": None, "satisfaction": None}
-    assert zgj["measured_weight"] == 30.0
+    assert (zgj["measured_weight"], zgj["total_weight"]) == (30.0, 100.0)
     assert (zgj["score"], zgj["rank"]) == (100.0, 1)
 
 
 def test_the_ranking_shows_unmeasured_rates_as_a_dash_and_says_why(client, october):
+    from review.tests.october import _assignment, at
+
+    _assignment(october.center, october.zgj, assigned=at(11, 3), due=at(11, 10, 17, 30), acknowledged=at(11, 3, 9, 30))
     client.force_login(october.admin)
     html = client.get(reverse("review:assessment"), {"month": "2025-11"}).content.decode()
     assert 'data-testid="ranking-rule"' in html and "不计分、不排名" in html
     assert "未考核" in html
+    assert "按已考核的 30/100 权重折算" in html
     report = client.get(reverse("review:report", args=["2025-11"])).content.decode()
     assert 'data-testid="report-ranking-rule"' in report
+    assert "（按 30/100 权重）" in report
 
 
 def test_a_flag_costs_the_points_of_the_years_scheme_and_can_cost_the_rank(october):

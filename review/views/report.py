@@ -36,7 +36,8 @@ def report_page(request: HttpRequest, month: str) -> HttpResponse:
     report = report_get(center=center, month=parsed)
     may_comment = may(request.user, MAY_WRITE_REPORT_COMMENTARY) and report.status == WorkReport.Status.DRAFT
     charts = {"channels": content["channels"], "categories": content["categories"][:10]}
-    ranking_rows = [{**row, "rate_values": [row["rates"].get(key) for key, *_rest in RATES]}
+    ranking_rows = [{**row, "rate_values": [row["rates"].get(key) for key, *_rest in RATES],
+                     "partial": row.get("measured_weight", 0) < row.get("total_weight", 0)}
                     for row in content["ranking"] + content["unranked"]]
     return render(request, "review/report.html", {
         "center": center, "month": parsed, "content": content, "report": report, "charts": charts,
