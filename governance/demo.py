@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
@@ -41,6 +42,18 @@ DISTRICT_NAME = "泉州台商投资区"
 TOWN_CODES = ("350521104", "350521105", "350521106", "350521200")
 UNIT_GRIDS_PER_VILLAGE = 2
 DEMO_PASSWORD = "demo1234"
+# Every demo account (of every app's part of the demo) has an address at this domain: `seed_demo`
+# lists them all (`demo_logins`).
+DEMO_EMAIL_DOMAIN = "center.example"
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, name, roles) of every demo account, whichever app's part of the demo made it."""
+    users = (User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}", is_active=True)
+             .prefetch_related("groups").order_by("username"))
+    labels = {role.value: str(role.label) for role in Role}
+    return [(user.username, user.get_full_name() or user.username,
+             "、".join(labels.get(group.name, group.name) for group in user.groups.all())) for user in users]
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,15 @@ USERS: tuple[UserSpec, ...] = (
              department="LDWQ", leader_of="LDWQ"),
     UserSpec("liaison_dyz", "林", "美玲", (Role.DEPARTMENT_LIAISON,), "13905951037", "联络员", department="DYZ",
              liaison_of="DYZ"),
+    # Every department has its liaison (seed 000 三: each unit names one), so its assignments, summons
+    # and overdue messages reach someone.
+    *(UserSpec(f"liaison_{code.lower()}", last, first, (Role.DEPARTMENT_LIAISON,), f"139059520{index:02d}", "联络员",
+               department=code, liaison_of=code)
+      for index, (code, last, first) in enumerate((
+          ("FYXF", "陈", "丽华"), ("WGH", "王", "建新"), ("DQ", "郭", "淑芬"), ("NH", "黄", "志刚"),
+          ("ZFYJ", "吴", "国强"), ("JYWL", "许", "婷婷"), ("FY", "张", "晓明"), ("SZB", "林", "志勇"),
+          ("MS", "蔡", "秀兰"), ("SJ", "郑", "伟东"), ("CJ", "李", "娟"), ("XNB", "杨", "文静"),
+          ("LYZ", "庄", "明华"), ("ZBZ", "何", "建平"), ("BQX", "郭", "玉兰")), start=1)),
     UserSpec("grid", "何", "雅琴", (Role.GRID_WORKER,), "13905951009", "上浦村专职网格员"),
     UserSpec("leader", "杨", "振华", (Role.LEADER,), "13905951010", "区领导（领导通）"),
 )
@@ -267,6 +289,7 @@ def seed_demo_district() -> dict[str, int]:
         count("stationing", new)
 
     groups = {g.name: g for g in Group.objects.filter(name__in=Role.values)}
+    hashed: list[str] = []  # one hash of the demo password for all new accounts (each hash takes ~0.3 s)
     for spec in USERS:
         user, new = User.objects.get_or_create(
             username=spec.username,
@@ -277,7 +300,8 @@ def seed_demo_district() -> dict[str, int]:
         )
         count("users", new)
         if new:
-            user.set_password(DEMO_PASSWORD)
+            hashed = hashed or [make_password(DEMO_PASSWORD)]
+            user.password = hashed[0]
             user.save(update_fields=["password"])
             user.groups.add(*(groups[r] for r in spec.roles))
             Profile.objects.create(

@@ -109,11 +109,59 @@ def seed_demo() -> dict[str, int]:
     worker = workers.get("grid")
     if worker is not None and not Patrol.objects.filter(client_key="demo-patrol-1").exists():
         _seed_work(worker, Grid.objects.get(code=SHANGPU_UNIT), count)
+    _seed_area_and_micro_grids(count)
+    if worker is not None:
+        _seed_key_person(worker, count)
     # The map: no real boundaries of these villages are available offline, so a schematic layout,
     # marked as such (the map says 示意), through the ordinary GeoJSON import.
     loaded = demo_schematic_load(town_codes=TOWN_CODES)
     count("schematic boundaries", loaded.created + loaded.updated if loaded else 0)
     return created
+
+
+# Seed 002: a town may group its villages into work areas (片), and a unit grid is split into
+# responsibility micro-grids (微网格) with their responsible people, activated in wartime. Written
+# through the grid file import (`grids_import`), as an administrator's file would be.
+AREA_CODE = f"{LUOYANG_TOWN}P01"
+AREA_VILLAGES = (SHANGPU_VILLAGE,)
+MICRO_GRIDS = (("01", "上浦村第1网格旧粮仓微网格", "王德福"), ("02", "上浦村第1网格溪边微网格", "何建华"),
+               ("03", "上浦村第1网格村委会微网格", "王秀兰"))
+KEY_PERSON = ("王德顺", "上浦村旧粮仓后3号", "长期上访，情绪易激动，家属陪护。")
+
+
+def _seed_area_and_micro_grids(count: object) -> None:
+    from grid.importing import COLUMNS, grids_import
+
+    wanted = [AREA_CODE, *AREA_VILLAGES, *(f"{SHANGPU_UNIT}{seq}" for seq, _name, _leader in MICRO_GRIDS)]
+    villages = {g.code: g.name for g in Grid.objects.filter(code__in=AREA_VILLAGES)}
+    if len(villages) != len(AREA_VILLAGES) or not Grid.objects.filter(code=SHANGPU_UNIT).exists():
+        return
+    existing = Grid.objects.filter(code__in=wanted)
+    if existing.count() == len(wanted) and existing.filter(code__in=AREA_VILLAGES, parent__code=AREA_CODE).count() \
+            == len(AREA_VILLAGES):
+        return
+    rows = [",".join(COLUMNS), f"{AREA_CODE},洛阳镇东片,area,{LUOYANG_TOWN},,,"]
+    rows += [f"{code},{villages[code]},village,{AREA_CODE},,," for code in AREA_VILLAGES]
+    rows += [f"{SHANGPU_UNIT}{seq},{name},micro,{SHANGPU_UNIT},,,{leader}" for seq, name, leader in MICRO_GRIDS]
+    result = grids_import(data="\n".join(rows).encode(), filename="demo-grids.csv")
+    count("grids", result.created)  # type: ignore[operator]
+
+
+def _seed_key_person(worker: User, count: object) -> None:
+    """One key person (重点人员) on 上浦村第1网格 in the worker's care, with the first follow-up visit on
+    the deadline engine (as the admin's save does)."""
+    from grid.models import KeyPerson, KeyPersonGroup
+    from grid.services.keypersons import keyperson_follow_up_schedule
+
+    name, address, notes = KEY_PERSON
+    grid = Grid.objects.filter(code=SHANGPU_UNIT).first()
+    group = KeyPersonGroup.objects.filter(active=True).order_by("pk").first()
+    if grid is None or group is None or KeyPerson.objects.filter(grid=grid, name=name).exists():
+        return
+    person = KeyPerson.objects.create(grid=grid, group=group, name=name, phone="13905958201", address=address,
+                                      responsible=worker, follow_up_every_days=30, notes=notes)
+    keyperson_follow_up_schedule(person=person, due_at=timezone.now() + dt.timedelta(days=7))
+    count("key persons", 1)  # type: ignore[operator]
 
 
 def _seed_work(worker: User, grid: Grid, count: object) -> None:

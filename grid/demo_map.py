@@ -61,8 +61,8 @@ def demo_schematic_files(*, town_codes: tuple[str, ...]) -> tuple[str, str]:
     the unit grids under `town_codes` that have no boundary yet."""
     towns = list(Grid.objects.filter(level=GridLevel.TOWN, code__in=town_codes).order_by("code"))
     villages: dict[int, list[Grid]] = defaultdict(list)
-    for village in Grid.objects.filter(level=GridLevel.VILLAGE, parent__in=towns).order_by("code"):
-        villages[village.parent_id].append(village)
+    for village in Grid.objects.filter(level=GridLevel.VILLAGE, town__in=towns).order_by("code"):
+        villages[village.town_id].append(village)  # by its town: a village may sit in a work area (片)
     units: dict[int, list[Grid]] = defaultdict(list)
     for unit in (Grid.objects.filter(level=GridLevel.UNIT, parent__in=[v for vs in villages.values() for v in vs])
                  .select_related("parent").order_by("code")):

@@ -27,11 +27,17 @@ NIGHT_MARKET_CALLERS = (("林秀英", "13905958101"), ("陈志明", "13905958102
                         ("郑建国", "13905958104"), ("吴丽娟", "13905958105"))
 
 
+CONSULTATION_TITLE = "调度中心双周研判会商（演示）"
+
+
 def seed_demo() -> dict[str, int]:
     matters = settings.DEMO_HISTORY_MATTERS
     district = Center.objects.filter(code=DEMO_DISTRICT).first()
-    if district is None or matters <= 0:
+    if district is None:
         return {}
+    created = {"consultations": _consultation(district, now=timezone.now())}
+    if matters <= 0:
+        return created
     now = timezone.now()
     try:
         result = load(world=world_for(district), matters=matters, start=now - dt.timedelta(days=DEMO_DAYS),
@@ -43,7 +49,45 @@ def seed_demo() -> dict[str, int]:
     summaries_refresh(now=now)
     # The radar's first look, as beat's hourly run would: 风险研判 has its signals from the start.
     signals = len(radar_run(center=district, now=now).raised)
-    return {"history matters": result.matters, "night-market calls (story 7)": surge, "radar signals": signals}
+    return created | {"history matters": result.matters, "night-market calls (story 7)": surge,
+                      "radar signals": signals}
+
+
+def _consultation(district: Center, *, now: dt.datetime) -> int:
+    """A consultation held three days ago through the services: agenda, attendance, minutes and a
+    decision whose action item 资规建交局 (`liaison_zgj`) has to report done within a week."""
+    from governance.models import Department
+    from review.command_choices import ConsultationKind
+    from review.models import Consultation
+    from review.services.consultation import (
+        agenda_add,
+        consultation_record,
+        consultation_schedule,
+        decision_record,
+    )
+
+    users = {u.username: u for u in get_user_model().objects.filter(
+        username__in=["director", "liaison_zgj", "liaison_dyz", "liaison"])}
+    zgj = Department.objects.filter(center=district, short_code="ZGJ").first()
+    if (zgj is None or len(users) < 4
+            or Consultation.objects.filter(center=district, title=CONSULTATION_TITLE).exists()):
+        return 0
+    held = now - dt.timedelta(days=3)
+    director = users["director"]
+    meeting = consultation_schedule(
+        actor=director, center=district, kind=ConsultationKind.DISPATCH_BIWEEKLY, title=CONSULTATION_TITLE,
+        scheduled_at=held, chair=director, invitees=[users["liaison_zgj"], users["liaison_dyz"], users["liaison"]],
+        place="区社会治理中心三楼会商室", now=held - dt.timedelta(days=2))
+    topic = agenda_add(actor=director, consultation=meeting, title="在建工地欠薪与施工许可联动核查",
+                       now=held - dt.timedelta(days=1))
+    consultation_record(actor=director, consultation=meeting,
+                        attended_user_ids=[u.pk for u in users.values()],
+                        minutes="研判近两周劳动争议与在建工地欠薪投诉，明确由资规建交局牵头核查在建项目施工许可与工资保证金。",
+                        now=held + dt.timedelta(hours=1))
+    decision_record(actor=director, consultation=meeting, agenda_item=topic,
+                    text="资规建交局一周内完成在建工地施工许可与工资保证金核查，报调度中心。",
+                    due_at=now + dt.timedelta(days=4), owner_department=zgj, now=held + dt.timedelta(hours=1))
+    return 1
 
 
 def _night_market_calls(district: Center, *, now: dt.datetime) -> int:

@@ -26,7 +26,7 @@ def test_story_5_month_end(page, login, tmp_path):
     page.goto(f"{page.base_url}/review/assessment/?month=2025-10")
     ranking = page.locator("[data-testid=ranking]")
     zgj = ranking.locator("tr[data-department=资规建交局]")
-    assert zgj.locator("[data-score]").inner_text() == "62.6"
+    assert zgj.locator("[data-score]").inner_text() == "59.6"  # 62.6 less the 慢作为 flag (3 points)
     flag = zgj.locator("a[data-flag=slow]")
     assert flag.inner_text() == "慢作为（2）"
     screenshot(page, "review-assessment-october")

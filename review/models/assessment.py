@@ -51,6 +51,13 @@ class AssessmentScheme(models.Model):
         _("慢作为：触发件数"), default=2, help_text=_("超时签收、超期、召集迟到的件数达到此数即标记。"))
     flag_wrong_min = models.PositiveSmallIntegerField(
         _("乱作为：触发件数"), default=2, help_text=_("退回重办、回访未解决重办的件数达到此数即标记。"))
+    deduct_flag_inaction = models.DecimalField(
+        _("不作为标记扣分"), max_digits=5, decimal_places=2, default=Decimal(5), validators=POINTS,
+        help_text=_("部门本月被标记不作为时扣减的分数（种子 000 七：考核问效）。"))
+    deduct_flag_slow = models.DecimalField(_("慢作为标记扣分"), max_digits=5, decimal_places=2, default=Decimal(3),
+                                           validators=POINTS)
+    deduct_flag_wrong = models.DecimalField(_("乱作为标记扣分"), max_digits=5, decimal_places=2, default=Decimal(5),
+                                            validators=POINTS)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     class Meta:

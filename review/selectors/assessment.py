@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DateTimeField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -58,7 +59,7 @@ from grid.selectors import (
     worker_figure_rows,
     worker_figures,
 )
-from intake.choices import CaseStatus
+from intake.choices import CaseEventType
 from intake.models import Case, CaseEvent
 from review.models import AssessmentScheme, AssessmentSnapshot, AssessmentVersion
 
@@ -153,6 +154,16 @@ TOWN_FIGURES: tuple[Figure, ...] = (
     Figure("escalated", _("上提"), EVENT, _("本月登记的事项由本中心上提到上级中心的次数。")),
 )
 TOWN_FIGURE_BY_KEY = {figure.key: figure for figure in TOWN_FIGURES}
+
+# The district's matters of the month (the work report's summary reads these): the matters registered
+# in the month, and what the timeline records of them (whenever it happened), never their status now.
+MATTER_FIGURES: tuple[Figure, ...] = (
+    Figure("registered", _("登记事项"), CASE, _("本月登记的事项。")),
+    Figure("settled_on_spot", _("当场化解"), CASE,
+           _("本月登记、时间线上记有“当场办结”的事项（其后回访、办结或重新移送的也计入）。")),
+    Figure("closed", _("已办结"), CASE, _("本月登记、时间线上记有“办结归档”的事项。")),
+)
+MATTER_FIGURE_BY_KEY = {figure.key: figure for figure in MATTER_FIGURES}
 
 # Grid workers (seed 002 五(三)): the points of their 实绩档案, from what the grid app recorded.
 WORKER_FIGURES: tuple[Figure, ...] = (
@@ -294,8 +305,25 @@ def _town_cases(center: Center, month: Month) -> QuerySet[Case]:
     return Case.objects.filter(district=center, registered_at__gte=start, registered_at__lt=end)
 
 
+def _recorded(event_type: str) -> Q:
+    """The matter's timeline records an event of this type (a fact, whatever its status is now)."""
+    return Q(Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), type=event_type)))
+
+
+def _matter_filters() -> dict[str, Q]:
+    return {"registered": Q(), "settled_on_spot": _recorded(CaseEventType.CASE_SETTLED_ON_SPOT),
+            "closed": _recorded(DispatchEventType.CASE_CLOSED)}
+
+
+def matter_figures(*, center: Center, month: Month) -> dict[str, int]:
+    """The month's matters of the district (one aggregate query); `figure_items(district=True)` lists them."""
+    filters = _matter_filters()
+    return _town_cases(center, month).aggregate(**{key: Count("pk", filter=q) for key, q in filters.items()})
+
+
 def _town_case_filters() -> dict[str, Q]:
-    return {"registered": Q(), "settled": Q(status__in=[CaseStatus.CLOSED, CaseStatus.SETTLED_ON_SPOT])}
+    matters = _matter_filters()
+    return {"registered": Q(), "settled": matters["settled_on_spot"] | matters["closed"]}
 
 
 def _escalations(center: Center, month: Month) -> QuerySet[CaseEvent]:
@@ -334,37 +362,6 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return float((Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def _score(figures: dict[str, int], rates: dict[str, float | None], scheme: AssessmentScheme) -> dict[str, Any]:
-    """Weights × rates (a rate under its threshold scores zero; a rate with nothing to measure scores
-    its full weight), minus the deductions; never below zero."""
-    subscores: dict[str, float] = {}
-    for key, *_rest in RATES:
-        weight = Decimal(getattr(scheme, f"weight_{key}"))
-        threshold = Decimal(getattr(scheme, f"threshold_{key}"))
-        rate = rates[key]
-        if rate is None:
-            value = weight
-        elif Decimal(str(rate)) < threshold:
-            value = Decimal(0)
-        else:
-            value = weight * Decimal(str(rate)) / 100
-        subscores[key] = float(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
-    deductions = {
-        "ack_late": figures["ack_late"] * Decimal(scheme.deduct_ack_late),
-        "overdue": figures["overdue"] * Decimal(scheme.deduct_overdue),
-        "overdue_days": figures["overdue_days"] * Decimal(scheme.deduct_overdue_day),
-        "summons_late": figures["summons_late"] * Decimal(scheme.deduct_summons_late),
-        "summons_absent": figures["summons_absent"] * Decimal(scheme.deduct_summons_absent),
-        "duty_missed": figures["duty_missed"] * Decimal(scheme.deduct_duty_missed),
-    }
-    total = sum((Decimal(str(v)) for v in subscores.values()), Decimal(0)) - sum(deductions.values(), Decimal(0))
-    return {
-        "subscores": subscores,
-        "deductions": {k: float(v.quantize(Decimal("0.01"))) for k, v in deductions.items() if v},
-        "score": float(max(total, Decimal(0)).quantize(Decimal("0.01"), ROUND_HALF_UP)),
-    }
-
-
 def _flags(figures: dict[str, int], scheme: AssessmentScheme) -> list[dict[str, Any]]:
     flags = []
     for key, label, keys, field, rule in FLAGS:
@@ -372,8 +369,54 @@ def _flags(figures: dict[str, int], scheme: AssessmentScheme) -> list[dict[str, 
         count = sum(figures[k] for k in keys)
         if minimum and count >= minimum:
             flags.append({"kind": key, "label": str(label), "rule": str(rule) % {"n": minimum}, "minimum": minimum,
-                          "count": count, "figures": {k: figures[k] for k in keys if figures[k]}})
+                          "count": count, "figures": {k: figures[k] for k in keys if figures[k]},
+                          "deduction": float(Decimal(getattr(scheme, f"deduct_flag_{key}")).quantize(Decimal("0.01")))})
     return flags
+
+
+def _score(figures: dict[str, int], rates: dict[str, float | None], scheme: AssessmentScheme,
+           flags: list[dict[str, Any]]) -> dict[str, Any]:
+    """Weights × rates (a rate under its threshold scores zero), minus the deductions and the points
+    each flag costs (the year's 考核办法); never below zero.
+
+    A rate with nothing to measure (no item due to acknowledge, no revisit) is not assessed: its
+    subscore is None ("—") and the measured subscores are scaled to the full weight, so a department
+    is compared on what was measured. With no rate measured at all there is no score (None) and the
+    department is not ranked; its deductions and flags still show."""
+    subscores: dict[str, float | None] = {}
+    earned, measured_weight, total_weight = Decimal(0), Decimal(0), Decimal(0)
+    for key, *_rest in RATES:
+        weight = Decimal(getattr(scheme, f"weight_{key}"))
+        threshold = Decimal(getattr(scheme, f"threshold_{key}"))
+        total_weight += weight
+        rate = rates[key]
+        if rate is None:
+            subscores[key] = None
+            continue
+        value = Decimal(0) if Decimal(str(rate)) < threshold else weight * Decimal(str(rate)) / 100
+        subscores[key] = float(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+        earned += Decimal(str(subscores[key]))
+        measured_weight += weight
+    deductions = {
+        "ack_late": figures["ack_late"] * Decimal(scheme.deduct_ack_late),
+        "overdue": figures["overdue"] * Decimal(scheme.deduct_overdue),
+        "overdue_days": figures["overdue_days"] * Decimal(scheme.deduct_overdue_day),
+        "summons_late": figures["summons_late"] * Decimal(scheme.deduct_summons_late),
+        "summons_absent": figures["summons_absent"] * Decimal(scheme.deduct_summons_absent),
+        "duty_missed": figures["duty_missed"] * Decimal(scheme.deduct_duty_missed),
+    } | {f"flag_{flag['kind']}": Decimal(str(flag["deduction"])) for flag in flags}
+    if measured_weight:
+        total = earned * total_weight / measured_weight - sum(deductions.values(), Decimal(0))
+        score: float | None = float(max(total, Decimal(0)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    else:
+        score = None
+    return {
+        "subscores": subscores,
+        "measured_weight": float(measured_weight),
+        "total_weight": float(total_weight),
+        "deductions": {k: float(v.quantize(Decimal("0.01"))) for k, v in deductions.items() if v},
+        "score": score,
+    }
 
 
 def _grouped(queryset: QuerySet, group: str, filters: dict[str, Q], sums: dict[str, str] | None = None
@@ -415,10 +458,10 @@ def assessment_compute(*, center: Center, month: Month, now: dt.datetime | None 
             figures.update(source.get(pk, {}))
         figures.update({key: len(days) for key, days in duty.get(pk, {}).items()})
         rates = {key: _rate(figures[num], figures[den]) for key, _label, num, den, _d in RATES}
+        flags = _flags(figures, scheme)
+        scored = _score(figures, rates, scheme, flags)
         rows.append({"id": pk, "name": department["name"], "figures": figures, "rates": rates,
-                     **_score(figures, rates, scheme), "flags": _flags(figures, scheme),
-                     "assessed": bool(figures["assigned"] or figures["summoned"] or figures["duty_kept"]
-                                      or figures["duty_missed"])})
+                     **scored, "flags": flags, "assessed": scored["score"] is not None})
     _rank(rows)
     return {
         "center": center.pk, "month": str(month), "computed_at": now.isoformat(),
@@ -447,7 +490,7 @@ def _revisit_counts(answering: QuerySet[Assignment]) -> dict[int, dict[str, int]
 
 
 def _rank(rows: list[dict[str, Any]]) -> None:
-    """Competition ranking (1, 2, 2, 4) by score among the departments that had something to assess."""
+    """Competition ranking (1, 2, 2, 4) by score among the departments with at least one rate measured."""
     ranked = sorted((row for row in rows if row["assessed"]), key=lambda row: (-row["score"], row["name"]))
     previous_score, previous_rank = None, 0
     for index, row in enumerate(ranked, start=1):
@@ -500,10 +543,17 @@ class Items:
 
 
 def figure_items(*, center: Center, month: Month, key: str, department_id: int | None = None,
-                 town_id: int | None = None, worker_id: int | None = None, now: dt.datetime | None = None,
-                 limit: int = 100, offset: int = 0) -> Items | None:
-    """The rows one figure counts, for one department (or one town/village center, or grid worker)."""
+                 town_id: int | None = None, worker_id: int | None = None, district: bool = False,
+                 now: dt.datetime | None = None, limit: int = 100, offset: int = 0) -> Items | None:
+    """The rows one figure counts, for one department (or one town/village center, or grid worker, or
+    the district's matters of the month when `district`)."""
     now = now or timezone.now()
+    if district:
+        figure = MATTER_FIGURE_BY_KEY.get(key)
+        if figure is None:
+            return None
+        rows_qs = _town_cases(center, month).filter(_matter_filters()[key]).select_related("category")
+        return _items(figure, rows_qs.order_by("registered_at", "pk"), limit, offset)
     if worker_id is not None:
         figure = WORKER_FIGURE_BY_KEY.get(key)
         if figure is None:

@@ -9,12 +9,25 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from governance.models import Center
-from intake.choices import OPEN_STATUSES, CaseStatus, Channel, RiskLevel
+from intake.choices import OPEN_STATUSES, Channel, RiskLevel
 from intake.models import Case
 from review.models import WorkReport
-from review.selectors.assessment import FLAG_KEYS, Month, assessment_latest, assessment_versions
+from review.selectors.assessment import (
+    FLAG_KEYS,
+    Month,
+    assessment_latest,
+    assessment_versions,
+    matter_figures,
+)
 
 KEY_RISKS = (RiskLevel.HIGH, RiskLevel.MAJOR)
+
+
+def category_label(parent: str | None, name: str | None) -> str:
+    """A category as the leader reads it: the leaf with its parent ("矛盾纠纷 / 邻里")."""
+    if not name:
+        return "—"
+    return f"{parent} / {name}" if parent else name
 
 
 def report_get(*, center: Center, month: Month) -> WorkReport:
@@ -28,10 +41,11 @@ def report_content(*, center: Center, month: Month, now: dt.datetime | None = No
     now = now or timezone.now()
     start, end = month.bounds()
     cases = Case.objects.filter(district=center, registered_at__gte=start, registered_at__lt=end)
-    totals = cases.aggregate(
-        registered=Count("pk"),
-        closed=Count("pk", filter=Q(status=CaseStatus.CLOSED)),
-        settled=Count("pk", filter=Q(status=CaseStatus.SETTLED_ON_SPOT)),
+    # Registered, settled on the spot and closed: what the timelines record of the month's matters,
+    # the assessment's definition (`matter_figures`), never the status they happen to be in now.
+    matters = matter_figures(center=center, month=month)
+    totals = {"registered": matters["registered"], "closed": matters["closed"],
+              "settled": matters["settled_on_spot"]} | cases.aggregate(
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
         key=Count("pk", filter=Q(risk_level__in=KEY_RISKS) | Q(is_group=True)),
@@ -39,27 +53,28 @@ def report_content(*, center: Center, month: Month, now: dt.datetime | None = No
     channel_labels = dict(Channel.choices)
     channels = [{"label": str(channel_labels.get(row["channel"], row["channel"])), "value": row["n"]}
                 for row in cases.order_by().values("channel").annotate(n=Count("pk")).order_by("-n")]
-    categories = [{"label": row["category__parent__name"] or row["category__name"], "value": row["n"]}
-                  for row in cases.order_by().values("category__parent__name", "category__name")
-                  .annotate(n=Count("pk")).order_by("-n")[:10]]
+    categories = [{"label": category_label(row["category__parent__name"], row["category__name"]), "value": row["n"]}
+                  for row in cases.order_by().values("category_id", "category__parent__name", "category__name")
+                  .annotate(n=Count("pk")).order_by("-n", "category__name")]
     key_matters = list(cases.filter(Q(risk_level__in=KEY_RISKS) | Q(is_group=True))
                        .select_related("category", "town").order_by("-risk_level", "registered_at")[:10])
     versions = assessment_versions(center=center, month=month)
     assessment = versions[0].figures if versions else assessment_latest(center=center, month=month)[0]
     ranking = sorted((row for row in assessment["departments"] if row["rank"] is not None),
                      key=lambda row: row["rank"])
-    flags = [{"department": row["name"], "label": flag["label"], "count": flag["count"], "rule": flag["rule"]}
+    unranked = [row for row in assessment["departments"] if row["rank"] is None and (row["flags"] or row["deductions"])]
+    # The flags come first (seed 000 七, 考核问效): each with its department, rule and the points it cost.
+    flags = [{"department": row["name"], "label": flag["label"], "count": flag["count"], "rule": flag["rule"],
+              "deduction": flag.get("deduction", 0)}
              for row in assessment["departments"] for flag in row["flags"]]
     risks = []
     if totals["overdue"]:
         risks.append(f"本月登记的事项中有 {totals['overdue']} 件已超期未办结。")
-    for flag in flags:
-        risks.append(f"{flag['department']}：{flag['label']}（{flag['count']} 件）。")
     if totals["key"]:
         risks.append(f"高风险、重大或群体性事项 {totals['key']} 件，需持续跟踪。")
     return {
         "month": month, "center": center.name, "totals": totals, "channels": channels, "categories": categories,
-        "key_matters": key_matters, "ranking": ranking, "flags": flags, "risks": risks,
+        "key_matters": key_matters, "ranking": ranking, "unranked": unranked, "flags": flags, "risks": risks,
         "published": versions[0] if versions else None, "calendar": assessment["calendar"],
         "flag_kinds": {key: str(value[0]) for key, value in FLAG_KEYS.items()},
     }

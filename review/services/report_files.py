@@ -26,7 +26,7 @@ def _bar_chart(items: list[dict[str, Any]], width: float) -> Drawing:
     height = 18 * max(len(items), 1) + 20
     drawing = Drawing(width, height)
     chart = HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 90, 10, width - 110, height - 20
+    chart.x, chart.y, chart.width, chart.height = 150, 10, width - 170, height - 20
     chart.data = [[item["value"] for item in reversed(items)] or [0]]
     chart.categoryAxis.categoryNames = [item["label"] for item in reversed(items)] or ["—"]
     chart.categoryAxis.labels.fontName = cjk_font()
@@ -47,6 +47,11 @@ def report_pdf(content: dict[str, Any], commentary: str) -> bytes:
     totals = content["totals"]
     story: list[Any] = [
         Paragraph(f"{_escape(content['center'])}<br/>{month.year}年{month.month}月工作专报", title),
+        Paragraph("问责问效：不作为、慢作为、乱作为", heading),
+    ]
+    for line in flag_lines(content) or ["本月无部门被标记不作为、慢作为或乱作为。"]:
+        story.append(Paragraph(_escape(line), body))
+    story += [
         Paragraph("一、总体情况", heading),
         Paragraph(
             f"本月工作日 {content['calendar']['working_days']} 天。登记事项 {totals['registered']} 件，"
@@ -70,9 +75,10 @@ def report_pdf(content: dict[str, Any], commentary: str) -> bytes:
     published = content["published"]
     story.append(Paragraph(f"（已发布第 {published.version} 版）" if published else "（未发布，实时数据）", body))
     story.append(_table([["排名", "部门", "响应率", "解决率", "满意率", "得分", "标记"]] + [
-        [row["rank"], row["name"], _pct(row["rates"]["response"]), _pct(row["rates"]["resolution"]),
-         _pct(row["rates"]["satisfaction"]), row["score"], "、".join(f["label"] for f in row["flags"])]
-        for row in content["ranking"]], font))
+        [row["rank"] or "—", row["name"], _pct(row["rates"]["response"]), _pct(row["rates"]["resolution"]),
+         _pct(row["rates"]["satisfaction"]), _score_text(row), "、".join(f["label"] for f in row["flags"])]
+        for row in content["ranking"] + content.get("unranked", [])], font))
+    story.append(Paragraph(_escape(RANKING_NOTE), body))
     story.append(Paragraph("六、轮值主任意见", heading))
     story.append(Paragraph(_escape(commentary).replace("\n", "<br/>") or "（无）", body))
     buffer = io.BytesIO()
@@ -83,6 +89,29 @@ def report_pdf(content: dict[str, Any], commentary: str) -> bytes:
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value}%"
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def _score_text(row: dict[str, Any]) -> str:
+    """The score, and the weights it was measured on when not all of them were."""
+    text = _score(row["score"])
+    measured, total = row.get("measured_weight"), row.get("total_weight")
+    if row["score"] is not None and measured is not None and total and measured < total:
+        text += f"（按 {measured:g}/{total:g} 权重）"
+    return text
+
+
+RANKING_NOTE = ("“—”：本月该率无可计量事项，不参与考核；得分按已考核的比率折算为满分（权重之和），再减扣分和标记扣分；"
+                "无可考核比率的部门不计分、不排名。")
+
+
+def flag_lines(content: dict[str, Any]) -> list[str]:
+    """The month's flags, first in the report: department, flag, count, the points it cost and its rule."""
+    return [f"{flag['department']}：{flag['label']}（{flag['count']} 件，扣 {flag.get('deduction', 0)} 分）。"
+            f"{flag['rule']}" for flag in content["flags"]]
 
 
 def _table(rows: list[list[Any]], font: str) -> Table:
@@ -101,6 +130,10 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _pct_cell(value: float | None) -> float | str:
+    return "—" if value is None else value
+
+
 def report_xlsx(content: dict[str, Any], commentary: str) -> bytes:
     book = Workbook()
     summary = book.active
@@ -112,9 +145,18 @@ def report_xlsx(content: dict[str, Any], commentary: str) -> bytes:
     for key, label in labels.items():
         summary.append([label, content["totals"][key]])
     summary.append(["轮值主任意见", _text(commentary)])
+    sheet = book.create_sheet("问责问效", 0)
+    sheet.append(["部门", "标记", "件数", "扣分", "规则"])
+    for flag in content["flags"]:
+        sheet.append([_text(flag["department"]), flag["label"], flag["count"], flag.get("deduction", 0),
+                      _text(flag["rule"])])
     sheet = book.create_sheet("来源渠道")
     sheet.append(["来源渠道", "件数"])
     for item in content["channels"]:
+        sheet.append([_text(item["label"]), item["value"]])
+    sheet = book.create_sheet("事项类别")
+    sheet.append(["类别（上级 / 本级）", "件数"])
+    for item in content["categories"]:
         sheet.append([_text(item["label"]), item["value"]])
     sheet = book.create_sheet("重点事项")
     sheet.append(["编号", "事项", "风险", "登记时间"])
@@ -123,9 +165,12 @@ def report_xlsx(content: dict[str, Any], commentary: str) -> bytes:
                       case.registered_at.strftime("%Y-%m-%d %H:%M")])
     sheet = book.create_sheet("部门排名")
     sheet.append(["排名", "部门", "响应率(%)", "解决率(%)", "满意率(%)", "得分", "标记"])
-    for row in content["ranking"]:
-        sheet.append([row["rank"], _text(row["name"]), row["rates"]["response"], row["rates"]["resolution"],
-                      row["rates"]["satisfaction"], row["score"], "、".join(f["label"] for f in row["flags"])])
+    for row in content["ranking"] + content.get("unranked", []):
+        sheet.append([row["rank"] or "—", _text(row["name"]), _pct_cell(row["rates"]["response"]),
+                      _pct_cell(row["rates"]["resolution"]), _pct_cell(row["rates"]["satisfaction"]),
+                      _score(row["score"]) if row["score"] is None else row["score"],
+                      "、".join(f["label"] for f in row["flags"])])
+    sheet.append([RANKING_NOTE])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

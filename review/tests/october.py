@@ -67,6 +67,7 @@ class October:
     admin: User
     assignments: dict[str, Assignment]
     summons_late: SummonsDepartment
+    settled_on_spot: Case
 
 
 def _assignment(center: Center, department: Department, *, assigned: dt.datetime, due: dt.datetime,
@@ -144,7 +145,10 @@ def build_october() -> October:
     DutyRosterFactory(center=center, start_date=dt.date(2025, 9, 29), weekly=True, skip_holidays=True,
                       departments=[zgj, ga])
 
-    CaseFactory(district=center, center=town, registered_at=at(10, 14), status=CaseStatus.SETTLED_ON_SPOT)
+    # t1 was settled on the spot and has been revisited since: a fact of October, whatever its status now.
+    t1 = CaseFactory(district=center, center=town, registered_at=at(10, 14), status=CaseStatus.REVISITED)
+    CaseEvent.objects.create(case=t1, type="case.settled_on_spot", occurred_at=at(10, 14, 10),
+                             from_status=CaseStatus.REGISTERED, to_status=CaseStatus.SETTLED_ON_SPOT)
     CaseFactory(district=center, center=town, registered_at=at(10, 15), status=CaseStatus.IN_PROGRESS)
     t3 = CaseFactory(district=center, center=center, registered_at=at(10, 16), status=CaseStatus.PENDING_DISPATCH)
     CaseEvent.objects.create(case=t3, type="case.escalated", occurred_at=at(10, 16, 15),
@@ -152,4 +156,4 @@ def build_october() -> October:
     assert Case.objects.filter(district=center).count() == 10
     return October(center=center, town=town, zgj=zgj, ga=ga, ld=ld, admin=admin,
                    assignments={"z1": z1, "z2": z2, "g1": g1, "g2": g2, "l1": l1, "l2": l2, "l3": l3},
-                   summons_late=late)
+                   summons_late=late, settled_on_spot=t1)

@@ -65,13 +65,13 @@ def test_scores_with_the_example_scheme_and_the_ranking(october):
     rows = _rows(assessment_compute(center=october.center, month=OCTOBER, now=NOW))
     zgj, ga, ld = rows["资规建交局"], rows["公安分局"], rows["劳动保障维权服务中心"]
     # ZGJ: 30×100% + 0 (resolution 50% is under the 60% threshold) + 35×100% = 65;
-    # minus 1 overdue × 1, 2 overdue working days × 0.2, 1 late summons × 1 → 62.6
+    # minus 1 overdue × 1, 2 overdue working days × 0.2, 1 late summons × 1, the 慢作为 flag 3 → 59.6
     assert zgj["subscores"] == {"response": 30.0, "resolution": 0.0, "satisfaction": 35.0}
-    assert zgj["deductions"] == {"overdue": 1.0, "overdue_days": 0.4, "summons_late": 1.0}
-    assert zgj["score"] == 62.6
-    # GA: 100 − 1 overdue − 14 × 0.2 − 8 missed duty days × 2 = 80.2
+    assert zgj["deductions"] == {"overdue": 1.0, "overdue_days": 0.4, "summons_late": 1.0, "flag_slow": 3.0}
+    assert zgj["score"] == 59.6
+    # GA: 100 − 1 overdue − 14 × 0.2 − 8 missed duty days × 2 − the 不作为 flag 5 = 75.2
     assert ga["subscores"] == {"response": 30.0, "resolution": 35.0, "satisfaction": 35.0}
-    assert ga["score"] == 80.2
+    assert ga["score"] == 75.2
     # LD: every rate is 50%, under its threshold: 0, and no deduction to take it lower
     assert ld["score"] == 0.0
     assert (ga["rank"], zgj["rank"], ld["rank"]) == (1, 2, 3)
@@ -84,8 +84,8 @@ def test_a_scheme_of_the_year_changes_weights_thresholds_and_deductions(october)
     rows = _rows(assessment_compute(center=october.center, month=OCTOBER, now=NOW))
     # ZGJ: 40 + 30×50% + 30 − 1 − 1 = 83
     assert rows["资规建交局"]["score"] == 83.0
-    # GA: 100 − 1 = 99
-    assert rows["公安分局"]["score"] == 99.0
+    # GA: 100 − 1 − the 不作为 flag 5 = 94
+    assert rows["公安分局"]["score"] == 94.0
     assert [flag["kind"] for flag in rows["资规建交局"]["flags"]] == []
 
 

@@ -26,6 +26,7 @@ from review.selectors.assessment import (
     FIGURE_BY_KEY,
     FIGURES,
     FLAG_KEYS,
+    MATTER_FIGURES,
     RATES,
     TOWN_FIGURES,
     WORKER_FIGURES,
@@ -67,8 +68,10 @@ def _month_from_query(request: HttpRequest) -> Month:
 
 
 def items_url(month: Month, key: str, *, department: int | None = None, town: int | None = None,
-              worker: int | None = None) -> str:
+              worker: int | None = None, district: bool = False) -> str:
     query: dict[str, Any] = {"figure": key}
+    if district:
+        query["district"] = 1
     if department is not None:
         query["department"] = department
     if town is not None:
@@ -87,6 +90,14 @@ def _flag_words(flag: dict[str, Any]) -> dict[str, str]:
     return {"label": str(label), "rule": str(rule) % {"n": flag["minimum"]}}
 
 
+def _deduction_label(key: str) -> Any:
+    """A deduction is named after its figure, or after its flag (`flag_<kind>`)."""
+    if key.startswith("flag_") and key[5:] in FLAG_KEYS:
+        return FLAG_KEYS[key[5:]][0]
+    figure = FIGURE_BY_KEY.get(key)
+    return figure.label if figure is not None else key
+
+
 def _department_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]:
     rows = []
     for row in sorted(data["departments"], key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"])):
@@ -97,9 +108,17 @@ def _department_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]
         flags = [{**flag, **_flag_words(flag),
                   "url": reverse("review:assessment-flag", args=[str(month), row["id"], flag["kind"]])}
                  for flag in row["flags"]]
-        deductions = [{"label": FIGURE_BY_KEY[key].label, "value": value} for key, value in row["deductions"].items()]
+        deductions = [{"label": _deduction_label(key), "value": value} for key, value in row["deductions"].items()]
         rows.append({**row, "cells": cells, "rate_cells": rates, "flag_links": flags, "deduction_list": deductions})
     return rows
+
+
+def matter_cells(center: Center, month: Month) -> list[dict[str, Any]]:
+    """The district's matters of the month, counted live from their timelines (as the work report
+    counts them), each with the link to its list."""
+    figures = selectors.matter_figures(center=center, month=month)
+    return [{"key": f.key, "label": f.label, "definition": f.definition, "value": figures[f.key],
+             "url": items_url(month, f.key, district=True)} for f in MATTER_FIGURES]
 
 
 def _town_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]:
@@ -129,6 +148,7 @@ def assessment_month(request: HttpRequest) -> HttpResponse:
         "pending_changes": pending_changes, "rows": _department_rows(shown, month),
         "towns": _town_rows(shown, month), "figures": FIGURES, "town_figures": TOWN_FIGURES,
         "workers": _worker_rows(shown, month), "worker_figures": WORKER_FIGURES,
+        "matters": matter_cells(center, month),
         "rates": RATES, "may_publish": may(request.user, MAY_PUBLISH_ASSESSMENT),
         "form": PublishForm(),
     })
@@ -162,19 +182,22 @@ def assessment_items(request: HttpRequest, month: str) -> HttpResponse:
     department_id = _int_or_none(request.GET.get("department"))
     town_id = _int_or_none(request.GET.get("town"))
     worker_id = _int_or_none(request.GET.get("worker"))
-    if sum(value is not None for value in (department_id, town_id, worker_id)) != 1:
+    district = request.GET.get("district") == "1"
+    if sum(value is not None for value in (department_id, town_id, worker_id)) + district != 1:
         raise Http404("请指定一个部门、中心或网格员")
     key = request.GET.get("figure", "")
     page = max(1, min(_int_or_none(request.GET.get("page")) or 1, 10_000))
     items = selectors.figure_items(center=center, month=parsed, key=key, department_id=department_id,
-                                   town_id=town_id, worker_id=worker_id, limit=PAGE_SIZE,
+                                   town_id=town_id, worker_id=worker_id, district=district, limit=PAGE_SIZE,
                                    offset=(page - 1) * PAGE_SIZE)
     if items is None:
         raise Http404("没有这个指标")
-    unit_name = _unit_name(center, department_id, town_id, worker_id, parsed)
+    unit_name = center.name if district else _unit_name(center, department_id, town_id, worker_id, parsed)
     versions = selectors.assessment_versions(center=center, month=parsed)
     snapshot = None if versions else selectors.assessment_snapshot(center=center, month=parsed)
-    if versions:
+    if district:  # the district's matters are counted live, as the work report counts them
+        shown, source = None, ""
+    elif versions:
         shown = _frozen_value(versions[0].figures, key, department_id, town_id, worker_id)
         source = _("已发布的第 %(v)s 版") % {"v": versions[0].version}
     elif snapshot is not None:

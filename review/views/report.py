@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 from governance.page_actions import Action, CenterActionForm, perform
 from governance.roles import MAY_WRITE_REPORT_COMMENTARY, may
 from review.models import WorkReport
+from review.selectors.assessment import RATES
 from review.selectors.report import report_content, report_get
 from review.services.report import COMMENTARY_MAX, report_commentary_save, report_export_request
-from review.views.assessment import month_or_404, reader_center
+from review.views.assessment import matter_cells, month_or_404, reader_center
 
 
 class CommentaryForm(CenterActionForm):
@@ -34,9 +35,13 @@ def report_page(request: HttpRequest, month: str) -> HttpResponse:
     content = report_content(center=center, month=parsed)
     report = report_get(center=center, month=parsed)
     may_comment = may(request.user, MAY_WRITE_REPORT_COMMENTARY) and report.status == WorkReport.Status.DRAFT
-    charts = {"channels": content["channels"], "categories": content["categories"]}
+    charts = {"channels": content["channels"], "categories": content["categories"][:10]}
+    ranking_rows = [{**row, "rate_values": [row["rates"].get(key) for key, *_rest in RATES],
+                     "partial": row.get("measured_weight", 0) < row.get("total_weight", 0)}
+                    for row in content["ranking"] + content["unranked"]]
     return render(request, "review/report.html", {
         "center": center, "month": parsed, "content": content, "report": report, "charts": charts,
+        "matters": matter_cells(center, parsed), "ranking_rows": ranking_rows,
         "form": CommentaryForm(initial={"commentary": report.commentary}) if may_comment else None,
     })
 

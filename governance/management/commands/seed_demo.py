@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from governance.demo import DEMO_PASSWORD, USERS, app_demo_seeders, seed_demo_district
+from governance.demo import DEMO_PASSWORD, app_demo_seeders, demo_logins, seed_demo_district
 
 
 class Command(BaseCommand):
@@ -22,4 +22,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"演示辖区已建立：新增 {summary}。"))
         else:
             self.stdout.write("演示辖区已存在，未作改动。")
-        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：" + "、".join(u.username for u in USERS))
+        logins = demo_logins()
+        self.stdout.write(f"演示账号 {len(logins)} 个（密码均为 {DEMO_PASSWORD}）：")
+        for username, name, roles in logins:
+            self.stdout.write(f"  {username:<18} {name}（{roles}）")
