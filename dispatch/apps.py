@@ -33,6 +33,12 @@ class DispatchConfig(AppConfig):
         register(_("部门待办"), "dispatch:work-inbox", MAY_HANDLE_ASSIGNMENTS, order=21)
         register(_("待核查"), "dispatch:work-verification", SHOWN_VERIFICATION_QUEUE, order=22)
         register(_("我的通知"), "dispatch:notifications", EVERYONE, order=70)
+        # An approved summons is on the liaison's home, at the top, until the department reports in.
+        from dispatch.selectors.work import summons_awaiting_panel
+        from governance.navigation import register_home_panel
+
+        register_home_panel("dispatch/work/_summons_awaiting.html", summons_awaiting_panel, MAY_HANDLE_ASSIGNMENTS,
+                            order=5, first=True)
 
         # Intake asks dispatch who was assigned a matter and which mode is in force.
         intake_hooks.department_case_ids.register(case_ids_visible_to_department_user)

@@ -20,6 +20,7 @@ class NavEntry:
     url_name: str
     roles: frozenset[str]
     order: int = 100
+    first: bool = False  # above the day and the post: what the person came to do
 
 
 _REGISTRY: list[NavEntry] = []
@@ -54,15 +55,17 @@ class HomePanel:
     context: Callable[[AbstractBaseUser], dict[str, Any] | None]
     roles: frozenset[str]
     order: int = 100
+    first: bool = False  # above the day and the post: what the person came to do
 
 
 _HOME_PANELS: list[HomePanel] = []
 
 
 def register_home_panel(template: str, context: Callable[[AbstractBaseUser], dict[str, Any] | None],
-                        roles: set[str] | frozenset[str], order: int = 100) -> None:
-    """Called from an app's `ready()` (like `register`): the home page shows the panel to those roles."""
-    panel = HomePanel(template=template, context=context, roles=frozenset(roles), order=order)
+                        roles: set[str] | frozenset[str], order: int = 100, *, first: bool = False) -> None:
+    """Called from an app's `ready()` (like `register`): the home page shows the panel to those roles;
+    `first` puts it at the top, above the day and the post (a role's main actions, a call to act now)."""
+    panel = HomePanel(template=template, context=context, roles=frozenset(roles), order=order, first=first)
     if panel not in _HOME_PANELS:
         _HOME_PANELS.append(panel)
 
@@ -74,7 +77,7 @@ def home_panels_for(user: AbstractBaseUser) -> list[dict[str, Any]]:
         if roles & panel.roles:
             context = panel.context(user)
             if context is not None:
-                shown.append({"template": panel.template, "context": context})
+                shown.append({"template": panel.template, "context": context, "first": panel.first})
     return shown
 
 

@@ -8,7 +8,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
+from governance.choices import GridLevel
 from governance.models import Center, Department, Grid, Profile, ServiceWindow, Stationing
+from governance.roles import Role
 
 
 def profile_for_user(*, user: AbstractBaseUser) -> Profile | None:
@@ -78,6 +80,37 @@ def grid_ids_of_worker(*, user: AbstractBaseUser) -> set[int]:
                                    accept_global_perms=False)
     return set(Grid.objects.filter(Q(pk__in=granted.values("pk")) | Q(parent__in=granted.values("pk")))
                .values_list("pk", flat=True))
+
+
+def grid_ids_to_verify(*, user: AbstractBaseUser) -> set[int]:
+    """The grids whose matters a grid worker checks on site: her grids (`grid_ids_of_worker`) and the
+    villages of her unit grids. A matter registered on a village itself (the window's picker offers
+    the village first, a repeat visit prefills it) goes to the grid workers of that village, so it
+    reaches someone instead of waiting for the center to verify it."""
+    own = grid_ids_of_worker(user=user)
+    if not own:
+        return own
+    villages = (Grid.objects.filter(pk__in=own, level=GridLevel.UNIT, parent__level=GridLevel.VILLAGE)
+                .values_list("parent_id", flat=True))
+    return own | set(villages)
+
+
+def grid_workers_to_verify(*, grid: Grid) -> QuerySet:
+    """Who checks a matter of this grid on site: the grid workers granted the grid (or the grid just
+    above a micro-grid), and for a village the workers of its unit grids; the inverse of
+    `grid_ids_to_verify`, from the same object permissions."""
+    from django.contrib.auth import get_user_model
+    from guardian.models import UserObjectPermission
+
+    if grid.level == GridLevel.VILLAGE:
+        ids = list(Grid.objects.filter(Q(pk=grid.pk) | Q(parent=grid, level=GridLevel.UNIT)).values_list("pk", flat=True))
+    else:
+        ids = [grid.pk] + ([grid.parent_id] if grid.level == GridLevel.MICRO and grid.parent_id else [])
+    granted = UserObjectPermission.objects.filter(
+        permission__codename="view_grid", permission__content_type__app_label="governance",
+        object_pk__in=[str(pk) for pk in ids]).values("user_id")
+    return (get_user_model().objects.filter(pk__in=granted, is_active=True, groups__name=Role.GRID_WORKER)
+            .distinct().order_by("last_name", "first_name", "username"))
 
 
 def departments_led_by(*, user: AbstractBaseUser) -> frozenset[int]:

@@ -41,3 +41,8 @@ class GridConfig(AppConfig):
         # Key-person follow-up visits: reminders, overdue and escalation on the one deadline engine.
         deadline_subject_register(subject_type=FOLLOW_UP_SUBJECT, handler=keyperson_follow_up_steps_fire)
         register_demo_seeder(seed_demo)
+        # The worker's home opens with what she came to do: patrol, report, verify.
+        from governance.navigation import register_home_panel
+        from grid.views.panels import worker_home_panel
+
+        register_home_panel("grid/_home_actions.html", worker_home_panel, MAY_SEE_GRID_MATTERS, order=1, first=True)

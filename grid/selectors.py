@@ -27,7 +27,7 @@ from dispatch.choices import DispatchEventType
 from governance.errors import NotFoundError
 from governance.models import Center, Grid
 from governance.roles import MAY_SEE_DISTRICT_MATTERS, MAY_SEE_GRID_MATTERS, may
-from governance.selectors import grid_ids_of_worker
+from governance.selectors import grid_ids_of_worker, grid_ids_to_verify
 from grid.choices import GridEventType, PatrolStatus
 from grid.models import (
     CollectedItem,
@@ -165,8 +165,9 @@ def collected_item_get_for_worker(*, actor: AbstractBaseUser, pk: int) -> Collec
 
 def verification_tasks(*, worker: AbstractBaseUser) -> list[Case]:
     """Matters of the worker's grids waiting for the on-site check: reported back by a department,
-    or grid reports settled at the village station and not yet checked on site."""
-    grids = worker_grid_ids(worker=worker)
+    or grid reports settled at the village station and not yet checked on site. Her grids include
+    her unit grids' village: a matter registered on the village goes to its grid workers."""
+    grids = grid_ids_to_verify(user=worker) if worker.is_authenticated else set()
     checked = CaseEvent.objects.filter(type=GridEventType.SITE_VERIFIED).values("case_id")
     return list(Case.objects.filter(grid_id__in=grids)
                 .filter(Q(status=CaseStatus.REPORTED)

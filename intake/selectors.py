@@ -26,7 +26,7 @@ from governance.roles import (
 )
 from governance.selectors import (
     departments_led_by,
-    grid_ids_of_worker,
+    grid_ids_to_verify,
     profile_for_user,
     reads_whole_district,
 )
@@ -59,7 +59,8 @@ def cases_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case
     - a leader in charge of departments (分管领导, e.g. lead_zgj): only those departments' matters;
     - department liaison/handler: the matters assigned to their department (dispatch answers, through
       the `intake.hooks.department_case_ids` hook);
-    - grid workers: the matters of the grids they cover (`governance.selectors.grid_ids_of_worker`);
+    - grid workers: the matters of the grids they cover (`governance.selectors.grid_ids_of_worker`) and
+      of their unit grids' village (`grid_ids_to_verify`: they verify those on site);
     - a person holding several of the last two roles sees the union.
     """
     if not user.is_authenticated:
@@ -78,7 +79,8 @@ def cases_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case
     if roles & MAY_HANDLE_ASSIGNMENTS or departments_led_by(user=user):
         condition |= Q(pk__in=hooks.department_case_ids(user))
     if roles & MAY_SEE_GRID_MATTERS:
-        condition |= Q(grid_id__in=grid_ids_of_worker(user=user))
+        # her grids, and her village's own matters (she verifies them on site)
+        condition |= Q(grid_id__in=grid_ids_to_verify(user=user))
     return Case.objects.filter(condition)
 
 
@@ -328,6 +330,7 @@ def categories_for_picker() -> list[dict[str, Any]]:
             initials = f"{row.initials} {row.parent.initials}"
         phrases = row.phrases or (row.parent.phrases if row.parent else "")
         result.append({"id": row.pk, "code": row.code, "name": row.name, "path": path, "initials": initials,
+                       "parent": row.parent.name if row.parent else "",
                        "complexity": row.default_complexity,
                        "phrases": [line.strip() for line in phrases.splitlines() if line.strip()]})
     return result

@@ -67,6 +67,13 @@ def wait_for(condition, seconds: float = 15) -> None:
         time.sleep(0.2)
 
 
+def pick_category(page, name: str) -> None:
+    """The report's category, with the window's type-ahead (grouped by parent on the phone)."""
+    page.fill("#category-search", name)
+    page.locator("#category-options [role=option]", has_text=name).first.click()
+    assert page.input_value("#id_category")
+
+
 def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
@@ -96,7 +103,7 @@ def test_story_6_a_patrol_in_shangpu_closes_the_seven_step_loop(phone, page):
 
     # 08:55 Behind the old granary the signal drops: she reports with two photos.
     phone.goto(f"{phone.base_url}/grid/report/")
-    phone.select_option("#id_category", label="隐患线索")
+    pick_category(phone, "隐患线索")
     phone.fill("#id_title", "旧粮仓后挡土墙开裂")
     phone.fill("#id_description", "旧粮仓后挡土墙开裂，威胁下方两户。")
     phone.fill("#id_address", "上浦村旧粮仓后")
@@ -229,7 +236,7 @@ def test_grid_workers_verify_story_1_and_report_story_2(phone, page):
     # Story 2, 14:20: the 玉田村 grid worker reports the road block (grid report, high, urgent).
     sign_in(phone, "grid_yt")
     phone.goto(f"{phone.base_url}/grid/report/")
-    phone.select_option("#id_category", label="矛盾纠纷/征地拆迁")
+    pick_category(phone, "征地拆迁")
     phone.fill("#id_title", "约30名村民堵塞征地地块进场道路")
     phone.fill("#id_description", "约30名村民因征地补偿问题堵塞地块进场道路。")
     phone.fill("#id_address", "张坂镇玉田村征地地块进场道路")

@@ -14,7 +14,7 @@ from django.core.signals import request_started
 from grid.models import GridReport
 from intake.models import Attachment, Case
 from tests.conftest import screenshot
-from tests.test_browser_grid import PHONE, photo, sign_in, wait_for
+from tests.test_browser_grid import PHONE, photo, pick_category, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,7 @@ def _grid_worker_phone(context, live_server):
 
 
 def _report(page, title: str, *, with_photo: bool = False) -> None:
-    page.select_option("#id_category", label="隐患线索")
+    pick_category(page, "隐患线索")
     page.fill("#id_title", title)
     page.fill("#id_description", f"{title}，需处理。")
     page.fill("#id_address", "上浦村村道")
@@ -168,7 +168,7 @@ def test_an_entry_the_server_refuses_is_shown_to_the_worker_not_lost(context, li
     phone.goto(f"{base}/grid/report/")
     context.set_offline(True)
     phone.reload()
-    phone.select_option("#id_category", label="隐患线索")
+    pick_category(phone, "隐患线索")
     phone.fill("#id_title", "挡土墙开裂")
     phone.fill("#id_description", "旧粮仓后挡土墙开裂，威胁两户。")
     phone.set_input_files("#id_photos", [{"name": "wall.png", "mimeType": "image/png",

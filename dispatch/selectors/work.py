@@ -388,6 +388,29 @@ def summons_rows(*, summons: Summons, now: dt.datetime) -> list[SummonsDepartmen
     return rows
 
 
+def summonses_awaiting_report_in(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> list[SummonsDepartment]:
+    """The approved summons the user's departments have not reported in to yet (the liaison's home
+    and 部门待办 show them until the department reports in), soonest deadline first, each with its
+    countdown (`remaining_seconds`, `is_late`)."""
+    now = now or timezone.now()
+    departments = user_department_ids(user)
+    if not departments:
+        return []
+    rows = list(SummonsDepartment.objects
+                .filter(summons__status=SummonsStatus.APPROVED, reported_in_at__isnull=True,
+                        department_id__in=departments)
+                .select_related("summons", "department").order_by("summons__report_in_due_at", "pk"))
+    for row in rows:
+        _mark_rows(row.summons, [row], now)
+    return rows
+
+
+def summons_awaiting_panel(user: AbstractBaseUser) -> dict[str, Any] | None:
+    """The home page's panel of summons waiting for the user's department (None when there is none)."""
+    rows = summonses_awaiting_report_in(user=user)
+    return {"rows": rows} if rows else None
+
+
 def _mark_rows(summons: Summons, rows: list[SummonsDepartment], now: dt.datetime) -> None:
     due = summons.report_in_due_at
     open_ = summons.status == SummonsStatus.APPROVED

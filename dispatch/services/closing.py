@@ -32,7 +32,7 @@ from governance.roles import (
     may,
     require_role,
 )
-from governance.selectors import grid_ids_of_worker
+from governance.selectors import grid_ids_of_worker, grid_ids_to_verify
 from intake import hooks as intake_hooks
 from intake.choices import CaseStatus, EventSource
 from intake.events import case_event_record
@@ -76,7 +76,7 @@ def _require_verifier(actor: AbstractBaseUser, case: Case) -> None:
         return
     # A grid worker verifies matters of their own grid (profile post records the grid code when the
     # grid app has no assignment table yet); a matter with no grid can only be verified by the center.
-    if case.grid_id is None or case.grid_id not in grid_ids_of_worker(user=actor):
+    if case.grid_id is None or case.grid_id not in grid_ids_to_verify(user=actor):
         raise PermissionDeniedError(gettext("只能核查本网格的事项。"))
 
 

@@ -100,10 +100,13 @@ def _suggestion_html(suggestion: Any, words: dict[str, str]) -> str:
 def board_pending_rows(context: template.Context) -> SafeString:
     """The rows of the waiting matters (`rows`: (matter, suggestion) pairs), with a dispatch form
     each when the user may dispatch: the suggested lead and co-departments preselected."""
-    words = {key: escape(gettext(msgid)) for key, msgid in (
-        ("order", "工单"), ("due", "期限"), ("lead", "牵头"), ("co", "协办"), ("territory", "属地"),
-        ("history", "近90天同类"), ("mode", "办理方式"), ("lead_department", "承办/牵头部门"),
-        ("co_departments", "协办部门"), ("instructions", "交办意见"), ("dispatch", "派单"))}
+    # Each text written out in its own gettext() call: makemessages finds only literal msgids.
+    words = {key: escape(text) for key, text in (
+        ("order", gettext("工单")), ("due", gettext("期限")), ("lead", gettext("牵头")), ("co", gettext("协办")),
+        ("territory", gettext("属地")), ("history", gettext("近90天同类")), ("mode", gettext("办理方式")),
+        ("lead_department", gettext("承办/牵头部门")), ("co_departments", gettext("协办部门")),
+        ("instructions", gettext("交办意见")), ("dispatch", gettext("派单")),
+        ("choose", gettext("请选择承办部门")))}
     channels, urgencies, risks = (_labels(Case, name) for name in ("channel", "urgency", "risk_level"))
     case_url = _url_for("dispatch:work-case")
     dispatch_url = _url_for("dispatch:work-case-dispatch")
@@ -138,7 +141,10 @@ def board_pending_rows(context: template.Context) -> SafeString:
             mode_options = "".join(
                 f'<option value="{value}"{" selected" if joint and value == "joint" else ""}>{label}</option>'
                 for value, label in modes)
+            # Without a suggestion no department is preselected: the empty choice is, and 派单 without
+            # a choice is refused (the form requires one), so one careless click sends nothing anywhere.
             lead = _with_selected(options, by_pk, [suggestion.lead.pk] if suggestion and suggestion.lead else [])
+            lead = f'<option value="">{words["choose"]}</option>{lead}'
             co = _with_selected(options, by_pk, [dept.pk for dept in suggestion.co] if suggestion else [])
             out.append(
                 f'<td><form method="post" action="{dispatch_url(case.pk)}" class="small" data-testid="dispatch-form">'

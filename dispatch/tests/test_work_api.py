@@ -153,3 +153,14 @@ def test_every_action_is_in_the_openapi_schema(world, client):
     dispatch_path = next(p for p in paths if p.endswith("/dispatch/"))
     body = schema["paths"][dispatch_path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/DispatchIn")
+
+
+def test_dispatch_without_a_department_is_refused_with_a_clear_message(world):
+    """Issue 21 (10): 派单 without a choice is refused, saying what is missing."""
+    case = world.case()
+    response = post(world.director, "case-dispatch", case.pk, {"mode": "transfer"}, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert "请选择承办（牵头）部门" in str(error)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.PENDING_DISPATCH

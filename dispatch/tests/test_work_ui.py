@@ -286,3 +286,73 @@ def test_a_summons_request_or_a_progress_report_sent_twice_is_made_once(world, c
     page = client.get(reverse("dispatch:work-assignment", args=[assignment.pk])).content.decode()
     client.post(url, {"text": "已复查", "once": once_key(page, url)})
     assert AssignmentReport.objects.filter(assignment=assignment, kind=AssignmentReport.Kind.PROGRESS).count() == 2
+
+
+def test_board_preselects_no_department_without_a_suggestion_and_refuses_dispatch_without_one(world, client):
+    """Issue 21 (10): the first department of the list was selected by default when a matter had no
+    routing suggestion; one click sent it there."""
+    import re
+
+    RoutingRule.objects.create(center=world.center, category=world.category, department=world.labour, role="lead")
+    suggested = world.case(title="有建议")
+    from intake.tests.factories import CategoryFactory
+
+    other = CategoryFactory(code="ZZ99", name="无规则")
+    bare = world.case(title="无建议", category=other)
+    login(client, world.director)
+    html = client.get(reverse("dispatch:board")).content.decode()
+
+    def lead_select(case):
+        row = html[html.index(f'data-case="{case.pk}"'):]
+        return re.search(r'<select name="lead_department"[^>]*>(.*?)</select>', row, re.S).group(1)
+
+    assert " selected" not in lead_select(bare)
+    assert lead_select(bare).startswith('<option value="">')
+    assert f'<option value="{world.labour.pk}" selected>' in lead_select(suggested)
+    response = client.post(reverse("dispatch:work-case-dispatch", args=[bare.pk]),
+                           {"mode": "transfer", "lead_department": ""}, follow=True)
+    assert "请选择承办（牵头）部门" in response.content.decode()
+    bare.refresh_from_db()
+    assert bare.status == CaseStatus.PENDING_DISPATCH
+
+
+def test_board_words_are_translated(world, client):
+    """Issue 21 (15): "属地" and "工单" on the board stayed Chinese on the English pages."""
+    RoutingRule.objects.create(center=world.center, grid=world.town_grid, department=world.town, role="co")
+    world.case(title="工单事项", external_source="12345", external_ref="GD001")
+    login(client, world.director)
+    assert client.post("/i18n/setlang/", {"language": "en", "next": "/"}).status_code == 302
+    html = client.get(reverse("dispatch:board")).content.decode()
+    row = html[html.index("GD001") - 200:]
+    assert "Work order GD001" in html and "Territory：" in row
+    assert "属地" not in html and "工单" not in html.replace("工单事项", "")
+    assert "Choose the department" in html
+
+
+def test_active_summons_is_on_the_liaisons_home_and_inbox_until_reported_in(world, client):
+    """Issue 21 (13): the liaison reached an active summons only through the notification list, and a
+    department that had reported in (without confirming first) still saw 确认."""
+    summons = svc.summons_request(actor=world.director, center=world.center, reason="堵路请速到场",
+                                  departments=[world.police, world.zgj])
+    login(client, world.police.liaison)
+    assert "堵路请速到场" not in client.get("/").content.decode()  # not yet approved
+    svc.summons_approve(actor=world.commander, summons=summons)
+    summons_url = reverse("dispatch:work-summons", args=[summons.pk])
+    home = client.get("/").content.decode()
+    assert 'data-testid="summons-awaiting"' in home and summons_url in home
+    # at the top of the home, above the day and the post
+    assert home.index('data-testid="summons-awaiting"') < home.index('data-testid="today-kind"')
+    inbox = client.get(reverse("dispatch:work-inbox")).content.decode()
+    assert 'data-testid="summons-awaiting"' in inbox and summons_url in inbox and 'data-testid="countdown"' in inbox
+    login(client, world.labour.liaison)  # another department's liaison: not summoned
+    assert 'data-testid="summons-awaiting"' not in client.get("/").content.decode()
+
+    login(client, world.police.liaison)
+    row = summons.departments.get(department=world.police)
+    client.post(reverse("dispatch:work-summons-department-action", args=[row.pk, "report_in"]))
+    row.refresh_from_db()
+    assert row.reported_in_at is not None
+    page = client.get(summons_url).content.decode()
+    assert reverse("dispatch:work-summons-department-action", args=[row.pk, "acknowledge"]) not in page
+    assert 'data-testid="summons-awaiting"' not in client.get("/").content.decode()
+    assert 'data-testid="summons-awaiting"' not in client.get(reverse("dispatch:work-inbox")).content.decode()

@@ -150,7 +150,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     for row in rows:
         row.is_overdue = row.is_open and row.due_at < now
-    return render(request, "dispatch/work/inbox.html", {"assignments": rows, "now": now})
+    return render(request, "dispatch/work/inbox.html", {
+        "assignments": rows, "now": now,
+        "summons_panel": {"rows": sel.summonses_awaiting_report_in(user=request.user, now=now)}})
 
 
 @login_required

@@ -78,6 +78,17 @@ def test_english_is_available(client):
     assert "Home" in page and "Log out" in page
 
 
+def test_the_language_menu_names_each_language_in_itself(client):
+    """Issue 21 (15): the menu read "简体中文 / 英语" in Chinese and "Simplified Chinese / English" in English."""
+    UserFactory(username="u1", roles=[Role.WINDOW_CLERK])
+    client.login(username="u1", password="pass-1234")
+    for language in ("zh-hans", "en"):
+        client.post("/i18n/setlang/", {"language": language, "next": "/"})
+        page = client.get("/").content.decode()
+        assert '<option value="zh-hans" lang="zh-hans"' in page and ">简体中文</option>" in page, language
+        assert ">English</option>" in page and "英语" not in page, language
+
+
 def test_directory_lists_departments_and_windows(client):
     call_command("seed_demo", verbosity=0)
     client.login(username="clerk", password="demo1234")

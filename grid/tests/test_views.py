@@ -94,3 +94,56 @@ def test_verification_page_then_the_queue_empties(phone, territory):
     client2 = phone
     client2.force_login(t.other_worker)
     assert client2.get(reverse("grid:verify", args=[case.pk])).status_code == 404
+
+
+def test_a_matter_registered_on_the_village_reaches_its_grid_workers_for_the_check(phone, territory):
+    """Issue 21 (9): the window's picker offers the village first, but a worker's 待核查 listed only her
+    unit grids, so a village matter reached nobody; the clerk now sees who will verify it."""
+    from django.test import Client
+
+    from governance.roles import Role
+    from governance.selectors import grid_workers_to_verify
+    from governance.tests.factories import DepartmentFactory, GridFactory, UserFactory
+    from intake.choices import CaseStatus
+    from intake.tests.factories import CaseFactory
+
+    t = territory
+    department = DepartmentFactory(center=t.district, with_people=True)
+    clerk = UserFactory(roles=[Role.WINDOW_CLERK], profile={"center": t.district})
+    case = CaseFactory(district=t.district, center=t.district, grid=t.village_grid, town=t.town_grid,
+                       status=CaseStatus.PENDING_DISPATCH, title="上浦村路灯不亮", first_receiver=clerk)
+    [a] = case_dispatch(actor=t.director, case=case, mode="transfer", lead_department=department)
+    assignment_acknowledge(actor=department.liaison, assignment=a)
+    assignment_report_back(actor=department.liaison, assignment=a, text="已修复路灯")
+
+    # The clerk sees who will verify, on the receipt and on the matter's page.
+    clerk_client = Client()
+    clerk_client.force_login(clerk)
+    for url in (reverse("intake:receipt", args=[case.code]), reverse("intake:case_detail", args=[case.code])):
+        page = clerk_client.get(url).content.decode()
+        names = page[page.index('data-testid="verifiers"'):][:400]
+        for worker in (t.worker, t.other_worker):
+            assert f"{worker.last_name}{worker.first_name}" in names, url
+
+    tasks = phone.get(reverse("grid:tasks")).content.decode()
+    assert f'data-task="{case.code}"' in tasks
+    other = Client()
+    other.force_login(t.other_worker)  # the village's other grid worker has it too
+    assert f'data-task="{case.code}"' in other.get(reverse("grid:tasks")).content.decode()
+    assert phone.post(reverse("grid:verify", args=[case.pk]), {"passed": "yes", "notes": "路灯已亮"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.VERIFIED
+
+    # A worker of another village neither sees nor verifies it.
+    elsewhere = GridFactory(code="350599100204", name="下浦村", level="village", parent=t.town_grid, town=t.town_grid)
+    assert t.worker not in grid_workers_to_verify(grid=elsewhere)
+
+
+def test_her_home_opens_with_patrol_report_and_her_count_to_verify(phone, territory):
+    """Issue 21 (12): her home showed the date and 今日轮驻部门 first, and no 开始巡查 or 上报问题."""
+    page = phone.get("/").content.decode()
+    actions = page.index('data-testid="grid-actions"')
+    assert actions < page.index('data-testid="today-kind"')
+    panel = page[actions:page.index("</div>", actions)]
+    assert reverse("grid:home") in panel and reverse("grid:report") in panel and reverse("grid:tasks") in panel
+    assert "开始巡查" in panel and "上报问题" in panel and "待核查 0" in panel

@@ -25,6 +25,8 @@ PRECACHED_STATIC = (
     "vendor/bootstrap/bootstrap.bundle.min.js",
     "css/center.css",
     "js/shell.js",
+    "js/autocomplete.js",
+    "intake/intake.css",
     "grid/grid.css",
     "grid/offline.js",
     "grid/outbox.js",

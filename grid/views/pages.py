@@ -27,6 +27,7 @@ from grid.choices import ItemKind
 from grid.forms import ItemForm, PatrolFinishForm, PatrolStartForm, ReportForm, VerifyForm, new_client_key
 from intake.choices import CaseStatus, PartyRole
 from intake.models import Case, CaseParty
+from intake.selectors import categories_for_picker
 
 
 def worker_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -122,7 +123,12 @@ def report(request: HttpRequest) -> HttpResponse:
                 "code": rep.case.code, "center": rep.case.center.name})
             return redirect("grid:home")
     status = 400 if request.method == "POST" else 200
-    return render(request, "grid/report.html", {"form": form, "patrol": patrol}, status=status)
+    # The category is picked with the window's type-ahead, grouped by parent (same list, same script).
+    categories = categories_for_picker()
+    chosen = str(form["category"].value() or "")
+    selected = next((c["path"] for c in categories if str(c["id"]) == chosen), "")
+    return render(request, "grid/report.html", {"form": form, "patrol": patrol, "categories": categories,
+                                                "selected_category": selected}, status=status)
 
 
 @worker_page
@@ -185,7 +191,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
 
 def _case_for_worker(request: HttpRequest, pk: int) -> Case:
     case = (Case.objects.select_related("grid", "category", "center")
-            .filter(pk=pk, grid_id__in=sel.worker_grid_ids(worker=request.user)).first())
+            .filter(pk=pk, grid_id__in=sel.grid_ids_to_verify(user=request.user)).first())
     if case is None:
         raise NotFoundError()
     return case

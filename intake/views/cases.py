@@ -18,6 +18,7 @@ from governance.api import http_status_for
 from governance.errors import ApplicationError
 from governance.models import Grid
 from governance.roles import MAY_SEE_DISTRICT_MATTERS, MAY_SEE_FULL_ID, may, user_roles
+from governance.selectors import grid_workers_to_verify
 from intake import hooks as intake_hooks
 from intake import selectors
 from intake.choices import CaseStatus, Channel
@@ -147,6 +148,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
         # The work page (assignments, revisit, close) is the center's: its people and the first receiver.
         "can_work": may(request.user, MAY_SEE_DISTRICT_MATTERS) or case.first_receiver_id == request.user.pk,
         "panels": intake_hooks.case_panels(case=case, user=request.user),
+        "verifiers": list(grid_workers_to_verify(grid=case.grid)) if case.grid else [],
     }
     return render(request, "intake/case_detail.html", context)
 

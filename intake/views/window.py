@@ -18,7 +18,7 @@ from governance.models import Grid, ServiceWindow
 from governance.page_actions import Action, AlreadyDone, call_once, perform, say_already_done
 from governance.parsing import db_id
 from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, MAY_REGISTER, MAY_USE_WINDOW, may
-from governance.selectors import center_for_user
+from governance.selectors import center_for_user, grid_workers_to_verify
 from intake import selectors
 from intake.choices import CaseStatus, Channel
 from intake.forms import RegisterForm, SendToDispatchForm, SettleForm, form_field_for
@@ -195,6 +195,7 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
         "settle_form": SettleForm(),
         "dispatch_form": SendToDispatchForm(),
         "working_days": _working_days(case),
+        "verifiers": list(grid_workers_to_verify(grid=case.grid)) if case.grid else [],
     }
     return render(request, "intake/receipt.html", context)
 

@@ -1,97 +1,8 @@
-/* The window page: keyboard-first autocomplete (Chinese or pinyin initials), repeat-visit lookup,
-   group toggle. No library; the data lists are embedded in the page as JSON. */
+/* The window page: keyboard-first autocomplete (Chinese or pinyin initials: static/js/autocomplete.js),
+   repeat-visit lookup, group toggle. No library; the data lists are embedded in the page as JSON. */
 /* global gettext, interpolate */
 (function () {
   "use strict";
-
-  function readJson(id) {
-    var node = document.getElementById(id);
-    return node ? JSON.parse(node.textContent) : [];
-  }
-
-  function score(item, query) {
-    var q = query.toLowerCase();
-    var initials = (item.initials || "").split(" ");
-    if (item.name === query || item.code.toLowerCase() === q) return 0;
-    if (initials[0] && initials[0].indexOf(q) === 0) return 1;
-    if (item.name.indexOf(query) === 0) return 2;
-    if (item.name.indexOf(query) >= 0) return 3;
-    if (item.path.indexOf(query) >= 0) return 4;
-    for (var i = 1; i < initials.length; i++) { if (initials[i] && initials[i].indexOf(q) === 0) return 5; }
-    if (item.code.toLowerCase().indexOf(q) === 0) return 6;
-    return -1;
-  }
-
-  function autocomplete(input, items) {
-    input.pickById = function (id, path) {
-      var item = items.filter(function (x) { return String(x.id) === String(id); })[0] || { id: id, path: path, name: path };
-      hidden.value = item.id;
-      input.value = path || item.path;
-      input.dispatchEvent(new CustomEvent("picked", { detail: item }));
-    };
-    var hidden = document.getElementById(input.dataset.target);
-    var list = document.getElementById(input.getAttribute("aria-controls"));
-    var shown = [];
-    var active = -1;
-
-    function close() {
-      list.classList.add("d-none");
-      input.setAttribute("aria-expanded", "false");
-      active = -1;
-    }
-
-    function pick(item) {
-      hidden.value = item.id;
-      input.value = item.path;
-      input.classList.remove("is-invalid");
-      close();
-      input.dispatchEvent(new CustomEvent("picked", { detail: item }));
-    }
-
-    function highlight() {
-      Array.prototype.forEach.call(list.children, function (li, i) {
-        li.classList.toggle("active", i === active);
-        li.setAttribute("aria-selected", i === active ? "true" : "false");
-      });
-    }
-
-    function render() {
-      var query = input.value.trim();
-      hidden.value = "";
-      list.textContent = "";
-      if (!query) { close(); return; }
-      shown = items
-        .map(function (item) { return { item: item, s: score(item, query) }; })
-        .filter(function (x) { return x.s >= 0; })
-        .sort(function (a, b) { return a.s - b.s; })
-        .slice(0, 12)
-        .map(function (x) { return x.item; });
-      shown.forEach(function (item, i) {
-        var li = document.createElement("li");
-        li.className = "list-group-item list-group-item-action py-1 small";
-        li.setAttribute("role", "option");
-        li.textContent = item.path + (item.initials ? "  " + item.initials.split(" ")[0] : "");
-        li.addEventListener("mousedown", function (event) { event.preventDefault(); pick(item); });
-        list.appendChild(li);
-      });
-      active = shown.length ? 0 : -1;
-      highlight();
-      list.classList.toggle("d-none", !shown.length);
-      input.setAttribute("aria-expanded", shown.length ? "true" : "false");
-    }
-
-    input.addEventListener("input", render);
-    input.addEventListener("keydown", function (event) {
-      if (event.key === "ArrowDown" && shown.length) { active = (active + 1) % shown.length; highlight(); event.preventDefault(); }
-      else if (event.key === "ArrowUp" && shown.length) { active = (active - 1 + shown.length) % shown.length; highlight(); event.preventDefault(); }
-      else if (event.key === "Enter") {
-        if (!list.classList.contains("d-none") && active >= 0) { pick(shown[active]); event.preventDefault(); }
-        else if (!hidden.value && input.value.trim()) { event.preventDefault(); }
-      }
-      else if (event.key === "Escape") { close(); }
-    });
-    input.addEventListener("blur", function () { window.setTimeout(close, 100); });
-  }
 
   function repeatVisits() {
     var box = document.getElementById("repeat-visits");
@@ -302,9 +213,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-autocomplete]").forEach(function (input) {
-      autocomplete(input, readJson(input.dataset.autocomplete + "-data"));
-    });
     suggestedTitle();
     shortcuts();
     repeatVisits();

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dispatch.choices import ResolvedAnswer, Satisfaction
@@ -64,7 +65,8 @@ class SummonsOut(serializers.ModelSerializer):
 
 class DispatchIn(serializers.Serializer):
     mode = serializers.ChoiceField(choices=[m for m in HandlingMode.values if m != HandlingMode.SELF])
-    lead_department = IdField()
+    lead_department = IdField(error_messages={"required": _("请选择承办（牵头）部门。"),
+                                              "null": _("请选择承办（牵头）部门。")})
     co_departments = serializers.ListField(child=IdField(), required=False, default=list)
     instructions = serializers.CharField(required=False, allow_blank=True, default="")
     parts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict,
