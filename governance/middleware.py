@@ -71,3 +71,29 @@ class BadInputMiddleware:
             if isinstance(value, int) and not isinstance(value, bool) and value > DB_ID_MAX:
                 return bad_input_response(request, gettext("未找到，或您无权查看。"), status=404, code="not_found")
         return None
+
+
+# Features no page of ours uses are off for every page (and for anything an attacker could frame or
+# inject); the location stays available to our own pages.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(self), payment=(), usb=()"
+NO_STORE = "private, no-store"
+
+
+class PrivateByDefaultMiddleware:
+    """Every page of a signed-in user and every API answer is `Cache-Control: private, no-store`:
+    matter pages, lists, exports and the key-person ledger must not stay in a shared office
+    computer's browser cache or in a proxy (issue 24 item 6). A response that chose its own caching
+    keeps it only for anonymous visitors (static files never reach here: WhiteNoise answers first).
+    Also sets the Permissions-Policy header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        private = bool(user and user.is_authenticated) or _is_machine_path(request.path)
+        if (private or not response.has_header("Cache-Control")) and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = NO_STORE
+        return response

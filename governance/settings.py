@@ -9,6 +9,7 @@ explanation, which `manage.py` prints without a stack trace.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import sys
 from pathlib import Path
 
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Personal data is never kept by a browser's or a proxy's cache; Permissions-Policy on every page.
+    "governance.middleware.PrivateByDefaultMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dispatch.middleware.QueuedNotificationsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -193,21 +196,29 @@ ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 if ADMIN_URL == "/" or not ADMIN_URL.replace("/", "").replace("-", "").replace("_", "").isalnum():
     raise ImproperlyConfigured(f"ADMIN_URL={ADMIN_URL!r} 无效：请用字母、数字、- 和 _ 组成的路径，如 manage-7f3k/。")
 
-# --- Login lockout (django-axes) ------------------------------------------------------------
-# After LOGIN_FAILURE_LIMIT wrong passwords for one account, or from one address, logins from it
-# are refused for LOGIN_LOCKOUT_MINUTES; an administrator unlocks in the admin (登录失败记录:
+# --- Login lockout (django-axes, governance/lockout.py) -------------------------------------
+# LOGIN_FAILURE_LIMIT wrong passwords for one account from one address lock that account at that
+# address; LOGIN_ADDRESS_FAILURE_LIMIT failures from one address (any usernames: password spraying)
+# lock the address. Both for LOGIN_LOCKOUT_MINUTES; an administrator unlocks in the admin (登录失败记录:
 # delete the attempts) or with `manage.py axes_reset_username USER` / `axes_reset_ip IP`.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
 AXES_COOLOFF_TIME = env.int("LOGIN_LOCKOUT_MINUTES", default=30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "governance.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "governance/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
-if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
-    # Behind the proxy the client's address is the first X-Forwarded-For hop the proxy appended.
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client's address: X-Forwarded-For is believed only from these proxies (addresses or networks,
+# e.g. 127.0.0.1 for nginx on the same host); from anyone else the connection's own address counts.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES 中的 {_proxy!r} 不是 IP 地址或网段（如 127.0.0.1 或 172.16.0.0/12）。") from None
+AXES_CLIENT_IP_CALLABLE = "governance.lockout.client_address"
 
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -336,6 +347,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "事项受理、调度派单、督办考核接口",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Not a public API: the schema and the docs page only for signed-in users (issue 24 item 7).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Every operation documents every status it can answer (400/403/404/405/406/409/413/415/429).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -36,9 +36,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    """ok or degraded (200 or 503) for the load balancer and anyone; the checks (database vendor,
+    broker host and port, queues, workers) only for those who may see the status page."""
     report = system_health()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503,
-                        json_dumps_params={"ensure_ascii": False})
+    status = 200 if report["status"] == "ok" else 503
+    if not may(request.user, MAY_VIEW_STATUS):
+        report = {"status": report["status"]}
+    return JsonResponse(report, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 @login_required

@@ -226,6 +226,15 @@ class KeyPersonAdmin(admin.ModelAdmin):
             keypersons_svc.keypersons_view(actor=request.user, people=[person], context="admin")
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """The list shows names too: the people on the page shown are recorded like the ledger's list."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", None) and response.context_data.get("cl")
+        if changelist is not None and keypersons_svc.keyperson_may_view(request.user):
+            keypersons_svc.keypersons_view(actor=request.user, people=list(changelist.result_list),
+                                           context="admin-list")
+        return response
+
 
 @admin.register(KeyPersonView)
 class KeyPersonViewAdmin(ReadOnlyAdmin):

@@ -45,8 +45,9 @@ ALLOWED_ATTACHMENTS: dict[str, str] = {
 }
 # Photos only (grid workers' on-site photos and the like).
 IMAGE_TYPES: frozenset[str] = frozenset({"jpg", "png"})
-# Shown inline by the download view; everything else is sent as a download.
-INLINE_CONTENT_TYPES: frozenset[str] = frozenset({"application/pdf", "image/jpeg", "image/png"})
+# Shown inline by the download view; everything else is sent as a download. Not PDFs: a PDF can
+# carry JavaScript that a browser's viewer runs, whatever the page's CSP (issue 24 item 4).
+INLINE_CONTENT_TYPES: frozenset[str] = frozenset({"image/jpeg", "image/png"})
 # Old Word/Excel files are OLE compound files; `filetype` names them only when it finds the
 # application's stream near the start, so a bare OLE header with a .doc/.xls name is accepted as such.
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -17,6 +17,28 @@ from governance.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def client(client):
+    """The checks of /healthz are for staff who may see the status page (issue 24 item 7)."""
+    client.force_login(UserFactory(roles=[Role.ADMINISTRATOR]))
+    return client
+
+
+def test_anyone_gets_only_ok_or_not_ok():
+    """Issue 24 item 7: /healthz named the database vendor and the Redis host and port to anyone."""
+    from django.test import Client
+
+    anonymous = Client()
+    response = anonymous.get("/healthz")
+    assert response.status_code == 503 and response.json() == {"status": "degraded"}
+    heartbeat_record(component=WORKER, at=timezone.now())
+    heartbeat_record(component=BEAT, at=timezone.now())
+    assert anonymous.get("/healthz").json() == {"status": "ok"}
+    clerk = Client()
+    clerk.force_login(UserFactory(roles=[Role.WINDOW_CLERK]))
+    assert clerk.get("/healthz").json() == {"status": "ok"}
+
+
 def test_healthz_degraded_before_any_heartbeat(client):
     response = client.get("/healthz")
     assert response.status_code == 503

@@ -34,33 +34,91 @@ def _login(client: Client, username: str, password: str, path: str = LOGIN, ip: 
     return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
-def test_five_wrong_passwords_lock_the_account_with_a_chinese_message(clerk):
+def test_five_wrong_passwords_lock_the_account_at_that_address_with_a_chinese_message(clerk):
     client = Client()
     for attempt in range(4):
-        response = _login(client, "clerk", f"wrong-{attempt}", ip=f"10.0.0.{attempt + 1}")  # other addresses
+        response = _login(client, "clerk", f"wrong-{attempt}", ip="10.0.0.1")
         assert response.status_code == 200 and "用户名或密码不正确" in response.content.decode()
-    assert _login(client, "clerk", "wrong-5", ip="10.0.0.5").status_code == 429  # the fifth locks
-    locked = _login(client, "clerk", "right-password-1", ip="10.9.9.9")
+    assert _login(client, "clerk", "wrong-5", ip="10.0.0.1").status_code == 429  # the fifth locks
+    locked = _login(client, "clerk", "right-password-1", ip="10.0.0.1")
     assert locked.status_code == 429
-    assert "密码错误次数过多" in locked.content.decode() and "30 分钟" in locked.content.decode()
+    page = locked.content.decode()
+    assert "密码错误次数过多" in page and "30 分钟" in page
+    # Issue 24 item 1: the locked user is told how to get unlocked.
+    assert 'data-testid="how-to-unlock"' in page and "登录失败记录" in page
     assert "_auth_user_id" not in client.session
 
 
-def test_one_address_guessing_many_accounts_is_locked(clerk):
+def test_knowing_a_username_does_not_lock_its_owner_out_elsewhere(clerk):
+    """Issue 24 item 1: wrong passwords for `clerk` from one address (the attacker's) used to lock
+    `clerk` everywhere for 30 minutes."""
+    attacker = Client()
+    for attempt in range(10):
+        _login(attacker, "clerk", f"wrong-{attempt}", ip="203.0.113.9")
+    assert _login(attacker, "clerk", "right-password-1", ip="203.0.113.9").status_code == 429
+    assert _login(Client(), "clerk", "right-password-1", ip="10.0.0.7").status_code == 302
+
+
+def test_one_mistyping_clerk_does_not_lock_the_office(clerk, settings):
+    """Issue 24 item 1: 30 wrong passwords for one account locked every user of that address."""
     UserFactory(username="other", password="other-password-1")
     client = Client()
-    for name in ("a1", "a2", "a3", "a4", "a5"):
-        _login(client, name, "guess", ip="10.1.1.1")
+    for attempt in range(30):
+        _login(client, "throwaway", f"wrong-{attempt}", ip="10.1.1.1")
+    assert _login(Client(), "other", "other-password-1", ip="10.1.1.1").status_code == 302
+
+
+def test_password_spraying_from_one_address_is_locked(clerk, settings):
+    """Issue 24 item 1: one password against every username, a separate and higher per-address limit."""
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 12
+    UserFactory(username="other", password="other-password-1")
+    client = Client()
+    for number in range(11):
+        assert _login(client, f"user{number}", "Spring2026!", ip="10.1.1.1").status_code == 200
+    assert _login(client, "user11", "Spring2026!", ip="10.1.1.1").status_code == 429  # the twelfth locks
     assert _login(client, "other", "other-password-1", ip="10.1.1.1").status_code == 429
     assert _login(client, "other", "other-password-1", ip="10.1.1.2").status_code == 302  # another address
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "counted"),
+    [
+        ("127.0.0.1", "198.51.100.7", "198.51.100.7"),  # from nginx: its header
+        ("127.0.0.1", "1.2.3.4, 198.51.100.7", "198.51.100.7"),  # what the client wrote is not believed
+        ("127.0.0.1", "", "127.0.0.1"),
+        ("127.0.0.1", "not-an-address", "127.0.0.1"),
+        ("198.51.100.7", "10.9.9.9", "198.51.100.7"),  # not from the proxy: the header is ignored
+    ],
+)
+def test_the_client_address_comes_from_the_proxy_header_only_from_the_proxy(settings, rf, remote, forwarded,
+                                                                            counted):
+    from governance.lockout import client_address
+
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+    request = rf.post(LOGIN, REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == counted
+
+
+def test_behind_the_proxy_each_client_is_counted_under_its_own_address(clerk, settings):
+    """Issue 24 item 1: behind nginx every login came from the same (or an empty) address."""
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    client = Client()
+    for attempt in range(5):
+        client.post(LOGIN, {"username": "clerk", "password": f"wrong-{attempt}"}, REMOTE_ADDR="127.0.0.1",
+                    HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+    assert client.post(LOGIN, {"username": "clerk", "password": "right-password-1"}, REMOTE_ADDR="127.0.0.1",
+                       HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 429
+    assert client.post(LOGIN, {"username": "clerk", "password": "right-password-1"}, REMOTE_ADDR="127.0.0.1",
+                       HTTP_X_FORWARDED_FOR="198.51.100.8").status_code == 302
 
 
 def test_the_admin_login_is_locked_too(clerk):
     admin_user = User.objects.create_superuser("root", password="root-password-1")
     client = Client()
     for attempt in range(5):
-        _login(client, "root", f"wrong-{attempt}", path="/admin/login/", ip=f"10.2.0.{attempt}")
-    assert _login(client, "root", "root-password-1", path="/admin/login/", ip="10.2.9.9").status_code == 429
+        _login(client, "root", f"wrong-{attempt}", path="/admin/login/", ip="10.2.0.1")
+    assert _login(client, "root", "root-password-1", path="/admin/login/", ip="10.2.0.1").status_code == 429
     assert admin_user.pk
 
 

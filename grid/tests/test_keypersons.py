@@ -168,3 +168,28 @@ def test_a_person_added_in_the_admin_gets_the_first_visit_on_the_engine(client, 
     visit = KeyPersonFollowUp.objects.get(person__name="郑某某")
     assert visit.due_at == at(2026, 11, 18, 9) + dt.timedelta(days=14)
     assert DeadlineStep.objects.filter(subject_type=FOLLOW_UP_SUBJECT, subject_id=visit.pk).count() == 3
+
+
+def test_the_export_neutralises_a_leading_tab_or_cr_too(client, granted, territory):
+    """Issue 24 item 7: `=`, `+`, `-`, `@` were neutralised, a leading TAB or CR (before a formula) was not."""
+    group = KeyPersonGroup.objects.get(code="SH02")
+    for name in ("\t=cmd|' /C calc'!A0", "\r=1+1", "@SUM(1)", "=2"):
+        KeyPerson.objects.create(grid=territory.unit, group=group, name=name, responsible=territory.worker)
+    client.force_login(granted)
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(client.get(reverse("grid:keypersons-export")).content.decode("utf-8-sig"))))
+    names = {row[2] for row in rows[1:]}
+    assert names == {"'\t=cmd|' /C calc'!A0", "'\r=1+1", "'@SUM(1)", "'=2"}
+
+
+def test_the_admin_list_records_who_saw_whom(client, granted, person):
+    """Issue 24 item 7: the key-person list in the Django admin wrote no view log."""
+    from django.contrib.auth.models import User
+
+    admin = User.objects.create_superuser("root", password="root-password-1")
+    client.force_login(admin)
+    assert "林某某" in client.get("/admin/grid/keyperson/").content.decode()
+    assert list(KeyPersonView.objects.filter(viewer=admin).values_list("person_id", "context")) == [
+        (person.pk, "admin-list")]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from governance.errors import NotFoundError
+from governance.exports import spreadsheet_text
 from governance.page_actions import Action, ActionForm, perform
 from grid.choices import KeyPersonRisk
 from grid.models import KeyPersonFollowUp, KeyPersonGroup
@@ -103,11 +104,6 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("grid:keyperson", follow_up.person_id)
 
 
-def _text(value: str) -> str:
-    """Exports write text as text: a cell starting like a formula is prefixed."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
     _guard(request)
@@ -117,8 +113,8 @@ def export(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(out)
     writer.writerow(["网格", "人群", "姓名", "公民身份号码（脱敏）", "联系电话（脱敏）", "住址", "风险等级"])
     for p in people:
-        writer.writerow([_text(p.grid.name), _text(p.group.name), _text(p.name), mask_id_number(p.id_number),
-                         mask_phone(p.phone), _text(p.address), p.get_risk_level_display()])
+        writer.writerow([spreadsheet_text(p.grid.name), spreadsheet_text(p.group.name), spreadsheet_text(p.name), mask_id_number(p.id_number),
+                         mask_phone(p.phone), spreadsheet_text(p.address), p.get_risk_level_display()])
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="keypersons.csv"'
     return response

@@ -97,6 +97,11 @@ def open311_request_get(*, key: PlatformKey | None, service_request_id: str) -> 
     return case
 
 
+def open311_is_own(*, key: PlatformKey, case: Case) -> bool:
+    """Whether the platform of `key` pushed this matter (and may see its whole record)."""
+    return _platform_cases(key=key).filter(pk=case.pk).exists()
+
+
 def open311_token_get(*, key: PlatformKey, token: str) -> Case:
     """Our requests are created in real time; the token a platform may ask about is its own
     work-order number, which gives back our service_request_id."""

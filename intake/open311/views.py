@@ -256,8 +256,11 @@ def request_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
 @open311_view("GET")
 def request_detail(request: HttpRequest, service_request_id: str, *, fmt: str) -> HttpResponse:
     key = _key_if_given(request)
-    case = selectors.open311_request_get(key=key, service_request_id=service_request_id)
-    represent = formats.request_representation if key else formats.public_representation
+    # Any matter that came in through Open311 has a public status a keyless client can read; another
+    # platform's key reads that too (not a 404), and only the matter's own platform gets its record.
+    case = selectors.open311_request_get(key=None, service_request_id=service_request_id)
+    own = key is not None and selectors.open311_is_own(key=key, case=case)
+    represent = formats.request_representation if own else formats.public_representation
     return formats.render(fmt, [represent(case)], root="service_requests", item="request")
 
 

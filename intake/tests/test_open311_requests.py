@@ -471,3 +471,19 @@ def test_keyless_gets_answer_public_fields_only(client, platform, fmt, clock):
                                "expected_datetime"}
         assert record["status"] == "open"
     assert full["address"] == "东园镇上浦村12号" and full["lat"] == 24.9
+
+
+@pytest.mark.django_db
+def test_another_platforms_key_reads_the_public_status_not_a_404(client, platform, center, clock):
+    """Issue 24 item 7: another platform's key got a 404 for a request whose public status a keyless
+    client can read; it now reads the same public fields, and never the owner's record."""
+    _key, raw = platform
+    _other, other_raw = platform_key_create(name="网上信访", center=center, source="wsxf")
+    request_id = push_form(client, raw).json()[0]["service_request_id"]
+    keyless = client.get(f"{BASE}/requests/{request_id}.json")
+    other = client.get(f"{BASE}/requests/{request_id}.json", {"api_key": other_raw})
+    own = client.get(f"{BASE}/requests/{request_id}.json", {"api_key": raw})
+    assert keyless.status_code == other.status_code == own.status_code == 200
+    assert other.json() == keyless.json()
+    assert "13805950001" not in other.content.decode() and own.json() != keyless.json()
+    assert client.get(f"{BASE}/tokens/GD20250930-0001.json", {"api_key": other_raw}).status_code == 404

@@ -147,13 +147,15 @@ def test_repeat_visit_lookup_and_link(clerk_client, clerk, center):
     earlier = case_register(actor=clerk, center=center, channel="walk_in", category=category("JF10"),
                             title="上次欠薪", description="三周前", parties=[PartyInput(name="王建国", id_number=ID,
                                                                                  phone="13805950001")])
-    data = clerk_client.get(reverse("intake:applicant_lookup"), {"id_number": ID}).json()
+    data = clerk_client.post(reverse("intake:applicant_lookup"), {"id_number": ID}).json()
+    # Issue 24 item 2: personal data in the body, never in a query string an access log keeps.
+    assert clerk_client.get(reverse("intake:applicant_lookup"), {"id_number": ID}).status_code == 405
     # Issue 8 item 5: the lookup masks the phone and address and is recorded like the full-ID view.
     assert data["party"]["name"] == "王建国" and data["party"]["phone_masked"] == "138****0001"
     assert "13805950001" not in str(data) and "phone" not in data["party"]
     assert SensitiveView.objects.filter(actor=clerk, field="lookup", page=reverse("intake:applicant_lookup")).count() == 1
     assert [c["code"] for c in data["cases"]] == [earlier.code]
-    by_phone = clerk_client.get(reverse("intake:applicant_lookup"), {"phone": "138-0595-0001"}).json()
+    by_phone = clerk_client.post(reverse("intake:applicant_lookup"), {"phone": "138-0595-0001"}).json()
     assert [c["code"] for c in by_phone["cases"]] == [earlier.code]
     assert ID not in str(by_phone)
     # The typed phone differs from the stored one: the clerk sees both and chooses.

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from governance.errors import ApplicationError
 from governance.models import Grid, ServiceWindow
@@ -144,13 +144,15 @@ def window_register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST
 def applicant_lookup(request: HttpRequest) -> JsonResponse:
-    """On blur of the ID or phone field: the earlier matters and the party to prefill."""
+    """On blur of the ID or phone field: the earlier matters and the party to prefill.
+
+    POST, so that the ID number and phone travel in the body and never in an access log's URL."""
     if not may(request.user, MAY_REGISTER):
         raise PermissionDenied
-    id_number = request.GET.get("id_number", "")[:30]
-    phone = request.GET.get("phone", "")[:30]
+    id_number = request.POST.get("id_number", "")[:30]
+    phone = request.POST.get("phone", "")[:30]
     party = selectors.party_find(id_number=id_number, phone=phone)
     cases = selectors.cases_for_applicant(id_number=id_number, phone=phone, actor=request.user)
     if party is not None:

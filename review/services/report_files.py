@@ -14,6 +14,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from governance.exports import spreadsheet_text
 from review.pdf import cjk_font, cjk_styles
 
 
@@ -123,13 +124,6 @@ def _table(rows: list[list[Any]], font: str) -> Table:
     return table
 
 
-def _text(value: Any) -> Any:
-    """Text cells are written as text: a leading = + - @ never becomes a formula."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@"}:
-        return "'" + value
-    return value
-
-
 def _pct_cell(value: float | None) -> float | str:
     return "—" if value is None else value
 
@@ -139,34 +133,34 @@ def report_xlsx(content: dict[str, Any], commentary: str) -> bytes:
     summary = book.active
     summary.title = "总体情况"
     month = content["month"]
-    summary.append([_text(f"{content['center']} {month.year}年{month.month}月工作专报")])
+    summary.append([spreadsheet_text(f"{content['center']} {month.year}年{month.month}月工作专报")])
     labels = {"registered": "登记事项", "closed": "已办结", "settled": "当场化解", "open": "在办", "overdue": "超期",
               "key": "高风险、重大或群体性"}
     for key, label in labels.items():
         summary.append([label, content["totals"][key]])
-    summary.append(["轮值主任意见", _text(commentary)])
+    summary.append(["轮值主任意见", spreadsheet_text(commentary)])
     sheet = book.create_sheet("问责问效", 0)
     sheet.append(["部门", "标记", "件数", "扣分", "规则"])
     for flag in content["flags"]:
-        sheet.append([_text(flag["department"]), flag["label"], flag["count"], flag.get("deduction", 0),
-                      _text(flag["rule"])])
+        sheet.append([spreadsheet_text(flag["department"]), flag["label"], flag["count"], flag.get("deduction", 0),
+                      spreadsheet_text(flag["rule"])])
     sheet = book.create_sheet("来源渠道")
     sheet.append(["来源渠道", "件数"])
     for item in content["channels"]:
-        sheet.append([_text(item["label"]), item["value"]])
+        sheet.append([spreadsheet_text(item["label"]), item["value"]])
     sheet = book.create_sheet("事项类别")
     sheet.append(["类别（上级 / 本级）", "件数"])
     for item in content["categories"]:
-        sheet.append([_text(item["label"]), item["value"]])
+        sheet.append([spreadsheet_text(item["label"]), item["value"]])
     sheet = book.create_sheet("重点事项")
     sheet.append(["编号", "事项", "风险", "登记时间"])
     for case in content["key_matters"]:
-        sheet.append([_text(case.code), _text(case.title), case.get_risk_level_display(),
+        sheet.append([spreadsheet_text(case.code), spreadsheet_text(case.title), case.get_risk_level_display(),
                       case.registered_at.strftime("%Y-%m-%d %H:%M")])
     sheet = book.create_sheet("部门排名")
     sheet.append(["排名", "部门", "响应率(%)", "解决率(%)", "满意率(%)", "得分", "标记"])
     for row in content["ranking"] + content.get("unranked", []):
-        sheet.append([row["rank"] or "—", _text(row["name"]), _pct_cell(row["rates"]["response"]),
+        sheet.append([row["rank"] or "—", spreadsheet_text(row["name"]), _pct_cell(row["rates"]["response"]),
                       _pct_cell(row["rates"]["resolution"]), _pct_cell(row["rates"]["satisfaction"]),
                       _score(row["score"]) if row["score"] is None else row["score"],
                       "、".join(f["label"] for f in row["flags"])])

@@ -19,10 +19,14 @@
       var key = id + "|" + phone;
       if ((!id && !phone) || key === last) return;
       last = key;
+      // In the body (POST), never in the address: an ID number or phone in a query string lands in
+      // every access log on the way.
       var params = new URLSearchParams();
       if (id) params.set("id_number", id);
       if (phone) params.set("phone", phone);
-      fetch(urlNode.dataset.url + "?" + params.toString(), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      var token = document.querySelector("[name=csrfmiddlewaretoken]");
+      fetch(urlNode.dataset.url, { method: "POST", credentials: "same-origin", body: params,
+        headers: { "X-CSRFToken": token ? token.value : "", "Accept": "application/json" } })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (data) { if (data) show(data); })
         .catch(function () { /* lookup is a convenience: the form works without it */ });
