@@ -134,6 +134,13 @@ class RegisterForm(forms.Form):
         return result
 
 
+class ApplicantLookupForm(forms.Form):
+    """The window's repeat-visit lookup: posted, so the ID number and phone stay out of URLs and logs."""
+
+    id_number = forms.CharField(required=False, max_length=30)
+    phone = forms.CharField(required=False, max_length=30)
+
+
 class SettleForm(ActionForm):
     """自办 on the spot (`case_settle_on_spot`) of the matter (`target`)."""
 

@@ -21,7 +21,7 @@ from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, MAY_REGISTER, MAY_USE_W
 from governance.selectors import center_for_user, grid_workers_to_verify
 from intake import selectors
 from intake.choices import CaseStatus, Channel
-from intake.forms import RegisterForm, SendToDispatchForm, SettleForm, form_field_for
+from intake.forms import ApplicantLookupForm, RegisterForm, SendToDispatchForm, SettleForm, form_field_for
 from intake.models import Category
 from intake.services import (
     ANSWER_WORKING_DAYS,
@@ -151,8 +151,10 @@ def applicant_lookup(request: HttpRequest) -> JsonResponse:
     POST, so that the ID number and phone travel in the body and never in an access log's URL."""
     if not may(request.user, MAY_REGISTER):
         raise PermissionDenied
-    id_number = request.POST.get("id_number", "")[:30]
-    phone = request.POST.get("phone", "")[:30]
+    form = ApplicantLookupForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"party": None, "cases": []})
+    id_number, phone = form.cleaned_data["id_number"], form.cleaned_data["phone"]
     party = selectors.party_find(id_number=id_number, phone=phone)
     cases = selectors.cases_for_applicant(id_number=id_number, phone=phone, actor=request.user)
     if party is not None:
