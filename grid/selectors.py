@@ -54,16 +54,21 @@ def in_force_on(day: dt.date) -> Q:
     return in_force
 
 
+def grids_assigned_on(*, user: AbstractBaseUser, day: dt.date) -> QuerySet:
+    """The ids of the grids `user` is assigned to on `day`, from the assignments' dates
+    (`governance.hooks.grids_assigned_on`: every grid worker's access follows this one query)."""
+    return GridAssignment.objects.filter(in_force_on(day), worker=user).values("grid_id")
+
+
+def workers_assigned_on(*, grid_ids: list[int], day: dt.date) -> QuerySet:
+    """The ids of the workers assigned on `day` to any of `grid_ids` (the inverse, by the same dates)."""
+    return GridAssignment.objects.filter(in_force_on(day), grid_id__in=grid_ids).values("worker_id")
+
+
 def worker_grid_ids(*, worker: AbstractBaseUser, on: dt.date | None = None) -> set[int]:
-    """The grids a worker covers on a day: their assigned grids and the grids directly below them
-    (a unit grid's micro-grids). Today is governance's one answer (the object permission, which
-    follows the assignments in force); another day is read from the assignments' history."""
-    if not worker.is_authenticated:
-        return set()
-    if on is None or on == timezone.localdate():
-        return grid_ids_of_worker(user=worker)
-    assigned = GridAssignment.objects.filter(in_force_on(on), worker=worker).values("grid_id")
-    return set(Grid.objects.filter(Q(pk__in=assigned) | Q(parent__in=assigned)).values_list("pk", flat=True))
+    """The grids a worker covers on a day (today by default): their assigned grids and the grids
+    directly below them (a unit grid's micro-grids); governance's one rule, `grid_ids_of_worker`."""
+    return grid_ids_of_worker(user=worker, on=on)
 
 
 def grids_of_worker(*, worker: AbstractBaseUser, on: dt.date | None = None) -> QuerySet[Grid]:
