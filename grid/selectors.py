@@ -24,6 +24,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from dispatch.choices import DispatchEventType
+from dispatch.selectors.work import case_ids_handled_by
 from governance.errors import NotFoundError
 from governance.models import Center, Grid
 from governance.roles import MAY_SEE_DISTRICT_MATTERS, MAY_SEE_GRID_MATTERS, may
@@ -171,12 +172,14 @@ def collected_item_get_for_worker(*, actor: AbstractBaseUser, pk: int) -> Collec
 def verification_tasks(*, worker: AbstractBaseUser) -> list[Case]:
     """Matters of the worker's grids waiting for the on-site check: reported back by a department,
     or grid reports settled at the village station and not yet checked on site. Her grids include
-    her unit grids' village: a matter registered on the village goes to its grid workers."""
+    her unit grids' village: a matter registered on the village goes to its grid workers. A result
+    she settled or reported back herself is not hers to check (four eyes)."""
     grids = grid_ids_to_verify(user=worker) if worker.is_authenticated else set()
     checked = CaseEvent.objects.filter(type=GridEventType.SITE_VERIFIED).values("case_id")
     return list(Case.objects.filter(grid_id__in=grids)
                 .filter(Q(status=CaseStatus.REPORTED)
                         | Q(status=CaseStatus.SETTLED_ON_SPOT, channel=Channel.GRID_REPORT) & ~Q(pk__in=checked))
+                .exclude(pk__in=case_ids_handled_by(user=worker))  # four eyes: never her own result
                 .select_related("category", "grid").order_by("updated_at")[:200])
 
 
