@@ -7,10 +7,11 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from intake.chain import chain_link
 from intake.choices import CaseEventType, EventSource
 from intake.models import Case, CaseEvent
 
@@ -50,7 +51,9 @@ def case_event_record(
     """Append one event. `type` is dotted and past tense: `case.registered`, `assignment.acknowledged`."""
     event = case_event_build(case=case, type=type, actor=actor, source=source, from_status=from_status,
                              to_status=to_status, data=data, now=now)
-    event.save(force_insert=True)
+    with transaction.atomic():
+        chain_link([event])
+        event.save(force_insert=True)
     return event
 
 
@@ -85,4 +88,6 @@ def case_events_record_many(*, events: list[CaseEvent]) -> list[CaseEvent]:
     """Append several events built with `case_event_build` in one statement."""
     if any(event.pk is not None for event in events):
         raise ValueError("only new events can be recorded")
-    return CaseEvent.objects.bulk_create(events)
+    with transaction.atomic():
+        chain_link(events)
+        return CaseEvent.objects.bulk_create(events)
