@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
 from governance import selectors, workcal
-from governance.health import system_health
+from governance.health import DEGRADED, check_database, system_health
 from governance.middleware import bad_input_response
 from governance.navigation import home_panels_for
 from governance.roles import MAY_VIEW_STATUS, may
@@ -36,9 +36,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    """The center's health: 200 while it works ("ok", or "recovering" while a backlog drains after an
+    outage), 503 when a component is down or a deadline is missed now."""
     report = system_health()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503,
+    return JsonResponse(report, status=503 if report["status"] == DEGRADED else 200,
                         json_dumps_params={"ensure_ascii": False})
+
+
+@never_cache
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness for the load balancer: this web process answers and reaches its database. The
+    workers, queues and lag are /healthz's business (a late step must not take the web out)."""
+    database = check_database()
+    return JsonResponse({"status": "ok" if database["ok"] else "down", "database": database},
+                        status=200 if database["ok"] else 503, json_dumps_params={"ensure_ascii": False})
 
 
 @login_required
