@@ -68,3 +68,22 @@ class ListHook(Hook[F]):
 
 def declared_hooks() -> list[Hook[Any]]:
     return list(_DECLARED)
+
+
+# --- what governance asks of the apps above it ------------------------------------------------------
+grids_assigned_on: Hook[Callable[..., Any]] = Hook(
+    "governance.grids_assigned_on",
+    declared_by="governance",
+    provided_by="grid",
+    doc="`(*, user, day) -> QuerySet of grid ids`: the grids a worker is assigned to on that day, read from "
+        "the assignments' dates (their start and end, wartime-only responsible people, released "
+        "reinforcements). The one rule behind every grid worker's access (`governance.selectors`).",
+)
+
+workers_assigned_on: Hook[Callable[..., Any]] = Hook(
+    "governance.workers_assigned_on",
+    declared_by="governance",
+    provided_by="grid",
+    doc="`(*, grid_ids, day) -> QuerySet of user ids`: the workers assigned on that day to any of these "
+        "grids; the inverse of `grids_assigned_on`, by the same dates.",
+)

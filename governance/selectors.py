@@ -6,8 +6,9 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
-from guardian.shortcuts import get_objects_for_user
+from django.utils import timezone
 
+from governance import hooks
 from governance.choices import GridLevel
 from governance.models import Center, Department, Grid, Profile, ServiceWindow, Stationing
 from governance.roles import Role
@@ -69,25 +70,27 @@ def departments_stationed_on(*, center: Center, day: dt.date) -> QuerySet[Depart
     return Department.objects.filter(pk__in=rules.values("department_id"), active=True).order_by("short_code")
 
 
-def grid_ids_of_worker(*, user: AbstractBaseUser) -> set[int]:
-    """The grids a grid worker covers: those granted to them as a django-guardian object permission
-    (`governance.view_grid`) and the grids directly below them.
+def grid_ids_of_worker(*, user: AbstractBaseUser, on: dt.date | None = None) -> set[int]:
+    """The grids a grid worker covers on a day (today by default): the grids her assignments put her
+    on that day, read from their dates at query time (`governance.hooks.grids_assigned_on`, which the
+    grid app answers), and the grids directly below them.
 
     The one answer to "which grids is this person on": matters' visibility, the verification queue
-    and the verifier check all ask here, so where grid membership is kept can change in one place.
+    and the verifier check all ask here. An assignment that ended yesterday gives nothing today; one
+    that starts tomorrow gives nothing before tomorrow; nothing is copied, so nothing goes stale.
     """
-    granted = get_objects_for_user(user, "governance.view_grid", klass=Grid, with_superuser=False,
-                                   accept_global_perms=False)
-    return set(Grid.objects.filter(Q(pk__in=granted.values("pk")) | Q(parent__in=granted.values("pk")))
-               .values_list("pk", flat=True))
+    if not user.is_authenticated:
+        return set()
+    assigned = hooks.grids_assigned_on(user=user, day=on or timezone.localdate())
+    return set(Grid.objects.filter(Q(pk__in=assigned) | Q(parent__in=assigned)).values_list("pk", flat=True))
 
 
-def grid_ids_to_verify(*, user: AbstractBaseUser) -> set[int]:
+def grid_ids_to_verify(*, user: AbstractBaseUser, on: dt.date | None = None) -> set[int]:
     """The grids whose matters a grid worker checks on site: her grids (`grid_ids_of_worker`) and the
     villages of her unit grids. A matter registered on a village itself (the window's picker offers
     the village first, a repeat visit prefills it) goes to the grid workers of that village, so it
     reaches someone instead of waiting for the center to verify it."""
-    own = grid_ids_of_worker(user=user)
+    own = grid_ids_of_worker(user=user, on=on)
     if not own:
         return own
     villages = (Grid.objects.filter(pk__in=own, level=GridLevel.UNIT, parent__level=GridLevel.VILLAGE)
@@ -95,21 +98,18 @@ def grid_ids_to_verify(*, user: AbstractBaseUser) -> set[int]:
     return own | set(villages)
 
 
-def grid_workers_to_verify(*, grid: Grid) -> QuerySet:
-    """Who checks a matter of this grid on site: the grid workers granted the grid (or the grid just
-    above a micro-grid), and for a village the workers of its unit grids; the inverse of
-    `grid_ids_to_verify`, from the same object permissions."""
+def grid_workers_to_verify(*, grid: Grid, on: dt.date | None = None) -> QuerySet:
+    """Who checks a matter of this grid on site: the grid workers assigned that day to the grid (or
+    to the grid just above a micro-grid), and for a village the workers of its unit grids; the
+    inverse of `grid_ids_to_verify`, by the same assignment dates."""
     from django.contrib.auth import get_user_model
-    from guardian.models import UserObjectPermission
 
     if grid.level == GridLevel.VILLAGE:
         ids = list(Grid.objects.filter(Q(pk=grid.pk) | Q(parent=grid, level=GridLevel.UNIT)).values_list("pk", flat=True))
     else:
         ids = [grid.pk] + ([grid.parent_id] if grid.level == GridLevel.MICRO and grid.parent_id else [])
-    granted = UserObjectPermission.objects.filter(
-        permission__codename="view_grid", permission__content_type__app_label="governance",
-        object_pk__in=[str(pk) for pk in ids]).values("user_id")
-    return (get_user_model().objects.filter(pk__in=granted, is_active=True, groups__name=Role.GRID_WORKER)
+    assigned = hooks.workers_assigned_on(grid_ids=ids, day=on or timezone.localdate())
+    return (get_user_model().objects.filter(pk__in=assigned, is_active=True, groups__name=Role.GRID_WORKER)
             .distinct().order_by("last_name", "first_name", "username"))
 
 

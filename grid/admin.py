@@ -31,7 +31,6 @@ from grid.models import (
     KeyPersonView,
     Patrol,
 )
-from grid.services import grid_permissions_sync
 from grid.services import keypersons as keypersons_svc
 from grid.services.wartime import wartime_activation_for_reinforcement
 from intake.validators import validate_attachment
@@ -153,7 +152,6 @@ class GridAssignmentAdmin(admin.ModelAdmin):
         if form.cleaned_data.get("activation") is not None and obj.activation_id is None:
             obj.activation = form.cleaned_data["activation"]
         super().save_model(request, obj, form, change)
-        grid_permissions_sync(worker=obj.worker)  # the permission follows the assignment
 
 
 @admin.register(GridLeader)

@@ -41,6 +41,12 @@ class GridConfig(AppConfig):
         # Key-person follow-up visits: reminders, overdue and escalation on the one deadline engine.
         deadline_subject_register(subject_type=FOLLOW_UP_SUBJECT, handler=keyperson_follow_up_steps_fire)
         register_demo_seeder(seed_demo)
+        # Grid workers' access is read from the assignments' dates at query time (no copied grants).
+        from governance import hooks as governance_hooks
+        from grid.selectors import grids_assigned_on, workers_assigned_on
+
+        governance_hooks.grids_assigned_on.register(grids_assigned_on)
+        governance_hooks.workers_assigned_on.register(workers_assigned_on)
         # The worker's home opens with what she came to do: patrol, report, verify.
         from governance.navigation import register_home_panel
         from grid.views.panels import worker_home_panel

@@ -24,7 +24,6 @@ from grid.demo_map import demo_schematic_load
 from grid.models import GridAssignment, GridLeader, GridReport, Patrol
 from grid.services import (
     collected_item_save,
-    grid_permissions_sync,
     grid_report_submit,
     patrol_finish,
     patrol_start,
@@ -104,7 +103,6 @@ def seed_demo() -> dict[str, int]:
             GridAssignment.objects.create(worker=worker, grid=grid, kind=WorkerKind.FULL_TIME,
                                           starts_on=dt.date(2024, 1, 1), note="演示数据")
             count("grid assignments", 1)
-        grid_permissions_sync(worker=worker)
 
     worker = workers.get("grid")
     if worker is not None and not Patrol.objects.filter(client_key="demo-patrol-1").exists():

@@ -24,6 +24,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from dispatch.choices import DispatchEventType
+from dispatch.selectors.work import case_ids_handled_by
 from governance.errors import NotFoundError
 from governance.models import Center, Grid
 from governance.roles import MAY_SEE_DISTRICT_MATTERS, MAY_SEE_GRID_MATTERS, may
@@ -54,16 +55,21 @@ def in_force_on(day: dt.date) -> Q:
     return in_force
 
 
+def grids_assigned_on(*, user: AbstractBaseUser, day: dt.date) -> QuerySet:
+    """The ids of the grids `user` is assigned to on `day`, from the assignments' dates
+    (`governance.hooks.grids_assigned_on`: every grid worker's access follows this one query)."""
+    return GridAssignment.objects.filter(in_force_on(day), worker=user).values("grid_id")
+
+
+def workers_assigned_on(*, grid_ids: list[int], day: dt.date) -> QuerySet:
+    """The ids of the workers assigned on `day` to any of `grid_ids` (the inverse, by the same dates)."""
+    return GridAssignment.objects.filter(in_force_on(day), grid_id__in=grid_ids).values("worker_id")
+
+
 def worker_grid_ids(*, worker: AbstractBaseUser, on: dt.date | None = None) -> set[int]:
-    """The grids a worker covers on a day: their assigned grids and the grids directly below them
-    (a unit grid's micro-grids). Today is governance's one answer (the object permission, which
-    follows the assignments in force); another day is read from the assignments' history."""
-    if not worker.is_authenticated:
-        return set()
-    if on is None or on == timezone.localdate():
-        return grid_ids_of_worker(user=worker)
-    assigned = GridAssignment.objects.filter(in_force_on(on), worker=worker).values("grid_id")
-    return set(Grid.objects.filter(Q(pk__in=assigned) | Q(parent__in=assigned)).values_list("pk", flat=True))
+    """The grids a worker covers on a day (today by default): their assigned grids and the grids
+    directly below them (a unit grid's micro-grids); governance's one rule, `grid_ids_of_worker`."""
+    return grid_ids_of_worker(user=worker, on=on)
 
 
 def grids_of_worker(*, worker: AbstractBaseUser, on: dt.date | None = None) -> QuerySet[Grid]:
@@ -166,12 +172,14 @@ def collected_item_get_for_worker(*, actor: AbstractBaseUser, pk: int) -> Collec
 def verification_tasks(*, worker: AbstractBaseUser) -> list[Case]:
     """Matters of the worker's grids waiting for the on-site check: reported back by a department,
     or grid reports settled at the village station and not yet checked on site. Her grids include
-    her unit grids' village: a matter registered on the village goes to its grid workers."""
+    her unit grids' village: a matter registered on the village goes to its grid workers. A result
+    she settled or reported back herself is not hers to check (four eyes)."""
     grids = grid_ids_to_verify(user=worker) if worker.is_authenticated else set()
     checked = CaseEvent.objects.filter(type=GridEventType.SITE_VERIFIED).values("case_id")
     return list(Case.objects.filter(grid_id__in=grids)
                 .filter(Q(status=CaseStatus.REPORTED)
                         | Q(status=CaseStatus.SETTLED_ON_SPOT, channel=Channel.GRID_REPORT) & ~Q(pk__in=checked))
+                .exclude(pk__in=case_ids_handled_by(user=worker))  # four eyes: never her own result
                 .select_related("category", "grid").order_by("updated_at")[:200])
 
 

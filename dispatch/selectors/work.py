@@ -13,7 +13,13 @@ from django.db.models import Prefetch, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.choices import OPEN_ASSIGNMENT_STATUSES, AssignmentRole, ExtensionStatus, SummonsStatus
+from dispatch.choices import (
+    OPEN_ASSIGNMENT_STATUSES,
+    AssignmentRole,
+    DispatchEventType,
+    ExtensionStatus,
+    SummonsStatus,
+)
 from dispatch.models import (
     Assignment,
     AssignmentReport,
@@ -34,8 +40,8 @@ from governance.roles import (
     user_department_ids,
 )
 from governance.selectors import reads_whole_district
-from intake.choices import CaseStatus
-from intake.models import Case
+from intake.choices import CaseEventType, CaseStatus
+from intake.models import Case, CaseEvent
 from intake.models.case import RISK_RANK, URGENCY_RANK
 from intake.selectors import cases_visible_to
 
@@ -418,3 +424,14 @@ def _mark_rows(summons: Summons, rows: list[SummonsDepartment], now: dt.datetime
         waiting = bool(due and open_ and row.reported_in_at is None)
         row.is_late = bool(due and row.reported_in_at is None and due < now)
         row.remaining_seconds = int((due - now).total_seconds()) if waiting else None
+
+
+# --- four eyes ---------------------------------------------------------------------------------
+# Who handled a matter (settled it on the spot, or reported a department's answer back) never also
+# checks that result (`dispatch.services.closing.four_eyes_refusal`).
+HANDLED_EVENTS = (CaseEventType.CASE_SETTLED_ON_SPOT, DispatchEventType.ASSIGNMENT_REPORTED_BACK)
+
+
+def case_ids_handled_by(*, user: AbstractBaseUser) -> QuerySet:
+    """The ids of the matters `user` settled on the spot or reported back, as a subquery."""
+    return CaseEvent.objects.filter(actor=user, type__in=HANDLED_EVENTS).values("case_id")

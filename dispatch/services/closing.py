@@ -19,6 +19,7 @@ from dispatch.choices import (
 )
 from dispatch.links import link_to
 from dispatch.models import Assignment, ExplanationCall, Revisit, Verification
+from dispatch.selectors.work import case_ids_handled_by
 from dispatch.services.assignments import assignment_reopen
 from dispatch.services.common import notify_on_commit, steps_cancel
 from governance.errors import ApplicationError, PermissionDeniedError
@@ -34,7 +35,7 @@ from governance.roles import (
 )
 from governance.selectors import grid_ids_of_worker, grid_ids_to_verify
 from intake import hooks as intake_hooks
-from intake.choices import CaseStatus, EventSource
+from intake.choices import CaseStatus, Channel, EventSource
 from intake.events import case_event_record
 from intake.models import Case
 from intake.services.transition import case_transition
@@ -70,8 +71,33 @@ def _answering_assignment(case: Case) -> Assignment | None:
     )
 
 
+def four_eyes_refusal(*, actor: AbstractBaseUser, case: Case) -> PermissionDeniedError | None:
+    """Why `actor` may not verify `case`, or None. Whoever settled or reported back the matter never
+    verifies it (`verifier_handled_it`); the first receiver who registered an applicant's matter (at
+    the window, on the phone, from a platform) never also verifies it on site (`verifier_registered_it`).
+    A grid worker's own discovery is what the seven steps build on (源头发现 … 核查反馈 by the grid
+    forces, SCENARIOS story 6): she verifies a department's answer to what she reported, never her
+    own settlement of it."""
+    if case_ids_handled_by(user=actor).filter(case=case).exists():
+        return PermissionDeniedError(
+            gettext("您办理或反馈了此事项，不能再核查自己的办理结果：请由网格其他人员或中心工作人员核查。"),
+            code="verifier_handled_it")
+    if case.first_receiver_id == actor.pk and case.channel != Channel.GRID_REPORT:
+        return PermissionDeniedError(
+            gettext("您是此事项的首接登记人，不能再现场核查：请由网格员或中心其他工作人员核查。"),
+            code="verifier_registered_it")
+    return None
+
+
+def require_four_eyes(*, actor: AbstractBaseUser, case: Case) -> None:
+    refusal = four_eyes_refusal(actor=actor, case=case)
+    if refusal is not None:
+        raise refusal
+
+
 def _require_verifier(actor: AbstractBaseUser, case: Case) -> None:
     require_role(actor, MAY_VERIFY, gettext("只有中心工作人员或该网格的网格员可以核查。"))
+    require_four_eyes(actor=actor, case=case)
     if may(actor, MAY_SUPERVISE_WORK):
         return
     # A grid worker verifies matters of their own grid (profile post records the grid code when the

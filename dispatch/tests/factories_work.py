@@ -52,9 +52,7 @@ class World:
         commander_for(self.center, self.commander)
         commander_for(self.center, self.deputy, role="deputy_commander")
         self.grid_worker = UserFactory(username="gridworker", roles=["grid_worker"], profile={"center": self.center, "phone": PHONE})
-        from guardian.shortcuts import assign_perm
-
-        assign_perm("governance.view_grid", self.grid_worker, self.grid)
+        self.grid.worker_assignments.create(worker=self.grid_worker, starts_on=dt.date(2020, 1, 1))
         self.category = CategoryFactory(code="LDZY", name="劳动争议")
 
     def case(self, **kwargs: object) -> Case:

@@ -35,8 +35,8 @@ class GridAssignment(models.Model):
     """A worker covers a grid from `starts_on` to `ends_on` (inclusive; open when empty).
 
     Rows are never rewritten when a worker moves: the old row is ended and a new one starts, so
-    "who covered this grid on that day" keeps its answer. The guardian permission
-    `governance.view_grid` follows the open assignments (granted and removed by the services).
+    "who covered this grid on that day" keeps its answer. Access follows these dates at query time
+    (`grid.selectors.grids_assigned_on`): nothing is copied, so nothing goes stale.
     """
 
     grid = models.ForeignKey("governance.Grid", verbose_name=_("网格"), on_delete=models.PROTECT,

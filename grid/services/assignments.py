@@ -1,4 +1,5 @@
-"""Assigning grid workers to grids with dates; the guardian permission follows the assignments."""
+"""Assigning grid workers to grids with dates; access follows the dates at query time
+(`grid.selectors.grids_assigned_on`), so nothing here copies them into permissions."""
 
 from __future__ import annotations
 
@@ -7,43 +8,19 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Department, Grid
 from governance.roles import MAY_ASSIGN_GRID_WORKERS, Role, has_role, may
 from grid.choices import WorkerKind
 from grid.models import GridAssignment
-from grid.selectors import in_force_on
-
-VIEW_GRID = "governance.view_grid"
-
-
-
-
-def grid_permissions_sync(*, worker: AbstractBaseUser, today: dt.date | None = None) -> set[int]:
-    """Make the worker's `governance.view_grid` object permissions equal to the grids of their
-    assignments open today: grant the missing ones, remove the others. Returns the grid ids."""
-    today = today or timezone.localdate()
-    wanted = set(GridAssignment.objects.filter(in_force_on(today), worker=worker).values_list("grid_id", flat=True))
-    held = set(get_objects_for_user(worker, VIEW_GRID, klass=Grid, with_superuser=False, accept_global_perms=False)
-               .values_list("pk", flat=True))
-    for grid in Grid.objects.filter(pk__in=wanted - held):
-        assign_perm(VIEW_GRID, worker, grid)
-    for grid in Grid.objects.filter(pk__in=held - wanted):
-        remove_perm(VIEW_GRID, worker, grid)
-    if hasattr(worker, "_perm_cache"):
-        del worker._perm_cache
-    return wanted
 
 
 @transaction.atomic
 def grid_assignment_start(
     *, actor: AbstractBaseUser | None, grid: Grid, worker: AbstractBaseUser, kind: str = WorkerKind.FULL_TIME,
     starts_on: dt.date, ends_on: dt.date | None = None, department: Department | None = None, note: str = "",
-    today: dt.date | None = None,
 ) -> GridAssignment:
     """Assign `worker` to `grid` from `starts_on`. The same worker twice on the same grid over
     overlapping dates is refused; other workers may share a grid."""
@@ -67,13 +44,12 @@ def grid_assignment_start(
     assignment = GridAssignment.objects.create(
         grid=grid, worker=worker, kind=kind, starts_on=starts_on, ends_on=ends_on, department=department,
         note=note, created_by=actor)
-    grid_permissions_sync(worker=worker, today=today)
     return assignment
 
 
 @transaction.atomic
 def grid_assignment_end(
-    *, actor: AbstractBaseUser | None, assignment: GridAssignment, ends_on: dt.date, today: dt.date | None = None,
+    *, actor: AbstractBaseUser | None, assignment: GridAssignment, ends_on: dt.date,
 ) -> GridAssignment:
     """End an assignment (the worker moves on); the row stays, so the history keeps its answer."""
     if actor is not None and not may(actor, MAY_ASSIGN_GRID_WORKERS):
@@ -85,5 +61,4 @@ def grid_assignment_end(
     if changed != 1:
         raise ApplicationError(gettext("该配置已于更早日期结束。"), code="stale_state")
     assignment.ends_on = ends_on
-    grid_permissions_sync(worker=assignment.worker, today=today)
     return assignment

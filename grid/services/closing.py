@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from dispatch.choices import DispatchEventType
+from dispatch.services.closing import require_four_eyes
 from governance.errors import ApplicationError, PermissionDeniedError
 from grid.choices import GridEventType
 from grid.selectors import worker_covered_grid_on
@@ -79,6 +80,7 @@ def _site_verify_settled(*, actor: AbstractBaseUser, case: Case, passed: bool, n
     event (the status stays, the revisit follows). Failed: back to the station's queue."""
     if not worker_covered_grid_on(worker_id=actor.pk, grid=case.grid, day=timezone.localdate(now)):
         raise PermissionDeniedError(gettext("只能核查本网格的事项。"))
+    require_four_eyes(actor=actor, case=case)
     data = {"passed": passed, "notes": notes, "photos": photos}
     if passed:
         if CaseEvent.objects.filter(case=case, type=GridEventType.SITE_VERIFIED).exists():

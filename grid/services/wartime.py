@@ -18,7 +18,7 @@ from governance.errors import ApplicationError
 from governance.models import Center, Department, Grid
 from grid.choices import WorkerKind
 from grid.models import GridAssignment, WartimeActivation
-from grid.services.assignments import grid_assignment_start, grid_permissions_sync
+from grid.services.assignments import grid_assignment_start
 
 
 def _district_grids(center: Center, *, prefix: str = "") -> Q:
@@ -30,9 +30,6 @@ def _district_grids(center: Center, *, prefix: str = "") -> Q:
     return Q(**{f"{prefix}code__startswith": territory.code})
 
 
-def _wartime_workers() -> list[int]:
-    return list(GridAssignment.objects.filter(Q(wartime_only=True) | Q(activation__isnull=False))
-                .values_list("worker_id", flat=True).distinct())
 
 
 def grid_wartime_on_mode_switch(*, mode: object) -> None:
@@ -51,9 +48,6 @@ def grid_wartime_on_mode_switch(*, mode: object) -> None:
                 continue
             Grid.objects.filter(pk__in=activation.activated_grid_ids).update(active=False)
             reinforcements_release(activation=activation, now=now)
-    today = timezone.localdate(now)
-    for worker in _users(_wartime_workers()):
-        grid_permissions_sync(worker=worker, today=today)
 
 
 def reinforcements_release(*, activation: WartimeActivation, now: dt.datetime) -> int:
@@ -73,12 +67,6 @@ def reinforcements_release(*, activation: WartimeActivation, now: dt.datetime) -
     released += GridAssignment.objects.filter(pk__in=ids, starts_on__gt=today).update(
         ends_on=F("starts_on"), activation=activation)
     return released
-
-
-def _users(ids: list[int]) -> list[AbstractBaseUser]:
-    from django.contrib.auth import get_user_model
-
-    return list(get_user_model().objects.filter(pk__in=ids))
 
 
 def wartime_activation_open(*, center: Center | None = None) -> WartimeActivation | None:
@@ -105,8 +93,7 @@ def grid_reinforcement_assign(
     now = now or timezone.now()
     activation = wartime_activation_for_reinforcement()
     assignment = grid_assignment_start(actor=actor, grid=grid, worker=worker, kind=WorkerKind.REINFORCEMENT,
-                                       starts_on=timezone.localdate(now), department=department, note=note,
-                                       today=timezone.localdate(now))
+                                       starts_on=timezone.localdate(now), department=department, note=note)
     GridAssignment.objects.filter(pk=assignment.pk).update(activation=activation)
     assignment.activation = activation
     return assignment

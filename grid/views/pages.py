@@ -202,6 +202,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
     """核查 on site, made for one thumb at 390 px: where, who to call, what was reported, then
     pass or fail with notes and photos."""
     from dispatch.selectors.work import case_work_detail
+    from dispatch.services.closing import four_eyes_refusal
 
     case = _case_for_worker(request, pk)
     form = VerifyForm(request.POST or None, request.FILES or None)
@@ -223,6 +224,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
         "reports": reports,
         "photos": case.attachments.filter(content_type__startswith="image/").order_by("pk"),
         "can_verify": case.pk in {c.pk for c in sel.verification_tasks(worker=request.user)},
+        "four_eyes": four_eyes_refusal(actor=request.user, case=case),
     }
     return render(request, "grid/verify.html", context, status=400 if request.method == "POST" else 200)
 
