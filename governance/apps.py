@@ -12,3 +12,8 @@ class GovernanceConfig(AppConfig):
 
         cache_invalidate_on_change(CalendarDay, CALENDAR)
         cache_invalidate_on_change(Center, CALENDAR)  # a center's parent chain picks its days
+
+        from governance.health import governance_checks, register_check
+
+        # The status page and /healthz: the shared cache and long jobs whose worker died.
+        register_check(governance_checks)

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Personal data is never kept by a browser's or a proxy's cache; Permissions-Policy on every page.
     "governance.middleware.PrivateByDefaultMiddleware",
+    # An API write with an Idempotency-Key header is done once; a retry gets the first answer.
+    "governance.idempotency.IdempotencyKeyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dispatch.middleware.QueuedNotificationsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -162,7 +164,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 # The load balancer's health probe speaks plain HTTP inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 # Preloading is for a site that will keep HTTPS on every subdomain for good: on with a year of HSTS.
@@ -228,8 +230,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "gov"}}
 if REDIS_URL:
     env.check_url("REDIS_URL", REDIS_URL, schemes={"redis", "rediss"})
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "gov"}}
+    # Throttle counters and reference data shared by every process; read around while Redis is down
+    # (governance.cache_backend: a miss, not a 500, with a circuit breaker of CACHE_CIRCUIT_SECONDS).
+    CACHES = {"default": {"BACKEND": "governance.cache_backend.ResilientRedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "gov",
+                          "OPTIONS": {"CIRCUIT_SECONDS": env.int("CACHE_CIRCUIT_SECONDS", default=5)}}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
         "visibility_timeout": 3600,
@@ -284,6 +289,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "governance.tasks.heartbeat", "schedule": 60.0, "options": {"expires": 120}},
     "submissions-prune": {"task": "governance.tasks.submissions_prune", "schedule": crontab(hour=3, minute=10),
                           "options": {"expires": 3000}},
+    "jobs-recover": {"task": "governance.tasks.jobs_recover", "schedule": 30.0, "options": {"expires": 25}},
     "notifications-requeue": {"task": "dispatch.tasks.notifications_requeue", "schedule": 60.0,
                               "options": {"expires": 55}},
     # Every 15 s: a deadline is detected within 15 s plus the sweep's run time (the promise is 30 s).
@@ -296,6 +302,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # seed_demo: how many matters of history (the last four months) the demo district gets; 0 for none.
 DEMO_HISTORY_MATTERS = env.int("DEMO_HISTORY_MATTERS", default=1200)
+# Long jobs (report exports, summaries, radar) beat at least this often; a lease older than this was
+# held by a dead worker and is taken over (jobs-recover), at most JOB_MAX_ATTEMPTS runs per request.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
 # Health: how old a worker/beat heartbeat may be before the status page calls it stopped.
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=180)
 
@@ -398,11 +408,3 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # answers with X-Accel-Redirect instead of streaming the file itself.
 ATTACHMENT_X_ACCEL_PREFIX = env.str("ATTACHMENT_X_ACCEL_PREFIX", default="")
 
-# Throttle counters and lockouts are shared by every web worker through Redis when there is one.
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "gov"}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}

@@ -19,9 +19,18 @@ SUBMISSIONS_KEPT_DAYS = 7
 
 @shared_task(name="governance.tasks.submissions_prune", ignore_result=True, expires=3000)
 def submissions_prune() -> int:
-    """Forget the one-time keys of forms sent more than a week ago (beat, every day)."""
-    from governance.models import Submission
+    """Forget the one-time keys of forms and API requests sent more than a week ago (beat, every day)."""
+    from governance.models import ApiRequest, Submission
 
     cutoff = timezone.now() - timezone.timedelta(days=SUBMISSIONS_KEPT_DAYS)
     deleted, _ = Submission.objects.filter(submitted_at__lt=cutoff).delete()
-    return deleted
+    api_deleted, _ = ApiRequest.objects.filter(submitted_at__lt=cutoff).delete()
+    return deleted + api_deleted
+
+
+@shared_task(name="governance.tasks.jobs_recover", ignore_result=True, expires=25)
+def jobs_recover() -> int:
+    """Beat, every 30 s: long jobs whose worker died (a stale lease) are taken over or failed."""
+    from governance.jobs import jobs_recover as recover
+
+    return recover()

@@ -17,6 +17,7 @@ admin.site.index_title = "基础配置"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The words of the pages' scripts (gettext() in static/**/*.js), in the reader's language; a page
     # asks with its language and the catalogue's version (`{% javascript_catalog_src %}`), so a day's

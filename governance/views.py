@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
 from governance import selectors, workcal
-from governance.health import run_status_checks, system_health
+from governance.health import DEGRADED, check_database, run_status_checks, system_health
 from governance.middleware import bad_input_response
 from governance.navigation import home_panels_for
 from governance.roles import MAY_VIEW_STATUS, may
@@ -36,13 +36,27 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """ok or degraded (200 or 503) for the load balancer and anyone; the checks (database vendor,
-    broker host and port, queues, workers) only for those who may see the status page."""
+    """The center's health: 200 while it works ("ok", or "recovering" while a backlog drains after an
+    outage), 503 when a component is down or a deadline is missed now. Anyone gets only the status;
+    the checks (database vendor, broker host and port, queues, workers) are for those who may see the
+    status page (issue 24 item 7)."""
     report = system_health()
-    status = 200 if report["status"] == "ok" else 503
+    status = 503 if report["status"] == DEGRADED else 200
     if not may(request.user, MAY_VIEW_STATUS):
         report = {"status": report["status"]}
     return JsonResponse(report, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@never_cache
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness for the load balancer: this web process answers and reaches its database. The
+    workers, queues and lag are /healthz's business (a late step must not take the web out)."""
+    database = check_database()
+    body = {"status": "ok" if database["ok"] else "down"}
+    if may(request.user, MAY_VIEW_STATUS):
+        body["database"] = database  # the vendor and the error only for staff (issue 24 item 7)
+    return JsonResponse(body,
+                        status=200 if database["ok"] else 503, json_dumps_params={"ensure_ascii": False})
 
 
 @login_required

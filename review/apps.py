@@ -16,6 +16,12 @@ class ReviewConfig(AppConfig):
         register(_("月度考核"), "review:assessment", MAY_READ_ASSESSMENT, order=41)
         register_demo_seeder(seed_demo)
 
+        from governance.jobs import register_recoverer
+        from review.services.report import report_export_recover
+
+        # A work report's export whose worker died is queued again (or failed) by jobs-recover.
+        register_recoverer("report-export", report_export_recover)
+
         from review.command_setup import command_ready
 
         command_ready()

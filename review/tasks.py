@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from governance.choices import CenterLevel
+from governance.jobs import job_lease
 from governance.models import Center
 from review.services.report import report_export_run
 
@@ -20,7 +21,8 @@ def summaries_refresh() -> int:
     """Beat, every 10 minutes: the assessment snapshots and the dashboard's monthly counts."""
     from review.services.summary import summaries_refresh as refresh
 
-    return refresh()
+    with job_lease("summaries-refresh") as lease:
+        return refresh() if lease else 0
 
 
 @shared_task(name="review.tasks.radar_run", ignore_result=True, expires=3000)
@@ -39,8 +41,13 @@ def radar_run_task(center_id: int | None = None, requested_by_id: int | None = N
     raised = 0
     now = timezone.now()
     for center in centers:
-        raised += len(radar_run(center=center, now=now, requested_by=user).raised)
-        letters_from_overdue_records(center=center, now=now)
+        # One run per center at a time (the hourly beat and a 立即研判 together); a dead run's lease expires.
+        with job_lease(f"radar-run:{center.pk}", now=now) as lease:
+            if lease is None:
+                continue
+            raised += len(radar_run(center=center, now=now, requested_by=user).raised)
+            lease.beat()
+            letters_from_overdue_records(center=center, now=now)
     return raised
 
 

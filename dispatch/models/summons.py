@@ -34,6 +34,12 @@ class Summons(models.Model):
         verbose_name = _("召集")
         verbose_name_plural = _("召集")
         ordering = ["-requested_at"]
+        constraints = [
+            # A matter has at most one summons awaiting approval (twenty tabs or a retried API call
+            # request it once).
+            models.UniqueConstraint(fields=["case"], condition=models.Q(status=SummonsStatus.REQUESTED, case__isnull=False),
+                                    name="summons_one_pending_per_case"),
+        ]
 
     def __str__(self) -> str:
         return f"召集 {self.pk} {self.get_status_display()}"

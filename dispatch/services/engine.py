@@ -613,7 +613,9 @@ def deadline_engine_checks(*, now: dt.datetime | None = None) -> dict[str, dict[
     late = recent is not None and recent > LAG_PROMISE.total_seconds()
     worst = lag["worst_lag_seconds"]
     checks["执行延迟"] = {
-        "ok": not late,
+        # A step fired late in the last 15 minutes while none is missed now: the engine has caught up,
+        # the center is recovering (amber), not down.
+        "ok": not late, "soft": not missed,
         "message": (f"今日已执行 {lag['fired_today']} 个节点，最大延迟 {_duration_text(worst)}"
                     if worst is not None else "今日尚无执行的节点") + ("：最近 15 分钟超过 1 分钟" if late else ""),
         **lag,

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -72,9 +72,17 @@ def summons_request(
         raise ApplicationError(gettext("只能召集本中心的部门。"), code="invalid_department", field="departments")
     if case is not None and case.center_id != center.pk:
         raise ApplicationError(gettext("事项不属于本中心。"), code="invalid_case", field="case")
-    summons = Summons.objects.create(center=center, case=case, reason=reason, requested_by=actor,
-                                     requested_at=now,
-                                     operating_mode=case.operating_mode if case else "normal")
+    try:
+        with transaction.atomic():
+            summons = Summons.objects.create(center=center, case=case, reason=reason, requested_by=actor,
+                                             requested_at=now,
+                                             operating_mode=case.operating_mode if case else "normal")
+    except IntegrityError:
+        summons = None
+    if summons is None:  # the matter's one pending summons exists (requested from another tab meanwhile)
+        pending = Summons.objects.filter(case=case, status=SummonsStatus.REQUESTED).values_list("pk", flat=True).first()
+        raise ApplicationError(gettext("该事项已有待审批的召集申请（召集 %(pk)s），请勿重复申请。") % {"pk": pending},
+                               code="conflict", field="case")
     SummonsDepartment.objects.bulk_create(
         [SummonsDepartment(summons=summons, department=dept) for dept in {d.pk: d for d in departments}.values()])
     _event(summons, DispatchEventType.SUMMONS_REQUESTED, actor, now, source, reason=reason,

@@ -23,3 +23,22 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ApiRequest(models.Model):
+    """An API write sent with an `Idempotency-Key` header (governance.idempotency): the same key
+    from the same caller is answered with the first answer, stored here, instead of acting twice."""
+
+    key = models.CharField(_("幂等键"), max_length=64, unique=True)  # digest of caller and header
+    fingerprint = models.CharField(max_length=64)  # digest of method, path and body
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)  # null while the first is running
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(blank=True, default=b"")
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("接口幂等请求")
+        verbose_name_plural = _("接口幂等请求")
+
+    def __str__(self) -> str:
+        return self.key

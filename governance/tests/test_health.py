@@ -138,3 +138,39 @@ def test_a_failed_heartbeat_publish_records_no_beat_heartbeat(client, monkeypatc
     with pytest.raises(OperationalError):
         app.send_task(HEARTBEAT_TASK, expires=120, retry=False)
     assert client.get("/healthz").json()["checks"]["beat"]["ok"] is False
+
+
+def test_a_soft_failure_is_recovering_amber_and_healthz_stays_200(client, monkeypatch):
+    """After an outage the lag shows for a while although everything works again: /healthz says
+    "recovering" with 200 (the load balancer keeps the web), the status page is amber."""
+    from governance import health
+
+    def lagging(*, now):
+        return {"执行延迟": {"ok": False, "soft": True, "message": "最近 15 分钟超过 1 分钟"}}
+
+    monkeypatch.setattr(health, "_EXTRA_CHECKS", [lagging])
+    heartbeat_record(component=WORKER, at=timezone.now())
+    heartbeat_record(component=BEAT, at=timezone.now())
+    response = client.get("/healthz")
+    assert (response.status_code, response.json()["status"]) == (200, "recovering")
+    client.force_login(UserFactory(roles=[Role.ADMINISTRATOR]))
+    page = client.get("/org/status/").content.decode()
+    assert "正在恢复" in page and "status-warn" in page
+
+
+def test_livez_answers_while_the_center_is_degraded(client):
+    assert client.get("/healthz").status_code == 503  # no worker heartbeat
+    response = client.get("/livez")
+    assert response.status_code == 200 and response.json()["database"]["ok"] is True
+
+
+def test_a_stale_job_lease_shows_as_recovering(client):
+    from governance.models import JobLease
+
+    heartbeat_record(component=WORKER, at=timezone.now())
+    heartbeat_record(component=BEAT, at=timezone.now())
+    JobLease.objects.create(key="report-export:1", token="t", state="running",
+                            heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
+    body = client.get("/healthz").json()
+    assert body["extra_checks"]["后台长任务"]["ok"] is False
+    assert "report-export:1" in body["extra_checks"]["后台长任务"]["message"]

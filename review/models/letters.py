@@ -69,6 +69,9 @@ class WarningLetter(models.Model):
         ordering = ["-issued_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["center", "kind", "year", "number"], name="warning_letter_number_unique"),
+            # A radar signal is turned into one letter (twenty tabs pressing 转为预警函 issue one).
+            models.UniqueConstraint(fields=["signal"], condition=models.Q(signal__isnull=False),
+                                    name="warning_letter_one_per_signal"),
         ]
         indexes = [
             models.Index(fields=["department", "issued_at"], name="warning_letter_department"),

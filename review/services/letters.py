@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -129,13 +129,21 @@ def letter_issue(
     calendar = WorkingCalendar(center=center)
     due_at = calendar.working_days_deadline(now, int(answer_limit_working_days))
     year = timezone.localtime(now).year
-    letter = WarningLetter.objects.create(
-        center=center, kind=kind, year=year, number=_next_number(center=center, kind=kind, year=year),
-        department=department, subject=subject, body=body, requirements=(requirements or "").strip(),
-        source=source, case=case, signal=signal, trigger_record=trigger_record, assessment_month=assessment_month,
-        answer_limit_working_days=int(answer_limit_working_days), issued_by=actor, issued_at=now,
-        answer_due_at=due_at,
-    )
+    try:
+        with transaction.atomic():
+            letter = WarningLetter.objects.create(
+                center=center, kind=kind, year=year, number=_next_number(center=center, kind=kind, year=year),
+                department=department, subject=subject, body=body, requirements=(requirements or "").strip(),
+                source=source, case=case, signal=signal, trigger_record=trigger_record,
+                assessment_month=assessment_month, answer_limit_working_days=int(answer_limit_working_days),
+                issued_by=actor, issued_at=now, answer_due_at=due_at,
+            )
+    except IntegrityError:
+        earlier = WarningLetter.objects.filter(signal=signal).first() if signal is not None else None
+        if earlier is None:
+            raise
+        raise ApplicationError(gettext("该信号已发函（%(reference)s），不再重复发函。") % {"reference": earlier.reference},
+                               code="conflict", field="signal") from None
     deadline_steps_schedule(subject_type=LETTER_SUBJECT, subject_id=letter.pk,
                             steps=_answer_steps(due_at=due_at, calendar=calendar), now=now)
     _timeline(letter=letter, type=CommandEventType.LETTER_ISSUED, actor=actor, source=event_source, now=now,

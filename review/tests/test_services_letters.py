@@ -124,3 +124,24 @@ def test_the_sweeps_overdue_threshold_record_becomes_one_numbered_letter(world, 
     assert len(made) == 1 and made[0].trigger_record == record and made[0].source == LetterSource.OVERDUE_COUNT
     assert made[0].issued_by is None and made[0].kind == LetterKind.WORK_REMINDER
     assert letters_from_overdue_records(center=world.center, now=now) == []
+
+
+def test_a_signal_is_turned_into_one_letter(world, now, surge, django_capture_on_commit_callbacks):
+    """Twenty tabs pressing 转为预警函: the first issues the letter, the others are told it exists."""
+    def issue():
+        return letter_issue(actor=world.director, center=world.center, kind=LetterKind.RISK_WARNING,
+                            department=world.dongyuan_town, subject=surge.title, body=surge.reason, signal=surge,
+                            source=LetterSource.SIGNAL, answer_limit_working_days=5, now=now)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = issue()
+    surge.refresh_from_db()
+    with pytest.raises(ApplicationError, match=r"该信号已发函（〔2026〕预警1号）") as refused:
+        issue()
+    assert refused.value.code == "conflict"
+    assert surge.letters.count() == 1 and first.number == 1
+    # the refused one burned no number: the next letter is 预警2号
+    with django_capture_on_commit_callbacks(execute=True):
+        other = letter_issue(actor=world.director, center=world.center, kind=LetterKind.RISK_WARNING,
+                             department=world.dongyuan_town, subject="另案", body="另案", now=now)
+    assert other.reference == "〔2026〕预警2号"

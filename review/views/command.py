@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
+from governance.jobs import publish
 from governance.models import Department
 from governance.page_actions import Action, ActionsOn, next_or, not_found_as_404, perform
 from governance.roles import (
@@ -83,8 +84,11 @@ def radar_run_now(request: HttpRequest) -> HttpResponse:
     if not may(request.user, MAY_DECIDE_SIGNALS):
         raise PermissionDenied
     district = _district_or_404(request)
-    tasks.radar_run_task.delay(center_id=district.pk, requested_by_id=request.user.pk)
-    messages.success(request, gettext("已开始研判，稍后刷新查看结果。"))
+    if publish(lambda: tasks.radar_run_task.delay(center_id=district.pk, requested_by_id=request.user.pk),
+               what="the radar"):
+        messages.success(request, gettext("已开始研判，稍后刷新查看结果。"))
+    else:
+        messages.warning(request, gettext("消息队列暂不可用，本次研判未能开始；雷达每小时仍会自动研判，请稍后再试。"))
     return redirect("review:radar")
 
 
