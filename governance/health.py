@@ -30,27 +30,9 @@ def register_check(check: ExtraCheck) -> None:
         _EXTRA_CHECKS.append(check)
 
 
-# Checks for the status page only (not /healthz: an audit finding must not take the site out of
-# the load balancer), e.g. the timeline's hash chain (intake).
-_STATUS_CHECKS: list[ExtraCheck] = []
-
-
-def register_status_check(check: ExtraCheck) -> None:
-    if check not in _STATUS_CHECKS:
-        _STATUS_CHECKS.append(check)
-
-
-def run_status_checks(*, now: dt.datetime) -> dict[str, dict[str, Any]]:
-    return _checks_run(_STATUS_CHECKS, now=now)
-
-
 def run_extra_checks(*, now: dt.datetime) -> dict[str, dict[str, Any]]:
-    return _checks_run(_EXTRA_CHECKS, now=now)
-
-
-def _checks_run(checks: list[ExtraCheck], *, now: dt.datetime) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
-    for check in checks:
+    for check in _EXTRA_CHECKS:
         try:
             results.update(check(now=now))
         except Exception as exc:  # a broken check must not take the health page down with it

@@ -396,11 +396,6 @@ LOGGING = {
 # The demo district's local code (it has no national division code of its own).
 DEFAULT_DISTRICT_CODE = env.str("DEFAULT_DISTRICT_CODE", default="QZTS")
 
-# The key of the timeline's hash chain (intake/chain.py): kept outside the database, so that a
-# database user cannot recompute the chain after rewriting an event. Required in production.
-# Unset: derived from SECRET_KEY (also outside the database; changing either breaks the chain).
-TIMELINE_CHAIN_KEY = env.str("TIMELINE_CHAIN_KEY", default="") or SECRET_KEY + ":timeline-chain"
-
 # Largest attachment accepted at the window or through the APIs (bytes).
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # Attachments are served only by `intake:attachment` after a permission check. With nginx in front,

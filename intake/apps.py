@@ -18,11 +18,6 @@ class IntakeConfig(AppConfig):
         register(_("事项查询"), "intake:case_list", MAY_SEARCH_MATTERS, order=20)
         register_demo_seeder(seed_demo)
 
-        from governance.health import register_status_check
-        from intake.chain import recent_chain_check
-
-        register_status_check(recent_chain_check)
-
         from governance.cache import CATEGORY, cache_invalidate_on_change
         from intake.models import Category
 

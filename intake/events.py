@@ -7,11 +7,10 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from intake.chain import chain_link
 from intake.choices import CaseEventType, EventSource
 from intake.models import Case, CaseEvent
 
@@ -51,9 +50,7 @@ def case_event_record(
     """Append one event. `type` is dotted and past tense: `case.registered`, `assignment.acknowledged`."""
     event = case_event_build(case=case, type=type, actor=actor, source=source, from_status=from_status,
                              to_status=to_status, data=data, now=now)
-    with transaction.atomic():
-        chain_link([event])
-        event.save(force_insert=True)
+    event.save(force_insert=True)
     return event
 
 
@@ -88,6 +85,4 @@ def case_events_record_many(*, events: list[CaseEvent]) -> list[CaseEvent]:
     """Append several events built with `case_event_build` in one statement."""
     if any(event.pk is not None for event in events):
         raise ValueError("only new events can be recorded")
-    with transaction.atomic():
-        chain_link(events)
-        return CaseEvent.objects.bulk_create(events)
+    return CaseEvent.objects.bulk_create(events)

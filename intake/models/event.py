@@ -36,9 +36,6 @@ class CaseEvent(models.Model):
     to_status = models.CharField(_("新状态"), max_length=20, blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     occurred_at = models.DateTimeField(_("发生时间"), db_index=True)
-    # The hash chain (intake/chain.py): the previous event's hash of this matter, and this event's.
-    prev_hash = models.CharField(_("前一事件哈希"), max_length=64, blank=True, default="")
-    chain_hash = models.CharField(_("事件哈希"), max_length=64, blank=True, default="")
 
     objects = CaseEventQuerySet.as_manager()
 
