@@ -13,7 +13,9 @@ class GovernanceConfig(AppConfig):
         cache_invalidate_on_change(CalendarDay, CALENDAR)
         cache_invalidate_on_change(Center, CALENDAR)  # a center's parent chain picks its days
 
+        from governance.backup import backup_checks
         from governance.health import governance_checks, register_check
 
-        # The status page and /healthz: the shared cache and long jobs whose worker died.
+        # The status page and /healthz: the shared cache, long jobs whose worker died, the last backup.
         register_check(governance_checks)
+        register_check(backup_checks)

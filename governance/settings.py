@@ -290,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
     "submissions-prune": {"task": "governance.tasks.submissions_prune", "schedule": crontab(hour=3, minute=10),
                           "options": {"expires": 3000}},
     "jobs-recover": {"task": "governance.tasks.jobs_recover", "schedule": 30.0, "options": {"expires": 25}},
+    "backup-nightly": {"task": "governance.tasks.backup_nightly", "schedule": crontab(hour=2, minute=30),
+                       "options": {"expires": 3000}},
     "notifications-requeue": {"task": "dispatch.tasks.notifications_requeue", "schedule": 60.0,
                               "options": {"expires": 55}},
     # Every 15 s: a deadline is detected within 15 s plus the sweep's run time (the promise is 30 s).
@@ -306,6 +308,11 @@ DEMO_HISTORY_MATTERS = env.int("DEMO_HISTORY_MATTERS", default=1200)
 # held by a dead worker and is taken over (jobs-recover), at most JOB_MAX_ATTEMPTS runs per request.
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
+# Backups (manage.py backup / restore, nightly at 02:30): where, how many kept, and after how many
+# hours without a new one the status page warns.
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+BACKUP_STALE_HOURS = env.int("BACKUP_STALE_HOURS", default=26)
 # Health: how old a worker/beat heartbeat may be before the status page calls it stopped.
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=180)
 
@@ -318,6 +325,9 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="center@localhost")
+# An urgent message (a summons call-up or escalation) keeps retrying, never abandoned, this long
+# after it was made (longer than any report-in deadline); the status page shows it red meanwhile.
+URGENT_RETRY_MINUTES = env.int("URGENT_RETRY_MINUTES", default=30)
 SMS_BACKEND = env.str("SMS_BACKEND", default="dispatch.sms.ConsoleSMSBackend")
 
 # --- REST API ------------------------------------------------------------------------------

@@ -34,3 +34,11 @@ def jobs_recover() -> int:
     from governance.jobs import jobs_recover as recover
 
     return recover()
+
+
+@shared_task(name="governance.tasks.backup_nightly", ignore_result=True, expires=3000)
+def backup_nightly() -> str:
+    """Beat, every night: a backup of the database and the uploaded files (BACKUP_KEEP kept)."""
+    from governance.backup import backup_create
+
+    return str(backup_create())

@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
@@ -46,6 +47,7 @@ DELIVERY_BATCH = 10
 PRIORITY_URGENT = 0
 PRIORITY_NORMAL = 3
 PRIORITY_BULK = 6
+URGENT_RETRY_MAX_SECONDS = 60
 
 # How many publishes failed in this request/task (the broker was down): the answer says so.
 _deferred: ContextVar[int] = ContextVar("notifications_deferred", default=0)
@@ -289,13 +291,31 @@ def _publish_batches(ids: Sequence[int], *, priority: int, countdown: int | None
     return published
 
 
+def _urgent_window() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.URGENT_RETRY_MINUTES)
+
+
+def _attempts_left(now: dt.datetime) -> Q:
+    """Rows that may be tried again: fewer than NOTIFICATION_MAX_ATTEMPTS attempts, or urgent (a
+    summons call-up: its report-in deadline runs) and younger than URGENT_RETRY_MINUTES: an urgent
+    message is never abandoned while its deadline runs, it keeps retrying."""
+    return Q(attempts__lt=NOTIFICATION_MAX_ATTEMPTS) | Q(priority=PRIORITY_URGENT,
+                                                          created_at__gte=now - _urgent_window())
+
+
+def _gives_up(notification: Notification, now: dt.datetime) -> bool:
+    if notification.priority == PRIORITY_URGENT and notification.created_at >= now - _urgent_window():
+        return False
+    return notification.attempts >= NOTIFICATION_MAX_ATTEMPTS
+
+
 def _claim(*, notification_id: int, now: dt.datetime) -> bool:
     """Take the row for one attempt; false when it is sent, abandoned, or another worker has it."""
     claimable = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]) | Q(
         status=DeliveryStatus.SENDING, last_attempt_at__lt=now - SENDING_LEASE
     )
     return bool(
-        Notification.objects.filter(claimable, pk=notification_id, attempts__lt=NOTIFICATION_MAX_ATTEMPTS)
+        Notification.objects.filter(claimable, _attempts_left(now), pk=notification_id)
         .exclude(channel=NotificationChannel.IN_APP)
         .update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
     )
@@ -336,7 +356,7 @@ def notification_deliver(*, notification_id: int, now: dt.datetime | None = None
         return DeliveryOutcome.ABANDONED
     except Exception as exc:  # any gateway or SMTP failure is worth another attempt
         logger.warning("notification %s attempt %s failed: %s", notification_id, notification.attempts, exc)
-        give_up = notification.attempts >= NOTIFICATION_MAX_ATTEMPTS
+        give_up = _gives_up(notification, now)
         error = f"{exc.__class__.__name__}: {exc}"[:2000]
         mine.update(status=DeliveryStatus.ABANDONED if give_up else DeliveryStatus.FAILED, last_error=error)
         return DeliveryOutcome.ABANDONED if give_up else DeliveryOutcome.RETRY
@@ -350,8 +370,7 @@ def _claim_batch(*, notification_ids: Sequence[int], now: dt.datetime) -> str:
     claimable = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]) | Q(
         status=DeliveryStatus.SENDING, last_attempt_at__lt=now - SENDING_LEASE
     )
-    Notification.objects.filter(claimable, pk__in=list(notification_ids),
-                                attempts__lt=NOTIFICATION_MAX_ATTEMPTS).exclude(channel=NotificationChannel.IN_APP).update(
+    Notification.objects.filter(claimable, _attempts_left(now), pk__in=list(notification_ids)).exclude(channel=NotificationChannel.IN_APP).update(
         status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now, claim=token)
     return token
 
@@ -376,7 +395,7 @@ def notification_deliver_batch(
             outcome["abandoned"].append(notification.pk)
         except Exception as exc:  # any gateway or SMTP failure is worth another attempt
             logger.warning("notification %s attempt %s failed: %s", notification.pk, notification.attempts, exc)
-            give_up = notification.attempts >= NOTIFICATION_MAX_ATTEMPTS
+            give_up = _gives_up(notification, started)
             mine.update(status=DeliveryStatus.ABANDONED if give_up else DeliveryStatus.FAILED,
                         last_error=f"{exc.__class__.__name__}: {exc}"[:2000])
             outcome["abandoned" if give_up else "retry"].append(notification.pk)
@@ -393,9 +412,12 @@ def notification_publish_retries(*, notification_ids: Sequence[int], countdown: 
     (the backoff grows with the attempts already made)."""
     rows = list(Notification.objects.filter(pk__in=list(notification_ids)).values_list("pk", "priority", "attempts"))
     published = 0
-    for attempts in sorted({row[2] for row in rows}):
-        published += notification_publish([(pk, priority) for pk, priority, n in rows if n == attempts],
-                                          countdown=countdown(attempts - 1))
+    for attempts, urgent in sorted({(n, priority == PRIORITY_URGENT) for _, priority, n in rows}):
+        wait = countdown(attempts - 1)
+        # an urgent message's deadline is minutes: it is tried again at least every URGENT_RETRY_MAX_SECONDS
+        published += notification_publish(
+            [(pk, priority) for pk, priority, n in rows if n == attempts and (priority == PRIORITY_URGENT) == urgent],
+            countdown=min(wait, URGENT_RETRY_MAX_SECONDS) if urgent else wait)
     return published
 
 
@@ -407,7 +429,7 @@ def notification_requeue_stale(
     cutoff = now - older_than
     stale = (
         Notification.objects.exclude(channel=NotificationChannel.IN_APP)
-        .filter(attempts__lt=NOTIFICATION_MAX_ATTEMPTS)
+        .filter(_attempts_left(now))
         .annotate(last_touch=Coalesce("last_attempt_at", "created_at"))
         .filter(
             Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], last_touch__lt=cutoff)

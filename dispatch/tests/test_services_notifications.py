@@ -11,6 +11,7 @@ from django.db import IntegrityError
 from dispatch import selectors, services
 from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS, DeliveryStatus, NotificationChannel
 from dispatch.models import Notification
+from dispatch.services.notifications import PRIORITY_URGENT
 from dispatch.sms import SMSBackend, SMSDeliveryError
 from dispatch.tasks import notifications_requeue, retry_countdown
 from dispatch.tests.conftest import at
@@ -358,3 +359,26 @@ def test_bulk_send_stores_each_notification_once_and_delivers_sms_once(
     with pytest.raises(ApplicationError):
         notification_send_many(requests=[NotificationRequest(recipients=(liaison,), kind="x", title="x", body="",
                                                              link="", dedupe_key="")], now=at(2025, 11, 3, 9, 0))
+
+
+def test_an_urgent_sms_is_never_abandoned_while_its_deadline_runs(liaison, settings):
+    """A summons SMS with the gateway failing keeps retrying (at least every minute) for
+    URGENT_RETRY_MINUTES; only after that is it abandoned like any other."""
+    settings.SMS_BACKEND = "dispatch.tests.test_services_notifications.FailingSMSBackend"
+    settings.URGENT_RETRY_MINUTES = 30
+    made = at(2025, 9, 22, 15)
+    row = NotificationFactory(recipient=liaison, channel=NotificationChannel.SMS, status=DeliveryStatus.FAILED,
+                              priority=PRIORITY_URGENT, attempts=NOTIFICATION_MAX_ATTEMPTS)
+    type(row).objects.filter(pk=row.pk).update(created_at=made, last_attempt_at=made)
+    ten_minutes = made + dt.timedelta(minutes=10)
+    assert services.notification_deliver(notification_id=row.pk, now=ten_minutes) == services.DeliveryOutcome.RETRY
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.FAILED, NOTIFICATION_MAX_ATTEMPTS + 1)
+    assert services.notification_requeue_stale(now=ten_minutes + dt.timedelta(minutes=6)) == [row.pk]
+    late = made + dt.timedelta(minutes=31)
+    assert services.notification_deliver(notification_id=row.pk, now=late) == services.DeliveryOutcome.SKIPPED
+    assert services.notification_requeue_stale(now=late) == []
+    # an ordinary row with its attempts spent is not tried again
+    plain = NotificationFactory(recipient=liaison, channel=NotificationChannel.SMS, status=DeliveryStatus.FAILED,
+                                attempts=NOTIFICATION_MAX_ATTEMPTS)
+    assert services.notification_deliver(notification_id=plain.pk, now=ten_minutes) == services.DeliveryOutcome.SKIPPED
