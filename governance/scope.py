@@ -100,6 +100,12 @@ class Territory:
             return True
         return center_id is not None and center_id in self.center_ids
 
+    def holds_grid(self, grid_id: int | None) -> bool:
+        """Whether a grid lies in the territory (a matter located there is checked on site by it)."""
+        if self.level == EVERY_DISTRICT or (self.is_district and grid_id is not None):
+            return True
+        return grid_id is not None and Grid.objects.filter(self.grids(), pk=grid_id).exists()
+
     def acts_on(self, center: Center) -> bool:
         """`acts_at` for a center at hand: the district center's people without a query."""
         if self.level == CenterLevel.DISTRICT:

@@ -104,7 +104,11 @@ def _require_verifier(actor: AbstractBaseUser, case: Case) -> None:
     require_role(actor, MAY_VERIFY, gettext("只有中心工作人员或该网格的网格员可以核查。"))
     require_four_eyes(actor=actor, case=case)
     if may(actor, MAY_SUPERVISE_WORK):
-        if not (may(actor, MAY_SEE_GRID_MATTERS) and case.grid_id in grid_ids_to_verify(user=actor)):
+        # The center that holds the matter (or one above it) checks it, and so does the station or
+        # sub-center of the place where it happened (on site, like the grid's workers).
+        territory = territory_for_user(user=actor)
+        if not (territory.holds_grid(case.grid_id)
+                or (may(actor, MAY_SEE_GRID_MATTERS) and case.grid_id in grid_ids_to_verify(user=actor))):
             require_acts_here(actor=actor, center=case.center)
         return
     # A grid worker verifies matters of their own grid (profile post records the grid code when the
