@@ -146,14 +146,15 @@ def territory_for_user(*, user: AbstractBaseUser | AnonymousUser) -> Territory:
         territory = Territory(level=EVERY_DISTRICT, center=None, district_id=None, root_grid_id=None)
     else:
         center = center_for_user(user=user)
-        if center is None:
-            territory = NO_TERRITORY
-        else:
-            territory = Territory(
-                level=center.level, center=center, district_id=center.district_center.pk if center.level ==
-                CenterLevel.DISTRICT else center.district_id, root_grid_id=center.territory_id)
+        territory = NO_TERRITORY if center is None else territory_of_center(center=center)
     user._territory = territory
     return territory
+
+
+def territory_of_center(*, center: Center) -> Territory:
+    """The territory of one center (what its people read and where they act)."""
+    district_id = center.pk if center.level == CenterLevel.DISTRICT else center.district_id
+    return Territory(level=center.level, center=center, district_id=district_id, root_grid_id=center.territory_id)
 
 
 def reads_center_territory(*, user: AbstractBaseUser | AnonymousUser) -> bool:
