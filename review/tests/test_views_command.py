@@ -141,3 +141,34 @@ def test_a_consultation_or_a_decision_sent_twice_is_made_once(client, world, now
     client.post(url, data)
     client.post(url, data)
     assert ActionItem.objects.count() == 1
+
+
+def test_a_daily_report_listing_overdue_assignments_and_summonses_opens_for_director_and_leader(client, world, now):
+    """Issue 21 item 2: a newly overdue assignment in the report made its page 500 (the section
+    template read a `reason` that overdue rows do not have)."""
+    from dispatch.choices import AssignmentRole, AssignmentStatus, SummonsStatus
+    from dispatch.models import Assignment, Summons
+    from intake.choices import HandlingMode
+
+    yesterday = now - dt.timedelta(days=1)
+    late = world.matter(at=now - dt.timedelta(days=9), title="楼道堆物长期未清")
+    Assignment.objects.create(
+        case=late, center=world.center, department=world.zgj, mode=HandlingMode.TRANSFER, role=AssignmentRole.SOLE,
+        status=AssignmentStatus.ACKNOWLEDGED, assigned_at=now - dt.timedelta(days=9),
+        ack_due_at=now - dt.timedelta(days=9), due_at=yesterday - dt.timedelta(hours=2),
+        original_due_at=yesterday - dt.timedelta(hours=2), overdue_at=yesterday - dt.timedelta(hours=2))
+    Summons.objects.create(center=world.center, reason="征地阻路", status=SummonsStatus.APPROVED,
+                           requested_by=world.director, requested_at=yesterday, case=late)
+    Summons.objects.create(center=world.center, reason="夜间聚集", status=SummonsStatus.REQUESTED,
+                           requested_by=world.director, requested_at=yesterday)
+    client.force_login(world.director)
+    client.post(reverse("review:daily-report-generate"))
+    report = DailyReport.objects.get()
+    assert report.content["overdue"]["count"] == 1
+    page = client.get(reverse("review:daily-report", args=[report.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "楼道堆物长期未清" in html and "资规建交局" in html and "征地阻路" in html and "夜间聚集" in html
+    client.post(reverse("review:daily-report-issue", args=[report.pk]), {"note": "请资规建交局抓紧"})
+    client.force_login(world.leader)
+    assert client.get(reverse("review:daily-report", args=[report.pk])).status_code == 200
