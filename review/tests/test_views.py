@@ -258,3 +258,13 @@ def test_every_flag_page_of_every_department_answers(client, october, kind):
     for department in (october.zgj, october.ga, october.ld):
         response = client.get(reverse("review:assessment-flag", args=["2025-10", department.pk, kind]))
         assert response.status_code == 200, (kind, department.name)
+
+
+@pytest.mark.parametrize("name", ["department", "town", "worker", "page"])
+def test_ids_beyond_the_database_in_a_drill_down_answer_404_not_500(client, october, name):
+    """Issue 21 item 4: `?department=` of 10^30 overflowed SQLite's integers."""
+    client.force_login(october.admin)
+    query = {"figure": "declined", name: str(10**30)}
+    if name == "page":
+        query["department"] = october.ga.pk
+    assert client.get(reverse("review:assessment-items", args=["2025-10"]), query).status_code in (200, 404)

@@ -172,3 +172,48 @@ def test_a_daily_report_listing_overdue_assignments_and_summonses_opens_for_dire
     client.post(reverse("review:daily-report-issue", args=[report.pk]), {"note": "请资规建交局抓紧"})
     client.force_login(world.leader)
     assert client.get(reverse("review:daily-report", args=[report.pk])).status_code == 200
+
+
+HUGE_ID = str(10**30)
+
+
+def _meeting(client, world) -> Consultation:
+    client.force_login(world.director)
+    client.post(reverse("review:consultation-schedule"), {
+        "kind": "dispatch_biweekly", "title": "双周研判", "scheduled_at": "2026-11-19T15:00",
+        "chair": world.commander.pk})
+    return Consultation.objects.get()
+
+
+@pytest.mark.parametrize("due_at", ["9999-12-31T23:59", "0001-01-01T00:00"])
+def test_a_decision_due_beyond_the_calendar_is_a_form_error_not_a_500(client, world, now, due_at):
+    """Issue 21 item 4: a decision due 9999-12-31 overflowed adding the escalation delay."""
+    meeting = _meeting(client, world)
+    response = client.post(reverse("review:consultation-decide", args=[meeting.pk]), {
+        "text": "夜市闭市", "owner_department": world.dongyuan_town.pk, "due_at": due_at}, follow=True)
+    assert response.status_code == 200 and not ActionItem.objects.exists()
+    assert "1900" in response.content.decode() and "2199" in response.content.decode()
+
+
+@pytest.mark.parametrize("field", ["invitees", "chair"])
+def test_an_invitee_id_beyond_the_database_is_a_form_error_not_a_500(client, world, field):
+    client.force_login(world.director)
+    data = {"kind": "dispatch_biweekly", "title": "双周研判", "scheduled_at": "2026-11-19T15:00",
+            "chair": world.commander.pk, "invitees": [world.dongyuan_town.liaison.pk]}
+    data[field] = [HUGE_ID] if field == "invitees" else HUGE_ID
+    response = client.post(reverse("review:consultation-schedule"), data, follow=True)
+    assert response.status_code == 200 and not Consultation.objects.exists()
+
+
+def test_attendees_beyond_the_database_and_a_meeting_in_the_year_9999_are_form_errors(client, world):
+    meeting = _meeting(client, world)
+    response = client.post(reverse("review:consultation-record", args=[meeting.pk]),
+                           {"minutes": "研究", "attended": [HUGE_ID]}, follow=True)
+    assert response.status_code == 200
+    meeting.refresh_from_db()
+    assert meeting.minutes == ""
+    response = client.post(reverse("review:consultation-schedule"), {
+        "kind": "dispatch_biweekly", "title": "年会", "scheduled_at": "9999-12-31T23:59",
+        "chair": world.commander.pk}, follow=True)
+    assert response.status_code == 200 and Consultation.objects.count() == 1
+    assert "1900" in response.content.decode()
