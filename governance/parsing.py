@@ -92,10 +92,6 @@ class ApiDateTimeField(_PlausibleApiDateMixin, serializers.DateTimeField):
 
 
 # --- ids in forms --------------------------------------------------------------------------------
-def id_error_message() -> str:
-    return gettext("编号应为 1 至 %(max)s 的整数。") % {"max": DB_ID_MAX}
-
-
 class IdFormField(forms.IntegerField):
     """A primary key typed into a form: a whole number from 1 to the database's BIGINT maximum."""
 
