@@ -25,6 +25,7 @@ from dispatch.choices import AssignmentRole
 from dispatch.models import Assignment
 from governance.models import Center, Department
 from governance.page_actions import Action, ActionForm, perform
+from governance.parsing import IdModelChoiceField
 from governance.roles import MAY_ISSUE_LETTERS, may
 from governance.text import FreeTextField
 from intake.models import Case
@@ -40,7 +41,7 @@ class LetterFromForm(ActionForm):
     subclass adds it to the cleaned data, which are `letter_issue`'s keyword arguments."""
 
     kind = forms.ChoiceField(label=_("函件类型"), choices=LetterKind.choices)
-    department = forms.ModelChoiceField(label=_("收函单位"), queryset=Department.objects.none(),
+    department = IdModelChoiceField(label=_("收函单位"), queryset=Department.objects.none(),
                                         error_messages={"required": _("请选择收函单位。")})
     subject = FreeTextField(label=_("事由"), max_length=cf.TITLE_MAX_CHARS)
     body = FreeTextField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}), max_length=cf.LETTER_BODY_MAX_CHARS)

@@ -16,6 +16,7 @@ from dispatch.services.common import (
     TEXT_MAX_CHARS,
 )
 from governance.api import IdField
+from governance.parsing import ApiDateTimeField
 from governance.text import FreeTextSerializerField
 from intake.choices import HandlingMode
 from intake.models import Case
@@ -103,7 +104,7 @@ class NoteIn(serializers.Serializer):
 
 class ExtensionIn(serializers.Serializer):
     reason = FreeTextSerializerField(label=_("理由"), max_length=REASON_MAX_CHARS)
-    requested_due_at = serializers.DateTimeField()
+    requested_due_at = ApiDateTimeField()
 
 
 class RuleDeclineIn(serializers.Serializer):
@@ -126,7 +127,7 @@ class ReassignIn(serializers.Serializer):
 class DecideIn(serializers.Serializer):
     approve = serializers.BooleanField()
     note = FreeTextSerializerField(label=_("说明"), required=False, default="", max_length=NOTE_MAX_CHARS)
-    new_due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    new_due_at = ApiDateTimeField(required=False, allow_null=True, default=None)
 
 
 class VerifyIn(serializers.Serializer):
