@@ -91,6 +91,10 @@ MAY_VIEW_ROSTER = frozenset(
 # Enter any override or swap, also on someone else's behalf.
 MAY_MANAGE_ROSTER = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.ADMINISTRATOR})
 MAY_SWITCH_MODE = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})
+# Open the duty director's rights to a named person for a period, with a reason (the director on duty
+# is ill...): `dispatch.selectors.duty`. Who may receive them: the center's duty directors and dispatchers.
+MAY_GRANT_ACTING = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})
+MAY_RECEIVE_ACTING = frozenset({Role.DUTY_DIRECTOR, Role.DISPATCHER})
 # The grid: who assigns workers to grids, who works a village station's or town sub-center's queue
 # (settle there, escalate), and who hears of a key person's rising risk at the town.
 MAY_ASSIGN_GRID_WORKERS = MAY_SUPERVISE_WORK | {Role.ADMINISTRATOR}
