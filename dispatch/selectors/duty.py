@@ -29,17 +29,12 @@ from django.utils.translation import gettext
 
 from dispatch.models import ActingGrant, DutyRoster
 from dispatch.selectors.roster import DutyDay, commanders_on_duty, duty_director_on_duty, users_named
-from governance.errors import PermissionDeniedError
+from governance.errors import NotFoundError, PermissionDeniedError
 from governance.models import Center
-from governance.roles import Role, user_roles
+from governance.roles import MAY_ACT_AT_ANY_TIME, MAY_ACT_AT_THE_DESK, MAY_ACT_ON_DUTY, user_roles
 
 FLOW = "flow"
 DIRECT = "direct"
-
-# Who the duty condition concerns: the command center's acting roles below the commanders.
-COMMANDING = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})
-ON_ROTATION = frozenset({Role.DUTY_DIRECTOR})
-AT_THE_DESK = frozenset({Role.DISPATCHER})
 
 
 def _name(user: AbstractBaseUser | None) -> str:
@@ -58,6 +53,13 @@ def acting_grants_recent(*, center: Center, at: dt.datetime, limit: int = 20) ->
     """Grants running or still to come, and those ended in the last week (withdrawn ones too)."""
     return list(ActingGrant.objects.filter(center=center, ends_at__gte=at - dt.timedelta(days=7))
                 .select_related("user", "granted_by", "revoked_by").order_by("-starts_at", "-pk")[:limit])
+
+
+def acting_grant_get(*, center: Center, pk: int) -> ActingGrant:
+    grant = ActingGrant.objects.filter(center=center, pk=pk).select_related("user").first()
+    if grant is None:
+        raise NotFoundError()
+    return grant
 
 
 def center_keeps_roster(*, center: Center) -> bool:
@@ -159,9 +161,9 @@ def duty_standing(*, actor: AbstractBaseUser, center: Center, at: dt.datetime | 
     Only the duty rule: whether the actor holds a role that acts at all is `governance.roles`'s
     question, and whether this is their center the scope's."""
     roles = user_roles(actor)
-    if roles & COMMANDING:
+    if roles & MAY_ACT_AT_ANY_TIME:
         return DutyStanding(may_flow=True, may_direct=True, basis=gettext("指挥长、副指挥长随时可以处置"))
-    if not roles & (ON_ROTATION | AT_THE_DESK):
+    if not roles & (MAY_ACT_ON_DUTY | MAY_ACT_AT_THE_DESK):
         return DutyStanding(may_flow=False, may_direct=False, basis="")
     now = now or duty_now(center=center, at=at)
     grant = now.grant_for(actor)
@@ -172,15 +174,15 @@ def duty_standing(*, actor: AbstractBaseUser, center: Center, at: dt.datetime | 
         return DutyStanding(may_flow=True, may_direct=True, basis=basis, grant=grant)
     if not now.keeps_roster:
         # A town sub-center or village station: no rotation, its own staff run it.
-        if roles & ON_ROTATION:
+        if roles & MAY_ACT_ON_DUTY:
             return DutyStanding(may_flow=True, may_direct=True, basis=gettext("本中心不排轮值，由本中心负责人处置"))
         return DutyStanding(may_flow=True, may_direct=False, basis=gettext("调度员：接收、流转、跟踪"),
                             direct_refusal=_dispatcher_message(), code="dispatcher_not_director")
-    if roles & ON_ROTATION and actor.pk in now.on_shift:
+    if roles & MAY_ACT_ON_DUTY and actor.pk in now.on_shift:
         label = gettext("您正在值班（%(role)s）") % {
             "role": now.day.role_label if actor == now.day.director else gettext("副班")}
         return DutyStanding(may_flow=True, may_direct=True, basis=label)
-    if roles & AT_THE_DESK:
+    if roles & MAY_ACT_AT_THE_DESK:
         return DutyStanding(may_flow=True, may_direct=False, basis=gettext("调度员：接收、流转、跟踪"),
                             direct_refusal=_dispatcher_message(), code="dispatcher_not_director")
     message = _off_duty_message(now)

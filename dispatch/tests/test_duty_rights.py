@@ -177,3 +177,61 @@ def test_the_api_refuses_an_off_duty_director_with_a_structured_body(duty):
         response = client.post(reverse("dispatch-api:summons-create"),
                                {"departments": [duty.w.police.pk], "reason": "堵路"}, format="json")
         assert response.status_code == 403 and response.json()["error"]["code"] == "dispatcher_not_director"
+
+
+# --- the board -------------------------------------------------------------------------------------
+def _board(client, user):
+    client.force_login(user)
+    with time_machine.travel(NOW, tick=False):
+        return client.get(reverse("dispatch:board")).content.decode()
+
+
+def test_the_board_says_who_is_on_duty_and_greys_an_off_duty_directors_buttons(duty, client):
+    duty.w.case()
+    page = _board(client, duty.off_director)
+    assert 'data-testid="on-duty-director"' in page and duty.w.director.get_full_name() in page
+    assert 'data-testid="read-only-reason"' in page and "您现在不在值班，只能查看" in page
+    assert 'data-testid="dispatch-disabled"' in page and "disabled" in page
+    assert 'data-testid="dispatch-form"' not in page and 'id="summons-request"' not in page
+    assert 'data-testid="summons-disabled"' in page
+    on_duty = _board(client, duty.w.director)
+    assert 'data-testid="dispatch-form"' in on_duty and 'id="summons-request"' in on_duty
+    assert 'data-testid="read-only-reason"' not in on_duty and "您正在值班" in on_duty
+
+
+def test_the_board_lets_the_dispatcher_dispatch_and_says_why_not_summon(duty, client):
+    duty.w.case()
+    page = _board(client, duty.w.dispatcher)
+    assert 'data-testid="dispatch-form"' in page
+    assert 'data-testid="summons-disabled"' in page and "调度员负责事项的接收、流转和跟踪" in page
+
+
+def test_the_commander_opens_the_rights_on_the_board_and_everyone_sees_it(duty, client):
+    duty.w.case()
+    client.force_login(duty.w.commander)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("dispatch:board")).content.decode()
+        assert 'data-testid="acting-grant-form"' in page
+        client.post(reverse("dispatch:acting-grant-create"), {
+            "user": duty.off_director.pk, "starts_at": "2026-11-18T09:00", "ends_at": "2026-11-18T18:00",
+            "reason": "值班主任生病"})
+    grant = ActingGrant.objects.get()
+    assert (grant.user, grant.granted_by, grant.reason) == (duty.off_director, duty.w.commander, "值班主任生病")
+    page = _board(client, duty.off_director)
+    assert 'data-testid="acting-grant"' in page and "值班主任生病" in page
+    assert 'data-testid="dispatch-form"' in page and 'data-testid="read-only-reason"' not in page
+    assert 'data-testid="acting-grant-form"' not in page
+    # withdrawn on the board
+    client.force_login(duty.w.commander)
+    with time_machine.travel(NOW, tick=False):
+        client.post(reverse("dispatch:acting-grant-revoke", args=[grant.pk]))
+    grant.refresh_from_db()
+    assert grant.revoked_by == duty.w.commander
+    assert 'data-testid="dispatch-disabled"' in _board(client, duty.off_director)
+    # the director may not grant himself
+    client.force_login(duty.off_director)
+    with time_machine.travel(NOW, tick=False):
+        client.post(reverse("dispatch:acting-grant-create"), {
+            "user": duty.off_director.pk, "starts_at": "2026-11-18T09:00", "ends_at": "2026-11-18T18:00",
+            "reason": "自己"})
+    assert ActingGrant.objects.count() == 1
