@@ -27,7 +27,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.models import ActingGrant, DutyRoster
+from dispatch.models import ActingGrant
 from dispatch.selectors.roster import DutyDay, commanders_on_duty, duty_director_on_duty, users_named
 from governance.errors import NotFoundError, PermissionDeniedError
 from governance.models import Center
@@ -60,10 +60,6 @@ def acting_grant_get(*, center: Center, pk: int) -> ActingGrant:
     if grant is None:
         raise NotFoundError()
     return grant
-
-
-def center_keeps_roster(*, center: Center) -> bool:
-    return DutyRoster.objects.filter(center=center, active=True).exists()
 
 
 @dataclass(frozen=True)
@@ -106,10 +102,10 @@ class DutyNow:
 
 def duty_now(*, center: Center, at: dt.datetime | None = None) -> DutyNow:
     at = at or timezone.now()
-    keeps = center_keeps_roster(center=center)
+    day = duty_director_on_duty(center=center, at=at)
     command = commanders_on_duty(center=center, at=at)
-    return DutyNow(center=center, at=at, keeps_roster=keeps,
-                   day=duty_director_on_duty(center=center, at=at) if keeps else None,
+    # A center with no rotation in force today (a town sub-center, a village station) keeps no roster.
+    return DutyNow(center=center, at=at, keeps_roster=day.roster is not None, day=day,
                    commanders=command.commanders, deputies=command.deputies,
                    grants=list(acting_grants_in_force(center=center, at=at)))
 
@@ -164,7 +160,9 @@ def duty_standing(*, actor: AbstractBaseUser, center: Center, at: dt.datetime | 
     if roles & MAY_ACT_AT_ANY_TIME:
         return DutyStanding(may_flow=True, may_direct=True, basis=gettext("指挥长、副指挥长随时可以处置"))
     if not roles & (MAY_ACT_ON_DUTY | MAY_ACT_AT_THE_DESK):
-        return DutyStanding(may_flow=False, may_direct=False, basis="")
+        # No duty-bound role: the duty rule does not concern them (their role rule decides alone,
+        # e.g. the administrator's report commentary).
+        return DutyStanding(may_flow=True, may_direct=True, basis="")
     now = now or duty_now(center=center, at=at)
     grant = now.grant_for(actor)
     if grant is not None:

@@ -76,6 +76,8 @@ def duty_context(request: HttpRequest, center: Center) -> dict[str, object]:
     can_grant = may(user, MAY_GRANT_ACTING)
     return {
         "duty": duty, "standing": standing,
+        # the banner of who is on duty (`dispatch/_on_duty.html`) from the same reads
+        "on_duty": {"duty": duty.day, "commanders": duty.commanders, "deputy_commanders": duty.deputies},
         "can_dispatch": dispatcher_role and standing.may_flow,
         "dispatch_blocked": standing.flow_refusal if dispatcher_role and not standing.may_flow else "",
         "can_summon": dispatcher_role and standing.may_direct,

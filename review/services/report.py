@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from dispatch.selectors.duty import DIRECT, require_on_duty
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.jobs import (
     job_beat,
@@ -27,6 +28,7 @@ from governance.models import Center, JobLease
 from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
 from review.models import WorkReport
 from review.selectors.assessment import Month
+from review.selectors.command import require_command_center
 from review.selectors.report import report_content
 from review.services.report_files import report_pdf, report_xlsx
 
@@ -51,6 +53,8 @@ def report_commentary_save(
     now = now or timezone.now()
     if not may(actor, MAY_WRITE_REPORT_COMMENTARY):
         raise PermissionDeniedError(gettext("只有轮值主任或管理员可以撰写专报意见。"))
+    require_command_center(actor=actor, center=center)
+    require_on_duty(actor=actor, center=center, task=DIRECT, now=now)
     if len(commentary) > COMMENTARY_MAX:
         raise ApplicationError(gettext("意见不能超过 %(n)s 字。") % {"n": COMMENTARY_MAX}, code="too_long",
                                field="commentary")

@@ -5,19 +5,35 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dispatch.selectors.duty import duty_standing
+from governance.models import Center
 from governance.page_actions import Action, CenterActionForm, perform
-from governance.roles import MAY_WRITE_REPORT_COMMENTARY, may
+from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
 from review.models import WorkReport
 from review.selectors.assessment import RATES
+from review.selectors.command import command_center_for_user, command_center_refusal
 from review.selectors.report import report_content, report_get
 from review.services.report import COMMENTARY_MAX, report_commentary_save, report_export_request
-from review.views.assessment import matter_cells, month_or_404, reader_center
+from review.views.assessment import matter_cells, month_or_404
+from review.views.assessment import reader_center as assessment_reader_center
+
+
+def reader_center(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSMENT) -> Center:
+    """The work report's center: the reader's own command center (the district's report for the
+    district center, a town's for its sub-center, never the district's for a town; a village station
+    has none and is told why)."""
+    assessment_reader_center(request, roles)  # the role check
+    center = command_center_for_user(user=request.user)
+    if center is None:
+        raise PermissionDenied(command_center_refusal(user=request.user))
+    return center
 
 
 class CommentaryForm(CenterActionForm):
@@ -35,6 +51,9 @@ def report_page(request: HttpRequest, month: str) -> HttpResponse:
     content = report_content(center=center, month=parsed)
     report = report_get(center=center, month=parsed)
     may_comment = may(request.user, MAY_WRITE_REPORT_COMMENTARY) and report.status == WorkReport.Status.DRAFT
+    standing = duty_standing(actor=request.user, center=center) if may_comment else None
+    decide_blocked = standing.direct_refusal if standing is not None and not standing.may_direct else ""
+    may_comment = may_comment and not decide_blocked
     charts = {"channels": content["channels"], "categories": content["categories"][:10]}
     ranking_rows = [{**row, "rate_values": [row["rates"].get(key) for key, *_rest in RATES],
                      "partial": row.get("measured_weight", 0) < row.get("total_weight", 0)}
@@ -43,6 +62,7 @@ def report_page(request: HttpRequest, month: str) -> HttpResponse:
         "center": center, "month": parsed, "content": content, "report": report, "charts": charts,
         "matters": matter_cells(center, parsed), "ranking_rows": ranking_rows,
         "form": CommentaryForm(initial={"commentary": report.commentary}) if may_comment else None,
+        "decide_blocked": decide_blocked,
     })
 
 
