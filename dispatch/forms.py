@@ -14,6 +14,12 @@ from dispatch.selectors.work import case_get_for_work_by_key
 from governance.errors import NotFoundError
 from governance.models import Center, Department
 from governance.page_actions import ActionForm, CenterActionForm
+from governance.parsing import (
+    DateFormField,
+    DateTimeFormField,
+    IdModelChoiceField,
+    IdModelMultipleChoiceField,
+)
 from governance.roles import MAY_RECEIVE_ACTING, Role
 from intake.choices import HandlingMode
 from intake.forms import MultipleFileField
@@ -38,7 +44,7 @@ def duty_people() -> QuerySet:
     )
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(IdModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.get_username()
 
@@ -46,7 +52,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 class ShiftForm(ActionForm):
     """An override of one day (`duty_shift_create`), for the center (`target`)."""
 
-    date = forms.DateField(label=_("日期"), widget=DATE_INPUT)
+    date = DateFormField(label=_("日期"), widget=DATE_INPUT)
     kind = forms.ChoiceField(
         label=_("类型"),
         choices=[
@@ -55,7 +61,7 @@ class ShiftForm(ActionForm):
         ],
         widget=forms.Select(attrs=SELECT),
     )
-    department = forms.ModelChoiceField(
+    department = IdModelChoiceField(
         label=_("接班部门"),
         queryset=Department.objects.none(),
         required=False,
@@ -87,8 +93,8 @@ class ShiftForm(ActionForm):
 class SwapForm(ActionForm):
     """Two dates exchange their duty (`duty_swap`), in the center (`target`)."""
 
-    first = forms.DateField(label=_("日期一"), widget=DATE_INPUT)
-    second = forms.DateField(label=_("日期二"), widget=DATE_INPUT)
+    first = DateFormField(label=_("日期一"), widget=DATE_INPUT)
+    second = DateFormField(label=_("日期二"), widget=DATE_INPUT)
     reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=TEXT))
     on_behalf_of = PersonChoiceField(
         label=_("代谁办理"),
@@ -140,8 +146,8 @@ class ActingGrantForm(ActionForm):
 
     user = PersonChoiceField(label=_("授权人员"), queryset=get_user_model().objects.none(),
                              widget=forms.Select(attrs=SELECT))
-    starts_at = forms.DateTimeField(label=_("授权起"), input_formats=DATETIME_FORMATS, widget=DATETIME_INPUT)
-    ends_at = forms.DateTimeField(label=_("授权止"), input_formats=DATETIME_FORMATS, widget=DATETIME_INPUT)
+    starts_at = DateTimeFormField(label=_("授权起"), input_formats=DATETIME_FORMATS, widget=DATETIME_INPUT)
+    ends_at = DateTimeFormField(label=_("授权止"), input_formats=DATETIME_FORMATS, widget=DATETIME_INPUT)
     reason = forms.CharField(label=_("授权原因"), max_length=200, widget=forms.TextInput(
         attrs={**TEXT, "placeholder": _("例如：值班主任生病，由其代行")}))
 
@@ -184,8 +190,8 @@ class WorkForm(ActionForm):
                 field.queryset = Department.objects.filter(center=center, active=True).order_by("short_code")
 
 
-def _departments(**kwargs: Any) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(queryset=Department.objects.none(), **kwargs)
+def _departments(**kwargs: Any) -> IdModelChoiceField:
+    return IdModelChoiceField(queryset=Department.objects.none(), **kwargs)
 
 
 def _active_people() -> QuerySet:
@@ -196,10 +202,10 @@ class DispatchForm(WorkForm):
     mode = forms.ChoiceField(label=_("办理方式"), choices=[])
     lead_department = _departments(label=_("承办（牵头）部门"),
                                    error_messages={"required": _("请选择承办（牵头）部门。")})
-    co_departments = forms.ModelMultipleChoiceField(label=_("协办部门"), queryset=Department.objects.none(),
+    co_departments = IdModelMultipleChoiceField(label=_("协办部门"), queryset=Department.objects.none(),
                                                     required=False)
     instructions = forms.CharField(label=_("交办意见"), required=False, max_length=1000)
-    supervising_leader = forms.ModelChoiceField(label=_("督办领导"), queryset=_active_people(), required=False)
+    supervising_leader = IdModelChoiceField(label=_("督办领导"), queryset=_active_people(), required=False)
     progress_every_working_days = forms.IntegerField(label=_("进度报告间隔（工作日）"), required=False, min_value=1,
                                                      max_value=30)
 
@@ -234,7 +240,7 @@ class NotesForm(WorkForm):
 
 
 class MoveForm(WorkForm):
-    to_center = forms.ModelChoiceField(label=_("转至"), queryset=Center.objects.filter(active=True),
+    to_center = IdModelChoiceField(label=_("转至"), queryset=Center.objects.filter(active=True),
                                        error_messages={"required": _("请选择要转至的中心。")})
     reason = forms.CharField(label=_("理由"), required=False, max_length=500)
 
@@ -254,7 +260,7 @@ class ReasonForm(WorkForm):
 
 
 class ExtensionForm(ReasonForm):
-    requested_due_at = forms.DateTimeField(label=_("申请延至"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    requested_due_at = DateTimeFormField(label=_("申请延至"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
                                            error_messages={"required": _("请填写申请延至的时间。")})
 
 
@@ -268,7 +274,7 @@ class ReassignForm(ReasonForm):
 
 
 class SuperviseForm(NoteForm):
-    leader = forms.ModelChoiceField(label=_("督办领导"), queryset=_active_people(), required=False)
+    leader = IdModelChoiceField(label=_("督办领导"), queryset=_active_people(), required=False)
     every_working_days = forms.IntegerField(label=_("进度报告间隔（工作日）"), min_value=1, max_value=30, initial=2,
                                             required=False)
 
@@ -284,7 +290,7 @@ class ExtensionDecideForm(NoteForm):
 
 
 class ReportInForm(WorkForm):
-    person = forms.ModelChoiceField(label=_("报到人员"), queryset=_active_people(), required=False)
+    person = IdModelChoiceField(label=_("报到人员"), queryset=_active_people(), required=False)
 
 
 class SummonsRequestForm(WorkForm):
@@ -294,7 +300,7 @@ class SummonsRequestForm(WorkForm):
     reason = forms.CharField(label=_("召集事由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
                              error_messages={"required": _("请填写召集事由。")})
     case = forms.CharField(label=_("事项编号"), required=False, max_length=40)
-    departments = forms.ModelMultipleChoiceField(label=_("召集部门"), queryset=Department.objects.none(),
+    departments = IdModelMultipleChoiceField(label=_("召集部门"), queryset=Department.objects.none(),
                                                  error_messages={"required": _("请选择要召集的部门。")})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from governance.page_actions import ActionForm, OnceField
+from governance.parsing import DateTimeFormField, IdFormField, IdModelChoiceField
 from grid.choices import ItemKind
 from grid.selectors import grid_get_for_worker
 from intake.choices import RiskLevel, Urgency
@@ -40,11 +41,11 @@ def new_client_key() -> str:
 class PatrolStartForm(ActionForm):
     """开始巡查 (`patrol_start`) in one of the worker's grids."""
 
-    grid = forms.IntegerField(widget=forms.HiddenInput)
+    grid = IdFormField(widget=forms.HiddenInput)
     route_notes = forms.CharField(label=_("计划路线"), required=False, max_length=2000,
                                   widget=forms.TextInput(attrs={"placeholder": _("如：村道—旧粮仓—溪边")}))
     client_key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=new_client_key)
-    started_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+    started_at = DateTimeFormField(widget=forms.HiddenInput, required=False)
 
     def clean_grid(self) -> Any:
         # Not one of hers: NotFoundError, which the worker's pages answer with 404.
@@ -61,7 +62,7 @@ class PatrolFinishForm(ActionForm):
 
 class ReportForm(forms.Form):
     grid = forms.TypedChoiceField(label=_("网格"), coerce=int)
-    category = forms.ModelChoiceField(label=_("问题类别"), queryset=Category.objects.none())
+    category = IdModelChoiceField(label=_("问题类别"), queryset=Category.objects.none())
     title = forms.CharField(label=_("标题"), max_length=200)
     description = forms.CharField(label=_("情况描述"), widget=forms.Textarea(attrs={"rows": 4}))
     address = forms.CharField(label=_("具体位置"), max_length=200, required=False)
@@ -85,8 +86,8 @@ class ItemForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=ItemKind.choices)
     name = forms.CharField(label=_("名称"), max_length=100)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
-    households = forms.IntegerField(label=_("户数"), required=False, min_value=0)
-    residents = forms.IntegerField(label=_("人数"), required=False, min_value=0)
+    households = forms.IntegerField(label=_("户数"), required=False, min_value=0, max_value=1_000_000)
+    residents = forms.IntegerField(label=_("人数"), required=False, min_value=0, max_value=10_000_000)
     details = forms.CharField(label=_("情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     once = OnceField()  # 保存 pressed twice records one entry
 

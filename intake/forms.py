@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models import ServiceWindow
 from governance.page_actions import ActionForm, OnceField
-from governance.parsing import db_id
+from governance.parsing import IdModelChoiceField, db_id
 from intake.choices import Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
 from intake.services import PartyInput
 from intake.validators import DESCRIPTION_MAX_CHARS, RESULT_MAX_CHARS
@@ -72,11 +72,12 @@ class RegisterForm(forms.Form):
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     risk_level = forms.ChoiceField(label=_("风险等级"), choices=RiskLevel.choices, initial=RiskLevel.LOW)
     complexity = forms.ChoiceField(label=_("复杂程度"), choices=[("", _("按类别默认")), *Complexity.choices], required=False)
-    window = forms.ModelChoiceField(label=_("受理窗口"), queryset=ServiceWindow.objects.none(), required=False,
+    window = IdModelChoiceField(label=_("受理窗口"), queryset=ServiceWindow.objects.none(), required=False,
                                     empty_label=_("（不经窗口）"))
     is_group = forms.BooleanField(label=_("群体性事项"), required=False)
     # No initial value: the clerk types the number into an empty field (a "1" in front made 12 into 121).
-    group_size = forms.IntegerField(label=_("涉及人数"), required=False, min_value=1)
+    # The service says how many people a group may have; beyond 10^9 is no number of people at all.
+    group_size = forms.IntegerField(label=_("涉及人数"), required=False, min_value=1, max_value=10**9)
     once = OnceField()  # a double click on 登记 registers one matter
 
     applicant_kind = forms.ChoiceField(label=_("申请人类型"), choices=PartyKind.choices, initial=PartyKind.PERSON)

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from governance.errors import NotFoundError
 from governance.models import Department
 from governance.page_actions import ActionForm
+from governance.parsing import DateTimeFormField, IdFormField, IdModelChoiceField, IdModelMultipleChoiceField
+from intake.models import Case
 from intake.selectors import cases_visible_to
 from review.command_choices import CONSULTATION_KINDS_BY_LEVEL, ConsultationKind, LetterKind, LetterSource
 from review.selectors import command as sel
@@ -42,7 +44,7 @@ class DismissForm(ActionForm):
 class AgendaChoiceForm(ActionForm):
     """Put a signal on a scheduled consultation's agenda."""
 
-    consultation = forms.IntegerField(label=_("会商"))
+    consultation = IdFormField(label=_("会商"))
 
     def clean_consultation(self) -> Any:
         return sel.consultation_get_for_actor(actor=self.actor, pk=self.cleaned_data["consultation"])
@@ -52,8 +54,8 @@ class AgendaChoiceForm(ActionForm):
 class LetterSourceForm(ActionForm):
     """What a letter answers to: a risk signal or a matter of the district (`center`), both optional."""
 
-    signal = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    case = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    signal = IdFormField(required=False, widget=forms.HiddenInput)
+    case = IdFormField(required=False, widget=forms.HiddenInput)
 
     def clean_signal(self) -> Any:
         pk = self.cleaned_data["signal"]
@@ -71,7 +73,7 @@ class LetterSourceForm(ActionForm):
 
 class LetterForm(LetterSourceForm):
     kind = forms.ChoiceField(label=_("函件类型"), choices=LetterKind.choices)
-    department = forms.ModelChoiceField(label=_("收函单位"), queryset=Department.objects.none())
+    department = IdModelChoiceField(label=_("收函单位"), queryset=Department.objects.none())
     subject = forms.CharField(label=_("事由"), max_length=200)
     body = forms.CharField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}))
     requirements = forms.CharField(label=_("工作要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -97,11 +99,11 @@ class AnswerForm(ActionForm):
 class ScheduleForm(ActionForm):
     kind = forms.ChoiceField(label=_("会商类型"), choices=ConsultationKind.choices)
     title = forms.CharField(label=_("会议名称"), max_length=200, required=False)
-    scheduled_at = forms.DateTimeField(label=_("会议时间"), input_formats=DATETIME_FORMATS,
+    scheduled_at = DateTimeFormField(label=_("会议时间"), input_formats=DATETIME_FORMATS,
                                        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     place = forms.CharField(label=_("地点"), max_length=200, required=False)
-    chair = forms.ModelChoiceField(label=_("主持人"), queryset=get_user_model().objects.none())
-    invitees = forms.ModelMultipleChoiceField(label=_("参会人员"), queryset=get_user_model().objects.none(),
+    chair = IdModelChoiceField(label=_("主持人"), queryset=get_user_model().objects.none())
+    invitees = IdModelMultipleChoiceField(label=_("参会人员"), queryset=get_user_model().objects.none(),
                                               required=False, widget=forms.SelectMultiple(attrs={"size": 8}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -123,7 +125,7 @@ class AgendaForm(ActionForm):
 
     title = forms.CharField(label=_("议题"), max_length=200, required=False)
     case_code = forms.CharField(label=_("事项编号"), max_length=40, required=False)
-    letter = forms.IntegerField(label=_("函件"), required=False)
+    letter = IdFormField(label=_("函件"), required=False)
 
     def clean_letter(self) -> Any:
         pk = self.cleaned_data["letter"]
@@ -160,10 +162,10 @@ class DecisionForm(ActionForm):
     """A decision of the consultation (`target`), optionally on one of its agenda items."""
 
     text = forms.CharField(label=_("决定事项"), widget=forms.Textarea(attrs={"rows": 2}))
-    owner_department = forms.ModelChoiceField(label=_("责任单位"), queryset=Department.objects.none(), required=False)
-    due_at = forms.DateTimeField(label=_("完成期限"), input_formats=DATETIME_FORMATS,
+    owner_department = IdModelChoiceField(label=_("责任单位"), queryset=Department.objects.none(), required=False)
+    due_at = DateTimeFormField(label=_("完成期限"), input_formats=DATETIME_FORMATS,
                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    agenda_item = forms.IntegerField(label=_("对应议题"), required=False)
+    agenda_item = IdFormField(label=_("对应议题"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from dispatch.choices import NORMAL_REPORT_IN_MINUTES, ResponseLevel, ShiftKind
 from dispatch.models import DutyShift, Mode, Notification
 from governance.models import Department
+from governance.parsing import ApiDateField
 
 
 class PersonSerializer(serializers.Serializer):
@@ -50,7 +51,7 @@ class DutyShiftSerializer(serializers.ModelSerializer):
 
 
 class DutyDaySerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = ApiDateField()
     is_working_day = serializers.BooleanField()
     day_name = serializers.CharField()
     department = DepartmentRefSerializer(allow_null=True)
@@ -78,7 +79,7 @@ class RosterMonthSerializer(serializers.Serializer):
 
 
 class ShiftCreateSerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = ApiDateField()
     kind = serializers.ChoiceField(
         choices=[ShiftKind.MAIN_UNAVAILABLE, ShiftKind.REPLACEMENT, ShiftKind.SWAP]
     )
@@ -89,7 +90,7 @@ class ShiftCreateSerializer(serializers.Serializer):
     person = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.all(), required=False, allow_null=True
     )
-    swap_date = serializers.DateField(required=False, allow_null=True, help_text="调换（swap）时的另一日期")
+    swap_date = ApiDateField(required=False, allow_null=True, help_text="调换（swap）时的另一日期")
     on_behalf_of = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.all(), required=False, allow_null=True
     )

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.api import IdField
-from governance.parsing import DB_ID_MAX
+from governance.parsing import DB_ID_MAX, ApiDateField, ApiDateTimeField
 from governance.people import display_name
 from intake.choices import CaseStatus, Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
 from intake.models import Attachment, Case, CaseEvent, CaseParty, Category, Party
@@ -171,7 +171,7 @@ class CaseLinkOutSerializer(serializers.Serializer):
     other = CaseRefSerializer()
     note = serializers.CharField()
     outgoing = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
+    created_at = ApiDateTimeField()
 
 
 class CaseDetailSerializer(CaseListItemSerializer):
@@ -213,8 +213,8 @@ class CaseListQuerySerializer(serializers.Serializer):
     category = IdField(required=False, help_text="一级类别包含其子类别")
     town = IdField(required=False)
     grid = IdField(required=False)
-    date_from = serializers.DateField(required=False, help_text="登记日期起（含），YYYY-MM-DD")
-    date_to = serializers.DateField(required=False, help_text="登记日期止（含），YYYY-MM-DD")
+    date_from = ApiDateField(required=False, help_text="登记日期起（含），YYYY-MM-DD")
+    date_to = ApiDateField(required=False, help_text="登记日期止（含），YYYY-MM-DD")
     overdue = serializers.BooleanField(required=False, default=False)
     first_receiver = IdField(required=False)
     q = serializers.CharField(required=False, max_length=100, help_text="标题、描述、事项编号")
@@ -330,7 +330,7 @@ class LinkOutSerializer(serializers.Serializer):
     from_case = serializers.IntegerField(source="from_case_id")
     to_case = serializers.IntegerField(source="to_case_id")
     note = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    created_at = ApiDateTimeField()
 
 
 # --- categories -----------------------------------------------------------------------------------

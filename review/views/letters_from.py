@@ -25,6 +25,7 @@ from dispatch.choices import AssignmentRole
 from dispatch.models import Assignment
 from governance.models import Center, Department
 from governance.page_actions import Action, ActionForm, perform
+from governance.parsing import IdModelChoiceField
 from governance.roles import MAY_ISSUE_LETTERS, may
 from intake.models import Case
 from intake.selectors import cases_visible_to
@@ -39,7 +40,7 @@ class LetterFromForm(ActionForm):
     subclass adds it to the cleaned data, which are `letter_issue`'s keyword arguments."""
 
     kind = forms.ChoiceField(label=_("函件类型"), choices=LetterKind.choices)
-    department = forms.ModelChoiceField(label=_("收函单位"), queryset=Department.objects.none(),
+    department = IdModelChoiceField(label=_("收函单位"), queryset=Department.objects.none(),
                                         error_messages={"required": _("请选择收函单位。")})
     subject = forms.CharField(label=_("事由"), max_length=200)
     body = forms.CharField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}))

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from dispatch.choices import ResolvedAnswer, Satisfaction
 from dispatch.models import Assignment, ExtensionRequest, Summons, SummonsDepartment
 from governance.api import IdField
+from governance.parsing import ApiDateTimeField
 from intake.choices import HandlingMode
 from intake.models import Case
 
@@ -95,7 +96,7 @@ class NoteIn(serializers.Serializer):
 
 class ExtensionIn(serializers.Serializer):
     reason = serializers.CharField()
-    requested_due_at = serializers.DateTimeField()
+    requested_due_at = ApiDateTimeField()
 
 
 class RuleDeclineIn(serializers.Serializer):
@@ -118,7 +119,7 @@ class ReassignIn(serializers.Serializer):
 class DecideIn(serializers.Serializer):
     approve = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    new_due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    new_due_at = ApiDateTimeField(required=False, allow_null=True, default=None)
 
 
 class VerifyIn(serializers.Serializer):
