@@ -18,7 +18,6 @@ from governance.errors import NotFoundError
 from governance.models import Department
 from governance.page_actions import ActionForm
 from governance.parsing import DateTimeFormField, IdFormField, IdModelChoiceField, IdModelMultipleChoiceField
-from intake.models import Case
 from intake.selectors import cases_visible_to
 from review.command_choices import CONSULTATION_KINDS_BY_LEVEL, ConsultationKind, LetterKind, LetterSource
 from review.selectors import command as sel
