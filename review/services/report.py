@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.selectors.duty import DIRECT, require_on_duty
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.jobs import (
     job_beat,
@@ -53,8 +52,9 @@ def report_commentary_save(
     now = now or timezone.now()
     if not may(actor, MAY_WRITE_REPORT_COMMENTARY):
         raise PermissionDeniedError(gettext("只有轮值主任或管理员可以撰写专报意见。"))
+    # The town's report for the town's people, the district's for the district center's (not bound to
+    # the day's duty: the month's report is written across the rotation).
     require_command_center(actor=actor, center=center)
-    require_on_duty(actor=actor, center=center, task=DIRECT, now=now)
     if len(commentary) > COMMENTARY_MAX:
         raise ApplicationError(gettext("意见不能超过 %(n)s 字。") % {"n": COMMENTARY_MAX}, code="too_long",
                                field="commentary")

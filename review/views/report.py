@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dispatch.selectors.duty import duty_standing
 from governance.models import Center
 from governance.page_actions import Action, CenterActionForm, perform
 from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
@@ -51,9 +50,6 @@ def report_page(request: HttpRequest, month: str) -> HttpResponse:
     content = report_content(center=center, month=parsed)
     report = report_get(center=center, month=parsed)
     may_comment = may(request.user, MAY_WRITE_REPORT_COMMENTARY) and report.status == WorkReport.Status.DRAFT
-    standing = duty_standing(actor=request.user, center=center) if may_comment else None
-    decide_blocked = standing.direct_refusal if standing is not None and not standing.may_direct else ""
-    may_comment = may_comment and not decide_blocked
     charts = {"channels": content["channels"], "categories": content["categories"][:10]}
     ranking_rows = [{**row, "rate_values": [row["rates"].get(key) for key, *_rest in RATES],
                      "partial": row.get("measured_weight", 0) < row.get("total_weight", 0)}
@@ -62,7 +58,6 @@ def report_page(request: HttpRequest, month: str) -> HttpResponse:
         "center": center, "month": parsed, "content": content, "report": report, "charts": charts,
         "matters": matter_cells(center, parsed), "ranking_rows": ranking_rows,
         "form": CommentaryForm(initial={"commentary": report.commentary}) if may_comment else None,
-        "decide_blocked": decide_blocked,
     })
 
 
