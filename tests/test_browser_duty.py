@@ -11,9 +11,9 @@ from django.core.management import call_command
 
 from dispatch.models import ActingGrant
 from governance.models import Center, Grid
-from intake.choices import Channel
+from intake.choices import Channel, PartyRole
 from intake.models import Case, Category
-from intake.services import case_register, case_send_to_dispatch
+from intake.services import PartyInput, case_register, case_send_to_dispatch
 from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +23,8 @@ def waiting_matter() -> Case:
     clerk = User.objects.get(username="clerk")
     case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), channel=Channel.PHONE,
                          category=Category.objects.get(code="JF10"), title="上浦村工地欠薪（值班测试）",
-                         description="工人反映工地拖欠工资。", parties=[],
+                         description="工人反映工地拖欠工资。",
+                         parties=[PartyInput(name="王建国", phone="13905958888", role=PartyRole.APPLICANT)],
                          grid=Grid.objects.get(code="350521104203001"))
     case_send_to_dispatch(actor=clerk, case=case)
     return case

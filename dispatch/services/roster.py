@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from dispatch.choices import ShiftKind
 from dispatch.models import ActingGrant, DutyShift
 from dispatch.selectors.roster import DutyDay, duty_day
-from dispatch.services.common import notify_on_commit
+from dispatch.services.common import SHIFT_REASON_MAX_CHARS, check_text, notify_on_commit
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
 from governance.roles import (
@@ -207,12 +207,8 @@ def acting_grant_create(*, actor: AbstractBaseUser, center: Center, user: Abstra
     told; the board shows the grant while it runs."""
     now = now or timezone.now()
     require_role(actor, MAY_GRANT_ACTING, gettext("只有指挥长或副指挥长可以授权代行轮值主任职责。"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError(gettext("请填写授权原因（例如：值班主任生病）。"), code="reason_required", field="reason")
-    if len(reason) > REASON_MAX:
-        raise ApplicationError(gettext("原因不能超过 %(max)s 字。") % {"max": REASON_MAX}, code="reason_too_long",
-                               field="reason")
+    reason = check_text(reason, field="reason", label=gettext("授权原因"), max_chars=SHIFT_REASON_MAX_CHARS,
+                        required=True)
     if ends_at <= starts_at:
         raise ApplicationError(gettext("授权截止时间须晚于开始时间。"), code="invalid_period", field="ends_at")
     if ends_at <= now:

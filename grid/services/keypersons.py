@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -20,16 +20,20 @@ from dispatch.services import (
     deadline_steps_cancel,
     deadline_steps_schedule,
 )
-from dispatch.services.common import CommanderCache
+from dispatch.services.common import CommanderCache, check_text
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Profile
-from governance.roles import MAY_RUN_STATION
+from governance.roles import MAY_RUN_STATION, MAY_SEE_GRID_MATTERS, may
+from governance.scope import reads_center_territory, territory_for_user
+from governance.selectors import grid_ids_to_verify
 from grid.choices import RISK_ORDER, KeyPersonRisk
 from grid.models import KeyPerson, KeyPersonFollowUp, KeyPersonRiskChange, KeyPersonView
 from grid.selectors import owning_center_for_grid
 
 VIEW_PERMISSION = "grid.view_keyperson"
 CHANGE_PERMISSION = "grid.change_keyperson"
+RISK_REASON_MAX_CHARS = 500  # the risk change's reason column
+FOLLOW_UP_NOTES_MAX_CHARS = 2000
 
 
 def keyperson_may_view(user: AbstractBaseUser) -> bool:
@@ -40,6 +44,17 @@ def keyperson_may_view(user: AbstractBaseUser) -> bool:
 def keyperson_require_access(user: AbstractBaseUser) -> None:
     if not keyperson_may_view(user):
         raise PermissionDeniedError(gettext("您没有查看重点人员的权限。"))
+
+
+def keypersons_in_scope(*, actor: AbstractBaseUser) -> Q:
+    """The key persons the actor's grant reaches: those of the grids of their center's territory
+    (`governance.scope`: a town's, a village's, the district's), a grid worker's on her grids; a grant
+    to someone without a territory (a department, a leader in charge) reaches nobody."""
+    if reads_center_territory(user=actor):
+        return territory_for_user(user=actor).grids("grid__")
+    if may(actor, MAY_SEE_GRID_MATTERS):
+        return Q(grid_id__in=grid_ids_to_verify(user=actor))
+    return Q(pk__in=[])
 
 
 def keypersons_view(*, actor: AbstractBaseUser, people: Sequence[KeyPerson], context: str,
@@ -57,7 +72,8 @@ def keyperson_view_one(*, actor: AbstractBaseUser, pk: int, context: str, now: d
     """One person, for someone granted access; 404 for everyone else; the view is recorded."""
     if not keyperson_may_view(actor):
         raise NotFoundError()
-    person = KeyPerson.objects.select_related("grid", "group", "responsible").filter(pk=pk).first()
+    person = (KeyPerson.objects.select_related("grid", "group", "responsible")
+              .filter(keypersons_in_scope(actor=actor), pk=pk).first())
     if person is None:
         raise NotFoundError()
     keypersons_view(actor=actor, people=[person], context=context, now=now)
@@ -66,8 +82,8 @@ def keyperson_view_one(*, actor: AbstractBaseUser, pk: int, context: str, now: d
 
 def keypersons_query(*, actor: AbstractBaseUser, q: str = "", group: int | None = None) -> QuerySet[KeyPerson]:
     keyperson_require_access(actor)
-    rows = KeyPerson.objects.select_related("grid", "group", "responsible").order_by("-risk_level", "grid__code",
-                                                                                      "name")
+    rows = KeyPerson.objects.filter(keypersons_in_scope(actor=actor)).select_related(
+        "grid", "group", "responsible").order_by("-risk_level", "grid__code", "name")
     if q:
         rows = rows.filter(name__icontains=q[:50]) | rows.filter(grid__name__icontains=q[:50])
     if group:
@@ -99,8 +115,8 @@ def keyperson_set_risk(*, actor: AbstractBaseUser, person: KeyPerson, risk_level
         raise PermissionDeniedError(gettext("您没有调整重点人员风险等级的权限。"))
     if risk_level not in KeyPersonRisk.values:
         raise ApplicationError(gettext("风险等级无效。"), field="risk_level")
-    if not reason.strip():
-        raise ApplicationError(gettext("请填写调整理由。"), code="required", field="reason")
+    reason = check_text(reason, field="reason", label=gettext("调整理由"), max_chars=RISK_REASON_MAX_CHARS,
+                        required=True)
     old = person.risk_level
     if old == risk_level:
         raise ApplicationError(gettext("风险等级没有变化。"), code="unchanged", field="risk_level")
@@ -108,7 +124,7 @@ def keyperson_set_risk(*, actor: AbstractBaseUser, person: KeyPerson, risk_level
     if changed != 1:
         raise ApplicationError(gettext("该人员的风险等级已被他人调整，请刷新。"), code="stale_state")
     change = KeyPersonRiskChange.objects.create(person=person, actor=actor, from_level=old, to_level=risk_level,
-                                                reason=reason.strip()[:500], changed_at=now)
+                                                reason=reason, changed_at=now)
     person.risk_level = risk_level
     if RISK_ORDER[risk_level] > RISK_ORDER[old]:
         # Names only in the title; the ledger (and its view log) holds the rest.
@@ -116,7 +132,7 @@ def keyperson_set_risk(*, actor: AbstractBaseUser, person: KeyPerson, risk_level
             recipients=_town_staff(person), kind="keyperson.risk_raised",
             title=gettext("重点人员风险升高：%(grid)s %(level)s") % {"grid": person.grid.name,
                                                               "level": KeyPersonRisk(risk_level).label},
-            body=reason.strip()[:500], link=f"/grid/keypersons/{person.pk}/",
+            body=reason, link=f"/grid/keypersons/{person.pk}/",
             dedupe_key=f"keyperson:{person.pk}:risk:{change.pk}", now=now)
     return change
 
@@ -156,10 +172,10 @@ def keyperson_follow_up_done(*, actor: AbstractBaseUser, follow_up: KeyPersonFol
     person's follow-up period."""
     now = now or timezone.now()
     keyperson_require_access(actor)
-    if not notes.strip():
-        raise ApplicationError(gettext("请填写走访情况。"), code="required", field="notes")
+    notes = check_text(notes, field="notes", label=gettext("走访情况"), max_chars=FOLLOW_UP_NOTES_MAX_CHARS,
+                       required=True)
     changed = KeyPersonFollowUp.objects.filter(pk=follow_up.pk, done_at__isnull=True).update(
-        done_at=now, done_by=actor, notes=notes.strip()[:2000])
+        done_at=now, done_by=actor, notes=notes)
     if changed != 1:
         raise ApplicationError(gettext("这次走访已记录。"), code="stale_state")
     deadline_steps_cancel(subject_type=FOLLOW_UP_SUBJECT, subject_id=follow_up.pk, now=now)

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from governance.errors import ApplicationError, PermissionDeniedError
-from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, may
+from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, Role, may, user_roles
+from governance.scope import require_acts_here
 from intake import hooks
 from intake.choices import (
     CaseEventType,
@@ -24,7 +25,9 @@ from intake.services.cleaning import FieldErrors, clean_text
 from intake.services.registration import check_uploads, remove_files, store_files
 from intake.services.transition import case_transition
 from intake.validators import (
+    LINK_NOTE_MAX_CHARS,
     RESULT_MAX_CHARS,
+    SEND_NOTE_MAX_CHARS,
     UploadedFileLike,
 )
 
@@ -35,9 +38,14 @@ def _require_case_hand(actor: AbstractBaseUser, case: Case) -> None:
     """The first receiver, or the command center staff, may act on a newly registered matter."""
     if not actor.is_authenticated:
         raise PermissionDeniedError(gettext("请先登录。"))
+    if user_roles(actor) == {Role.ADMINISTRATOR}:
+        raise PermissionDeniedError(
+            gettext("管理员负责系统配置和查阅，不参与办理：请用相应业务角色（如轮值主任、部门联络员）的账号操作。"),
+            code="administrator_does_not_act")
     if case.first_receiver_id == actor.pk:
         return
     if may(actor, MAY_ACT_FOR_FIRST_RECEIVER):
+        require_acts_here(actor=actor, center=case.center)
         return
     raise PermissionDeniedError(gettext("只有首接责任人或调度人员可以办理此事项。"))
 
@@ -82,7 +90,7 @@ def case_send_to_dispatch(
     """What the window cannot settle goes to the dispatch queue (there is no rejection)."""
     _require_case_hand(actor, case)
     errors = FieldErrors()
-    note = clean_text(errors, "note", note, label=gettext("说明"), max_chars=500)
+    note = clean_text(errors, "note", note, label=gettext("说明"), max_chars=SEND_NOTE_MAX_CHARS)
     errors.raise_if_any()
     now = now or timezone.now()
     with transaction.atomic():
@@ -103,7 +111,7 @@ def case_link(
 ) -> CaseLink:
     """Link `case` to an earlier matter (repeat visit, same site, same group)."""
     errors = FieldErrors()
-    note = clean_text(errors, "note", note, label=gettext("关联说明"), max_chars=200)
+    note = clean_text(errors, "note", note, label=gettext("关联说明"), max_chars=LINK_NOTE_MAX_CHARS)
     errors.raise_if_any()
     if other.pk == case.pk:
         raise ApplicationError(gettext("不能把事项关联到它自己。"), field="other")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from governance.models import Center
 from governance.page_actions import Action, CenterActionForm, perform
 from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
+from governance.text import FreeTextField
 from review.models import WorkReport
 from review.selectors.assessment import RATES
 from review.selectors.command import command_center_for_user, command_center_refusal
@@ -38,8 +39,8 @@ def reader_center(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSM
 class CommentaryForm(CenterActionForm):
     """The duty director's commentary on the month's (`target`) report: `report_commentary_save`."""
 
-    commentary = forms.CharField(label=gettext_lazy("轮值主任意见"), max_length=COMMENTARY_MAX, required=False,
-                                 widget=forms.Textarea(attrs={"rows": 5}))
+    commentary = FreeTextField(label=gettext_lazy("轮值主任意见"), max_length=COMMENTARY_MAX, required=False,
+                               widget=forms.Textarea(attrs={"rows": 5}))
     issue = forms.BooleanField(label=gettext_lazy("同时签发（签发后不能再改）"), required=False)
 
 
