@@ -18,6 +18,7 @@ from governance.choices import CenterLevel
 from governance.errors import NotFoundError, PermissionDeniedError
 from governance.models import Center
 from governance.roles import MAY_READ_COMMAND, MAY_READ_DAILY_REPORT_DRAFTS, may, user_department_ids
+from governance.scope import territory_of_center
 from governance.selectors import center_for_user
 from grid.services.keypersons import keyperson_may_view, keypersons_view
 from intake.models import Case
@@ -64,25 +65,15 @@ def require_command_center(*, actor: AbstractBaseUser, center: Center) -> None:
 
 def command_matters(*, center: Center, prefix: str = "") -> Q:
     """A condition on matter rows (through `prefix`, e.g. "case__") for the territory whose command
-    work `center` runs (radar, daily report, work report): the district's matters for the district
-    center; for a town sub-center those located in its town or handled at it or its village stations."""
-    if center.level == CenterLevel.DISTRICT:
-        return Q(**{f"{prefix}district_id": center.pk})
-    here = [center.pk, *Center.objects.filter(parent_id=center.pk).values_list("pk", flat=True)]
-    located = Q(**{f"{prefix}town_id": center.territory_id}) if center.territory_id else Q(pk__in=[])
-    return Q(**{f"{prefix}district_id": center.district_id}) & (located | Q(**{f"{prefix}center_id__in": here}))
+    work `center` runs (radar, daily report, work report): the one scope's answer
+    (`governance.scope.territory_of_center`) — the district's matters for the district center, a
+    town's for its sub-center."""
+    return territory_of_center(center=center).matters(prefix)
 
 
 def case_in_command_territory(*, case: Case, center: Center) -> bool:
-    """Whether a matter lies in the territory whose command work `center` runs: the district's
-    matters for the district center; for a town sub-center the matters located in its town or
-    handled at it or at its village stations."""
-    if center.level == CenterLevel.DISTRICT:
-        return case.district_id == center.pk
-    if case.district_id != center.district_id:
-        return False
-    return (case.town_id is not None and case.town_id == center.territory_id) or case.center_id == center.pk \
-        or Center.objects.filter(pk=case.center_id, parent_id=center.pk).exists()
+    """Whether a matter lies in the territory whose command work `center` runs."""
+    return Case.objects.filter(command_matters(center=center), pk=case.pk).exists()
 
 
 def is_center_reader(user: AbstractBaseUser) -> bool:
