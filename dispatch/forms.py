@@ -11,10 +11,26 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import NORMAL_REPORT_IN_MINUTES, ResolvedAnswer, ResponseLevel, Satisfaction, ShiftKind
 from dispatch.selectors.work import case_get_for_work_by_key
+from dispatch.services.common import (
+    INSTRUCTIONS_MAX_CHARS,
+    MOVE_REASON_MAX_CHARS,
+    NOTE_MAX_CHARS,
+    REASON_MAX_CHARS,
+    SHIFT_REASON_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    WARTIME_REASON_MAX_CHARS,
+)
 from governance.errors import NotFoundError
 from governance.models import Center, Department
 from governance.page_actions import ActionForm, CenterActionForm
+from governance.parsing import (
+    DateFormField,
+    DateTimeFormField,
+    IdModelChoiceField,
+    IdModelMultipleChoiceField,
+)
 from governance.roles import Role
+from governance.text import FreeTextField
 from intake.choices import HandlingMode
 from intake.forms import MultipleFileField
 
@@ -38,7 +54,7 @@ def duty_people() -> QuerySet:
     )
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(IdModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.get_username()
 
@@ -46,7 +62,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 class ShiftForm(ActionForm):
     """An override of one day (`duty_shift_create`), for the center (`target`)."""
 
-    date = forms.DateField(label=_("日期"), widget=DATE_INPUT)
+    date = DateFormField(label=_("日期"), widget=DATE_INPUT)
     kind = forms.ChoiceField(
         label=_("类型"),
         choices=[
@@ -55,7 +71,7 @@ class ShiftForm(ActionForm):
         ],
         widget=forms.Select(attrs=SELECT),
     )
-    department = forms.ModelChoiceField(
+    department = IdModelChoiceField(
         label=_("接班部门"),
         queryset=Department.objects.none(),
         required=False,
@@ -67,7 +83,7 @@ class ShiftForm(ActionForm):
         required=False,
         widget=forms.Select(attrs=SELECT),
     )
-    reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=TEXT))
+    reason = FreeTextField(label=_("原因"), max_length=SHIFT_REASON_MAX_CHARS, widget=forms.TextInput(attrs=TEXT))
     on_behalf_of = PersonChoiceField(
         label=_("代谁办理"),
         queryset=get_user_model().objects.none(),
@@ -87,9 +103,9 @@ class ShiftForm(ActionForm):
 class SwapForm(ActionForm):
     """Two dates exchange their duty (`duty_swap`), in the center (`target`)."""
 
-    first = forms.DateField(label=_("日期一"), widget=DATE_INPUT)
-    second = forms.DateField(label=_("日期二"), widget=DATE_INPUT)
-    reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=TEXT))
+    first = DateFormField(label=_("日期一"), widget=DATE_INPUT)
+    second = DateFormField(label=_("日期二"), widget=DATE_INPUT)
+    reason = FreeTextField(label=_("原因"), max_length=SHIFT_REASON_MAX_CHARS, widget=forms.TextInput(attrs=TEXT))
     on_behalf_of = PersonChoiceField(
         label=_("代谁办理"),
         queryset=get_user_model().objects.none(),
@@ -106,7 +122,7 @@ class DeclareWartimeForm(ActionForm):
     level = forms.TypedChoiceField(
         label=_("响应等级"), choices=ResponseLevel.choices, coerce=int, widget=forms.Select(attrs=SELECT)
     )
-    reason = forms.CharField(label=_("启动原因"), max_length=300, widget=forms.TextInput(attrs=TEXT))
+    reason = FreeTextField(label=_("启动原因"), max_length=WARTIME_REASON_MAX_CHARS, widget=forms.TextInput(attrs=TEXT))
     summons_report_in_minutes = forms.IntegerField(
         label=_("召集报到时限（分钟）"),
         min_value=1,
@@ -126,7 +142,7 @@ class DeclareWartimeForm(ActionForm):
 
 
 class EndWartimeForm(ActionForm):
-    reason = forms.CharField(label=_("结束原因"), max_length=300, widget=forms.TextInput(attrs=TEXT))
+    reason = FreeTextField(label=_("结束原因"), max_length=WARTIME_REASON_MAX_CHARS, widget=forms.TextInput(attrs=TEXT))
 
 
 class ShiftCancelForm(CenterActionForm):
@@ -156,8 +172,8 @@ class WorkForm(ActionForm):
                 field.queryset = Department.objects.filter(center=center, active=True).order_by("short_code")
 
 
-def _departments(**kwargs: Any) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(queryset=Department.objects.none(), **kwargs)
+def _departments(**kwargs: Any) -> IdModelChoiceField:
+    return IdModelChoiceField(queryset=Department.objects.none(), **kwargs)
 
 
 def _active_people() -> QuerySet:
@@ -168,10 +184,10 @@ class DispatchForm(WorkForm):
     mode = forms.ChoiceField(label=_("办理方式"), choices=[])
     lead_department = _departments(label=_("承办（牵头）部门"),
                                    error_messages={"required": _("请选择承办（牵头）部门。")})
-    co_departments = forms.ModelMultipleChoiceField(label=_("协办部门"), queryset=Department.objects.none(),
+    co_departments = IdModelMultipleChoiceField(label=_("协办部门"), queryset=Department.objects.none(),
                                                     required=False)
-    instructions = forms.CharField(label=_("交办意见"), required=False, max_length=1000)
-    supervising_leader = forms.ModelChoiceField(label=_("督办领导"), queryset=_active_people(), required=False)
+    instructions = FreeTextField(label=_("交办意见"), required=False, max_length=INSTRUCTIONS_MAX_CHARS)
+    supervising_leader = IdModelChoiceField(label=_("督办领导"), queryset=_active_people(), required=False)
     progress_every_working_days = forms.IntegerField(label=_("进度报告间隔（工作日）"), required=False, min_value=1,
                                                      max_value=30)
 
@@ -183,13 +199,13 @@ class DispatchForm(WorkForm):
 
 class VerifyForm(WorkForm):
     passed = forms.TypedChoiceField(label=_("核查结果"), choices=YES_NO, coerce=_yes)
-    notes = forms.CharField(label=_("核查说明"), required=False, max_length=2000)
+    notes = FreeTextField(label=_("核查说明"), required=False, max_length=NOTE_MAX_CHARS)
 
 
 class RevisitForm(WorkForm):
     resolved = forms.ChoiceField(label=_("是否解决"), choices=[])
     satisfaction = forms.ChoiceField(label=_("是否满意"), choices=[])
-    notes = forms.CharField(label=_("回访记录"), required=False, max_length=2000)
+    notes = FreeTextField(label=_("回访记录"), required=False, max_length=NOTE_MAX_CHARS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -198,21 +214,21 @@ class RevisitForm(WorkForm):
 
 
 class NoteForm(WorkForm):
-    note = forms.CharField(label=_("说明"), required=False, max_length=1000)
+    note = FreeTextField(label=_("说明"), required=False, max_length=NOTE_MAX_CHARS)
 
 
 class NotesForm(WorkForm):
-    notes = forms.CharField(label=_("解释内容"), max_length=2000, error_messages={"required": _("请填写解释内容。")})
+    notes = FreeTextField(label=_("解释内容"), max_length=NOTE_MAX_CHARS)
 
 
 class MoveForm(WorkForm):
-    to_center = forms.ModelChoiceField(label=_("转至"), queryset=Center.objects.filter(active=True),
+    to_center = IdModelChoiceField(label=_("转至"), queryset=Center.objects.filter(active=True),
                                        error_messages={"required": _("请选择要转至的中心。")})
-    reason = forms.CharField(label=_("理由"), required=False, max_length=500)
+    reason = FreeTextField(label=_("理由"), required=False, max_length=MOVE_REASON_MAX_CHARS)
 
 
 class TextForm(WorkForm):
-    text = forms.CharField(label=_("内容"), required=False, max_length=5000)
+    text = FreeTextField(label=_("内容"), required=False, max_length=TEXT_MAX_CHARS)
 
 
 class ReportBackForm(TextForm):
@@ -222,11 +238,11 @@ class ReportBackForm(TextForm):
 
 
 class ReasonForm(WorkForm):
-    reason = forms.CharField(label=_("理由"), required=False, max_length=1000)
+    reason = FreeTextField(label=_("理由"), required=False, max_length=REASON_MAX_CHARS)
 
 
 class ExtensionForm(ReasonForm):
-    requested_due_at = forms.DateTimeField(label=_("申请延至"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    requested_due_at = DateTimeFormField(label=_("申请延至"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
                                            error_messages={"required": _("请填写申请延至的时间。")})
 
 
@@ -240,7 +256,7 @@ class ReassignForm(ReasonForm):
 
 
 class SuperviseForm(NoteForm):
-    leader = forms.ModelChoiceField(label=_("督办领导"), queryset=_active_people(), required=False)
+    leader = IdModelChoiceField(label=_("督办领导"), queryset=_active_people(), required=False)
     every_working_days = forms.IntegerField(label=_("进度报告间隔（工作日）"), min_value=1, max_value=30, initial=2,
                                             required=False)
 
@@ -256,17 +272,16 @@ class ExtensionDecideForm(NoteForm):
 
 
 class ReportInForm(WorkForm):
-    person = forms.ModelChoiceField(label=_("报到人员"), queryset=_active_people(), required=False)
+    person = IdModelChoiceField(label=_("报到人员"), queryset=_active_people(), required=False)
 
 
 class SummonsRequestForm(WorkForm):
     """申请召集部门: the reason, the matter (its code, or fixed when asked from the matter's page) and
     the departments ticked in the checklist."""
 
-    reason = forms.CharField(label=_("召集事由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
-                             error_messages={"required": _("请填写召集事由。")})
+    reason = FreeTextField(label=_("召集事由"), max_length=REASON_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
     case = forms.CharField(label=_("事项编号"), required=False, max_length=40)
-    departments = forms.ModelMultipleChoiceField(label=_("召集部门"), queryset=Department.objects.none(),
+    departments = IdModelMultipleChoiceField(label=_("召集部门"), queryset=Department.objects.none(),
                                                  error_messages={"required": _("请选择要召集的部门。")})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -11,17 +11,14 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from governance import selectors
+from governance.parsing import month_start
 from governance.workcal import WorkingCalendar
 
 
 def _month_from(request: HttpRequest) -> dt.date:
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
-        return dt.date(year, month, 1)
-    except (TypeError, ValueError):
-        return today.replace(day=1)
+    first = month_start(request.GET.get("year", today.year), request.GET.get("month", today.month))
+    return first or today.replace(day=1)
 
 
 @login_required

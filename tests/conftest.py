@@ -61,6 +61,9 @@ def login(page):
         page.fill("#id_password", password)
         page.click("button[type=submit]")
         page.wait_for_selector("[data-testid=nav]")
+        # The scripts at the end of the page (shell.js binds the language menu's autosubmit) have run:
+        # a test that acts the moment the menu is drawn would otherwise race them.
+        page.wait_for_load_state("load")
 
     return _login
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -23,6 +21,7 @@ from governance import selectors as org_selectors
 from governance.api import query_flag, validated
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center
+from governance.parsing import year_month
 from governance.roles import MAY_SWITCH_MODE, MAY_VIEW_MODE, MAY_VIEW_ROSTER, may
 
 GAP_LOOKAHEAD_DAYS = 14
@@ -78,13 +77,10 @@ class RosterMonthView(APIView):
         center = _center(request)
         today = timezone.localdate()
         raw = request.query_params.get("month") or f"{today:%Y-%m}"
-        try:
-            year, month = (int(part) for part in raw.split("-", 1))
-            dt.date(year, month, 1)
-            if not 2000 <= year <= 2100:
-                raise ValueError(raw)
-        except (TypeError, ValueError):
-            raise ApplicationError(gettext("月份格式应为 YYYY-MM。"), code="invalid_month", field="month") from None
+        parsed = year_month(raw)
+        if parsed is None:
+            raise ApplicationError(gettext("月份格式应为 YYYY-MM。"), code="invalid_month", field="month")
+        year, month = parsed
         data = {
             "month": f"{year:04d}-{month:02d}",
             "days": selectors.duty_month(center=center, year=year, month=month),

@@ -48,12 +48,18 @@ def may_follow_up(*, actor: AbstractBaseUser, case: Case) -> bool:
     return case.first_receiver_id == actor.pk or may(actor, MAY_FOLLOW_UP_ANY)
 
 
-def _require_follow_up(actor: AbstractBaseUser, case: Case, *, closing: bool) -> None:
+def may_revisit(*, actor: AbstractBaseUser, case: Case) -> bool:
+    """Who may revisit the applicant and record an explanation call: whoever follows the matter up
+    (`may_follow_up`), and the grid workers of the matter's grid (they call on the applicant on site;
+    their 待回访 list is the same grids). Closing stays with the first receiver and the center."""
     if may_follow_up(actor=actor, case=case):
-        return
-    # Grid workers of the matter's grid keep the revisit they had (they call on the applicant on site).
-    if (not closing and may(actor, MAY_SEE_GRID_MATTERS) and case.grid_id is not None
-            and case.grid_id in grid_ids_of_worker(actor)):
+        return True
+    return (may(actor, MAY_REVISIT) and may(actor, MAY_SEE_GRID_MATTERS) and case.grid_id is not None
+            and case.grid_id in grid_ids_of_worker(user=actor))
+
+
+def _require_follow_up(actor: AbstractBaseUser, case: Case, *, closing: bool) -> None:
+    if may_follow_up(actor=actor, case=case) or (not closing and may_revisit(actor=actor, case=case)):
         return
     if closing:
         raise PermissionDeniedError(gettext("只有首接责任人或轮值主任（调度人员、指挥长）可以办结此事项。"))

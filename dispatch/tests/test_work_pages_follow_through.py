@@ -107,3 +107,43 @@ def test_one_countdown_per_department_not_yet_reported_in_and_none_when_all_are_
     assert 'data-testid="countdown"' not in board and 'data-testid="all-reported-in"' in board
     page = client.get(reverse("dispatch:work-summons", args=[summons.pk])).content.decode()
     assert 'data-testid="countdown"' not in page and 'data-testid="all-reported-in"' in page
+
+
+def test_a_grid_worker_revisits_and_calls_from_her_tasks_card(world, client):
+    """Issue 21 item 3: the grid worker's 待回访 card led to a page without a revisit form, and the
+    revisit and the explanation call (page and API) ended in a TypeError."""
+    case = world.case(status=CaseStatus.VERIFIED, title="路灯不亮")
+    client.force_login(world.grid_worker)
+    tasks = client.get(reverse("grid:tasks")).content.decode()
+    url = reverse("dispatch:work-case", args=[case.pk])
+    assert f'href="{url}"' in tasks
+    html = client.get(url).content.decode()
+    assert 'data-testid="revisit-form"' in html and 'data-testid="explain-form"' in html
+    assert 'data-testid="close-form"' not in html  # closing stays with the first receiver
+    client.post(reverse("dispatch:work-case-action", args=[case.pk, "explain"]), {"notes": "材料在路上，下周到"})
+    response = client.post(reverse("dispatch:work-case-action", args=[case.pk, "revisit"]),
+                           {"resolved": "yes", "satisfaction": "satisfied", "notes": "已亮"}, follow=True)
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REVISITED
+    assert case.revisits.get().revisited_by == world.grid_worker
+    assert case.explanation_calls.get().called_by == world.grid_worker
+
+
+def test_a_grid_worker_revisits_and_calls_through_the_api_and_another_grid_is_refused(world):
+    from rest_framework.test import APIClient
+
+    from governance.tests.factories import GridFactory
+
+    api = APIClient()
+    api.force_authenticate(world.grid_worker)
+    case = world.case(status=CaseStatus.VERIFIED)
+    response = api.post(reverse("dispatch-api:case-explanation", args=[case.pk]), {"notes": "解释"}, format="json")
+    assert response.status_code in (200, 201), response.content
+    response = api.post(reverse("dispatch-api:case-revisit", args=[case.pk]),
+                        {"resolved": "partly", "satisfaction": "basic", "notes": ""}, format="json")
+    assert response.status_code == 200, response.content
+    elsewhere = world.case(status=CaseStatus.VERIFIED, grid=GridFactory(parent=world.town_grid, town=world.town_grid))
+    response = api.post(reverse("dispatch-api:case-revisit", args=[elsewhere.pk]),
+                        {"resolved": "yes", "satisfaction": "satisfied", "notes": ""}, format="json")
+    assert response.status_code in (403, 404)

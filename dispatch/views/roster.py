@@ -20,20 +20,15 @@ from dispatch.context_processors import on_duty_summary
 from dispatch.forms import ShiftCancelForm, ShiftForm, SwapForm
 from dispatch.views.common import center_or_404
 from governance.page_actions import Action, perform
+from governance.parsing import year_month
 from governance.roles import MAY_MANAGE_ROSTER, MAY_VIEW_ROSTER, Role, has_role, may
 
 GAP_LOOKAHEAD_DAYS = 14
 
 
 def _month_from(request: HttpRequest, today: dt.date) -> dt.date:
-    raw = request.GET.get("month", "")
-    try:
-        year, month = (int(part) for part in raw.split("-", 1))
-        if not 2000 <= year <= 2100:  # month=9999-12 overflowed computing the next month
-            raise ValueError(raw)
-        return dt.date(year, month, 1)
-    except (ValueError, TypeError):
-        return today.replace(day=1)
+    parsed = year_month(request.GET.get("month", ""))
+    return dt.date(*parsed, 1) if parsed else today.replace(day=1)
 
 
 def _weeks(days: list[selectors.DutyDay]) -> list[list[selectors.DutyDay | None]]:

@@ -41,7 +41,7 @@ from dispatch.forms import (
 )
 from dispatch.models import ExtensionRequest
 from dispatch.selectors import work as sel
-from dispatch.services.closing import may_follow_up
+from dispatch.services.closing import may_follow_up, may_revisit
 from dispatch.views.common import center_or_404
 from governance.errors import NotFoundError
 from governance.models import Center, Department
@@ -109,6 +109,7 @@ def case_work(request: HttpRequest, pk: int) -> HttpResponse:
         "is_center": may(request.user, MAY_SUPERVISE_WORK),
         "can_dispatch": can_dispatch,
         "can_follow_up": may_follow_up(actor=request.user, case=case),
+        "can_revisit": may_revisit(actor=request.user, case=case),
         "summons_groups": summons_groups,
         "centers": Center.objects.filter(active=True).exclude(pk=case.center_id).filter(
             pk__in=[case.center.parent_id or 0, *case.center.children.values_list("pk", flat=True)]),

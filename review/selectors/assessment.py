@@ -52,6 +52,7 @@ from dispatch.models import Assignment, ExtensionRequest, Revisit, SummonsDepart
 from dispatch.selectors.roster import duty_days
 from governance.choices import CenterLevel
 from governance.models import Center, Department
+from governance.parsing import year_month
 from governance.workcal import WorkingCalendar
 from grid.selectors import (
     VERIFY_WITHIN_WORKING_DAYS,
@@ -77,12 +78,8 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month | None:
-        try:
-            year, month = (int(part) for part in text.split("-", 1))
-            dt.date(year, month, 1)
-        except (ValueError, TypeError):
-            return None
-        return cls(year, month) if 2000 <= year <= 2100 else None
+        parsed = year_month(text)
+        return cls(*parsed) if parsed else None
 
     @property
     def first(self) -> dt.date:

@@ -31,14 +31,14 @@ SECTION_TITLES = (
 )
 
 
-def _label(choices: Any, value: Any) -> str:
+def choice_label(choices: Any, value: Any) -> str:
     try:
         return str(choices(value).label)
     except ValueError:
         return str(value or "")
 
 
-def _local(value: Any) -> str:
+def local_time(value: Any) -> str:
     """A datetime of the frozen content (ISO text from the JSON encoder) as local time."""
     moment = parse_datetime(value) if isinstance(value, str) else value
     return f"{timezone.localtime(moment):%m-%d %H:%M}" if moment else ""
@@ -47,15 +47,15 @@ def _local(value: Any) -> str:
 def _rows(name: str, items: list[dict[str, Any]]) -> list[list[str]]:
     if name == "summons":
         return [["事项", "召集事由", "状态", "申请时间"]] + [
-            [row.get("case__code") or "—", row.get("reason", "")[:40], _label(SummonsStatus, row.get("status")),
-             _local(row.get("requested_at"))] for row in items]
+            [row.get("case__code") or "—", row.get("reason", "")[:40], choice_label(SummonsStatus, row.get("status")),
+             local_time(row.get("requested_at"))] for row in items]
     if name == "overdue":
         return [["事项", "标题", "承办部门", "超期时间"]] + [
             [row.get("case__code", ""), (row.get("case__title") or "")[:30], row.get("department__name", ""),
-             _local(row.get("overdue_at"))] for row in items]
+             local_time(row.get("overdue_at"))] for row in items]
     return [["编号", "标题", "镇/街道", "风险", "人数", "状态"]] + [
         [row.get("code", ""), (row.get("title") or "")[:30], row.get("town__name") or "",
-         _label(RiskLevel, row.get("risk_level")), str(row.get("group_size") or ""), _label(CaseStatus, row.get("status"))]
+         choice_label(RiskLevel, row.get("risk_level")), str(row.get("group_size") or ""), choice_label(CaseStatus, row.get("status"))]
         for row in items]
 
 

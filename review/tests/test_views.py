@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from governance.tests.factories import UserFactory
 from review.models import AssessmentVersion, WorkReport
+from review.selectors.assessment import FIGURES, FLAG_KEYS
 from review.tests.october import NOW, build_october
 from review.tests.test_pdf import embedded_fonts, fonts_not_embedded
 
@@ -235,3 +236,35 @@ def test_figures_computed_in_chinese_read_in_english(client, october):
     html = client.get(reverse("review:assessment"), {"month": "2025-10"}).content.decode()
     assert "Slow action" in html and "慢作为" not in html
     assert " pts</div>" in html and "得" not in html
+
+
+@pytest.mark.parametrize("figure", [f.key for f in FIGURES if f.unit == "event"])
+def test_every_event_drill_down_of_every_department_answers(client, october, figure):
+    """Issue 21 item 1: an event without a reason (a refused decline) or without a note used to make
+    the list 500 (a missing variable in a filter argument)."""
+    client.force_login(october.admin)
+    for department in (october.zgj, october.ga, october.ld):
+        response = client.get(reverse("review:assessment-items", args=["2025-10"]),
+                              {"figure": figure, "department": department.pk})
+        assert response.status_code == 200, (figure, department.name)
+    declined = client.get(reverse("review:assessment-items", args=["2025-10"]),
+                          {"figure": "declined", "department": october.ga.pk}).content.decode()
+    assert "非本部门职责" in declined
+
+
+@pytest.mark.parametrize("kind", sorted(FLAG_KEYS))
+def test_every_flag_page_of_every_department_answers(client, october, kind):
+    client.force_login(october.admin)
+    for department in (october.zgj, october.ga, october.ld):
+        response = client.get(reverse("review:assessment-flag", args=["2025-10", department.pk, kind]))
+        assert response.status_code == 200, (kind, department.name)
+
+
+@pytest.mark.parametrize("name", ["department", "town", "worker", "page"])
+def test_ids_beyond_the_database_in_a_drill_down_answer_404_not_500(client, october, name):
+    """Issue 21 item 4: `?department=` of 10^30 overflowed SQLite's integers."""
+    client.force_login(october.admin)
+    query = {"figure": "declined", name: str(10**30)}
+    if name == "page":
+        query["department"] = october.ga.pk
+    assert client.get(reverse("review:assessment-items", args=["2025-10"]), query).status_code in (200, 404)

@@ -141,3 +141,79 @@ def test_a_consultation_or_a_decision_sent_twice_is_made_once(client, world, now
     client.post(url, data)
     client.post(url, data)
     assert ActionItem.objects.count() == 1
+
+
+def test_a_daily_report_listing_overdue_assignments_and_summonses_opens_for_director_and_leader(client, world, now):
+    """Issue 21 item 2: a newly overdue assignment in the report made its page 500 (the section
+    template read a `reason` that overdue rows do not have)."""
+    from dispatch.choices import AssignmentRole, AssignmentStatus, SummonsStatus
+    from dispatch.models import Assignment, Summons
+    from intake.choices import HandlingMode
+
+    yesterday = now - dt.timedelta(days=1)
+    late = world.matter(at=now - dt.timedelta(days=9), title="楼道堆物长期未清")
+    Assignment.objects.create(
+        case=late, center=world.center, department=world.zgj, mode=HandlingMode.TRANSFER, role=AssignmentRole.SOLE,
+        status=AssignmentStatus.ACKNOWLEDGED, assigned_at=now - dt.timedelta(days=9),
+        ack_due_at=now - dt.timedelta(days=9), due_at=yesterday - dt.timedelta(hours=2),
+        original_due_at=yesterday - dt.timedelta(hours=2), overdue_at=yesterday - dt.timedelta(hours=2))
+    Summons.objects.create(center=world.center, reason="征地阻路", status=SummonsStatus.APPROVED,
+                           requested_by=world.director, requested_at=yesterday, case=late)
+    Summons.objects.create(center=world.center, reason="夜间聚集", status=SummonsStatus.REQUESTED,
+                           requested_by=world.director, requested_at=yesterday)
+    client.force_login(world.director)
+    client.post(reverse("review:daily-report-generate"))
+    report = DailyReport.objects.get()
+    assert report.content["overdue"]["count"] == 1
+    page = client.get(reverse("review:daily-report", args=[report.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "楼道堆物长期未清" in html and "资规建交局" in html and "征地阻路" in html and "夜间聚集" in html
+    client.post(reverse("review:daily-report-issue", args=[report.pk]), {"note": "请资规建交局抓紧"})
+    client.force_login(world.leader)
+    assert client.get(reverse("review:daily-report", args=[report.pk])).status_code == 200
+
+
+HUGE_ID = str(10**30)
+
+
+def _meeting(client, world) -> Consultation:
+    client.force_login(world.director)
+    client.post(reverse("review:consultation-schedule"), {
+        "kind": "dispatch_biweekly", "title": "双周研判", "scheduled_at": "2026-11-19T15:00",
+        "chair": world.commander.pk})
+    return Consultation.objects.get()
+
+
+@pytest.mark.parametrize("due_at", ["9999-12-31T23:59", "0001-01-01T00:00"])
+def test_a_decision_due_beyond_the_calendar_is_a_form_error_not_a_500(client, world, now, due_at):
+    """Issue 21 item 4: a decision due 9999-12-31 overflowed adding the escalation delay."""
+    meeting = _meeting(client, world)
+    response = client.post(reverse("review:consultation-decide", args=[meeting.pk]), {
+        "text": "夜市闭市", "owner_department": world.dongyuan_town.pk, "due_at": due_at}, follow=True)
+    assert response.status_code == 200 and not ActionItem.objects.exists()
+    assert "1900" in response.content.decode() and "2199" in response.content.decode()
+
+
+@pytest.mark.parametrize("field", ["invitees", "chair"])
+def test_an_invitee_id_beyond_the_database_is_a_form_error_not_a_500(client, world, field):
+    client.force_login(world.director)
+    data = {"kind": "dispatch_biweekly", "title": "双周研判", "scheduled_at": "2026-11-19T15:00",
+            "chair": world.commander.pk, "invitees": [world.dongyuan_town.liaison.pk]}
+    data[field] = [HUGE_ID] if field == "invitees" else HUGE_ID
+    response = client.post(reverse("review:consultation-schedule"), data, follow=True)
+    assert response.status_code == 200 and not Consultation.objects.exists()
+
+
+def test_attendees_beyond_the_database_and_a_meeting_in_the_year_9999_are_form_errors(client, world):
+    meeting = _meeting(client, world)
+    response = client.post(reverse("review:consultation-record", args=[meeting.pk]),
+                           {"minutes": "研究", "attended": [HUGE_ID]}, follow=True)
+    assert response.status_code == 200
+    meeting.refresh_from_db()
+    assert meeting.minutes == ""
+    response = client.post(reverse("review:consultation-schedule"), {
+        "kind": "dispatch_biweekly", "title": "年会", "scheduled_at": "9999-12-31T23:59",
+        "chair": world.commander.pk}, follow=True)
+    assert response.status_code == 200 and Consultation.objects.count() == 1
+    assert "1900" in response.content.decode()

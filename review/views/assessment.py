@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +18,9 @@ from django.views.decorators.http import require_POST
 from governance import selectors as org_selectors
 from governance.models import Center
 from governance.page_actions import Action, CenterActionForm, perform
+from governance.parsing import db_id, small_int
 from governance.roles import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT, may
+from governance.text import FreeTextField
 from grid.selectors import grid_workers_between
 from review.selectors import assessment as selectors
 from review.selectors.assessment import (
@@ -32,7 +33,7 @@ from review.selectors.assessment import (
     WORKER_FIGURES,
     Month,
 )
-from review.services.assessment import assessment_publish
+from review.services.assessment import RECALCULATION_REASON_MAX_CHARS, assessment_publish
 
 PAGE_SIZE = 100
 
@@ -40,7 +41,7 @@ PAGE_SIZE = 100
 class PublishForm(CenterActionForm):
     """Publish (freeze) the month (`target`) of the center: `assessment_publish`."""
 
-    reason = forms.CharField(label=gettext_lazy("重新计算原因"), max_length=300, required=False)
+    reason = FreeTextField(label=gettext_lazy("重新计算原因"), max_length=RECALCULATION_REASON_MAX_CHARS, required=False)
 
 
 def reader_center(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSMENT) -> Center:
@@ -171,22 +172,29 @@ def assessment_publish_view(request: HttpRequest, month: str) -> HttpResponse:
     return redirect(f"{reverse('review:assessment')}?month={parsed}")
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+def _query_id(request: HttpRequest, name: str) -> int | None:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return None
+    parsed = db_id(raw)
+    if parsed is None:
+        raise Http404("编号无效")
+    return parsed
 
 
 @login_required
 def assessment_items(request: HttpRequest, month: str) -> HttpResponse:
     center = reader_center(request)
     parsed = month_or_404(month)
-    department_id = _int_or_none(request.GET.get("department"))
-    town_id = _int_or_none(request.GET.get("town"))
-    worker_id = _int_or_none(request.GET.get("worker"))
+    # An id that is not one (`?department=²`, 10^30) names nothing: 404 like an unknown one.
+    department_id = _query_id(request, "department")
+    town_id = _query_id(request, "town")
+    worker_id = _query_id(request, "worker")
     district = request.GET.get("district") == "1"
     if sum(value is not None for value in (department_id, town_id, worker_id)) + district != 1:
         raise Http404("请指定一个部门、中心或网格员")
     key = request.GET.get("figure", "")
-    page = max(1, min(_int_or_none(request.GET.get("page")) or 1, 10_000))
+    page = small_int(request.GET.get("page"), minimum=1, maximum=10_000) or 1
     items = selectors.figure_items(center=center, month=parsed, key=key, department_id=department_id,
                                    town_id=town_id, worker_id=worker_id, district=district, limit=PAGE_SIZE,
                                    offset=(page - 1) * PAGE_SIZE)

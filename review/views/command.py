@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dispatch.choices import SummonsStatus
 from governance.jobs import publish
 from governance.models import Department
 from governance.page_actions import Action, ActionsOn, next_or, not_found_as_404, perform
@@ -27,6 +28,7 @@ from governance.roles import (
     MAY_ORGANIZE_CONSULTATIONS,
     may,
 )
+from intake.choices import CaseStatus, RiskLevel
 from intake.models import Case
 from review import tasks
 from review.command_choices import ConsultationKind, ConsultationStatus, LetterKind
@@ -49,6 +51,7 @@ from review.services import consultation as consult_svc
 from review.services import daily as daily_svc
 from review.services import letters as letter_svc
 from review.services import signals as signal_svc
+from review.services.daily_pdf import choice_label, local_time
 
 
 def _district_or_404(request: HttpRequest):
@@ -304,12 +307,52 @@ def daily_report_generate(request: HttpRequest) -> HttpResponse:
     return redirect("review:daily-report", pk=report.pk)
 
 
+DAILY_SECTIONS = (
+    ("key_disputes", gettext_lazy("新增重点矛盾纠纷")),
+    ("group", gettext_lazy("群体性事项")),
+    ("high_risk", gettext_lazy("在办高风险事项")),
+    ("summons", gettext_lazy("召集（吹哨）")),
+    ("overdue", gettext_lazy("新增超期交办")),
+)
+
+
+def _daily_rows(name: str, items: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """A frozen section as a table: its header and, per row, the cells (the first one a matter's code,
+    linked for the matters themselves). Each section has its own columns (a summons has a reason, an
+    overdue assignment a department), as in the PDF."""
+    if name == "summons":
+        return [gettext("事项"), gettext("召集事由"), gettext("状态"), gettext("申请时间")], [
+            {"code": row.get("case__code") or "—", "url": "",
+             "cells": [row.get("reason") or "", choice_label(SummonsStatus, row.get("status")),
+                       local_time(row.get("requested_at"))]} for row in items]
+    if name == "overdue":
+        return [gettext("事项"), gettext("标题"), gettext("承办部门"), gettext("超期时间")], [
+            {"code": row.get("case__code") or "—", "url": "",
+             "cells": [row.get("case__title") or "", row.get("department__name") or "",
+                       local_time(row.get("overdue_at"))]} for row in items]
+    return [gettext("编号"), gettext("标题"), gettext("镇/街道"), gettext("风险"), gettext("人数"), gettext("状态")], [
+        {"code": row.get("code") or "—", "url": reverse("dispatch:work-case", args=[row["pk"]]) if row.get("pk") else "",
+         "cells": [row.get("title") or "", row.get("town__name") or "", choice_label(RiskLevel, row.get("risk_level")),
+                   str(row["group_size"]) if (row.get("group_size") or 0) > 1 else "",
+                   choice_label(CaseStatus, row.get("status"))]} for row in items]
+
+
+def daily_sections(content: dict[str, Any]) -> list[dict[str, Any]]:
+    sections = []
+    for name, title in DAILY_SECTIONS:
+        section = content.get(name) or {"count": 0, "items": []}
+        header, rows = _daily_rows(name, section.get("items") or [])
+        sections.append({"name": name, "title": title, "count": section.get("count", 0), "header": header,
+                         "rows": rows, "more": section.get("count", 0) > len(rows)})
+    return sections
+
+
 @login_required
 @not_found_as_404
 def daily_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = sel.daily_report_get_for_actor(actor=request.user, pk=pk)
     return render(request, "review/daily_report.html", {
-        "report": report, "c": report.content,
+        "report": report, "c": report.content, "sections": daily_sections(report.content),
         "can_issue": report.status == "draft" and may(request.user, MAY_ISSUE_DAILY_REPORT)})
 
 
