@@ -57,11 +57,7 @@ SKIPPED_ROUTES = {
 SKIPPED_PREFIXES = ("/static/", "/media/", "/api/", "/open311/")
 # Known 500s fixed by another change on main (a route name -> the issue item); a crawl that meets one
 # of them counts it apart. Remove an entry as soon as main has the fix.
-KNOWN: dict[str, str] = {
-    "review:assessment-items": "issue 21 item 1: _items_table.html, a missing key in default:'s argument",
-    "review:assessment-flag": "issue 21 item 1: _items_table.html, a missing key in default:'s argument",
-    "review:daily-report": "issue 21 item 2: _daily_section.html, default:row.reason",
-}
+KNOWN: dict[str, str] = {}
 
 
 # --- template variables that do not exist ----------------------------------------------------------
