@@ -414,10 +414,11 @@ def grid_tree(*, root: Grid | None = None, today: dt.date | None = None) -> list
     return roots
 
 
-def grid_map_features(*, level: str | None = None) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of the grids that have a boundary, with their open matters
-    (for the ECharts map; no online tiles). One query for grids, one for the matters."""
-    rows = Grid.objects.filter(active=True, boundary__isnull=False)
+def grid_map_features(*, level: str | None = None, within: Q | None = None) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of the grids that have a boundary (`within`: of a territory,
+    `governance.scope.Territory.grids`), with their open matters (for the ECharts map; no online
+    tiles). One query for grids, one for the matters."""
+    rows = Grid.objects.filter(within or Q(), active=True, boundary__isnull=False)
     if level:
         rows = rows.filter(level=level)
     grids = list(rows.only("id", "code", "name", "level", "boundary"))

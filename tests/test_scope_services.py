@@ -188,3 +188,17 @@ def test_the_dashboard_counts_the_users_level(client, demo):
     assert scopes["director"]["today"] == today
     assert scopes["town_zb"]["today_total"] >= 1 and scopes["station_yt"]["today_total"] >= 1
     assert scopes["town_ly"]["today_total"] <= scopes["director"]["today_total"] - 1
+
+
+def test_the_window_lookup_and_the_grid_map_stay_in_the_territory(client, demo):
+    case = case_register(actor=_user("clerk"), center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
+                         category=category("JF10"), title="玉田村欠薪", description="欠薪",
+                         grid=Grid.objects.get(code=YUTIAN_UNIT),
+                         parties=[PartyInput(name="陈玉兰", phone="13905957777")])
+    for username, shown in (("director", True), ("town_zb", True), ("town_ly", False), ("station_sp", False)):
+        client.force_login(_user(username))
+        body = client.post("/intake/window/applicant/", {"phone": "13905957777"}).json()
+        assert (body["party"] is not None) == shown, username
+        assert ([row["code"] for row in body["cases"]] == [case.code]) == shown, username
+        codes = {feature["properties"]["name"] for feature in client.get("/grid/tree/map.json").json()["features"]}
+        assert (YUTIAN_UNIT in codes) == (username in ("director", "town_zb")), username

@@ -46,7 +46,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
     level = request.GET.get("level") or None
     if level is not None and level not in GridLevel.values:
         return JsonResponse({"code": "invalid", "message": "层级无效。"}, status=400)
-    return JsonResponse(sel.grid_map_features(level=level))
+    return JsonResponse(sel.grid_map_features(level=level, within=territory_for_user(user=request.user).grids()))
 
 
 @login_required

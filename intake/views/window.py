@@ -156,8 +156,10 @@ def applicant_lookup(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return JsonResponse({"party": None, "cases": []})
     id_number, phone = form.cleaned_data["id_number"], form.cleaned_data["phone"]
-    party = selectors.party_find(id_number=id_number, phone=phone)
     cases = selectors.cases_for_applicant(id_number=id_number, phone=phone, actor=request.user)
+    # The person is shown only when they have a matter this user may see (as in the API): a town's
+    # window does not learn who someone is from another town's matters (`governance.scope`).
+    party = selectors.party_find(id_number=id_number, phone=phone) if cases else None
     if party is not None:
         party_lookup_record(actor=request.user, party=party, page=request.path)
     body: dict[str, Any] = {
