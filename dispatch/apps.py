@@ -29,7 +29,12 @@ class DispatchConfig(AppConfig):
 
         register(_("轮值排班"), "dispatch:roster", MAY_VIEW_ROSTER, order=30)
         register(_("平战转换"), "dispatch:mode", MAY_SWITCH_MODE, order=35)
-        register(_("调度台"), "dispatch:board", MAY_VIEW_BOARD, order=20)
+        from governance.scope import reads_center_territory
+
+        # The board lists the center's matters: not for a leader in charge of departments (who
+        # reads only those departments' matters).
+        register(_("调度台"), "dispatch:board", MAY_VIEW_BOARD, order=20,
+                 when=lambda user: reads_center_territory(user=user))
         register(_("部门待办"), "dispatch:work-inbox", MAY_HANDLE_ASSIGNMENTS, order=21)
         register(_("待核查"), "dispatch:work-verification", SHOWN_VERIFICATION_QUEUE, order=22)
         register(_("我的通知"), "dispatch:notifications", EVERYONE, order=70)

@@ -21,14 +21,17 @@ class NavEntry:
     roles: frozenset[str]
     order: int = 100
     first: bool = False  # above the day and the post: what the person came to do
+    when: Callable[[AbstractBaseUser | AnonymousUser], bool] | None = None  # a further test of the user
 
 
 _REGISTRY: list[NavEntry] = []
 
 
-def register(label: str | Promise, url_name: str, roles: set[str] | frozenset[str], order: int = 100) -> None:
-    """Called from an app's `ready()`; entries whose URL is not installed are skipped at render."""
-    entry = NavEntry(label=label, url_name=url_name, roles=frozenset(roles), order=order)
+def register(label: str | Promise, url_name: str, roles: set[str] | frozenset[str], order: int = 100,
+             when: Callable[[AbstractBaseUser | AnonymousUser], bool] | None = None) -> None:
+    """Called from an app's `ready()`; entries whose URL is not installed are skipped at render.
+    `when(user)`, if given, must also hold (e.g. the user reads a territory: `governance.scope`)."""
+    entry = NavEntry(label=label, url_name=url_name, roles=frozenset(roles), order=order, when=when)
     if entry not in _REGISTRY:
         _REGISTRY.append(entry)
 
@@ -37,7 +40,7 @@ def navigation_for(user: AbstractBaseUser | AnonymousUser) -> list[dict[str, str
     roles = user_roles(user)
     items: list[dict[str, str]] = []
     for entry in sorted(_REGISTRY, key=lambda e: e.order):
-        if not (roles & entry.roles):
+        if not (roles & entry.roles) or (entry.when is not None and not entry.when(user)):
             continue
         try:
             url = reverse(entry.url_name)

@@ -202,3 +202,12 @@ def test_the_window_lookup_and_the_grid_map_stay_in_the_territory(client, demo):
         assert ([row["code"] for row in body["cases"]] == [case.code]) == shown, username
         codes = {feature["properties"]["name"] for feature in client.get("/grid/tree/map.json").json()["features"]}
         assert (YUTIAN_UNIT in codes) == (username in ("director", "town_zb")), username
+
+
+def test_a_leader_in_charge_has_no_board_of_the_centers_matters(client, demo):
+    client.force_login(_user("lead_zgj"))
+    assert client.get("/dispatch/board/").status_code == 403
+    assert "/dispatch/board/" not in client.get("/").content.decode()
+    client.force_login(_user("town_ly"))
+    assert client.get("/dispatch/board/").status_code == 200
+    assert "/dispatch/board/" in client.get("/").content.decode()

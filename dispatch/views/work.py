@@ -59,7 +59,7 @@ from governance.roles import (
     may,
     user_department_ids,
 )
-from governance.scope import territory_for_user
+from governance.scope import reads_center_territory, territory_for_user
 from intake import hooks as intake_hooks
 from intake.choices import OPEN_STATUSES, HandlingMode
 
@@ -98,7 +98,8 @@ def duty_context(request: HttpRequest, center: Center) -> dict[str, object]:
 @login_required
 @not_found_as_404
 def board(request: HttpRequest) -> HttpResponse:
-    if not may(request.user, MAY_VIEW_BOARD):
+    # the center's matters: its own people only (a leader in charge reads his departments' matters)
+    if not may(request.user, MAY_VIEW_BOARD) or not reads_center_territory(user=request.user):
         raise PermissionDenied
     center = center_or_404(request)
     data = sel.dispatch_board(center=center)
