@@ -4,6 +4,35 @@ from __future__ import annotations
 
 import pytest
 
+from tests.strict_templates import InvalidVariable, take_reports
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _strict_templates(django_test_environment):
+    """A variable our templates print or pass on must exist (rule and mechanism:
+    tests/strict_templates.py). Set on the engine before any test renders a page."""
+    from django.conf import settings
+    from django.test.signals import reset_template_engines
+
+    options = settings.TEMPLATES[0]["OPTIONS"]
+    previous = options.get("string_if_invalid", "")
+    options["string_if_invalid"] = InvalidVariable()
+    reset_template_engines(setting="TEMPLATES")
+    yield
+    options["string_if_invalid"] = previous
+    reset_template_engines(setting="TEMPLATES")
+
+
+@pytest.fixture(autouse=True)
+def _no_undefined_template_variables(_strict_templates):
+    """Fails a test that rendered an undefined variable even where the exception was caught
+    (a live server's thread, a Celery task)."""
+    take_reports()
+    yield
+    reports = take_reports()
+    if reports:
+        pytest.fail("\n".join(dict.fromkeys(reports)), pytrace=False)
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
