@@ -23,14 +23,22 @@ def _strict_templates(django_test_environment):
     reset_template_engines(setting="TEMPLATES")
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.strict_templates_call_failed = report.failed
+    return report
+
+
 @pytest.fixture(autouse=True)
-def _no_undefined_template_variables(_strict_templates):
+def _no_undefined_template_variables(request, _strict_templates):
     """Fails a test that rendered an undefined variable even where the exception was caught
-    (a live server's thread, a Celery task)."""
+    (a live server's thread, a Celery task); a test that already failed of it is not failed twice."""
     take_reports()
     yield
     reports = take_reports()
-    if reports:
+    if reports and not getattr(request.node, "strict_templates_call_failed", False):
         pytest.fail("\n".join(dict.fromkeys(reports)), pytrace=False)
 
 
