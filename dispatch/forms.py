@@ -11,6 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import NORMAL_REPORT_IN_MINUTES, ResolvedAnswer, ResponseLevel, Satisfaction, ShiftKind
 from dispatch.selectors.work import case_get_for_work_by_key
+from dispatch.services.common import (
+    INSTRUCTIONS_MAX_CHARS,
+    MOVE_REASON_MAX_CHARS,
+    NOTE_MAX_CHARS,
+    REASON_MAX_CHARS,
+    SHIFT_REASON_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    WARTIME_REASON_MAX_CHARS,
+)
 from governance.errors import NotFoundError
 from governance.models import Center, Department
 from governance.page_actions import ActionForm, CenterActionForm
@@ -21,6 +30,7 @@ from governance.parsing import (
     IdModelMultipleChoiceField,
 )
 from governance.roles import Role
+from governance.text import FreeTextField
 from intake.choices import HandlingMode
 from intake.forms import MultipleFileField
 
@@ -73,7 +83,7 @@ class ShiftForm(ActionForm):
         required=False,
         widget=forms.Select(attrs=SELECT),
     )
-    reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=TEXT))
+    reason = FreeTextField(label=_("原因"), max_length=SHIFT_REASON_MAX_CHARS, widget=forms.TextInput(attrs=TEXT))
     on_behalf_of = PersonChoiceField(
         label=_("代谁办理"),
         queryset=get_user_model().objects.none(),
@@ -95,7 +105,7 @@ class SwapForm(ActionForm):
 
     first = DateFormField(label=_("日期一"), widget=DATE_INPUT)
     second = DateFormField(label=_("日期二"), widget=DATE_INPUT)
-    reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=TEXT))
+    reason = FreeTextField(label=_("原因"), max_length=SHIFT_REASON_MAX_CHARS, widget=forms.TextInput(attrs=TEXT))
     on_behalf_of = PersonChoiceField(
         label=_("代谁办理"),
         queryset=get_user_model().objects.none(),
@@ -112,7 +122,7 @@ class DeclareWartimeForm(ActionForm):
     level = forms.TypedChoiceField(
         label=_("响应等级"), choices=ResponseLevel.choices, coerce=int, widget=forms.Select(attrs=SELECT)
     )
-    reason = forms.CharField(label=_("启动原因"), max_length=300, widget=forms.TextInput(attrs=TEXT))
+    reason = FreeTextField(label=_("启动原因"), max_length=WARTIME_REASON_MAX_CHARS, widget=forms.TextInput(attrs=TEXT))
     summons_report_in_minutes = forms.IntegerField(
         label=_("召集报到时限（分钟）"),
         min_value=1,
@@ -132,7 +142,7 @@ class DeclareWartimeForm(ActionForm):
 
 
 class EndWartimeForm(ActionForm):
-    reason = forms.CharField(label=_("结束原因"), max_length=300, widget=forms.TextInput(attrs=TEXT))
+    reason = FreeTextField(label=_("结束原因"), max_length=WARTIME_REASON_MAX_CHARS, widget=forms.TextInput(attrs=TEXT))
 
 
 class ShiftCancelForm(CenterActionForm):
@@ -176,7 +186,7 @@ class DispatchForm(WorkForm):
                                    error_messages={"required": _("请选择承办（牵头）部门。")})
     co_departments = IdModelMultipleChoiceField(label=_("协办部门"), queryset=Department.objects.none(),
                                                     required=False)
-    instructions = forms.CharField(label=_("交办意见"), required=False, max_length=1000)
+    instructions = FreeTextField(label=_("交办意见"), required=False, max_length=INSTRUCTIONS_MAX_CHARS)
     supervising_leader = IdModelChoiceField(label=_("督办领导"), queryset=_active_people(), required=False)
     progress_every_working_days = forms.IntegerField(label=_("进度报告间隔（工作日）"), required=False, min_value=1,
                                                      max_value=30)
@@ -189,13 +199,13 @@ class DispatchForm(WorkForm):
 
 class VerifyForm(WorkForm):
     passed = forms.TypedChoiceField(label=_("核查结果"), choices=YES_NO, coerce=_yes)
-    notes = forms.CharField(label=_("核查说明"), required=False, max_length=2000)
+    notes = FreeTextField(label=_("核查说明"), required=False, max_length=NOTE_MAX_CHARS)
 
 
 class RevisitForm(WorkForm):
     resolved = forms.ChoiceField(label=_("是否解决"), choices=[])
     satisfaction = forms.ChoiceField(label=_("是否满意"), choices=[])
-    notes = forms.CharField(label=_("回访记录"), required=False, max_length=2000)
+    notes = FreeTextField(label=_("回访记录"), required=False, max_length=NOTE_MAX_CHARS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -204,21 +214,21 @@ class RevisitForm(WorkForm):
 
 
 class NoteForm(WorkForm):
-    note = forms.CharField(label=_("说明"), required=False, max_length=1000)
+    note = FreeTextField(label=_("说明"), required=False, max_length=NOTE_MAX_CHARS)
 
 
 class NotesForm(WorkForm):
-    notes = forms.CharField(label=_("解释内容"), max_length=2000, error_messages={"required": _("请填写解释内容。")})
+    notes = FreeTextField(label=_("解释内容"), max_length=NOTE_MAX_CHARS)
 
 
 class MoveForm(WorkForm):
     to_center = IdModelChoiceField(label=_("转至"), queryset=Center.objects.filter(active=True),
                                        error_messages={"required": _("请选择要转至的中心。")})
-    reason = forms.CharField(label=_("理由"), required=False, max_length=500)
+    reason = FreeTextField(label=_("理由"), required=False, max_length=MOVE_REASON_MAX_CHARS)
 
 
 class TextForm(WorkForm):
-    text = forms.CharField(label=_("内容"), required=False, max_length=5000)
+    text = FreeTextField(label=_("内容"), required=False, max_length=TEXT_MAX_CHARS)
 
 
 class ReportBackForm(TextForm):
@@ -228,7 +238,7 @@ class ReportBackForm(TextForm):
 
 
 class ReasonForm(WorkForm):
-    reason = forms.CharField(label=_("理由"), required=False, max_length=1000)
+    reason = FreeTextField(label=_("理由"), required=False, max_length=REASON_MAX_CHARS)
 
 
 class ExtensionForm(ReasonForm):
@@ -269,8 +279,7 @@ class SummonsRequestForm(WorkForm):
     """申请召集部门: the reason, the matter (its code, or fixed when asked from the matter's page) and
     the departments ticked in the checklist."""
 
-    reason = forms.CharField(label=_("召集事由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
-                             error_messages={"required": _("请填写召集事由。")})
+    reason = FreeTextField(label=_("召集事由"), max_length=REASON_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
     case = forms.CharField(label=_("事项编号"), required=False, max_length=40)
     departments = IdModelMultipleChoiceField(label=_("召集部门"), queryset=Department.objects.none(),
                                                  error_messages={"required": _("请选择要召集的部门。")})

@@ -63,8 +63,29 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         body = {"code": "invalid" if response.status_code == status.HTTP_400_BAD_REQUEST else code,
                 "message": "提交的数据有误，请检查各字段。", "fields": detail}
+        first = _first_field_error(detail)
+        if first is not None:  # the first failing field, named as the services name theirs ("parties.0.name")
+            body["field"], body["message"] = first
     response.data = {"error": body}
     return response
+
+
+def _first_field_error(detail: Any, path: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    if isinstance(detail, dict):
+        items: Any = detail.items()
+    elif isinstance(detail, list):
+        if detail and not isinstance(detail[0], dict | list):
+            return (".".join(path), str(detail[0])) if path else None
+        items = ((str(index), value) for index, value in enumerate(detail))
+    else:
+        return None
+    for key, value in items:
+        if key == "non_field_errors":
+            continue
+        found = _first_field_error(value, (*path, str(key)))
+        if found is not None:
+            return found
+    return None
 
 
 class IdField(serializers.IntegerField):

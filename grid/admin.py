@@ -18,6 +18,7 @@ from governance.admin import ReadOnlyAdmin
 from governance.choices import GridLevel
 from governance.errors import ApplicationError
 from governance.models import Grid
+from governance.text import FreeTextField
 from grid.choices import WorkerKind
 from grid.importing import ImportRejected, grids_export_csv, grids_import
 from grid.models import (
@@ -123,6 +124,7 @@ class GridAssignmentForm(forms.ModelForm):
     class Meta:
         model = GridAssignment
         fields = ("grid", "worker", "kind", "department", "starts_on", "ends_on", "note", "wartime_only")
+        field_classes = {"note": FreeTextField}
 
     def clean(self) -> dict:
         data = super().clean()

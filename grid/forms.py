@@ -8,12 +8,17 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dispatch.services.common import NOTE_MAX_CHARS
 from governance.page_actions import ActionForm, OnceField
 from governance.parsing import DateTimeFormField, IdFormField, IdModelChoiceField
+from governance.text import FreeTextField
 from grid.choices import ItemKind
 from grid.selectors import grid_get_for_worker
+from grid.services.ledger import ITEM_ADDRESS_MAX_CHARS, ITEM_DETAILS_MAX_CHARS, ITEM_NAME_MAX_CHARS
+from grid.services.patrols import ROUTE_NOTES_MAX_CHARS
 from intake.choices import RiskLevel, Urgency
 from intake.models import Category
+from intake.validators import ADDRESS_MAX_CHARS, DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -42,8 +47,8 @@ class PatrolStartForm(ActionForm):
     """开始巡查 (`patrol_start`) in one of the worker's grids."""
 
     grid = IdFormField(widget=forms.HiddenInput)
-    route_notes = forms.CharField(label=_("计划路线"), required=False, max_length=2000,
-                                  widget=forms.TextInput(attrs={"placeholder": _("如：村道—旧粮仓—溪边")}))
+    route_notes = FreeTextField(label=_("计划路线"), required=False, max_length=ROUTE_NOTES_MAX_CHARS,
+                                widget=forms.TextInput(attrs={"placeholder": _("如：村道—旧粮仓—溪边")}))
     client_key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=new_client_key)
     started_at = DateTimeFormField(widget=forms.HiddenInput, required=False)
 
@@ -55,17 +60,18 @@ class PatrolStartForm(ActionForm):
 class PatrolFinishForm(ActionForm):
     """结束巡查 (`patrol_finish`) of the worker's open patrol (`target`)."""
 
-    route_notes = forms.CharField(label=_("巡查情况"), required=False, max_length=2000,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    route_notes = FreeTextField(label=_("巡查情况"), required=False, max_length=ROUTE_NOTES_MAX_CHARS,
+                                widget=forms.Textarea(attrs={"rows": 3}))
     photos = PhotosField(label=_("现场照片"))
 
 
 class ReportForm(forms.Form):
     grid = forms.TypedChoiceField(label=_("网格"), coerce=int)
     category = IdModelChoiceField(label=_("问题类别"), queryset=Category.objects.none())
-    title = forms.CharField(label=_("标题"), max_length=200)
-    description = forms.CharField(label=_("情况描述"), widget=forms.Textarea(attrs={"rows": 4}))
-    address = forms.CharField(label=_("具体位置"), max_length=200, required=False)
+    title = FreeTextField(label=_("标题"), max_length=TITLE_MAX_CHARS)
+    description = FreeTextField(label=_("情况描述"), widget=forms.Textarea(attrs={"rows": 4}),
+                                max_length=DESCRIPTION_MAX_CHARS)
+    address = FreeTextField(label=_("具体位置"), max_length=ADDRESS_MAX_CHARS, required=False)
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     risk_level = forms.ChoiceField(label=_("风险等级"), choices=RiskLevel.choices, initial=RiskLevel.LOW)
     group_size = forms.IntegerField(label=_("涉及人数（群体性事件填写）"), required=False, min_value=2,
@@ -84,19 +90,20 @@ class ItemForm(forms.Form):
     """信息采集: an entry of the grid's ledger, new or changed (`collected_item_save`)."""
 
     kind = forms.ChoiceField(label=_("类别"), choices=ItemKind.choices)
-    name = forms.CharField(label=_("名称"), max_length=100)
-    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    name = FreeTextField(label=_("名称"), max_length=ITEM_NAME_MAX_CHARS)
+    address = FreeTextField(label=_("地址"), max_length=ITEM_ADDRESS_MAX_CHARS, required=False)
     households = forms.IntegerField(label=_("户数"), required=False, min_value=0, max_value=1_000_000)
     residents = forms.IntegerField(label=_("人数"), required=False, min_value=0, max_value=10_000_000)
-    details = forms.CharField(label=_("情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    details = FreeTextField(label=_("情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                            max_length=ITEM_DETAILS_MAX_CHARS)
     once = OnceField()  # 保存 pressed twice records one entry
 
 
 class VerifyForm(forms.Form):
     passed = forms.TypedChoiceField(label=_("核查结果"), choices=[("yes", _("核查通过")), ("no", _("未通过"))],
                                     coerce=lambda v: v == "yes", widget=forms.RadioSelect)
-    notes = forms.CharField(label=_("核查说明"), required=False, max_length=2000,
-                            widget=forms.Textarea(attrs={"rows": 3}))
+    notes = FreeTextField(label=_("核查说明"), required=False, max_length=NOTE_MAX_CHARS,
+                          widget=forms.Textarea(attrs={"rows": 3}))
     photos = PhotosField(label=_("现场照片"))
 
 

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from governance.errors import ApplicationError
+from governance.text import FreeTextField
 from intake.models import (
     Attachment,
     Case,
@@ -26,13 +27,18 @@ from intake.models import (
 )
 from intake.open311.services import platform_key_create, platform_key_revoke
 from intake.services import category_save
-from intake.validators import mask_id_number
+from intake.validators import PHRASES_MAX_CHARS, mask_id_number
 
 
 class CategoryAdminForm(forms.ModelForm):
+    phrases = FreeTextField(label=_("常用语"), required=False, max_length=PHRASES_MAX_CHARS,
+                            widget=forms.Textarea(attrs={"rows": 6}),
+                            help_text=_("窗口登记时可一键插入事项描述的常用语，每行一条；下级类别没有时用上级类别的。"))
+
     class Meta:
         model = Category
         fields = ("parent", "code", "name", "initials", "default_complexity", "ordering", "active", "phrases")
+        field_classes = {"name": FreeTextField}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import ServiceWindow
 from governance.page_actions import ActionForm, OnceField
 from governance.parsing import IdModelChoiceField, db_id
+from governance.text import FreeTextField
 from intake.choices import Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
 from intake.services import PartyInput
-from intake.validators import DESCRIPTION_MAX_CHARS, RESULT_MAX_CHARS
+from intake.validators import (
+    ADDRESS_MAX_CHARS,
+    DESCRIPTION_MAX_CHARS,
+    PARTY_NAME_MAX_CHARS,
+    RESULT_MAX_CHARS,
+    SEND_NOTE_MAX_CHARS,
+    TITLE_MAX_CHARS,
+)
 
 
 class IdListField(forms.Field):
@@ -62,12 +69,12 @@ class RegisterForm(forms.Form):
     channel = forms.ChoiceField(label=_("来源渠道"), choices=[(Channel.WALK_IN, _("窗口来访")), (Channel.PHONE, _("来电"))],
                                 initial=Channel.WALK_IN)
     category = forms.CharField(label=_("事项类别"), widget=forms.HiddenInput, required=False)
-    title = forms.CharField(label=_("标题（按当事人、地点、类别自动建议，可修改；Alt+T）"), required=False,
-                            max_length=400, widget=forms.TextInput(attrs={"aria-keyshortcuts": "Alt+T", "data-shortcut": "KeyT"}))
-    description = forms.CharField(label=_("事项描述（Alt+D；下方常用语可一键插入）"), required=False,
+    title = FreeTextField(label=_("标题（按当事人、地点、类别自动建议，可修改；Alt+T）"), error_label=_("标题"),
+                          required=False, max_length=TITLE_MAX_CHARS, widget=forms.TextInput(attrs={"aria-keyshortcuts": "Alt+T", "data-shortcut": "KeyT"}))
+    description = FreeTextField(label=_("事项描述（Alt+D；下方常用语可一键插入）"), error_label=_("事项描述"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 4, "aria-keyshortcuts": "Alt+D", "data-shortcut": "KeyD"}),
-                                  max_length=DESCRIPTION_MAX_CHARS * 2)
-    address = forms.CharField(label=_("发生地址"), required=False, max_length=400)
+                                max_length=DESCRIPTION_MAX_CHARS)
+    address = FreeTextField(label=_("发生地址"), required=False, max_length=ADDRESS_MAX_CHARS)
     grid = forms.CharField(label=_("所属网格"), widget=forms.HiddenInput, required=False)
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     risk_level = forms.ChoiceField(label=_("风险等级"), choices=RiskLevel.choices, initial=RiskLevel.LOW)
@@ -81,20 +88,20 @@ class RegisterForm(forms.Form):
     once = OnceField()  # a double click on 登记 registers one matter
 
     applicant_kind = forms.ChoiceField(label=_("申请人类型"), choices=PartyKind.choices, initial=PartyKind.PERSON)
-    applicant_name = forms.CharField(label=_("姓名/单位名称"), required=False, max_length=200)
+    applicant_name = FreeTextField(label=_("姓名/单位名称"), required=False, max_length=PARTY_NAME_MAX_CHARS)
     applicant_id_number = forms.CharField(label=_("身份证号"), required=False, max_length=30)
     applicant_credit_code = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=30)
     applicant_phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
-    applicant_address = forms.CharField(label=_("住址"), required=False, max_length=400)
+    applicant_address = FreeTextField(label=_("住址"), required=False, max_length=ADDRESS_MAX_CHARS)
     applicant_on_difference = forms.ChoiceField(label=_("与登记信息不一致时"), required=False,
                                                 choices=PARTY_DIFFERENCE_FORM_CHOICES)
 
     respondent_kind = forms.ChoiceField(label=_("被申请人类型"), choices=PartyKind.choices, initial=PartyKind.PERSON)
-    respondent_name = forms.CharField(label=_("姓名/单位名称"), required=False, max_length=200)
+    respondent_name = FreeTextField(label=_("姓名/单位名称"), required=False, max_length=PARTY_NAME_MAX_CHARS)
     respondent_id_number = forms.CharField(label=_("身份证号"), required=False, max_length=30)
     respondent_credit_code = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=30)
     respondent_phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
-    respondent_address = forms.CharField(label=_("住址"), required=False, max_length=400)
+    respondent_address = FreeTextField(label=_("住址"), required=False, max_length=ADDRESS_MAX_CHARS)
     respondent_on_difference = forms.ChoiceField(label=_("与登记信息不一致时"), required=False,
                                                  choices=PARTY_DIFFERENCE_FORM_CHOICES)
 
@@ -145,12 +152,11 @@ class ApplicantLookupForm(forms.Form):
 class SettleForm(ActionForm):
     """自办 on the spot (`case_settle_on_spot`) of the matter (`target`)."""
 
-    result = forms.CharField(label=_("办理结果"), widget=forms.Textarea(attrs={"rows": 4}),
-                             validators=[MaxLengthValidator(RESULT_MAX_CHARS)])
+    result = FreeTextField(label=_("办理结果"), widget=forms.Textarea(attrs={"rows": 4}), max_length=RESULT_MAX_CHARS)
     attachments = MultipleFileField(label=_("书面协议等附件"), required=False)
 
 
 class SendToDispatchForm(ActionForm):
     """移送调度 (`case_send_to_dispatch`) of the matter (`target`)."""
 
-    note = forms.CharField(label=_("说明"), required=False, max_length=500)
+    note = FreeTextField(label=_("说明"), required=False, max_length=SEND_NOTE_MAX_CHARS)

@@ -27,6 +27,12 @@ from governance.errors import ApplicationError
 DESCRIPTION_MAX_CHARS = 5000
 TITLE_MAX_CHARS = 200
 RESULT_MAX_CHARS = 5000
+ADDRESS_MAX_CHARS = 200
+PARTY_NAME_MAX_CHARS = 100
+SEND_NOTE_MAX_CHARS = 500
+LINK_NOTE_MAX_CHARS = 200
+EXTERNAL_REF_MAX_CHARS = 64
+PHRASES_MAX_CHARS = 2000  # a category's stock phrases, one a line
 EARLIEST_BIRTH_YEAR = 1900
 
 # What may be uploaded, by the type its bytes show (detected with `filetype`): extension we store

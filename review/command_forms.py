@@ -18,12 +18,23 @@ from governance.errors import NotFoundError
 from governance.models import Department
 from governance.page_actions import ActionForm
 from governance.parsing import DateTimeFormField, IdFormField, IdModelChoiceField, IdModelMultipleChoiceField
+from governance.text import FreeTextField
 from intake.models import Case
 from review.command_choices import ConsultationKind, LetterKind, LetterSource
 from review.selectors import command as sel
 from review.services import letters as letter_svc
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+# The limits of the command work's typed text (titles and subjects: their columns).
+TITLE_MAX_CHARS = 200
+REASON_MAX_CHARS = 500  # the radar signal's dismissal reason column
+LETTER_BODY_MAX_CHARS = 10000
+LETTER_REQUIREMENTS_MAX_CHARS = 3000
+ANSWER_MAX_CHARS = 10000
+MINUTES_MAX_CHARS = 20000
+DECISION_MAX_CHARS = 2000
+NOTE_MAX_CHARS = 2000
 
 
 def _departments_of(center: Any) -> Any:
@@ -37,7 +48,7 @@ def _person_label(user: Any) -> str:
 
 # --- radar ---------------------------------------------------------------------------------------
 class DismissForm(ActionForm):
-    reason = forms.CharField(label=_("排除理由"), max_length=500)
+    reason = FreeTextField(label=_("排除理由"), max_length=REASON_MAX_CHARS)
 
 
 class AgendaChoiceForm(ActionForm):
@@ -73,9 +84,10 @@ class LetterSourceForm(ActionForm):
 class LetterForm(LetterSourceForm):
     kind = forms.ChoiceField(label=_("函件类型"), choices=LetterKind.choices)
     department = IdModelChoiceField(label=_("收函单位"), queryset=Department.objects.none())
-    subject = forms.CharField(label=_("事由"), max_length=200)
-    body = forms.CharField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}))
-    requirements = forms.CharField(label=_("工作要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    subject = FreeTextField(label=_("事由"), max_length=TITLE_MAX_CHARS)
+    body = FreeTextField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}), max_length=LETTER_BODY_MAX_CHARS)
+    requirements = FreeTextField(label=_("工作要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                 max_length=LETTER_REQUIREMENTS_MAX_CHARS)
     answer_limit_working_days = forms.IntegerField(label=_("答复时限（工作日）"), min_value=1, max_value=30,
                                                    initial=letter_svc.DEFAULT_ANSWER_WORKING_DAYS)
     field_order = ["kind", "department", "subject", "body", "requirements", "answer_limit_working_days"]
@@ -91,16 +103,16 @@ class LetterForm(LetterSourceForm):
 
 
 class AnswerForm(ActionForm):
-    answer = forms.CharField(label=_("答复内容"), widget=forms.Textarea)
+    answer = FreeTextField(label=_("答复内容"), widget=forms.Textarea, max_length=ANSWER_MAX_CHARS)
 
 
 # --- consultations -------------------------------------------------------------------------------
 class ScheduleForm(ActionForm):
     kind = forms.ChoiceField(label=_("会商类型"), choices=ConsultationKind.choices)
-    title = forms.CharField(label=_("会议名称"), max_length=200, required=False)
+    title = FreeTextField(label=_("会议名称"), max_length=TITLE_MAX_CHARS, required=False)
     scheduled_at = DateTimeFormField(label=_("会议时间"), input_formats=DATETIME_FORMATS,
                                        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    place = forms.CharField(label=_("地点"), max_length=200, required=False)
+    place = FreeTextField(label=_("地点"), max_length=TITLE_MAX_CHARS, required=False)
     chair = IdModelChoiceField(label=_("主持人"), queryset=get_user_model().objects.none())
     invitees = IdModelMultipleChoiceField(label=_("参会人员"), queryset=get_user_model().objects.none(),
                                               required=False, widget=forms.SelectMultiple(attrs={"size": 8}))
@@ -118,7 +130,7 @@ class ScheduleForm(ActionForm):
 class AgendaForm(ActionForm):
     """A topic for the consultation (`target`): free text, a matter by its code, or a letter."""
 
-    title = forms.CharField(label=_("议题"), max_length=200, required=False)
+    title = FreeTextField(label=_("议题"), max_length=TITLE_MAX_CHARS, required=False)
     case_code = forms.CharField(label=_("事项编号"), max_length=40, required=False)
     letter = IdFormField(label=_("函件"), required=False)
 
@@ -140,7 +152,7 @@ class AgendaForm(ActionForm):
 class RecordForm(ActionForm):
     """Minutes and attendance of the consultation (`target`): the invitees are the choices."""
 
-    minutes = forms.CharField(label=_("会议纪要"), widget=forms.Textarea(attrs={"rows": 6}))
+    minutes = FreeTextField(label=_("会议纪要"), widget=forms.Textarea(attrs={"rows": 6}), max_length=MINUTES_MAX_CHARS)
     attended = forms.TypedMultipleChoiceField(label=_("出席"), coerce=int, required=False, choices=())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -156,7 +168,7 @@ class RecordForm(ActionForm):
 class DecisionForm(ActionForm):
     """A decision of the consultation (`target`), optionally on one of its agenda items."""
 
-    text = forms.CharField(label=_("决定事项"), widget=forms.Textarea(attrs={"rows": 2}))
+    text = FreeTextField(label=_("决定事项"), widget=forms.Textarea(attrs={"rows": 2}), max_length=DECISION_MAX_CHARS)
     owner_department = IdModelChoiceField(label=_("责任单位"), queryset=Department.objects.none(), required=False)
     due_at = DateTimeFormField(label=_("完成期限"), input_formats=DATETIME_FORMATS,
                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
@@ -173,8 +185,9 @@ class DecisionForm(ActionForm):
 
 # --- action items and the daily report -----------------------------------------------------------
 class DoneForm(ActionForm):
-    result = forms.CharField(label=_("落实情况"), widget=forms.Textarea(attrs={"rows": 2}))
+    result = FreeTextField(label=_("落实情况"), widget=forms.Textarea(attrs={"rows": 2}), max_length=DECISION_MAX_CHARS)
 
 
 class IssueForm(ActionForm):
-    note = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = FreeTextField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                         max_length=NOTE_MAX_CHARS)

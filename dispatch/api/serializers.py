@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dispatch.choices import NORMAL_REPORT_IN_MINUTES, ResponseLevel, ShiftKind
 from dispatch.models import DutyShift, Mode, Notification
+from dispatch.services.common import SHIFT_REASON_MAX_CHARS, WARTIME_REASON_MAX_CHARS
 from governance.models import Department
 from governance.parsing import ApiDateField
+from governance.text import FreeTextSerializerField
 
 
 class PersonSerializer(serializers.Serializer):
@@ -83,7 +86,7 @@ class ShiftCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=[ShiftKind.MAIN_UNAVAILABLE, ShiftKind.REPLACEMENT, ShiftKind.SWAP]
     )
-    reason = serializers.CharField(max_length=200)
+    reason = FreeTextSerializerField(label=_("原因"), max_length=SHIFT_REASON_MAX_CHARS)
     department = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.all(), required=False, allow_null=True
     )
@@ -117,7 +120,7 @@ class ModeSerializer(serializers.ModelSerializer):
 
 class DeclareWartimeSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=ResponseLevel.choices)
-    reason = serializers.CharField(max_length=300)
+    reason = FreeTextSerializerField(label=_("原因"), max_length=WARTIME_REASON_MAX_CHARS)
     summons_report_in_minutes = serializers.IntegerField(
         min_value=1, max_value=NORMAL_REPORT_IN_MINUTES, required=False, allow_null=True
     )
@@ -127,7 +130,7 @@ class DeclareWartimeSerializer(serializers.Serializer):
 
 
 class EndWartimeSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
+    reason = FreeTextSerializerField(label=_("原因"), max_length=WARTIME_REASON_MAX_CHARS)
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -46,7 +46,14 @@ SUPERVISED_DEFAULT_PROGRESS_DAYS = 2
 # could not be approved), and the longest progress interval a supervision may ask for.
 MAX_DEADLINE_DAYS = 366
 MAX_PROGRESS_EVERY_WORKING_DAYS = 60
-NOTE_MAX_CHARS = 2000
+# The limits of typed text: a page's form and the API's serializer for the same input take the same one.
+NOTE_MAX_CHARS = 2000  # notes of verification, revisit, explanation, decisions, supervision
+REASON_MAX_CHARS = 1000  # reasons to return, reassign, extend, summon
+TEXT_MAX_CHARS = 5000  # a department's progress and report-back text
+INSTRUCTIONS_MAX_CHARS = 1000  # 交办意见 and each department's part
+MOVE_REASON_MAX_CHARS = 500
+SHIFT_REASON_MAX_CHARS = 200  # the roster's reason column
+WARTIME_REASON_MAX_CHARS = 300  # the mode's reason column
 
 
 def check_text(value: str | None, *, field: str, label: str, max_chars: int = NOTE_MAX_CHARS,

@@ -20,7 +20,7 @@ from dispatch.services import (
     deadline_steps_cancel,
     deadline_steps_schedule,
 )
-from dispatch.services.common import CommanderCache
+from dispatch.services.common import CommanderCache, check_text
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Profile
 from governance.roles import MAY_RUN_STATION
@@ -30,6 +30,8 @@ from grid.selectors import owning_center_for_grid
 
 VIEW_PERMISSION = "grid.view_keyperson"
 CHANGE_PERMISSION = "grid.change_keyperson"
+RISK_REASON_MAX_CHARS = 500  # the risk change's reason column
+FOLLOW_UP_NOTES_MAX_CHARS = 2000
 
 
 def keyperson_may_view(user: AbstractBaseUser) -> bool:
@@ -99,8 +101,8 @@ def keyperson_set_risk(*, actor: AbstractBaseUser, person: KeyPerson, risk_level
         raise PermissionDeniedError(gettext("您没有调整重点人员风险等级的权限。"))
     if risk_level not in KeyPersonRisk.values:
         raise ApplicationError(gettext("风险等级无效。"), field="risk_level")
-    if not reason.strip():
-        raise ApplicationError(gettext("请填写调整理由。"), code="required", field="reason")
+    reason = check_text(reason, field="reason", label=gettext("调整理由"), max_chars=RISK_REASON_MAX_CHARS,
+                        required=True)
     old = person.risk_level
     if old == risk_level:
         raise ApplicationError(gettext("风险等级没有变化。"), code="unchanged", field="risk_level")
@@ -108,7 +110,7 @@ def keyperson_set_risk(*, actor: AbstractBaseUser, person: KeyPerson, risk_level
     if changed != 1:
         raise ApplicationError(gettext("该人员的风险等级已被他人调整，请刷新。"), code="stale_state")
     change = KeyPersonRiskChange.objects.create(person=person, actor=actor, from_level=old, to_level=risk_level,
-                                                reason=reason.strip()[:500], changed_at=now)
+                                                reason=reason, changed_at=now)
     person.risk_level = risk_level
     if RISK_ORDER[risk_level] > RISK_ORDER[old]:
         # Names only in the title; the ledger (and its view log) holds the rest.
@@ -116,7 +118,7 @@ def keyperson_set_risk(*, actor: AbstractBaseUser, person: KeyPerson, risk_level
             recipients=_town_staff(person), kind="keyperson.risk_raised",
             title=gettext("重点人员风险升高：%(grid)s %(level)s") % {"grid": person.grid.name,
                                                               "level": KeyPersonRisk(risk_level).label},
-            body=reason.strip()[:500], link=f"/grid/keypersons/{person.pk}/",
+            body=reason, link=f"/grid/keypersons/{person.pk}/",
             dedupe_key=f"keyperson:{person.pk}:risk:{change.pk}", now=now)
     return change
 
@@ -156,10 +158,10 @@ def keyperson_follow_up_done(*, actor: AbstractBaseUser, follow_up: KeyPersonFol
     person's follow-up period."""
     now = now or timezone.now()
     keyperson_require_access(actor)
-    if not notes.strip():
-        raise ApplicationError(gettext("请填写走访情况。"), code="required", field="notes")
+    notes = check_text(notes, field="notes", label=gettext("走访情况"), max_chars=FOLLOW_UP_NOTES_MAX_CHARS,
+                       required=True)
     changed = KeyPersonFollowUp.objects.filter(pk=follow_up.pk, done_at__isnull=True).update(
-        done_at=now, done_by=actor, notes=notes.strip()[:2000])
+        done_at=now, done_by=actor, notes=notes)
     if changed != 1:
         raise ApplicationError(gettext("这次走访已记录。"), code="stale_state")
     deadline_steps_cancel(subject_type=FOLLOW_UP_SUBJECT, subject_id=follow_up.pk, now=now)

@@ -16,6 +16,10 @@ from grid.models import CollectedItem, CollectedItemChange, Patrol
 from grid.selectors import worker_grid_ids
 from intake.services.cleaning import FieldErrors, clean_text
 
+ITEM_NAME_MAX_CHARS = 100
+ITEM_ADDRESS_MAX_CHARS = 200
+ITEM_DETAILS_MAX_CHARS = 2000
+
 TRACKED_FIELDS = ("kind", "name", "address", "details", "households", "residents")
 
 
@@ -52,9 +56,9 @@ def collected_item_save(
         errors.fail("kind", gettext("请选择信息类别（人、地、事、物、组织、网络）。"))
     values = {
         "kind": kind,
-        "name": clean_text(errors, "name", name, label=gettext("名称"), max_chars=100, required=True),
-        "address": clean_text(errors, "address", address, label=gettext("地址"), max_chars=200),
-        "details": clean_text(errors, "details", details, label=gettext("情况"), max_chars=2000),
+        "name": clean_text(errors, "name", name, label=gettext("名称"), max_chars=ITEM_NAME_MAX_CHARS, required=True),
+        "address": clean_text(errors, "address", address, label=gettext("地址"), max_chars=ITEM_ADDRESS_MAX_CHARS),
+        "details": clean_text(errors, "details", details, label=gettext("情况"), max_chars=ITEM_DETAILS_MAX_CHARS),
         "households": _count(errors, "households", households, gettext("户数")),
         "residents": _count(errors, "residents", residents, gettext("人数")),
     }

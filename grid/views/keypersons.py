@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from governance.errors import NotFoundError
 from governance.exports import spreadsheet_text
 from governance.page_actions import Action, ActionForm, perform
+from governance.text import FreeTextField
 from grid.choices import KeyPersonRisk
 from grid.models import KeyPersonFollowUp, KeyPersonGroup
 from grid.services import keypersons as svc
@@ -31,15 +32,15 @@ class RiskForm(ActionForm):
 
     risk_level = forms.ChoiceField(label=_("风险等级"), choices=KeyPersonRisk.choices,
                                    widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    reason = forms.CharField(label=_("理由"), max_length=500,
-                             widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+    reason = FreeTextField(label=_("理由"), max_length=svc.RISK_REASON_MAX_CHARS,
+                           widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
 
 
 class FollowUpForm(ActionForm):
     """A follow-up visit (`target`) recorded: `keyperson_follow_up_done`."""
 
-    notes = forms.CharField(label=_("走访情况"), max_length=2000,
-                            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}))
+    notes = FreeTextField(label=_("走访情况"), max_length=svc.FOLLOW_UP_NOTES_MAX_CHARS,
+                          widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}))
 
 
 def _guard(request: HttpRequest) -> None:

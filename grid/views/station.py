@@ -15,28 +15,31 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from dispatch.services import case_move_center
+from dispatch.services.common import MOVE_REASON_MAX_CHARS
 from governance.choices import CenterLevel
 from governance.models import Center
 from governance.page_actions import Action, ActionForm, perform
 from governance.roles import MAY_RUN_STATION, may
 from governance.selectors import center_for_user
+from governance.text import FreeTextField
 from grid import selectors as sel
 from intake.models import Case
 from intake.services import case_settle_on_spot
+from intake.validators import RESULT_MAX_CHARS
 
 
 class SettleForm(ActionForm):
     """自办 at the station (intake's `case_settle_on_spot`) of the matter (`target`)."""
 
-    result = forms.CharField(label=_("办理结果"), max_length=5000,
-                             widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+    result = FreeTextField(label=_("办理结果"), max_length=RESULT_MAX_CHARS,
+                           widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
 
 
 class EscalateForm(ActionForm):
     """上提 (dispatch's `case_move_center`) of the matter (`target`) to the center above the station."""
 
-    reason = forms.CharField(label=_("上提理由"), max_length=500,
-                             widget=forms.TextInput(attrs={"class": "form-control"}))
+    reason = FreeTextField(label=_("上提理由"), max_length=MOVE_REASON_MAX_CHARS,
+                           widget=forms.TextInput(attrs={"class": "form-control"}))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

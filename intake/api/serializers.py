@@ -10,15 +10,28 @@ import json
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.api import IdField
 from governance.parsing import DB_ID_MAX, ApiDateField, ApiDateTimeField
 from governance.people import display_name
+from governance.text import FreeTextSerializerField
 from intake.choices import CaseStatus, Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
 from intake.models import Attachment, Case, CaseEvent, CaseParty, Category, Party
-from intake.validators import mask_id_number, mask_phone
+from intake.validators import (
+    ADDRESS_MAX_CHARS,
+    DESCRIPTION_MAX_CHARS,
+    EXTERNAL_REF_MAX_CHARS,
+    LINK_NOTE_MAX_CHARS,
+    PARTY_NAME_MAX_CHARS,
+    RESULT_MAX_CHARS,
+    SEND_NOTE_MAX_CHARS,
+    TITLE_MAX_CHARS,
+    mask_id_number,
+    mask_phone,
+)
 
 # --- shared ---------------------------------------------------------------------------------------
 
@@ -267,11 +280,11 @@ class IdListField(serializers.Field):
 
 class PartyInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PartyKind.choices, default=PartyKind.PERSON)
-    name = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
+    name = FreeTextSerializerField(label=_("姓名/单位名称"), allow_blank=True, default="", max_length=PARTY_NAME_MAX_CHARS)
     id_number = serializers.CharField(allow_blank=True, default="")
     credit_code = serializers.CharField(allow_blank=True, default="")
     phone = serializers.CharField(allow_blank=True, default="")
-    address = serializers.CharField(allow_blank=True, default="")
+    address = FreeTextSerializerField(label=_("住址"), allow_blank=True, default="", max_length=ADDRESS_MAX_CHARS)
     role = serializers.ChoiceField(choices=PartyRole.choices, default=PartyRole.APPLICANT)
     is_spokesman = serializers.BooleanField(default=False)
     on_difference = serializers.ChoiceField(
@@ -285,10 +298,10 @@ class CaseRegisterSerializer(serializers.Serializer):
 
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.WALK_IN)
     category = IdField(help_text="事项类别 id（见 /api/intake/categories/）")
-    title = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    description = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    title = FreeTextSerializerField(label=_("标题"), allow_blank=True, max_length=TITLE_MAX_CHARS)
+    description = FreeTextSerializerField(label=_("事项描述"), allow_blank=True, max_length=DESCRIPTION_MAX_CHARS)
     parties = JSONListField(required=False, default=list, help_text="当事人数组，字段见 PartyIn")
-    address = serializers.CharField(allow_blank=True, required=False, default="")
+    address = FreeTextSerializerField(label=_("发生地址"), required=False, default="", max_length=ADDRESS_MAX_CHARS)
     grid = IdField(required=False, allow_null=True, default=None)
     latitude = serializers.DecimalField(max_digits=20, decimal_places=12, required=False, allow_null=True,
                                         default=None)
@@ -301,7 +314,8 @@ class CaseRegisterSerializer(serializers.Serializer):
     window = IdField(required=False, allow_null=True, default=None)
     is_group = serializers.BooleanField(default=False)
     group_size = serializers.IntegerField(min_value=1, default=1)
-    external_ref = serializers.CharField(allow_blank=True, required=False, default="")
+    external_ref = FreeTextSerializerField(label=_("外部工单号"), required=False, default="",
+                                           max_length=EXTERNAL_REF_MAX_CHARS)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
     link_to = IdListField(required=False, default=list, help_text="要关联的此前事项 id 数组")
 
@@ -312,17 +326,17 @@ class CaseRegisterSerializer(serializers.Serializer):
 
 
 class SettleSerializer(serializers.Serializer):
-    result = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="办理结果")
+    result = FreeTextSerializerField(label=_("办理结果"), allow_blank=True, max_length=RESULT_MAX_CHARS, help_text="办理结果")
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
 class SendToDispatchSerializer(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True, required=False, default="")
+    note = FreeTextSerializerField(label=_("说明"), required=False, default="", max_length=SEND_NOTE_MAX_CHARS)
 
 
 class LinkSerializer(serializers.Serializer):
     other = serializers.CharField(help_text="此前事项的 id 或编号")
-    note = serializers.CharField(allow_blank=True, required=False, default="")
+    note = FreeTextSerializerField(label=_("关联说明"), required=False, default="", max_length=LINK_NOTE_MAX_CHARS)
 
 
 class LinkOutSerializer(serializers.Serializer):

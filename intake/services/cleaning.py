@@ -4,7 +4,6 @@ is collected so that a form can show them all at once."""
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -17,6 +16,7 @@ from governance.cache import CATEGORY, cached_read
 from governance.errors import ApplicationError
 from governance.models import Grid
 from governance.parsing import db_id
+from governance.text import FreeTextError, check_free_text
 from intake.choices import (
     Channel,
     PartyKind,
@@ -24,6 +24,8 @@ from intake.choices import (
 )
 from intake.models import Category
 from intake.validators import (
+    ADDRESS_MAX_CHARS,
+    PARTY_NAME_MAX_CHARS,
     validate_credit_code,
     validate_id_number,
     validate_phone,
@@ -90,32 +92,15 @@ class FieldErrors:
         )
 
 
-# Characters that show nothing: a title of only these is empty (U+200B zero-width space, joiners,
-# the BOM, soft hyphen, and the rest of Unicode's "format" category).
-_CONTROL_ALLOWED = {"\n", "\r", "\t"}
-
-
-def is_visible_text(text: str) -> bool:
-    return any(not ch.isspace() and unicodedata.category(ch) not in {"Cf", "Cc", "Zs", "Zl", "Zp"} for ch in text)
-
-
 def clean_text(errors: FieldErrors, field: str, value: str | None, *, label: str, max_chars: int,
           required: bool = False) -> str:
-    """One rule for every typed text of every channel (window, API, Open311, dispatch): trimmed,
-    no NUL or other control characters, not made only of invisible characters, within length."""
-    text = (value or "").strip()
-    if any(unicodedata.category(ch) == "Cc" and ch not in _CONTROL_ALLOWED for ch in text):
-        errors.fail(field, gettext("%(label)s含有不可见的控制字符（如 NUL），请删除后重新填写。") % {"label": label},
-                    code="control_character")
+    """The one free-text rule (`governance.text`) for every typed text of every channel (window, API,
+    Open311, dispatch), collected into the form's errors."""
+    try:
+        return check_free_text(value, label=label, max_chars=max_chars, required=required)
+    except FreeTextError as error:
+        errors.fail(field, error.message, code=error.code)
         return ""
-    if text and not is_visible_text(text):
-        text = ""
-    if required and not text:
-        errors.fail(field, gettext("请填写%(label)s。") % {"label": label}, code="required")
-    elif len(text) > max_chars:
-        errors.fail(field, gettext("%(label)s最多 %(max)s 个字，当前 %(count)s 个字。") % {
-            "label": label, "max": max_chars, "count": len(text)}, code="too_long")
-    return text
 
 
 def clean_choice(errors: FieldErrors, field: str, value: str, choices: type, *, label: str) -> str:
@@ -192,8 +177,8 @@ def clean_parties(errors: FieldErrors, parties: Sequence[PartyInput], *, channel
         kind = clean_choice(errors, prefix + "kind", party.kind, PartyKind, label=gettext("当事人类型"))
         role = clean_choice(errors, prefix + "role", party.role, PartyRole, label=gettext("当事人角色"))
         label = gettext("姓名") if kind == PartyKind.PERSON else gettext("单位名称")
-        name = clean_text(errors, prefix + "name", party.name, label=label, max_chars=100, required=True)
-        address = clean_text(errors, prefix + "address", party.address, label=gettext("住址"), max_chars=200)
+        name = clean_text(errors, prefix + "name", party.name, label=label, max_chars=PARTY_NAME_MAX_CHARS, required=True)
+        address = clean_text(errors, prefix + "address", party.address, label=gettext("住址"), max_chars=ADDRESS_MAX_CHARS)
         id_number = credit_code = phone = ""
         if kind == PartyKind.PERSON and party.id_number.strip():
             id_number = errors.check(validate_id_number, party.id_number, field=prefix + "id_number",

@@ -46,7 +46,9 @@ from intake.services.cleaning import (
 )
 from intake.services.transition import case_transition
 from intake.validators import (
+    ADDRESS_MAX_CHARS,
     DESCRIPTION_MAX_CHARS,
+    EXTERNAL_REF_MAX_CHARS,
     TITLE_MAX_CHARS,
     CheckedUpload,
     UploadedFileLike,
@@ -293,9 +295,9 @@ def case_register(
     title = clean_text(errors, "title", title, label=gettext("标题"), max_chars=TITLE_MAX_CHARS, required=True)
     description = clean_text(errors, "description", description, label=gettext("事项描述"), max_chars=DESCRIPTION_MAX_CHARS,
                         required=True)
-    address = clean_text(errors, "address", address, label=gettext("发生地址"), max_chars=200)
-    external_ref = clean_text(errors, "external_ref", external_ref, label=gettext("外部工单号"), max_chars=64)
-    external_source = clean_text(errors, "external_source", external_source, label=gettext("外部来源"), max_chars=64)
+    address = clean_text(errors, "address", address, label=gettext("发生地址"), max_chars=ADDRESS_MAX_CHARS)
+    external_ref = clean_text(errors, "external_ref", external_ref, label=gettext("外部工单号"), max_chars=EXTERNAL_REF_MAX_CHARS)
+    external_source = clean_text(errors, "external_source", external_source, label=gettext("外部来源"), max_chars=EXTERNAL_REF_MAX_CHARS)
     category_obj = resolve_category(errors, category)
     grid_obj = resolve_grid(errors, grid)
     lat = clean_coordinate(errors, "latitude", latitude, 90)

@@ -24,7 +24,9 @@ from intake.services.cleaning import FieldErrors, clean_text
 from intake.services.registration import check_uploads, remove_files, store_files
 from intake.services.transition import case_transition
 from intake.validators import (
+    LINK_NOTE_MAX_CHARS,
     RESULT_MAX_CHARS,
+    SEND_NOTE_MAX_CHARS,
     UploadedFileLike,
 )
 
@@ -82,7 +84,7 @@ def case_send_to_dispatch(
     """What the window cannot settle goes to the dispatch queue (there is no rejection)."""
     _require_case_hand(actor, case)
     errors = FieldErrors()
-    note = clean_text(errors, "note", note, label=gettext("说明"), max_chars=500)
+    note = clean_text(errors, "note", note, label=gettext("说明"), max_chars=SEND_NOTE_MAX_CHARS)
     errors.raise_if_any()
     now = now or timezone.now()
     with transaction.atomic():
@@ -103,7 +105,7 @@ def case_link(
 ) -> CaseLink:
     """Link `case` to an earlier matter (repeat visit, same site, same group)."""
     errors = FieldErrors()
-    note = clean_text(errors, "note", note, label=gettext("关联说明"), max_chars=200)
+    note = clean_text(errors, "note", note, label=gettext("关联说明"), max_chars=LINK_NOTE_MAX_CHARS)
     errors.raise_if_any()
     if other.pk == case.pk:
         raise ApplicationError(gettext("不能把事项关联到它自己。"), field="other")

@@ -15,6 +15,8 @@ from governance.roles import MAY_PUBLISH_ASSESSMENT, may
 from review.models import AssessmentVersion
 from review.selectors.assessment import Month, assessment_compute, assessment_diff
 
+RECALCULATION_REASON_MAX_CHARS = 300  # the version's reason column
+
 
 def assessment_publish(
     *, actor: AbstractBaseUser, center: Center, month: Month, reason: str = "", now: dt.datetime | None = None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +20,7 @@ from governance.models import Center
 from governance.page_actions import Action, CenterActionForm, perform
 from governance.parsing import db_id, small_int
 from governance.roles import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT, may
+from governance.text import FreeTextField
 from grid.selectors import grid_workers_between
 from review.selectors import assessment as selectors
 from review.selectors.assessment import (
@@ -33,7 +33,7 @@ from review.selectors.assessment import (
     WORKER_FIGURES,
     Month,
 )
-from review.services.assessment import assessment_publish
+from review.services.assessment import RECALCULATION_REASON_MAX_CHARS, assessment_publish
 
 PAGE_SIZE = 100
 
@@ -41,7 +41,7 @@ PAGE_SIZE = 100
 class PublishForm(CenterActionForm):
     """Publish (freeze) the month (`target`) of the center: `assessment_publish`."""
 
-    reason = forms.CharField(label=gettext_lazy("重新计算原因"), max_length=300, required=False)
+    reason = FreeTextField(label=gettext_lazy("重新计算原因"), max_length=RECALCULATION_REASON_MAX_CHARS, required=False)
 
 
 def reader_center(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSMENT) -> Center:

@@ -27,7 +27,9 @@ from governance.models import Center, Department
 from governance.page_actions import Action, ActionForm, perform
 from governance.parsing import IdModelChoiceField
 from governance.roles import MAY_ISSUE_LETTERS, may
+from governance.text import FreeTextField
 from intake.models import Case
+from review import command_forms as cf
 from review.command_choices import LetterKind, LetterSource
 from review.selectors import assessment as assessment_sel
 from review.selectors import command as sel
@@ -41,9 +43,10 @@ class LetterFromForm(ActionForm):
     kind = forms.ChoiceField(label=_("函件类型"), choices=LetterKind.choices)
     department = IdModelChoiceField(label=_("收函单位"), queryset=Department.objects.none(),
                                         error_messages={"required": _("请选择收函单位。")})
-    subject = forms.CharField(label=_("事由"), max_length=200)
-    body = forms.CharField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}))
-    requirements = forms.CharField(label=_("工作要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    subject = FreeTextField(label=_("事由"), max_length=cf.TITLE_MAX_CHARS)
+    body = FreeTextField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}), max_length=cf.LETTER_BODY_MAX_CHARS)
+    requirements = FreeTextField(label=_("工作要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                 max_length=cf.LETTER_REQUIREMENTS_MAX_CHARS)
     answer_limit_working_days = forms.IntegerField(label=_("答复时限（工作日）"), min_value=1,
                                                    max_value=letter_svc.MAX_ANSWER_WORKING_DAYS,
                                                    initial=letter_svc.DEFAULT_ANSWER_WORKING_DAYS)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from governance.page_actions import Action, CenterActionForm, perform
 from governance.roles import MAY_WRITE_REPORT_COMMENTARY, may
+from governance.text import FreeTextField
 from review.models import WorkReport
 from review.selectors.assessment import RATES
 from review.selectors.report import report_content, report_get
@@ -23,8 +24,8 @@ from review.views.assessment import matter_cells, month_or_404, reader_center
 class CommentaryForm(CenterActionForm):
     """The duty director's commentary on the month's (`target`) report: `report_commentary_save`."""
 
-    commentary = forms.CharField(label=gettext_lazy("轮值主任意见"), max_length=COMMENTARY_MAX, required=False,
-                                 widget=forms.Textarea(attrs={"rows": 5}))
+    commentary = FreeTextField(label=gettext_lazy("轮值主任意见"), max_length=COMMENTARY_MAX, required=False,
+                               widget=forms.Textarea(attrs={"rows": 5}))
     issue = forms.BooleanField(label=gettext_lazy("同时签发（签发后不能再改）"), required=False)
 
 

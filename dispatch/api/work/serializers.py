@@ -8,8 +8,16 @@ from rest_framework import serializers
 
 from dispatch.choices import ResolvedAnswer, Satisfaction
 from dispatch.models import Assignment, ExtensionRequest, Summons, SummonsDepartment
+from dispatch.services.common import (
+    INSTRUCTIONS_MAX_CHARS,
+    MOVE_REASON_MAX_CHARS,
+    NOTE_MAX_CHARS,
+    REASON_MAX_CHARS,
+    TEXT_MAX_CHARS,
+)
 from governance.api import IdField
 from governance.parsing import ApiDateTimeField
+from governance.text import FreeTextSerializerField
 from intake.choices import HandlingMode
 from intake.models import Case
 
@@ -69,8 +77,8 @@ class DispatchIn(serializers.Serializer):
     lead_department = IdField(error_messages={"required": _("请选择承办（牵头）部门。"),
                                               "null": _("请选择承办（牵头）部门。")})
     co_departments = serializers.ListField(child=IdField(), required=False, default=list)
-    instructions = serializers.CharField(required=False, allow_blank=True, default="")
-    parts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict,
+    instructions = FreeTextSerializerField(label=_("交办意见"), required=False, default="", max_length=INSTRUCTIONS_MAX_CHARS)
+    parts = serializers.DictField(child=FreeTextSerializerField(label=_("分工说明"), allow_blank=True, max_length=INSTRUCTIONS_MAX_CHARS), required=False, default=dict,
                                   help_text="部门 id → 分工说明")
     supervising_leader = IdField(required=False, allow_null=True, default=None)
     progress_every_working_days = serializers.IntegerField(required=False, allow_null=True, default=None,
@@ -78,72 +86,72 @@ class DispatchIn(serializers.Serializer):
 
 
 class TextIn(serializers.Serializer):
-    text = serializers.CharField()
+    text = FreeTextSerializerField(label=_("内容"), max_length=TEXT_MAX_CHARS)
 
 
 class ReportBackIn(serializers.Serializer):
-    text = serializers.CharField()
+    text = FreeTextSerializerField(label=_("内容"), max_length=TEXT_MAX_CHARS)
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
 class ReasonIn(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = FreeTextSerializerField(label=_("理由"), max_length=REASON_MAX_CHARS)
 
 
 class NoteIn(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = FreeTextSerializerField(label=_("说明"), required=False, default="", max_length=NOTE_MAX_CHARS)
 
 
 class ExtensionIn(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = FreeTextSerializerField(label=_("理由"), max_length=REASON_MAX_CHARS)
     requested_due_at = ApiDateTimeField()
 
 
 class RuleDeclineIn(serializers.Serializer):
     accept = serializers.BooleanField()
     department = IdField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = FreeTextSerializerField(label=_("说明"), required=False, default="", max_length=NOTE_MAX_CHARS)
 
 
 class SuperviseIn(serializers.Serializer):
     leader = IdField()
     every_working_days = serializers.IntegerField(min_value=1)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = FreeTextSerializerField(label=_("说明"), required=False, default="", max_length=NOTE_MAX_CHARS)
 
 
 class ReassignIn(serializers.Serializer):
     department = IdField()
-    reason = serializers.CharField()
+    reason = FreeTextSerializerField(label=_("理由"), max_length=REASON_MAX_CHARS)
 
 
 class DecideIn(serializers.Serializer):
     approve = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = FreeTextSerializerField(label=_("说明"), required=False, default="", max_length=NOTE_MAX_CHARS)
     new_due_at = ApiDateTimeField(required=False, allow_null=True, default=None)
 
 
 class VerifyIn(serializers.Serializer):
     passed = serializers.BooleanField()
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = FreeTextSerializerField(label=_("核查说明"), required=False, default="", max_length=NOTE_MAX_CHARS)
 
 
 class RevisitIn(serializers.Serializer):
     resolved = serializers.ChoiceField(choices=ResolvedAnswer.choices)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = FreeTextSerializerField(label=_("回访记录"), required=False, default="", max_length=NOTE_MAX_CHARS)
 
 
 class NotesIn(serializers.Serializer):
-    notes = serializers.CharField()
+    notes = FreeTextSerializerField(label=_("解释内容"), max_length=NOTE_MAX_CHARS)
 
 
 class MoveIn(serializers.Serializer):
     to_center = IdField()
-    reason = serializers.CharField()
+    reason = FreeTextSerializerField(label=_("理由"), max_length=MOVE_REASON_MAX_CHARS)
 
 
 class SummonsIn(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = FreeTextSerializerField(label=_("召集事由"), max_length=REASON_MAX_CHARS)
     departments = serializers.ListField(child=IdField(), min_length=1)
     case = IdField(required=False, allow_null=True, default=None)
 
