@@ -91,7 +91,7 @@ def seed_rate(*, sample: int) -> tuple[float, float, int]:
     now = timezone.now()
     buffers: dict[str, tuple[list[str], io.StringIO]] = {}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
+        scale.replica_role_set(cursor)
         cursor.execute("SET LOCAL TIME ZONE 'UTC'")
         for index, _definition in scale._secondary_indexes(cursor):
             cursor.execute(f'DROP INDEX "{index}"')

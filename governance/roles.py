@@ -60,8 +60,9 @@ MAY_SEE_FULL_ID = frozenset(
 # --- the window -------------------------------------------------------------------------------
 MAY_USE_WINDOW = frozenset({Role.WINDOW_CLERK, Role.ADMINISTRATOR})
 MAY_REGISTER = frozenset({Role.WINDOW_CLERK, Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.ADMINISTRATOR})
-# Settle on the spot or send to dispatch a matter someone else received first.
-MAY_ACT_FOR_FIRST_RECEIVER = frozenset({Role.DISPATCHER, Role.DUTY_DIRECTOR, Role.ADMINISTRATOR})
+# Settle on the spot or send to dispatch a matter someone else received first (the administrator
+# does not act in the workflow: `intake.services.window` refuses them with `administrator_does_not_act`).
+MAY_ACT_FOR_FIRST_RECEIVER = frozenset({Role.DISPATCHER, Role.DUTY_DIRECTOR})
 
 # --- dispatch ---------------------------------------------------------------------------------
 # Dispatch, reassign, return for rework, decide declines and extensions, request a summons.

@@ -131,11 +131,8 @@ def departments_led_by(*, user: AbstractBaseUser) -> frozenset[int]:
 
 
 def reads_whole_district(*, user: AbstractBaseUser) -> bool:
-    """Who reads every matter of the district: the center's own roles, except a leader in charge
-    of departments, who reads only those departments' matters (README "Who sees what")."""
-    from governance.roles import MAY_SEE_DISTRICT_MATTERS, Role, user_roles
+    """Who reads every matter of the district: the center's own roles (`governance.scope`) at the
+    district center. A town's or village's people read their territory only."""
+    from governance.scope import reads_center_territory, territory_for_user
 
-    roles = user_roles(user)
-    if roles & (MAY_SEE_DISTRICT_MATTERS - {Role.LEADER}):
-        return True
-    return Role.LEADER in roles and not departments_led_by(user=user)
+    return reads_center_territory(user=user) and territory_for_user(user=user).is_district

@@ -34,6 +34,7 @@ from intake.models import Category
 SHANGPU_VILLAGE, SHANGPU_UNIT = "350521104203", "350521104203001"
 YUTIAN_UNIT = "350521106207001"
 LUOYANG_TOWN = "350521104"
+ZHANGBAN_TOWN, YUTIAN_VILLAGE = "350521106", "350521106207"
 
 # username, name, roles, phone, post, center code, department short code (at that center)
 STAFF = (
@@ -42,6 +43,10 @@ STAFF = (
     ("liaison_lygh", "李春燕", (Role.DEPARTMENT_LIAISON,), "13905951023", "洛阳镇规划建设办联络员", LUOYANG_TOWN,
      "LYGH"),
     ("grid_yt", "陈美玲", (Role.GRID_WORKER,), "13905951024", "玉田村专职网格员", "QZTS", None),
+    # Another town and one of its villages (张坂镇, 玉田村): each level reads and acts on its own
+    # territory only (issue 20; tests/test_scope_matrix.py tries every level against the other town).
+    ("town_zb", "何振宇", (Role.DUTY_DIRECTOR,), "13905951025", "张坂镇综治中心主任", ZHANGBAN_TOWN, None),
+    ("station_yt", "陈国良", (Role.DISPATCHER,), "13905951026", "玉田村综治站专干", YUTIAN_VILLAGE, None),
 )
 WORKERS = (("grid", SHANGPU_UNIT), ("grid_yt", YUTIAN_UNIT))
 

@@ -27,7 +27,8 @@ from dispatch.choices import DispatchEventType
 from dispatch.selectors.work import case_ids_handled_by
 from governance.errors import NotFoundError
 from governance.models import Center, Grid
-from governance.roles import MAY_SEE_DISTRICT_MATTERS, MAY_SEE_GRID_MATTERS, may
+from governance.roles import MAY_SEE_GRID_MATTERS, may
+from governance.scope import reads_center_territory, territory_for_user
 from governance.selectors import grid_ids_of_worker, grid_ids_to_verify
 from grid.choices import GridEventType, PatrolStatus
 from grid.models import (
@@ -90,10 +91,25 @@ def worker_covered_grid_on(*, worker_id: int, grid: Grid, day: dt.date) -> bool:
     return GridAssignment.objects.filter(in_force_on(day), grid_id__in=ids, worker_id=worker_id).exists()
 
 
+def grid_in_territory(*, actor: AbstractBaseUser, grid: Grid) -> bool:
+    """Whether the grid lies in the territory of the actor's center (`governance.scope`): every grid
+    for the district center's people, the town's for a town sub-center, the village's for a station.
+    Only the center's own readers have a territory (a leader in charge of departments has none)."""
+    if not reads_center_territory(user=actor):
+        return False
+    territory = territory_for_user(user=actor)
+    if territory.is_district:
+        return True
+    return Grid.objects.filter(territory.grids(), pk=grid.pk).exists()
+
+
 def grid_get_for_worker(*, actor: AbstractBaseUser, pk: int) -> Grid:
-    """A grid the actor works in (a worker's own; center staff every grid); 404 otherwise."""
+    """A grid the actor works in (a worker's own; center staff the grids of their territory); 404
+    otherwise."""
     rows = Grid.objects.select_related("parent", "town")
-    if not may(actor, MAY_SEE_DISTRICT_MATTERS):
+    if reads_center_territory(user=actor):
+        rows = rows.filter(territory_for_user(user=actor).grids())
+    else:
         if not may(actor, MAY_SEE_GRID_MATTERS):
             raise NotFoundError()
         rows = rows.filter(pk__in=worker_grid_ids(worker=actor))
@@ -112,10 +128,12 @@ def patrol_get_for_worker(*, actor: AbstractBaseUser, pk: int) -> Patrol:
 
 def patrol_may_view(*, actor: AbstractBaseUser, patrol: Patrol) -> bool:
     """Who may see a patrol (its page and photos): its worker, a leader (网格长/副网格长) of its
-    grid or of a grid above it, and the center's people (who read the grid pages)."""
+    grid or of a grid above it, and the center's people whose territory holds the grid (who read the
+    grid pages). A leader in charge of departments reads matters of those departments only, and no
+    patrol."""
     if not actor.is_authenticated or not actor.is_active:
         return False
-    if patrol.worker_id == actor.pk or may(actor, MAY_SEE_DISTRICT_MATTERS):
+    if patrol.worker_id == actor.pk or grid_in_territory(actor=actor, grid=patrol.grid):
         return True
     chain, node = [], patrol.grid
     while node is not None and len(chain) < 8:

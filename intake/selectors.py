@@ -17,18 +17,16 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from governance.errors import NotFoundError
-from governance.models import Center
 from governance.parsing import db_id
 from governance.roles import (
     MAY_HANDLE_ASSIGNMENTS,
     MAY_SEE_GRID_MATTERS,
     user_roles,
 )
+from governance.scope import reads_center_territory, territory_for_user
 from governance.selectors import (
     departments_led_by,
     grid_ids_to_verify,
-    profile_for_user,
-    reads_whole_district,
 )
 from intake import hooks
 from intake.choices import CaseStatus, PartyRole
@@ -43,45 +41,42 @@ PAGE_SIZE = 50
 # --- visibility ----------------------------------------------------------------------------
 
 
-def user_district(*, user: AbstractBaseUser) -> Center | None:
-    """The district center the user works for (through their profile's center)."""
-    profile = profile_for_user(user=user)
-    if profile is None or profile.center is None:
-        return None
-    return profile.center.district_center
-
-
 def cases_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
     """The base queryset of matters `user` may see; empty for anyone without a role.
 
-    - center roles (window, dispatch, command, leaders, administrators): all matters of their
-      district; a superuser without a profile sees every district;
+    - center roles (window, dispatch, command, leaders, administrators): the matters of their center's
+      territory (`governance.scope`): the district center's people the whole district, a town
+      sub-center's its town and what is handled at its center or its villages' stations, a village
+      station's its village and its station's; a superuser without a profile sees every district;
     - a leader in charge of departments (分管领导, e.g. lead_zgj): only those departments' matters;
     - department liaison/handler: the matters assigned to their department (dispatch answers, through
       the `intake.hooks.department_case_ids` hook);
     - grid workers: the matters of the grids they cover (`governance.selectors.grid_ids_of_worker`) and
       of their unit grids' village (`grid_ids_to_verify`: they verify those on site);
-    - a person holding several of the last two roles sees the union.
+    - a person holding several of these roles sees the union.
     """
     if not user.is_authenticated:
         return Case.objects.none()
     roles = user_roles(user)
-    if reads_whole_district(user=user):
-        district = user_district(user=user)
-        if district is not None:
-            return Case.objects.filter(district=district)
-        if user.is_superuser:
-            return Case.objects.all()
-        return Case.objects.none()
-    if not roles & (MAY_HANDLE_ASSIGNMENTS | MAY_SEE_GRID_MATTERS) and not departments_led_by(user=user):
-        return Case.objects.none()
     condition = Q()
+    given = False
+    if reads_center_territory(user=user):
+        territory = territory_for_user(user=user)
+        if not territory.level:
+            return Case.objects.none()
+        condition = territory.matters()
+        if territory.is_district or not roles & (MAY_HANDLE_ASSIGNMENTS | MAY_SEE_GRID_MATTERS):
+            return Case.objects.filter(condition)
+        given = True
+    elif not roles & (MAY_HANDLE_ASSIGNMENTS | MAY_SEE_GRID_MATTERS) and not departments_led_by(user=user):
+        return Case.objects.none()
+    extra = Q(pk__in=[])
     if roles & MAY_HANDLE_ASSIGNMENTS or departments_led_by(user=user):
-        condition |= Q(pk__in=hooks.department_case_ids(user))
+        extra |= Q(pk__in=hooks.department_case_ids(user))
     if roles & MAY_SEE_GRID_MATTERS:
         # her grids, and her village's own matters (she verifies them on site)
-        condition |= Q(grid_id__in=grid_ids_to_verify(user=user))
-    return Case.objects.filter(condition)
+        extra |= Q(grid_id__in=grid_ids_to_verify(user=user))
+    return Case.objects.filter((condition | extra) if given else extra)
 
 
 def case_get_for_actor(*, actor: AbstractBaseUser | AnonymousUser, pk_or_code: int | str) -> Case:

@@ -39,7 +39,8 @@ from governance.roles import (
     may,
     user_department_ids,
 )
-from governance.selectors import reads_whole_district
+from governance.scope import reads_center_territory, territory_for_user
+from governance.selectors import departments_led_by
 from intake.choices import CaseEventType, CaseStatus
 from intake.models import Case, CaseEvent
 from intake.models.case import RISK_RANK, URGENCY_RANK
@@ -79,17 +80,22 @@ def assignments_for_department_user(*, user: AbstractBaseUser, open_only: bool =
 
 
 def _is_center_reader(user: AbstractBaseUser) -> bool:
-    return reads_whole_district(user=user)
+    """Center staff read by their center's territory (`governance.scope`)."""
+    return reads_center_territory(user=user)
 
 
 def assignment_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Assignment:
-    """Center staff see every assignment; department people only their own department's."""
+    """Center staff see the assignments of the matters of their territory; department people (and a
+    leader in charge of the department) their own department's."""
     rows = Assignment.objects.select_related(
         "case", "case__category", "case__center", "center", "department__liaison", "department__leader_in_charge",
         "lead__department", "supervising_leader", "assigned_by", "duty_director",
     )
-    if not _is_center_reader(actor):
-        if not may(actor, MAY_HANDLE_ASSIGNMENTS):
+    if _is_center_reader(actor):
+        rows = rows.filter(territory_for_user(user=actor).matters("case__")
+                           | Q(department_id__in=user_department_ids(actor)))
+    else:
+        if not may(actor, MAY_HANDLE_ASSIGNMENTS) and not departments_led_by(user=actor):
             raise NotFoundError()
         rows = rows.filter(department_id__in=user_department_ids(actor))
     assignment = rows.filter(pk=pk).first()
@@ -121,7 +127,13 @@ def case_get_for_work(*, actor: AbstractBaseUser, pk: int) -> Case:
 
 def summons_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Summons:
     rows = Summons.objects.select_related("center", "case", "requested_by", "decided_by")
-    if not _is_center_reader(actor):
+    if _is_center_reader(actor):
+        territory = territory_for_user(user=actor)
+        if not territory.is_district:
+            rows = rows.filter(Q(center_id__in=territory.center_ids) | (Q(case__isnull=False) & territory.matters("case__")))
+        elif territory.district_id is not None:
+            rows = rows.filter(Q(center_id=territory.district_id) | Q(center__district_id=territory.district_id))
+    else:
         rows = rows.filter(departments__department_id__in=user_department_ids(actor)).distinct()
     summons = rows.filter(pk=pk).first()
     if summons is None:
@@ -131,7 +143,12 @@ def summons_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Summons:
 
 def summons_department_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> SummonsDepartment:
     rows = SummonsDepartment.objects.select_related("summons__case", "summons__center", "department")
-    if not _is_center_reader(actor):
+    if _is_center_reader(actor):
+        territory = territory_for_user(user=actor)
+        if not territory.is_district:
+            rows = rows.filter(Q(summons__center_id__in=territory.center_ids)
+                               | (Q(summons__case__isnull=False) & territory.matters("summons__case__")))
+    else:
         rows = rows.filter(department_id__in=user_department_ids(actor))
     row = rows.filter(pk=pk).first()
     if row is None:

@@ -54,6 +54,7 @@ from governance.roles import (
     MAY_SUPERVISE_WORK,
     require_role,
 )
+from governance.scope import require_acts_here
 from intake.choices import CaseStatus, EventSource, HandlingMode
 from intake.events import case_event_record
 from intake.models import Case
@@ -79,6 +80,7 @@ def case_dispatch(
     (joint), or one department under a named leader's supervision (supervised)."""
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以派单。"))
+    require_acts_here(actor=actor, center=case.center)
     if mode not in DISPATCH_MODES:
         raise ApplicationError(gettext("办理方式无效（自办在受理窗口当场办结）。"), code="invalid_mode", field="mode")
     co = [dept for dept in co_departments if dept.pk != lead_department.pk]
@@ -128,6 +130,7 @@ def extension_decide(
     now = now or timezone.now()
     require_role(actor, MAY_DECIDE_EXTENSION, gettext("只有轮值主任可以审批延期。"))
     assignment = extension.assignment
+    require_acts_here(actor=actor, center=assignment.center)
     note = check_length_for(ExtensionRequest, "decision_note", note, field="note", label=gettext("审批意见"))
     status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     due = (new_due_at or extension.requested_due_at) if approve else None
@@ -169,6 +172,7 @@ def assignment_rule_decline(
     (the time already spent travels with it); refused, the department keeps it and its clock runs on."""
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以裁定退回。"))
+    require_acts_here(actor=actor, center=assignment.center)
     case = assignment.case
     if not accept:
         back = assignment.status_before_decline or AssignmentStatus.ASSIGNED
@@ -197,6 +201,7 @@ def assignment_return_for_rework(
     """The center finds the answer poor: the department redoes it (counted) by a new deadline."""
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以退回重办。"))
+    require_acts_here(actor=actor, center=assignment.center)
     if not reason.strip():
         raise ApplicationError(gettext("请填写退回理由。"), code="required", field="reason")
     case = assignment.case
@@ -224,6 +229,7 @@ def assignment_remind(
     """催办: a recorded reminder to the department's liaison."""
     now = now or timezone.now()
     require_role(actor, MAY_SUPERVISE_WORK, gettext("只有中心工作人员可以催办。"))
+    require_acts_here(actor=actor, center=assignment.center)
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
     assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_REMINDED, actor, now, source, assignment, note=note)
@@ -241,6 +247,7 @@ def assignment_supervise(
     """督办: a named leader supervises; the department reports progress every N working days."""
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以发起督办。"))
+    require_acts_here(actor=actor, center=assignment.center)
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
     if not 1 <= every_working_days <= MAX_PROGRESS_EVERY_WORKING_DAYS:
@@ -272,6 +279,7 @@ def assignment_reassign(
 ) -> Assignment:
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以改派。"))
+    require_acts_here(actor=actor, center=assignment.center)
     spent = calendar_for(assignment.center).working_time_between(assignment.assigned_at, now)
     assignment_move(assignment, expected=list(OPEN_ASSIGNMENT_STATUSES), to=AssignmentStatus.WITHDRAWN, closed_at=now,
           spent_working_minutes=assignment.spent_working_minutes + int(spent.total_seconds() // 60))
@@ -298,6 +306,7 @@ def case_move_center(
     withdrawn and the matter waits on the other center's board."""
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以上提或下交。"))
+    require_acts_here(actor=actor, center=case.center)
     if not reason.strip():
         raise ApplicationError(gettext("请填写理由。"), code="required", field="reason")
     current = case.center

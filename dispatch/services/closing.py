@@ -33,6 +33,7 @@ from governance.roles import (
     may,
     require_role,
 )
+from governance.scope import require_acts_here, territory_for_user
 from governance.selectors import grid_ids_of_worker, grid_ids_to_verify
 from intake import hooks as intake_hooks
 from intake.choices import CaseStatus, Channel, EventSource
@@ -45,7 +46,8 @@ def may_follow_up(*, actor: AbstractBaseUser, case: Case) -> bool:
     """First-receiver responsibility (首接责任制, seeds 000/001): the clerk who registered a matter
     revisits and closes it; the command center (MAY_FOLLOW_UP_ANY) may for any matter; another
     window clerk may not."""
-    return case.first_receiver_id == actor.pk or may(actor, MAY_FOLLOW_UP_ANY)
+    return case.first_receiver_id == actor.pk or (
+        may(actor, MAY_FOLLOW_UP_ANY) and territory_for_user(user=actor).acts_on(case.center))
 
 
 def may_revisit(*, actor: AbstractBaseUser, case: Case) -> bool:
@@ -61,6 +63,8 @@ def may_revisit(*, actor: AbstractBaseUser, case: Case) -> bool:
 def _require_follow_up(actor: AbstractBaseUser, case: Case, *, closing: bool) -> None:
     if may_follow_up(actor=actor, case=case) or (not closing and may_revisit(actor=actor, case=case)):
         return
+    if may(actor, MAY_FOLLOW_UP_ANY):  # the command center of another center: say whose matter it is
+        require_acts_here(actor=actor, center=case.center)
     if closing:
         raise PermissionDeniedError(gettext("只有首接责任人或轮值主任（调度人员、指挥长）可以办结此事项。"))
     raise PermissionDeniedError(gettext("只有首接责任人或轮值主任（调度人员、指挥长）可以回访此事项。"))
@@ -105,6 +109,12 @@ def _require_verifier(actor: AbstractBaseUser, case: Case) -> None:
     require_role(actor, MAY_VERIFY, gettext("只有中心工作人员或该网格的网格员可以核查。"))
     require_four_eyes(actor=actor, case=case)
     if may(actor, MAY_SUPERVISE_WORK):
+        # The center that holds the matter (or one above it) checks it, and so does the station or
+        # sub-center of the place where it happened (on site, like the grid's workers).
+        territory = territory_for_user(user=actor)
+        if not (territory.holds_grid(case.grid_id)
+                or (may(actor, MAY_SEE_GRID_MATTERS) and case.grid_id in grid_ids_to_verify(user=actor))):
+            require_acts_here(actor=actor, center=case.center)
         return
     # A grid worker verifies matters of their own grid (profile post records the grid code when the
     # grid app has no assignment table yet); a matter with no grid can only be verified by the center.

@@ -28,6 +28,7 @@ from governance.roles import (
     require_department_member,
     require_role,
 )
+from governance.scope import require_acts_here
 from intake.choices import EventSource
 from intake.events import case_event_record
 from intake.models import Case
@@ -64,6 +65,7 @@ def summons_request(
     now = now or timezone.now()
     reason = check_text(reason, field="reason", label=gettext("召集事由"), required=True)
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以申请召集。"))
+    require_acts_here(actor=actor, center=center)
     if not departments:
         raise ApplicationError(gettext("请选择要召集的部门。"), code="required", field="departments")
     if not reason.strip():
@@ -103,6 +105,7 @@ def summons_approve(
     now = now or timezone.now()
     note = check_length_for(Summons, "decision_note", note, field="note", label=gettext("审批意见"))
     require_role(actor, MAY_APPROVE_SUMMONS, gettext("只有指挥长或副指挥长可以批准召集。"))
+    require_acts_here(actor=actor, center=summons.center)
     minutes = report_in_minutes or report_in_minutes_for(center=summons.center)
     due = now + dt.timedelta(minutes=minutes)
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
@@ -135,6 +138,7 @@ def summons_refuse(
     now = now or timezone.now()
     note = check_length_for(Summons, "decision_note", note, field="note", label=gettext("审批意见"))
     require_role(actor, MAY_APPROVE_SUMMONS, gettext("只有指挥长或副指挥长可以审批召集。"))
+    require_acts_here(actor=actor, center=summons.center)
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
         status=SummonsStatus.REFUSED, decided_by=actor, decided_at=now, decision_note=note)
     if changed != 1:
@@ -172,6 +176,7 @@ def summons_report_in(
     now = now or timezone.now()
     summons = row.summons
     if may(actor, MAY_SUPERVISE_WORK):
+        require_acts_here(actor=actor, center=summons.center)
         person = person or actor
     else:
         require_department_member(actor, row.department_id)
@@ -201,6 +206,7 @@ def summons_close(
     now = now or timezone.now()
     note = check_text(note, field="note", label=gettext("说明"))
     require_role(actor, MAY_CLOSE_SUMMONS, gettext("您没有结束召集的权限。"))
+    require_acts_here(actor=actor, center=summons.center)
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.APPROVED).update(
         status=SummonsStatus.CLOSED, closed_at=now)
     if changed != 1:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -23,7 +23,9 @@ from dispatch.services import (
 from dispatch.services.common import CommanderCache, check_text
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Profile
-from governance.roles import MAY_RUN_STATION
+from governance.roles import MAY_RUN_STATION, MAY_SEE_GRID_MATTERS, may
+from governance.scope import reads_center_territory, territory_for_user
+from governance.selectors import grid_ids_to_verify
 from grid.choices import RISK_ORDER, KeyPersonRisk
 from grid.models import KeyPerson, KeyPersonFollowUp, KeyPersonRiskChange, KeyPersonView
 from grid.selectors import owning_center_for_grid
@@ -44,6 +46,17 @@ def keyperson_require_access(user: AbstractBaseUser) -> None:
         raise PermissionDeniedError(gettext("您没有查看重点人员的权限。"))
 
 
+def keypersons_in_scope(*, actor: AbstractBaseUser) -> Q:
+    """The key persons the actor's grant reaches: those of the grids of their center's territory
+    (`governance.scope`: a town's, a village's, the district's), a grid worker's on her grids; a grant
+    to someone without a territory (a department, a leader in charge) reaches nobody."""
+    if reads_center_territory(user=actor):
+        return territory_for_user(user=actor).grids("grid__")
+    if may(actor, MAY_SEE_GRID_MATTERS):
+        return Q(grid_id__in=grid_ids_to_verify(user=actor))
+    return Q(pk__in=[])
+
+
 def keypersons_view(*, actor: AbstractBaseUser, people: Sequence[KeyPerson], context: str,
                     now: dt.datetime | None = None) -> list[KeyPerson]:
     """Record that `actor` saw these people (one row each, one INSERT) and return them."""
@@ -59,7 +72,8 @@ def keyperson_view_one(*, actor: AbstractBaseUser, pk: int, context: str, now: d
     """One person, for someone granted access; 404 for everyone else; the view is recorded."""
     if not keyperson_may_view(actor):
         raise NotFoundError()
-    person = KeyPerson.objects.select_related("grid", "group", "responsible").filter(pk=pk).first()
+    person = (KeyPerson.objects.select_related("grid", "group", "responsible")
+              .filter(keypersons_in_scope(actor=actor), pk=pk).first())
     if person is None:
         raise NotFoundError()
     keypersons_view(actor=actor, people=[person], context=context, now=now)
@@ -68,8 +82,8 @@ def keyperson_view_one(*, actor: AbstractBaseUser, pk: int, context: str, now: d
 
 def keypersons_query(*, actor: AbstractBaseUser, q: str = "", group: int | None = None) -> QuerySet[KeyPerson]:
     keyperson_require_access(actor)
-    rows = KeyPerson.objects.select_related("grid", "group", "responsible").order_by("-risk_level", "grid__code",
-                                                                                      "name")
+    rows = KeyPerson.objects.filter(keypersons_in_scope(actor=actor)).select_related(
+        "grid", "group", "responsible").order_by("-risk_level", "grid__code", "name")
     if q:
         rows = rows.filter(name__icontains=q[:50]) | rows.filter(grid__name__icontains=q[:50])
     if group:

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from governance.page_actions import not_found_as_404
-from governance.roles import MAY_SEE_DISTRICT_MATTERS, may
 from grid import selectors as sel
+from intake.selectors import cases_visible_to
 from intake.views.attachments import protected_file_response
 
 
@@ -21,9 +21,10 @@ def patrol(request: HttpRequest, pk: int) -> HttpResponse:
         "patrol": entry,
         "photos": entry.photos.order_by("uploaded_at", "pk"),
         "reports": entry.reports.select_related("case").order_by("reported_at"),
+        "readable_case_ids": set(cases_visible_to(user=request.user).filter(
+            grid_report__patrol=entry).values_list("pk", flat=True)),
         "changes": entry.item_changes.select_related("item", "actor").order_by("changed_at", "pk"),
         "is_worker": entry.worker_id == request.user.pk,
-        "reads_matters": may(request.user, MAY_SEE_DISTRICT_MATTERS),
     }
     # The worker reads it on the phone pages; leaders and the center on the desk layout.
     return render(request, "grid/patrol_phone.html" if context["is_worker"] else "grid/patrol.html", context)

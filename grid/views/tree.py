@@ -14,12 +14,14 @@ from django.utils import timezone
 from governance.choices import GridLevel
 from governance.models import Grid
 from governance.roles import MAY_SEE_DISTRICT_MATTERS, may
+from governance.scope import territory_for_user
 from grid import selectors as sel
 from grid.choices import ItemKind
 from grid.models import CollectedItem, GridAssignment
 from grid.services.wartime import wartime_activation_open
 from intake.choices import OPEN_STATUSES
 from intake.models import Case
+from intake.selectors import cases_visible_to
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -31,7 +33,10 @@ def _require_reader(request: HttpRequest) -> None:
 def tree(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     bounded = Grid.objects.filter(active=True, boundary__isnull=False)
-    return render(request, "grid/tree.html", {"roots": sel.grid_tree(), "has_boundaries": bounded.exists(),
+    territory = territory_for_user(user=request.user)
+    root = None if territory.is_district else Grid.objects.filter(pk=territory.root_grid_id).first()
+    roots = sel.grid_tree(root=root) if root is not None or territory.is_district else []
+    return render(request, "grid/tree.html", {"roots": roots, "has_boundaries": bounded.exists(),
                                               "schematic": bounded.filter(boundary__schematic=True).exists()})
 
 
@@ -50,6 +55,12 @@ def grid_page(request: HttpRequest, pk: int) -> HttpResponse:
     grid = Grid.objects.select_related("parent", "town").filter(pk=pk).first()
     if grid is None:
         raise Http404
+    # The center's people read the grids of their territory (`governance.scope`); a leader in charge
+    # of departments reads the grid's figures, only their departments' matters and no patrol.
+    reads_grid = sel.grid_in_territory(actor=request.user, grid=grid)
+    territory = territory_for_user(user=request.user)
+    if not reads_grid and not territory.is_district:
+        raise Http404
     today = timezone.localdate()
     start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
     [node] = sel.grid_tree(root=grid) or [None]
@@ -62,9 +73,10 @@ def grid_page(request: HttpRequest, pk: int) -> HttpResponse:
         "leaders": grid.leaders.select_related("user"),
         "assignments": GridAssignment.objects.filter(grid=grid).select_related("worker", "department", "activation")
         .order_by("-starts_on"),
-        "patrols": sel.patrols_of_grid(grid=grid, limit=10),
+        "patrols": sel.patrols_of_grid(grid=grid, limit=10) if reads_grid else [],
         "ledger": [(label, kinds.get(value, 0)) for value, label in ItemKind.choices],
-        "cases": Case.objects.filter(grid=grid, status__in=OPEN_STATUSES).select_related("category")
+        "cases": (Case.objects if reads_grid else cases_visible_to(user=request.user))
+        .filter(grid=grid, status__in=OPEN_STATUSES).select_related("category")
         .order_by("due_at")[:50],
         "figures": sel.grid_figures(grid_ids=[grid.pk], start=start, end=timezone.now())[grid.pk],
         "wartime": wartime_activation_open(),

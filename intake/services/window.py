@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from governance.errors import ApplicationError, PermissionDeniedError
-from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, may
+from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, Role, may, user_roles
+from governance.scope import require_acts_here
 from intake import hooks
 from intake.choices import (
     CaseEventType,
@@ -37,9 +38,14 @@ def _require_case_hand(actor: AbstractBaseUser, case: Case) -> None:
     """The first receiver, or the command center staff, may act on a newly registered matter."""
     if not actor.is_authenticated:
         raise PermissionDeniedError(gettext("请先登录。"))
+    if user_roles(actor) == {Role.ADMINISTRATOR}:
+        raise PermissionDeniedError(
+            gettext("管理员负责系统配置和查阅，不参与办理：请用相应业务角色（如轮值主任、部门联络员）的账号操作。"),
+            code="administrator_does_not_act")
     if case.first_receiver_id == actor.pk:
         return
     if may(actor, MAY_ACT_FOR_FIRST_RECEIVER):
+        require_acts_here(actor=actor, center=case.center)
         return
     raise PermissionDeniedError(gettext("只有首接责任人或调度人员可以办理此事项。"))
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from dispatch.models import Summons
 from dispatch.selectors.mode import mode_current
 from governance.choices import CenterLevel
 from governance.models import Center, Grid
+from governance.scope import territory_of_center
 from intake.choices import OPEN_STATUSES, CaseStatus, Channel
 from intake.models import Case, Category
 from review.models import IntakeMonth
@@ -31,29 +33,67 @@ from review.models import IntakeMonth
 
 @dataclass(frozen=True)
 class Scope:
-    """What a reader sees: the whole district, or one town (its grid node)."""
+    """What a reader sees (`governance.scope`): the whole district, one town (its grid node), or one
+    village station's territory (`village`: its matters, as the station's own list shows them)."""
 
     district: Center
     town: Grid | None = None
+    village: Center | None = None
 
     @property
     def label(self) -> str:
+        if self.village is not None:
+            return self.village.name
         return self.town.name if self.town else self.district.name
 
 
 def scope_for(*, center: Center) -> Scope:
-    """A town (or village) center's people see their town; the district's people see the district."""
+    """A town center's people see their town, a village station's its village; the district's people
+    see the district."""
     district = center.district_center or center
     if center.level == CenterLevel.DISTRICT or center.territory_id is None:
         return Scope(district=district)
+    if center.level == CenterLevel.VILLAGE:
+        return Scope(district=district, village=center)
     territory = Grid.objects.filter(pk=center.territory_id).first()
     town = territory if territory is None or territory.town_id is None else Grid.objects.get(pk=territory.town_id)
     return Scope(district=district, town=town)
 
 
 def _cases(scope: Scope) -> QuerySet[Case]:
+    if scope.village is not None:
+        return Case.objects.filter(territory_of_center(center=scope.village).matters())
     queryset = Case.objects.filter(district=scope.district)
     return queryset.filter(town=scope.town) if scope.town else queryset
+
+
+def _summons_centers(scope: Scope) -> Q:
+    """The summons the scope's people follow: their own center's (and for a town, its stations')."""
+    if scope.village is not None:
+        return Q(center=scope.village)
+    if scope.town is not None:
+        return Q(center__territory=scope.town) | Q(center__parent__territory=scope.town)
+    return Q(center=scope.district)
+
+
+@dataclass(frozen=True)
+class _Month:
+    registered: int
+    closed: int
+
+
+def _village_months(scope: Scope, first: dt.date) -> dict[dt.date, _Month]:
+    """The village's registered and closed matters per month since `first` (two aggregate queries)."""
+    start, _end = _day_bounds(first)
+    cases = _cases(scope)
+    registered = {row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]: row["n"]
+                  for row in cases.filter(registered_at__gte=start).annotate(month=TruncMonth("registered_at"))
+                  .order_by().values("month").annotate(n=Count("pk"))}
+    closed = {row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]: row["n"]
+              for row in cases.filter(closed_at__gte=start).annotate(month=TruncMonth("closed_at"))
+              .order_by().values("month").annotate(n=Count("pk"))}
+    return {month: _Month(registered=registered.get(month, 0), closed=closed.get(month, 0))
+            for month in {*registered, *closed}}
 
 
 def list_url(scope: Scope, **filters: Any) -> str:
@@ -129,8 +169,11 @@ def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str,
     overdue = sum(late for _n, late in open_rows.values())
 
     months = _months_back(month_first, 12)
-    stored = {row.month: row for row in IntakeMonth.objects.filter(
-        district=scope.district, town=scope.town, month__gte=months[0])}
+    if scope.village is not None:  # no stored summary per village: its few matters are counted now
+        stored = _village_months(scope, months[0])
+    else:
+        stored = {row.month: row for row in IntakeMonth.objects.filter(
+            district=scope.district, town=scope.town, month__gte=months[0])}
     trend = []
     for first in months:
         last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
@@ -142,7 +185,7 @@ def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str,
                        .values_list("refreshed_at", flat=True).first())
 
     summons = []
-    summons_qs = (Summons.objects.filter(center=scope.district, status=SummonsStatus.APPROVED, closed_at__isnull=True)
+    summons_qs = (Summons.objects.filter(_summons_centers(scope), status=SummonsStatus.APPROVED, closed_at__isnull=True)
                   .annotate(waiting=Count("departments", filter=Q(departments__reported_in_at__isnull=True)),
                             total=Count("departments"))
                   .order_by("report_in_due_at")[:20])

@@ -23,6 +23,7 @@ from governance.api import validated
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
 from governance.roles import MAY_HANDLE_ASSIGNMENTS, MAY_SUPERVISE_WORK, may
+from governance.scope import reads_center_territory
 from intake.choices import EventSource
 
 API = EventSource.API
@@ -148,7 +149,7 @@ class AssignmentListView(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Assignment.objects.none()
         user = self.request.user
-        if org_selectors.reads_whole_district(user=user):
+        if reads_center_territory(user=user):
             center = org_selectors.center_for_user(user=user)
             return (Assignment.objects.filter(center=center).select_related("case", "department")
                     .order_by("due_at", "pk"))
