@@ -137,6 +137,7 @@ def window_register(request: HttpRequest) -> HttpResponse:
         "grids": _grids_for_picker(),
         "selected_category": selected_category,
         "selected_grid": selected_grid,
+        "selected_grid_name": selected_grid.name if selected_grid else "",
         "linked_ids": linked_ids,
         "party_differences": differences,
     }
