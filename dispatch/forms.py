@@ -29,7 +29,7 @@ from governance.parsing import (
     IdModelChoiceField,
     IdModelMultipleChoiceField,
 )
-from governance.roles import Role
+from governance.roles import MAY_RECEIVE_ACTING, Role
 from governance.text import FreeTextField
 from intake.choices import HandlingMode
 from intake.forms import MultipleFileField
@@ -143,6 +143,34 @@ class DeclareWartimeForm(ActionForm):
 
 class EndWartimeForm(ActionForm):
     reason = FreeTextField(label=_("结束原因"), max_length=WARTIME_REASON_MAX_CHARS, widget=forms.TextInput(attrs=TEXT))
+
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control form-control-sm"},
+                                     format="%Y-%m-%dT%H:%M")
+
+
+class ActingGrantForm(ActionForm):
+    """The commander opens the duty director's rights to a named person (`acting_grant_create`), in
+    the center (`target`): the center's duty directors and dispatchers are offered."""
+
+    user = PersonChoiceField(label=_("授权人员"), queryset=get_user_model().objects.none(),
+                             widget=forms.Select(attrs=SELECT))
+    starts_at = DateTimeFormField(label=_("授权起"), input_formats=DATETIME_FORMATS, widget=DATETIME_INPUT)
+    ends_at = DateTimeFormField(label=_("授权止"), input_formats=DATETIME_FORMATS, widget=DATETIME_INPUT)
+    reason = FreeTextField(label=_("授权原因"), max_length=SHIFT_REASON_MAX_CHARS, widget=forms.TextInput(
+        attrs={**TEXT, "placeholder": _("例如：值班主任生病，由其代行")}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (
+            get_user_model().objects.filter(is_active=True, profile__center=self.center,
+                                            groups__name__in=sorted(MAY_RECEIVE_ACTING))
+            .distinct().order_by("last_name", "first_name", "username"))
+
+
+class ActingGrantRevokeForm(ActionForm):
+    """Withdraw a grant (`acting_grant_revoke`): the grant is `target`."""
 
 
 class ShiftCancelForm(CenterActionForm):

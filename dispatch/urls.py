@@ -22,6 +22,8 @@ urlpatterns = [
     ),
     # The board, the department inbox, matters, assignments and summons.
     path("board/", work.board, name="board"),
+    path("board/acting/", roster.acting_grant_create, name="acting-grant-create"),
+    path("board/acting/<int:pk>/revoke/", roster.acting_grant_revoke, name="acting-grant-revoke"),
     path("work/inbox/", work.inbox, name="work-inbox"),
     path("work/verification/", work.verification_queue, name="work-verification"),
     path("work/cases/<int:pk>/", work.case_work, name="work-case"),

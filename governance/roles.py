@@ -92,6 +92,15 @@ MAY_VIEW_ROSTER = frozenset(
 # Enter any override or swap, also on someone else's behalf.
 MAY_MANAGE_ROSTER = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.ADMINISTRATOR})
 MAY_SWITCH_MODE = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})
+# Open the duty director's rights to a named person for a period, with a reason (the director on duty
+# is ill...): `dispatch.selectors.duty`. Who may receive them: the center's duty directors and dispatchers.
+# Duty, not only role (seed 000 一(四), 四; `dispatch.selectors.duty`): the commanders act at any time, a
+# duty director while on duty (or his shift's deputy), a dispatcher does the desk's flow (接收、流转、跟踪).
+MAY_ACT_AT_ANY_TIME = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER})
+MAY_ACT_ON_DUTY = frozenset({Role.DUTY_DIRECTOR})
+MAY_ACT_AT_THE_DESK = frozenset({Role.DISPATCHER})
+MAY_GRANT_ACTING = MAY_ACT_AT_ANY_TIME
+MAY_RECEIVE_ACTING = MAY_ACT_ON_DUTY | MAY_ACT_AT_THE_DESK
 # The grid: who assigns workers to grids, who works a village station's or town sub-center's queue
 # (settle there, escalate), and who hears of a key person's rising risk at the town.
 MAY_ASSIGN_GRID_WORKERS = MAY_SUPERVISE_WORK | {Role.ADMINISTRATOR}

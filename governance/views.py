@@ -81,14 +81,17 @@ def directory(request: HttpRequest) -> HttpResponse:
 # --- error pages: JSON for programs under /api/ and /open311/, Chinese pages for people ----------
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+def _error(request: HttpRequest, status: int, code: str, message: str,
+           reason: str = "") -> HttpResponse:
+    """`reason`: the Chinese sentence a view refused with (`PermissionDenied("…")`), shown instead of
+    the generic explanation (e.g. why a village station runs no command work)."""
     from django.views import defaults
 
     if request.path.startswith(("/api/", "/open311/")):
-        return bad_input_response(request, message, status=status, code=code)
+        return bad_input_response(request, reason or message, status=status, code=code)
     handlers = {400: defaults.bad_request, 403: defaults.permission_denied, 404: defaults.page_not_found}
     if status in handlers:
-        return handlers[status](request, exception=None)
+        return handlers[status](request, exception=reason or None)
     return defaults.server_error(request)
 
 
@@ -97,7 +100,8 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 403, "permission_denied", gettext("您没有执行此操作的权限。"))
+    reason = str(exception) if isinstance(exception, PermissionDenied) and exception.args else ""
+    return _error(request, 403, "permission_denied", gettext("您没有执行此操作的权限。"), reason)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -72,6 +72,17 @@ class ConsultationKind(models.TextChoices):
     STATIONED_BIWEEKLY = "stationed_biweekly", _("常驻部门双周例会")
     DISPATCH_BIWEEKLY = "dispatch_biweekly", _("调度中心双周研判会商")
     AD_HOC = "ad_hoc", _("临时会商（敏感时期）")
+    # A town sub-center's own meetings (seed 002 一(二) 定期召开工作调度例会, 四(二) 乡镇联席会议制度).
+    TOWN_WEEKLY = "town_weekly", _("镇综治中心每周工作例会")
+    TOWN_JOINT_MONTHLY = "town_joint_monthly", _("镇矛盾纠纷（信访）联席会议（月度）")
+
+
+# Which meetings a center holds, by its level (a village station holds none of these).
+CONSULTATION_KINDS_BY_LEVEL: dict[str, tuple[str, ...]] = {
+    "district": (ConsultationKind.LEADERSHIP_MONTHLY, ConsultationKind.STATIONED_BIWEEKLY,
+                 ConsultationKind.DISPATCH_BIWEEKLY, ConsultationKind.AD_HOC),
+    "town": (ConsultationKind.TOWN_WEEKLY, ConsultationKind.TOWN_JOINT_MONTHLY, ConsultationKind.AD_HOC),
+}
 
 
 class ConsultationStatus(models.TextChoices):

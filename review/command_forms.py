@@ -19,8 +19,8 @@ from governance.models import Department
 from governance.page_actions import ActionForm
 from governance.parsing import DateTimeFormField, IdFormField, IdModelChoiceField, IdModelMultipleChoiceField
 from governance.text import FreeTextField
-from intake.models import Case
-from review.command_choices import ConsultationKind, LetterKind, LetterSource
+from intake.selectors import cases_visible_to
+from review.command_choices import CONSULTATION_KINDS_BY_LEVEL, ConsultationKind, LetterKind, LetterSource
 from review.selectors import command as sel
 from review.services import letters as letter_svc
 
@@ -75,7 +75,7 @@ class LetterSourceForm(ActionForm):
         pk = self.cleaned_data["case"]
         if pk is None:
             return None
-        case = Case.objects.filter(pk=pk, district=self.center).first()
+        case = cases_visible_to(user=self.actor).filter(pk=pk).first()  # the issuer's territory
         if case is None:
             raise NotFoundError()
         return case
@@ -119,9 +119,13 @@ class ScheduleForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The center's people and those of the centers below it (a town: its village stations).
         people = (get_user_model().objects.filter(is_active=True)
-                  .filter(Q(profile__center=self.center) | Q(profile__center__district=self.center))
+                  .filter(Q(profile__center=self.center) | Q(profile__center__district=self.center)
+                          | Q(profile__center__parent=self.center))
                   .distinct().order_by("last_name", "first_name", "pk"))
+        kinds = CONSULTATION_KINDS_BY_LEVEL.get(getattr(self.center, "level", ""), ())
+        self.fields["kind"].choices = [(value, label) for value, label in ConsultationKind.choices if value in kinds]
         for name in ("chair", "invitees"):
             self.fields[name].queryset = people
             self.fields[name].label_from_instance = _person_label
@@ -143,7 +147,7 @@ class AgendaForm(ActionForm):
         code = data.pop("case_code", "")
         data["case"] = None
         if code:
-            data["case"] = Case.objects.filter(code=code.strip(), district=self.center).first()
+            data["case"] = cases_visible_to(user=self.actor).filter(code=code.strip()).first()
             if data["case"] is None:
                 raise forms.ValidationError(_("未找到该编号的事项。"))
         return data

@@ -9,11 +9,19 @@ from dispatch.models.assignment import (
 from dispatch.models.deadline import AuditAlarm, DeadlineStep, SweepRun, WorkReminderLetter
 from dispatch.models.mode import Mode
 from dispatch.models.notification import Notification
-from dispatch.models.roster import CommandAssignment, DutyRoster, DutyRosterSlot, DutyShift, DutyTeam
+from dispatch.models.roster import (
+    ActingGrant,
+    CommandAssignment,
+    DutyRoster,
+    DutyRosterSlot,
+    DutyShift,
+    DutyTeam,
+)
 from dispatch.models.routing import DeadlinePolicy, RoutingHistory, RoutingRule
 from dispatch.models.summons import Summons, SummonsDepartment
 
 __all__ = [
+    "ActingGrant",
     "Assignment",
     "AssignmentReport",
     "AuditAlarm",

@@ -170,3 +170,39 @@ class CommandAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} {self.user}"
+
+
+class ActingGrant(models.Model):
+    """The commander opens the duty director's rights to a named person for a period, with the
+    reason recorded (seed 000 一(四): the duty director runs the center during his duty; when he cannot,
+    e.g. he is ill, the commander lets someone else act). Never deleted: withdrawn early, it keeps
+    who withdrew it and when; the board shows the grants in force."""
+
+    center = models.ForeignKey(
+        "governance.Center", verbose_name=_("中心"), on_delete=models.CASCADE, related_name="acting_grants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("授权人员"), on_delete=models.PROTECT, related_name="acting_grants"
+    )
+    starts_at = models.DateTimeField(_("授权起"))
+    ends_at = models.DateTimeField(_("授权止"))
+    reason = models.CharField(_("授权原因"), max_length=200)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("授权人"), on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("授权时间"))
+    revoked_at = models.DateTimeField(_("收回时间"), null=True, blank=True)
+    revoked_by = optional_person(_("收回人"), related_name="+")
+
+    class Meta:
+        verbose_name = _("代行轮值主任授权")
+        verbose_name_plural = _("代行轮值主任授权")
+        ordering = ["-starts_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                   name="acting_grant_period_valid"),
+        ]
+        indexes = [models.Index(fields=["center", "user", "ends_at"], name="acting_grant_in_force")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M}"

@@ -30,7 +30,13 @@ from dispatch.services.notifications import (
     notification_retry,
     notification_send,
 )
-from dispatch.services.roster import duty_shift_cancel, duty_shift_create, duty_swap
+from dispatch.services.roster import (
+    acting_grant_create,
+    acting_grant_revoke,
+    duty_shift_cancel,
+    duty_shift_create,
+    duty_swap,
+)
 from dispatch.services.subjects import (
     PlannedStep,
     StepOutbox,
@@ -48,6 +54,8 @@ from dispatch.services.summons import (
 )
 
 __all__ = [
+    "acting_grant_create",
+    "acting_grant_revoke",
     "DeliveryOutcome",
     "PlannedStep",
     "StepOutbox",

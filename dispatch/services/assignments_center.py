@@ -23,6 +23,7 @@ from dispatch.choices import (
 )
 from dispatch.links import link_to
 from dispatch.models import Assignment, DeadlineStep, ExtensionRequest
+from dispatch.selectors.duty import DIRECT, FLOW, require_on_duty
 from dispatch.selectors.roster import duty_director_on_duty
 from dispatch.services.assignments import (
     DISPATCH_MODES,
@@ -81,6 +82,7 @@ def case_dispatch(
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以派单。"))
     require_acts_here(actor=actor, center=case.center)
+    require_on_duty(actor=actor, center=case.center, task=FLOW, now=now)
     if mode not in DISPATCH_MODES:
         raise ApplicationError(gettext("办理方式无效（自办在受理窗口当场办结）。"), code="invalid_mode", field="mode")
     co = [dept for dept in co_departments if dept.pk != lead_department.pk]
@@ -131,6 +133,7 @@ def extension_decide(
     require_role(actor, MAY_DECIDE_EXTENSION, gettext("只有轮值主任可以审批延期。"))
     assignment = extension.assignment
     require_acts_here(actor=actor, center=assignment.center)
+    require_on_duty(actor=actor, center=assignment.center, task=DIRECT, now=now)
     note = check_length_for(ExtensionRequest, "decision_note", note, field="note", label=gettext("审批意见"))
     status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     due = (new_due_at or extension.requested_due_at) if approve else None
@@ -173,6 +176,7 @@ def assignment_rule_decline(
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以裁定退回。"))
     require_acts_here(actor=actor, center=assignment.center)
+    require_on_duty(actor=actor, center=assignment.center, task=DIRECT, now=now)
     case = assignment.case
     if not accept:
         back = assignment.status_before_decline or AssignmentStatus.ASSIGNED
@@ -202,6 +206,7 @@ def assignment_return_for_rework(
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以退回重办。"))
     require_acts_here(actor=actor, center=assignment.center)
+    require_on_duty(actor=actor, center=assignment.center, task=FLOW, now=now)
     if not reason.strip():
         raise ApplicationError(gettext("请填写退回理由。"), code="required", field="reason")
     case = assignment.case
@@ -230,6 +235,7 @@ def assignment_remind(
     now = now or timezone.now()
     require_role(actor, MAY_SUPERVISE_WORK, gettext("只有中心工作人员可以催办。"))
     require_acts_here(actor=actor, center=assignment.center)
+    require_on_duty(actor=actor, center=assignment.center, task=FLOW, now=now)
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
     assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_REMINDED, actor, now, source, assignment, note=note)
@@ -248,6 +254,7 @@ def assignment_supervise(
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以发起督办。"))
     require_acts_here(actor=actor, center=assignment.center)
+    require_on_duty(actor=actor, center=assignment.center, task=DIRECT, now=now)
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
     if not 1 <= every_working_days <= MAX_PROGRESS_EVERY_WORKING_DAYS:
@@ -280,6 +287,7 @@ def assignment_reassign(
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以改派。"))
     require_acts_here(actor=actor, center=assignment.center)
+    require_on_duty(actor=actor, center=assignment.center, task=FLOW, now=now)
     spent = calendar_for(assignment.center).working_time_between(assignment.assigned_at, now)
     assignment_move(assignment, expected=list(OPEN_ASSIGNMENT_STATUSES), to=AssignmentStatus.WITHDRAWN, closed_at=now,
           spent_working_minutes=assignment.spent_working_minutes + int(spent.total_seconds() // 60))
@@ -307,6 +315,7 @@ def case_move_center(
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以上提或下交。"))
     require_acts_here(actor=actor, center=case.center)
+    require_on_duty(actor=actor, center=case.center, task=FLOW, now=now)
     if not reason.strip():
         raise ApplicationError(gettext("请填写理由。"), code="required", field="reason")
     current = case.center

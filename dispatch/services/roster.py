@@ -6,15 +6,25 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from dispatch.choices import ShiftKind
-from dispatch.models import DutyShift
+from dispatch.models import ActingGrant, DutyShift
 from dispatch.selectors.roster import DutyDay, duty_day
+from dispatch.services.common import SHIFT_REASON_MAX_CHARS, check_text, notify_on_commit
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
-from governance.roles import MAY_MANAGE_ROSTER, Role, has_role, may
+from governance.roles import (
+    MAY_GRANT_ACTING,
+    MAY_MANAGE_ROSTER,
+    MAY_RECEIVE_ACTING,
+    Role,
+    has_role,
+    may,
+    require_role,
+)
 
 REASON_MAX = 200
 
@@ -183,3 +193,49 @@ def duty_shift_cancel(*, actor: AbstractBaseUser, center: Center, shift_id: int,
                 cancelled_at__isnull=True,
             ).update(cancelled_at=now, cancelled_by=actor)
     return cancelled
+
+
+# --- the commander opens the duty director's rights (seed 000 一(四)) ---------------------------------
+ACTING_MAX_DAYS = 31
+
+
+def acting_grant_create(*, actor: AbstractBaseUser, center: Center, user: AbstractBaseUser,
+                        starts_at: dt.datetime, ends_at: dt.datetime, reason: str,
+                        now: dt.datetime | None = None) -> ActingGrant:
+    """The commander (or a deputy commander) lets `user`, a duty director or dispatcher of the center,
+    act as the duty director from `starts_at` to `ends_at`, for the recorded `reason`. The person is
+    told; the board shows the grant while it runs."""
+    now = now or timezone.now()
+    require_role(actor, MAY_GRANT_ACTING, gettext("只有指挥长或副指挥长可以授权代行轮值主任职责。"))
+    reason = check_text(reason, field="reason", label=gettext("授权原因"), max_chars=SHIFT_REASON_MAX_CHARS,
+                        required=True)
+    if ends_at <= starts_at:
+        raise ApplicationError(gettext("授权截止时间须晚于开始时间。"), code="invalid_period", field="ends_at")
+    if ends_at <= now:
+        raise ApplicationError(gettext("授权截止时间已过。"), code="invalid_period", field="ends_at")
+    if ends_at - starts_at > dt.timedelta(days=ACTING_MAX_DAYS):
+        raise ApplicationError(gettext("一次授权不超过 %(days)s 天。") % {"days": ACTING_MAX_DAYS},
+                               code="invalid_period", field="ends_at")
+    profile_center = getattr(getattr(user, "profile", None), "center_id", None)
+    if not user.is_active or not may(user, MAY_RECEIVE_ACTING) or profile_center != center.pk:
+        raise ApplicationError(gettext("只能授权本中心在岗的轮值主任或调度员代行。"), code="invalid_person", field="user")
+    grant = ActingGrant.objects.create(center=center, user=user, starts_at=starts_at, ends_at=ends_at, reason=reason,
+                                       granted_by=actor, granted_at=now)
+    notify_on_commit(recipients=[user], kind="duty.acting_granted",
+                     title=gettext("指挥长授权您代行轮值主任职责：%(start)s 至 %(end)s") % {
+                         "start": f"{timezone.localtime(starts_at):%m-%d %H:%M}",
+                         "end": f"{timezone.localtime(ends_at):%m-%d %H:%M}"},
+                     body=reason, link=reverse("dispatch:board"), dedupe_key=f"acting:{grant.pk}:granted", now=now)
+    return grant
+
+
+def acting_grant_revoke(*, actor: AbstractBaseUser, grant: ActingGrant, now: dt.datetime | None = None) -> ActingGrant:
+    """Withdraw a grant before its end (kept, with who withdrew it and when)."""
+    now = now or timezone.now()
+    require_role(actor, MAY_GRANT_ACTING, gettext("只有指挥长或副指挥长可以收回授权。"))
+    changed = ActingGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True, ends_at__gt=now).update(
+        revoked_at=now, revoked_by=actor)
+    if changed != 1:
+        raise ApplicationError(gettext("该授权已结束或已收回。"), code="stale_state")
+    grant.revoked_at, grant.revoked_by = now, actor
+    return grant

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from dispatch.choices import NORMAL_REPORT_IN_MINUTES, DispatchEventType, StepKind, SummonsStatus
 from dispatch.links import link_to
 from dispatch.models import DeadlineStep, Summons, SummonsDepartment
+from dispatch.selectors.duty import DIRECT, FLOW, require_on_duty
 from dispatch.selectors.mode import mode_current
 from dispatch.selectors.roster import commanders_on_duty
 from dispatch.services.common import check_length_for, check_text, notify_on_commit
@@ -66,6 +67,8 @@ def summons_request(
     reason = check_text(reason, field="reason", label=gettext("召集事由"), required=True)
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以申请召集。"))
     require_acts_here(actor=actor, center=center)
+    # Seed 000 四: the duty director on duty requests the summons (with the commander's approval).
+    require_on_duty(actor=actor, center=center, task=DIRECT, now=now)
     if not departments:
         raise ApplicationError(gettext("请选择要召集的部门。"), code="required", field="departments")
     if not reason.strip():
@@ -177,6 +180,7 @@ def summons_report_in(
     summons = row.summons
     if may(actor, MAY_SUPERVISE_WORK):
         require_acts_here(actor=actor, center=summons.center)
+        require_on_duty(actor=actor, center=summons.center, task=FLOW, now=now)
         person = person or actor
     else:
         require_department_member(actor, row.department_id)
@@ -207,6 +211,7 @@ def summons_close(
     note = check_text(note, field="note", label=gettext("说明"))
     require_role(actor, MAY_CLOSE_SUMMONS, gettext("您没有结束召集的权限。"))
     require_acts_here(actor=actor, center=summons.center)
+    require_on_duty(actor=actor, center=summons.center, task=DIRECT, now=now)
     changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.APPROVED).update(
         status=SummonsStatus.CLOSED, closed_at=now)
     if changed != 1:

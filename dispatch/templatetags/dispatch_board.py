@@ -111,6 +111,9 @@ def board_pending_rows(context: template.Context) -> SafeString:
     case_url = _url_for("dispatch:work-case")
     dispatch_url = _url_for("dispatch:work-case-dispatch")
     can_dispatch = context.get("can_dispatch")
+    # Read-only (an off-duty duty director): the button stays, greyed, its reason in its title and
+    # above the table (`dispatch/work/_duty_standing.html`).
+    blocked = escape(context.get("dispatch_blocked") or "")
     if can_dispatch:
         csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(context.get("csrf_token", "")))}">'
         options, by_pk = _options(context["board"].departments)
@@ -158,6 +161,9 @@ def board_pending_rows(context: template.Context) -> SafeString:
                 f'placeholder="{words["instructions"]}">'
                 f'<button class="btn btn-primary btn-sm">{words["dispatch"]}</button></form></td>'
             )
+        elif blocked:
+            out.append(f'<td><button type="button" class="btn btn-secondary btn-sm" disabled title="{blocked}" '
+                       f'data-testid="dispatch-disabled">{words["dispatch"]}</button></td>')
         out.append("</tr>\n")
     return mark_safe("".join(out))  # noqa: S308 - every text escaped above, ids are integers
 

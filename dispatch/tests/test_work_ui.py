@@ -197,6 +197,11 @@ def test_summons_in_the_ui(world, client):
     police_row.refresh_from_db()
     zgj_row.refresh_from_db()
     assert police_row.reported_in_at and zgj_row.reported_in_person == world.zgj.liaison
+    # Ending the summons is the duty director's call, not the dispatcher's (seed 000 四).
+    client.post(reverse("dispatch:work-summons-action", args=[summons.pk, "close"]))
+    summons.refresh_from_db()
+    assert summons.status == SummonsStatus.APPROVED
+    login(client, world.director)
     client.post(reverse("dispatch:work-summons-action", args=[summons.pk, "close"]))
     summons.refresh_from_db()
     assert summons.status == SummonsStatus.CLOSED

@@ -17,11 +17,12 @@ from django.views.decorators.http import require_POST
 
 from dispatch import selectors, services
 from dispatch.context_processors import on_duty_summary
-from dispatch.forms import ShiftCancelForm, ShiftForm, SwapForm
+from dispatch.forms import ActingGrantForm, ActingGrantRevokeForm, ShiftCancelForm, ShiftForm, SwapForm
+from dispatch.selectors.duty import acting_grant_get
 from dispatch.views.common import center_or_404
-from governance.page_actions import Action, perform
+from governance.page_actions import Action, not_found_as_404, perform
 from governance.parsing import year_month
-from governance.roles import MAY_MANAGE_ROSTER, MAY_VIEW_ROSTER, Role, has_role, may
+from governance.roles import MAY_MANAGE_ROSTER, MAY_VIEW_BOARD, MAY_VIEW_ROSTER, Role, has_role, may
 
 GAP_LOOKAHEAD_DAYS = 14
 
@@ -119,3 +120,32 @@ def roster_swap(request: HttpRequest) -> HttpResponse:
 def roster_shift_cancel(request: HttpRequest, shift_id: int) -> HttpResponse:
     _act(request, SHIFT_CANCEL, shift_id)
     return redirect(_roster_url())
+
+
+# --- the commander opens the duty director's rights (shown and entered on the board) -------------------
+ACTING_GRANT = Action(ActingGrantForm, services.acting_grant_create, "center",
+                      gettext_lazy("已授权代行轮值主任职责，已通知本人。"))
+ACTING_REVOKE = Action(ActingGrantRevokeForm, services.acting_grant_revoke, "grant", gettext_lazy("已收回授权。"))
+
+
+@login_required
+@require_POST
+def acting_grant_create(request: HttpRequest) -> HttpResponse:
+    if not may(request.user, MAY_VIEW_BOARD):
+        raise PermissionDenied
+    center = center_or_404(request)
+    form = ActingGrantForm(request.POST, center=center, actor=request.user, target=center)
+    perform(request, ACTING_GRANT, center, center=center, form=form)
+    return redirect(reverse("dispatch:board") + "#duty")
+
+
+@login_required
+@not_found_as_404
+@require_POST
+def acting_grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    if not may(request.user, MAY_VIEW_BOARD):
+        raise PermissionDenied
+    center = center_or_404(request)
+    grant = acting_grant_get(center=center, pk=pk)
+    perform(request, ACTING_REVOKE, grant, center=center)
+    return redirect(reverse("dispatch:board") + "#duty")

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from dispatch import services as svc
 from dispatch.choices import ResolvedAnswer, Satisfaction, SummonsStatus
 from dispatch.forms import (
+    ActingGrantForm,
     DispatchForm,
     ExtensionDecideForm,
     ExtensionForm,
@@ -41,6 +42,7 @@ from dispatch.forms import (
 )
 from dispatch.models import ExtensionRequest
 from dispatch.selectors import work as sel
+from dispatch.selectors.duty import acting_grants_recent, duty_now, duty_standing
 from dispatch.services.closing import may_follow_up, may_revisit
 from dispatch.views.common import center_or_404
 from governance.errors import NotFoundError
@@ -49,6 +51,7 @@ from governance.page_actions import Action, ActionsOn, next_or, not_found_as_404
 from governance.roles import (
     MAY_APPROVE_SUMMONS,
     MAY_DISPATCH,
+    MAY_GRANT_ACTING,
     MAY_HANDLE_ASSIGNMENTS,
     MAY_SUPERVISE_WORK,
     MAY_VERIFY,
@@ -61,6 +64,36 @@ from intake.choices import OPEN_STATUSES, HandlingMode
 
 
 # --- board -------------------------------------------------------------------------------------
+def duty_context(request: HttpRequest, center: Center) -> dict[str, object]:
+    """What the user may do at the center now (duty, not only role: `dispatch.selectors.duty`), and
+    why not: an off-duty director sees the buttons greyed with the reason, the board says who is on
+    duty and which grants run, and the commanders get the form that opens the rights to someone."""
+    user = request.user
+    duty = duty_now(center=center)
+    standing = duty_standing(actor=user, center=center, now=duty)
+    dispatcher_role = may(user, MAY_DISPATCH)
+    decides = dispatcher_role or may(user, MAY_APPROVE_SUMMONS)
+    can_grant = may(user, MAY_GRANT_ACTING)
+    return {
+        "duty": duty, "standing": standing,
+        # the banner of who is on duty (`dispatch/_on_duty.html`) from the same reads
+        "on_duty": {"duty": duty.day, "commanders": duty.commanders, "deputy_commanders": duty.deputies},
+        "can_dispatch": dispatcher_role and standing.may_flow,
+        "dispatch_blocked": standing.flow_refusal if dispatcher_role and not standing.may_flow else "",
+        "can_summon": dispatcher_role and standing.may_direct,
+        "summon_blocked": standing.direct_refusal if dispatcher_role and not standing.may_direct else "",
+        "can_decide": decides and standing.may_direct,
+        "decide_blocked": standing.direct_refusal if decides and not standing.may_direct else "",
+        "can_approve": may(user, MAY_APPROVE_SUMMONS),
+        "can_grant": can_grant,
+        "acting_grants": acting_grants_recent(center=center, at=duty.at) if can_grant else duty.grants,
+        "grant_form": ActingGrantForm(center=center, actor=user, target=center, initial={
+            "starts_at": timezone.localtime(duty.at).replace(second=0, microsecond=0),
+            "ends_at": timezone.localtime(duty.at).replace(hour=23, minute=59, second=0, microsecond=0)})
+        if can_grant else None,
+    }
+
+
 @login_required
 @not_found_as_404
 def board(request: HttpRequest) -> HttpResponse:
@@ -71,8 +104,7 @@ def board(request: HttpRequest) -> HttpResponse:
     context = {
         "board": data,
         "rows": [(case, data.suggestions.get(case.pk)) for case in data.pending],
-        "can_dispatch": may(request.user, MAY_DISPATCH),
-        "can_approve": may(request.user, MAY_APPROVE_SUMMONS),
+        **duty_context(request, center),
         "modes": [(m.value, m.label) for m in HandlingMode if m != HandlingMode.SELF],
         "summons_groups": sel.summons_department_groups(departments=data.departments),
     }
@@ -96,9 +128,9 @@ def case_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
 @not_found_as_404
 def case_work(request: HttpRequest, pk: int) -> HttpResponse:
     case = sel.case_get_for_work(actor=request.user, pk=pk)
-    can_dispatch = may(request.user, MAY_DISPATCH)
+    duty = duty_context(request, case.center)
     summons_groups = []
-    if can_dispatch and case.status in OPEN_STATUSES:
+    if duty["can_summon"] and case.status in OPEN_STATUSES:
         departments = list(Department.objects.filter(center=case.center, active=True).order_by("short_code"))
         territory = sel.case_territory(case=case)
         summons_groups = sel.summons_department_groups(departments=departments,
@@ -107,7 +139,7 @@ def case_work(request: HttpRequest, pk: int) -> HttpResponse:
         "case": case,
         **sel.case_work_detail(case=case),
         "is_center": may(request.user, MAY_SUPERVISE_WORK),
-        "can_dispatch": can_dispatch,
+        **duty,
         "can_follow_up": may_follow_up(actor=request.user, case=case),
         "can_revisit": may_revisit(actor=request.user, case=case),
         "summons_groups": summons_groups,
@@ -168,7 +200,7 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
         "extensions": assignment.extension_requests.select_related("requested_by", "decided_by"),
         "is_department": may(request.user, MAY_HANDLE_ASSIGNMENTS)
         and assignment.department_id in user_department_ids(request.user),
-        "can_dispatch": may(request.user, MAY_DISPATCH),
+        **(duty_context(request, assignment.center) if may(request.user, MAY_SUPERVISE_WORK) else {}),
         "is_center": may(request.user, MAY_SUPERVISE_WORK),
         "departments": Department.objects.filter(center=assignment.center, active=True).order_by("short_code"),
         "now": timezone.now(),
@@ -242,6 +274,7 @@ def summons_page(request: HttpRequest, pk: int) -> HttpResponse:
     for row in rows:
         row.is_mine = row.department_id in mine
     return render(request, "dispatch/work/summons.html", {
+        **(duty_context(request, summons.center) if may(request.user, MAY_SUPERVISE_WORK) else {}),
         "summons": summons, "rows": rows, "now": now,
         "all_reported_in": bool(rows) and all(row.reported_in_at for row in rows),
         "can_approve": may(request.user, MAY_APPROVE_SUMMONS) and summons.status == SummonsStatus.REQUESTED,

@@ -63,6 +63,7 @@ from grid.selectors import (
 from intake.choices import CaseEventType
 from intake.models import Case, CaseEvent
 from review.models import AssessmentScheme, AssessmentSnapshot, AssessmentVersion
+from review.selectors.command import command_matters
 
 ASSIGNMENT, EVENT, EXTENSION, REVISIT, SUMMONS, DUTY, CASE = (
     "assignment", "event", "extension", "revisit", "summons", "duty", "case")
@@ -299,7 +300,7 @@ def _summons_filters(now: dt.datetime) -> dict[str, Q]:
 
 def _town_cases(center: Center, month: Month) -> QuerySet[Case]:
     start, end = month.bounds()
-    return Case.objects.filter(district=center, registered_at__gte=start, registered_at__lt=end)
+    return Case.objects.filter(command_matters(center=center), registered_at__gte=start, registered_at__lt=end)
 
 
 def _recorded(event_type: str) -> Q:

@@ -12,19 +12,68 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from governance.errors import NotFoundError
+from governance.choices import CenterLevel
+from governance.errors import NotFoundError, PermissionDeniedError
 from governance.models import Center
 from governance.roles import MAY_READ_COMMAND, MAY_READ_DAILY_REPORT_DRAFTS, may, user_department_ids
+from governance.scope import territory_of_center
 from governance.selectors import center_for_user
 from grid.services.keypersons import keyperson_may_view, keypersons_view
+from intake.models import Case
 from review.command_choices import ActionStatus, LetterStatus, SignalKind, SignalStatus
 from review.models import ActionItem, Consultation, DailyReport, Invitation, RiskSignal, WarningLetter
 
 
-def district_for_user(*, user: AbstractBaseUser) -> Center | None:
+def command_center_for_user(*, user: AbstractBaseUser) -> Center | None:
+    """The center whose command work (radar, letters, consultations, daily and monthly reports) the
+    user runs and reads: their own center. The district center's people work the district's; a town
+    sub-center's people their town's (its weekly 例会 and monthly 联席会议, seed 002 四(二)), never the
+    district's; a village station runs none (None: it settles or escalates its queue, 002 五(一))."""
     center = center_for_user(user=user)
-    return center.district_center if center is not None else None
+    if center is None or center.level == CenterLevel.VILLAGE:
+        return None
+    return center
+
+
+def command_center_refusal(*, user: AbstractBaseUser) -> str:
+    """Why `user` has no command work to run (Chinese, for the page), or "" when they have."""
+    center = center_for_user(user=user)
+    if center is not None and center.level == CenterLevel.VILLAGE:
+        return gettext("%(center)s是村（社区）综治站，不开展风险研判、提示函/预警函、议事会商和日报、工作专报："
+                       "这些由镇综治中心和区社会治理中心按各自辖区开展。本站的事项请在“站点待办”中就地化解或上提。") % {
+            "center": center.name}
+    if center is None:
+        return gettext("您的账号未设置所属中心，请联系管理员。")
+    return ""
+
+
+def require_command_center(*, actor: AbstractBaseUser, center: Center) -> None:
+    """Refuse (`PermissionDeniedError`, code `not_your_center`) unless `center` is the actor's own
+    command center: the district's radar, letters, consultations and reports are the district
+    center's; a town sub-center runs its town's and never the district's; a village station none."""
+    own = command_center_for_user(user=actor)
+    if own is not None and own.pk == center.pk:
+        return
+    refusal = command_center_refusal(user=actor)
+    if not refusal:
+        refusal = gettext("这是%(center)s的研判、函件、会商或专报工作，您属于%(own)s：只能办理本中心的。") % {
+            "center": center.name, "own": own.name if own else ""}
+    raise PermissionDeniedError(refusal, code="not_your_center")
+
+
+def command_matters(*, center: Center, prefix: str = "") -> Q:
+    """A condition on matter rows (through `prefix`, e.g. "case__") for the territory whose command
+    work `center` runs (radar, daily report, work report): the one scope's answer
+    (`governance.scope.territory_of_center`) — the district's matters for the district center, a
+    town's for its sub-center."""
+    return territory_of_center(center=center).matters(prefix)
+
+
+def case_in_command_territory(*, case: Case, center: Center) -> bool:
+    """Whether a matter lies in the territory whose command work `center` runs."""
+    return Case.objects.filter(command_matters(center=center), pk=case.pk).exists()
 
 
 def is_center_reader(user: AbstractBaseUser) -> bool:
@@ -33,9 +82,9 @@ def is_center_reader(user: AbstractBaseUser) -> bool:
 
 # --- radar ---------------------------------------------------------------------------------------
 def signals_visible(*, actor: AbstractBaseUser) -> QuerySet[RiskSignal]:
-    """The district's signals for its center readers; the key-person signals (重点人员) only for
+    """The center's signals (district or town) for its readers; the key-person signals (重点人员) only for
     those also granted the grid's ledger, as the ledger itself."""
-    district = district_for_user(user=actor)
+    district = command_center_for_user(user=actor)
     if district is None or not is_center_reader(actor):
         return RiskSignal.objects.none()
     rows = RiskSignal.objects.filter(center=district)
@@ -95,11 +144,11 @@ def radar_page(*, actor: AbstractBaseUser, now: dt.datetime, days: int = 14) -> 
 
 # --- letters -------------------------------------------------------------------------------------
 def letters_visible(*, actor: AbstractBaseUser) -> QuerySet[WarningLetter]:
-    """Center readers see their district's letters; a department sees the letters it received."""
+    """Center readers see their center's letters (district or town); a department sees the letters it received."""
     if not actor.is_authenticated:
         return WarningLetter.objects.none()
     rule = Q(department__leader_in_charge=actor) | Q(department_id__in=user_department_ids(actor))
-    district = district_for_user(user=actor)
+    district = command_center_for_user(user=actor)
     if district is not None and is_center_reader(actor):
         rule |= Q(center=district)
     return WarningLetter.objects.filter(rule)
@@ -146,7 +195,7 @@ def consultations_visible(*, actor: AbstractBaseUser) -> QuerySet[Consultation]:
         Exists(ActionItem.objects.filter(decision__consultation=OuterRef("pk")).filter(
             Q(owner_user=actor) | Q(owner_department_id__in=departments)
             | Q(owner_department__leader_in_charge=actor))))
-    district = district_for_user(user=actor)
+    district = command_center_for_user(user=actor)
     if district is not None and is_center_reader(actor):
         rule |= Q(center=district)
     return Consultation.objects.filter(rule)
@@ -171,7 +220,7 @@ def actions_for_owner(*, actor: AbstractBaseUser, include_done: bool = False) ->
 
 
 def actions_open_for_center(*, actor: AbstractBaseUser) -> QuerySet[ActionItem]:
-    district = district_for_user(user=actor)
+    district = command_center_for_user(user=actor)
     if district is None or not is_center_reader(actor):
         return ActionItem.objects.none()
     return (ActionItem.objects.filter(status=ActionStatus.OPEN, decision__consultation__center=district)
@@ -191,7 +240,7 @@ def action_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> ActionItem:
 # --- daily report --------------------------------------------------------------------------------
 def daily_reports_visible(*, actor: AbstractBaseUser) -> QuerySet[DailyReport]:
     """Issued reports for the center's leaders; drafts only for those who review them."""
-    district = district_for_user(user=actor)
+    district = command_center_for_user(user=actor)
     if district is None or not is_center_reader(actor):
         return DailyReport.objects.none()
     rows = DailyReport.objects.filter(center=district)

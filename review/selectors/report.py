@@ -19,6 +19,7 @@ from review.selectors.assessment import (
     assessment_versions,
     matter_figures,
 )
+from review.selectors.command import command_matters
 
 KEY_RISKS = (RiskLevel.HIGH, RiskLevel.MAJOR)
 
@@ -40,7 +41,7 @@ def report_get(*, center: Center, month: Month) -> WorkReport:
 def report_content(*, center: Center, month: Month, now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     start, end = month.bounds()
-    cases = Case.objects.filter(district=center, registered_at__gte=start, registered_at__lt=end)
+    cases = Case.objects.filter(command_matters(center=center), registered_at__gte=start, registered_at__lt=end)
     # Registered, settled on the spot and closed: what the timelines record of the month's matters,
     # the assessment's definition (`matter_figures`), never the status they happen to be in now.
     matters = matter_figures(center=center, month=month)

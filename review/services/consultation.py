@@ -28,6 +28,7 @@ from intake.events import case_event_record
 from intake.models import Case
 from review.command_choices import (
     ACTION_SUBJECT,
+    CONSULTATION_KINDS_BY_LEVEL,
     CONSULTATION_TRANSITIONS,
     ActionStatus,
     CommandEventType,
@@ -44,6 +45,7 @@ from review.models import (
     RiskSignal,
     WarningLetter,
 )
+from review.selectors.command import require_command_center
 from review.services.signals import signal_transition
 
 ACTION_REMINDER_LEAD = dt.timedelta(days=1)
@@ -54,11 +56,15 @@ def consultation_link(consultation: Consultation) -> str:
     return reverse("review:consultation", args=[consultation.pk])
 
 
-def _require_organizer(actor: AbstractBaseUser, consultation: Consultation | None = None) -> None:
+def _require_organizer(actor: AbstractBaseUser, consultation: Consultation | None = None, *,
+                       center: Center | None = None) -> None:
+    """The meeting's chair, or the organizing roles of the meeting's own center (a town's people
+    organize their town's meetings, never the district's)."""
     if consultation is not None and consultation.chair_id == actor.pk:
         return
     if not may(actor, MAY_ORGANIZE_CONSULTATIONS):
         raise PermissionDeniedError(gettext("只有轮值主任、调度员、指挥长或会议主持人可以安排和记录会商。"))
+    require_command_center(actor=actor, center=consultation.center if consultation is not None else center)
 
 
 def _require_scheduled(consultation: Consultation) -> None:
@@ -74,9 +80,13 @@ def consultation_schedule(
 ) -> Consultation:
     """Schedule a meeting, invite people (notified after commit) and carry the open action items."""
     now = now or timezone.now()
-    _require_organizer(actor)
+    _require_organizer(actor, center=center)
     if kind not in ConsultationKind.values:
         raise ApplicationError(gettext("请选择会商类型。"), code="invalid", field="kind")
+    if kind not in CONSULTATION_KINDS_BY_LEVEL.get(center.level, ()):
+        raise ApplicationError(gettext("%(center)s不召开“%(kind)s”：镇综治中心召开每周工作例会、月度联席会议和临时会商，"
+                                       "区中心召开领导班子、常驻部门、调度中心会商和临时会商。") % {
+            "center": center.name, "kind": ConsultationKind(kind).label}, code="invalid", field="kind")
     title = (title or "").strip() or f"{ConsultationKind(kind).label}"
     if len(title) > 200:
         raise ApplicationError(gettext("会议名称不超过 200 字。"), code="invalid", field="title")

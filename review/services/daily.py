@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from dispatch.models import Assignment, Summons
+from dispatch.selectors.duty import DIRECT, require_on_duty
 from dispatch.services.common import notify_on_commit
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center
@@ -29,6 +30,7 @@ from intake.choices import OPEN_STATUSES, RiskLevel, Urgency
 from intake.models import Case
 from review.command_choices import DailyReportStatus
 from review.models import DailyReport
+from review.selectors.command import command_matters, require_command_center
 
 DISPUTES_CATEGORY = "JF"  # 矛盾纠纷 (seed category tree)
 KEY_RISKS = (RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.MAJOR)
@@ -48,7 +50,7 @@ def _case_rows(queryset: Any) -> dict[str, Any]:
 
 def daily_report_content(*, center: Center, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     """The sections, read with one aggregate-per-section (no query per matter)."""
-    cases = Case.objects.filter(district=center)
+    cases = Case.objects.filter(command_matters(center=center))  # the district's, or a town's
     period = cases.filter(registered_at__gte=start, registered_at__lt=end)
     key = period.filter(Q(category__code=DISPUTES_CATEGORY) | Q(category__parent__code=DISPUTES_CATEGORY)).filter(
         Q(risk_level__in=KEY_RISKS) | Q(urgency__in=(Urgency.URGENT, Urgency.CRITICAL)))
@@ -107,6 +109,8 @@ def daily_report_issue(*, actor: AbstractBaseUser, report: DailyReport, note: st
     now = now or timezone.now()
     if not may(actor, MAY_ISSUE_DAILY_REPORT):
         raise PermissionDeniedError(gettext("只有轮值主任、指挥长可以签发日报。"))
+    require_command_center(actor=actor, center=report.center)
+    require_on_duty(actor=actor, center=report.center, task=DIRECT, now=now)
     changed = DailyReport.objects.filter(pk=report.pk, status=DailyReportStatus.DRAFT).update(
         status=DailyReportStatus.ISSUED, issued_by=actor, issued_at=now, director_note=(note or "").strip())
     if not changed:

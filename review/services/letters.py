@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 
 from dispatch.choices import EscalationTarget, StepKind
 from dispatch.models import DeadlineStep, WorkReminderLetter
+from dispatch.selectors.duty import DIRECT, require_on_duty
 from dispatch.services import PlannedStep, StepOutbox, deadline_steps_cancel, deadline_steps_schedule
 from dispatch.services.common import CommanderCache, notify_on_commit, recipients_for
 from governance.errors import ApplicationError, PermissionDeniedError
@@ -41,6 +42,7 @@ from review.command_choices import (
     SignalStatus,
 )
 from review.models import LetterSequence, RiskSignal, WarningLetter
+from review.selectors.command import case_in_command_territory, require_command_center
 from review.services.signals import signal_transition
 
 DEFAULT_ANSWER_WORKING_DAYS = 5
@@ -106,6 +108,9 @@ def letter_issue(
     now = now or timezone.now()
     if actor is not None and not may(actor, MAY_ISSUE_LETTERS):
         raise PermissionDeniedError(gettext("只有轮值主任、指挥长可以发函。"))
+    if actor is not None:
+        require_command_center(actor=actor, center=center)
+        require_on_duty(actor=actor, center=center, task=DIRECT, now=now)
     if kind not in LetterKind.values:
         raise ApplicationError(gettext("请选择函件类型。"), code="invalid", field="kind")
     if source not in LetterSource.values:
@@ -120,7 +125,7 @@ def letter_issue(
                                field="answer_limit_working_days")
     if department.center_id != center.pk or not department.active:
         raise ApplicationError(gettext("收函单位不属于本中心或已停用。"), code="invalid", field="department")
-    if case is not None and case.district_id != center.pk:
+    if case is not None and not case_in_command_territory(case=case, center=center):
         raise ApplicationError(gettext("事项不属于本中心。"), code="invalid", field="case")
     if signal is not None:
         if signal.center_id != center.pk:

@@ -34,6 +34,7 @@ from intake.choices import PartyRole
 from intake.models import Case, CaseEvent, CaseParty, Category
 from review.command_choices import AreaLevel, SignalKind
 from review.models import RadarRules, RadarRun, RiskSignal, RiskSignalCase
+from review.selectors.command import command_matters
 
 MAX_CASES_PER_SIGNAL = 500
 
@@ -78,6 +79,9 @@ class _Found:
 class _Run:
     def __init__(self, *, center: Center, now: dt.datetime, rules: RadarRules) -> None:
         self.center = center
+        # The center's territory (a district, or a town sub-center's town): `command_matters`.
+        self.matters = command_matters(center=center)
+        self.case_matters = command_matters(center=center, prefix="case__")
         self.now = now
         self.rules = rules
         self.result = RadarResult()
@@ -158,7 +162,7 @@ class _Run:
         counts = {f"w{i}": Count("pk", filter=Q(registered_at__gte=start, registered_at__lt=end))
                   for i, (start, end) in enumerate(windows)}
         rows = list(
-            Case.objects.filter(district=self.center, registered_at__gte=ranges[-1][0], registered_at__lt=window_end)
+            Case.objects.filter(self.matters, registered_at__gte=ranges[-1][0], registered_at__lt=window_end)
             .values("grid_id", "town_id", "category_id").annotate(**counts)
         )
         grid_ids = {row["grid_id"] for row in rows if row["grid_id"]}
@@ -204,7 +208,7 @@ class _Run:
                 where = {AreaLevel.GRID: {"grid_id": area.pk}, AreaLevel.TOWN: {"town_id": area.pk},
                          AreaLevel.VILLAGE: {"grid_id__in": units_of.get(area.pk, [])}}[level]
                 ids = list(
-                    Case.objects.filter(district=self.center, category_id=row["cat_id"],
+                    Case.objects.filter(self.matters, category_id=row["cat_id"],
                                         registered_at__gte=window_start, registered_at__lt=window_end, **where)
                     .order_by("registered_at").values_list("pk", flat=True)
                 )
@@ -234,7 +238,7 @@ class _Run:
     def repeats(self) -> None:
         rules = self.rules
         since = self.now - dt.timedelta(days=rules.repeat_days)
-        applicants = CaseParty.objects.filter(role=PartyRole.APPLICANT, case__district=self.center,
+        applicants = CaseParty.objects.filter(self.case_matters, role=PartyRole.APPLICANT,
                                               case__registered_at__gte=since, case__registered_at__lte=self.now)
         flagged: list[frozenset[int]] = []
         for column, word in (("party__id_number", "身份证号"), ("party__phone", "手机号")):
@@ -256,11 +260,11 @@ class _Run:
                     case_ids=[case_id for case_id, _ in links], window_start=since, window_end=self.now,
                     metrics={"matters": len(ids)},
                 )
-        rows = (Case.objects.filter(district=self.center, registered_at__gte=since, registered_at__lte=self.now)
+        rows = (Case.objects.filter(self.matters, registered_at__gte=since, registered_at__lte=self.now)
                 .exclude(address="").values("category_id", "address")
                 .annotate(n=Count("pk")).filter(n__gte=rules.repeat_min_matters))
         for row in rows:
-            ids = list(Case.objects.filter(district=self.center, registered_at__gte=since, registered_at__lte=self.now,
+            ids = list(Case.objects.filter(self.matters, registered_at__gte=since, registered_at__lte=self.now,
                                            category_id=row["category_id"], address=row["address"])
                        .order_by("registered_at").values_list("pk", flat=True))
             if 2 * len(set(ids) & self.surge_case_ids) > len(ids):
@@ -280,7 +284,7 @@ class _Run:
     def groups_and_reopened(self) -> None:
         rules = self.rules
         since = self.now - dt.timedelta(days=rules.lookback_days)
-        groups = (Case.objects.filter(district=self.center, registered_at__gte=since, registered_at__lte=self.now)
+        groups = (Case.objects.filter(self.matters, registered_at__gte=since, registered_at__lte=self.now)
                   .filter(Q(is_group=True) | Q(group_size__gte=rules.group_min_size))
                   .values_list("pk", "code", "title", "group_size"))
         for pk, code, title, size in groups:
@@ -290,7 +294,7 @@ class _Run:
                         f"{rules.group_min_size} 人）。"),
                 case_ids=[pk], window_start=since, window_end=self.now, metrics={"group_size": size},
             )
-        reopened = (CaseEvent.objects.filter(type=DispatchEventType.CASE_REOPENED, case__district=self.center,
+        reopened = (CaseEvent.objects.filter(self.case_matters, type=DispatchEventType.CASE_REOPENED,
                                              occurred_at__gte=since, occurred_at__lte=self.now)
                     .values("case_id", "case__code", "case__title").annotate(n=Count("pk"), last=Max("occurred_at")))
         for row in reopened:
@@ -345,7 +349,7 @@ class _Run:
         ledger_ids = KeyPerson.objects.exclude(id_number="").values("id_number")
         ledger_phones = KeyPerson.objects.exclude(phone="").values("phone")
         links = list(
-            CaseParty.objects.filter(role=PartyRole.APPLICANT, case__district=self.center,
+            CaseParty.objects.filter(self.case_matters, role=PartyRole.APPLICANT,
                                      case__registered_at__gte=since, case__registered_at__lte=self.now)
             .filter(Q(party__id_number__in=ledger_ids) | Q(party__id_number="", party__phone__in=ledger_phones))
             .order_by("case__registered_at", "case_id")
@@ -386,7 +390,7 @@ class _Run:
 
 def radar_run(*, center: Center, now: dt.datetime | None = None,
               requested_by: AbstractBaseUser | None = None) -> RadarResult:
-    """Run every detector for one district center; idempotent (see the module's docstring)."""
+    """Run every detector for one center (a district, or a town sub-center over its town); idempotent (see the module's docstring)."""
     now = now or timezone.now()
     rules = radar_rules_for(center=center)
     with transaction.atomic():

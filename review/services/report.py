@@ -27,6 +27,7 @@ from governance.models import Center, JobLease
 from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
 from review.models import WorkReport
 from review.selectors.assessment import Month
+from review.selectors.command import require_command_center
 from review.selectors.report import report_content
 from review.services.report_files import report_pdf, report_xlsx
 
@@ -51,6 +52,9 @@ def report_commentary_save(
     now = now or timezone.now()
     if not may(actor, MAY_WRITE_REPORT_COMMENTARY):
         raise PermissionDeniedError(gettext("只有轮值主任或管理员可以撰写专报意见。"))
+    # The town's report for the town's people, the district's for the district center's (not bound to
+    # the day's duty: the month's report is written across the rotation).
+    require_command_center(actor=actor, center=center)
     if len(commentary) > COMMENTARY_MAX:
         raise ApplicationError(gettext("意见不能超过 %(n)s 字。") % {"n": COMMENTARY_MAX}, code="too_long",
                                field="commentary")

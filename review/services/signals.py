@@ -10,10 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from dispatch.selectors.duty import DIRECT, require_on_duty
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.roles import MAY_DECIDE_SIGNALS, may
 from review.command_choices import SIGNAL_TRANSITIONS, SignalStatus
 from review.models import RiskSignal
+from review.selectors.command import require_command_center
 
 
 def signal_transition(*, signal: RiskSignal, to_status: str, actor: AbstractBaseUser | None, now: dt.datetime,
@@ -37,6 +39,8 @@ def signal_dismiss(*, actor: AbstractBaseUser, signal: RiskSignal, reason: str,
     now = now or timezone.now()
     if not may(actor, MAY_DECIDE_SIGNALS):
         raise PermissionDeniedError(gettext("只有轮值主任、指挥长可以处置研判信号。"))
+    require_command_center(actor=actor, center=signal.center)
+    require_on_duty(actor=actor, center=signal.center, task=DIRECT, now=now)
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
         raise ApplicationError(gettext("请填写排除理由（不超过 500 字）。"), code="invalid", field="reason")

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch.choices import SummonsStatus
+from dispatch.selectors.duty import duty_standing
 from governance.jobs import publish
 from governance.models import Department
 from governance.page_actions import Action, ActionsOn, next_or, not_found_as_404, perform
@@ -55,15 +56,27 @@ from review.services.daily_pdf import choice_label, local_time
 
 
 def _district_or_404(request: HttpRequest):
-    district = sel.district_for_user(user=request.user)
-    if district is None:
-        raise Http404("未配置中心")
-    return district
+    """The user's command center (district or town sub-center, `sel.command_center_for_user`); a
+    village station's people are refused with the reason in Chinese."""
+    center = sel.command_center_for_user(user=request.user)
+    if center is None:
+        raise PermissionDenied(sel.command_center_refusal(user=request.user))
+    return center
 
 
 def _require_reader(request: HttpRequest) -> None:
     if not sel.is_center_reader(request.user):
         raise PermissionDenied
+    _district_or_404(request)
+
+
+def _decides(request: HttpRequest, roles: frozenset[str], center: Any) -> dict[str, Any]:
+    """`decides`: the user holds a deciding role and may use it now (duty, not only role:
+    `dispatch.selectors.duty`); `decide_blocked`: why the buttons are hidden from a holder of the role."""
+    if center is None or not may(request.user, roles):
+        return {"decides": False, "decide_blocked": ""}
+    standing = duty_standing(actor=request.user, center=center)
+    return {"decides": standing.may_direct, "decide_blocked": "" if standing.may_direct else standing.direct_refusal}
 
 
 # --- radar ---------------------------------------------------------------------------------------
@@ -75,8 +88,10 @@ def radar(request: HttpRequest) -> HttpResponse:
     district = _district_or_404(request)
     upcoming = Consultation.objects.filter(center=district, status=ConsultationStatus.SCHEDULED).order_by(
         "scheduled_at")[:10]
+    decides = _decides(request, MAY_DECIDE_SIGNALS, district)
     return render(request, "review/radar.html", {
-        "page": page, "can_decide": may(request.user, MAY_DECIDE_SIGNALS),
+        **decides, "center": district,
+        "page": page, "can_decide": decides["decides"],
         "consultations": list(upcoming), "now": now,
     })
 
@@ -105,7 +120,7 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "review/signal.html", {
         "signal": signal, "cases": cases, "series": series, "series_max": max(series + [1]),
         "letters": signal.letters.all(), "agenda": signal.agenda_items.select_related("consultation"),
-        "can_decide": may(request.user, MAY_DECIDE_SIGNALS),
+        **(decides := _decides(request, MAY_DECIDE_SIGNALS, signal.center)), "can_decide": decides["decides"],
         "consultations": Consultation.objects.filter(center=signal.center, status=ConsultationStatus.SCHEDULED)
         .order_by("scheduled_at")[:10],
     })
@@ -135,8 +150,9 @@ def signal_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def letter_list(request: HttpRequest) -> HttpResponse:
     letters = (sel.letters_visible(actor=request.user).select_related("department")
                .order_by("-issued_at", "-pk")[:200])
+    decides = _decides(request, MAY_ISSUE_LETTERS, sel.command_center_for_user(user=request.user))
     return render(request, "review/letters.html", {
-        "letters": letters, "can_issue": may(request.user, MAY_ISSUE_LETTERS), "now": timezone.now()})
+        **decides, "letters": letters, "can_issue": decides["decides"], "now": timezone.now()})
 
 
 LETTER_ISSUE = Action(LetterForm, letter_svc.letter_issue, "center", gettext_lazy("函件已发出。"))
@@ -203,11 +219,11 @@ def letter_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def consultation_list(request: HttpRequest) -> HttpResponse:
     rows = sel.consultations_visible(actor=request.user).select_related("chair").order_by("-scheduled_at")[:100]
-    can_schedule = may(request.user, MAY_ORGANIZE_CONSULTATIONS)
+    center = sel.command_center_for_user(user=request.user)  # none at a village station: nothing to schedule
     form = None
-    if can_schedule:
-        form = ScheduleForm(center=_district_or_404(request), actor=request.user,
-                            initial={"kind": ConsultationKind.DISPATCH_BIWEEKLY})
+    if center is not None and may(request.user, MAY_ORGANIZE_CONSULTATIONS):
+        kind = ConsultationKind.DISPATCH_BIWEEKLY if center.level == "district" else ConsultationKind.TOWN_WEEKLY
+        form = ScheduleForm(center=center, actor=request.user, initial={"kind": kind})
     return render(request, "review/consultations.html", {"consultations": rows, "form": form})
 
 
@@ -351,9 +367,10 @@ def daily_sections(content: dict[str, Any]) -> list[dict[str, Any]]:
 @not_found_as_404
 def daily_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = sel.daily_report_get_for_actor(actor=request.user, pk=pk)
+    decides = _decides(request, MAY_ISSUE_DAILY_REPORT, report.center) if report.status == "draft" else {}
     return render(request, "review/daily_report.html", {
-        "report": report, "c": report.content, "sections": daily_sections(report.content),
-        "can_issue": report.status == "draft" and may(request.user, MAY_ISSUE_DAILY_REPORT)})
+        **decides, "report": report, "c": report.content, "sections": daily_sections(report.content),
+        "can_issue": decides.get("decides", False)})
 
 
 DAILY_REPORT_ISSUE = Action(IssueForm, daily_svc.daily_report_issue, "report",

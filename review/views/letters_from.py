@@ -29,6 +29,7 @@ from governance.parsing import IdModelChoiceField
 from governance.roles import MAY_ISSUE_LETTERS, may
 from governance.text import FreeTextField
 from intake.models import Case
+from intake.selectors import cases_visible_to
 from review import command_forms as cf
 from review.command_choices import LetterKind, LetterSource
 from review.selectors import assessment as assessment_sel
@@ -78,9 +79,9 @@ ISSUE_FROM_ASSESSMENT = Action(LetterFromAssessmentForm, letter_svc.letter_issue
 def _issuer_district(request: HttpRequest) -> Center:
     if not may(request.user, MAY_ISSUE_LETTERS):
         raise PermissionDenied
-    district = sel.district_for_user(user=request.user)
+    district = sel.command_center_for_user(user=request.user)
     if district is None:
-        raise Http404("未配置中心")
+        raise PermissionDenied(sel.command_center_refusal(user=request.user))
     return district
 
 
@@ -99,7 +100,8 @@ def _page(request: HttpRequest, form: LetterFromForm, **context: Any) -> HttpRes
 @login_required
 def letter_from_matter(request: HttpRequest, case_id: int) -> HttpResponse:
     district = _issuer_district(request)
-    case = Case.objects.select_related("town", "category").filter(pk=case_id, district=district).first()
+    # a matter the issuer reads (their territory: `intake.selectors.cases_visible_to`)
+    case = cases_visible_to(user=request.user).select_related("town", "category").filter(pk=case_id).first()
     if case is None:
         raise Http404
     if request.method == "POST":

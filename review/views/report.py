@@ -5,20 +5,35 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from governance.models import Center
 from governance.page_actions import Action, CenterActionForm, perform
-from governance.roles import MAY_WRITE_REPORT_COMMENTARY, may
+from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
 from governance.text import FreeTextField
 from review.models import WorkReport
 from review.selectors.assessment import RATES
+from review.selectors.command import command_center_for_user, command_center_refusal
 from review.selectors.report import report_content, report_get
 from review.services.report import COMMENTARY_MAX, report_commentary_save, report_export_request
-from review.views.assessment import matter_cells, month_or_404, reader_center
+from review.views.assessment import matter_cells, month_or_404
+from review.views.assessment import reader_center as assessment_reader_center
+
+
+def reader_center(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSMENT) -> Center:
+    """The work report's center: the reader's own command center (the district's report for the
+    district center, a town's for its sub-center, never the district's for a town; a village station
+    has none and is told why)."""
+    assessment_reader_center(request, roles)  # the role check
+    center = command_center_for_user(user=request.user)
+    if center is None:
+        raise PermissionDenied(command_center_refusal(user=request.user))
+    return center
 
 
 class CommentaryForm(CenterActionForm):
