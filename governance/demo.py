@@ -252,8 +252,8 @@ def seed_demo_district() -> dict[str, int]:
                 new_grids.append(Grid(code=unit_code, name=f"{name}第{seq}网格", level=GridLevel.UNIT,
                                       parent=grid, town=town_grids[town_code]))
         if code not in existing_centers:
-            station = "社区综治站" if name.endswith("社区") else "村综治站"
-            new_centers.append(Center(code=code, name=f"{name}{station}", level=CenterLevel.VILLAGE,
+            # 上浦村 -> 上浦村综治站, 阳光社区 -> 阳光社区综治站 (the short name already ends in 村/社区)
+            new_centers.append(Center(code=code, name=f"{name}综治站", level=CenterLevel.VILLAGE,
                                       parent=town_centers[town_code], district=district, territory=grid))
     Grid.objects.bulk_create(new_grids)
     Center.objects.bulk_create(new_centers)

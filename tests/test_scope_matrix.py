@@ -178,3 +178,17 @@ def test_a_refused_page_write_reads_clearly_and_changes_nothing(client, demo, us
             assert "不属于" in response.content.decode() and "的办理范围" in response.content.decode(), kind
         else:
             assert response.status_code == 404 and case.center_id == before, kind
+
+
+def test_the_readme_table_names_every_level_the_matrix_tries():
+    """README "Who sees what" is a table per role and level; each user tried here is in a row of it."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Who sees what", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| role | level")
+    for username in EXPECTED:
+        assert any(f"`{username}`" in row for row in rows[1:]), username
+    for level in ("district", "town sub-center", "village station"):
+        assert any(level in row for row in rows[1:]), level

@@ -32,6 +32,7 @@ from dispatch.selectors.roster import DutyDay, commanders_on_duty, duty_director
 from governance.errors import NotFoundError, PermissionDeniedError
 from governance.models import Center
 from governance.roles import MAY_ACT_AT_ANY_TIME, MAY_ACT_AT_THE_DESK, MAY_ACT_ON_DUTY, user_roles
+from governance.selectors import center_for_user
 
 FLOW = "flow"
 DIRECT = "direct"
@@ -188,11 +189,23 @@ def duty_standing(*, actor: AbstractBaseUser, center: Center, at: dt.datetime | 
                         direct_refusal=message, code="not_on_duty")
 
 
+def acting_data(standing: DutyStanding) -> dict[str, object]:
+    """What a timeline event records of an action taken under the commander's grant (the grant, its
+    reason, who gave it): empty otherwise."""
+    grant = standing.grant
+    if grant is None:
+        return {}
+    return {"acting_grant": grant.pk, "acting_reason": grant.reason, "acting_granted_by": grant.granted_by_id}
+
+
 def require_on_duty(*, actor: AbstractBaseUser, center: Center, task: str, now: dt.datetime | None = None) -> DutyStanding:
     """Raise `PermissionDeniedError` (code `not_on_duty` or `dispatcher_not_director`) unless `actor`
-    may do `task` (FLOW or DIRECT) at `center` now. Called by every service of the command center's
-    work after its role check."""
-    standing = duty_standing(actor=actor, center=center, at=now)
+    may do `task` (FLOW or DIRECT) now. Called by every service of the command center's work after its
+    role and scope checks, with the center the work is at. The duty asked about is the actor's own: at
+    the center they belong to (a district duty director off duty does not act through a town's matter
+    because the town keeps no rotation); `center` when they belong to none."""
+    home = center_for_user(user=actor) if actor.is_authenticated else None
+    standing = duty_standing(actor=actor, center=home or center, at=now)
     if not standing.may(task):
         raise PermissionDeniedError(standing.refusal(task) or gettext("您没有执行此操作的权限。"),
                                     code=standing.code or "permission_denied")

@@ -23,7 +23,7 @@ from dispatch.choices import (
 )
 from dispatch.links import link_to
 from dispatch.models import Assignment, DeadlineStep, ExtensionRequest
-from dispatch.selectors.duty import DIRECT, FLOW, require_on_duty
+from dispatch.selectors.duty import DIRECT, FLOW, acting_data, require_on_duty
 from dispatch.selectors.roster import duty_director_on_duty
 from dispatch.services.assignments import (
     DISPATCH_MODES,
@@ -82,7 +82,7 @@ def case_dispatch(
     now = now or timezone.now()
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以派单。"))
     require_acts_here(actor=actor, center=case.center)
-    require_on_duty(actor=actor, center=case.center, task=FLOW, now=now)
+    standing = require_on_duty(actor=actor, center=case.center, task=FLOW, now=now)
     if mode not in DISPATCH_MODES:
         raise ApplicationError(gettext("办理方式无效（自办在受理窗口当场办结）。"), code="invalid_mode", field="mode")
     co = [dept for dept in co_departments if dept.pk != lead_department.pk]
@@ -104,7 +104,8 @@ def case_dispatch(
     duty_director = getattr(duty_director_on_duty(center=case.center, at=now), "director", None)
     case_transition(
         case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, event_type=DispatchEventType.CASE_DISPATCHED, source=source,
-        data={"mode": mode, "lead": lead_department.pk, "co": [d.pk for d in co], "instructions": instructions},
+        data={"mode": mode, "lead": lead_department.pk, "co": [d.pk for d in co], "instructions": instructions,
+              **acting_data(standing)},
         extra_fields={"handling_mode": mode}, now=now)
     role = AssignmentRole.LEAD if mode == HandlingMode.JOINT else AssignmentRole.SOLE
     lead = assignment_create(

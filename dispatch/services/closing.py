@@ -19,6 +19,7 @@ from dispatch.choices import (
 )
 from dispatch.links import link_to
 from dispatch.models import Assignment, ExplanationCall, Revisit, Verification
+from dispatch.selectors.duty import FLOW, duty_standing, require_on_duty
 from dispatch.selectors.work import case_ids_handled_by
 from dispatch.services.assignments import assignment_reopen
 from dispatch.services.common import notify_on_commit, steps_cancel
@@ -34,7 +35,7 @@ from governance.roles import (
     require_role,
 )
 from governance.scope import require_acts_here, territory_for_user
-from governance.selectors import grid_ids_of_worker, grid_ids_to_verify
+from governance.selectors import center_for_user, grid_ids_of_worker, grid_ids_to_verify
 from intake import hooks as intake_hooks
 from intake.choices import CaseStatus, Channel, EventSource
 from intake.events import case_event_record
@@ -47,7 +48,8 @@ def may_follow_up(*, actor: AbstractBaseUser, case: Case) -> bool:
     revisits and closes it; the command center (MAY_FOLLOW_UP_ANY) may for any matter; another
     window clerk may not."""
     return case.first_receiver_id == actor.pk or (
-        may(actor, MAY_FOLLOW_UP_ANY) and territory_for_user(user=actor).acts_on(case.center))
+        may(actor, MAY_FOLLOW_UP_ANY) and territory_for_user(user=actor).acts_on(case.center)
+        and duty_standing(actor=actor, center=center_for_user(user=actor) or case.center).may_flow)
 
 
 def may_revisit(*, actor: AbstractBaseUser, case: Case) -> bool:
@@ -65,6 +67,7 @@ def _require_follow_up(actor: AbstractBaseUser, case: Case, *, closing: bool) ->
         return
     if may(actor, MAY_FOLLOW_UP_ANY):  # the command center of another center: say whose matter it is
         require_acts_here(actor=actor, center=case.center)
+        require_on_duty(actor=actor, center=case.center, task=FLOW)  # an off-duty director: say so
     if closing:
         raise PermissionDeniedError(gettext("只有首接责任人或轮值主任（调度人员、指挥长）可以办结此事项。"))
     raise PermissionDeniedError(gettext("只有首接责任人或轮值主任（调度人员、指挥长）可以回访此事项。"))
@@ -115,6 +118,7 @@ def _require_verifier(actor: AbstractBaseUser, case: Case) -> None:
         if not (territory.holds_grid(case.grid_id)
                 or (may(actor, MAY_SEE_GRID_MATTERS) and case.grid_id in grid_ids_to_verify(user=actor))):
             require_acts_here(actor=actor, center=case.center)
+        require_on_duty(actor=actor, center=case.center, task=FLOW)
         return
     # A grid worker verifies matters of their own grid (profile post records the grid code when the
     # grid app has no assignment table yet); a matter with no grid can only be verified by the center.

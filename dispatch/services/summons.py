@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from dispatch.choices import NORMAL_REPORT_IN_MINUTES, DispatchEventType, StepKind, SummonsStatus
 from dispatch.links import link_to
 from dispatch.models import DeadlineStep, Summons, SummonsDepartment
-from dispatch.selectors.duty import DIRECT, FLOW, require_on_duty
+from dispatch.selectors.duty import DIRECT, FLOW, acting_data, require_on_duty
 from dispatch.selectors.mode import mode_current
 from dispatch.selectors.roster import commanders_on_duty
 from dispatch.services.common import check_length_for, check_text, notify_on_commit
@@ -68,7 +68,7 @@ def summons_request(
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以申请召集。"))
     require_acts_here(actor=actor, center=center)
     # Seed 000 四: the duty director on duty requests the summons (with the commander's approval).
-    require_on_duty(actor=actor, center=center, task=DIRECT, now=now)
+    standing = require_on_duty(actor=actor, center=center, task=DIRECT, now=now)
     if not departments:
         raise ApplicationError(gettext("请选择要召集的部门。"), code="required", field="departments")
     if not reason.strip():
@@ -91,7 +91,7 @@ def summons_request(
     SummonsDepartment.objects.bulk_create(
         [SummonsDepartment(summons=summons, department=dept) for dept in {d.pk: d for d in departments}.values()])
     _event(summons, DispatchEventType.SUMMONS_REQUESTED, actor, now, source, reason=reason,
-           departments=[dept.pk for dept in departments])
+           departments=[dept.pk for dept in departments], **acting_data(standing))
     notify_on_commit(recipients=summons_approvers_on_duty(center=center, at=now), kind="summons.requested",
                      title=f"召集待审批：{reason}"[:200], body=reason, link=link_to("work-summons", summons.pk),
                      dedupe_key=f"summons:{summons.pk}:requested", now=now, urgent=True)

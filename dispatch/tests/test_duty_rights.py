@@ -18,7 +18,7 @@ from dispatch.selectors.duty import DIRECT, FLOW, duty_now, duty_standing
 from dispatch.tests.factories import DutyRosterFactory, DutyTeamFactory
 from dispatch.tests.factories_work import World, at
 from governance.errors import ApplicationError, PermissionDeniedError
-from governance.tests.factories import CenterFactory, UserFactory
+from governance.tests.factories import CenterFactory, DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -235,3 +235,40 @@ def test_the_commander_opens_the_rights_on_the_board_and_everyone_sees_it(duty, 
             "user": duty.off_director.pk, "starts_at": "2026-11-18T09:00", "ends_at": "2026-11-18T18:00",
             "reason": "自己"})
     assert ActingGrant.objects.count() == 1
+
+
+# --- the rest of the loop, and the record of a grant ------------------------------------------------
+def test_an_off_duty_director_neither_verifies_nor_revisits_nor_closes(duty):
+    case = duty.w.case(status="reported")
+    with time_machine.travel(NOW, tick=False):
+        with pytest.raises(PermissionDeniedError, match="不在值班"):
+            svc.case_verify(actor=duty.off_director, case=case, passed=True)
+        with pytest.raises(PermissionDeniedError, match="不在值班"):
+            svc.case_revisit(actor=duty.off_director, case=case, resolved="yes", satisfaction="satisfied")
+        from dispatch.services.closing import may_follow_up
+
+        assert not may_follow_up(actor=duty.off_director, case=case)
+        assert may_follow_up(actor=duty.w.director, case=case)
+        assert svc.case_verify(actor=duty.w.director, case=case, passed=True)
+
+
+def test_an_off_duty_district_director_does_not_act_through_a_town_that_keeps_no_roster(duty):
+    town = CenterFactory(name="洛阳镇综治中心", level="town", parent=duty.w.center, district=duty.w.center,
+                         territory=duty.w.town_grid)
+    case = duty.w.case(center=town)
+    office = DepartmentFactory(center=town, name="洛阳镇规划建设办", short_code="LYGH")
+    with pytest.raises(PermissionDeniedError, match="不在值班"):
+        svc.case_dispatch(actor=duty.off_director, case=case, mode="transfer", lead_department=office, now=NOW)
+
+
+def test_what_is_done_under_a_grant_records_the_grant_on_the_timeline(duty):
+    grant = svc.acting_grant_create(actor=duty.w.commander, center=duty.w.center, user=duty.off_director,
+                                    starts_at=at(2026, 11, 18, 9), ends_at=at(2026, 11, 18, 18),
+                                    reason="值班主任生病", now=at(2026, 11, 18, 9))
+    case = duty.w.case()
+    duty.dispatch(duty.off_director, case=case)
+    event = case.events.get(type="case.dispatched")
+    assert (event.data["acting_grant"], event.data["acting_reason"]) == (grant.pk, "值班主任生病")
+    on_duty_case = duty.w.case()
+    duty.dispatch(duty.w.director, case=on_duty_case)
+    assert "acting_grant" not in on_duty_case.events.get(type="case.dispatched").data

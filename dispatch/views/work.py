@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch import services as svc
@@ -59,6 +59,7 @@ from governance.roles import (
     may,
     user_department_ids,
 )
+from governance.scope import territory_for_user
 from intake import hooks as intake_hooks
 from intake.choices import OPEN_STATUSES, HandlingMode
 
@@ -128,7 +129,15 @@ def case_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
 @not_found_as_404
 def case_work(request: HttpRequest, pk: int) -> HttpResponse:
     case = sel.case_get_for_work(actor=request.user, pk=pk)
+    # Read here, acted on where it is held (`governance.scope`): another center's matter shows why
+    # its buttons are missing; the station or sub-center of the place still checks it on site.
+    scope = territory_for_user(user=request.user)
+    acts_here = scope.acts_on(case.center)
+    is_center = may(request.user, MAY_SUPERVISE_WORK)
     duty = duty_context(request, case.center)
+    if not acts_here:
+        duty.update(can_dispatch=False, can_summon=False, can_decide=False, dispatch_blocked="", summon_blocked="",
+                    decide_blocked="")
     summons_groups = []
     if duty["can_summon"] and case.status in OPEN_STATUSES:
         departments = list(Department.objects.filter(center=case.center, active=True).order_by("short_code"))
@@ -138,7 +147,9 @@ def case_work(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "case": case,
         **sel.case_work_detail(case=case),
-        "is_center": may(request.user, MAY_SUPERVISE_WORK),
+        "is_center": is_center and (acts_here or scope.holds_grid(case.grid_id)),
+        "not_here": gettext("此事项现由%(center)s承办：您可以查看，办理由%(center)s或其上级中心进行。")
+        % {"center": case.center.name} if is_center and not acts_here else "",
         **duty,
         "can_follow_up": may_follow_up(actor=request.user, case=case),
         "can_revisit": may_revisit(actor=request.user, case=case),
