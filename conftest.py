@@ -4,6 +4,43 @@ from __future__ import annotations
 
 import pytest
 
+from tests.strict_templates import InvalidVariable, take_reports
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _strict_templates(django_test_environment):
+    """A variable our templates print or pass on must exist (rule and mechanism:
+    tests/strict_templates.py). Set on the engine before any test renders a page."""
+    from django.conf import settings
+    from django.test.signals import reset_template_engines
+
+    options = settings.TEMPLATES[0]["OPTIONS"]
+    previous = options.get("string_if_invalid", "")
+    options["string_if_invalid"] = InvalidVariable()
+    reset_template_engines(setting="TEMPLATES")
+    yield
+    options["string_if_invalid"] = previous
+    reset_template_engines(setting="TEMPLATES")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.strict_templates_call_failed = report.failed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _no_undefined_template_variables(request, _strict_templates):
+    """Fails a test that rendered an undefined variable even where the exception was caught
+    (a live server's thread, a Celery task); a test that already failed of it is not failed twice."""
+    take_reports()
+    yield
+    reports = take_reports()
+    if reports and not getattr(request.node, "strict_templates_call_failed", False):
+        pytest.fail("\n".join(dict.fromkeys(reports)), pytrace=False)
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

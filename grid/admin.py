@@ -18,6 +18,7 @@ from governance.admin import ReadOnlyAdmin
 from governance.choices import GridLevel
 from governance.errors import ApplicationError
 from governance.models import Grid
+from governance.parsing import db_id
 from governance.text import FreeTextField
 from grid.choices import WorkerKind
 from grid.importing import ImportRejected, grids_export_csv, grids_import
@@ -221,7 +222,7 @@ class KeyPersonAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict | None = None) -> HttpResponse:
-        person = KeyPerson.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        person = KeyPerson.objects.filter(pk=db_id(object_id)).first() if db_id(object_id) else None
         if person is not None and keypersons_svc.keyperson_may_view(request.user):
             keypersons_svc.keypersons_view(actor=request.user, people=[person], context="admin")
         return super().change_view(request, object_id, form_url, extra_context)

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from governance.admin import ReadOnlyAdmin
+from governance.parsing import db_id
 from grid.services.keypersons import keyperson_may_view
 from review.command_choices import SignalKind
 from review.models import Consultation, DailyReport, RadarRules, RiskSignal, WarningLetter
@@ -38,7 +39,7 @@ class RiskSignalAdmin(ReadOnlyAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict[str, Any] | None = None) -> HttpResponse:
         signal = self.get_queryset(request).select_related("key_person").filter(
-            pk=object_id).first() if str(object_id).isdigit() else None
+            pk=db_id(object_id)).first() if db_id(object_id) else None
         if signal is not None:
             key_person_signals_seen(actor=request.user, signals=[signal], context="admin")
         return super().change_view(request, object_id, form_url, extra_context)

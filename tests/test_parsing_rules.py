@@ -116,3 +116,20 @@ def test_months_and_years_beyond_the_calendar_in_a_query_are_not_a_500(client, u
     assert response.status_code in statuses
     if url.startswith("dispatch-api"):
         assert response.json()["error"]["message"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["grid_keyperson", "review_risksignal"])
+@pytest.mark.parametrize("object_id", ["²", HUGE])
+def test_an_admin_page_of_an_id_that_is_none_is_not_a_500(client, model, object_id):
+    from django.urls import NoReverseMatch, reverse
+
+    from governance.tests.factories import UserFactory
+
+    admin = UserFactory(username="root", roles=["administrator"], is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    try:
+        url = reverse(f"admin:{model}_change", args=[object_id])
+    except NoReverseMatch:
+        pytest.skip(f"{model} has no admin page")
+    assert client.get(url).status_code in (302, 404)

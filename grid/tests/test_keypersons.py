@@ -193,3 +193,11 @@ def test_the_admin_list_records_who_saw_whom(client, granted, person):
     assert "林某某" in client.get("/admin/grid/keyperson/").content.decode()
     assert list(KeyPersonView.objects.filter(viewer=admin).values_list("person_id", "context")) == [
         (person.pk, "admin-list")]
+
+
+@pytest.mark.parametrize("group", ["²", str(10**30), "abc", ""])
+def test_a_group_that_is_no_id_lists_everyone_not_a_500(client, granted, person, group):
+    """Issue 21 item 4: `?group=²` passed isdigit() and failed int() (a 500)."""
+    client.force_login(granted)
+    response = client.get(reverse("grid:keypersons"), {"group": group})
+    assert response.status_code == 200 and "林某某" in response.content.decode()

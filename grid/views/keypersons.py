@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from governance.errors import NotFoundError
 from governance.exports import spreadsheet_text
 from governance.page_actions import Action, ActionForm, perform
+from governance.parsing import db_id
 from governance.text import FreeTextField
 from grid.choices import KeyPersonRisk
 from grid.models import KeyPersonFollowUp, KeyPersonGroup
@@ -58,7 +59,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     _guard(request)
     q = request.GET.get("q", "").strip()
     group = request.GET.get("group", "")
-    rows = svc.keypersons_query(actor=request.user, q=q, group=int(group) if group.isdigit() else None)
+    rows = svc.keypersons_query(actor=request.user, q=q, group=db_id(group))  # "²", 10^30: every group
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     people = svc.keypersons_view(actor=request.user, people=list(page.object_list), context="list")
     return render(request, "grid/keypersons.html", {

@@ -22,6 +22,7 @@ from governance import selectors as org_selectors
 from governance.api import validated
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
+from governance.parsing import db_id
 from governance.roles import MAY_HANDLE_ASSIGNMENTS, MAY_SUPERVISE_WORK, may
 from governance.scope import reads_center_territory
 from intake.choices import EventSource
@@ -87,7 +88,7 @@ class CaseDispatchView(APIView):
         co = [_department(case.center_id, dept) for dept in data["co_departments"]]
         created = svc.case_dispatch(
             actor=request.user, case=case, mode=data["mode"], lead_department=lead, co_departments=co,
-            instructions=data["instructions"], parts={int(k): v for k, v in data["parts"].items() if str(k).isascii() and str(k).isdigit()},
+            instructions=data["instructions"], parts={db_id(k): v for k, v in data["parts"].items() if db_id(k)},
             supervising_leader=_user(data["supervising_leader"]),
             progress_every_working_days=data["progress_every_working_days"], source=API)
         return Response(s.AssignmentOut(created, many=True).data, status=201)
