@@ -9,6 +9,7 @@ COPY pyproject.toml ./
 COPY requirements.lock ./
 RUN pip install --no-cache-dir -c requirements.lock .
 COPY . .
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
+RUN SECRET_KEY=build-only PII_ENCRYPTION_KEYS=YnVpbGQtb25seS1waWkta2V5LWNvbGxlY3RzdGF0aWM= PII_INDEX_KEY=build-only \
+    python manage.py collectstatic --noinput -v0
 EXPOSE 8000
 CMD ["gunicorn", "governance.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "2", "--access-logfile", "-"]

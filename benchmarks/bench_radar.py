@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Row, plan_check, setup_django, table  # noqa: E402
+from common import Row, insert_parties, plan_check, setup_django, table  # noqa: E402
 
 MARK = "bench_radar"
 # The anomalies `plant` puts among the million: the first run raises one signal of each, nothing else.
@@ -73,10 +73,7 @@ def ensure_matters(*, total: int, now: dt.datetime) -> None:
         gin = cursor.fetchall()
         for name, _definition in gin:  # rebuilt once after the load: much faster than row by row
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
-        cursor.execute(
-            "INSERT INTO intake_party (kind, name, id_number, credit_code, phone, address, created_at) "
-            "SELECT 'person', '研判当事人' || n, '', '', '139' || lpad(n::text, 8, '0'), '东园镇', now() "
-            "FROM generate_series(1, %s) AS n", [pool])
+        insert_parties(cursor, names="研判当事人", phone_prefix="139", address="东园镇", count=pool)
         cursor.execute("SELECT min(id) FROM (SELECT id FROM intake_party ORDER BY id DESC LIMIT %s) p", [pool])
         party_min = cursor.fetchone()[0]
         span = 730 * 86400 / total  # seconds between two matters: two years of them

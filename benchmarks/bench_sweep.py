@@ -51,6 +51,8 @@ def _django() -> None:
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench_sweep: set DATABASE_URL to a scratch PostgreSQL database; SQLite figures mean nothing.")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("PII_ENCRYPTION_KEYS", "YmVuY2gtb25seS1waWkta2V5LW5vdC1mb3ItcHJvZCE=")
+    os.environ.setdefault("PII_INDEX_KEY", "bench-only-pii-index-key")
     os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
     if str(ROOT) not in sys.path:

@@ -42,6 +42,8 @@ def bench_env() -> dict[str, str]:
                  "postgres://postgres@127.0.0.1:5432/gov_bench); SQLite figures would mean nothing, refusing.")
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", "bench-only-secret-key")
+    env.setdefault("PII_ENCRYPTION_KEYS", "YmVuY2gtb25seS1waWkta2V5LW5vdC1mb3ItcHJvZCE=")
+    env.setdefault("PII_INDEX_KEY", "bench-only-pii-index-key")
     env.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
     (Path(env["VAR_DIR"]) / "staticfiles").mkdir(parents=True, exist_ok=True)  # whitenoise warns without it
     env["DEBUG"] = "0"
@@ -192,3 +194,20 @@ def table(rows: Sequence[Row], loads: Sequence[str] | None = None) -> str:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 0.1 else f"{seconds * 1000:.0f} ms"
+
+
+def insert_parties(cursor: Any, *, names: str, phone_prefix: str, address: str, count: int) -> None:
+    """`count` persons `<names>1…`, phones `<phone_prefix>00000001…`, written as the application
+    stores them: the phone encrypted, with its blind index (governance/crypto.py)."""
+    from psycopg2.extras import execute_values
+
+    from governance.crypto import pii_digest, pii_encrypt
+
+    rows = []
+    for n in range(1, count + 1):
+        phone = f"{phone_prefix}{n:08d}"
+        rows.append(("person", f"{names}{n}", "", "", "", pii_encrypt(phone), pii_digest(phone), address))
+    execute_values(cursor.cursor,
+                   "INSERT INTO intake_party (kind, name, id_number, id_number_digest, credit_code, phone, "
+                   "phone_digest, address, created_at) VALUES %s", rows,
+                   template="(%s, %s, %s, %s, %s, %s, %s, %s, now())", page_size=5000)

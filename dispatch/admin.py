@@ -18,12 +18,18 @@ from dispatch.models import (
     DutyRosterSlot,
     DutyShift,
     DutyTeam,
+    EpisodeEvent,
     Mode,
     Notification,
     RoutingRule,
     Summons,
     SummonsDepartment,
     SweepRun,
+    WartimeEpisode,
+    WartimePlan,
+    WartimePlanLeader,
+    WartimePlanStandby,
+    WartimePlanTeam,
     WorkReminderLetter,
 )
 from governance.admin import ReadOnlyAdmin
@@ -124,11 +130,15 @@ class NotificationAdmin(admin.ModelAdmin):
         "status",
         "attempts",
         "sent_at",
+        "gateway",
+        "receipt",
+        "receipt_reason",
+        "last_error",
         "read_at",
     )
-    list_filter = ("channel", "status", "kind")
+    list_filter = ("channel", "status", "receipt", "gateway", "kind")
     list_select_related = ("recipient",)
-    search_fields = ("title", "dedupe_key", "recipient__username")
+    search_fields = ("title", "dedupe_key", "recipient__username", "gateway_message_id")
     date_hierarchy = "created_at"
     actions = ("redeliver",)
 
@@ -215,3 +225,44 @@ class AuditAlarmAdmin(ReadOnlyAdmin):
 class SweepRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "finished_at", "fired", "skipped")
     date_hierarchy = "started_at"
+
+
+class WartimePlanLeaderInline(admin.TabularInline):
+    model = WartimePlanLeader
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class WartimePlanStandbyInline(admin.TabularInline):
+    model = WartimePlanStandby
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+class WartimePlanTeamInline(admin.TabularInline):
+    model = WartimePlanTeam
+    extra = 0
+    autocomplete_fields = ["leader"]
+
+
+@admin.register(WartimePlan)
+class WartimePlanAdmin(admin.ModelAdmin):
+    """The plan per response level, set in advance: the leader rota, the standby roster, the teams, the
+    grids whose micro-grids it activates (seed 000 六, 002 五(一))."""
+
+    list_display = ["name", "center", "level", "leader_shift_hours", "consultation_within_minutes"]
+    list_filter = ["center", "level"]
+    filter_horizontal = ["grids"]
+    inlines = [WartimePlanLeaderInline, WartimePlanStandbyInline, WartimePlanTeamInline]
+
+
+@admin.register(WartimeEpisode)
+class WartimeEpisodeAdmin(ReadOnlyAdmin):
+    list_display = ["center", "level", "started_at", "ended_at"]
+    list_filter = ["center", "level"]
+
+
+@admin.register(EpisodeEvent)
+class EpisodeEventAdmin(ReadOnlyAdmin):
+    list_display = ["episode", "type", "summary", "occurred_at"]
+    list_filter = ["type"]

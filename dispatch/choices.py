@@ -35,6 +35,30 @@ class DutyRole(models.TextChoices):
     SWAP = "swap", _("调换")
 
 
+class DutyPost(models.TextChoices):
+    """What a person signs in for at the center (seed 000 一(二)(四))."""
+
+    DIRECTOR = "director", _("轮值主任值班")
+    STATIONED = "stationed", _("轮驻部门进驻")
+
+
+class SignMethod(models.TextChoices):
+    """How a presence at the center was established: the screen's code typed on the phone, or a
+    dispatcher (or the duty director) who saw the person there."""
+
+    CODE = "code", _("现场签到码")
+    CONFIRMED = "confirmed", _("调度员现场确认")
+
+
+class ReportInPlace(models.TextChoices):
+    """Where a summons report-in was made: at the center (the screen's code, or confirmed by the
+    center's staff) counts; remote is recorded and does not count (seed 000 四: 进驻指挥中心)."""
+
+    CENTER_CODE = "center_code", _("到场（签到码）")
+    CENTER_CONFIRMED = "center_confirmed", _("到场（调度员确认）")
+    REMOTE = "remote", _("远程报到（未到中心）")
+
+
 class GapReason(models.TextChoices):
     NO_ROSTER = "no_roster", _("未设置轮值表")
     EMPTY_ROSTER = "empty_roster", _("轮值表未排部门")
@@ -48,6 +72,25 @@ class CommandRole(models.TextChoices):
 
     COMMANDER = Role.COMMANDER.value, Role.COMMANDER.label
     DEPUTY_COMMANDER = Role.DEPUTY_COMMANDER.value, Role.DEPUTY_COMMANDER.label
+
+
+class WartimeEventType(models.TextChoices):
+    """The lines of a wartime episode's own timeline (`dispatch.models.EpisodeEvent`)."""
+
+    DECLARED = "declared", _("启动战时响应")
+    NOTIFIED = "notified", _("通知")
+    ROTA_STARTED = "rota_started", _("领导轮值开始")
+    ROTA_SWAPPED = "rota_swapped", _("领导轮值调换")
+    STANDBY_STARTED = "standby_started", _("值班备勤开始")
+    STANDBY_SWAPPED = "standby_swapped", _("值班备勤调换")
+    CONSULTATION_SCHEDULED = "consultation_scheduled", _("安排首次战时会商")
+    MICRO_GRIDS_ACTIVATED = "micro_grids_activated", _("启用责任网格")
+    CASE_RAISED = "case_raised", _("提级管理")
+    TEAM_SENT = "team_sent", _("派驻支援工作队")
+    TEAM_RELEASED = "team_released", _("支援工作队撤回")
+    MICRO_GRIDS_RELEASED = "micro_grids_released", _("责任网格停用")
+    RELEASED = "released", _("领导轮值、值班备勤结束")
+    ENDED = "ended", _("结束战时响应")
 
 
 class ResponseLevel(models.IntegerChoices):
@@ -65,6 +108,23 @@ WARTIME_REPORT_IN_MINUTES = {
     ResponseLevel.LEVEL_3: 15,
     ResponseLevel.LEVEL_4: 20,
 }
+# 马上受理 (seed 000 二(二)): minutes a registered matter may wait before the first receiver sends it
+# on (登记 → 移送), and a matter on the board before the duty director dispatches it (待调度 → 派单);
+# shorter in wartime. The escalation to the commander comes as many minutes again after the limit.
+NORMAL_SEND_ON_MINUTES = 30
+NORMAL_DISPATCH_MINUTES = 60
+WARTIME_SEND_ON_MINUTES = {
+    ResponseLevel.LEVEL_1: 10,
+    ResponseLevel.LEVEL_2: 15,
+    ResponseLevel.LEVEL_3: 15,
+    ResponseLevel.LEVEL_4: 20,
+}
+WARTIME_DISPATCH_MINUTES = {
+    ResponseLevel.LEVEL_1: 15,
+    ResponseLevel.LEVEL_2: 30,
+    ResponseLevel.LEVEL_3: 30,
+    ResponseLevel.LEVEL_4: 45,
+}
 # New assignments' handling limits as a percentage of the normal limits.
 NORMAL_LIMIT_PERCENT = 100
 WARTIME_LIMIT_PERCENT = {
@@ -79,6 +139,11 @@ class NotificationChannel(models.TextChoices):
     IN_APP = "in_app", _("站内")
     EMAIL = "email", _("邮件")
     SMS = "sms", _("短信")
+    WECOM = "wecom", _("企业微信")
+    DINGTALK = "dingtalk", _("钉钉")
+    # The duty group of the recipient's department (a group robot), posted once per message.
+    WECOM_GROUP = "wecom_bot", _("企业微信值班群")
+    DINGTALK_GROUP = "ding_bot", _("钉钉值班群")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -87,6 +152,13 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败（将重试）")
     ABANDONED = "abandoned", _("已放弃")
+
+
+class ReceiptStatus(models.TextChoices):
+    """What the gateway's delivery receipt (状态报告) said of a message it accepted."""
+
+    DELIVERED = "delivered", _("已送达")
+    UNDELIVERED = "undelivered", _("送达失败")
 
 
 # Delivery attempts per notification before it is abandoned.
@@ -123,6 +195,10 @@ class AssignmentStatus(models.TextChoices):
 OPEN_ASSIGNMENT_STATUSES = frozenset(
     {AssignmentStatus.ASSIGNED, AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.DECLINED, AssignmentStatus.REWORK}
 )
+# What the dispatch board lists: the open assignments and those reported back (waiting for the
+# verification). The partial index `assignment_board_due` has exactly this condition, sorted, so the
+# board's WHERE is its predicate (`status IN (...)` in the same order).
+BOARD_LIVE_STATUSES = tuple(sorted(s.value for s in OPEN_ASSIGNMENT_STATUSES | {AssignmentStatus.REPORTED}))
 # The statuses in which the department is working (its handling clock runs).
 WORKING_STATUSES = frozenset({AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.REWORK})
 
@@ -143,6 +219,34 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     BASIC = "basic", _("基本满意")
     NOT_SATISFIED = "not_satisfied", _("不满意")
+
+
+class RevisitMethod(models.TextChoices):
+    PHONE = "phone", _("电话")
+    VISIT = "visit", _("上门")
+    SMS = "sms", _("短信")
+
+
+class RevisitOutcome(models.TextChoices):
+    """How a revisit ended: the two answers given, or none (only an answered revisit is 参评)."""
+
+    ANSWERED = "answered", _("已答复")
+    UNREACHABLE = "unreachable", _("无法联系")
+    REFUSED = "refused", _("拒绝评价")
+
+
+class ExclusionReason(models.TextChoices):
+    """Why the center rules a matter 不参评 (left out of the 解决率 and 满意率)."""
+
+    UNREACHABLE = "unreachable", _("无法联系")
+    UNREASONABLE = "unreasonable", _("诉求不合理")
+    DUPLICATE = "duplicate", _("重复件")
+
+
+class ExclusionStatus(models.TextChoices):
+    PENDING = "pending", _("待指挥长确认")
+    CONFIRMED = "confirmed", _("不参评")
+    REFUSED = "refused", _("未确认，照常参评")
 
 
 class SummonsStatus(models.TextChoices):
@@ -172,15 +276,33 @@ class DispatchEventType(models.TextChoices):
     """Timeline events dispatch writes on a matter (registered in `DispatchConfig.ready()`)."""
 
     CASE_DISPATCHED = "case.dispatched", _("调度派单")
+    # A stationed department's window took the matter into its own department (窗口自办, seed 000 二(二)).
+    CASE_SELF_HANDLED = "case.self_handled", _("窗口受理，本部门自办")
     CASE_ESCALATED = "case.escalated", _("上提")
     CASE_PUSHED_DOWN = "case.pushed_down", _("下交")
     CASE_RETURNED_TO_BOARD = "case.returned_to_board", _("退回调度台")
     CASE_VERIFIED = "case.verified", _("核查")
     CASE_VERIFICATION_FAILED = "case.verification_failed", _("核查未通过")
     CASE_REVISITED = "case.revisited", _("回访")
-    CASE_REOPENED = "case.reopened", _("未解决，重新办理")
+    CASE_REVISIT_ATTEMPTED = "case.revisit_attempted", _("回访未联系上")
+    CASE_REOPENED = "case.reopened", _("回访未解决或不满意，重新办理")
+    CASE_EXCLUSION_PROPOSED = "case.exclusion_proposed", _("申请不参评")
+    CASE_EXCLUDED = "case.excluded", _("认定不参评")
+    CASE_EXCLUSION_REFUSED = "case.exclusion_refused", _("不参评未获确认")
     CASE_CLOSED = "case.closed", _("办结归档")
     CASE_EXPLANATION_CALLED = "case.explanation_called", _("解释回访")
+    # The center's own clocks (issue 22 items 1-3), fired by the deadline engine.
+    CASE_SEND_ON_OVERDUE = "case.send_on_overdue", _("移送超时")
+    CASE_SEND_ON_ESCALATED = "case.send_on_escalated", _("移送超时，报指挥长")
+    CASE_DISPATCH_OVERDUE = "case.dispatch_overdue", _("派单超时")
+    CASE_DISPATCH_ESCALATED = "case.dispatch_escalated", _("派单超时，报指挥长")
+    CASE_VERIFICATION_OVERDUE = "case.verification_overdue", _("核查超时")
+    CASE_REVISIT_OVERDUE = "case.revisit_overdue", _("回访超时")
+    CASE_EXPLANATION_REQUESTED = "case.explanation_requested", _("交办超期，请解释回访")
+    CASE_EXPLANATION_OVERDUE = "case.explanation_overdue", _("解释回访超时")
+    CASE_WARTIME_RAISED = "case.wartime_raised", _("战时提级管理")
+    CASE_TEAM_SENT = "case.team_sent", _("派驻支援工作队")
+    CASE_TEAM_RELEASED = "case.team_released", _("支援工作队撤回")
     ASSIGNMENT_CREATED = "assignment.created", _("交办")
     ASSIGNMENT_ACKNOWLEDGED = "assignment.acknowledged", _("签收")
     ASSIGNMENT_ACKNOWLEDGEMENT_OVERDUE = "assignment.acknowledgement_overdue", _("签收超时")
@@ -205,5 +327,6 @@ class DispatchEventType(models.TextChoices):
     SUMMONS_REFUSED = "summons.refused", _("不予召集")
     SUMMONS_DEPARTMENT_ACKNOWLEDGED = "summons.department_acknowledged", _("部门确认召集")
     SUMMONS_DEPARTMENT_REPORTED_IN = "summons.department_reported_in", _("部门到场报到")
+    SUMMONS_DEPARTMENT_REPORTED_REMOTE = "summons.department_reported_remote", _("部门远程报到（未到中心，不计报到）")
     SUMMONS_OVERDUE = "summons.overdue", _("召集报到超时")
     SUMMONS_CLOSED = "summons.closed", _("召集结束")

@@ -10,9 +10,29 @@ import datetime as dt
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from dispatch.choices import AssignmentRole, CommandRole, NonWorkingDayPolicy, RotationUnit
-from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyTeam, RoutingRule
+from dispatch.choices import AssignmentRole, CommandRole, NonWorkingDayPolicy, ResponseLevel, RotationUnit
+from dispatch.models import (
+    CommandAssignment,
+    DutyRoster,
+    DutyRosterSlot,
+    DutySign,
+    DutyTeam,
+    RoutingRule,
+    WartimePlan,
+    WartimePlanLeader,
+    WartimePlanStandby,
+    WartimePlanTeam,
+)
+from dispatch.selectors.attendance import (
+    attendance_code,
+    director_post_people,
+    shift_starts_at,
+    stationed_departments,
+)
+from dispatch.selectors.roster import duty_day
+from dispatch.services.attendance import duty_sign_in, duty_sign_out
 from governance.demo import DEMO_PASSWORD, DISTRICT_CODE, TOWN_CODES
+from governance.errors import ApplicationError
 from governance.models import Center, Department, Grid, Profile
 from governance.roles import Role
 from intake.models import Category
@@ -134,4 +154,76 @@ def seed_demo() -> dict[str, int]:
         if user and not CommandAssignment.objects.filter(center=district, role=role, user=user).exists():
             CommandAssignment.objects.create(center=district, role=role, user=user, valid_from=dt.date(2024, 1, 1))
             created["duty"] += 1
+    created["duty_signs"] = _seed_attendance(district)
+    created["wartime plans"] = _seed_wartime_plans(district, departments)
     return created
+
+
+# SCENARIOS story 8 (a typhoon warning): the plan of each response level, set in advance. District
+# leaders take the 12-hour shifts in turn; each front-line department keeps someone on standby; the
+# support teams go as a unit; the micro-grids of 张坂镇's coastal villages become active.
+WARTIME_LEADERS = ("leader", "deputy", "lead_zgj")
+WARTIME_STANDBY = (("ZFYJ", "liaison_zfyj", "13905952001"), ("GA", "liaison_ga", "13905952002"),
+                   ("ZGJ", "liaison_zgj", "13905952003"), ("NH", "liaison_nh", "13905952004"),
+                   ("ZBZ", "liaison_zbz", "13905952005"))
+WARTIME_TEAMS = (("ZFYJ", "执法应急局应急处突支援工作队", "liaison_zfyj", 12),
+                 ("GA", "公安分局巡防支援工作队", "liaison_ga", 8))
+WARTIME_GRIDS = ("350521106",)  # 张坂镇 (its coastal villages' micro-grids)
+
+
+def _seed_wartime_plans(district: Center, departments: dict[str, Department]) -> int:
+    people = {u.username: u for u in User.objects.filter(
+        username__in=[*WARTIME_LEADERS, *(row[1] for row in WARTIME_STANDBY), *(row[2] for row in WARTIME_TEAMS)])}
+    created = 0
+    for level in ResponseLevel:
+        plan, new = WartimePlan.objects.get_or_create(center=district, level=level, defaults={
+            "name": f"防台风防汛{level.label}预案"})
+        created += new
+        if not new:
+            continue
+        plan.grids.set(Grid.objects.filter(code__in=WARTIME_GRIDS))
+        WartimePlanLeader.objects.bulk_create(
+            WartimePlanLeader(plan=plan, position=i, user=people[name])
+            for i, name in enumerate(WARTIME_LEADERS, start=1) if name in people)
+        WartimePlanStandby.objects.bulk_create(
+            WartimePlanStandby(plan=plan, department=departments[code], person=people[name], phone=phone)
+            for code, name, phone in WARTIME_STANDBY if name in people and code in departments)
+        WartimePlanTeam.objects.bulk_create(
+            WartimePlanTeam(plan=plan, department=departments[code], name=name, leader=people[leader], size=size)
+            for code, name, leader, size in WARTIME_TEAMS if leader in people and code in departments)
+    return created
+
+
+ATTENDANCE_DAYS = 14  # the past fortnight of sign-ins (today is left to play)
+MISSED_DUTY_BACK, LATE_DUTY_BACK, MISSED_STATION_BACK = 3, 6, 5  # days ago: nobody came, late, a stationing missed
+
+
+def _sign(person: User, center: Center, arrive: dt.datetime, leave: dt.datetime) -> int:
+    try:
+        duty_sign_in(actor=person, center=center, code=attendance_code(center=center, at=arrive), now=arrive)
+        duty_sign_out(actor=person, center=center, code=attendance_code(center=center, at=leave), now=leave)
+    except ApplicationError:  # no post that day after all (the roster changed): nothing to sign
+        return 0
+    return 1
+
+
+def _seed_attendance(district: Center) -> int:
+    """Sign-ins of the past fortnight, through the services with the code of each minute: the duty
+    director of each day (one day nobody came, one day late) and the stationed departments' liaisons
+    (one stationing missed), so the attendance page and the assessment show true figures."""
+    if DutySign.objects.filter(center=district).exists():
+        return 0
+    today = timezone.localdate()
+    count = 0
+    for back in range(ATTENDANCE_DAYS, 0, -1):
+        day = today - dt.timedelta(days=back)
+        start = shift_starts_at(day=day)
+        leave = start + dt.timedelta(hours=9, minutes=5)
+        people = director_post_people(duty_day(center=district, day=day))
+        if people and back != MISSED_DUTY_BACK:
+            late = dt.timedelta(minutes=12) if back == LATE_DUTY_BACK else -dt.timedelta(minutes=10)
+            count += _sign(people[0], district, start + late, leave)
+        for department in stationed_departments(center=district, day=day):
+            if department.liaison is not None and back != MISSED_STATION_BACK:
+                count += _sign(department.liaison, district, start - dt.timedelta(minutes=5), leave)
+    return count

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
 from django.urls import NoReverseMatch, reverse
 
 
@@ -11,3 +15,19 @@ def link_to(name: str, pk: int) -> str:
         return reverse(f"dispatch:{name}", args=[pk])
     except NoReverseMatch:
         return ""
+
+
+# A call-up message's confirmation link (dispatch.services.ack): its row id, signed and dated.
+ACK_SALT = "dispatch.summons-ack"
+ACK_KIND = "summons.approved"
+
+
+def ack_token_for(notification_id: int) -> str:
+    return signing.dumps(notification_id, salt=ACK_SALT)
+
+
+def ack_link_for(notification: Any) -> str:
+    """The absolute confirmation link of a call-up message ("" without SITE_URL or for other kinds)."""
+    if notification.kind != ACK_KIND or not settings.SITE_URL:
+        return ""
+    return settings.SITE_URL + reverse("dispatch:summons-ack", args=[ack_token_for(notification.pk)])

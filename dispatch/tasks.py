@@ -1,7 +1,8 @@
 """Celery tasks of the dispatch app: thin wrappers that take ids and call services.
 
 Queues (routing in settings): `sweep` for the deadline sweep, `deliveries` for e-mail/SMS batches,
-the default queue for the rest, so that a slow SMS gateway never delays a deadline.
+`urgent` for summons messages (published there explicitly, one row per task), the default queue for
+the rest, so that a slow SMS gateway never delays a deadline and a backlog never delays a call-up.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 30 * 60
 # A pending row this old is published again by beat (its task was lost, or the broker was down).
 REQUEUE_AFTER_SECONDS = 120
+# An urgent row (summons) unpublished this long (a worker killed between the commit and the publish,
+# the broker down) is published again by `notifications-requeue-urgent`, every 10 s: taken over
+# within 30 s, like a row left "sending" past its lease.
+URGENT_REQUEUE_AFTER_SECONDS = 15
 
 
 def retry_countdown(retries: int) -> int:
@@ -70,6 +75,14 @@ def notifications_requeue() -> int:
     """Beat, every minute: the safety net behind the broker (lost messages, restarts, an outage)."""
     return len(services.notification_requeue_stale(
         now=timezone.now(), older_than=dt.timedelta(seconds=REQUEUE_AFTER_SECONDS)))
+
+
+@shared_task(name="dispatch.tasks.notifications_requeue_urgent", ignore_result=True, expires=9)
+def notifications_requeue_urgent() -> int:
+    """Beat, every 10 s: summons messages left unpublished, stuck in "sending" past their lease, or whose
+    retry was lost, published again on the urgent queue."""
+    return len(services.notification_requeue_stale(
+        now=timezone.now(), older_than=dt.timedelta(seconds=URGENT_REQUEUE_AFTER_SECONDS), urgent_only=True))
 
 
 # No acks_late for the sweep: it is idempotent and beat sends the next one within seconds, while a

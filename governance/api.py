@@ -26,6 +26,7 @@ CONFLICT_CODES = frozenset({
     "co_parts_pending",
     "duplicate_external_ref",
     "extension_pending",
+    "decline_pending",
     "not_revisited",
     "party_differs",  # a known person typed differently: the clerk chooses keep or update
     "grid_verification_required",  # a grid report closes after its grid worker verified on site

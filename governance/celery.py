@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 
 from celery import Celery
-from celery.signals import after_task_publish, beat_init
+from celery.signals import after_task_publish, beat_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 
@@ -47,6 +49,38 @@ def send_first_heartbeat(sender: object = None, **kwargs: object) -> None:
         app.send_task(HEARTBEAT_TASK, expires=120)
     except OperationalError:  # broker down at start: beat keeps running and publishes when it is back
         logging.getLogger(__name__).warning("broker unavailable; first heartbeat not sent")
+
+
+def _worker_heartbeats(queues: list[str], interval: float, stop: threading.Event) -> None:
+    from django.db import connection
+    from django.utils import timezone
+
+    from governance.health import workers_record
+
+    while not stop.is_set():
+        try:
+            workers_record(queues=queues, at=timezone.now())
+        except Exception:  # the database down: the status page shows the worker stale, the loop goes on
+            logging.getLogger(__name__).warning("could not record the worker heartbeat", exc_info=True)
+        finally:
+            connection.close()  # a connection of this thread's own, not kept between beats
+        stop.wait(interval)
+
+
+worker_heartbeat_stop = threading.Event()
+
+
+@worker_ready.connect
+def start_worker_heartbeat(sender: object = None, **kwargs: object) -> None:
+    """Each worker process beats for the queues it consumes (`-Q`), from a thread of its own: the status
+    page sees a dead sweep or SMS worker within a minute, whatever beat does."""
+    from django.conf import settings
+
+    queues_in_use = app.amqp.queues.consume_from or app.amqp.queues
+    queues = sorted(queues_in_use.keys())
+    threading.Thread(target=_worker_heartbeats, args=(queues, settings.WORKER_HEARTBEAT_SECONDS,
+                                                      worker_heartbeat_stop),
+                     name="worker-heartbeat", daemon=True).start()
 
 
 def _survive_restore_without_connection() -> None:

@@ -33,3 +33,12 @@ class GridLevel(models.TextChoices):
 class CalendarDayKind(models.TextChoices):
     HOLIDAY = "holiday", _("放假（休息日）")
     WORKDAY = "workday", _("调休上班（工作日）")
+
+
+class PreferredChannel(models.TextChoices):
+    """How a person prefers to get ordinary messages outside the app (urgent ones go by every channel
+    on file)."""
+
+    SMS = "sms", _("短信")
+    WECOM = "wecom", _("企业微信")
+    DINGTALK = "dingtalk", _("钉钉")

@@ -1,10 +1,18 @@
-"""Reading settings from the environment, failing fast with a one-line explanation."""
+"""Reading settings from the environment, failing fast with a one-line explanation.
+
+django-environ parses; this module adds what it lacks: a refusal in one readable line instead of a
+traceback, strict booleans (`maybe` is not false), and the check for misspelled variables. Every
+variable the settings read is recorded as it is read, so the check needs no list of its own: call
+`reject_misspelled()` once the settings have read everything (`.env.example` documents the same
+names; `governance/tests/test_config.py` compares them).
+"""
 
 from __future__ import annotations
 
 import difflib
 import os
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,98 +20,61 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-# Every variable the project reads; `.env.example` lists the same names.
-KNOWN_VARIABLES = frozenset(
-    {
-        "DEBUG",
-        "SECRET_KEY",
-        "ALLOWED_HOSTS",
-        "CSRF_TRUSTED_ORIGINS",
-        "VAR_DIR",
-        "MEDIA_ROOT",
-        "DATABASE_URL",
-        "REDIS_URL",
-        "SECURE_COOKIES",
-        "CELERY_TASK_ALWAYS_EAGER",
-        "HEARTBEAT_STALE_SECONDS",
-        "WORKING_HOURS",
-        "EMAIL_BACKEND",
-        "EMAIL_HOST",
-        "EMAIL_PORT",
-        "DEFAULT_FROM_EMAIL",
-        "LOG_LEVEL",
-        "DEFAULT_DISTRICT_CODE",
-        "PORT",
-        "SMS_BACKEND",
-        "ATTACHMENT_MAX_BYTES",
-        "ATTACHMENT_X_ACCEL_PREFIX",
-        "ADMIN_URL",
-        "API_TOKEN_TTL_DAYS",
-        "SECURE_SSL_REDIRECT",
-        "SECURE_HSTS_SECONDS",
-        "SECURE_HSTS_PRELOAD",
-        "SECURE_PROXY_SSL_HEADER",
-        "LOGIN_FAILURE_LIMIT",
-        "LOGIN_LOCKOUT_MINUTES",
-        "LOGIN_ADDRESS_FAILURE_LIMIT",
-        "TRUSTED_PROXIES",
-        "API_THROTTLE_USER",
-        "API_THROTTLE_ANON",
-        "API_THROTTLE_OPEN311",
-    }
-)
-
 DATABASE_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql"}
 _BOOL_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off", ""}
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
 class Env:
-    """A thin wrapper over django-environ whose errors are one readable line."""
+    """django-environ's `Env` over one mapping, recording the names read."""
 
-    def __init__(self, environment: dict[str, str] | None = None) -> None:
+    def __init__(self, environment: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environment is None else environment
         self._env = environ.Env()
         self._env.ENVIRON = self.environ
+        self.read: set[str] = set()
 
-    def reject_misspelled(self) -> None:
-        """Refuse a variable that looks like one of ours but is not (DATABSE_URL, REDIS_URI)."""
+    def _raw(self, name: str) -> str | None:
+        self.read.add(name)
+        return self.environ.get(name)
+
+    def reject_misspelled(self, *, also_known: Iterable[str] = ()) -> None:
+        """Refuse a variable that looks like one the project reads but is not (DATABSE_URL,
+        REDIS_URI). `also_known`: names read outside the settings (the Makefile's PORT)."""
+        known = self.read | set(also_known)
         for name in self.environ:
-            if name in KNOWN_VARIABLES:
+            if name in known:
                 continue
-            close = difflib.get_close_matches(name, KNOWN_VARIABLES, n=1, cutoff=0.85)
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
             if close and close[0] not in self.environ:
                 raise ImproperlyConfigured(f"未知的配置项 {name}：是否想写 {close[0]}？（见 .env.example）")
 
     def str(self, name: str, default: str = "") -> str:
-        return self.environ.get(name, default)
+        self._raw(name)
+        return self._env.str(name, default=default)
 
     def bool(self, name: str, default: bool = False) -> bool:
-        raw = self.environ.get(name)
-        if raw is None:
-            return default
-        if raw.strip().lower() not in _BOOL_WORDS:
+        raw = self._raw(name)
+        if raw is not None and raw.strip().lower() not in _BOOL_WORDS:
             raise ImproperlyConfigured(f"{name}={raw!r} 不是布尔值：请用 1/0、true/false、yes/no 或 on/off。")
         return self._env.bool(name, default=default)
 
     def int(self, name: str, default: int) -> int:
-        raw = self.environ.get(name)
-        if raw is None or raw == "":
+        raw = self._raw(name)
+        if not raw:
             return default
         try:
-            return int(raw)
+            return self._env.int(name)
         except ValueError:
             raise ImproperlyConfigured(f"{name}={raw!r} 不是整数。") from None
 
     def list(self, name: str, default: list[str]) -> list[str]:
-        raw = self.environ.get(name)
-        if raw is None:
+        if self._raw(name) is None:
             return default
-        return [item.strip() for item in raw.split(",") if item.strip()]
+        return [item.strip() for item in self._env.list(name) if item.strip()]
 
     def path(self, name: str, default: Path) -> Path:
-        raw = self.environ.get(name)
-        return Path(raw) if raw else Path(default)
+        return Path(self._raw(name) or default)
 
     def check_url(self, name: str, value: str, *, schemes: set[str]) -> None:
         scheme = urlsplit(value).scheme
@@ -112,7 +83,7 @@ class Env:
             raise ImproperlyConfigured(f"{name} 的协议 {scheme or '(空)'!s} 不受支持：应为 {allowed}。")
 
     def database(self, *, default_sqlite: Path) -> dict[str, Any]:
-        url = self.environ.get("DATABASE_URL", "")
+        url = self._raw("DATABASE_URL") or ""
         if not url:
             default_sqlite.parent.mkdir(parents=True, exist_ok=True)
             return {
@@ -122,7 +93,7 @@ class Env:
             }
         self.check_url("DATABASE_URL", url, schemes=DATABASE_SCHEMES)
         try:
-            config = environ.Env.db_url_config(url)
+            config = self._env.db_url_config(url)
         except Exception as exc:  # django-environ raises several types for a bad URL
             raise ImproperlyConfigured(f"DATABASE_URL 无法解析：{exc}") from None
         if config["ENGINE"] == "django.db.backends.postgresql":
@@ -132,7 +103,8 @@ class Env:
         return config
 
     def working_hours(self, name: str, default: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-        raw = self.environ.get(name) or default
+        """`08:30-12:00,14:30-17:30`: periods of a working day, in order, not overlapping."""
+        raw = self._raw(name) or default
         periods: list[tuple[tuple[int, int], tuple[int, int]]] = []
         for part in raw.split(","):
             match = _HOURS.match(part.strip())
@@ -145,3 +117,23 @@ class Env:
                 raise ImproperlyConfigured(f"{name} 的时段须按时间先后排列且不重叠。")
             periods.append(((h1, m1), (h2, m2)))
         return periods
+
+
+# What each real SMS gateway needs besides the backend's name (`SMS_BACKEND=aliyun` or `tencent`).
+_SMS_GATEWAY_NEEDS = {
+    "aliyun": ("SMS_KEY_ID", "SMS_KEY_SECRET", "SMS_TEMPLATE_SUMMONS", "SMS_TEMPLATE_ESCALATION",
+               "SMS_TEMPLATE_NOTICE"),
+    "tencent": ("SMS_KEY_ID", "SMS_KEY_SECRET", "SMS_APP_ID", "SMS_TEMPLATE_SUMMONS", "SMS_TEMPLATE_ESCALATION",
+                "SMS_TEMPLATE_NOTICE"),
+}
+_SMS_GATEWAY_CLASSES = {"dispatch.gateways.aliyun_sms.AliyunSMSBackend": "aliyun",
+                        "dispatch.gateways.tencent_sms.TencentSMSBackend": "tencent"}
+
+
+def check_sms_gateway(backend: str, values: dict[str, str]) -> None:
+    """A real gateway without its key, app id or a template code would fail every message at 2 a.m.:
+    refuse to start instead."""
+    vendor = _SMS_GATEWAY_CLASSES.get(backend.strip(), backend.strip().lower())
+    missing = [name for name in _SMS_GATEWAY_NEEDS.get(vendor, ()) if not values.get(name)]
+    if missing:
+        raise ImproperlyConfigured(f"SMS_BACKEND={backend} 需要配置：{'、'.join(missing)}（见 README「Notifications」）。")

@@ -134,6 +134,11 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("director_deputy", "苏", "建明", (Role.DUTY_DIRECTOR,), "13905951014", "轮值副主任",
              department="ZFYJ"),
     UserSpec("commander", "刘", "文斌", (Role.COMMANDER,), "13905951005", "区党工委副书记、指挥长"),
+    # The center's own leadership (seed 000 三(一)): the director chairs the monthly 中心值班领导会议, the two
+    # deputies the stationed departments' biweekly meeting in turn.
+    UserSpec("center_director", "陈", "志远", (Role.CENTER_DIRECTOR,), "13905951041", "区社会治理中心主任"),
+    UserSpec("center_deputy", "黄", "文辉", (Role.CENTER_DEPUTY_DIRECTOR,), "13905951042", "区社会治理中心副主任"),
+    UserSpec("center_deputy2", "林", "雪芳", (Role.CENTER_DEPUTY_DIRECTOR,), "13905951043", "区社会治理中心副主任"),
     UserSpec("deputy", "张", "卫东", (Role.DEPUTY_COMMANDER,), "13905951006", "社会治理办主任、副指挥长",
              department="SZB"),
     UserSpec("liaison", "蔡", "志明", (Role.DEPARTMENT_LIAISON,), "13905951007", "联络员", department="LDWQ",
@@ -160,6 +165,8 @@ USERS: tuple[UserSpec, ...] = (
           ("LYZ", "庄", "明华"), ("ZBZ", "何", "建平"), ("BQX", "郭", "玉兰")), start=1)),
     UserSpec("grid", "何", "雅琴", (Role.GRID_WORKER,), "13905951009", "上浦村专职网格员"),
     UserSpec("leader", "杨", "振华", (Role.LEADER,), "13905951010", "区领导（领导通）"),
+    # 区效能办 (seed 000 七): reads the referrals of the accountability ladder and answers them.
+    UserSpec("xiaoneng", "方", "志诚", (Role.EFFICIENCY_OFFICE,), "13905951090", "区效能办督查员", department="XNB"),
 )
 
 

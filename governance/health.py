@@ -100,23 +100,43 @@ def heartbeat_record(*, component: str, at: dt.datetime, detail: dict[str, Any] 
     Heartbeat.objects.update_or_create(component=component, defaults={"last_seen": at, "detail": detail or {}})
 
 
+def worker_component(queue: str) -> str:
+    """The heartbeat of the workers consuming `queue` (`worker:sweep`, `worker:urgent` …)."""
+    return f"{WORKER}:{queue}"
+
+
+def workers_record(*, queues: list[str], at: dt.datetime) -> None:
+    """A worker is alive: each worker process beats for the queues it consumes, from a thread of its own
+    (governance.celery), every `WORKER_HEARTBEAT_SECONDS`, whatever beat does."""
+    for queue in queues:
+        heartbeat_record(component=worker_component(queue), at=at)
+
+
+def _age(hb: Heartbeat | None, now: dt.datetime, stale_seconds: float) -> dict[str, Any]:
+    if hb is None:
+        return {"ok": False, "last_seen": None, "age_seconds": None}
+    age = (now - hb.last_seen).total_seconds()
+    return {"ok": age <= stale_seconds, "last_seen": timezone.localtime(hb.last_seen).isoformat(),
+            "age_seconds": round(age)}
+
+
 def check_heartbeats(*, now: dt.datetime | None = None) -> dict[str, dict[str, Any]]:
+    """Beat (it records publishing its heartbeat task, every minute) and the worker of each queue (each
+    worker process beats for its own queues): a dead sweep or SMS worker shows within
+    `WORKER_HEARTBEAT_STALE_SECONDS`, and a dead beat does not make the workers look dead."""
     now = now or timezone.now()
-    stale = dt.timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS)
-    seen = {hb.component: hb for hb in Heartbeat.objects.filter(component__in=[WORKER, BEAT])}
-    report: dict[str, dict[str, Any]] = {}
-    for component in (WORKER, BEAT):
-        hb = seen.get(component)
-        if hb is None:
-            report[component] = {"ok": False, "last_seen": None, "age_seconds": None}
-            continue
-        age = (now - hb.last_seen).total_seconds()
-        report[component] = {
-            "ok": age <= stale.total_seconds(),
-            "last_seen": timezone.localtime(hb.last_seen).isoformat(),
-            "age_seconds": round(age),
-        }
-    return report
+    queues = list(getattr(settings, "BROKER_QUEUES", [settings.CELERY_TASK_DEFAULT_QUEUE]))
+    names = [BEAT, *(worker_component(queue) for queue in queues)]
+    seen = {hb.component: hb for hb in Heartbeat.objects.filter(component__in=names)}
+    per_queue = {queue: _age(seen.get(worker_component(queue)), now, settings.WORKER_HEARTBEAT_STALE_SECONDS)
+                 for queue in queues}
+    stopped = [queue for queue, state in per_queue.items() if not state["ok"]]
+    ages = [state["age_seconds"] for state in per_queue.values()]
+    oldest = max(per_queue.values(), key=lambda state: (state["age_seconds"] is None, state["age_seconds"] or 0))
+    worker = {"ok": not stopped, "last_seen": oldest["last_seen"],
+              "age_seconds": None if None in ages else max(ages, default=None),
+              "queues": per_queue, "stopped": stopped}
+    return {WORKER: worker, BEAT: _age(seen.get(BEAT), now, settings.HEARTBEAT_STALE_SECONDS)}
 
 
 def system_health(*, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -124,7 +144,7 @@ def system_health(*, now: dt.datetime | None = None) -> dict[str, Any]:
     database = check_database()
     broker = check_broker()
     beats = check_heartbeats(now=now) if database["ok"] else {
-        WORKER: {"ok": False, "last_seen": None, "age_seconds": None},
+        WORKER: {"ok": False, "last_seen": None, "age_seconds": None, "queues": {}, "stopped": []},
         BEAT: {"ok": False, "last_seen": None, "age_seconds": None},
     }
     checks = {"database": database, "broker": broker, **beats}

@@ -16,7 +16,7 @@ _DECLARED: list[Hook[Any]] = []
 
 class Hook(Generic[F]):
     """One function slot. `declared_by` is the app that calls it; `provided_by` the app that must
-    register it (checked by `governance/tests/test_hooks.py`)."""
+    register it (checked by `tests/test_house_rules.py`)."""
 
     def __init__(self, name: str, *, declared_by: str, provided_by: str, doc: str) -> None:
         self.name = name

@@ -24,17 +24,26 @@ class ChineseByDefaultMiddleware:
         return self.get_response(request)
 
 
+# Machine interfaces with their own error format, registered by the app that serves them in its
+# `ready()` (intake: `/open311/`): path prefix -> `(request, status, message) -> response`.
+_ERROR_RENDERERS: dict[str, Callable[[HttpRequest, int, str], HttpResponse]] = {}
+
+
+def register_error_renderer(prefix: str, renderer: Callable[[HttpRequest, int, str], HttpResponse]) -> None:
+    """Refusals under `prefix` (a machine interface such as Open311) are written by `renderer`."""
+    _ERROR_RENDERERS[prefix] = renderer
+
+
 def _is_machine_path(path: str) -> bool:
-    return path.startswith(("/api/", "/open311/"))
+    return path.startswith(("/api/", *_ERROR_RENDERERS))
 
 
 def bad_input_response(request: HttpRequest, message: str, *, status: int = 400, code: str = "invalid") -> HttpResponse:
-    """A clear refusal in the caller's language: JSON under /api/ and /open311/, a page elsewhere."""
-    if request.path.startswith("/open311/"):
-        fmt = "xml" if request.path.endswith(".xml") else "json"
-        from intake.open311 import formats
-
-        return formats.render_errors(fmt, status, [message])
+    """A clear refusal in the caller's language: JSON under /api/, the interface's own format under
+    a registered prefix (Open311), a page elsewhere."""
+    for prefix, renderer in _ERROR_RENDERERS.items():
+        if request.path.startswith(prefix):
+            return renderer(request, status, message)
     if _is_machine_path(request.path):
         return JsonResponse({"error": {"code": code, "message": message}}, status=status,
                             json_dumps_params={"ensure_ascii": False})

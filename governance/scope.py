@@ -28,6 +28,8 @@ from django.utils.translation import gettext
 from governance.choices import CenterLevel
 from governance.errors import PermissionDeniedError
 from governance.models import Center, Grid
+from governance.roles import MAY_SEE_DISTRICT_MATTERS, Role, departments_led_by, user_roles
+from governance.selectors import center_for_user, profile_for_user
 
 EVERY_DISTRICT = "all"
 
@@ -139,8 +141,6 @@ def territory_for_user(*, user: AbstractBaseUser | AnonymousUser) -> Territory:
     cached = getattr(user, "_territory", None)
     if cached is not None:
         return cached
-    from governance.selectors import center_for_user, profile_for_user
-
     profile = profile_for_user(user=user)
     if user.is_superuser and (profile is None or profile.center_id is None):
         territory = Territory(level=EVERY_DISTRICT, center=None, district_id=None, root_grid_id=None)
@@ -161,9 +161,6 @@ def reads_center_territory(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     """Who reads by territory: the center's own roles (window, dispatch, command, leaders without
     departments, administrators), each at their center's level. A leader in charge of departments
     reads only those departments' matters (README "Who sees what")."""
-    from governance.roles import MAY_SEE_DISTRICT_MATTERS, Role, user_roles
-    from governance.selectors import departments_led_by
-
     roles = user_roles(user)
     if roles & (MAY_SEE_DISTRICT_MATTERS - {Role.LEADER}):
         return True

@@ -113,26 +113,9 @@ def grid_workers_to_verify(*, grid: Grid, on: dt.date | None = None) -> QuerySet
             .distinct().order_by("last_name", "first_name", "username"))
 
 
-def departments_led_by(*, user: AbstractBaseUser) -> frozenset[int]:
-    """The departments a leader is in charge of (分管领导): `Department.leader_in_charge`, or a
-    leader's profile department. Cached on the user object for the request."""
-    if not user.is_authenticated:
-        return frozenset()
-    cached = getattr(user, "_led_department_ids", None)
-    if cached is None:
-        from governance.roles import Role, user_roles
+def center_people_with_roles(*, center: Center, roles: frozenset[str]) -> QuerySet:
+    """The active people of `center` holding one of `roles` (e.g. who runs a center without a rotation)."""
+    from django.contrib.auth import get_user_model
 
-        ids: set[int] = set(Department.objects.filter(leader_in_charge=user).values_list("pk", flat=True))
-        if Role.LEADER in user_roles(user):
-            ids |= set(Profile.objects.filter(user=user, department__isnull=False).values_list("department_id", flat=True))
-        cached = frozenset(ids)
-        user._led_department_ids = cached
-    return cached
-
-
-def reads_whole_district(*, user: AbstractBaseUser) -> bool:
-    """Who reads every matter of the district: the center's own roles (`governance.scope`) at the
-    district center. A town's or village's people read their territory only."""
-    from governance.scope import reads_center_territory, territory_for_user
-
-    return reads_center_territory(user=user) and territory_for_user(user=user).is_district
+    return (get_user_model().objects.filter(is_active=True, profile__center=center, groups__name__in=roles)
+            .distinct().order_by("last_name", "first_name", "pk"))

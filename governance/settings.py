@@ -16,12 +16,11 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from governance.config import Env
+from governance.config import Env, check_sms_gateway
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = Env()
-env.reject_misspelled()
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -31,6 +30,28 @@ if not SECRET_KEY:
             "SECRET_KEY 未设置：生产环境必须设置 SECRET_KEY（开发时可设 DEBUG=1 使用内置开发密钥）。"
         )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+
+# Personal data at rest (governance/crypto.py): Fernet keys for ID numbers and phones (comma-separated,
+# the first encrypts, all decrypt: rotation) and the separate HMAC key of their blind index. Both are
+# required unless DEBUG is on; the development keys below are refused in production.
+_DEV_PII_ENCRYPTION_KEY = "ZGV2LW9ubHktcGlpLWtleS1ub3QtZm9yLXByb2R1Y3Q="  # noqa: S105 - dev only
+_DEV_PII_INDEX_KEY = "dev-only-pii-index-key-not-for-production"  # noqa: S105 - dev only
+PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS", default=[])
+PII_INDEX_KEY = env.str("PII_INDEX_KEY", default="")
+if not DEBUG and (not PII_ENCRYPTION_KEYS or _DEV_PII_ENCRYPTION_KEY in PII_ENCRYPTION_KEYS
+                  or not PII_INDEX_KEY or PII_INDEX_KEY == _DEV_PII_INDEX_KEY):
+    raise ImproperlyConfigured(
+        "PII_ENCRYPTION_KEYS / PII_INDEX_KEY 未设置或为开发密钥：生产环境必须设置个人信息加密密钥和索引密钥"
+        "（生成：python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'）。")
+PII_ENCRYPTION_KEYS = PII_ENCRYPTION_KEYS or [_DEV_PII_ENCRYPTION_KEY]
+PII_INDEX_KEY = PII_INDEX_KEY or _DEV_PII_INDEX_KEY
+for _key in PII_ENCRYPTION_KEYS:
+    try:
+        from cryptography.fernet import Fernet as _Fernet
+
+        _Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured("PII_ENCRYPTION_KEYS 中有无效的密钥：每个应为 32 字节的 URL 安全 base64（Fernet 密钥）。") from None
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -263,16 +284,19 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Three queues, each with its own worker (Procfile, docker-compose.yml): the deadline sweep never
-# waits behind e-mail/SMS deliveries, and deliveries never wait behind the rest.
+# Four queues, each with its own worker (Procfile, docker-compose.yml): the deadline sweep never
+# waits behind e-mail/SMS deliveries, deliveries never wait behind the rest, and summons messages
+# (published to `urgent` by dispatch.services.notifications) never wait behind other deliveries.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "dispatch.tasks.deadline_sweep": {"queue": "sweep"},
     "dispatch.tasks.notification_deliver": {"queue": "deliveries"},
     "dispatch.tasks.notification_deliver_batch": {"queue": "deliveries"},
     "dispatch.tasks.notification_publish_rows": {"queue": "deliveries"},
+    # on the urgent worker: republishing to a queue whose worker is down would only pile up messages
+    "dispatch.tasks.notifications_requeue_urgent": {"queue": "urgent"},
 }
-BROKER_QUEUES = ["sweep", "deliveries", "default"]
+BROKER_QUEUES = ["sweep", "urgent", "deliveries", "default"]
 # Prefetch one message per worker thread: a sweep or a delivery batch takes seconds, and a message
 # reserved by a busy thread would wait behind it (and, with priorities, could not be overtaken).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -294,13 +318,23 @@ CELERY_BEAT_SCHEDULE = {
                        "options": {"expires": 3000}},
     "notifications-requeue": {"task": "dispatch.tasks.notifications_requeue", "schedule": 60.0,
                               "options": {"expires": 55}},
+    "notifications-requeue-urgent": {"task": "dispatch.tasks.notifications_requeue_urgent", "schedule": 10.0,
+                                     "options": {"expires": 9}},
     # Every 15 s: a deadline is detected within 15 s plus the sweep's run time (the promise is 30 s).
     "deadline-sweep": {"task": "dispatch.tasks.deadline_sweep", "schedule": 15.0, "options": {"expires": 14}},
     "review-summaries": {"task": "review.tasks.summaries_refresh", "schedule": 600.0, "options": {"expires": 540}},
     "deadline-audit": {"task": "dispatch.tasks.deadline_audit", "schedule": 60.0, "options": {"expires": 55}},
     "radar-run": {"task": "review.tasks.radar_run", "schedule": 3600.0, "options": {"expires": 3000}},
+    # Nightly: verify every matter's timeline hash chain (intake/chain.py) for the status page.
+    "timeline-verify": {"task": "intake.tasks.timeline_verify", "schedule": crontab(hour=3, minute=40),
+                        "options": {"expires": 3000}},
     "daily-report": {"task": "review.tasks.daily_report_generate",
                      "schedule": crontab(hour=7, minute=30), "options": {"expires": 3000}},
+    # The standing meetings' next occurrences (their reminders run on the deadline engine).
+    "cadences-plan": {"task": "review.tasks.cadences_plan", "schedule": 3600.0, "options": {"expires": 3000}},
+    # The month's 研判专报 drafted on the 1st for the month before.
+    "analysis-monthly": {"task": "review.tasks.analysis_monthly", "schedule": crontab(day_of_month=1, hour=6, minute=0),
+                         "options": {"expires": 3000}},
 }
 # seed_demo: how many matters of history (the last four months) the demo district gets; 0 for none.
 DEMO_HISTORY_MATTERS = env.int("DEMO_HISTORY_MATTERS", default=1200)
@@ -313,8 +347,12 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=2)
 BACKUP_DIR = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))
 BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
 BACKUP_STALE_HOURS = env.int("BACKUP_STALE_HOURS", default=26)
-# Health: how old a worker/beat heartbeat may be before the status page calls it stopped.
+# Health: how old beat's heartbeat (it publishes one every minute) may be before the status page calls
+# it stopped; each worker process beats for its queues every WORKER_HEARTBEAT_SECONDS from a thread of
+# its own, and a queue whose worker has not beaten for WORKER_HEARTBEAT_STALE_SECONDS shows stopped.
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=180)
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=15)
+WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=60)
 
 # --- Working calendar -----------------------------------------------------------------------
 # The hours of a working day, for "add N working hours" (Fujian civil service hours by default).
@@ -329,6 +367,67 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="center@localhost")
 # after it was made (longer than any report-in deadline); the status page shows it red meanwhile.
 URGENT_RETRY_MINUTES = env.int("URGENT_RETRY_MINUTES", default=30)
 SMS_BACKEND = env.str("SMS_BACKEND", default="dispatch.sms.ConsoleSMSBackend")
+# The address people open from a message (WeCom/DingTalk links, SMS templates with a link).
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+if SITE_URL:
+    env.check_url("SITE_URL", SITE_URL, schemes={"http", "https"})
+# Real gateways (README, "Notifications"): the AccessKey (Aliyun) or SecretId/SecretKey (Tencent),
+# the approved signature, Tencent's SmsSdkAppId, and the approved template codes.
+SMS_KEY_ID = env.str("SMS_KEY_ID", default="")
+SMS_KEY_SECRET = env.str("SMS_KEY_SECRET", default="")
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="社会治理中心")
+SMS_APP_ID = env.str("SMS_APP_ID", default="")
+SMS_REGION = env.str("SMS_REGION", default="")
+# Another gateway address (a proxy, a private-cloud endpoint; the tests' fake gateway).
+SMS_ENDPOINT = env.str("SMS_ENDPOINT", default="").rstrip("/")
+if SMS_ENDPOINT:
+    env.check_url("SMS_ENDPOINT", SMS_ENDPOINT, schemes={"http", "https"})
+SMS_TIMEOUT_SECONDS = env.int("SMS_TIMEOUT_SECONDS", default=10)
+# Template parameters are clipped to this many characters (Aliyun refuses variables over 35).
+SMS_PARAM_MAX_CHARS = env.int("SMS_PARAM_MAX_CHARS", default=35)
+# Templates to register with the gateway (texts in the README), each with its parameters in order.
+SMS_TEMPLATES = {
+    "summons": {"code": env.str("SMS_TEMPLATE_SUMMONS", default=""), "params": ["title", "detail"]},
+    "escalation": {"code": env.str("SMS_TEMPLATE_ESCALATION", default=""), "params": ["title", "detail"]},
+    "notice": {"code": env.str("SMS_TEMPLATE_NOTICE", default=""), "params": ["title", "detail"]},
+}
+# Kind (or family `x.*`) -> template; every other kind uses `notice`.
+SMS_KIND_TEMPLATES = {
+    "summons.requested": "summons",
+    "summons.approved": "summons",
+    "summons.overdue": "escalation",
+    "assignment.escalated": "escalation",
+    "assignment.ack_overdue": "escalation",
+    "assignment.overdue": "escalation",
+    "consultation.action_escalated": "escalation",
+    "letter.escalated": "escalation",
+    "keyperson.follow_up_escalated": "escalation",
+    "escalation": "escalation",
+    "mode.*": "summons",
+}
+check_sms_gateway(SMS_BACKEND, {
+    "SMS_KEY_ID": SMS_KEY_ID, "SMS_KEY_SECRET": SMS_KEY_SECRET, "SMS_APP_ID": SMS_APP_ID,
+    **{f"SMS_TEMPLATE_{name.upper()}": spec["code"] for name, spec in SMS_TEMPLATES.items()}})
+# WeCom (企业微信) app messages: the corp id, the app's AgentId and Secret (README, "Notifications").
+WECOM_CORP_ID = env.str("WECOM_CORP_ID", default="")
+WECOM_AGENT_ID = env.str("WECOM_AGENT_ID", default="")
+WECOM_SECRET = env.str("WECOM_SECRET", default="")
+WECOM_ENDPOINT = env.str("WECOM_ENDPOINT", default="").rstrip("/")
+# DingTalk (钉钉 / 政务钉钉) work notifications: the app's AppKey, AppSecret and AgentId.
+DINGTALK_APP_KEY = env.str("DINGTALK_APP_KEY", default="")
+DINGTALK_APP_SECRET = env.str("DINGTALK_APP_SECRET", default="")
+DINGTALK_AGENT_ID = env.str("DINGTALK_AGENT_ID", default="")
+DINGTALK_ENDPOINT = env.str("DINGTALK_ENDPOINT", default="").rstrip("/")
+for _name, _url in (("WECOM_ENDPOINT", WECOM_ENDPOINT), ("DINGTALK_ENDPOINT", DINGTALK_ENDPOINT)):
+    if _url:
+        env.check_url(_name, _url, schemes={"http", "https"})
+for _name, _value in (("WECOM_AGENT_ID", WECOM_AGENT_ID), ("DINGTALK_AGENT_ID", DINGTALK_AGENT_ID)):
+    if _value and not _value.isdigit():
+        raise ImproperlyConfigured(f"{_name}={_value!r} 应为数字（应用的 AgentId）。")
+# A call-up message's confirmation link is valid this long (minutes) after it was sent.
+ACK_LINK_MINUTES = env.int("ACK_LINK_MINUTES", default=120)
+# Delivery receipts (状态报告) are taken at /hooks/sms/<vendor>/<token>/ only when this is set.
+SMS_RECEIPT_TOKEN = env.str("SMS_RECEIPT_TOKEN", default="")
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -393,6 +492,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "dispatch.choices.DeliveryStatus",
         "KeyPersonRiskEnum": "grid.choices.KeyPersonRisk",
         "RiskLevelEnum": "intake.choices.RiskLevel",
+        "SignMethodEnum": "dispatch.choices.SignMethod",
     },
 }
 
@@ -413,3 +513,6 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # answers with X-Accel-Redirect instead of streaming the file itself.
 ATTACHMENT_X_ACCEL_PREFIX = env.str("ATTACHMENT_X_ACCEL_PREFIX", default="")
 
+# Last: every variable has been read, so a name close to one of them is a typo (REDIS_ULR).
+# PORT is read by the Makefile and Procfile.
+env.reject_misspelled(also_known={"PORT"})

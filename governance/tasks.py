@@ -8,8 +8,10 @@ from governance.health import WORKER, heartbeat_record
 
 @shared_task(name="governance.tasks.heartbeat", ignore_result=True, expires=120)
 def heartbeat() -> None:
-    """Beat sends this every minute (and records its own heartbeat as it publishes); the worker
-    records that it ran. A stale message (worker down for a while) expires instead of lying."""
+    """Beat sends this every minute and records its own heartbeat as it publishes (governance.celery).
+    The workers beat by themselves (a thread in each worker process): this records only that the
+    default queue's messages get through, for the admin (`Heartbeat` "worker"). A stale message (worker
+    down for a while) expires instead of lying."""
     heartbeat_record(component=WORKER, at=timezone.now())
 
 

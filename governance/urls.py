@@ -40,6 +40,7 @@ urlpatterns = [
     path("api/intake/", include("intake.api.urls")),
     path("api/dispatch/", include("dispatch.api.urls")),
     path("api/grid/", include("grid.api.urls")),
+    path("api/review/", include("review.api.urls")),
     path("open311/v2/", include("intake.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -14,7 +14,7 @@ from governance import selectors, workcal
 from governance.health import DEGRADED, check_database, system_health
 from governance.middleware import bad_input_response
 from governance.navigation import home_panels_for
-from governance.roles import MAY_VIEW_STATUS, may
+from governance.roles import MAY_VIEW_STATUS, may, require_may
 
 
 @login_required
@@ -61,8 +61,7 @@ def livez(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def status_page(request: HttpRequest) -> HttpResponse:
-    if not may(request.user, MAY_VIEW_STATUS):
-        raise PermissionDenied
+    require_may(request.user, MAY_VIEW_STATUS)
     return render(request, "governance/status.html", {"report": system_health()})
 
 
@@ -109,4 +108,29 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
     return _error(request, 500, "server_error", gettext("服务器内部错误，已记录，请稍后再试。"))
+
+
+# Seconds a client is asked to wait before trying again when the database refused the connection.
+DATABASE_RETRY_AFTER = 5
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """The database refused or dropped the connection (PostgreSQL out of connections, restarting): a
+    503 that says so in Chinese, at once (the connection attempt gives up after `connect_timeout`),
+    rendered without touching the database; the next request connects again by itself."""
+    from django.template import loader
+
+    message = gettext("数据库暂时无法接入（连接已满或正在恢复），请几秒后重试。")
+    if request.path.startswith(("/api/", "/open311/")):
+        response = bad_input_response(request, message, status=503, code="database_unavailable")
+    else:
+        response = HttpResponse(loader.get_template("503_database.html").render(), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response

@@ -11,7 +11,7 @@ class GridConfig(AppConfig):
         from dispatch import hooks as dispatch_hooks
         from dispatch.services import deadline_subject_register
         from governance.demo import register_demo_seeder
-        from governance.navigation import register
+        from governance.navigation import BELOW_DISTRICT, register
         from governance.roles import (
             MAY_RUN_STATION,
             MAY_SEE_DISTRICT_MATTERS,
@@ -29,13 +29,14 @@ class GridConfig(AppConfig):
 
         register(_("网格工作"), "grid:home", MAY_SEE_GRID_MATTERS, order=15)
         register(_("待核查"), "grid:tasks", SHOWN_GRID_TASKS, order=22)
-        register(_("站点待办"), "grid:station", MAY_RUN_STATION, order=19)
+        # The station's queue is a town's or a village's; the district's queue is the dispatch board.
+        register(_("站点待办"), "grid:station", MAY_RUN_STATION, order=19, levels=BELOW_DISTRICT)
         register(_("网格"), "grid:tree", MAY_SEE_DISTRICT_MATTERS, order=24)
 
         event_types_declare(GridEventType)
         # A grid report closes only after its grid worker verified it; every matter shows the seven steps.
         intake_hooks.case_close_check.register(grid_case_close_check)
-        intake_hooks.case_panels.register(lambda *, case, user: [loop_steps_panel(case=case, user=user)])
+        intake_hooks.case_panels.register(lambda *, case, user, request=None: [loop_steps_panel(case=case, user=user)])
         # Wartime: micro-grids and reinforcements follow the mode switch.
         dispatch_hooks.mode_switched.register(grid_wartime_on_mode_switch)
         # Key-person follow-up visits: reminders, overdue and escalation on the one deadline engine.

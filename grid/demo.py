@@ -24,6 +24,7 @@ from grid.demo_map import demo_schematic_load
 from grid.models import GridAssignment, GridLeader, GridReport, Patrol
 from grid.services import (
     collected_item_save,
+    grid_assignment_start,
     grid_report_submit,
     patrol_finish,
     patrol_start,
@@ -39,14 +40,16 @@ ZHANGBAN_TOWN, YUTIAN_VILLAGE = "350521106", "350521106207"
 # username, name, roles, phone, post, center code, department short code (at that center)
 STAFF = (
     ("station_sp", "黄志伟", (Role.DISPATCHER,), "13905951021", "上浦村综治站专干", SHANGPU_VILLAGE, None),
-    ("town_ly", "庄国栋", (Role.DUTY_DIRECTOR,), "13905951022", "洛阳镇综治中心主任", LUOYANG_TOWN, None),
+    ("town_ly", "庄国栋", (Role.DUTY_DIRECTOR, Role.CENTER_DIRECTOR), "13905951022", "洛阳镇综治中心主任", LUOYANG_TOWN, None),
     ("liaison_lygh", "李春燕", (Role.DEPARTMENT_LIAISON,), "13905951023", "洛阳镇规划建设办联络员", LUOYANG_TOWN,
      "LYGH"),
     ("grid_yt", "陈美玲", (Role.GRID_WORKER,), "13905951024", "玉田村专职网格员", "QZTS", None),
     # Another town and one of its villages (张坂镇, 玉田村): each level reads and acts on its own
     # territory only (issue 20; tests/test_scope_matrix.py tries every level against the other town).
-    ("town_zb", "何振宇", (Role.DUTY_DIRECTOR,), "13905951025", "张坂镇综治中心主任", ZHANGBAN_TOWN, None),
+    ("town_zb", "何振宇", (Role.DUTY_DIRECTOR, Role.CENTER_DIRECTOR), "13905951025", "张坂镇综治中心主任", ZHANGBAN_TOWN, None),
     ("station_yt", "陈国良", (Role.DISPATCHER,), "13905951026", "玉田村综治站专干", YUTIAN_VILLAGE, None),
+    # A wartime responsible person of a 玉田村 micro-grid (SCENARIOS story 8): on duty only in wartime.
+    ("grid_yt2", "林海生", (Role.GRID_WORKER,), "13905951027", "玉田村海堤微网格战时责任人", "QZTS", None),
 )
 WORKERS = (("grid", SHANGPU_UNIT), ("grid_yt", YUTIAN_UNIT))
 
@@ -113,6 +116,7 @@ def seed_demo() -> dict[str, int]:
     if worker is not None and not Patrol.objects.filter(client_key="demo-patrol-1").exists():
         _seed_work(worker, Grid.objects.get(code=SHANGPU_UNIT), count)
     _seed_area_and_micro_grids(count)
+    _seed_coastal_micro_grids(count)
     if worker is not None:
         _seed_key_person(worker, count)
     # The map: no real boundaries of these villages are available offline, so a schematic layout,
@@ -148,6 +152,34 @@ def _seed_area_and_micro_grids(count: object) -> None:
     rows += [f"{SHANGPU_UNIT}{seq},{name},micro,{SHANGPU_UNIT},,,{leader}" for seq, name, leader in MICRO_GRIDS]
     result = grids_import(data="\n".join(rows).encode(), filename="demo-grids.csv")
     count("grids", result.created)  # type: ignore[operator]
+
+
+# SCENARIOS story 8: the coastal 玉田村's unit grid splits into micro-grids (战时责任网格) whose
+# wartime responsible people are on duty only while wartime lasts (`wartime_only`).
+COASTAL_MICRO_GRIDS = (("01", "玉田村第1网格海堤微网格", "林海生", "grid_yt2"),
+                       ("02", "玉田村第1网格渔港微网格", "陈美玲", "grid_yt"))
+
+
+def _seed_coastal_micro_grids(count: object) -> None:
+    from grid.importing import COLUMNS, grids_import
+
+    if not Grid.objects.filter(code=YUTIAN_UNIT).exists():
+        return
+    wanted = [f"{YUTIAN_UNIT}{seq}" for seq, _name, _leader, _user in COASTAL_MICRO_GRIDS]
+    if Grid.objects.filter(code__in=wanted).count() != len(wanted):
+        rows = [",".join(COLUMNS)]
+        rows += [f"{YUTIAN_UNIT}{seq},{name},micro,{YUTIAN_UNIT},,,{leader}"
+                 for seq, name, leader, _user in COASTAL_MICRO_GRIDS]
+        result = grids_import(data="\n".join(rows).encode(), filename="demo-coastal-grids.csv")
+        count("grids", result.created)  # type: ignore[operator]
+    for seq, _name, _leader, username in COASTAL_MICRO_GRIDS:
+        grid, user = Grid.objects.filter(code=f"{YUTIAN_UNIT}{seq}").first(), User.objects.filter(
+            username=username).first()
+        if grid is None or user is None or GridAssignment.objects.filter(grid=grid, worker=user).exists():
+            continue
+        grid_assignment_start(actor=None, grid=grid, worker=user, kind=WorkerKind.PART_TIME, wartime_only=True,
+                              starts_on=dt.date(2024, 1, 1), note="战时责任人（演示数据）")
+        count("grid assignments", 1)  # type: ignore[operator]
 
 
 def _seed_key_person(worker: User, count: object) -> None:

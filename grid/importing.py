@@ -386,7 +386,8 @@ def _write(rows: list[Row], result: ImportResult) -> None:
                 values["boundary"] = row.boundary
             grid = by_code.get(row.code)
             if grid is None:
-                grid = Grid(code=row.code, **values)
+                # A new micro-grid (战时责任网格) waits for wartime: the declaration activates it.
+                grid = Grid(code=row.code, active=row.level != GridLevel.MICRO, **values)
                 new.append(grid)
                 by_code[row.code] = grid
                 continue

@@ -12,6 +12,7 @@ from django.db.models import (
     BooleanField,
     Count,
     DateTimeField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -21,9 +22,13 @@ from django.db.models import (
     Value,
     expressions,
 )
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from dispatch.choices import DispatchEventType
+from dispatch.selectors.clocks import VERIFY_WITHIN_WORKING_DAYS
+from dispatch.selectors.revisits import revisit_rounds
 from dispatch.selectors.work import case_ids_handled_by
 from governance.errors import NotFoundError
 from governance.models import Center, Grid
@@ -202,9 +207,14 @@ def verification_tasks(*, worker: AbstractBaseUser) -> list[Case]:
 
 
 def revisit_tasks(*, worker: AbstractBaseUser) -> list[Case]:
-    """Matters of the worker's grids verified and waiting for the revisit (the worker may call)."""
-    return list(Case.objects.filter(status=CaseStatus.VERIFIED, grid_id__in=worker_grid_ids(worker=worker))
-                .select_related("category", "grid").order_by("updated_at")[:200])
+    """Matters of the worker's grids verified and waiting for the revisit (the worker may call), each with
+    the failed attempts of its current round (`attempts_so_far`)."""
+    cases = list(Case.objects.filter(status=CaseStatus.VERIFIED, grid_id__in=worker_grid_ids(worker=worker))
+                 .select_related("category", "grid").order_by("updated_at")[:200])
+    rounds = revisit_rounds(case_ids=[case.pk for case in cases])
+    for case in cases:
+        case.attempts_so_far = rounds[case.pk]
+    return cases
 
 
 def reports_of_worker(*, worker: AbstractBaseUser, limit: int = 20) -> list[GridReport]:
@@ -239,7 +249,7 @@ class LoopStepRow:
     note: str = ""
 
 
-ASSIGNMENT_EVENTS = (DispatchEventType.CASE_DISPATCHED, DispatchEventType.CASE_ESCALATED,
+ASSIGNMENT_EVENTS = (DispatchEventType.CASE_DISPATCHED, DispatchEventType.CASE_SELF_HANDLED, DispatchEventType.CASE_ESCALATED,
                      DispatchEventType.CASE_PUSHED_DOWN, CaseEventType.CASE_SENT_TO_DISPATCH)
 HANDLING_EVENTS = (DispatchEventType.ASSIGNMENT_REPORTED_BACK, CaseEventType.CASE_SETTLED_ON_SPOT)
 VERIFICATION_EVENTS = (DispatchEventType.CASE_VERIFIED, GridEventType.SITE_VERIFIED)
@@ -344,15 +354,24 @@ def station_queue(*, center: Center) -> list[Case]:
                 .select_related("grid", "category", "first_receiver").order_by("-channel", "registered_at")[:200])
 
 
+STATION_SETTLED = CaseEventType.CASE_SETTLED_ON_SPOT
+
+
 def station_recent(*, center: Center, limit: int = 20) -> list[Case]:
-    """What the station settled or passed on lately (from the timeline: escalated away or settled)."""
-    ids = (CaseEvent.objects.filter(type__in=(DispatchEventType.CASE_ESCALATED, CaseEventType.CASE_SETTLED_ON_SPOT),
-                                    data__from_center=center.pk)
-           .values_list("case_id", flat=True))
-    settled = CaseEvent.objects.filter(type=CaseEventType.CASE_SETTLED_ON_SPOT, case__center=center).values_list("case_id",
-                                                                                                     flat=True)
-    return list(Case.objects.filter(Q(pk__in=ids) | Q(pk__in=settled)).select_related("grid", "center")
-                .order_by("-updated_at")[:limit])
+    """What the station settled or passed on lately (from the timeline: escalated away or settled).
+
+    Two reads, each from an index, merged here (an OR of the two would scan every matter): the
+    matters whose escalation left from the station (the timeline's `from_center`, the partial
+    expression index `caseevent_escalated_from`), and the matters held at the station (`case_center_status`)
+    that were settled on the spot; each the `limit` most recently changed."""
+    passed_on = (CaseEvent.objects.filter(type=DispatchEventType.CASE_ESCALATED)
+                 .annotate(from_center=Cast(KT("data__from_center"), IntegerField()))
+                 .filter(from_center=center.pk).values("case_id"))
+    settled_here = Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), type=STATION_SETTLED))
+    rows = Case.objects.select_related("grid", "center").order_by("-updated_at", "-pk")
+    found = {case.pk: case for case in rows.filter(pk__in=passed_on)[:limit]}
+    found.update((case.pk, case) for case in rows.filter(settled_here, center=center)[:limit])
+    return sorted(found.values(), key=lambda case: (case.updated_at, case.pk), reverse=True)[:limit]
 
 
 # --- the tree and the map --------------------------------------------------------------------------------
@@ -370,10 +389,12 @@ class TreeNode:
         return self.grid.population_out_of_range
 
 
-def grid_tree(*, root: Grid | None = None, today: dt.date | None = None) -> list[TreeNode]:
+def grid_tree(*, district_id: int | None, root: Grid | None = None, today: dt.date | None = None) -> list[TreeNode]:
     """The whole tree with counts rolled up from the grids below: workers on duty today,
-    residents (unit populations), open and overdue matters. Four queries, whatever its size
-    (grids, whether wartime is on, assignments, matters)."""
+    residents (unit populations), open and overdue matters of the district `district_id` (None: of
+    every district, for a superuser of none). Four queries, whatever its size (grids, whether wartime
+    is on, assignments, matters); the matters counted per grid in the database from the index
+    `case_district_open_grid` alone (its condition is the filter, the grid is included)."""
     today = today or timezone.localdate()
     now = timezone.now()
     grids = list(Grid.objects.filter(active=True).only("id", "code", "name", "level", "parent_id", "population",
@@ -383,8 +404,11 @@ def grid_tree(*, root: Grid | None = None, today: dt.date | None = None) -> list
                 .annotate(n=Count("worker", distinct=True))):
         if row["grid_id"] in nodes:
             nodes[row["grid_id"]].workers = row["n"]
-    for row in (Case.objects.filter(status__in=OPEN_STATUSES, grid__isnull=False).values("grid_id")
-                .annotate(n=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now)))):
+    open_matters = Case.objects.filter(~Q(status=CaseStatus.CLOSED), grid__isnull=False)
+    if district_id is not None:
+        open_matters = open_matters.filter(district_id=district_id)
+    for row in (open_matters.order_by().values("grid_id")
+                .annotate(n=Count("grid_id"), late=Count("grid_id", filter=Q(due_at__lt=now)))):
         if row["grid_id"] in nodes:
             nodes[row["grid_id"]].open_cases = row["n"]
             nodes[row["grid_id"]].overdue = row["late"]
@@ -437,8 +461,8 @@ def grid_map_features(*, level: str | None = None, within: Q | None = None) -> d
 
 # --- a grid worker's month (seed 002 五(三): 实绩档案 + 积分考评) -----------------------------------------
 # 核查时限: a verification is on time when made by the end of the working day after the matter was
-# handed over for it (the department's report-back, or the village settling it on the spot).
-VERIFY_WITHIN_WORKING_DAYS = 1
+# handed over for it (the department's report-back, or the village settling it on the spot): the rule
+# of dispatch's 核查 clock (`VERIFY_WITHIN_WORKING_DAYS`), which reminds the worker on the engine.
 WORKER_FIGURE_KEYS = ("patrols", "collected", "found", "verified", "verified_on_time")
 VERIFICATION_EVENT_TYPES = (DispatchEventType.CASE_VERIFIED, DispatchEventType.CASE_VERIFICATION_FAILED,
                             GridEventType.SITE_VERIFIED)

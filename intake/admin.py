@@ -6,13 +6,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from governance.crypto import pii_digest
 from governance.errors import ApplicationError
 from governance.text import FreeTextField
+from intake.answer_limits import answer_limit_errors, category_answer_limit
 from intake.models import (
     Attachment,
     Case,
@@ -24,10 +28,11 @@ from intake.models import (
     Party,
     PlatformKey,
     SensitiveView,
+    TimelineCheck,
 )
 from intake.open311.services import platform_key_create, platform_key_revoke
 from intake.services import category_save
-from intake.validators import PHRASES_MAX_CHARS, mask_id_number
+from intake.validators import PHRASES_MAX_CHARS, mask_id_number, phone_search_key
 
 
 class CategoryAdminForm(forms.ModelForm):
@@ -37,7 +42,8 @@ class CategoryAdminForm(forms.ModelForm):
 
     class Meta:
         model = Category
-        fields = ("parent", "code", "name", "initials", "default_complexity", "ordering", "active", "phrases")
+        fields = ("parent", "code", "name", "initials", "default_complexity", "answer_limit", "answer_limit_unit",
+                  "ordering", "active", "phrases")
         field_classes = {"name": FreeTextField}
 
     def clean(self) -> dict[str, Any]:
@@ -45,16 +51,33 @@ class CategoryAdminForm(forms.ModelForm):
         parent = data.get("parent")
         if parent is not None and (parent.parent_id or (self.instance.pk and parent.pk == self.instance.pk)):
             raise forms.ValidationError({"parent": "事项类别只有两级：上级类别必须是一级类别。"})
+        if "answer_limit" in data and "answer_limit_unit" in data:
+            for field, message in answer_limit_errors(data["answer_limit"], data["answer_limit_unit"]).items():
+                self.add_error(field, message)
         return data
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     form = CategoryAdminForm
-    list_display = ("code", "name", "parent", "initials", "default_complexity", "ordering", "active")
-    list_filter = ("parent", "active", "default_complexity")
+    list_display = ("code", "name", "parent", "initials", "default_complexity", "answer_limit_shown", "ordering",
+                    "active")
+    list_filter = ("parent", "active", "default_complexity", "answer_limit_unit")
     search_fields = ("code", "name", "initials")
     list_editable = ("ordering", "active")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("parent")
+
+    @admin.display(description=_("答复时限"))
+    def answer_limit_shown(self, obj: Category) -> str:
+        own = category_answer_limit(obj) if obj.answer_limit else None
+        if own is not None:
+            return own.label
+        inherited = category_answer_limit(obj)
+        if inherited is not None:
+            return gettext("%(limit)s（沿用上级）") % {"limit": inherited.label}
+        return gettext("按复杂程度")
 
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
         try:
@@ -140,9 +163,21 @@ class CaseAdmin(admin.ModelAdmin):
 class PartyAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "masked_id", "phone", "created_at")
     list_filter = ("kind",)
-    search_fields = ("name", "=id_number", "=credit_code", "=phone")
+    search_fields = ("name", "=credit_code")
     exclude = ("id_number",)
     readonly_fields = ("masked_id",)
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
+        """Also an exact ID number or phone, through their blind index (they are stored encrypted)."""
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            phone = phone_search_key(term)
+            digests = Q(id_number_digest=pii_digest(term.upper()))
+            if phone:
+                digests |= Q(phone_digest=pii_digest(phone))
+            results = results | queryset.filter(digests)
+        return results, duplicates
 
     @admin.display(description="公民身份号码")
     def masked_id(self, obj: Party) -> str:
@@ -167,6 +202,13 @@ class CaseEventAdmin(ReadOnlyAdmin):
     search_fields = ("case__code",)
     list_select_related = ("case", "actor")
     show_full_result_count = False
+
+
+@admin.register(TimelineCheck)
+class TimelineCheckAdmin(ReadOnlyAdmin):
+    """The verifier's runs (nightly and `verify_timeline`): the first broken link of each matter."""
+
+    list_display = ("started_at", "finished_at", "matters", "events", "broken")
 
 
 @admin.register(SensitiveView)

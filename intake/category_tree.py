@@ -42,6 +42,7 @@ TREE = [
         ("RX03", "投诉", ORDINARY),
         ("RX04", "举报", ORDINARY),
         ("RX05", "建议", ORDINARY),
+        ("RX06", "停水停电停气", ORDINARY),
     ]),
     ("FL", "法律咨询", ORDINARY, []),
     ("XL", "心理服务", ORDINARY, []),
@@ -72,6 +73,26 @@ def seed(apps, schema_editor):
 
 
 
+# The kinds with their own answer limit (issue 22 item 11), as (amount, unit): a child without one
+# takes its parent's, a kind without any is promised by complexity (seed 004: 7 working days, a
+# complex one 3 weeks, `intake.answer_limits`). Editable in the admin; set on existing databases by
+# migration `intake/0017_answer_limits` where the code matches and no limit was set.
+CALENDAR_DAYS, HOURS = "calendar_days", "hours"
+LIMITS = {
+    # 《信访工作条例》: 信访事项应当自受理之日起 60 日内办结 (calendar days, the law's way of counting).
+    "XF": (60, CALENDAR_DAYS),
+    # Water, power and gas cut off: answered within 24 hours, nights and holidays included (issue 22).
+    "RX06": (24, HOURS),
+}
+
+
+def seed_limits(apps, schema_editor):
+    """Give the seeded kinds their answer limits where an administrator has set none."""
+    Category = apps.get_model("intake", "Category")
+    for code, (amount, unit) in LIMITS.items():
+        Category.objects.filter(code=code, answer_limit__isnull=True).update(answer_limit=amount, answer_limit_unit=unit)
+
+
 # The phrases a window clerk types most often, per category (one per line; editable in the admin).
 PHRASES = {
     "JF": "双方经现场调解，达成一致意见。\n当事人情绪稳定，同意等候处理结果。\n请求中心协调双方进行调解。",
@@ -81,6 +102,7 @@ PHRASES = {
     "XF": "来访人反映的问题已登记，告知按期答复。\n来访人要求书面答复。",
     "RX": "12345热线转办，请按期办理并反馈。",
     "RX03": "投诉人反映噪音扰民，要求相关部门依法处理。",
+    "RX06": "反映停水（停电、停气）已超过数小时，未见通知，请求尽快抢修恢复。\n已告知 24 小时内答复。",
     "FL": "当事人咨询相关法律问题，已现场解答。\n建议当事人申请法律援助。",
     "XL": "当事人情绪低落，已安排心理咨询师接谈。",
     "YH": "发现安全隐患，请求相关部门现场核查处置。",

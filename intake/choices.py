@@ -38,6 +38,15 @@ class Complexity(models.TextChoices):
     URGENT = "urgent", _("紧急")
 
 
+class AnswerLimitUnit(models.TextChoices):
+    """The calendar of a kind's answer limit (issue 22 item 11): working days on the working calendar
+    (调休 included), calendar days (the 信访 and labour-mediation rules count 日), or clock hours."""
+
+    WORKING_DAYS = "working_days", _("工作日")
+    CALENDAR_DAYS = "calendar_days", _("自然日")
+    HOURS = "hours", _("小时")
+
+
 class HandlingMode(models.TextChoices):
     SELF = "self", _("自办")
     TRANSFER = "transfer", _("转办")
@@ -66,7 +75,9 @@ class CaseStatus(models.TextChoices):
 # Which status may follow which. Dispatch adds nothing here: every status of a matter is listed,
 # and every move between them goes through `intake.services.case_transition`.
 CASE_TRANSITIONS: dict[str, frozenset[str]] = {
-    CaseStatus.REGISTERED: frozenset({CaseStatus.PENDING_DISPATCH, CaseStatus.SETTLED_ON_SPOT}),
+    # 登记 → 办理中 directly: a stationed department's window takes the matter into its own department
+    # (窗口自办, `dispatch.services.window_self.case_self_handle`).
+    CaseStatus.REGISTERED: frozenset({CaseStatus.PENDING_DISPATCH, CaseStatus.SETTLED_ON_SPOT, CaseStatus.IN_PROGRESS}),
     CaseStatus.PENDING_DISPATCH: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.SETTLED_ON_SPOT}),
     CaseStatus.SETTLED_ON_SPOT: frozenset({CaseStatus.REVISITED, CaseStatus.PENDING_DISPATCH}),
     CaseStatus.IN_PROGRESS: frozenset({CaseStatus.REPORTED, CaseStatus.PENDING_DISPATCH}),

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from intake import hooks
 from intake.choices import CaseEventType, EventSource
 from intake.models import Case, CaseEvent
 
@@ -51,6 +52,7 @@ def case_event_record(
     event = case_event_build(case=case, type=type, actor=actor, source=source, from_status=from_status,
                              to_status=to_status, data=data, now=now)
     event.save(force_insert=True)
+    hooks.events_recorded(events=[event])
     return event
 
 
@@ -81,8 +83,11 @@ def case_event_build(
     )
 
 
-def case_events_record_many(*, events: list[CaseEvent]) -> list[CaseEvent]:
-    """Append several events built with `case_event_build` in one statement."""
+def case_events_record_many(*, events: list[CaseEvent], new_case: Case | None = None) -> list[CaseEvent]:
+    """Append several events built with `case_event_build` in one statement. `new_case`: a matter
+    this transaction just inserted (its first events need not lock it nor read its chain)."""
     if any(event.pk is not None for event in events):
         raise ValueError("only new events can be recorded")
-    return CaseEvent.objects.bulk_create(events)
+    recorded = CaseEvent.objects.bulk_create(events, new_case_ids=frozenset([new_case.pk]) if new_case else frozenset())
+    hooks.events_recorded(events=recorded)
+    return recorded

@@ -16,6 +16,7 @@ from intake.services import PartyInput
 from intake.validators import (
     ADDRESS_MAX_CHARS,
     DESCRIPTION_MAX_CHARS,
+    EXTERNAL_REF_MAX_CHARS,
     PARTY_NAME_MAX_CHARS,
     RESULT_MAX_CHARS,
     SEND_NOTE_MAX_CHARS,
@@ -140,6 +141,21 @@ class RegisterForm(forms.Form):
             result.append(PartyInput(kind=kind, role=role, on_difference=data.get(prefix + "on_difference") or "",
                                      **values))
         return result
+
+
+class CommandRegisterForm(RegisterForm):
+    """The command center's registration (`case_register_at_command`): a call to its duty phone or an
+    upper level's assignment with its document number; no window."""
+
+    channel = forms.ChoiceField(label=_("来源渠道"), choices=[(Channel.PHONE, _("来电（指挥中心值班电话）")),
+                                                           (Channel.UPPER_ASSIGNMENT, _("上级交办"))],
+                                initial=Channel.PHONE)
+    external_ref = FreeTextField(label=_("交办文号/来电工单号（可选）"), error_label=_("交办文号"), required=False,
+                                 max_length=EXTERNAL_REF_MAX_CHARS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["window"]
 
 
 class ApplicantLookupForm(forms.Form):

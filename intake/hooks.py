@@ -32,6 +32,15 @@ case_queued: Hook[Callable[..., None]] = Hook(
     "transaction, it notifies the duty director on duty after commit.",
 )
 
+duty_flow_check: Hook[Callable[..., None]] = Hook(
+    "intake.duty_flow_check",
+    declared_by="intake",
+    provided_by="dispatch",
+    doc="`(*, actor, center) -> None`, raises `PermissionDeniedError` (`not_on_duty`) unless the actor may do "
+        "the routine flow now (duty, not only role: an off-duty duty director reads). Called when the center's "
+        "staff settle or send on a matter for its first receiver.",
+)
+
 case_close_check: Hook[Callable[..., None]] = Hook(
     "intake.case_close_check",
     declared_by="intake",
@@ -44,6 +53,59 @@ case_panels: ListHook[Callable[..., list]] = ListHook(
     "intake.case_panels",
     declared_by="intake",
     provided_by="grid",
-    doc="`(*, case, user) -> [html]`: extra panels for a matter's pages, from each app that registers "
-        "(the grid's seven steps; review's warning letters, with 发函 for those who may issue).",
+    doc="`(*, case, user, request=None) -> [html]`: extra panels for a matter's pages, from each app that "
+        "registers (the grid's seven steps; review's warning letters, with 发函 for those who may issue). A "
+        "panel with a form renders with `request` (its CSRF token).",
+)
+
+window_actions: ListHook[Callable[..., list]] = ListHook(
+    "intake.window_actions",
+    declared_by="intake",
+    provided_by="dispatch",
+    doc="`(*, case, request) -> [html]`: further actions on a just registered matter's receipt besides settling "
+        "it on the spot and sending it to dispatch (a stationed department's window takes it into its own "
+        "department, 窗口自办), for the user of the request; empty when they may not.",
+)
+
+case_answers: Hook[Callable[..., dict[int, str]]] = Hook(
+    "intake.case_answers",
+    declared_by="intake",
+    provided_by="dispatch",
+    doc="`(*, case_ids) -> {case_id: text}`: the department's answer the center approved for each closed matter "
+        "(the report-back of its completed lead or sole assignment, the merged answer in joint handling); "
+        "matters without one are left out. Open311 gives it back to the filing platform in `status_notes`.",
+)
+
+case_status_changed: Hook[Callable[..., None]] = Hook(
+    "intake.case_status_changed",
+    declared_by="intake",
+    provided_by="dispatch",
+    doc="`(*, case, from_status, to_status, now)`: called inside the transaction of every move of a matter "
+        "(`case_transition`) and of a walk-in's registration (`from_status` ''): dispatch stops the clocks of "
+        "the status left and starts the clock of the status entered (移送, 派单, 核查, 回访 on the deadline engine).",
+)
+
+case_clocks: Hook[Callable[..., dict[int, list]]] = Hook(
+    "intake.case_clocks",
+    declared_by="intake",
+    provided_by="dispatch",
+    doc="`(*, case_ids, now) -> {case_id: [clock]}`: the clocks running on these matters (label, due_at, "
+        "remaining_seconds, lapsed, escalated), for the window's list, matter page and follow-ups.",
+)
+
+case_ids_to_explain: Hook[Callable[..., QuerySet]] = Hook(
+    "intake.case_ids_to_explain",
+    declared_by="intake",
+    provided_by="dispatch",
+    doc="`() -> QuerySet of values('subject_id')`: the matters whose first receiver owes the applicant an "
+        "explanation call now (an assignment went overdue; 解释回访 on the deadline engine).",
+)
+
+events_recorded: ListHook[Callable[..., list]] = ListHook(
+    "intake.events_recorded",
+    declared_by="intake",
+    provided_by="review",
+    doc="`(*, events) -> []`: timeline events just appended (saved, with their ids), inside the transaction "
+        "that wrote them: review tells the leaders who follow a matter (关注) of its events of note, in the "
+        "same transaction (the outbox), once per event.",
 )

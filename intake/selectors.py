@@ -16,18 +16,17 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from governance.crypto import pii_digest
 from governance.errors import NotFoundError
 from governance.parsing import db_id
 from governance.roles import (
     MAY_HANDLE_ASSIGNMENTS,
     MAY_SEE_GRID_MATTERS,
+    departments_led_by,
     user_roles,
 )
 from governance.scope import reads_center_territory, territory_for_user
-from governance.selectors import (
-    departments_led_by,
-    grid_ids_to_verify,
-)
+from governance.selectors import grid_ids_to_verify
 from intake import hooks
 from intake.choices import CaseStatus, PartyRole
 from intake.filters import SEARCH_MAX_CHARS, TICKED, CaseFilterSet, case_filters_clean
@@ -236,9 +235,9 @@ def cases_for_applicant(
     id_number = (id_number or "").strip().upper()
     phone_key = phone_search_key(phone) if phone else None
     if id_number:
-        condition |= Q(case_parties__party__id_number=id_number)
+        condition |= Q(case_parties__party__id_number_digest=pii_digest(id_number))
     if phone_key:
-        condition |= Q(case_parties__party__phone=phone_key)
+        condition |= Q(case_parties__party__phone_digest=pii_digest(phone_key))
     if not condition:
         return []
     base = cases_visible_to(user=actor) if actor is not None else Case.objects.all()
@@ -273,12 +272,12 @@ def party_find(*, id_number: str | None = None, phone: str | None = None) -> Par
     """The party a returning applicant most likely is, to prefill the form (ID wins over phone)."""
     id_number = (id_number or "").strip().upper()
     if id_number:
-        found = Party.objects.filter(id_number=id_number).order_by("id").first()
+        found = Party.objects.filter(id_number_digest=pii_digest(id_number)).order_by("id").first()
         if found is not None:
             return found
     phone_key = phone_search_key(phone) if phone else None
     if phone_key:
-        return Party.objects.filter(phone=phone_key).order_by("-id").first()
+        return Party.objects.filter(phone_digest=pii_digest(phone_key)).order_by("-id").first()
     return None
 
 
@@ -356,15 +355,29 @@ def case_attachments(*, case: Case) -> list[Any]:
 FOLLOW_UP_STATUSES = (CaseStatus.REGISTERED, CaseStatus.SETTLED_ON_SPOT, CaseStatus.VERIFIED, CaseStatus.REVISITED)
 
 
-def cases_follow_up_due(*, actor: AbstractBaseUser, limit: int = 50) -> list[Case]:
-    """待回访 / 待办结: the first receiver's matters waiting for them, oldest promise first. One query."""
-    return list(
-        Case.objects.filter(first_receiver=actor, status__in=FOLLOW_UP_STATUSES)
+def cases_follow_up_due(*, actor: AbstractBaseUser, limit: int = 50, now: dt.datetime | None = None) -> list[Case]:
+    """待回访 / 待办结: the first receiver's matters waiting for them (also those whose applicant is owed an
+    explanation call because an assignment went overdue), oldest promise first, each with its running
+    clocks (`case.clocks`, from dispatch's deadline steps). Two queries."""
+    cases = list(
+        Case.objects.filter(Q(status__in=FOLLOW_UP_STATUSES) | Q(pk__in=hooks.case_ids_to_explain()),
+                            first_receiver=actor)
         .select_related("category")
         .order_by("expected_answer_at", "pk")[:limit]
     )
+    with_clocks(cases, now=now)
+    return cases
+
+
+def with_clocks(cases: list[Case], *, now: dt.datetime | None = None) -> list[Case]:
+    """Set `case.clocks` on each matter: the clocks running on it, with their countdowns (one query)."""
+    clocks = hooks.case_clocks(case_ids=[case.pk for case in cases], now=now or timezone.now()) if cases else {}
+    for case in cases:
+        case.clocks = clocks.get(case.pk, [])
+    return cases
 
 
 def follow_up_panel(user: AbstractBaseUser) -> dict[str, Any]:
     """The clerk's home panel (registered in `IntakeConfig.ready`)."""
-    return {"cases": cases_follow_up_due(actor=user), "now": timezone.now()}
+    now = timezone.now()
+    return {"cases": cases_follow_up_due(actor=user, now=now), "now": now}

@@ -6,6 +6,7 @@ app_name = "intake"
 
 urlpatterns = [
     path("window/", window.window_register, name="window"),
+    path("command/register/", window.command_register, name="command_register"),
     path("window/applicant/", window.applicant_lookup, name="applicant_lookup"),
     path("mine/", cases.my_cases, name="mine"),
     path("cases/", cases.case_list, name="case_list"),

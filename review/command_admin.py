@@ -13,7 +13,16 @@ from governance.admin import ReadOnlyAdmin
 from governance.parsing import db_id
 from grid.services.keypersons import keyperson_may_view
 from review.command_choices import SignalKind
-from review.models import Consultation, DailyReport, RadarRules, RiskSignal, WarningLetter
+from review.models import (
+    AnalysisReport,
+    Consultation,
+    DailyReport,
+    MeetingCadence,
+    RadarRules,
+    RiskSignal,
+    UrgentReport,
+    WarningLetter,
+)
 from review.selectors.command import key_person_signals_seen
 
 
@@ -60,3 +69,31 @@ class ConsultationAdmin(ReadOnlyAdmin):
 @admin.register(DailyReport)
 class DailyReportAdmin(ReadOnlyAdmin):
     list_display = ("date", "center", "status", "nothing_to_report", "issued_at")
+
+
+@admin.register(MeetingCadence)
+class MeetingCadenceAdmin(admin.ModelAdmin):
+    """Set up through `review.services.cadence` (议事会商 → 按制度设立例行会议); here the place, the time,
+    the grace before "due and not yet held" and whether it runs may be changed."""
+
+    list_display = ("title", "center", "kind", "frequency", "first_date", "time", "chair_rule", "active")
+    list_filter = ("kind", "frequency", "active")
+    fields = ("center", "kind", "title", "frequency", "first_date", "chair_rule", "invitee_rules", "time", "place",
+              "missed_after", "active", "created_by", "created_at")
+    readonly_fields = ("center", "kind", "title", "frequency", "first_date", "chair_rule", "invitee_rules",
+                       "created_by", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(AnalysisReport)
+class AnalysisReportAdmin(ReadOnlyAdmin):
+    list_display = ("title", "center", "kind", "period_start", "period_end", "status", "issued_at")
+    list_filter = ("kind", "status")
+
+
+@admin.register(UrgentReport)
+class UrgentReportAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "title", "center", "status", "opened_at", "next_due_at", "closed_at")
+    list_filter = ("status", "year")

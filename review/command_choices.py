@@ -52,6 +52,7 @@ class LetterSource(models.TextChoices):
     SIGNAL = "signal", _("风险研判信号")
     ASSESSMENT = "assessment", _("月度考核")
     OVERDUE_COUNT = "overdue_count", _("当月超期次数达到阈值")
+    LADDER = "ladder", _("超期问责阶梯")
 
 
 class LetterStatus(models.TextChoices):
@@ -108,6 +109,44 @@ class DailyReportStatus(models.TextChoices):
     ISSUED = "issued", _("已签发")
 
 
+# --- the accountability ladder of an overdue assignment (issue 22 item 8; seeds 004, 000 七) ---------
+LADDER_SUBJECT = "ladder"
+
+
+class Rung(models.TextChoices):
+    """The rungs an overdue assignment climbs, in order (催办 → … → 移交区效能办)."""
+
+    REMINDER = "reminder", _("催办")
+    SUPERVISION_NOTICE = "supervision_notice", _("督办通知")
+    WORK_LETTER = "work_letter", _("工作提示函")
+    WARNING_LETTER = "warning_letter", _("风险预警函")
+    CRITICISM = "criticism", _("通报批评")
+    REFERRAL = "referral", _("移交区效能办")
+
+
+RUNG_ORDER: tuple[str, ...] = tuple(Rung.values)
+# A rung's level on its deadline step (1 … 6) and back.
+RUNG_LEVEL = {rung: index for index, rung in enumerate(RUNG_ORDER, start=1)}
+RUNG_BY_LEVEL = {index: rung for rung, index in RUNG_LEVEL.items()}
+RUNG_LETTER_KIND = {Rung.WORK_LETTER: LetterKind.WORK_REMINDER, Rung.WARNING_LETTER: LetterKind.RISK_WARNING}
+
+
+class RungStatus(models.TextChoices):
+    ISSUED = "issued", _("已发出")
+    SKIPPED = "skipped", _("越级跳过")
+
+
+class ReferralStatus(models.TextChoices):
+    OPEN = "open", _("待效能办答复")
+    ANSWERED = "answered", _("已答复")
+
+
+class ReferralOutcome(models.TextChoices):
+    ACCOUNTABLE = "accountable", _("予以问责")
+    ADMONISHED = "admonished", _("约谈提醒、批评教育")
+    CLEARED = "cleared", _("不予问责")
+
+
 class CommandEventType(models.TextChoices):
     """Timeline events the command side writes on the matters it concerns."""
 
@@ -118,8 +157,106 @@ class CommandEventType(models.TextChoices):
     AGENDA_ADDED = "consultation.agenda_added", _("列入会商议程")
     DECIDED = "consultation.decided", _("会商作出决定")
     ACTION_DONE = "consultation.action_done", _("会商决定已落实")
+    LADDER_ISSUED = "ladder.rung_issued", _("超期问责升级")
+    LADDER_SKIPPED = "ladder.rung_skipped", _("指挥长越级跳过问责环节")
+    REFERRAL_ANSWERED = "ladder.referral_answered", _("区效能办答复问责移交")
+    URGENT_FILED = "urgent_report.filed", _("报送情况报告（首报）")
+    URGENT_FOLLOWED_UP = "urgent_report.followed_up", _("情况报告续报")
+    URGENT_CLOSED = "urgent_report.closed", _("情况报告终报")
+    URGENT_LATE = "urgent_report.follow_up_late", _("情况报告续报逾期")
+    URGENT_ESCALATED = "urgent_report.escalated", _("续报逾期报告指挥长")
+
+
+class UrgentReportStatus(models.TextChoices):
+    OPEN = "open", _("续报中")
+    CLOSED = "closed", _("已终报")
+
+
+class UrgentEntryKind(models.TextChoices):
+    """首报 (the first report, at once), 续报 (each follow-up), 终报 (the final one, which closes it)."""
+
+    INITIAL = "initial", _("首报")
+    FOLLOW_UP = "follow_up", _("续报")
+    FINAL = "final", _("终报")
+
+
+class LeaderEventType(models.TextChoices):
+    """Timeline events of 领导通: a leader's instruction (批示) and the departments' answers."""
+
+    INSTRUCTION_ISSUED = "instruction.issued", _("领导批示")
+    INSTRUCTION_ANSWERED = "instruction.answered", _("答复领导批示")
+    INSTRUCTION_OVERDUE = "instruction.overdue", _("领导批示答复逾期")
 
 
 # Deadline-engine subject types (dispatch.services.subjects).
 LETTER_SUBJECT = "review.letter"
 ACTION_SUBJECT = "review.action_item"
+# One department's answer to a leader's instruction (`review.InstructionDepartment`).
+INSTRUCTION_SUBJECT = "review.instruction_department"
+
+
+class CadenceFrequency(models.TextChoices):
+    WEEKLY = "weekly", _("每周")
+    BIWEEKLY = "biweekly", _("每两周")
+    MONTHLY = "monthly", _("每月")
+
+
+class ChairRule(models.TextChoices):
+    """Who chairs a standing meeting (seed 000 三, 001 五(二))."""
+
+    CENTER_DIRECTOR = "center_director", _("中心主任")
+    DEPUTIES_ALTERNATE = "deputies_alternate", _("两名副主任轮流")
+    DEPUTY_COMMANDER = "deputy_commander", _("副指挥长")
+
+
+class InviteeRule(models.TextChoices):
+    """Who a standing meeting invites, named by rule and resolved for each occurrence."""
+
+    CENTER_LEADERS = "center_leaders", _("中心主任、副主任")
+    STATIONED_DEPARTMENTS = "stationed_departments", _("进驻部门（常驻、轮驻）联络员")
+    DUTY_DIRECTOR = "duty_director", _("当日轮值主任")
+    DISPATCHERS = "dispatchers", _("调度员")
+    LIAISONS = "liaisons", _("各联动部门联络员")
+
+
+# The seeds' standing meetings, per level: kind, title, frequency, chair rule, invitee rules.
+STANDING_MEETINGS: dict[str, tuple[tuple[str, str, str, str, tuple[str, ...]], ...]] = {
+    "district": (
+        (ConsultationKind.LEADERSHIP_MONTHLY, "中心值班领导会议", CadenceFrequency.MONTHLY, ChairRule.CENTER_DIRECTOR,
+         (InviteeRule.CENTER_LEADERS, InviteeRule.DUTY_DIRECTOR)),
+        (ConsultationKind.STATIONED_BIWEEKLY, "进驻部门及中心各组负责人会议", CadenceFrequency.BIWEEKLY,
+         ChairRule.DEPUTIES_ALTERNATE, (InviteeRule.STATIONED_DEPARTMENTS, InviteeRule.DISPATCHERS)),
+        (ConsultationKind.DISPATCH_BIWEEKLY, "调度指挥中心研判会商会", CadenceFrequency.BIWEEKLY,
+         ChairRule.DEPUTY_COMMANDER, (InviteeRule.DUTY_DIRECTOR, InviteeRule.DISPATCHERS, InviteeRule.LIAISONS)),
+    ),
+    "town": (
+        (ConsultationKind.TOWN_WEEKLY, "每周工作例会", CadenceFrequency.WEEKLY, ChairRule.CENTER_DIRECTOR,
+         (InviteeRule.STATIONED_DEPARTMENTS,)),
+        (ConsultationKind.TOWN_JOINT_MONTHLY, "月度联席会议", CadenceFrequency.MONTHLY,
+         ChairRule.CENTER_DIRECTOR, (InviteeRule.LIAISONS,)),
+    ),
+}
+
+
+class AnalysisTheme(models.TextChoices):
+    """The five themes of the 研判专报 (seed 000 三(一))."""
+
+    POLITICAL_SECURITY = "political_security", _("政治安全")
+    RISKS = "risks", _("风险隐患")
+    PUBLIC_ORDER = "public_order", _("社会治安")
+    EMERGENCY = "emergency", _("应急管理")
+    DISPUTES = "disputes", _("矛盾纠纷")
+
+
+class AnalysisStatus(models.TextChoices):
+    DRAFT = "draft", _("待签发")
+    ISSUED = "issued", _("已签发")
+
+
+class AnalysisKind(models.TextChoices):
+    MONTHLY = "monthly", _("月度")
+    ON_DEMAND = "on_demand", _("专题（按需）")
+
+
+CONSULTATION_SUBJECT = "review.consultation"
+URGENT_SUBJECT = "review.urgent_report"

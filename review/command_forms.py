@@ -17,12 +17,20 @@ from django.utils.translation import gettext_lazy as _
 from governance.errors import NotFoundError
 from governance.models import Department
 from governance.page_actions import ActionForm
-from governance.parsing import DateTimeFormField, IdFormField, IdModelChoiceField, IdModelMultipleChoiceField
+from governance.parsing import (
+    DateFormField,
+    DateTimeFormField,
+    IdFormField,
+    IdModelChoiceField,
+    IdModelMultipleChoiceField,
+)
 from governance.text import FreeTextField
 from intake.selectors import cases_visible_to
 from review.command_choices import CONSULTATION_KINDS_BY_LEVEL, ConsultationKind, LetterKind, LetterSource
 from review.selectors import command as sel
 from review.services import letters as letter_svc
+from review.services.analysis import SECTION_TEXT_MAX
+from review.services.cadence import CANCEL_REASON_MAX_CHARS
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -153,6 +161,13 @@ class AgendaForm(ActionForm):
         return data
 
 
+class CancelMeetingForm(ActionForm):
+    """Call a scheduled meeting off (`consultation_cancel`): the reason the invitees are told."""
+
+    reason = FreeTextField(label=_("取消原因"), max_length=CANCEL_REASON_MAX_CHARS,
+                           error_messages={"required": _("请填写取消原因。")})
+
+
 class RecordForm(ActionForm):
     """Minutes and attendance of the consultation (`target`): the invitees are the choices."""
 
@@ -195,3 +210,27 @@ class DoneForm(ActionForm):
 class IssueForm(ActionForm):
     note = FreeTextField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                          max_length=NOTE_MAX_CHARS)
+
+
+# --- 研判专报 -------------------------------------------------------------------------------------
+class AnalysisGenerateForm(ActionForm):
+    """On demand: the period of a 研判专报 (the monthly one is drafted by beat on the 1st)."""
+
+    start = DateFormField(label=_("研判期间起"))
+    end = DateFormField(label=_("研判期间止"))
+
+
+class AnalysisSectionForm(ActionForm):
+    text = FreeTextField(label=_("研判意见"), widget=forms.Textarea(attrs={"rows": 6}), max_length=SECTION_TEXT_MAX)
+
+
+class AnalysisIssueForm(ActionForm):
+    """Issuing takes no input: the commander confirms."""
+
+
+class StandingMeetingsForm(ActionForm):
+    """The seeds' standing meetings of the center's level, from a first date at a time."""
+
+    first_date = DateFormField(label=_("首次日期"))
+    time = forms.TimeField(label=_("召开时间"))
+    place = FreeTextField(label=_("地点"), required=False, max_length=TITLE_MAX_CHARS)

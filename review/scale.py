@@ -28,6 +28,7 @@ from dispatch.models import Assignment, ExtensionRequest, Revisit, Summons, Summ
 from governance.choices import GridLevel
 from governance.models import Center, Department, Grid
 from governance.roles import Role
+from intake.chain import timeline_seal_unsealed
 from intake.choices import CaseEventType
 from intake.models import Case, CaseEvent, Category
 
@@ -66,7 +67,7 @@ ASSIGNMENT_COLUMNS = ("id", "case_id", "center_id", "department_id", "mode", "ro
 EVENT_COLUMNS = ("id", "case_id", "type", "source", "from_status", "to_status", "data", "occurred_at", "actor_id")
 REVISIT_COLUMNS = ("id", "case_id", "revisited_by_id", "resolved", "satisfaction", "notes", "revisited_at")
 EXTENSION_COLUMNS = ("id", "assignment_id", "reason", "requested_due_at", "requested_by_id", "requested_at", "status",
-                     "decided_by_id", "decided_at", "decision_note", "old_due_at", "new_due_at")
+                     "decided_by_id", "decided_at", "decision_note", "old_due_at", "new_due_at", "needs_commander")
 
 
 class ScaleError(Exception):
@@ -258,7 +259,7 @@ def generate(*, world: World, matters: int, start: dt.datetime, end: dt.datetime
             batch.extensions.append((id_of.take("dispatch_extensionrequest"), a_id, "需补充材料、现场复核",
                                      clock(due + 5 * DAY), clerk, clock(assigned + 3 * DAY),
                                      "approved" if approved else "refused", director, clock(assigned + 3 * DAY + HOUR),
-                                     "", clock(due), clock(due + 5 * DAY) if approved else None))
+                                     "", clock(due), clock(due + 5 * DAY) if approved else None, False))
         if reported_at is not None:
             if rework:
                 events.append((id_of.take("intake_caseevent"), case_id, EV_REWORK, "web",
@@ -457,11 +458,11 @@ PG_INSERTS = (
        FROM scale_m WHERE second_at IS NOT NULL""",
     # extensions asked three days in, 70% granted
     """INSERT INTO dispatch_extensionrequest (id, assignment_id, reason, requested_due_at, requested_by_id,
-         requested_at, status, decided_by_id, decided_at, decision_note, old_due_at, new_due_at)
+         requested_at, status, decided_by_id, decided_at, decision_note, old_due_at, new_due_at, needs_commander)
        SELECT %(x0)s + n, a_id, '需补充材料、现场复核', to_timestamp(due + 432000), %(clerk)s,
          to_timestamp(assigned + 259200), CASE WHEN r_ext < 0.7 THEN 'approved' ELSE 'refused' END, %(director)s,
          to_timestamp(assigned + 262800), '', to_timestamp(due),
-         CASE WHEN r_ext < 0.7 THEN to_timestamp(due + 432000) END
+         CASE WHEN r_ext < 0.7 THEN to_timestamp(due + 432000) END, FALSE
        FROM scale_m WHERE extension AND ack_at IS NOT NULL AND NOT settled""",
     # the timeline: one statement per kind of event (slot k of the matter's eight ids)
     """INSERT INTO intake_caseevent (id, case_id, type, source, from_status, to_status, data, occurred_at, actor_id)
@@ -577,6 +578,7 @@ class LoadResult:
     summonses: int
     seconds_loading: float
     seconds_indexing: float
+    seconds_sealing: float = 0.0
 
 
 def replica_role_set(cursor: Any) -> bool:
@@ -643,6 +645,10 @@ def load(*, world: World, matters: int, start: dt.datetime, end: dt.datetime, no
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - constants
                                f"(SELECT coalesce(max(id), 1) FROM {table}))")
         indexing = time.perf_counter() - loaded
+        # The timeline's rows were written with SQL: seal them into their matters' hash chains.
+        sealing_started = time.perf_counter()
+        timeline_seal_unsealed(connection, from_case_id=ids["intake_case"], batch=5000)
+        sealing = time.perf_counter() - sealing_started
     if postgres:
         # Fresh statistics; and, where no transaction surrounds the load (the command), the
         # visibility map too, as autovacuum would set it later: until then the counts that read an
@@ -652,4 +658,4 @@ def load(*, world: World, matters: int, start: dt.datetime, end: dt.datetime, no
             for table in TABLES:
                 cursor.execute(f"{analyze} {table}")
     return LoadResult(matters=matters, rows=rows, summonses=count, seconds_loading=loaded - started,
-                      seconds_indexing=indexing)
+                      seconds_indexing=indexing, seconds_sealing=sealing)

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from dispatch.models import Assignment, Summons
+from dispatch.selectors.attendance import attendance_code
 from dispatch.services import (
     assignment_acknowledge,
     assignment_report_back,
@@ -108,7 +109,8 @@ def _summons(district: Center, users: dict[str, User], now: dt.datetime) -> Summ
     rows = {row.department.short_code: row for row in summons.departments.select_related("department", "summons")}
     summons_acknowledge(actor=users["liaison_zgj"], row=rows["ZGJ"], now=now - dt.timedelta(minutes=18))
     summons_acknowledge(actor=users["liaison_ga"], row=rows["GA"], now=now - dt.timedelta(minutes=17))
-    summons_report_in(actor=users["liaison_ga"], row=rows["GA"], now=now - dt.timedelta(minutes=5))
+    summons_report_in(actor=users["liaison_ga"], row=rows["GA"], now=now - dt.timedelta(minutes=5),
+                      code=attendance_code(center=district, at=now - dt.timedelta(minutes=5)))
     summons_request(actor=users["director"], center=district, departments=[departments["ZBZ"]],
                     reason="征地补偿政策解释，请张坂镇到中心", now=now - dt.timedelta(minutes=3))
     return summons

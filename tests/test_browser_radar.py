@@ -72,10 +72,13 @@ def test_story_7_surge_to_letter_to_consultation_to_done(page, login):
     town = Department.objects.get(short_code="DYZ")
     assert page.input_value("#id_department") == str(town.pk)
     page.fill("#id_answer_limit_working_days", "5")
+    year = timezone.localdate().year
+    earlier = set(WarningLetter.objects.values_list("pk", flat=True))  # the demo's ladder letters
+    warnings_this_year = WarningLetter.objects.filter(kind="risk_warning", year=year, center__code="QZTS").count()
     page.click("[data-testid=issue-letter]")
     number = page.wait_for_selector("[data-testid=letter-number]").inner_text()
-    letter = WarningLetter.objects.get()
-    assert number == f"〔{timezone.localdate().year}〕预警1号" == letter.reference
+    letter = WarningLetter.objects.exclude(pk__in=earlier).get()
+    assert number == f"〔{year}〕预警{warnings_this_year + 1}号" == letter.reference
     assert letter.department == town and letter.answer_limit_working_days == 5
     page.click("[data-testid=print]")
     assert page.evaluate("window.__printed") == 1

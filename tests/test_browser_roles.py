@@ -9,9 +9,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.utils import timezone
 
 from dispatch import services as svc
 from dispatch.models import Assignment, Notification, Revisit, Summons
+from dispatch.selectors.attendance import attendance_code
 from governance.models import Center, Department, Grid
 from intake.choices import Channel, PartyRole
 from intake.models import Case, Category, PlatformKey
@@ -247,8 +249,14 @@ def test_liaisons_acknowledge_report_back_and_report_in_stories_1_and_2(page, lo
     open_notification(page, "召集")
     row = page.wait_for_selector("[data-testid=summons-departments] tr:has-text('公安分局')")
     row.query_selector("button:has-text('确认')").click()
+    # Without the screen's code the check-in is remote: recorded, not counted (issue 23, 6).
     page.click("[data-testid=summons-departments] tr:has-text('公安分局') [data-testid=report-in]")
-    page.wait_for_selector("text=已报到")
+    page.wait_for_selector("[data-testid=remote-check-in]")
+    assert summons.departments.get(department__short_code="GA").reported_in_at is None
+    page.fill("[data-testid=summons-departments] tr:has-text('公安分局') [data-testid=report-in-code]",
+              attendance_code(center=summons.center, at=timezone.now()))
+    page.click("[data-testid=summons-departments] tr:has-text('公安分局') [data-testid=report-in]")
+    page.wait_for_selector("text=已报到（到场）")
     reported = summons.departments.get(department__short_code="GA")
     assert reported.reported_in_person.username == "liaison_ga" and reported.minutes_late == 0
     assert page.locator("[data-testid=countdown]").count() == 2  # the two departments still on their way

@@ -40,7 +40,10 @@ def test_a_department_sees_its_own_matters_only(client):
 
     _instance, token = AuthToken.objects.create(User.objects.get(username="handler"))
     body = client.get("/api/intake/cases/", HTTP_AUTHORIZATION=f"Token {token}").json()
-    assert [row["code"] for row in body["results"]] == [ours.code]
+    # the demo's own matters of the labour center (its revisit matters) and ours, nothing else
+    assigned = set(Case.objects.filter(assignments__department__short_code="LDWQ").values_list("code", flat=True))
+    assert ours.code in assigned and theirs.code not in assigned
+    assert {row["code"] for row in body["results"]} == assigned
     assert client.get(f"/api/intake/cases/{theirs.code}/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 404
 
 
@@ -56,7 +59,10 @@ def test_a_leader_in_charge_sees_the_departments_matters_only(client):
     assert client.get(f"/intake/cases/{labour.code}/").status_code == 404
     assert client.get(f"/intake/cases/{zgj.code}/").status_code == 200
     body = client.get("/api/intake/cases/").json()
-    assert [row["code"] for row in body["results"]] == [zgj.code]
+    # ours and the demo's own 资规建交局 matters (the 领导通 demo's road works), nothing else
+    of_zgj = set(Case.objects.filter(assignments__department__short_code="ZGJ").values_list("code", flat=True))
+    assert zgj.code in of_zgj and labour.code not in of_zgj
+    assert {row["code"] for row in body["results"]} == of_zgj
 
     # The district leader (no department) still reads the whole district.
     client.force_login(User.objects.get(username="leader"))

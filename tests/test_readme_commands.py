@@ -46,7 +46,8 @@ def readme_commands(prefix: str) -> list[str]:
 
 def test_the_readme_shows_the_commands_this_test_runs():
     assert readme_commands("./manage") == [
-        "./manage seed_demo", "./manage open311_key 12345热线 --center QZTS", "./manage drf_create_token clerk"]
+        "./manage seed_demo", "./manage open311_key 12345热线 --center QZTS", "./manage drf_create_token clerk",
+        "./manage verify_timeline"]
     assert len(readme_commands("curl")) == 1
 
 
@@ -64,6 +65,7 @@ def test_manage_commands_run_as_typed(tmp_path):
     outputs = {command: run(command) for command in readme_commands("./manage")}
     assert outputs["./manage open311_key 12345热线 --center QZTS"].strip().startswith("o311_")
     assert re.fullmatch(r"Generated token \w+ for user clerk( \(expires [^)]+\))?\n", outputs["./manage drf_create_token clerk"])
+    assert "摘要链完整" in outputs["./manage verify_timeline"]  # the demo's timelines, sealed as written
 
 
 @pytest.mark.django_db(transaction=True)

@@ -192,3 +192,57 @@ def test_the_readme_table_names_every_level_the_matrix_tries():
         assert any(f"`{username}`" in row for row in rows[1:]), username
     for level in ("district", "town sub-center", "village station"):
         assert any(level in row for row in rows[1:]), level
+
+
+# The command pages and APIs added by level (issue 20 items 1-3): the work report, the assessment,
+# 发函 from a matter, the acting grants. user -> where /review/report/ sends them (None: refused).
+REPORT_HOME = {"station_sp": None, "town_ly": "/review/report/", "town_zb": "/review/report/",
+               "director": "/review/report/"}
+ISSUES_LETTERS = {"town_ly", "town_zb", "director"}  # duty directors; a station's dispatcher issues none
+
+
+def test_command_pages_and_apis_by_level_and_territory(client, demo):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dispatch.services import acting_grant_create
+
+    commander = User.objects.get(username="commander")
+    now = timezone.now()
+    grant = acting_grant_create(actor=commander, center=Center.objects.get(code="QZTS"),
+                                user=User.objects.get(username="director_ga"), starts_at=now,
+                                ends_at=now + dt.timedelta(hours=4), reason="值班主任生病")
+    wrong = []
+    for username, home in REPORT_HOME.items():
+        reads, acts = EXPECTED[username]
+        user = User.objects.get(username=username)
+        client.force_login(user)
+        response = client.get("/review/report/")
+        if home is None:
+            if response.status_code != 403:
+                wrong.append((username, "report", response.status_code))
+        elif response.status_code != 302 or not response.url.startswith(home):
+            wrong.append((username, "report", response.status_code))
+        assessment = client.get("/review/assessment/")
+        level = user.profile.center.level
+        expected = {"district": 200, "town": 302}.get(level, 403)
+        if assessment.status_code != expected:
+            wrong.append((username, "assessment", assessment.status_code))
+        for kind, case in demo.matters.items():
+            status = client.get(f"/review/letters/from/matter/{case.pk}/").status_code
+            want = (403 if username not in ISSUES_LETTERS else 200 if kind in acts else 403 if kind in reads
+                    else 404)
+            if status != want:
+                wrong.append((username, kind, "letter from matter", status))
+        listed = client.get("/api/dispatch/acting-grants/", **_api(username))
+        ids = [row["id"] for row in listed.json()] if listed.status_code == 200 else None
+        if ids != ([grant.pk] if level == "district" else []):
+            wrong.append((username, "acting grants", listed.status_code, ids))
+        made = client.post("/api/dispatch/acting-grants/", {"user": user.pk, "starts_at": now.isoformat(),
+                                                             "ends_at": (now + dt.timedelta(hours=1)).isoformat(),
+                                                             "reason": "自己授权"},
+                           content_type="application/json", **_api(username))
+        if made.status_code != 403:
+            wrong.append((username, "grant to oneself", made.status_code))
+    assert wrong == []

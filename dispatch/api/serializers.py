@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dispatch.choices import NORMAL_REPORT_IN_MINUTES, ResponseLevel, ShiftKind
-from dispatch.models import DutyShift, Mode, Notification
+from dispatch.models import ActingGrant, DutyShift, DutySign, Mode, Notification
 from dispatch.services.common import SHIFT_REASON_MAX_CHARS, WARTIME_REASON_MAX_CHARS
 from governance.models import Department
-from governance.parsing import ApiDateField
+from governance.parsing import ApiDateField, ApiDateTimeField
 from governance.text import FreeTextSerializerField
 
 
@@ -143,3 +143,44 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class MarkedReadSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
+
+
+class ActingGrantSerializer(serializers.ModelSerializer):
+    """The commander's grant to act as the duty director (`dispatch.models.ActingGrant`)."""
+
+    user = PersonSerializer()
+    granted_by = PersonSerializer()
+    revoked_by = PersonSerializer(allow_null=True)
+
+    class Meta:
+        model = ActingGrant
+        fields = ["id", "user", "starts_at", "ends_at", "reason", "granted_by", "granted_at", "revoked_at",
+                  "revoked_by"]
+
+
+class ActingGrantCreateSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all(),
+                                              help_text="本中心的轮值主任或调度员")
+    starts_at = ApiDateTimeField()
+    ends_at = ApiDateTimeField()
+    reason = FreeTextSerializerField(label=_("授权原因"), max_length=SHIFT_REASON_MAX_CHARS)
+
+
+class SignCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=12, help_text="指挥中心大屏上当前显示的 6 位签到码（每分钟更换）")
+
+
+class SignConfirmSerializer(serializers.Serializer):
+    person = serializers.IntegerField(help_text="到岗或离岗的人员 id")
+    direction = serializers.ChoiceField(choices=["in", "out"])
+
+
+class DutySignSerializer(serializers.ModelSerializer):
+    department_name = serializers.CharField(source="department.name", read_only=True)
+    minutes_late = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = DutySign
+        fields = ["id", "date", "post", "department", "department_name", "person", "role", "starts_at",
+                  "signed_in_at", "in_method", "in_confirmed_by", "signed_out_at", "out_method", "out_confirmed_by",
+                  "minutes_late"]

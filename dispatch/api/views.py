@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -17,12 +18,14 @@ from dispatch.api import serializers as s
 from dispatch.choices import ShiftKind
 from dispatch.context_processors import on_duty_summary
 from dispatch.models import Mode, Notification
+from dispatch.selectors.duty import acting_grant_get, acting_grants_recent
+from dispatch.services.attendance import duty_sign_confirm, duty_sign_in, duty_sign_out
 from governance import selectors as org_selectors
 from governance.api import query_flag, validated
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center
 from governance.parsing import year_month
-from governance.roles import MAY_SWITCH_MODE, MAY_VIEW_MODE, MAY_VIEW_ROSTER, may
+from governance.roles import MAY_SIGN_IN_AT_CENTER, MAY_SWITCH_MODE, MAY_VIEW_MODE, MAY_VIEW_ROSTER, may
 
 GAP_LOOKAHEAD_DAYS = 14
 
@@ -133,6 +136,37 @@ class ShiftCreateView(APIView):
         return Response(s.DutyShiftSerializer(shifts, many=True).data, status=status.HTTP_201_CREATED)
 
 
+class ActingGrantListView(APIView):
+    """The commander's grants to act as the duty director at the user's center: GET lists those
+    running, to come and ended in the last week (as the board); POST grants one (the commander or a
+    deputy commander: `acting_grant_create`)."""
+
+    permission_classes = [permissions.IsAuthenticated, RosterViewer]
+
+    @extend_schema(summary="代行轮值主任授权（进行中、未开始及近一周结束的）",
+                   responses=s.ActingGrantSerializer(many=True), tags=["轮值"])
+    def get(self, request: Request) -> Response:
+        grants = acting_grants_recent(center=_center(request), at=timezone.now())
+        return Response(s.ActingGrantSerializer(grants, many=True).data)
+
+    @extend_schema(summary="授权代行轮值主任职责（指挥长、副指挥长）", request=s.ActingGrantCreateSerializer,
+                   responses={201: s.ActingGrantSerializer}, tags=["轮值"])
+    def post(self, request: Request) -> Response:
+        data = validated(s.ActingGrantCreateSerializer, request.data)
+        grant = services.acting_grant_create(actor=request.user, center=_center(request), **data)
+        return Response(s.ActingGrantSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+
+class ActingGrantRevokeView(APIView):
+    permission_classes = [permissions.IsAuthenticated, RosterViewer]
+
+    @extend_schema(summary="收回代行授权（指挥长、副指挥长）", request=None, responses=s.ActingGrantSerializer,
+                   tags=["轮值"])
+    def post(self, request: Request, pk: int) -> Response:
+        grant = acting_grant_get(center=_center(request), pk=pk)
+        return Response(s.ActingGrantSerializer(services.acting_grant_revoke(actor=request.user, grant=grant)).data)
+
+
 class ModeCurrentView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -236,3 +270,47 @@ class NotificationReadAllView(APIView):
     def post(self, request: Request) -> Response:
         marked = services.notification_mark_all_read(actor=request.user, now=timezone.now())
         return Response({"marked": marked})
+
+
+class AttendanceUser(permissions.BasePermission):
+    message = "只有值班人员、轮驻部门人员和指挥中心人员使用值班签到。"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return may(request.user, MAY_SIGN_IN_AT_CENTER)
+
+
+class AttendanceSignInView(APIView):
+    permission_classes = [permissions.IsAuthenticated, AttendanceUser]
+
+    @extend_schema(summary="值班签到（输入大屏签到码）", request=s.SignCodeSerializer,
+                   responses=s.DutySignSerializer(many=True), tags=["轮值"])
+    def post(self, request: Request) -> Response:
+        data = validated(s.SignCodeSerializer, request.data)
+        signs = duty_sign_in(actor=request.user, center=_center(request), code=data["code"])
+        return Response(s.DutySignSerializer(signs, many=True).data)
+
+
+class AttendanceSignOutView(APIView):
+    permission_classes = [permissions.IsAuthenticated, AttendanceUser]
+
+    @extend_schema(summary="值班签退（输入大屏签到码）", request=s.SignCodeSerializer,
+                   responses=s.DutySignSerializer(many=True), tags=["轮值"])
+    def post(self, request: Request) -> Response:
+        data = validated(s.SignCodeSerializer, request.data)
+        signs = duty_sign_out(actor=request.user, center=_center(request), code=data["code"])
+        return Response(s.DutySignSerializer(signs, many=True).data)
+
+
+class AttendanceConfirmView(APIView):
+    permission_classes = [permissions.IsAuthenticated, AttendanceUser]
+
+    @extend_schema(summary="调度员确认人员到岗或离岗", request=s.SignConfirmSerializer,
+                   responses=s.DutySignSerializer(many=True), tags=["轮值"])
+    def post(self, request: Request) -> Response:
+        data = validated(s.SignConfirmSerializer, request.data)
+        person = get_user_model().objects.filter(pk=data["person"], is_active=True).first()
+        if person is None:
+            raise ApplicationError(gettext("人员不存在。"), code="invalid_user", field="person")
+        signs = duty_sign_confirm(actor=request.user, center=_center(request), person=person,
+                                  direction=data["direction"])
+        return Response(s.DutySignSerializer(signs, many=True).data)

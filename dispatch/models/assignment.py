@@ -8,11 +8,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import (
+    BOARD_LIVE_STATUSES,
     OPEN_ASSIGNMENT_STATUSES,
     AssignmentRole,
     AssignmentStatus,
     ExtensionStatus,
     ResolvedAnswer,
+    RevisitMethod,
+    RevisitOutcome,
     Satisfaction,
 )
 from dispatch.models.routing import DeadlinePolicy
@@ -56,6 +59,11 @@ class Assignment(models.Model):
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="+")
     acknowledged_late = models.BooleanField(_("超时签收"), default=False)
+    # 承办人 (seed 001 五(一), 首办责任人): named by the department when it acknowledges; reminders go to
+    # the handler and the liaison, and the assessment's staff figures follow the handler. No index: the
+    # staff figures read the month's cohort through `assignment_center_month`.
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("承办人"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+", db_index=False)
     reported_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
@@ -79,11 +87,17 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["department", "status", "due_at"]),
             models.Index(fields=["case", "status"]),
+            # A center's assignments of a month (the assessment's cohort).
+            models.Index(fields=["center", "assigned_at"], name="assignment_center_month"),
             # A department's assignments of a month (the assessment's drill-down lists).
             models.Index(fields=["department", "assigned_at"], name="assignment_department_month"),
-            # The dispatch board: a center's live assignments by deadline, counted from the index.
-            models.Index(fields=["center", "due_at", "status"], name="assignment_board_live",
-                         condition=models.Q(status__in=["acknowledged", "assigned", "declined", "reported", "rework"])),
+            # The dispatch board: a center's live assignments in the board's own order (deadline, then
+            # id), so its page of 200 is the index's first 200 entries with no sort, and no plan walking
+            # the plain `due_at` index past the closed assignments competes with it; counted from the
+            # index alone (status included). The board's filter is this condition, exactly
+            # (`dispatch.selectors.work.BOARD_LIVE_STATUSES`).
+            models.Index(fields=["center", "due_at", "id"], name="assignment_board_due", include=["status"],
+                         condition=models.Q(status__in=BOARD_LIVE_STATUSES)),
             # The radar's weekly "department overdue climbing" counts and the daily report's newly
             # overdue: a range of `overdue_at` (only the assignments that went overdue), with the
             # department in the index so the weekly counts are read from it alone.
@@ -136,6 +150,8 @@ class ExtensionRequest(models.Model):
     decision_note = models.CharField(_("审批意见"), max_length=300, blank=True)
     old_due_at = models.DateTimeField(_("原期限"))
     new_due_at = models.DateTimeField(_("批准期限"), null=True, blank=True)
+    needs_commander = models.BooleanField(
+        _("须指挥长审批"), default=False, help_text=_("申请时已超出年度延期次数或累计天数上限。"))
 
     class Meta:
         verbose_name = _("延期申请")
@@ -144,6 +160,35 @@ class ExtensionRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assignment"], condition=models.Q(status="pending"),
                                     name="extension_one_pending_per_assignment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} {self.status}"
+
+
+class DeclineRequest(models.Model):
+    """A return as "not ours" asked after the year's 退单时限: it waits for the duty director while the
+    department's clock runs on (a return within the window stops the clock: `Assignment.status` declined)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="decline_requests")
+    reason = models.TextField(_("理由"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"))
+    window_ends_at = models.DateTimeField(_("退单时限"))
+    status = models.CharField(_("状态"), max_length=10, choices=ExtensionStatus.choices,
+                              default=ExtensionStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("超时退回申请")
+        verbose_name_plural = _("超时退回申请")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment"], condition=models.Q(status="pending"),
+                                    name="decline_one_pending_per_assignment"),
         ]
 
     def __str__(self) -> str:
@@ -171,8 +216,13 @@ class Revisit(models.Model):
 
     case = models.ForeignKey("intake.Case", on_delete=models.PROTECT, related_name="revisits")
     revisited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    resolved = models.CharField(_("是否解决"), max_length=10, choices=ResolvedAnswer.choices)
-    satisfaction = models.CharField(_("满意度"), max_length=14, choices=Satisfaction.choices)
+    method = models.CharField(_("回访方式"), max_length=10, choices=RevisitMethod.choices,
+                              default=RevisitMethod.PHONE, db_default=RevisitMethod.PHONE)
+    outcome = models.CharField(_("回访结果"), max_length=12, choices=RevisitOutcome.choices,
+                               default=RevisitOutcome.ANSWERED, db_default=RevisitOutcome.ANSWERED)
+    # The two answers, blank when the applicant could not be reached or refused to rate.
+    resolved = models.CharField(_("是否解决"), max_length=10, choices=ResolvedAnswer.choices, blank=True)
+    satisfaction = models.CharField(_("满意度"), max_length=14, choices=Satisfaction.choices, blank=True)
     notes = models.TextField(_("回访记录"), blank=True)
     revisited_at = models.DateTimeField(_("回访时间"))
 
@@ -182,7 +232,13 @@ class Revisit(models.Model):
         ordering = ["revisited_at", "pk"]
 
     def __str__(self) -> str:
+        if not self.answered:
+            return f"{self.case_id} {self.outcome}"
         return f"{self.case_id} {self.resolved}/{self.satisfaction}"
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome == RevisitOutcome.ANSWERED
 
 
 class ExplanationCall(models.Model):

@@ -8,7 +8,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.choices import NORMAL_LIMIT_PERCENT, NORMAL_REPORT_IN_MINUTES, ResponseLevel
+from dispatch.choices import (
+    NORMAL_DISPATCH_MINUTES,
+    NORMAL_LIMIT_PERCENT,
+    NORMAL_REPORT_IN_MINUTES,
+    NORMAL_SEND_ON_MINUTES,
+    ResponseLevel,
+)
 from intake.choices import OperatingMode
 
 
@@ -50,6 +56,11 @@ class Mode(models.Model):
     assignment_limit_percent = models.PositiveSmallIntegerField(
         _("新交办事项办理时限（占平时的百分比）"), default=NORMAL_LIMIT_PERCENT
     )
+
+    # 马上受理: the first receiver sends a registered matter on, the duty director dispatches a waiting
+    # one, within these minutes (copied onto each clock's steps when it starts).
+    send_on_minutes = models.PositiveSmallIntegerField(_("登记后移送时限（分钟）"), default=NORMAL_SEND_ON_MINUTES)
+    dispatch_minutes = models.PositiveSmallIntegerField(_("待调度派单时限（分钟）"), default=NORMAL_DISPATCH_MINUTES)
 
     objects = AppendOnlyQuerySet.as_manager()
 

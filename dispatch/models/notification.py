@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.choices import DeliveryStatus, NotificationChannel
+from dispatch.choices import DeliveryStatus, NotificationChannel, ReceiptStatus
 
 
 class Notification(models.Model):
@@ -48,6 +48,13 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
     last_error = models.TextField(_("最近一次错误"), blank=True)
     last_attempt_at = models.DateTimeField(_("最近一次发送"), null=True, blank=True)
+    # The gateway that accepted the message and its id there (Aliyun BizId, Tencent SerialNo): the
+    # delivery receipt names the message by it.
+    gateway = models.CharField(_("发送网关"), max_length=20, blank=True)
+    gateway_message_id = models.CharField(_("网关消息编号"), max_length=64, blank=True)
+    receipt = models.CharField(_("送达回执"), max_length=12, choices=ReceiptStatus.choices, blank=True)
+    receipt_at = models.DateTimeField(_("回执时间"), null=True, blank=True)
+    receipt_reason = models.CharField(_("回执说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"))
     sent_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
@@ -65,6 +72,7 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox"),
             models.Index(fields=["status", "created_at"], name="notification_delivery"),
+            models.Index(fields=["gateway", "gateway_message_id"], name="notification_gateway_id"),
         ]
 
     def __str__(self) -> str:

@@ -6,9 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.choices import (
-    SummonsStatus,
-)
+from dispatch.choices import ReportInPlace, SummonsStatus
 from intake.choices import OperatingMode
 
 
@@ -56,7 +54,12 @@ class SummonsDepartment(models.Model):
                                            blank=True, on_delete=models.PROTECT, related_name="+")
     reported_in_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                                 on_delete=models.PROTECT, related_name="+")
+    reported_in_place = models.CharField(_("报到方式"), max_length=20, choices=ReportInPlace.choices, blank=True)
     minutes_late = models.PositiveIntegerField(_("迟到分钟数"), null=True, blank=True)
+    # A check-in made away from the center (no code, nobody of the center saw them): recorded, not counted.
+    remote_at = models.DateTimeField(_("远程报到时间"), null=True, blank=True)
+    remote_person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("远程报到人员"), null=True,
+                                      blank=True, on_delete=models.PROTECT, related_name="+")
     escalated_at = models.DateTimeField(_("超时升级时间"), null=True, blank=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from dispatch.selectors.notifications import notification_unread_count, notifica
 from dispatch.selectors.roster import (
     CommandersOnDuty,
     DutyDay,
+    center_keeps_rotation,
     command_assignments_current,
     commanders_on_duty,
     duty_day,
@@ -20,6 +21,7 @@ __all__ = [
     "CommandersOnDuty",
     "case_ids_visible_to_department_user",
     "DutyDay",
+    "center_keeps_rotation",
     "command_assignments_current",
     "commanders_on_duty",
     "duty_day",

@@ -210,3 +210,9 @@ def require_on_duty(*, actor: AbstractBaseUser, center: Center, task: str, now: 
         raise PermissionDeniedError(standing.refusal(task) or gettext("您没有执行此操作的权限。"),
                                     code=standing.code or "permission_denied")
     return standing
+
+
+def duty_flow_check(*, actor: AbstractBaseUser, center: Center) -> None:
+    """`require_on_duty` for the routine flow, as intake asks it (`intake.hooks.duty_flow_check`): a
+    matter settled on the spot or sent on by the center's staff for its first receiver."""
+    require_on_duty(actor=actor, center=center, task=FLOW)

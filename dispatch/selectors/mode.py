@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from dispatch.choices import NORMAL_LIMIT_PERCENT, NORMAL_REPORT_IN_MINUTES
+from dispatch.choices import (
+    NORMAL_DISPATCH_MINUTES,
+    NORMAL_LIMIT_PERCENT,
+    NORMAL_REPORT_IN_MINUTES,
+    NORMAL_SEND_ON_MINUTES,
+)
 from dispatch.models import Mode
 from governance.models import Center
 from intake.choices import OperatingMode
@@ -22,6 +27,8 @@ def mode_current(*, center: Center | int) -> Mode:
             reason="",
             summons_report_in_minutes=NORMAL_REPORT_IN_MINUTES,
             assignment_limit_percent=NORMAL_LIMIT_PERCENT,
+            send_on_minutes=NORMAL_SEND_ON_MINUTES,
+            dispatch_minutes=NORMAL_DISPATCH_MINUTES,
         )
     return mode
 

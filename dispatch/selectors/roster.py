@@ -23,7 +23,9 @@ from dispatch.choices import (
     ShiftKind,
 )
 from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyShift, DutyTeam
+from governance.choices import CenterLevel
 from governance.models import Center, Department
+from governance.selectors import center_for_user
 from governance.workcal import WorkingCalendar
 
 
@@ -263,3 +265,16 @@ def command_assignments_current(*, center: Center, on: dt.date) -> list[CommandA
 
 def users_named(users: Iterable[AbstractBaseUser]) -> str:
     return "、".join(user.get_full_name() or user.get_username() for user in users)
+
+
+def center_keeps_roster(*, user: AbstractBaseUser) -> bool:
+    """Whether the user's center keeps a duty rotation (its 轮值排班 is the user's page): the district's
+    command center does; a town sub-center or village station only when one was set up for it."""
+    center = center_for_user(user=user)
+    return center is not None and center_keeps_rotation(center=center)
+
+
+def center_keeps_rotation(*, center: Center) -> bool:
+    """The district's command center keeps a duty rotation; a town sub-center or a village station
+    only once one is set up for it (otherwise the district's duty director is on duty for it)."""
+    return center.level == CenterLevel.DISTRICT or DutyRoster.objects.filter(center=center).exists()

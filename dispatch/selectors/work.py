@@ -14,16 +14,21 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from dispatch.choices import (
+    BOARD_LIVE_STATUSES,
     OPEN_ASSIGNMENT_STATUSES,
     AssignmentRole,
+    AssignmentStatus,
     DispatchEventType,
     ExtensionStatus,
+    NotificationChannel,
     SummonsStatus,
 )
 from dispatch.models import (
     Assignment,
     AssignmentReport,
+    DeclineRequest,
     ExtensionRequest,
+    Notification,
     RoutingHistory,
     RoutingRule,
     Summons,
@@ -36,11 +41,11 @@ from governance.parsing import db_id
 from governance.roles import (
     MAY_HANDLE_ASSIGNMENTS,
     MAY_SEE_GRID_MATTERS,
+    departments_led_by,
     may,
     user_department_ids,
 )
 from governance.scope import reads_center_territory, territory_for_user
-from governance.selectors import departments_led_by
 from intake.choices import CaseEventType, CaseStatus
 from intake.models import Case, CaseEvent
 from intake.models.case import RISK_RANK, URGENCY_RANK
@@ -64,9 +69,10 @@ __all__ = [
 
 def case_ids_visible_to_department_user(user: AbstractBaseUser) -> QuerySet:
     """Ids of matters a department liaison or handler may see: those assigned to their department
-    (including finished ones). Registered as intake's `department_case_ids` hook."""
+    (including finished ones), and to a leader in charge the matters he supervises (督办领导).
+    Registered as intake's `department_case_ids` hook."""
     return (
-        Assignment.objects.filter(department_id__in=user_department_ids(user))
+        Assignment.objects.filter(Q(department_id__in=user_department_ids(user)) | Q(supervising_leader=user))
         .values_list("case_id", flat=True)
         .distinct()
     )
@@ -86,7 +92,7 @@ def _is_center_reader(user: AbstractBaseUser) -> bool:
 
 def assignment_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Assignment:
     """Center staff see the assignments of the matters of their territory; department people (and a
-    leader in charge of the department) their own department's."""
+    leader in charge of the department) their own department's; a supervising leader those he supervises."""
     rows = Assignment.objects.select_related(
         "case", "case__category", "case__center", "center", "department__liaison", "department__leader_in_charge",
         "lead__department", "supervising_leader", "assigned_by", "duty_director",
@@ -97,7 +103,7 @@ def assignment_get_for_actor(*, actor: AbstractBaseUser, pk: int) -> Assignment:
     else:
         if not may(actor, MAY_HANDLE_ASSIGNMENTS) and not departments_led_by(user=actor):
             raise NotFoundError()
-        rows = rows.filter(department_id__in=user_department_ids(actor))
+        rows = rows.filter(Q(department_id__in=user_department_ids(actor)) | Q(supervising_leader=actor))
     assignment = rows.filter(pk=pk).first()
     if assignment is None:
         raise NotFoundError()
@@ -259,6 +265,7 @@ class BoardData:
     summonses: list[Summons]
     extensions: list[ExtensionRequest]
     declined: list[Assignment]
+    decline_requests: list[DeclineRequest]
     departments: list[Department]
     counts: dict[str, Any]
 
@@ -297,7 +304,8 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
     )
     for case in pending:
         case.is_overdue = bool(case.due_at and case.due_at < now)
-    live = Assignment.objects.filter(center=center, status__in=OPEN_ASSIGNMENT_STATUSES | {"reported"})
+    # Exactly the condition of the partial index `assignment_board_due`, whose order is the board's.
+    live = Assignment.objects.filter(center=center, status__in=BOARD_LIVE_STATUSES)
     assignments = [
         BoardAssignment(
             pk=pk, status=status, role=role, redo_count=redo_count, due_at=due_at, ack_due_at=ack_due_at,
@@ -327,12 +335,18 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
         Assignment.objects.filter(center=center, status="declined").select_related("case", "department")
         .only(*BOARD_ASSIGNMENT_FIELDS).order_by("pk")[:limit]
     )
-    # Read from the indexes `case_center_status` and `assignment_board_live` alone (due_at and
-    # status are in the latter), at most PENDING_COUNT_CAP + 1 entries each.
+    # Returns asked after the 退单时限: the department's clock runs while they wait.
+    decline_requests = list(
+        DeclineRequest.objects.filter(assignment__center=center, status=ExtensionStatus.PENDING)
+        .select_related("assignment__case", "assignment__department").order_by("requested_at")[:limit]
+    )
+    # Read from the indexes `case_center_status` and `assignment_board_due` alone (due_at and
+    # status are in the latter), at most PENDING_COUNT_CAP + 1 entries each. Overdue: the live ones
+    # past their deadline but the reported ones (a second `status IN` would only blur the estimate).
     counts: dict[str, Any] = _capped_counts({
         "pending": waiting,
         "open": live,
-        "overdue": live.filter(due_at__lt=now, status__in=OPEN_ASSIGNMENT_STATUSES),
+        "overdue": live.filter(due_at__lt=now).exclude(status=AssignmentStatus.REPORTED),
         "unacknowledged": live.filter(status="assigned"),
     }, PENDING_COUNT_CAP)
     for name in list(counts):
@@ -343,7 +357,7 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
         now=now, pending=pending,
         suggestions=routing_suggestions(center=center, cases=pending, now=now, departments=departments),
         assignments=assignments, summonses=summonses, extensions=extensions, declined=declined,
-        departments=departments, counts=counts,
+        decline_requests=decline_requests, departments=departments, counts=counts,
     )
 
 
@@ -361,6 +375,8 @@ def case_work_detail(*, case: Case) -> dict[str, Any]:
         "assignments": assignments,
         "verifications": list(case.verifications.select_related("verifier")),
         "revisits": list(case.revisits.select_related("revisited_by")),
+        "revisit_attempts": list(case.revisit_attempts.select_related("attempted_by")),
+        "exclusions": list(case.revisit_exclusions.select_related("duplicate_of", "proposed_by", "decided_by")),
         "explanations": list(case.explanation_calls.select_related("called_by")),
         "events": list(case.events.select_related("actor").order_by("occurred_at", "pk")),
         "summonses": list(case.summonses.prefetch_related(
@@ -408,7 +424,24 @@ def summons_rows(*, summons: Summons, now: dt.datetime) -> list[SummonsDepartmen
     (None once reported in, or before approval) and whether it is late."""
     rows = list(summons.departments.select_related("department", "reported_in_person"))
     _mark_rows(summons, rows, now)
+    deliveries = summons_call_deliveries(summons=summons)
+    for row in rows:
+        row.deliveries = deliveries.get(row.department_id, [])
     return rows
+
+
+def summons_call_deliveries(*, summons: Summons) -> dict[int, list[Notification]]:
+    """Per summoned department, the call-up's messages outside the app (SMS, WeCom, DingTalk) with
+    their state and delivery receipt: the countdown shows whether the call-up reached the phone."""
+    prefix = f"summons:{summons.pk}:department:"
+    rows = (Notification.objects.filter(dedupe_key__startswith=prefix, dedupe_key__endswith=":called")
+            .exclude(channel=NotificationChannel.IN_APP).select_related("recipient").order_by("recipient_id", "channel"))
+    found: dict[int, list[Notification]] = defaultdict(list)
+    for row in rows:
+        department = row.dedupe_key.removeprefix(prefix).removesuffix(":called")
+        if department.isdigit():
+            found[int(department)].append(row)
+    return found
 
 
 def summonses_awaiting_report_in(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> list[SummonsDepartment]:

@@ -7,6 +7,7 @@ from dispatch.services.assignments_center import (
     assignment_return_for_rework,
     assignment_rule_decline,
     assignment_supervise,
+    assignment_supervise_by_leader,
     case_dispatch,
     case_move_center,
     extension_decide,
@@ -18,17 +19,24 @@ from dispatch.services.assignments_department import (
     assignment_report_progress,
     assignment_request_extension,
 )
-from dispatch.services.closing import case_close, case_record_explanation_call, case_revisit, case_verify
+from dispatch.services.closing import case_close, case_record_explanation_call, case_verify
 from dispatch.services.engine import deadline_audit, deadline_engine_checks, deadline_sweep
 from dispatch.services.mode import mode_declare_wartime, mode_end_wartime
 from dispatch.services.notifications import (
     DeliveryOutcome,
     notification_deliver,
+    notification_fall_back,
     notification_mark_all_read,
     notification_mark_read,
     notification_requeue_stale,
     notification_retry,
     notification_send,
+)
+from dispatch.services.revisits import (
+    case_exclusion_decide,
+    case_exclusion_propose,
+    case_revisit,
+    revisit_attempt_record,
 )
 from dispatch.services.roster import (
     acting_grant_create,
@@ -52,8 +60,11 @@ from dispatch.services.summons import (
     summons_report_in,
     summons_request,
 )
+from dispatch.services.window_self import case_self_handle, self_handling_window
 
 __all__ = [
+    "case_self_handle",
+    "self_handling_window",
     "acting_grant_create",
     "acting_grant_revoke",
     "DeliveryOutcome",
@@ -69,10 +80,13 @@ __all__ = [
     "assignment_return_for_rework",
     "assignment_rule_decline",
     "assignment_supervise",
+    "assignment_supervise_by_leader",
     "case_close",
     "case_dispatch",
     "case_move_center",
     "case_record_explanation_call",
+    "case_exclusion_decide",
+    "case_exclusion_propose",
     "case_revisit",
     "case_verify",
     "deadline_audit",
@@ -88,11 +102,13 @@ __all__ = [
     "mode_declare_wartime",
     "mode_end_wartime",
     "notification_deliver",
+    "notification_fall_back",
     "notification_mark_all_read",
     "notification_mark_read",
     "notification_requeue_stale",
     "notification_retry",
     "notification_send",
+    "revisit_attempt_record",
     "summons_acknowledge",
     "summons_approve",
     "summons_close",

@@ -7,6 +7,7 @@ import datetime as dt
 from dispatch.links import link_to
 from dispatch.selectors.roster import duty_director_on_duty
 from dispatch.services.common import notify_on_commit
+from dispatch.services.wartime import wartime_case_raise
 from intake.choices import Urgency
 from intake.models import Case
 
@@ -14,7 +15,9 @@ from intake.models import Case
 def case_queued_notify(*, case: Case, now: dt.datetime) -> None:
     """Registered as intake's case-queued hook: notify the duty director of the matter's center on
     duty at `now` (by SMS too when the matter is urgent). Runs inside the queuing transaction; the
-    notification is sent after commit, once per arrival."""
+    notification is sent after commit, once per arrival. In wartime a high-risk matter is first
+    raised a level (提级管理), so the director of the center it is raised to hears of it."""
+    wartime_case_raise(case=case, now=now)
     director = duty_director_on_duty(center=case.center, at=now).director
     if director is None:
         return

@@ -93,7 +93,8 @@ def assignment_create(
         progress_at=progress_due_at(calendar=calendar, assignment=assignment, start=now)))
     assignment_event(case, DispatchEventType.ASSIGNMENT_CREATED, actor, now, source, assignment, role=role, mode=mode,
            ack_due_at=assignment.ack_due_at, due_at=assignment.due_at, policy=snapshot["name"],
-           previous=previous.pk if previous else None)
+           previous=previous.pk if previous else None,
+           supervising_leader=supervising_leader.pk if supervising_leader else None)
     notify_on_commit(
         recipients=[department.liaison], kind="assignment.created",
         title=f"新交办事项：{case.code} {case.title}",
@@ -107,14 +108,19 @@ def assignment_replace(*, assignment: Assignment, department: Department, actor:
              source: str) -> Assignment:
     if department.center_id != assignment.center_id or department.pk == assignment.department_id:
         raise ApplicationError(gettext("请选择本中心的另一个部门。"), code="invalid_department", field="department")
+    # A window's 自办 given to another department by the center is a transfer (转办): only the window's own
+    # department handles a matter as 自办 (`dispatch.services.window_self`).
+    mode = HandlingMode.TRANSFER if assignment.mode == HandlingMode.SELF else assignment.mode
     new = assignment_create(
-        case=assignment.case, center=assignment.center, department=department, mode=assignment.mode,
+        case=assignment.case, center=assignment.center, department=department, mode=mode,
         role=assignment.role, lead=assignment.lead, actor=actor, instructions=assignment.instructions,
         part=assignment.part, now=now, source=source, previous=assignment,
         supervising_leader=assignment.supervising_leader,
         progress_every_working_days=assignment.progress_every_working_days, duty_director=assignment.duty_director)
     if assignment.role == AssignmentRole.LEAD:
         Assignment.objects.filter(lead=assignment).exclude(pk=new.pk).update(lead=new)
+    if mode != assignment.mode:
+        Case.objects.filter(pk=assignment.case_id).update(handling_mode=mode)
     return new
 
 

@@ -22,9 +22,12 @@ from dispatch.choices import (
     StepKind,
 )
 from dispatch.links import link_to
-from dispatch.models import Assignment, DeadlineStep, ExtensionRequest
+from dispatch.models import Assignment, DeadlineStep, DeclineRequest, ExtensionRequest
+from dispatch.selectors.clocks import DISPATCH
 from dispatch.selectors.duty import DIRECT, FLOW, acting_data, require_on_duty
+from dispatch.selectors.limits import extension_use
 from dispatch.selectors.roster import duty_director_on_duty
+from dispatch.selectors.supervision import is_supervising_leader
 from dispatch.services.assignments import (
     DISPATCH_MODES,
     assignment_create,
@@ -35,6 +38,7 @@ from dispatch.services.assignments import (
     case_return_to_board_if_empty,
     stale_error,
 )
+from dispatch.services.clocks import case_clock_restart
 from dispatch.services.common import (
     HANDLING_STEP_KINDS,
     MAX_DEADLINE_DAYS,
@@ -42,23 +46,29 @@ from dispatch.services.common import (
     calendar_for,
     check_length_for,
     check_text,
+    handler_and_liaison,
     notify_on_commit,
     progress_due_at,
     steps_cancel,
     steps_for_assignment,
 )
-from governance.errors import ApplicationError
+from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
 from governance.roles import (
+    MAY_APPROVE_SUMMONS,
     MAY_DECIDE_EXTENSION,
     MAY_DISPATCH,
+    MAY_LEAD_SUPERVISION,
+    MAY_ORDER_SUPERVISION,
     MAY_SUPERVISE_WORK,
+    may,
     require_role,
 )
 from governance.scope import require_acts_here
 from intake.choices import CaseStatus, EventSource, HandlingMode
 from intake.events import case_event_record
 from intake.models import Case
+from intake.selectors import cases_visible_to
 from intake.services.transition import case_transition
 
 
@@ -90,8 +100,14 @@ def case_dispatch(
         raise ApplicationError(gettext("联办须指定至少一个协办部门。"), code="co_required", field="co_departments")
     if mode != HandlingMode.JOINT and co:
         raise ApplicationError(gettext("只有联办可以指定协办部门。"), code="co_not_allowed", field="co_departments")
-    if mode == HandlingMode.SUPERVISED and supervising_leader is None:
-        raise ApplicationError(gettext("督办须指定督办领导。"), code="leader_required", field="supervising_leader")
+    if mode == HandlingMode.SUPERVISED:
+        if supervising_leader is None:
+            raise ApplicationError(gettext("督办须指定督办领导：请在“督办领导”中选择指挥长、副指挥长、领导或部门分管领导。"),
+                                   code="leader_required", field="supervising_leader")
+        leader_check(center=case.center, leader=supervising_leader)
+    elif supervising_leader is not None:
+        raise ApplicationError(gettext("只有督办方式需要督办领导：请把办理方式改为督办，或不选督办领导。"),
+                               code="leader_not_allowed", field="supervising_leader")
     if progress_every_working_days is not None and not 1 <= progress_every_working_days <= MAX_PROGRESS_EVERY_WORKING_DAYS:
         raise ApplicationError(gettext("进度报告间隔应为 1 至 %(max)s 个工作日。") % {"max": MAX_PROGRESS_EVERY_WORKING_DAYS},
                                code="invalid", field="progress_every_working_days")
@@ -121,7 +137,27 @@ def case_dispatch(
             duty_director=duty_director))
     Case.objects.filter(pk=case.pk).update(due_at=lead.due_at)
     case.due_at = lead.due_at
+    if supervising_leader is not None:
+        _notify_supervising_leader(assignment=lead, leader=supervising_leader, note=instructions, now=now)
     return created
+
+
+def leader_check(*, center: Center, leader: AbstractBaseUser) -> None:
+    """The supervising leader must be one of the center's leaders (`supervising_leaders`)."""
+    if not is_supervising_leader(center=center, user=leader):
+        raise ApplicationError(
+            gettext("督办领导须为本中心（或上级中心）的指挥长、副指挥长、领导，或本中心部门的分管领导。"),
+            code="invalid_leader", field="supervising_leader")
+
+
+def _notify_supervising_leader(*, assignment: Assignment, leader: AbstractBaseUser, note: str,
+                               now: dt.datetime) -> None:
+    case = assignment.case
+    notify_on_commit(recipients=[leader], kind="assignment.supervising",
+                     title=f"请您督办：{case.code} {case.title}",
+                     body=f"{assignment.department.name}承办，{timezone.localtime(assignment.due_at):%m-%d %H:%M} 前反馈。{note}",
+                     link=link_to("work-assignment", assignment.pk),
+                     dedupe_key=f"assignment:{assignment.pk}:supervising:{leader.pk}:{now:%Y%m%d%H%M%S}", now=now)
 
 
 @transaction.atomic
@@ -141,6 +177,13 @@ def extension_decide(
     if due is not None and not (now < due <= max(extension.old_due_at, now) + dt.timedelta(days=MAX_DEADLINE_DAYS)):
         raise ApplicationError(gettext("批准的期限须晚于现在，且不能比原期限晚一年以上。"), code="invalid_due",
                                field="new_due_at")
+    # Within the year's limits the duty director decides; beyond them (counted again now, with the
+    # deadline actually granted: he may grant less, within them) only the commander or a deputy.
+    use = extension_use(assignment=assignment, old_due_at=extension.old_due_at,
+                        new_due_at=due or extension.requested_due_at, at=now)
+    beyond = use.beyond if approve else extension.needs_commander or use.beyond
+    if beyond and not may(actor, MAY_APPROVE_SUMMONS):
+        raise PermissionDeniedError(use.refusal(), code="extension_needs_commander")
     changed = ExtensionRequest.objects.filter(pk=extension.pk, status=ExtensionStatus.PENDING).update(
         status=status, decided_by=actor, decided_at=now, decision_note=note, new_due_at=due)
     if changed != 1:
@@ -159,7 +202,7 @@ def extension_decide(
             Case.objects.filter(pk=assignment.case_id).update(due_at=due)
     assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_EXTENSION_APPROVED if approve else DispatchEventType.ASSIGNMENT_EXTENSION_REFUSED,
            actor, now, source, assignment, extension=extension.pk, old_due_at=extension.old_due_at,
-           new_due_at=due, note=note)
+           new_due_at=due, note=note, beyond_limits=beyond, **use.as_data())
     notify_on_commit(recipients=[extension.requested_by, assignment.department.liaison],
                      kind=f"extension.{status}", title=f"延期申请{ExtensionStatus(status).label}：{assignment.case.code}",
                      body=note, link=link_to("work-assignment", assignment.pk),
@@ -178,7 +221,11 @@ def assignment_rule_decline(
     require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以裁定退回。"))
     require_acts_here(actor=actor, center=assignment.center)
     require_on_duty(actor=actor, center=assignment.center, task=DIRECT, now=now)
+    note = check_text(note, field="note", label=gettext("意见"))
     case = assignment.case
+    if assignment.status != AssignmentStatus.DECLINED:
+        return _rule_decline_request(actor=actor, assignment=assignment, accept=accept, department=department,
+                                     note=note, source=source, now=now)
     if not accept:
         back = assignment.status_before_decline or AssignmentStatus.ASSIGNED
         assignment_move(assignment, expected=[AssignmentStatus.DECLINED], to=back)
@@ -192,6 +239,48 @@ def assignment_rule_decline(
         return assignment
     assignment_move(assignment, expected=[AssignmentStatus.DECLINED], to=AssignmentStatus.WITHDRAWN, closed_at=now)
     assignment_event(case, DispatchEventType.ASSIGNMENT_DECLINE_ACCEPTED, actor, now, source, assignment, note=note)
+    if department is None:
+        case_return_to_board_if_empty(case=case, actor=actor, now=now, source=source, reason=note)
+        return assignment
+    return assignment_replace(assignment=assignment, department=department, actor=actor, now=now, source=source)
+
+
+def _rule_decline_request(*, actor: AbstractBaseUser, assignment: Assignment, accept: bool,
+                          department: Department | None, note: str, source: str, now: dt.datetime) -> Assignment:
+    """A return asked after the 退单时限 (`DeclineRequest`): approved, the department's part ends with
+    the time it spent (the clock ran while the request waited) and the matter is re-dispatched or goes
+    back to the board; refused, nothing changes for the department."""
+    request = DeclineRequest.objects.filter(assignment=assignment, status=ExtensionStatus.PENDING).first()
+    if request is None:
+        raise ApplicationError(gettext("该交办没有待裁定的退回申请。"), code="invalid_transition")
+    if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
+        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
+    status = ExtensionStatus.APPROVED if accept else ExtensionStatus.REFUSED
+    changed = DeclineRequest.objects.filter(pk=request.pk, status=ExtensionStatus.PENDING).update(
+        status=status, decided_by=actor, decided_at=now, decision_note=note[:300])
+    if changed != 1:
+        raise ApplicationError(gettext("该退回申请已处理。"), code="stale_state")
+    case = assignment.case
+    if not accept:
+        assignment_event(case, DispatchEventType.ASSIGNMENT_DECLINE_REFUSED, actor, now, source, assignment, note=note,
+                         late=True, request=request.pk)
+        notify_on_commit(recipients=[assignment.department.liaison, request.requested_by],
+                         kind="assignment.decline_refused", title=f"退回申请未获批准，请继续办理：{case.code}", body=note,
+                         link=link_to("work-assignment", assignment.pk),
+                         dedupe_key=f"decline:{request.pk}:refused", now=now)
+        return assignment
+    previous_status = assignment.status
+    spent = calendar_for(assignment.center).working_time_between(assignment.assigned_at, now)
+    assignment_move(assignment, expected=list(OPEN_ASSIGNMENT_STATUSES), to=AssignmentStatus.WITHDRAWN, closed_at=now,
+                    spent_working_minutes=assignment.spent_working_minutes + int(spent.total_seconds() // 60))
+    steps_cancel(assignment_ids=[assignment.pk], kinds=None, now=now)
+    assignment_event(case, DispatchEventType.ASSIGNMENT_DECLINE_ACCEPTED, actor, now, source, assignment, note=note,
+                     late=True, request=request.pk, from_status=previous_status, to_status=AssignmentStatus.WITHDRAWN,
+                     to_department=department.pk if department else None)
+    notify_on_commit(recipients=[assignment.department.liaison, request.requested_by],
+                     kind="assignment.decline_accepted", title=f"退回申请已批准：{case.code}", body=note,
+                     link=link_to("work-assignment", assignment.pk),
+                     dedupe_key=f"decline:{request.pk}:approved", now=now)
     if department is None:
         case_return_to_board_if_empty(case=case, actor=actor, now=now, source=source, reason=note)
         return assignment
@@ -232,7 +321,7 @@ def assignment_remind(
     *, actor: AbstractBaseUser, assignment: Assignment, note: str = "", source: str = EventSource.WEB,
     now: dt.datetime | None = None,
 ) -> None:
-    """催办: a recorded reminder to the department's liaison."""
+    """催办: a recorded reminder to the department's liaison and the named 承办人."""
     now = now or timezone.now()
     require_role(actor, MAY_SUPERVISE_WORK, gettext("只有中心工作人员可以催办。"))
     require_acts_here(actor=actor, center=assignment.center)
@@ -240,7 +329,7 @@ def assignment_remind(
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
     assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_REMINDED, actor, now, source, assignment, note=note)
-    notify_on_commit(recipients=[assignment.department.liaison], kind="assignment.reminded",
+    notify_on_commit(recipients=handler_and_liaison(assignment), kind="assignment.reminded",
                      title=f"催办：{assignment.case.code} {assignment.case.title}", body=note,
                      link=link_to("work-assignment", assignment.pk),
                      dedupe_key=f"assignment:{assignment.pk}:remind:{now:%Y%m%d%H%M}", now=now, urgent=True)
@@ -248,16 +337,55 @@ def assignment_remind(
 
 @transaction.atomic
 def assignment_supervise(
-    *, actor: AbstractBaseUser, assignment: Assignment, leader: AbstractBaseUser, every_working_days: int,
+    *, actor: AbstractBaseUser, assignment: Assignment, leader: AbstractBaseUser | None, every_working_days: int,
     note: str = "", source: str = EventSource.WEB, now: dt.datetime | None = None,
 ) -> Assignment:
-    """督办: a named leader supervises; the department reports progress every N working days."""
+    """督办: a named leader supervises; the department reports progress every N working days. The
+    leader is chosen (one of `supervising_leaders`); only a leader ordering it himself may leave the
+    choice empty and supervise it himself."""
     now = now or timezone.now()
-    require_role(actor, MAY_DISPATCH, gettext("只有轮值主任和调度员可以发起督办。"))
+    require_role(actor, MAY_ORDER_SUPERVISION, gettext("只有轮值主任、指挥长和副指挥长可以发起督办。"))
     require_acts_here(actor=actor, center=assignment.center)
     require_on_duty(actor=actor, center=assignment.center, task=DIRECT, now=now)
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
+    if leader is None:
+        if not is_supervising_leader(center=assignment.center, user=actor):
+            raise ApplicationError(gettext("请选择督办领导（指挥长、副指挥长、领导或部门分管领导）。"),
+                                   code="leader_required", field="leader")
+        leader = actor
+    leader_check(center=assignment.center, leader=leader)
+    return _supervise(actor=actor, assignment=assignment, leader=leader, every_working_days=every_working_days,
+                      note=note, source=source, now=now)
+
+
+@transaction.atomic
+def assignment_supervise_by_leader(
+    *, actor: AbstractBaseUser, assignment: Assignment, every_working_days: int, note: str = "",
+    source: str = EventSource.WEB, now: dt.datetime | None = None,
+) -> Assignment:
+    """督办 started by a leader himself, from the phone (领导通, seed 002 三(三)): he supervises a matter he
+    may see and is its supervising leader (one of `supervising_leaders` of the matter's center); the
+    same record, progress steps and messages as the duty director's 督办."""
+    now = now or timezone.now()
+    require_role(actor, MAY_LEAD_SUPERVISION, gettext("只有领导（含指挥长、副指挥长）可以从领导通发起督办。"))
+    if not cases_visible_to(user=actor).filter(pk=assignment.case_id).exists():
+        raise NotFoundError()
+    if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
+        raise ApplicationError(gettext("该交办已不在办理中。"), code="invalid_transition")
+    if not is_supervising_leader(center=assignment.center, user=actor):
+        raise PermissionDeniedError(
+            gettext("您不是%(center)s的督办领导，不能督办此事项：督办领导是该中心（或其上级中心）的领导、指挥长，"
+                    "或承办部门的分管领导。") % {"center": assignment.center.name}, code="not_a_supervising_leader")
+    return _supervise(actor=actor, assignment=assignment, leader=actor, every_working_days=every_working_days,
+                      note=note, source=source, now=now)
+
+
+def _supervise(*, actor: AbstractBaseUser, assignment: Assignment, leader: AbstractBaseUser, every_working_days: int,
+               note: str, source: str, now: dt.datetime) -> Assignment:
+    """The record of 督办, whoever ordered it: the leader on the assignment, the progress step, the event
+    and the messages."""
+    previous_leader = assignment.supervising_leader
     if not 1 <= every_working_days <= MAX_PROGRESS_EVERY_WORKING_DAYS:
         raise ApplicationError(gettext("进度报告间隔应为 1 至 %(max)s 个工作日。") % {"max": MAX_PROGRESS_EVERY_WORKING_DAYS},
                                code="invalid", field="every_working_days")
@@ -271,12 +399,15 @@ def assignment_supervise(
     DeadlineStep.objects.create(
         kind=StepKind.PROGRESS_DUE, assignment=assignment, targets=["liaison"],
         due_at=progress_due_at(calendar=calendar_for(assignment.center), assignment=assignment, start=now))
-    assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_SUPERVISED, actor, now, source, assignment, leader=leader.pk,
-           every_working_days=every_working_days, note=note)
-    notify_on_commit(recipients=[assignment.department.liaison, assignment.department.leader_in_charge, leader],
+    assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_SUPERVISED, actor, now, source, assignment,
+                     leader=leader.pk, leader_name=leader.get_full_name() or leader.get_username(),
+                     from_leader=previous_leader.pk if previous_leader else None,
+                     every_working_days=every_working_days, note=note)
+    notify_on_commit(recipients=[assignment.department.liaison, assignment.department.leader_in_charge],
                      kind="assignment.supervised", title=f"督办：{assignment.case.code} {assignment.case.title}",
                      body=note, link=link_to("work-assignment", assignment.pk),
                      dedupe_key=f"assignment:{assignment.pk}:supervised:{now:%Y%m%d%H%M}", now=now)
+    _notify_supervising_leader(assignment=assignment, leader=leader, note=note, now=now)
     return assignment
 
 
@@ -340,4 +471,5 @@ def case_move_center(
             raise ApplicationError(gettext("事项状态已被他人更改，请刷新后重试。"), code="stale_state")
         case.center = to_center
         case_event_record(case=case, type=event_type, actor=actor, source=source, data=data, now=now)
+        case_clock_restart(case=case, subject_type=DISPATCH, now=now)  # the other center's board: its 派单 clock
     return case

@@ -22,7 +22,9 @@ from dispatch.choices import (
     StepKind,
 )
 from dispatch.links import link_to
-from dispatch.models import Assignment, AssignmentReport, DeadlineStep, ExtensionRequest
+from dispatch.models import Assignment, AssignmentReport, DeadlineStep, DeclineRequest, ExtensionRequest
+from dispatch.selectors.handlers import department_handlers
+from dispatch.selectors.limits import decline_window_ends_at, extension_use
 from dispatch.services.assignments import (
     assignment_event,
     assignment_move,
@@ -37,7 +39,9 @@ from dispatch.services.common import (
     progress_due_at,
     steps_cancel,
 )
+from dispatch.services.summons import summons_approvers_on_duty
 from governance.errors import ApplicationError
+from governance.people import display_name
 from governance.roles import (
     require_department_member,
 )
@@ -51,16 +55,22 @@ from intake.validators import RESULT_MAX_CHARS, CheckedUpload, UploadedFileLike
 
 @transaction.atomic
 def assignment_acknowledge(
-    *, actor: AbstractBaseUser, assignment: Assignment, source: str = EventSource.WEB, now: dt.datetime | None = None
+    *, actor: AbstractBaseUser, assignment: Assignment, handler: AbstractBaseUser | None = None,
+    source: str = EventSource.WEB, now: dt.datetime | None = None
 ) -> Assignment:
+    """签收, naming the 承办人 (seed 001 五(一)): one of the department's people (`department_handlers`);
+    without a name the person acknowledging is the handler."""
     now = now or timezone.now()
     require_department_member(actor, assignment.department_id)
+    handler = handler or actor
+    if not department_handlers(department=assignment.department).filter(pk=handler.pk).exists():
+        raise ApplicationError(gettext("承办人须是本部门的联络员或承办人。"), code="invalid", field="handler")
     late = now > assignment.ack_due_at
     assignment_move(assignment, expected=[AssignmentStatus.ASSIGNED], to=AssignmentStatus.ACKNOWLEDGED,
-          acknowledged_at=now, acknowledged_by=actor, acknowledged_late=late)
+          acknowledged_at=now, acknowledged_by=actor, acknowledged_late=late, handler=handler)
     steps_cancel(assignment_ids=[assignment.pk], kinds=ACK_STEP_KINDS, now=now)
     assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_ACKNOWLEDGED, actor, now, source, assignment, late=late,
-           ack_due_at=assignment.ack_due_at)
+           ack_due_at=assignment.ack_due_at, handler=handler.pk, handler_name=display_name(handler))
     return assignment
 
 
@@ -168,14 +178,21 @@ def assignment_request_extension(
                                field="requested_due_at")
     if ExtensionRequest.objects.filter(assignment=assignment, status=ExtensionStatus.PENDING).exists():
         raise ApplicationError(gettext("已有待审批的延期申请。"), code="extension_pending")
+    use = extension_use(assignment=assignment, old_due_at=assignment.due_at, new_due_at=requested_due_at, at=now)
     request = ExtensionRequest.objects.create(
         assignment=assignment, reason=reason, requested_due_at=requested_due_at, requested_by=actor,
-        requested_at=now, old_due_at=assignment.due_at)
+        requested_at=now, old_due_at=assignment.due_at, needs_commander=use.beyond)
     assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_EXTENSION_REQUESTED, actor, now, source, assignment,
-           extension=request.pk, reason=reason, old_due_at=assignment.due_at, requested_due_at=requested_due_at)
-    notify_on_commit(recipients=[assignment.duty_director or assignment.assigned_by], kind="extension.requested",
-                     title=f"延期申请：{assignment.case.code}", body=reason,
-                     link=link_to("work-case", assignment.case_id),
+           extension=request.pk, reason=reason, old_due_at=assignment.due_at, requested_due_at=requested_due_at,
+           needs_commander=use.beyond, **use.as_data())
+    if use.beyond:
+        recipients = summons_approvers_on_duty(center=assignment.center, at=now)
+        title = f"延期申请超出年度限制，须指挥长审批：{assignment.case.code}"
+    else:
+        recipients = [assignment.duty_director or assignment.assigned_by]
+        title = f"延期申请：{assignment.case.code}"
+    notify_on_commit(recipients=recipients, kind="extension.requested", title=title, body=reason,
+                     link=link_to("work-assignment", assignment.pk),
                      dedupe_key=f"extension:{request.pk}:requested", now=now)
     return request
 
@@ -185,11 +202,21 @@ def assignment_decline(
     *, actor: AbstractBaseUser, assignment: Assignment, reason: str, source: str = EventSource.WEB,
     now: dt.datetime | None = None,
 ) -> Assignment:
-    """The department says the matter is not its business; the clock stops until the duty director rules."""
+    """The department says the matter is not its business. Within the year's 退单时限 the clock stops
+    until the duty director rules; after it, the return is only a request (`DeclineRequest`) that the
+    duty director approves or refuses, and the department's clock runs on meanwhile."""
     now = now or timezone.now()
     require_department_member(actor, assignment.department_id)
-    if not reason.strip():
-        raise ApplicationError(gettext("请填写退回理由。"), code="required", field="reason")
+    reason = check_text(reason, field="reason", label=gettext("退回理由"), required=True)
+    if assignment.status not in (AssignmentStatus.ASSIGNED, AssignmentStatus.ACKNOWLEDGED):
+        raise ApplicationError(
+            gettext("交办当前状态为“%(status)s”，不能退回。") % {"status": AssignmentStatus(assignment.status).label},
+            code="invalid_transition")
+    window_ends_at = decline_window_ends_at(assignment=assignment)
+    if now > window_ends_at:
+        _decline_request(actor=actor, assignment=assignment, reason=reason, window_ends_at=window_ends_at,
+                         source=source, now=now)
+        return assignment
     spent = calendar_for(assignment.center).working_time_between(assignment.assigned_at, now)
     total = assignment.spent_working_minutes + int(spent.total_seconds() // 60)
     previous_status = assignment.status
@@ -197,9 +224,27 @@ def assignment_decline(
           to=AssignmentStatus.DECLINED, status_before_decline=previous_status, spent_working_minutes=total)
     steps_cancel(assignment_ids=[assignment.pk], kinds=None, now=now)
     assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_DECLINED, actor, now, source, assignment, reason=reason,
-           spent_working_minutes=total)
+           spent_working_minutes=total, late=False, window_ends_at=window_ends_at,
+           from_status=previous_status, to_status=AssignmentStatus.DECLINED)
     notify_on_commit(recipients=[assignment.duty_director or assignment.assigned_by], kind="assignment.declined",
                      title=f"部门退回待裁定：{assignment.case.code}", body=f"{assignment.department.name}：{reason}",
                      link=link_to("work-case", assignment.case_id),
                      dedupe_key=f"assignment:{assignment.pk}:declined", now=now)
     return assignment
+
+
+def _decline_request(*, actor: AbstractBaseUser, assignment: Assignment, reason: str, window_ends_at: dt.datetime,
+                     source: str, now: dt.datetime) -> DeclineRequest:
+    if DeclineRequest.objects.filter(assignment=assignment, status=ExtensionStatus.PENDING).exists():
+        raise ApplicationError(gettext("已有待轮值主任审批的退回申请。"), code="decline_pending")
+    request = DeclineRequest.objects.create(assignment=assignment, reason=reason, requested_by=actor,
+                                            requested_at=now, window_ends_at=window_ends_at)
+    assignment_event(assignment.case, DispatchEventType.ASSIGNMENT_DECLINED, actor, now, source, assignment,
+                     reason=reason, late=True, request=request.pk, window_ends_at=window_ends_at,
+                     clock_runs=True, status=assignment.status)
+    notify_on_commit(recipients=[assignment.duty_director or assignment.assigned_by], kind="assignment.decline_requested",
+                     title=f"超出退单时限的退回申请，请审批：{assignment.case.code}",
+                     body=f"{assignment.department.name}：{reason}（审批期间办理时限照常计算）",
+                     link=link_to("work-assignment", assignment.pk),
+                     dedupe_key=f"decline:{request.pk}:requested", now=now)
+    return request

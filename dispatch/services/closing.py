@@ -1,4 +1,5 @@
-"""Verification on site, the revisit call, the explanation call, and closing (核查、回访、解释、办结)."""
+"""Verification on site, the explanation call, and closing (核查、解释、办结); who may revisit and close.
+The revisit itself: `dispatch.services.revisits`."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from dispatch.choices import (
     AssignmentRole,
     AssignmentStatus,
     DispatchEventType,
+    ExclusionStatus,
     ResolvedAnswer,
-    Satisfaction,
 )
 from dispatch.links import link_to
-from dispatch.models import Assignment, ExplanationCall, Revisit, Verification
+from dispatch.models import Assignment, ExplanationCall, Revisit, RevisitExclusion, Verification
 from dispatch.selectors.duty import FLOW, duty_standing, require_on_duty
 from dispatch.selectors.work import case_ids_handled_by
 from dispatch.services.assignments import assignment_reopen
+from dispatch.services.clocks import explanation_clock_stop
 from dispatch.services.common import notify_on_commit, steps_cancel
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.roles import (
@@ -154,44 +156,6 @@ def case_verify(
 
 
 @transaction.atomic
-def case_revisit(
-    *, actor: AbstractBaseUser, case: Case, resolved: str, satisfaction: str, notes: str = "",
-    source: str = EventSource.WEB, now: dt.datetime | None = None,
-) -> Revisit:
-    """Two separate answers (resolved? satisfied?). "Not resolved" reopens the matter: the answering
-    department redoes it (counted), or a self-settled matter goes back to the board."""
-    now = now or timezone.now()
-    require_role(actor, MAY_REVISIT, gettext("您没有回访权限。"))
-    _require_follow_up(actor, case, closing=False)
-    if resolved not in ResolvedAnswer.values:
-        raise ApplicationError(gettext("请选择是否解决。"), code="invalid", field="resolved")
-    if satisfaction not in Satisfaction.values:
-        raise ApplicationError(gettext("请选择满意度。"), code="invalid", field="satisfaction")
-    if case.status not in (CaseStatus.VERIFIED, CaseStatus.SETTLED_ON_SPOT):
-        raise ApplicationError(gettext("核查后（或当场办结的事项）才能回访。"), code="invalid_transition")
-    revisit = Revisit.objects.create(case=case, revisited_by=actor, resolved=resolved, satisfaction=satisfaction,
-                                     notes=notes, revisited_at=now)
-    data = {"revisit": revisit.pk, "resolved": resolved, "satisfaction": satisfaction, "notes": notes}
-    case_transition(case=case, to_status=CaseStatus.REVISITED, actor=actor, event_type=DispatchEventType.CASE_REVISITED,
-                    source=source, data=data, now=now)
-    if resolved != ResolvedAnswer.NO:
-        return revisit
-    answering = _answering_assignment(case)
-    if answering is not None and answering.status == AssignmentStatus.REPORTED:
-        case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, event_type=DispatchEventType.CASE_REOPENED,
-                        source=source, data={"revisit": revisit.pk, "assignment": answering.pk}, now=now)
-        assignment_reopen(assignment=answering, now=now)
-        notify_on_commit(recipients=[answering.department.liaison], kind="case.reopened",
-                         title=f"回访未解决，请重办：{case.code}", body=notes,
-                         link=link_to("work-assignment", answering.pk),
-                         dedupe_key=f"revisit:{revisit.pk}:reopened", now=now)
-    else:
-        case_transition(case=case, to_status=CaseStatus.PENDING_DISPATCH, actor=actor, event_type=DispatchEventType.CASE_REOPENED,
-                        source=source, data={"revisit": revisit.pk}, now=now)
-    return revisit
-
-
-@transaction.atomic
 def case_close(
     *, actor: AbstractBaseUser, case: Case, note: str = "", source: str = EventSource.WEB,
     now: dt.datetime | None = None,
@@ -204,14 +168,20 @@ def case_close(
     revisit = Revisit.objects.filter(case=case).order_by("-revisited_at", "-pk").first()
     if case.status != CaseStatus.REVISITED or revisit is None:
         raise ApplicationError(gettext("事项须经核查和回访后才能办结。"), code="not_revisited")
+    if RevisitExclusion.objects.filter(case=case, status=ExclusionStatus.PENDING).exists():
+        raise ApplicationError(gettext("“诉求不合理”不参评申请正待指挥长确认，确认后才能办结。"),
+                               code="exclusion_pending")
     intake_hooks.case_close_check(case=case)  # the grid: a grid report needs its on-site verification
     ids = list(Assignment.objects.filter(case=case).exclude(status=AssignmentStatus.WITHDRAWN)
                .values_list("pk", flat=True))
     if Assignment.objects.filter(pk__in=ids, status__in=OPEN_ASSIGNMENT_STATUSES).exists():
         raise ApplicationError(gettext("仍有未反馈的交办，不能办结。"), code="assignments_open")
     case_transition(case=case, to_status=CaseStatus.CLOSED, actor=actor, event_type=DispatchEventType.CASE_CLOSED, source=source,
-                    data={"note": note, "resolved": revisit.resolved, "satisfaction": revisit.satisfaction},
-                    extra_fields={"closed_at": now, "resolved": revisit.resolved != ResolvedAnswer.NO}, now=now)
+                    data={"note": note, "resolved": revisit.resolved, "satisfaction": revisit.satisfaction,
+                          "outcome": revisit.outcome},
+                    extra_fields={"closed_at": now,
+                                  "resolved": revisit.resolved != ResolvedAnswer.NO if revisit.answered else None},
+                    now=now)
     Assignment.objects.filter(pk__in=ids, status=AssignmentStatus.REPORTED).update(
         status=AssignmentStatus.COMPLETED, closed_at=now)
     steps_cancel(assignment_ids=ids, kinds=None, now=now)
@@ -231,6 +201,7 @@ def case_record_explanation_call(
     if not notes.strip():
         raise ApplicationError(gettext("请填写解释内容。"), code="required", field="notes")
     call = ExplanationCall.objects.create(case=case, called_by=actor, notes=notes, called_at=now)
+    explanation_clock_stop(case=case, now=now)
     case_event_record(case=case, type=DispatchEventType.CASE_EXPLANATION_CALLED, actor=actor, source=source,
                       data={"call": call.pk, "notes": notes, "due_at": case.due_at}, now=now)
     return call

@@ -16,10 +16,12 @@ from dispatch.choices import AssignmentStatus, EscalationTarget, LimitUnit, Noti
 from dispatch.models import Assignment, DeadlinePolicy, DeadlineStep
 from dispatch.selectors.mode import mode_current
 from dispatch.selectors.roster import commanders_on_duty
+from dispatch.services.channels import EXTERNAL
 from dispatch.services.notifications import notification_send
 from governance.models import Center, Department
 from governance.workcal import WorkingCalendar
-from intake.choices import Complexity, OperatingMode
+from intake.answer_limits import AnswerLimit, case_answer_limit, complexity_answer_limit
+from intake.choices import AnswerLimitUnit, Complexity, OperatingMode
 from intake.models import Case
 from intake.services.cleaning import FieldErrors, clean_text
 
@@ -91,7 +93,8 @@ def notify_on_commit(
     people = [user for user in recipients if user is not None]
     if not people:
         return
-    channels = (NotificationChannel.IN_APP, NotificationChannel.SMS) if urgent else (NotificationChannel.IN_APP,)
+    # urgent: also outside the app, by the recipient's channels on file (dispatch.services.channels)
+    channels = (NotificationChannel.IN_APP, EXTERNAL) if urgent else (NotificationChannel.IN_APP,)
     notification_send(recipients=people, kind=kind, title=title, body=body, link=link,
                       dedupe_key=dedupe_key, channels=channels, now=now)
 
@@ -113,16 +116,28 @@ class CommanderCache:
 
 def recipients_for(
     *, targets: Iterable[str], department: Department, center: Center, at: dt.datetime,
-    commanders: CommanderCache | None = None,
+    commanders: CommanderCache | None = None, handler: AbstractBaseUser | None = None,
 ) -> list[AbstractBaseUser]:
+    """The people a step's targets name; the liaison target also reaches the assignment's named
+    承办人 (`handler`), when there is one and it is not the liaison."""
     people: list[AbstractBaseUser] = []
     for target in targets:
         if target == EscalationTarget.LIAISON and department.liaison_id:
             people.append(department.liaison)
+        if target == EscalationTarget.LIAISON and handler is not None and handler.pk != department.liaison_id:
+            people.append(handler)
         elif target == EscalationTarget.LEADER_IN_CHARGE and department.leader_in_charge_id:
             people.append(department.leader_in_charge)
         elif target == EscalationTarget.COMMANDER:
             people.extend((commanders or CommanderCache()).get(center=center, at=at))
+    return people
+
+
+def handler_and_liaison(assignment: Assignment) -> list[AbstractBaseUser]:
+    """The department's liaison and the assignment's named 承办人 (once when they are the same person)."""
+    people = [assignment.department.liaison] if assignment.department.liaison_id else []
+    if assignment.handler_id and assignment.handler_id != assignment.department.liaison_id:
+        people.append(assignment.handler)
     return people
 
 
@@ -177,13 +192,37 @@ def policy_select(*, case: Case, mode: str, center: Center) -> tuple[DeadlinePol
     return (max(normal_rows, key=score) if normal_rows else None), percent
 
 
+ANSWER_UNIT_TO_LIMIT_UNIT = {
+    AnswerLimitUnit.WORKING_DAYS: LimitUnit.WORKING_DAYS,
+    AnswerLimitUnit.CALENDAR_DAYS: LimitUnit.CALENDAR_DAYS,
+    AnswerLimitUnit.HOURS: LimitUnit.CALENDAR_HOURS,
+}
+
+
+def kind_limit(case: Case) -> AnswerLimit | None:
+    """The limit of the matter's kind, as fixed on it at registration (issue 22 item 11), when no
+    DeadlinePolicy row matches: a 信访 matter is handled in 60 days, a burst main in 24 hours, so the
+    department is held to (and assessed by) the matter's own limit. None when the matter was promised
+    by complexity, and for an urgent matter (its default, hours, is shorter than any kind's)."""
+    if case.complexity == Complexity.URGENT or not (case.answer_limit and case.answer_limit_unit):
+        return None
+    limit = case_answer_limit(case)
+    return None if limit == complexity_answer_limit(case.complexity) else limit
+
+
 def policy_snapshot(*, policy: DeadlinePolicy | None, case: Case, mode: str, percent: int) -> dict[str, Any]:
     """The limits in force, frozen onto the assignment."""
     if policy is None:
         handle = DEFAULT_HANDLE.get(case.complexity, DEFAULT_HANDLE[Complexity.ORDINARY])
+        kind = kind_limit(case)
+        extra: dict[str, Any] = {}
+        if kind is not None:
+            handle = (kind.amount, ANSWER_UNIT_TO_LIMIT_UNIT[kind.unit])
+            extra = {"answer_limit": [kind.amount, kind.unit]}
         return {
             "policy_id": None,
-            "name": "默认时限",
+            "name": "事项类别时限" if kind is not None else "默认时限",
+            **extra,
             "ack": list(DEFAULT_ACK),
             "handle": list(handle),
             "rework": list(DEFAULT_REWORK),
@@ -218,6 +257,11 @@ def snapshot_deadline(
     amount, unit = snapshot[which]
     if which != "ack":
         amount = amount * snapshot.get("percent", 100) / 100
+    if which == "handle" and snapshot.get("answer_limit"):
+        # The kind's limit, counted as the matter's promise is (a period in days ends at the end of
+        # its last day, moved past a holiday), shortened in wartime like any other.
+        kind_unit = snapshot["answer_limit"][1]
+        return AnswerLimit(max(1, math.ceil(amount)), kind_unit).deadline(start=start, calendar=calendar)
     return deadline_add(calendar=calendar, start=start, amount=amount, unit=unit)
 
 

@@ -27,6 +27,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, DateTimeField, DurationField, ExpressionWrapper, F, Max, Q, Value
 from django.utils import timezone
 
+from dispatch import hooks
 from dispatch.choices import (
     OPEN_ASSIGNMENT_STATUSES,
     AssignmentStatus,
@@ -44,6 +45,8 @@ from dispatch.models import (
     SweepRun,
     WorkReminderLetter,
 )
+from dispatch.services.channels import EXTERNAL
+from dispatch.services.clocks import explanations_request
 from dispatch.services.common import (
     DEFAULT_LETTER_AFTER_OVERDUE,
     CommanderCache,
@@ -57,7 +60,7 @@ from dispatch.services.notifications import (
     NotificationRequest,
     notification_outbox_stats,
     notification_send_many,
-    request_row_count,
+    notification_urgent_waiting,
 )
 from dispatch.services.subjects import subject_steps_fire
 from governance.models import Center, Department
@@ -109,13 +112,13 @@ class Outbox:
         people = tuple(user for user in recipients if user is not None)
         if not people:
             return
-        channels = (NotificationChannel.IN_APP, NotificationChannel.SMS) if urgent else (NotificationChannel.IN_APP,)
+        # urgent: also outside the app, by the recipient's channels on file (dispatch.services.channels)
+        channels = (NotificationChannel.IN_APP, EXTERNAL) if urgent else (NotificationChannel.IN_APP,)
         request = NotificationRequest(
             recipients=people, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key,
             channels=channels, step_id=step.pk,
             priority=PRIORITY_URGENT if kind.startswith("summons.") else PRIORITY_BULK)
-        self.requests.append(request)
-        self.counts[step.pk] += request_row_count(request)
+        self.requests.append(request)  # its rows are counted per step as they are stored
 
 
 @dataclass
@@ -207,10 +210,19 @@ def _sweep_batch(*, ids: list[int], now: dt.datetime, claimed_at: dt.datetime, r
                 batch.skipped.add(step.pk)
         if newly_overdue:
             _work_letters(newly_overdue=newly_overdue, batch=batch, letters_issued=letters_issued)
+            # 解释回访: each matter's first receiver is asked to call the applicant; the call's clock starts.
+            events, new_steps = explanations_request(
+                overdue=[(step, step.assignment.case_id, step.assignment.pk) for step, _base in newly_overdue],
+                now=now, outbox=batch.outbox, calendars=calendars)
+            batch.events += events
+            batch.new_steps += new_steps
+            # What follows an overdue mark (review's accountability ladder), stored with the batch's steps.
+            batch.new_steps.extend(hooks.assignments_overdue(
+                assignments=[step.assignment for step, _base in newly_overdue], now=now, calendars=calendars))
         case_events_record_many(events=batch.events)
         if batch.new_steps:
             DeadlineStep.objects.bulk_create(batch.new_steps)
-        notification_send_many(requests=batch.outbox.requests, now=now)
+        notification_send_many(requests=batch.outbox.requests, now=now, counts=batch.outbox.counts)
         _record_outcomes(token=token, skipped=batch.skipped, counts=batch.outbox.counts)
         result.fired += len(steps) - len(batch.skipped)
         result.skipped += len(batch.skipped)
@@ -233,9 +245,11 @@ class _AssignmentRow:
     progress_every_working_days: int | None
     supervising_leader_id: int | None
     letter_after_overdue: Any
+    handler_id: int | None
     department: Department = field(init=False)
     center: Center = field(init=False)
     supervising_leader: AbstractBaseUser | None = None
+    handler: AbstractBaseUser | None = None
 
 
 @dataclass(slots=True)
@@ -258,7 +272,7 @@ _STEP_COLUMNS = (
     "assignment__status", "assignment__due_at", "assignment__ack_due_at", "assignment__center_id",
     "assignment__department_id", "assignment__case_id", "assignment__case__code", "assignment__case__title",
     "assignment__progress_every_working_days", "assignment__supervising_leader_id",
-    "assignment__policy_snapshot__letter_after_overdue",
+    "assignment__policy_snapshot__letter_after_overdue", "assignment__handler_id",
 )
 
 
@@ -295,13 +309,17 @@ def _claimed_steps(*, token: str, centers: dict[int, Center]) -> list[Any]:
         missing = {row.center_id for row in assignments} - centers.keys()
         if missing:
             centers.update(Center.objects.in_bulk(missing))
-        leader_ids = {row.supervising_leader_id for row in assignments
+        # The supervising leaders (progress steps) and the named handlers (承办人), in one read.
+        people_ids = {row.supervising_leader_id for row in assignments
                       if row.supervising_leader_id and row.progress_every_working_days}
-        leaders = get_user_model().objects.in_bulk(leader_ids) if leader_ids else {}
+        people_ids |= {row.handler_id for row in assignments if row.handler_id}
+        people = get_user_model().objects.in_bulk(people_ids) if people_ids else {}
         for row in assignments:
             row.department = departments[row.department_id]
             row.center = centers[row.center_id]
-            row.supervising_leader = leaders.get(row.supervising_leader_id)
+            if row.progress_every_working_days:
+                row.supervising_leader = people.get(row.supervising_leader_id)
+            row.handler = people.get(row.handler_id)
     return steps
 
 
@@ -370,7 +388,7 @@ def _fire_assignment(*, step: _AssignmentStep, overdue: set[int], batch: _Batch,
     dept = assignment.department
     base = {"assignment": assignment.pk, "department": dept.pk, "department_name": dept.name, "step": step.pk}
     people = recipients_for(targets=step.targets, department=dept, center=assignment.center, at=now,
-                            commanders=commanders)
+                            commanders=commanders, handler=assignment.handler)
     link = _link("work-assignment", assignment.pk)
     key = f"step:{step.pk}"
     if step.kind == StepKind.ACK_REMINDER:
@@ -608,6 +626,18 @@ def deadline_engine_checks(*, now: dt.datetime | None = None) -> dict[str, dict[
     else:
         text = "没有待发送的短信/邮件"
     checks["消息投递"] = {"ok": not stale, "message": text + ("：投递可能已停止" if stale else ""), **outbox}
+    urgent = notification_urgent_waiting(now=now)
+    if urgent["failing"]:
+        # red: the gateway refuses a summons message (it keeps retrying while the report-in runs)
+        checks["紧急消息"] = {"ok": False, "message": f"召集短信/邮件有 {urgent['failing']} 条发送失败：网关异常，"
+                                                   "系统持续重试，请电话通知被召集部门", **urgent}
+    elif urgent["waiting"]:
+        # amber: a call-up waits (the urgent worker is busy, down, or taking over a crashed delivery)
+        checks["紧急消息"] = {"ok": False, "soft": True, **urgent,
+                           "message": f"召集短信/邮件 {urgent['waiting']} 条待发送，最早一条已等待 "
+                                      f"{_duration_text(urgent['oldest_age_seconds'])}"}
+    else:
+        checks["紧急消息"] = {"ok": True, "message": "没有待发送的召集短信/邮件", **urgent}
     lag = deadline_lag_today(now=now)
     recent = lag["recent_worst_lag_seconds"]
     late = recent is not None and recent > LAG_PROMISE.total_seconds()

@@ -30,14 +30,23 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import RedisError
 
 from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS, DeliveryStatus, NotificationChannel
+from dispatch.gateways import dingtalk, wecom
+from dispatch.gateways.errors import GatewayError
+from dispatch.gateways.im import IMMessage, im_message_for
+from dispatch.links import ack_link_for
 from dispatch.models import Notification
-from dispatch.sms import get_sms_backend
+from dispatch.services.channels import EXTERNAL, Contact, contacts_for, external_rows
+from dispatch.sms import get_sms_backend, sms_message_for
+from governance.enqueue import enqueue
 from governance.errors import ApplicationError, NotFoundError
+from governance.models import Department
 
 logger = logging.getLogger(__name__)
 
-# A row left "sending" this long (worker killed mid-send) may be claimed again.
-SENDING_LEASE = dt.timedelta(minutes=10)
+# A row left "sending" this long (worker killed mid-send) may be claimed again: longer than one gateway
+# call (SMS_TIMEOUT_SECONDS, 10 s), shorter than any deadline's margin. A batch renews the lease of the
+# row it is about to send (and checks the row is still its own), so a slow batch's rows are not taken.
+SENDING_LEASE = dt.timedelta(seconds=30)
 SMS_BODY_MAX = 300
 # Rows per delivery task: small enough that a summons call-up never waits behind more than one batch
 # per delivery thread (10 x a 300 ms gateway = 3 s), large enough to keep the broker traffic low.
@@ -48,13 +57,25 @@ PRIORITY_URGENT = 0
 PRIORITY_NORMAL = 3
 PRIORITY_BULK = 6
 URGENT_RETRY_MAX_SECONDS = 60
+# Urgent rows (summons call-up and escalation) go on a queue of their own with its own worker, one row
+# per task so that the worker's threads send them side by side: no backlog of ordinary messages, however
+# long, is in front of them (the `deliveries` queue's priorities only reorder what waits, a thread busy
+# with a batch of 10 at a slow gateway still finishes it first).
+URGENT_QUEUE = "urgent"
+URGENT_BATCH = 1
 
 # How many publishes failed in this request/task (the broker was down): the answer says so.
 _deferred: ContextVar[int] = ContextVar("notifications_deferred", default=0)
 
 
+# Urgent (the `urgent` queue, never abandoned while the deadline runs): summons (a 20-minute report-in)
+# and wartime (`mode.*`). Not the days-scale escalations of assignments: a sweep's catch-up of those
+# would fill the urgent queue and put a call-up behind them again.
+URGENT_KIND_PREFIXES = ("summons.", "mode.")
+
+
 def priority_for(kind: str) -> int:
-    return PRIORITY_URGENT if kind.startswith("summons.") else PRIORITY_NORMAL
+    return PRIORITY_URGENT if kind.startswith(URGENT_KIND_PREFIXES) else PRIORITY_NORMAL
 
 
 def notifications_deferred(*, reset: bool = False) -> int:
@@ -98,7 +119,7 @@ def notification_send(
     if not dedupe_key or len(dedupe_key) > 200:
         raise ApplicationError("通知去重键不能为空且不超过 200 字符。", code="invalid_dedupe_key")
     channels = list(dict.fromkeys(channels))
-    if not channels or any(channel not in NotificationChannel.values for channel in channels):
+    if not channels or any(channel not in _VALID_CHANNELS for channel in channels):
         raise ApplicationError("通知渠道无效。", code="invalid_channel")
     people = list({user.pk: user for user in recipients if user is not None and user.is_active}.values())
     if not people:
@@ -109,46 +130,61 @@ def notification_send(
             "content_type": ContentType.objects.get_for_model(related),
             "object_id": str(related.pk),
         }
-    stored = set(
-        Notification.objects.filter(
-            dedupe_key=dedupe_key, recipient__in=people, channel__in=channels
-        ).values_list("recipient_id", "channel")
-    )
+    pairs = _rows_for(people=[user.pk for user in people], channels=channels, kind=kind,
+                      contacts=contacts_for(user.pk for user in people) if EXTERNAL in channels else {})
+    stored = set(Notification.objects.filter(dedupe_key=dedupe_key).values_list("recipient_id", "channel"))
     created: list[Notification] = []
-    for user in people:
-        for channel in channels:
-            if (user.pk, channel) in stored:
-                continue
-            in_app = channel == NotificationChannel.IN_APP
-            fields = {
-                "recipient": user,
-                "kind": kind,
-                "title": title[:200],
-                "body": body,
-                "link": link,
-                "payload": payload or {},
-                "channel": channel,
-                "dedupe_key": dedupe_key,
-                # In-app delivery is the row itself.
-                "status": DeliveryStatus.SENT if in_app else DeliveryStatus.PENDING,
-                "sent_at": now if in_app else None,
-                "created_at": now,
-                "priority": priority_for(kind) if priority is None else priority,
-                **related_fields,
-            }
-            try:
-                with transaction.atomic():
-                    created.append(Notification.objects.create(**fields))
-            except IntegrityError:
-                # A concurrent caller stored it first; anything else is a real error.
-                if not Notification.objects.filter(
-                    dedupe_key=dedupe_key, recipient=user, channel=channel
-                ).exists():
-                    raise
+    for recipient_id, channel in pairs:
+        if (recipient_id, channel) in stored:
+            continue
+        in_app = channel == NotificationChannel.IN_APP
+        fields = {
+            "recipient_id": recipient_id,
+            "kind": kind,
+            "title": title[:200],
+            "body": body,
+            "link": link,
+            "payload": payload or {},
+            "channel": channel,
+            "dedupe_key": dedupe_key,
+            # In-app delivery is the row itself.
+            "status": DeliveryStatus.SENT if in_app else DeliveryStatus.PENDING,
+            "sent_at": now if in_app else None,
+            "created_at": now,
+            "priority": priority_for(kind) if priority is None else priority,
+            **related_fields,
+        }
+        try:
+            with transaction.atomic():
+                created.append(Notification.objects.create(**fields))
+        except IntegrityError:
+            # A concurrent caller stored it first; anything else is a real error.
+            if not Notification.objects.filter(
+                dedupe_key=dedupe_key, recipient_id=recipient_id, channel=channel
+            ).exists():
+                raise
     outgoing = [(row.pk, row.priority) for row in created if row.channel != NotificationChannel.IN_APP]
     if outgoing:
         transaction.on_commit(lambda: notification_publish(outgoing))
     return created
+
+
+_VALID_CHANNELS = frozenset([*NotificationChannel.values, EXTERNAL])
+
+
+def _rows_for(*, people: Sequence[int], channels: Sequence[str], kind: str,
+              contacts: dict[int, Contact]) -> list[tuple[int, str]]:
+    """(recipient id, channel) of every row a message makes, in order, without repeats: the named
+    channels as they are, EXTERNAL as each person's channels outside the app (`external_rows`)."""
+    rows: dict[tuple[int, str], None] = {}
+    for user_id in people:
+        for channel in channels:
+            if channel == EXTERNAL:
+                for row in external_rows(user_id=user_id, kind=kind, contact=contacts.get(user_id)):
+                    rows.setdefault(row, None)
+            else:
+                rows.setdefault((user_id, str(channel)), None)
+    return list(rows)
 
 
 @dataclass(frozen=True)
@@ -167,20 +203,27 @@ class NotificationRequest:
 
 
 def request_row_count(request: NotificationRequest) -> int:
-    """How many rows `notification_send_many` stores for `request` (active recipients x channels)."""
-    people = {user.pk for user in request.recipients if user is not None and user.is_active}
-    return len(people) * len(dict.fromkeys(request.channels))
+    """How many rows `notification_send_many` stores for `request` (active recipients x channels,
+    each person's channels outside the app counted as they are on file)."""
+    people = list(dict.fromkeys(u.pk for u in request.recipients if u is not None and u.is_active))
+    contacts = contacts_for(people) if EXTERNAL in request.channels else {}
+    return len(_rows_for(people=people, channels=list(dict.fromkeys(request.channels)), kind=request.kind,
+                         contacts=contacts))
 
 
-def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.datetime) -> int:
+def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.datetime,
+                           counts: dict[int, int] | None = None) -> int:
     """Store many notifications at once (the deadline sweep's path, inside its transaction): one
     `INSERT … ON CONFLICT DO NOTHING RETURNING` per `SEND_MANY_CHUNK` rows (the unique constraint
     leaves out what is stored already, by an earlier call or a concurrent one), and the e-mail/SMS
     rows it returns published after commit in batches. Same exactly-once guarantee as
-    `notification_send`; returns how many rows were inserted."""
+    `notification_send`; returns how many rows were inserted. `counts` receives, per step id, how
+    many rows its requests make (the auditor checks them)."""
     rows: dict[tuple[str, int, str], tuple[Any, ...]] = {}
     created_at = connection.ops.adapt_datetimefield_value(now)
-    valid_channels = set(NotificationChannel.values)
+    valid_channels = _VALID_CHANNELS
+    contacts = contacts_for(user.pk for request in requests if EXTERNAL in request.channels
+                            for user in request.recipients if user is not None)
     in_app_channel, sent, pending = (str(NotificationChannel.IN_APP), str(DeliveryStatus.SENT),
                                      str(DeliveryStatus.PENDING))
     for request in requests:
@@ -191,15 +234,16 @@ def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.d
             raise ApplicationError("通知渠道无效。", code="invalid_channel")
         title = request.title[:200]
         channels = [str(channel) for channel in dict.fromkeys(request.channels)]
-        for user in request.recipients:
-            if user is None or not user.is_active:
-                continue
-            for channel in channels:
-                in_app = channel == in_app_channel
-                rows.setdefault((key, user.pk, channel), (
-                    user.pk, request.kind, title, request.body, request.link, channel, key,
-                    sent if in_app else pending, request.step_id, request.priority, created_at,
-                    created_at if in_app else None))
+        people = list(dict.fromkeys(u.pk for u in request.recipients if u is not None and u.is_active))
+        pairs = _rows_for(people=people, channels=channels, kind=request.kind, contacts=contacts)
+        if counts is not None and request.step_id is not None:
+            counts[request.step_id] = counts.get(request.step_id, 0) + len(pairs)
+        for recipient_id, channel in pairs:
+            in_app = channel == in_app_channel
+            rows.setdefault((key, recipient_id, channel), (
+                recipient_id, request.kind, title, request.body, request.link, channel, key,
+                sent if in_app else pending, request.step_id, request.priority, created_at,
+                created_at if in_app else None))
     if not rows:
         return 0
     values = list(rows.values())
@@ -223,9 +267,11 @@ SEND_MANY_CHUNK = 1000
 _INSERT_MANY = (
     "INSERT INTO {table} (recipient_id, kind, title, body, link, channel, dedupe_key, status, step_id, priority, "
     "created_at, sent_at, content_type_id, object_id, payload, claim, attempts, last_error, last_attempt_at, "
-    "read_at) VALUES {rows} ON CONFLICT DO NOTHING RETURNING id, channel, priority"
+    "read_at, gateway, gateway_message_id, receipt, receipt_at, receipt_reason) VALUES {rows} "
+    "ON CONFLICT DO NOTHING RETURNING id, channel, priority"
 )
-_INSERT_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '', '{}', '', 0, '', NULL, NULL)"
+_INSERT_ROW = ("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '', '{}', '', 0, '', NULL, NULL, "
+               "'', '', '', NULL, '')")
 
 
 def notification_publish(rows: Sequence[tuple[int, int]], *, countdown: int | None = None) -> int:
@@ -236,8 +282,6 @@ def notification_publish(rows: Sequence[tuple[int, int]], *, countdown: int | No
     (summons) are always published at once. Never raises for a broker outage: the rows stay pending
     in the outbox, `notifications_requeue` publishes them again, and the count of deferred publishes
     is kept for the answer. Returns how many tasks were published."""
-    from dispatch.tasks import notification_publish_rows
-
     by_priority: dict[int, list[int]] = {}
     for notification_id, priority in rows:
         by_priority.setdefault(priority, []).append(notification_id)
@@ -246,7 +290,7 @@ def notification_publish(rows: Sequence[tuple[int, int]], *, countdown: int | No
         ids = by_priority[priority]
         if priority != PRIORITY_URGENT and countdown is None and len(ids) > FAN_OUT_AFTER:
             try:
-                notification_publish_rows.apply_async(args=[[[pk, priority] for pk in ids]], priority=priority)
+                enqueue("dispatch.tasks.notification_publish_rows", [[pk, priority] for pk in ids], priority=priority)
             except (BrokerOperationalError, RedisError, OSError) as exc:
                 _deferred.set(_deferred.get() + 1)
                 logger.warning("broker unavailable, %s notification(s) wait in the outbox: %s", len(ids), exc)
@@ -255,7 +299,7 @@ def notification_publish(rows: Sequence[tuple[int, int]], *, countdown: int | No
             continue
         sent = _publish_batches(ids, priority=priority, countdown=countdown)
         published += sent
-        if sent < -(-len(ids) // DELIVERY_BATCH):
+        if sent < -(-len(ids) // (URGENT_BATCH if priority == PRIORITY_URGENT else DELIVERY_BATCH)):
             return published
     return published
 
@@ -274,15 +318,17 @@ def notification_publish_batches(*, rows: Sequence[tuple[int, int]]) -> int:
 
 
 def _publish_batches(ids: Sequence[int], *, priority: int, countdown: int | None) -> int:
-    """One delivery task per `DELIVERY_BATCH` of `ids`; stops at the first broker error (the rest
-    wait in the outbox). Returns how many were published."""
-    from dispatch.tasks import notification_deliver_batch
-
+    """One delivery task per `DELIVERY_BATCH` of `ids` (urgent ones: one per row, on `URGENT_QUEUE`);
+    stops at the first broker error (the rest wait in the outbox). Returns how many were published."""
     published = 0
-    for start in range(0, len(ids), DELIVERY_BATCH):
-        chunk = list(ids[start:start + DELIVERY_BATCH])
+    urgent = priority == PRIORITY_URGENT
+    size = URGENT_BATCH if urgent else DELIVERY_BATCH
+    options: dict[str, Any] = {"queue": URGENT_QUEUE} if urgent else {}
+    for start in range(0, len(ids), size):
+        chunk = list(ids[start:start + size])
         try:
-            notification_deliver_batch.apply_async(args=[chunk], priority=priority, countdown=countdown)
+            enqueue("dispatch.tasks.notification_deliver_batch", chunk, priority=priority, countdown=countdown,
+                    **options)
         except (BrokerOperationalError, RedisError, OSError) as exc:
             _deferred.set(_deferred.get() + 1)
             logger.warning("broker unavailable, %s notification(s) wait in the outbox: %s", len(ids) - start, exc)
@@ -321,25 +367,130 @@ def _claim(*, notification_id: int, now: dt.datetime) -> bool:
     )
 
 
-def _deliver(notification: Notification) -> None:
+@dataclass(frozen=True)
+class Accepted:
+    """The gateway that took a message and its id there ("" for e-mail)."""
+
+    gateway: str = ""
+    message_id: str = ""
+
+
+def _deliver(notification: Notification) -> Accepted:
     user = notification.recipient
     if notification.channel == NotificationChannel.EMAIL:
         if not user.email:
             raise PermanentDeliveryError("接收人没有登记电子邮箱。")
         text = notification.body + (f"\n\n{notification.link}" if notification.link else "")
         send_mail(notification.title, text, None, [user.email], fail_silently=False)
-        return
+        return Accepted(gateway="email")
     if notification.channel == NotificationChannel.SMS:
         profile = getattr(user, "profile", None)
         phone = (profile.phone if profile else "").strip()
         if not phone:
             raise PermanentDeliveryError("接收人没有登记手机号码。")
-        text = f"【社会治理中心】{notification.title}" + (
-            f"：{notification.body}" if notification.body else ""
-        )
-        get_sms_backend().send(phone=phone, text=text[:SMS_BODY_MAX])
-        return
+        message = sms_message_for(phone=phone, kind=notification.kind, title=notification.title,
+                                  body=notification.body, link=notification.link,
+                                  reference=str(notification.pk), text_max=SMS_BODY_MAX)
+        backend = get_sms_backend()
+        try:
+            message_id = backend.send_message(message)
+        except GatewayError as exc:
+            if not exc.retryable:
+                raise PermanentDeliveryError(f"网关拒绝：{exc}") from exc
+            raise
+        return Accepted(gateway=backend.vendor, message_id=str(message_id or "")[:64])
+    if notification.channel in _IM_CHANNELS:
+        return _deliver_im(notification)
     raise PermanentDeliveryError(f"渠道 {notification.channel} 无需投递。")
+
+
+_IM_CHANNELS = frozenset({NotificationChannel.WECOM, NotificationChannel.DINGTALK, NotificationChannel.WECOM_GROUP,
+                          NotificationChannel.DINGTALK_GROUP})
+
+
+_PERSONAL_IM = frozenset({NotificationChannel.WECOM, NotificationChannel.DINGTALK})
+
+
+def _deliver_im(notification: Notification) -> Accepted:
+    """A WeCom/DingTalk app message to the person, or a post to their department's duty group (the
+    row's recipient is the department's liaison, who carries the group's copy)."""
+    profile = getattr(notification.recipient, "profile", None)
+    message = im_message_for(title=notification.title, body=notification.body, link=notification.link)
+    ack = ack_link_for(notification) if notification.channel in _PERSONAL_IM else ""
+    if ack:  # a call-up to a person: the card's button confirms it (dispatch.services.ack)
+        message = IMMessage(title=message.title, text=message.text, url=ack)
+    channel = notification.channel
+    try:
+        if channel == NotificationChannel.WECOM:
+            if not (profile and profile.wecom_userid):
+                raise PermanentDeliveryError("接收人没有登记企业微信账号。")
+            return Accepted("wecom", wecom.send_app_message(userid=profile.wecom_userid, message=message))
+        if channel == NotificationChannel.DINGTALK:
+            if not (profile and profile.dingtalk_userid):
+                raise PermanentDeliveryError("接收人没有登记钉钉账号。")
+            return Accepted("dingtalk", dingtalk.send_app_message(userid=profile.dingtalk_userid, message=message))
+        department = _group_department(notification)
+        if channel == NotificationChannel.WECOM_GROUP:
+            if department is None or not department.wecom_robot_key:
+                raise PermanentDeliveryError("部门没有登记企业微信值班群机器人。")
+            return Accepted("wecom_bot", wecom.send_robot(key=department.wecom_robot_key, message=message))
+        if department is None or not department.dingtalk_robot_token:
+            raise PermanentDeliveryError("部门没有登记钉钉值班群机器人。")
+        return Accepted("ding_bot", dingtalk.send_robot(token=department.dingtalk_robot_token,
+                                                        secret=department.dingtalk_robot_secret, message=message))
+    except GatewayError as exc:
+        if not exc.retryable:
+            raise PermanentDeliveryError(f"网关拒绝：{exc}") from exc
+        raise
+
+
+def _group_department(notification: Notification) -> Department | None:
+    """The duty group a group row posts to: the department whose liaison carries the row (else the
+    carrier's own department)."""
+    profile = getattr(notification.recipient, "profile", None)
+    own = profile.department if profile else None
+    if own is not None and own.liaison_id == notification.recipient_id:
+        return own
+    return Department.objects.filter(liaison_id=notification.recipient_id).order_by("pk").first() or own
+
+
+_PERSONAL_CHANNELS = frozenset({NotificationChannel.SMS, NotificationChannel.WECOM, NotificationChannel.DINGTALK})
+
+
+def notification_fall_back(*, notification: Notification, now: dt.datetime) -> Notification | None:
+    """A message to a person that was abandoned on one channel goes by their next channel on file
+    not yet tried for it (an ordinary message went by the preferred channel only; an urgent one by
+    all, so it falls back only to a channel filed since). Stored under the same dedupe key, so it is
+    written and sent once however often this runs."""
+    if notification.channel not in _PERSONAL_CHANNELS:
+        return None
+    contact = contacts_for([notification.recipient_id]).get(notification.recipient_id)
+    used = set(Notification.objects.filter(dedupe_key=notification.dedupe_key, recipient_id=notification.recipient_id)
+               .values_list("channel", flat=True))
+    following = next((channel for channel in (contact.personal if contact else ()) if channel not in used), None)
+    if following is None:
+        return None
+    try:
+        with transaction.atomic():
+            row = Notification.objects.create(
+                recipient_id=notification.recipient_id, kind=notification.kind, title=notification.title,
+                body=notification.body, link=notification.link, payload=notification.payload,
+                content_type_id=notification.content_type_id, object_id=notification.object_id,
+                channel=following, dedupe_key=notification.dedupe_key, status=DeliveryStatus.PENDING,
+                priority=notification.priority, created_at=now)
+    except IntegrityError:
+        return None  # another delivery fell back first
+    logger.info("notification %s abandoned on %s: falls back to %s (%s)", notification.pk, notification.channel,
+                following, row.pk)
+    transaction.on_commit(lambda: notification_publish([(row.pk, row.priority)]))
+    return row
+
+
+def _failure_text(exc: Exception) -> str:
+    """The reason kept on the row: the gateway's code and words, or the exception."""
+    if isinstance(exc, GatewayError):
+        return f"网关暂时未接受：{exc}"[:2000]
+    return f"{exc.__class__.__name__}: {exc}"[:2000]
 
 
 def notification_deliver(*, notification_id: int, now: dt.datetime | None = None) -> DeliveryOutcome:
@@ -350,17 +501,20 @@ def notification_deliver(*, notification_id: int, now: dt.datetime | None = None
     notification = Notification.objects.select_related("recipient__profile").get(pk=notification_id)
     mine = Notification.objects.filter(pk=notification_id, status=DeliveryStatus.SENDING)
     try:
-        _deliver(notification)
+        accepted = _deliver(notification)
     except PermanentDeliveryError as exc:
-        mine.update(status=DeliveryStatus.ABANDONED, last_error=str(exc))
+        if mine.update(status=DeliveryStatus.ABANDONED, last_error=str(exc)):
+            notification_fall_back(notification=notification, now=now)
         return DeliveryOutcome.ABANDONED
     except Exception as exc:  # any gateway or SMTP failure is worth another attempt
         logger.warning("notification %s attempt %s failed: %s", notification_id, notification.attempts, exc)
         give_up = _gives_up(notification, now)
-        error = f"{exc.__class__.__name__}: {exc}"[:2000]
-        mine.update(status=DeliveryStatus.ABANDONED if give_up else DeliveryStatus.FAILED, last_error=error)
+        if mine.update(status=DeliveryStatus.ABANDONED if give_up else DeliveryStatus.FAILED,
+                       last_error=_failure_text(exc)) and give_up:
+            notification_fall_back(notification=notification, now=now)
         return DeliveryOutcome.ABANDONED if give_up else DeliveryOutcome.RETRY
-    mine.update(status=DeliveryStatus.SENT, sent_at=now, last_error="")
+    mine.update(status=DeliveryStatus.SENT, sent_at=now, last_error="", gateway=accepted.gateway,
+                gateway_message_id=accepted.message_id[:64])
     return DeliveryOutcome.SENT
 
 
@@ -384,25 +538,32 @@ def notification_deliver_batch(
     started = now or timezone.now()
     token = _claim_batch(notification_ids=notification_ids, now=started)
     rows = list(Notification.objects.filter(claim=token, status=DeliveryStatus.SENDING)
-                .select_related("recipient__profile"))
+                .select_related("recipient__profile").order_by("pk"))
     outcome: dict[str, list[int]] = {"sent": [], "retry": [], "abandoned": []}
     for notification in rows:
         mine = Notification.objects.filter(pk=notification.pk, claim=token, status=DeliveryStatus.SENDING)
+        # Renew the row's lease just before the gateway call, and skip it when it is no longer ours
+        # (a batch slowed past SENDING_LEASE: another delivery took the row over and sends it).
+        if len(rows) > 1 and not mine.update(last_attempt_at=now or timezone.now()):
+            continue
         try:
-            _deliver(notification)
+            accepted = _deliver(notification)
         except PermanentDeliveryError as exc:
-            mine.update(status=DeliveryStatus.ABANDONED, last_error=str(exc))
+            if mine.update(status=DeliveryStatus.ABANDONED, last_error=str(exc)):
+                notification_fall_back(notification=notification, now=started)
             outcome["abandoned"].append(notification.pk)
         except Exception as exc:  # any gateway or SMTP failure is worth another attempt
             logger.warning("notification %s attempt %s failed: %s", notification.pk, notification.attempts, exc)
             give_up = _gives_up(notification, started)
-            mine.update(status=DeliveryStatus.ABANDONED if give_up else DeliveryStatus.FAILED,
-                        last_error=f"{exc.__class__.__name__}: {exc}"[:2000])
+            if mine.update(status=DeliveryStatus.ABANDONED if give_up else DeliveryStatus.FAILED,
+                           last_error=_failure_text(exc)) and give_up:
+                notification_fall_back(notification=notification, now=started)
             outcome["abandoned" if give_up else "retry"].append(notification.pk)
         else:
             # Marked at once, not at the end of the batch: a worker killed in the middle of a batch
             # must not leave rows the gateway already took looking unsent (they would go out twice).
-            mine.update(status=DeliveryStatus.SENT, sent_at=now or timezone.now(), last_error="")
+            mine.update(status=DeliveryStatus.SENT, sent_at=now or timezone.now(), last_error="",
+                        gateway=accepted.gateway, gateway_message_id=accepted.message_id[:64])
             outcome["sent"].append(notification.pk)
     return outcome
 
@@ -422,26 +583,46 @@ def notification_publish_retries(*, notification_ids: Sequence[int], countdown: 
 
 
 def notification_requeue_stale(
-    *, now: dt.datetime, older_than: dt.timedelta = dt.timedelta(minutes=5), batch: int = 500
+    *, now: dt.datetime, older_than: dt.timedelta = dt.timedelta(minutes=5), batch: int = 500,
+    urgent_only: bool = False,
 ) -> list[int]:
     """Queue again e-mail/SMS rows still pending or failed after `older_than` (a lost task, a
-    worker restart, retries exhausted in the broker), and rows stuck in "sending"."""
+    worker restart, retries exhausted in the broker), and rows stuck in "sending" past their lease.
+    `urgent_only`: only urgent rows, and a failed one only once its retry (at most
+    `URGENT_RETRY_MAX_SECONDS` away) is overdue too (beat's `notifications-requeue-urgent`, every 10 s)."""
     cutoff = now - older_than
+    waiting = Q(status=DeliveryStatus.PENDING, last_touch__lt=cutoff)
+    failed_cutoff = now - older_than - dt.timedelta(seconds=URGENT_RETRY_MAX_SECONDS) if urgent_only else cutoff
+    waiting |= Q(status=DeliveryStatus.FAILED, last_touch__lt=failed_cutoff)
     stale = (
         Notification.objects.exclude(channel=NotificationChannel.IN_APP)
         .filter(_attempts_left(now))
         .annotate(last_touch=Coalesce("last_attempt_at", "created_at"))
-        .filter(
-            Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], last_touch__lt=cutoff)
-            | Q(status=DeliveryStatus.SENDING, last_attempt_at__lt=now - SENDING_LEASE)
-        )
-        .order_by("created_at")
-        .values_list("pk", "priority")[:batch]
+        .filter(waiting | Q(status=DeliveryStatus.SENDING, last_attempt_at__lt=now - SENDING_LEASE))
     )
-    rows = list(stale)
+    if urgent_only:
+        stale = stale.filter(priority=PRIORITY_URGENT, created_at__gte=now - _urgent_window())
+    rows = list(stale.order_by("created_at").values_list("pk", "priority")[:batch])
     if rows:
         transaction.on_commit(lambda: notification_publish(rows))
     return [pk for pk, _ in rows]
+
+
+def notification_urgent_waiting(*, now: dt.datetime) -> dict[str, Any]:
+    """Urgent e-mail/SMS rows (summons) not delivered yet, for the status page: how many wait, the
+    oldest's age, and how many the gateway refused or gave up on (failed / abandoned in the last hour)."""
+    undelivered = [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED]
+    # through the (status, created_at) index: the undelivered rows and the last hour's abandoned ones
+    urgent = Notification.objects.exclude(channel=NotificationChannel.IN_APP).filter(
+        Q(status__in=undelivered) | Q(status=DeliveryStatus.ABANDONED, created_at__gte=now - dt.timedelta(hours=1)),
+        priority=PRIORITY_URGENT)
+    stats = urgent.aggregate(
+        waiting=models.Count("pk", filter=Q(status__in=undelivered)),
+        failing=models.Count("pk", filter=Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED])),
+        oldest=models.Min("created_at", filter=Q(status__in=undelivered)))
+    oldest = stats["oldest"]
+    return {"waiting": stats["waiting"], "failing": stats["failing"],
+            "oldest_age_seconds": round((now - oldest).total_seconds()) if oldest else None}
 
 
 def notification_outbox_stats(*, now: dt.datetime) -> dict[str, Any]:

@@ -11,12 +11,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from dispatch.choices import NORMAL_REPORT_IN_MINUTES, DispatchEventType, StepKind, SummonsStatus
+from dispatch.choices import (
+    NORMAL_REPORT_IN_MINUTES,
+    DispatchEventType,
+    ReportInPlace,
+    StepKind,
+    SummonsStatus,
+)
 from dispatch.links import link_to
 from dispatch.models import DeadlineStep, Summons, SummonsDepartment
 from dispatch.selectors.duty import DIRECT, FLOW, acting_data, require_on_duty
 from dispatch.selectors.mode import mode_current
 from dispatch.selectors.roster import commanders_on_duty
+from dispatch.services.attendance import check_code
 from dispatch.services.common import check_length_for, check_text, notify_on_commit
 from governance.errors import ApplicationError
 from governance.models import Center, Department
@@ -170,35 +177,64 @@ def summons_acknowledge(
     return row
 
 
+def _summons_remote(*, actor: AbstractBaseUser, row: SummonsDepartment, now: dt.datetime,
+                    source: str) -> SummonsDepartment:
+    """A department member checks in without the center's code: recorded as remote (who, when, on the
+    timeline), not as reported in; the clock keeps running until someone reports in at the center."""
+    changed = SummonsDepartment.objects.filter(pk=row.pk, reported_in_at__isnull=True, remote_at__isnull=True).update(
+        remote_at=now, remote_person=actor)
+    if changed != 1:
+        row.refresh_from_db()
+        if row.reported_in_at:
+            raise ApplicationError(gettext("该部门已报到。"), code="stale_state")
+        raise ApplicationError(gettext("已登记远程报到（%(at)s）：到达指挥中心后请输入大屏上的签到码报到。")
+                               % {"at": f"{timezone.localtime(row.remote_at):%H:%M}"}, code="stale_state")
+    row.remote_at, row.remote_person = now, actor
+    _event(row.summons, DispatchEventType.SUMMONS_DEPARTMENT_REPORTED_REMOTE, actor, now, source,
+           department=row.department_id, department_name=row.department.name, person=actor.pk)
+    return row
+
+
 @transaction.atomic
 def summons_report_in(
-    *, actor: AbstractBaseUser, row: SummonsDepartment, person: AbstractBaseUser | None = None,
+    *, actor: AbstractBaseUser, row: SummonsDepartment, person: AbstractBaseUser | None = None, code: str = "",
     source: str = EventSource.WEB, now: dt.datetime | None = None,
 ) -> SummonsDepartment:
-    """Recorded by a dispatcher for `person`, or by the staff member's own check-in."""
+    """Report in at the command center (seed 000 四: 进驻指挥中心). Recorded by the center's staff for
+    `person` they see there (到场, confirmed), or by the staff member's own check-in with the code on the
+    center's screen (到场, code). A member's check-in without a code is recorded as remote and does not
+    count: the department is still due (`_summons_remote`)."""
     now = now or timezone.now()
     summons = row.summons
     if may(actor, MAY_SUPERVISE_WORK):
         require_acts_here(actor=actor, center=summons.center)
         require_on_duty(actor=actor, center=summons.center, task=FLOW, now=now)
         person = person or actor
+        place = ReportInPlace.CENTER_CONFIRMED
     else:
         require_department_member(actor, row.department_id)
         person = actor
+        place = ReportInPlace.CENTER_CODE
     if summons.status != SummonsStatus.APPROVED or summons.report_in_due_at is None:
         raise ApplicationError(gettext("该召集不在报到中。"), code="invalid_transition")
+    if place == ReportInPlace.CENTER_CODE:
+        if not (code or "").strip():
+            return _summons_remote(actor=actor, row=row, now=now, source=source)
+        check_code(center=summons.center, code=code, now=now)
     late_seconds = (now - summons.report_in_due_at).total_seconds()
     minutes_late = math.ceil(late_seconds / 60) if late_seconds > 0 else 0
     changed = SummonsDepartment.objects.filter(pk=row.pk, reported_in_at__isnull=True).update(
-        reported_in_at=now, reported_in_person=person, reported_in_recorded_by=actor, minutes_late=minutes_late)
+        reported_in_at=now, reported_in_person=person, reported_in_recorded_by=actor, minutes_late=minutes_late,
+        reported_in_place=place)
     if changed != 1:
         raise ApplicationError(gettext("该部门已报到。"), code="stale_state")
     row.reported_in_at, row.reported_in_person, row.minutes_late = now, person, minutes_late
+    row.reported_in_place = place
     DeadlineStep.objects.filter(summons_department=row, fired_at__isnull=True, cancelled_at__isnull=True).update(
         cancelled_at=now)
     _event(summons, DispatchEventType.SUMMONS_DEPARTMENT_REPORTED_IN, actor, now, source, department=row.department_id,
            department_name=row.department.name, person=person.pk, minutes_late=minutes_late,
-           late=minutes_late > 0)
+           late=minutes_late > 0, place=place)
     return row
 
 

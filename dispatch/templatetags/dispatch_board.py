@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from dispatch.models import Assignment
 from dispatch.selectors.work import BoardAssignment
 from governance.models import Department
+from governance.page_actions import ONCE, new_key
 from intake.models import Case
 
 register = template.Library()
@@ -96,6 +97,22 @@ def _suggestion_html(suggestion: Any, words: dict[str, str]) -> str:
     return "".join(parts)
 
 
+def _clocks_html(clocks: Iterable[dict[str, Any]], words: dict[str, str]) -> str:
+    """A matter's running clocks with their countdowns (the markup of `intake/_clock.html`)."""
+    out = []
+    for clock in clocks:
+        remaining = int(clock["remaining_seconds"])
+        lapsed = (f' <span class="badge text-bg-danger" data-testid="clock-lapsed">{words["lapsed"]}</span>'
+                  if clock["lapsed"] else "")
+        escalated = (f' <span class="badge text-bg-dark" data-testid="clock-escalated">{words["escalated"]}</span>'
+                     if clock["escalated"] else "")
+        out.append(f'<br><span class="d-inline-block small{" text-danger" if clock["lapsed"] else ""}" '
+                   f'data-testid="clock" data-clock="{escape(clock["clock"])}">{escape(str(clock["label"]))} '
+                   f'{_when(clock["due_at"])} · <span class="countdown fw-bold" data-remaining="{remaining}">'
+                   f'{remaining}</span>{lapsed}{escalated}</span>')
+    return "".join(out)
+
+
 @register.simple_tag(takes_context=True)
 def board_pending_rows(context: template.Context) -> SafeString:
     """The rows of the waiting matters (`rows`: (matter, suggestion) pairs), with a dispatch form
@@ -106,7 +123,9 @@ def board_pending_rows(context: template.Context) -> SafeString:
         ("territory", gettext("属地")), ("history", gettext("近90天同类")), ("mode", gettext("办理方式")),
         ("lead_department", gettext("承办/牵头部门")), ("co_departments", gettext("协办部门")),
         ("instructions", gettext("交办意见")), ("dispatch", gettext("派单")),
-        ("choose", gettext("请选择承办部门")))}
+        ("choose", gettext("请选择承办部门")), ("leader", gettext("督办领导")),
+        ("leader_hint", gettext("督办领导（办理方式为督办时必选）")), ("lapsed", gettext("已超时")),
+        ("escalated", gettext("已报指挥长")))}
     channels, urgencies, risks = (_labels(Case, name) for name in ("channel", "urgency", "risk_level"))
     case_url = _url_for("dispatch:work-case")
     dispatch_url = _url_for("dispatch:work-case-dispatch")
@@ -118,6 +137,10 @@ def board_pending_rows(context: template.Context) -> SafeString:
         csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(context.get("csrf_token", "")))}">'
         options, by_pk = _options(context["board"].departments)
         modes = [(escape(value), escape(str(label))) for value, label in context["modes"]]
+        leader_options = "".join(
+            f'<option value="{int(user.pk)}">{escape(user.get_full_name() or user.get_username())}</option>'
+            for user in context.get("leaders") or ())
+    clocks = context.get("clocks") or {}
     out = []
     for case, suggestion in context["rows"]:
         overdue = case.is_overdue
@@ -133,7 +156,7 @@ def board_pending_rows(context: template.Context) -> SafeString:
             f'<tr data-case="{int(case.pk)}"{_DANGER if overdue else ""}>'
             f'<td><a href="{case_url(case.pk)}">{escape(case.code)}</a>{ref}<br>{escape(case.title)}<br>'
             f'<small class="text-muted">{channels.get(case.channel, escape(case.channel))}</small><br>'
-            f'<small class="text-muted">{_when(case.registered_at)}{due}</small></td>'
+            f'<small class="text-muted">{_when(case.registered_at)}{due}</small>{_clocks_html(clocks.get(case.pk, ()), words)}</td>'
             f'<td>{escape(category_name)}<br><small>{place}</small></td>'
             f'<td>{urgencies.get(case.urgency, escape(case.urgency))} / '
             f'{risks.get(case.risk_level, escape(case.risk_level))}</td>'
@@ -157,8 +180,12 @@ def board_pending_rows(context: template.Context) -> SafeString:
                 f'aria-label="{words["lead_department"]}">{lead}</select>'
                 f'<select name="co_departments" multiple class="form-select form-select-sm mb-1" '
                 f'aria-label="{words["co_departments"]}">{co}</select>'
+                f'<select name="supervising_leader" class="form-select form-select-sm mb-1" '
+                f'aria-label="{words["leader"]}" data-testid="supervising-leader">'
+                f'<option value="">{words["leader_hint"]}</option>{leader_options}</select>'
                 f'<input name="instructions" class="form-control form-control-sm mb-1" '
                 f'placeholder="{words["instructions"]}">'
+                f'<input type="hidden" name="{ONCE}" value="{new_key()}">'
                 f'<button class="btn btn-primary btn-sm">{words["dispatch"]}</button></form></td>'
             )
         elif blocked:

@@ -181,8 +181,10 @@ def test_the_api_refuses_an_off_duty_director_with_a_structured_body(duty):
 
 # --- the board -------------------------------------------------------------------------------------
 def _board(client, user):
-    client.force_login(user)
+    # Logged in inside the frozen clock: a session begun at the real date has expired (two weeks) or
+    # not begun at NOW.
     with time_machine.travel(NOW, tick=False):
+        client.force_login(user)
         return client.get(reverse("dispatch:board")).content.decode()
 
 
@@ -208,8 +210,8 @@ def test_the_board_lets_the_dispatcher_dispatch_and_says_why_not_summon(duty, cl
 
 def test_the_commander_opens_the_rights_on_the_board_and_everyone_sees_it(duty, client):
     duty.w.case()
-    client.force_login(duty.w.commander)
     with time_machine.travel(NOW, tick=False):
+        client.force_login(duty.w.commander)
         page = client.get(reverse("dispatch:board")).content.decode()
         assert 'data-testid="acting-grant-form"' in page
         client.post(reverse("dispatch:acting-grant-create"), {
@@ -222,15 +224,15 @@ def test_the_commander_opens_the_rights_on_the_board_and_everyone_sees_it(duty, 
     assert 'data-testid="dispatch-form"' in page and 'data-testid="read-only-reason"' not in page
     assert 'data-testid="acting-grant-form"' not in page
     # withdrawn on the board
-    client.force_login(duty.w.commander)
     with time_machine.travel(NOW, tick=False):
+        client.force_login(duty.w.commander)
         client.post(reverse("dispatch:acting-grant-revoke", args=[grant.pk]))
     grant.refresh_from_db()
     assert grant.revoked_by == duty.w.commander
     assert 'data-testid="dispatch-disabled"' in _board(client, duty.off_director)
     # the director may not grant himself
-    client.force_login(duty.off_director)
     with time_machine.travel(NOW, tick=False):
+        client.force_login(duty.off_director)
         client.post(reverse("dispatch:acting-grant-create"), {
             "user": duty.off_director.pk, "starts_at": "2026-11-18T09:00", "ends_at": "2026-11-18T18:00",
             "reason": "自己"})
@@ -272,3 +274,36 @@ def test_what_is_done_under_a_grant_records_the_grant_on_the_timeline(duty):
     on_duty_case = duty.w.case()
     duty.dispatch(duty.w.director, case=on_duty_case)
     assert "acting_grant" not in on_duty_case.events.get(type="case.dispatched").data
+
+
+def test_acting_grants_through_the_api(duty):
+    """GET/POST /api/dispatch/acting-grants/ and .../revoke/: the commander grants and withdraws, the
+    person then acts and is refused again; anyone else is refused with a structured body."""
+    client = APIClient()
+    body = {"user": duty.off_director.pk, "starts_at": "2026-11-18T09:00:00+08:00",
+            "ends_at": "2026-11-18T18:00:00+08:00", "reason": "值班主任生病"}
+    with time_machine.travel(NOW, tick=False):
+        client.force_authenticate(duty.w.director)  # the duty director does not grant
+        refused = client.post(reverse("dispatch-api:acting-grants"), body, format="json")
+        assert refused.status_code == 403 and "指挥长" in refused.json()["error"]["message"]
+        client.force_authenticate(duty.w.commander)
+        bad = client.post(reverse("dispatch-api:acting-grants"), {**body, "ends_at": "2026-11-18T08:00:00+08:00"},
+                          format="json")
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_period"
+        made = client.post(reverse("dispatch-api:acting-grants"), body, format="json")
+        assert made.status_code == 201, made.content
+        grant = made.json()
+        assert (grant["user"]["username"], grant["reason"], grant["revoked_at"]) == ("director_zgj", "值班主任生病", None)
+        listed = client.get(reverse("dispatch-api:acting-grants")).json()
+        assert [row["id"] for row in listed] == [grant["id"]]
+    assert duty.dispatch(duty.off_director)  # he acts under the grant
+    with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
+        revoked = client.post(reverse("dispatch-api:acting-grant-revoke", args=[grant["id"]]))
+        assert revoked.status_code == 200 and revoked.json()["revoked_by"]["username"] == "commander"
+        again = client.post(reverse("dispatch-api:acting-grant-revoke", args=[grant["id"]]))
+        assert again.status_code == 409 and again.json()["error"]["code"] == "stale_state"
+        assert client.post(reverse("dispatch-api:acting-grant-revoke", args=[grant["id"] + 999])).status_code == 404
+    with pytest.raises(PermissionDeniedError):
+        duty.dispatch(duty.off_director, now=NOW + dt.timedelta(minutes=10))
+    client.force_authenticate(duty.w.labour.liaison)  # not a reader of the roster
+    assert client.get(reverse("dispatch-api:acting-grants")).status_code == 403

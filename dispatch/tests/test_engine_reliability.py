@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
+from dispatch import hooks
 from dispatch import services as svc
-from dispatch import tasks
 from dispatch.choices import DeliveryStatus, NotificationChannel, StepKind
 from dispatch.middleware import QUEUED_HEADER
 from dispatch.models import AuditAlarm, DeadlineStep, Notification, SweepRun
@@ -40,7 +40,8 @@ def dispatch(world, *, now, department=None):
 
 
 def overdue_steps():
-    return DeadlineStep.objects.filter(kind=StepKind.OVERDUE)
+    """The assignments' overdue steps (not the matters' clocks, such as the explanation call)."""
+    return DeadlineStep.objects.filter(kind=StepKind.OVERDUE, assignment__isnull=False)
 
 
 def test_kill_after_commit_loses_nothing(world, settings, sms_outbox, django_capture_on_commit_callbacks):
@@ -153,19 +154,38 @@ def test_a_late_sweep_is_reported(world, django_capture_on_commit_callbacks):
     assert check["ok"] is False and "超过 1 分钟" in check["message"]
 
 
+@pytest.fixture
+def ladder_later(monkeypatch):
+    """The accountability ladder's steps (the hook `assignments_overdue`, review's) are read and stored
+    with the batch as always, but a year later: the batch measured is the assignments' own, not the
+    ladder's rungs firing in a second batch of the same sweep."""
+    real = hooks.assignments_overdue._implementation
+
+    def later(**kwargs):
+        steps = real(**kwargs)
+        for step in steps:
+            step.due_at += dt.timedelta(days=365)
+        return steps
+
+    monkeypatch.setattr(hooks.assignments_overdue, "_implementation", later)
+
+
 def _sweep_queries(world, count, *, department, now):
     for _ in range(count):
         dispatch(world, now=at(2025, 11, 3, 9, 0), department=department)
     with CaptureQueriesContext(connection) as queries:
         result = svc.deadline_sweep(now=now, batch_size=1000)
-    statements = [query["sql"] for query in queries.captured_queries]
+    statements = _unsplit([query["sql"] for query in queries.captured_queries])
     # SQLite caps the variables of one statement, so Django splits a large bulk insert there.
     inserts = [sql for sql in statements if sql.startswith(("INSERT INTO \"dispatch_notification\"",
                                                             "INSERT OR IGNORE INTO \"dispatch_notification\""))]
-    return result, len(statements) - len(inserts), len(inserts)
+    # Likewise the new steps (the accountability ladder's six per overdue assignment).
+    steps = [sql for sql in statements if sql.startswith('INSERT INTO "dispatch_deadlinestep"')]
+    return result, len(statements) - len(inserts) - len(steps[1:]), len(inserts)
 
 
-def test_the_sweep_runs_a_bounded_number_of_queries_per_batch(world, django_capture_on_commit_callbacks):
+def test_the_sweep_runs_a_bounded_number_of_queries_per_batch(world, django_capture_on_commit_callbacks,
+                                                               ladder_later):
     """Counts, not times: a batch of 4 due assignments and one of 20 (each department reaching its
     工作提示函) cost the same statements."""
     with django_capture_on_commit_callbacks(execute=False):
@@ -173,7 +193,12 @@ def test_the_sweep_runs_a_bounded_number_of_queries_per_batch(world, django_capt
         large, many, inserts = _sweep_queries(world, 20, department=world.police, now=at(2025, 11, 21, 9, 0))
     assert small.batches == large.batches == 1
     assert large.kinds[StepKind.OVERDUE] == 20 and small.kinds[StepKind.OVERDUE] == 4
-    assert many == few <= 20
+    # 25: the timeline's hash chain reads the matters' last events in one query (and on PostgreSQL
+    # locks the matters' rows first: one more); the explanation calls read the matters, the center's
+    # working calendar (once per sweep) and insert their clocks' steps; and the leaders following the
+    # batch's matters are read once for its events of note (review's `events_recorded` hook, 领导关注).
+    # The accountability ladder's steps add the year's scheme (one read) to their insert.
+    assert many == few <= (27 if connection.vendor == "postgresql" else 26)
     if connection.vendor == "postgresql":
         assert inserts == 1
 
@@ -181,15 +206,15 @@ def test_the_sweep_runs_a_bounded_number_of_queries_per_batch(world, django_capt
 def test_delivery_is_published_in_batches_with_summons_first(world, monkeypatch):
     published = []
 
-    class Recorder:
-        @staticmethod
-        def apply_async(args, priority, countdown=None):
-            published.append((len(args[0]), priority))
+    def recorder(task_name, ids, priority, countdown=None, queue="deliveries"):
+        assert task_name == "dispatch.tasks.notification_deliver_batch"
+        published.append((len(ids), priority, queue))
 
-    monkeypatch.setattr(tasks, "notification_deliver_batch", Recorder)
+    monkeypatch.setattr(notifications, "enqueue", recorder)
     rows = [(n, notifications.PRIORITY_BULK) for n in range(23)] + [(100, notifications.PRIORITY_URGENT)]
     assert notifications.notification_publish(rows) == 4
-    assert published == [(1, 0), (10, 6), (10, 6), (3, 6)]
+    # the summons row first, alone, on the urgent queue; the rest in batches of 10 on `deliveries`
+    assert published == [(1, 0, "urgent"), (10, 6, "deliveries"), (10, 6, "deliveries"), (3, 6, "deliveries")]
     assert notifications.priority_for("summons.approved") == notifications.PRIORITY_URGENT
     assert notifications.priority_for("assignment.reminded") == notifications.PRIORITY_NORMAL
 
@@ -207,12 +232,10 @@ def test_a_batch_delivers_each_row_once(world, settings, sms_outbox):
 
 
 def _broker_down(monkeypatch):
-    class Refuse:
-        @staticmethod
-        def apply_async(*args, **kwargs):
-            raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
 
-    monkeypatch.setattr(tasks, "notification_deliver_batch", Refuse)
+    monkeypatch.setattr(notifications, "enqueue", refuse)
 
 
 @pytest.mark.django_db(transaction=True)  # the action really commits, so its on-commit publish runs
@@ -297,21 +320,34 @@ def _mixed_sweep_statements(world, count, *, department, dispatched, swept):
     with CaptureQueriesContext(connection) as queries:
         result = svc.deadline_sweep(now=swept, batch_size=1000)
     statements = [query["sql"] for query in queries.captured_queries]
-    if connection.vendor == "sqlite":  # SQLite caps a statement's variables: Django splits the events' bulk insert
-        events = [sql for sql in statements if sql.startswith('INSERT INTO "intake_caseevent"')]
-        statements = [sql for sql in statements if sql not in events[1:]]
-    return result, len(statements)
+    return result, len(_unsplit(statements))
+
+
+def _unsplit(statements: list[str]) -> list[str]:
+    """SQLite caps a statement's variables: Django splits the bulk inserts of events and new steps."""
+    if connection.vendor != "sqlite":
+        return statements
+    for table in ("intake_caseevent", "dispatch_deadlinestep"):
+        inserts = [sql for sql in statements if sql.startswith(f'INSERT INTO "{table}"')]
+        statements = [sql for sql in statements if sql not in inserts[1:]]
+    return statements
 
 
 # The statements of one sweep with one batch due, whatever its size: the run's row (2), the pending
 # ids (2: the batch and the empty read that ends the loop), the claim, the read of the steps, of the
 # departments, of the centers, of the supervising leaders, the commanders on duty, the overdue mark,
 # this month's letters and the overdue count, the letter (savepoint, insert, release), the events,
-# the new progress steps, the messages, the outcomes, and the batch's savepoint pair in a test.
-SWEEP_STATEMENTS = 23
+# the new progress steps, the recipients' channels on file (one read for the batch), the messages,
+# the outcomes, and the batch's savepoint pair in a test; for the timeline's hash chain the matters'
+# last events (on PostgreSQL, after locking the matters); the matters whose first receiver is to
+# call the applicant (their explanation clocks go in with the new progress steps); and one read of the
+# leaders who follow the batch's matters (review's `events_recorded` hook: the overdue events are of note).
+# And the year's scheme for the accountability ladder's steps.
+SWEEP_STATEMENTS = 28 if connection.vendor != "postgresql" else 29
 
 
-def test_a_batch_costs_the_same_statements_for_10_or_50_due_assignments(world, django_capture_on_commit_callbacks):
+def test_a_batch_costs_the_same_statements_for_10_or_50_due_assignments(world, django_capture_on_commit_callbacks,
+                                                                         ladder_later):
     """Counts, not times: every kind of assignment step firing for 10 matters and for 50, one batch each."""
     with django_capture_on_commit_callbacks(execute=False):
         small, few = _mixed_sweep_statements(world, 10, department=world.zgj, dispatched=at(2025, 11, 3, 9, 0),
@@ -332,19 +368,16 @@ def test_a_sweeps_many_messages_are_published_by_one_task_that_a_delivery_worker
     (urgent) never wait for a fan-out."""
     published = []
 
-    class Recorder:
-        def __init__(self, name):
-            self.name = name
+    names = {"dispatch.tasks.notification_deliver_batch": "deliver", "dispatch.tasks.notification_publish_rows": "fan-out"}
 
-        def apply_async(self, args, priority, countdown=None):
-            published.append((self.name, len(args[0]), priority))
+    def recorder(task_name, rows, priority, countdown=None, queue=None):
+        published.append((names[task_name], len(rows), priority))
 
-    monkeypatch.setattr(tasks, "notification_deliver_batch", Recorder("deliver"))
-    monkeypatch.setattr(tasks, "notification_publish_rows", Recorder("fan-out"))
+    monkeypatch.setattr(notifications, "enqueue", recorder)
     bulk = [(n, notifications.PRIORITY_BULK) for n in range(notifications.FAN_OUT_AFTER + 11)]
     urgent = [(1000 + n, notifications.PRIORITY_URGENT) for n in range(notifications.FAN_OUT_AFTER + 1)]
-    assert notifications.notification_publish(bulk + urgent) == 7
-    assert published == [("deliver", 10, 0)] * 5 + [("deliver", 1, 0), ("fan-out", 61, 6)]
+    assert notifications.notification_publish(bulk + urgent) == notifications.FAN_OUT_AFTER + 2
+    assert published == [("deliver", 1, 0)] * (notifications.FAN_OUT_AFTER + 1) + [("fan-out", 61, 6)]
     published.clear()
     assert notifications.notification_publish_batches(rows=bulk) == 7
     assert published == [("deliver", 10, 6)] * 6 + [("deliver", 1, 6)]

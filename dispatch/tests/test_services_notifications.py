@@ -261,7 +261,7 @@ def test_requeue_picks_stale_pending_failed_and_stuck_rows_only(
         status=DeliveryStatus.SENDING,
         created_at=old,
         attempts=1,
-        last_attempt_at=now - dt.timedelta(minutes=2),
+        last_attempt_at=now - dt.timedelta(seconds=20),  # within its 30 s lease
     )
     NotificationFactory(recipient=liaison, channel=NotificationChannel.SMS, status=DeliveryStatus.SENT, created_at=old)
     NotificationFactory(

@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dispatch.choices import AssignmentStatus, SummonsStatus
 from dispatch.models import Assignment
+from dispatch.selectors.attendance import attendance_code
 from dispatch.tests.factories_work import World
 from intake.choices import CaseStatus
 
@@ -131,7 +133,8 @@ def test_summons_through_the_api(world):
     rows = {r["department"]: r["id"] for r in approved["departments"]}
     assert post(world.police.liaison, "summons-acknowledge", rows[world.police.pk]).status_code == 200
     assert post(world.police.liaison, "summons-report-in", rows[world.zgj.pk]).status_code == 404
-    assert post(world.police.liaison, "summons-report-in", rows[world.police.pk]).json()["minutes_late"] == 0
+    code = attendance_code(center=world.center, at=timezone.now())
+    assert post(world.police.liaison, "summons-report-in", rows[world.police.pk], {"code": code}).json()["minutes_late"] == 0
     assert post(world.dispatcher, "summons-report-in", rows[world.zgj.pk],
                 {"person": world.zgj.liaison.pk}).status_code == 200
     assert api(world.police.liaison).get(reverse("dispatch-api:summons", args=[pk])).status_code == 200

@@ -9,6 +9,7 @@ import pytest
 from dispatch import services as svc
 from dispatch.choices import LimitUnit, StepKind
 from dispatch.models import AuditAlarm, DeadlineStep, Notification, WorkReminderLetter
+from dispatch.selectors.attendance import attendance_code
 from dispatch.services.common import deadline_add
 from dispatch.tests.factories import DeadlinePolicyFactory
 from dispatch.tests.factories_work import World, at
@@ -106,10 +107,16 @@ def test_sweep_catches_up_after_downtime_without_stale_reminders(world, django_c
     # Workers down for two days past the deadline: reminders are stale (skipped), overdue and the
     # escalation chain fire once.
     with django_capture_on_commit_callbacks(execute=True):
-        result = svc.deadline_sweep(now=assignment.due_at + dt.timedelta(days=2))
-    assert result.kinds == {StepKind.OVERDUE: 1, StepKind.ESCALATION: 2}
-    assert result.skipped == 2  # the two due reminders
-    assert not DeadlineStep.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True).exists()
+        svc.deadline_sweep(now=assignment.due_at + dt.timedelta(days=2))
+    # The assignment's own steps (the accountability ladder's, review's, come after the overdue mark).
+    own = DeadlineStep.objects.filter(assignment=assignment)
+    assert sorted(own.filter(outcome="fired").values_list("kind", flat=True)) == [
+        StepKind.ESCALATION, StepKind.ESCALATION, StepKind.OVERDUE]
+    assert own.filter(outcome="skipped").count() == 2  # the two due reminders
+    assert not own.filter(fired_at__isnull=True, cancelled_at__isnull=True).exists()
+    # What waits: the first receiver's explanation call, and the accountability ladder's next rungs.
+    waiting = DeadlineStep.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True)
+    assert list(waiting.exclude(subject_type="ladder").values_list("subject_type", flat=True)) == ["case.explain"]
     escalated = Notification.objects.filter(kind="assignment.escalated", channel="in_app")
     assert escalated.filter(recipient=world.police.leader_in_charge).count() == 1
     assert escalated.filter(recipient=world.commander).count() == 1
@@ -130,8 +137,9 @@ def test_reported_assignment_is_not_marked_overdue(world, django_capture_on_comm
     svc.assignment_report_back(actor=world.police.liaison, assignment=assignment, text="已办",
                                now=at(2025, 11, 4, 9, 0))
     with django_capture_on_commit_callbacks(execute=True):
-        result = svc.deadline_sweep(now=assignment.due_at + dt.timedelta(days=3))
-    assert result.fired == 0
+        svc.deadline_sweep(now=assignment.due_at + dt.timedelta(days=3))
+    # (the matter's 核查 clock fires: reported back, nobody verified it; the assignment's steps do not)
+    assert not DeadlineStep.objects.filter(assignment=assignment, outcome="fired").exists()
     assert not Notification.objects.filter(kind__in=["assignment.overdue", "assignment.escalated"]).exists()
 
 
@@ -163,7 +171,8 @@ def test_summons_story_two(world, django_capture_on_commit_callbacks):
             assert Notification.objects.filter(recipient=person, kind="summons.approved", channel="in_app").exists()
     rows = {row.department_id: row for row in summons.departments.select_related("summons", "department")}
     svc.summons_acknowledge(actor=world.police.liaison, row=rows[world.police.pk], now=at(2025, 11, 3, 14, 31))
-    svc.summons_report_in(actor=world.police.liaison, row=rows[world.police.pk], now=at(2025, 11, 3, 14, 38))
+    svc.summons_report_in(actor=world.police.liaison, row=rows[world.police.pk], now=at(2025, 11, 3, 14, 38),
+                          code=attendance_code(center=summons.center, at=at(2025, 11, 3, 14, 38)))
     svc.summons_report_in(actor=world.dispatcher, row=rows[world.town.pk], person=world.town.liaison,
                           now=at(2025, 11, 3, 14, 41))
     with django_capture_on_commit_callbacks(execute=True):
@@ -173,7 +182,8 @@ def test_summons_story_two(world, django_capture_on_commit_callbacks):
     assert set(overdue.values_list("recipient_id", flat=True)) == {
         world.zgj.leader_in_charge.pk, world.commander.pk, world.deputy.pk}
     assert overdue.count() == 3
-    late = svc.summons_report_in(actor=world.zgj.liaison, row=rows[world.zgj.pk], now=at(2025, 11, 3, 14, 52))
+    late = svc.summons_report_in(actor=world.zgj.liaison, row=rows[world.zgj.pk], now=at(2025, 11, 3, 14, 52),
+                                 code=attendance_code(center=summons.center, at=at(2025, 11, 3, 14, 52)))
     assert late.minutes_late == 7
     assert rows[world.police.pk].minutes_late == 0
     types = list(case.events.values_list("type", flat=True))

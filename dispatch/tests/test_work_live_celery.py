@@ -29,18 +29,41 @@ LIVE = os.environ.get("CELERY_LIVE_TESTS") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 
-pytestmark = [
+# The mark of every live test (real worker processes on a real broker and database), here and in the
+# other *_live.py files.
+LIVE_ONLY = [
     pytest.mark.celery_worker,
     pytest.mark.skipif(
         not (LIVE and REDIS_URL and DATABASE_URL.startswith(("postgres://", "postgresql://"))),
         reason="needs CELERY_LIVE_TESTS=1, REDIS_URL and a PostgreSQL DATABASE_URL",
     ),
 ]
+pytestmark = LIVE_ONLY
 
 BEAT_WAIT_SECONDS = 150  # beat's first sweep comes one interval (15 s) after it starts
 POLL_SECONDS = 2
 
-SETUP = r"""
+
+def live_center(prefix: str) -> str:
+    """The start of every live test's setup script: a fresh district center (code `prefix` + the run's
+    token, formatted in as `{token}`) and `person(name, role)`, who belongs to it with one role."""
+    return (
+        "from django.contrib.auth.models import Group, User\n"
+        "from governance.models import Center, Profile\n"
+        'token = "{token}"\n'
+        f'center = Center.objects.create(name="live " + token, code="{prefix}" + token, level="district")\n'
+        + PERSON
+    )
+
+
+PERSON = """def person(name, role):
+    user = User.objects.create(username=name + token, email=name + token + "@example.cn")
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    Profile.objects.create(user=user, center=center, phone="13905950000")
+    return user
+"""
+
+SETUP = live_center("L") + r"""
 import datetime as dt, json
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
@@ -49,13 +72,6 @@ from dispatch.services import summons_approve, summons_request
 from governance.models import Center, Department, Profile
 from intake.models import Case, Category
 
-token = "{token}"
-center = Center.objects.create(name="live " + token, code="L" + token, level="district")
-def person(name, role):
-    user = User.objects.create(username=name + token, email=name + token + "@example.cn")
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
-    Profile.objects.create(user=user, center=center, phone="13905950000")
-    return user
 director, commander = person("dir", "duty_director"), person("cmd", "commander")
 CommandAssignment.objects.create(center=center, role="commander", user=commander, valid_from=dt.date(2020, 1, 1))
 dept = Department.objects.create(center=center, name="资规建交局 " + token, short_code="Z" + token,
@@ -128,7 +144,7 @@ def live(tmp_path: Path) -> Iterator[dict]:
     env = _env(tmp_path)
     _manage(env, "migrate", "--noinput", timeout=300)
     worker = _start(env, tmp_path / "worker.log", "worker", "--loglevel=INFO", "--concurrency=2",
-                    "-Q", "default,sweep,deliveries", "--hostname", f"live-{uuid.uuid4().hex[:6]}@%h")
+                    "-Q", "default,sweep,deliveries,urgent", "--hostname", f"live-{uuid.uuid4().hex[:6]}@%h")
     beat = _start(env, tmp_path / "beat.log", "beat", "--loglevel=INFO",
                   "--schedule", str(tmp_path / "celerybeat-schedule"))
     try:

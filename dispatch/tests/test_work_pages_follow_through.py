@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dispatch import services as svc
 from dispatch.models import Notification, RoutingRule, Summons
+from dispatch.selectors.attendance import attendance_code
 from dispatch.tests.factories_work import World
 from governance.choices import Residency
 from governance.tests.factories import UserFactory
@@ -98,11 +100,12 @@ def test_one_countdown_per_department_not_yet_reported_in_and_none_when_all_are_
     board = client.get(reverse("dispatch:board")).content.decode()
     assert board.count('data-testid="countdown"') == 3
     rows = {row.department_id: row for row in summons.departments.all()}
-    svc.summons_report_in(actor=world.police.liaison, row=rows[world.police.pk])
+    code = attendance_code(center=summons.center, at=timezone.now())
+    svc.summons_report_in(actor=world.police.liaison, row=rows[world.police.pk], code=code)
     board = client.get(reverse("dispatch:board")).content.decode()
     assert board.count('data-testid="countdown"') == 2
     for dept in (world.zgj, world.town):
-        svc.summons_report_in(actor=dept.liaison, row=rows[dept.pk])
+        svc.summons_report_in(actor=dept.liaison, row=rows[dept.pk], code=code)
     board = client.get(reverse("dispatch:board")).content.decode()
     assert 'data-testid="countdown"' not in board and 'data-testid="all-reported-in"' in board
     page = client.get(reverse("dispatch:work-summons", args=[summons.pk])).content.decode()

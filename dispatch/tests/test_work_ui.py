@@ -14,6 +14,7 @@ from django.utils import timezone
 from dispatch import services as svc
 from dispatch.choices import AssignmentStatus, SummonsStatus
 from dispatch.models import Assignment, RoutingRule
+from dispatch.selectors.attendance import attendance_code
 from dispatch.tests.factories_work import World
 from intake.choices import CaseStatus, HandlingMode
 
@@ -112,7 +113,7 @@ def test_department_and_center_actions_in_the_ui(world, client):
     extension = assignment.extension_requests.get()
     login(client, world.director)
     client.post(url("remind"), {"note": "请加快"})
-    client.post(url("supervise"), {"every_working_days": "2", "note": "重点督办"})
+    client.post(url("supervise"), {"every_working_days": "2", "note": "重点督办", "leader": world.commander.pk})
     client.post(reverse("dispatch:work-extension-decide", args=[extension.pk]), {"approve": "yes", "note": "同意"})
     login(client, world.handler)
     client.post(url("report_back"), {"text": "已解决", "files": [SimpleUploadedFile("a.pdf", b"%PDF-1.4 ok")]})
@@ -187,7 +188,8 @@ def test_summons_in_the_ui(world, client):
     page = client.get(reverse("dispatch:work-summons", args=[summons.pk])).content.decode()
     assert 'data-testid="countdown"' in page
     client.post(reverse("dispatch:work-summons-department-action", args=[police_row.pk, "acknowledge"]))
-    client.post(reverse("dispatch:work-summons-department-action", args=[police_row.pk, "report_in"]))
+    client.post(reverse("dispatch:work-summons-department-action", args=[police_row.pk, "report_in"]),
+                {"code": attendance_code(center=summons.center, at=timezone.now())})
     # ... but not for another department.
     assert client.post(reverse("dispatch:work-summons-department-action",
                                args=[zgj_row.pk, "report_in"])).status_code == 404
@@ -354,7 +356,8 @@ def test_active_summons_is_on_the_liaisons_home_and_inbox_until_reported_in(worl
 
     login(client, world.police.liaison)
     row = summons.departments.get(department=world.police)
-    client.post(reverse("dispatch:work-summons-department-action", args=[row.pk, "report_in"]))
+    client.post(reverse("dispatch:work-summons-department-action", args=[row.pk, "report_in"]),
+                {"code": attendance_code(center=summons.center, at=timezone.now())})
     row.refresh_from_db()
     assert row.reported_in_at is not None
     page = client.get(summons_url).content.decode()

@@ -51,8 +51,9 @@ def _switch(request: HttpRequest, action: Action) -> HttpResponse:
     if not may(request.user, MAY_SWITCH_MODE):
         raise PermissionDenied
     center = center_or_404(request)
-    perform(request, action, center, center=center)
-    return redirect("dispatch:mode")
+    if perform(request, action, center, center=center) is None:
+        return redirect("dispatch:mode")
+    return redirect("dispatch:wartime")  # what the declaration set running, or what its end released
 
 
 @login_required

@@ -22,7 +22,16 @@ from dispatch.selectors.duty import acting_grant_get
 from dispatch.views.common import center_or_404
 from governance.page_actions import Action, not_found_as_404, perform
 from governance.parsing import year_month
-from governance.roles import MAY_MANAGE_ROSTER, MAY_VIEW_BOARD, MAY_VIEW_ROSTER, Role, has_role, may
+from governance.roles import (
+    MAY_ACT_ON_DUTY,
+    MAY_MANAGE_ROSTER,
+    MAY_VIEW_BOARD,
+    MAY_VIEW_ROSTER,
+    Role,
+    has_role,
+    may,
+)
+from governance.selectors import center_people_with_roles
 
 GAP_LOOKAHEAD_DAYS = 14
 
@@ -50,6 +59,15 @@ def roster_calendar(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     center = center_or_404(request)
     now = timezone.now()
+    if not selectors.center_keeps_rotation(center=center):
+        # A town or village without a rotation of its own (`dispatch.selectors.duty`: its own duty
+        # directors act at any time): no calendar of false gaps, no swap forms.
+        district = center.district or center
+        return render(request, "dispatch/roster_none.html", {
+            "center": center, "district": district,
+            "directors": center_people_with_roles(center=center, roles=MAY_ACT_ON_DUTY),
+            "on_duty": on_duty_summary(center=district, at=now) if district != center else None,
+            "is_manager": may(request.user, MAY_MANAGE_ROSTER)})
     today = timezone.localdate(now)
     first = _month_from(request, today)
     days = selectors.duty_month(center=center, year=first.year, month=first.month)

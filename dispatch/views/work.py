@@ -19,10 +19,21 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch import services as svc
-from dispatch.choices import ResolvedAnswer, Satisfaction, SummonsStatus
+from dispatch.choices import (
+    AssignmentStatus,
+    ExtensionStatus,
+    ResolvedAnswer,
+    RevisitMethod,
+    RevisitOutcome,
+    Satisfaction,
+    SummonsStatus,
+)
 from dispatch.forms import (
+    AcknowledgeForm,
     ActingGrantForm,
     DispatchForm,
+    ExclusionDecideForm,
+    ExclusionForm,
     ExtensionDecideForm,
     ExtensionForm,
     MoveForm,
@@ -32,6 +43,7 @@ from dispatch.forms import (
     ReassignForm,
     ReportBackForm,
     ReportInForm,
+    RevisitAttemptForm,
     RevisitForm,
     RuleDeclineForm,
     SummonsRequestForm,
@@ -42,7 +54,13 @@ from dispatch.forms import (
 )
 from dispatch.models import ExtensionRequest
 from dispatch.selectors import work as sel
+from dispatch.selectors.clocks import case_clocks
 from dispatch.selectors.duty import acting_grants_recent, duty_now, duty_standing
+from dispatch.selectors.handlers import department_handlers
+from dispatch.selectors.limits import decline_window_ends_at, handling_limits
+from dispatch.selectors.revisits import exclusion_in_force, exclusions_pending, revisit_attempts_so_far
+from dispatch.selectors.supervision import assignments_supervised_by, supervising_leaders
+from dispatch.selectors.wartime import wartime_for_board
 from dispatch.services.closing import may_follow_up, may_revisit
 from dispatch.views.common import center_or_404
 from governance.errors import NotFoundError
@@ -50,9 +68,11 @@ from governance.models import Center, Department
 from governance.page_actions import Action, ActionsOn, next_or, not_found_as_404, perform
 from governance.roles import (
     MAY_APPROVE_SUMMONS,
+    MAY_CONFIRM_EXCLUSION,
     MAY_DISPATCH,
     MAY_GRANT_ACTING,
     MAY_HANDLE_ASSIGNMENTS,
+    MAY_LEAD_SUPERVISION,
     MAY_SUPERVISE_WORK,
     MAY_VERIFY,
     MAY_VIEW_BOARD,
@@ -106,10 +126,15 @@ def board(request: HttpRequest) -> HttpResponse:
     context = {
         "board": data,
         "rows": [(case, data.suggestions.get(case.pk)) for case in data.pending],
+        "clocks": case_clocks(case_ids=[case.pk for case in data.pending]),
         **duty_context(request, center),
         "modes": [(m.value, m.label) for m in HandlingMode if m != HandlingMode.SELF],
         "summons_groups": sel.summons_department_groups(departments=data.departments),
+        "exclusions_pending": exclusions_pending(center=center),
+        "wartime": wartime_for_board(center=center, at=timezone.now()),
     }
+    if context["can_dispatch"]:
+        context["leaders"] = list(supervising_leaders(center=center))
     return render(request, "dispatch/work/board.html", context)
 
 
@@ -159,7 +184,14 @@ def case_work(request: HttpRequest, pk: int) -> HttpResponse:
             pk__in=[case.center.parent_id or 0, *case.center.children.values_list("pk", flat=True)]),
         "resolved_choices": ResolvedAnswer.choices,
         "satisfaction_choices": Satisfaction.choices,
-        "panels": intake_hooks.case_panels(case=case, user=request.user),
+        "method_choices": RevisitMethod.choices,
+        "outcome_choices": RevisitOutcome.choices,
+        "attempts_so_far": revisit_attempts_so_far(case=case),
+        "unreachable_after": handling_limits(center=case.center, at=timezone.now()).revisit_unreachable_attempts,
+        "exclusion": exclusion_in_force(case=case),
+        "may_confirm_exclusion": may(request.user, MAY_CONFIRM_EXCLUSION) and acts_here,
+        "panels": intake_hooks.case_panels(case=case, user=request.user, request=request),
+        "clocks": case_clocks(case_ids=[case.pk]).get(case.pk, []),
     }
     return render(request, "dispatch/work/case.html", context)
 
@@ -167,6 +199,10 @@ def case_work(request: HttpRequest, pk: int) -> HttpResponse:
 CASE_ACTIONS = ActionsOn(sel.case_get_for_work, {
     "verify": Action(VerifyForm, svc.case_verify, "case", gettext_lazy("已记录核查结果")),
     "revisit": Action(RevisitForm, svc.case_revisit, "case", gettext_lazy("已记录回访")),
+    "revisit_attempt": Action(RevisitAttemptForm, svc.revisit_attempt_record, "case",
+                              gettext_lazy("已记录本次回访未联系上")),
+    "exclude": Action(ExclusionForm, svc.case_exclusion_propose, "case", gettext_lazy("已记录不参评认定")),
+    "decide_exclusion": Action(ExclusionDecideForm, svc.case_exclusion_decide, "case", gettext_lazy("已确认")),
     "close": Action(NoteForm, svc.case_close, "case", gettext_lazy("事项已办结")),
     "explain": Action(NotesForm, svc.case_record_explanation_call, "case", gettext_lazy("已记录解释回访")),
     "move": Action(MoveForm, svc.case_move_center, "case", gettext_lazy("已转至其他中心")),
@@ -215,17 +251,36 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
         **(duty_context(request, assignment.center) if may(request.user, MAY_SUPERVISE_WORK) else {}),
         "is_center": may(request.user, MAY_SUPERVISE_WORK),
         "departments": Department.objects.filter(center=assignment.center, active=True).order_by("short_code"),
+        "leaders": supervising_leaders(center=assignment.center),
+        "decline_window_ends_at": decline_window_ends_at(assignment=assignment),
+        "decline_request": assignment.decline_requests.filter(status=ExtensionStatus.PENDING).first(),
+        "decline_requests": assignment.decline_requests.select_related("requested_by", "decided_by"),
+        "limits": handling_limits(center=assignment.center, at=timezone.now()),
         "now": timezone.now(),
     }
+    if context["is_department"] and assignment.status == AssignmentStatus.ASSIGNED:
+        context["handlers"] = department_handlers(department=assignment.department)
     return render(request, "dispatch/work/assignment.html", context)
 
 
+@login_required
+def supervised_list(request: HttpRequest) -> HttpResponse:
+    """我督办的事项: the assignments naming the signed-in leader as supervising leader."""
+    if not may(request.user, MAY_LEAD_SUPERVISION):
+        raise PermissionDenied
+    now = timezone.now()
+    rows = list(assignments_supervised_by(user=request.user))
+    for row in rows:
+        row.is_overdue = row.is_open and row.due_at < now
+    return render(request, "dispatch/work/supervised.html", {"assignments": rows, "now": now})
+
+
 ASSIGNMENT_ACTIONS = ActionsOn(sel.assignment_get_for_actor, {
-    "acknowledge": Action(WorkForm, svc.assignment_acknowledge, "assignment", gettext_lazy("已签收")),
+    "acknowledge": Action(AcknowledgeForm, svc.assignment_acknowledge, "assignment", gettext_lazy("已签收")),
     "progress": Action(TextForm, svc.assignment_report_progress, "assignment", gettext_lazy("已报告进度")),
     "report_back": Action(ReportBackForm, svc.assignment_report_back, "assignment", gettext_lazy("已反馈办理结果")),
     "extension": Action(ExtensionForm, svc.assignment_request_extension, "assignment", gettext_lazy("已提交延期申请")),
-    "decline": Action(ReasonForm, svc.assignment_decline, "assignment", gettext_lazy("已退回，待轮值主任裁定")),
+    "decline": Action(ReasonForm, svc.assignment_decline, "assignment", gettext_lazy("已提交退回，待轮值主任裁定")),
     "rule_decline": Action(RuleDeclineForm, svc.assignment_rule_decline, "assignment", gettext_lazy("已裁定")),
     "rework": Action(ReasonForm, svc.assignment_return_for_rework, "assignment", gettext_lazy("已退回重办")),
     "remind": Action(NoteForm, svc.assignment_remind, "assignment", gettext_lazy("已催办")),
@@ -311,7 +366,8 @@ def summons_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 SUMMONS_DEPARTMENT_ACTIONS = ActionsOn(sel.summons_department_get_for_actor, {
     "acknowledge": Action(WorkForm, svc.summons_acknowledge, "row", gettext_lazy("已确认召集")),
-    "report_in": Action(ReportInForm, svc.summons_report_in, "row", gettext_lazy("已报到")),
+    "report_in": Action(ReportInForm, svc.summons_report_in, "row", lambda row: gettext("已报到（到场）") if row.reported_in_at
+                        else gettext("已登记远程报到：未到指挥中心，不计报到。到达后请输入大屏上的签到码报到。")),
 }, center=operator.attrgetter("summons.center"))
 
 
@@ -329,4 +385,7 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
     if not may(request.user, MAY_VERIFY):
         raise PermissionDenied
     cases = sel.cases_awaiting_verification(actor=request.user, center=center_or_404(request))
+    clocks = case_clocks(case_ids=[case.pk for case in cases])
+    for case in cases:
+        case.clocks = clocks.get(case.pk, [])
     return render(request, "dispatch/work/verification_queue.html", {"cases": cases})

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from governance.choices import CenterLevel, Residency, WindowKind
+from governance.choices import CenterLevel, PreferredChannel, Residency, WindowKind
 from governance.models.fields import optional_person, up_the_tree
 
 
@@ -56,6 +56,12 @@ class Department(models.Model):
     leader_in_charge = optional_person(_("分管领导"), related_name="departments_led")
     liaison = optional_person(_("联络员"), related_name="departments_liaised")
     phone = models.CharField(_("部门电话"), max_length=30, blank=True)
+    # The department's duty group (值班群): a WeCom group robot's key, a DingTalk group robot's
+    # access token and its signing secret (加签). Urgent messages to the department's people are also
+    # posted there.
+    wecom_robot_key = models.CharField(_("企业微信群机器人 key"), max_length=100, blank=True)
+    dingtalk_robot_token = models.CharField(_("钉钉群机器人 access_token"), max_length=100, blank=True)
+    dingtalk_robot_secret = models.CharField(_("钉钉群机器人加签密钥"), max_length=100, blank=True)
     is_territory = models.BooleanField(
         _("属地（乡镇政府）"), default=False, help_text=_("乡镇人民政府等属地单位，按属地接收事项。")
     )
@@ -84,6 +90,12 @@ class Profile(models.Model):
     )
     phone = models.CharField(_("手机号码"), max_length=20, blank=True)
     post = models.CharField(_("职务"), max_length=50, blank=True)
+    # The person's channels on file besides the phone: their user id in the center's WeCom (企业微信)
+    # and DingTalk (钉钉 / 政务钉钉) organizations, and the channel ordinary messages take.
+    wecom_userid = models.CharField(_("企业微信账号"), max_length=64, blank=True)
+    dingtalk_userid = models.CharField(_("钉钉账号"), max_length=64, blank=True)
+    preferred_channel = models.CharField(_("常用通知渠道"), max_length=10, choices=PreferredChannel.choices,
+                                         default=PreferredChannel.SMS)
 
     class Meta:
         verbose_name = _("人员资料")

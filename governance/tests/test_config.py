@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,10 +35,35 @@ def test_unsupported_database_scheme_is_refused(url, tmp_path):
         Env({"DATABASE_URL": url}).database(default_sqlite=tmp_path / "x")
 
 
+def _read_everything(env: Env) -> Env:
+    env.str("DATABASE_URL")
+    env.str("REDIS_URL")
+    return env
+
+
 def test_misspelled_variable_is_refused_with_a_suggestion():
     with pytest.raises(ImproperlyConfigured, match="DATABSE_URL.*DATABASE_URL"):
-        Env({"DATABSE_URL": "postgres://x"}).reject_misspelled()
-    Env({"DATABASE_URL": "x", "HOME": "/root", "PATH": "/bin"}).reject_misspelled()
+        _read_everything(Env({"DATABSE_URL": "postgres://x"})).reject_misspelled()
+    _read_everything(Env({"DATABASE_URL": "x", "HOME": "/root", "PATH": "/bin"})).reject_misspelled()
+    with pytest.raises(ImproperlyConfigured, match="PORTT.*PORT"):
+        _read_everything(Env({"PORTT": "8000"})).reject_misspelled(also_known={"PORT"})
+
+
+def test_the_names_read_are_the_names_documented():
+    """Every variable the settings read (however conditionally) is in `.env.example`, and the file
+    documents nothing else (PORT: the Makefile's; DATABASE_URL: read by `env.database()`)."""
+    read = set(re.findall(r"""\benv\.\w+\(\s*["']([A-Z][A-Z0-9_]*)["']""", (ROOT / "governance/settings.py").read_text()))
+    documented = set(re.findall(r"^#? *([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read and read | {"PORT", "DATABASE_URL"} == documented
+
+
+def test_the_settings_read_through_the_recording_env():
+    from django.conf import settings as django_settings
+
+    from governance import settings
+
+    assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "WORKING_HOURS"} <= settings.env.read
+    assert django_settings.WORKING_HOURS == settings.WORKING_HOURS
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("1", True), ("true", True), ("off", False), ("", False)])

@@ -39,3 +39,21 @@ def test_openapi_schema_generates_without_warnings(capsys):
     assert any(p.startswith("/api/dispatch/assignments/") for p in paths)
     assert all(p.startswith("/api/") for p in paths), "every REST endpoint lives under /api/<app>/"
     assert "CaseStatusEnum" in schema["components"]["schemas"]
+
+
+def test_every_static_file_a_template_names_exists():
+    """A `{% static %}` of a file that is gone answers 500 under the manifest storage (DEBUG off)."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    named = re.compile(r"""{%\s*static\s+['"]([^'"]+)['"]""")
+    missing = [
+        f"{path.relative_to(settings.BASE_DIR)}: {name}"
+        for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
+        for name in named.findall(path.read_text(encoding="utf-8"))
+        if finders.find(name) is None
+    ]
+    assert missing == []

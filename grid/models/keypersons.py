@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from governance.fields import BlindIndexField, EncryptedCharField
 from grid.choices import KeyPersonRisk
 
 
@@ -30,8 +31,11 @@ class KeyPerson(models.Model):
                              related_name="key_persons")
     group = models.ForeignKey(KeyPersonGroup, verbose_name=_("人群"), on_delete=models.PROTECT, related_name="people")
     name = models.CharField(_("姓名"), max_length=50)
-    id_number = models.CharField(_("公民身份号码"), max_length=18, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Stored encrypted (governance/crypto.py), found by their blind index (`…_digest`).
+    id_number = EncryptedCharField(_("公民身份号码"), max_chars=18)
+    id_number_digest = BlindIndexField(source="id_number", db_index=True)
+    phone = EncryptedCharField(_("联系电话"), max_chars=20)
+    phone_digest = BlindIndexField(source="phone", db_index=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     risk_level = models.CharField(_("风险等级"), max_length=10, choices=KeyPersonRisk.choices,
                                   default=KeyPersonRisk.LOW)

@@ -21,9 +21,11 @@ from grid.models import GridAssignment
 def grid_assignment_start(
     *, actor: AbstractBaseUser | None, grid: Grid, worker: AbstractBaseUser, kind: str = WorkerKind.FULL_TIME,
     starts_on: dt.date, ends_on: dt.date | None = None, department: Department | None = None, note: str = "",
+    wartime_only: bool = False,
 ) -> GridAssignment:
     """Assign `worker` to `grid` from `starts_on`. The same worker twice on the same grid over
-    overlapping dates is refused; other workers may share a grid."""
+    overlapping dates is refused; other workers may share a grid. `wartime_only`: a micro-grid's
+    wartime responsible person, in force only while wartime lasts."""
     if actor is not None and not may(actor, MAY_ASSIGN_GRID_WORKERS):
         raise PermissionDeniedError(gettext("只有管理员或中心调度人员可以配置网格员。"))
     if kind not in WorkerKind.values:
@@ -43,7 +45,7 @@ def grid_assignment_start(
         raise ApplicationError(gettext("该网格员在这段时间已配置在本网格。"), code="overlap")
     assignment = GridAssignment.objects.create(
         grid=grid, worker=worker, kind=kind, starts_on=starts_on, ends_on=ends_on, department=department,
-        note=note, created_by=actor)
+        note=note, created_by=actor, wartime_only=wartime_only)
     return assignment
 
 

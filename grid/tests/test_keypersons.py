@@ -201,3 +201,18 @@ def test_a_group_that_is_no_id_lists_everyone_not_a_500(client, granted, person,
     client.force_login(granted)
     response = client.get(reverse("grid:keypersons"), {"group": group})
     assert response.status_code == 200 and "林某某" in response.content.decode()
+
+
+def test_a_key_persons_id_number_and_phone_are_stored_encrypted(person):
+    """Issue 24 item 8: encrypted at rest, found through the blind index."""
+    from django.db import connection
+
+    from governance.crypto import pii_digest
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number, phone, id_number_digest FROM grid_keyperson WHERE id = %s", [person.pk])
+        id_token, phone_token, id_digest = cursor.fetchone()
+    assert id_token.startswith("gAAAAA") and person.id_number not in id_token
+    assert phone_token.startswith("gAAAAA") and "13905950001" not in phone_token
+    assert KeyPerson.objects.get(id_number_digest=pii_digest(person.id_number)).phone == "13905950001"
+    assert id_digest == pii_digest(person.id_number)

@@ -81,3 +81,46 @@ def test_failed_site_check_sends_it_back_to_the_station(territory):
     grid_case_verify(actor=t.worker, case=case, passed=False, notes="仍有一盏不亮")
     case.refresh_from_db()
     assert case.status == "pending_dispatch" and case.center == t.village
+
+
+def test_an_off_duty_director_reads_the_station_queue_without_its_buttons(client, territory):
+    """Duty, not only role (issue 20): where a town sub-center keeps a rotation of its own, its duty
+    director off duty sees 站点待办 read-only with the reason, and a settle he posts anyway is refused."""
+    import datetime as dt
+
+    from dispatch.tests.factories import DutyRosterFactory, DutyTeamFactory
+    from governance.errors import PermissionDeniedError
+    from governance.roles import Role
+    from governance.tests.factories import DepartmentFactory, UserFactory
+    from intake.services import case_settle_on_spot
+
+    t = territory
+    case = _report(t)
+    client.force_login(t.station)
+    client.post(reverse("grid:station-escalate", args=[case.pk]), {"reason": "需镇里协调"})
+    case.refresh_from_db()
+    assert case.center == t.town
+    on_duty = UserFactory(username="town_on_duty", roles=[Role.DUTY_DIRECTOR], profile={"center": t.town})
+    office = DepartmentFactory(center=t.town, name="洛阳镇综治办", short_code="LYZZ", duty_supplier=True)
+    DutyTeamFactory(department=office, main_director=on_duty, deputy_director=None)
+    DutyRosterFactory(center=t.town, departments=[office], start_date=dt.date(2026, 11, 16), weekly=True)
+
+    client.force_login(t.town_dispatcher)  # a duty director of the town, not on this week's rotation
+    page = client.get(reverse("grid:station")).content.decode()
+    assert f'data-station-case="{case.code}"' in page
+    assert 'data-testid="station-read-only"' in page and "不在值班" in page and on_duty.get_full_name() in page
+    assert 'data-action="settle"' not in page and 'data-action="escalate"' not in page
+    refused = client.post(reverse("grid:station-settle", args=[case.pk]), {"result": "已处理"}, follow=True)
+    assert "不在值班" in refused.content.decode()
+    case.refresh_from_db()
+    assert case.center == t.town and case.status == "pending_dispatch"
+    with pytest.raises(PermissionDeniedError) as error:
+        case_settle_on_spot(actor=t.town_dispatcher, case=case, result="已处理")
+    assert error.value.code == "not_on_duty"
+    # the director on duty has the buttons and settles
+    client.force_login(on_duty)
+    page = client.get(reverse("grid:station")).content.decode()
+    assert 'data-testid="station-read-only"' not in page and 'data-action="settle"' in page
+    client.post(reverse("grid:station-settle", args=[case.pk]), {"result": "已协调处理"})
+    case.refresh_from_db()
+    assert case.status == "settled_on_spot"

@@ -20,7 +20,7 @@ def test_tree_counts_roll_up(territory, django_assert_max_num_queries):
     Grid.objects.filter(pk=t.other_unit.pk).update(population=1200)
     report(t)
     with django_assert_max_num_queries(4):  # grids, wartime?, assignments, matters
-        [root] = grid_tree()
+        [root] = grid_tree(district_id=t.district.pk)
     assert root.grid == t.district_grid
     [town] = root.children
     [village] = town.children

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dispatch.selectors.clocks import case_clocks
 from governance.errors import ApplicationError, NotFoundError
 from governance.page_actions import Action, AlreadyDone, call_once, perform, say_already_done
 from governance.roles import MAY_SEE_GRID_MATTERS, may
@@ -183,10 +184,11 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
 
 @worker_page
 def tasks(request: HttpRequest) -> HttpResponse:
-    return render(request, "grid/tasks.html", {
-        "verify": sel.verification_tasks(worker=request.user),
-        "revisit": sel.revisit_tasks(worker=request.user),
-    })
+    verify, revisit = list(sel.verification_tasks(worker=request.user)), list(sel.revisit_tasks(worker=request.user))
+    clocks = case_clocks(case_ids=[case.pk for case in verify + revisit])
+    for case in verify + revisit:
+        case.clocks = clocks.get(case.pk, [])
+    return render(request, "grid/tasks.html", {"verify": verify, "revisit": revisit})
 
 
 def _case_for_worker(request: HttpRequest, pk: int) -> Case:

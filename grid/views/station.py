@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from dispatch.selectors.duty import duty_standing
 from dispatch.services import case_move_center
 from dispatch.services.common import MOVE_REASON_MAX_CHARS
 from governance.choices import CenterLevel
@@ -74,10 +75,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     if own is not None and own.level == CenterLevel.DISTRICT:
         return redirect("dispatch:board")  # the district's queue is the dispatch board
     center = _station(request)
+    # Duty, not only role: off duty (a center keeping a rotation), the queue reads without its
+    # buttons and says why and who is on duty (`dispatch.selectors.duty`).
+    standing = duty_standing(actor=request.user, center=center)
     return render(request, "grid/station.html", {
         "center": center, "cases": sel.station_queue(center=center), "recent": sel.station_recent(center=center),
         "settle_form": SettleForm(), "escalate_form": EscalateForm(), "parent": center.parent,
         "is_town": center.level == CenterLevel.TOWN,
+        "may_act": standing.may_flow, "blocked": standing.flow_refusal,
     })
 
 

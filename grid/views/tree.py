@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from governance.choices import GridLevel
 from governance.models import Grid
-from governance.roles import MAY_SEE_DISTRICT_MATTERS, may
+from governance.roles import MAY_SEE_DISTRICT_MATTERS, require_may
 from governance.scope import territory_for_user
 from grid import selectors as sel
 from grid.choices import ItemKind
@@ -25,8 +24,7 @@ from intake.selectors import cases_visible_to
 
 
 def _require_reader(request: HttpRequest) -> None:
-    if not may(request.user, MAY_SEE_DISTRICT_MATTERS):
-        raise PermissionDenied
+    require_may(request.user, MAY_SEE_DISTRICT_MATTERS)
 
 
 @login_required
@@ -35,7 +33,7 @@ def tree(request: HttpRequest) -> HttpResponse:
     bounded = Grid.objects.filter(active=True, boundary__isnull=False)
     territory = territory_for_user(user=request.user)
     root = None if territory.is_district else Grid.objects.filter(pk=territory.root_grid_id).first()
-    roots = sel.grid_tree(root=root) if root is not None or territory.is_district else []
+    roots = sel.grid_tree(district_id=territory.district_id, root=root) if root is not None or territory.is_district else []
     return render(request, "grid/tree.html", {"roots": roots, "has_boundaries": bounded.exists(),
                                               "schematic": bounded.filter(boundary__schematic=True).exists()})
 
@@ -63,7 +61,7 @@ def grid_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     today = timezone.localdate()
     start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
-    [node] = sel.grid_tree(root=grid) or [None]
+    [node] = sel.grid_tree(district_id=territory.district_id, root=grid) or [None]
     kinds = dict(CollectedItem.objects.filter(grid=grid).values("kind").annotate(n=Count("pk"))
                  .values_list("kind", "n"))
     context = {

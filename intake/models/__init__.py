@@ -1,5 +1,6 @@
 from intake.models.audit import SensitiveView
 from intake.models.case import Case, CaseLink, CaseSequence, Category
+from intake.models.chain import TimelineCheck
 from intake.models.event import AppendOnlyError, CaseEvent
 from intake.models.party import Attachment, CaseParty, Party
 from intake.models.platform_key import PlatformKey
@@ -16,4 +17,5 @@ __all__ = [
     "Party",
     "PlatformKey",
     "SensitiveView",
+    "TimelineCheck",
 ]

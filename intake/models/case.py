@@ -6,7 +6,16 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from intake.choices import CaseStatus, Channel, Complexity, HandlingMode, OperatingMode, RiskLevel, Urgency
+from intake.choices import (
+    AnswerLimitUnit,
+    CaseStatus,
+    Channel,
+    Complexity,
+    HandlingMode,
+    OperatingMode,
+    RiskLevel,
+    Urgency,
+)
 
 # The order of the dispatch board's queue: most urgent, then riskiest, then oldest. Declared here
 # because an index of the matter serves it (the same expressions, so PostgreSQL reads the queue in
@@ -42,11 +51,30 @@ class Category(models.Model):
         _("常用语"), blank=True,
         help_text=_("窗口登记时可一键插入事项描述的常用语，每行一条；下级类别没有时用上级类别的。"),
     )
+    # The kind's own answer limit (issue 22 item 11): both set, or neither (then the parent's, and
+    # without one the limit by complexity, `intake.answer_limits`).
+    answer_limit = models.PositiveSmallIntegerField(
+        _("答复时限"), null=True, blank=True,
+        help_text=_("本类事项承诺答复的时限（正整数），与时限单位一起填写；留空用上级类别的，"
+                    "上级也未设置时按复杂程度（一般 7 个工作日，复杂 15 个工作日）。"),
+    )
+    answer_limit_unit = models.CharField(
+        _("时限单位"), max_length=16, choices=AnswerLimitUnit.choices, blank=True,
+        help_text=_("工作日按工作日历（节假日不计、调休上班日计入）；自然日连续计算，最后一日是节假日的顺延至节后第一个工作日；小时连续计算，夜间和节假日照计。"),
+    )
 
     class Meta:
         verbose_name = _("事项类别")
         verbose_name_plural = _("事项类别")
         ordering = ["ordering", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(answer_limit__isnull=True, answer_limit_unit="")
+                           | models.Q(answer_limit__gte=1, answer_limit_unit__in=AnswerLimitUnit.values)),
+                name="category_answer_limit_whole",
+                violation_error_message=_("答复时限须为正整数并选择一种时限单位，或两者都不填。"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.parent.name}/{self.name}" if self.parent_id and self.parent else self.name
@@ -127,6 +155,11 @@ class Case(models.Model):
     )
     registered_at = models.DateTimeField(_("登记时间"), db_index=True)
     expected_answer_at = models.DateTimeField(_("预计答复时间"), null=True, blank=True)
+    # The limit promised at registration (from the category, or by complexity); empty on matters
+    # registered before kinds had limits: those were promised by complexity, in working days.
+    answer_limit = models.PositiveSmallIntegerField(_("答复时限"), null=True, blank=True)
+    answer_limit_unit = models.CharField(_("时限单位"), max_length=16, choices=AnswerLimitUnit.choices, null=True,
+                                         blank=True)
     due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
     external_ref = models.CharField(_("外部工单号"), max_length=64, blank=True)
     external_source = models.CharField(_("外部来源"), max_length=64, blank=True)
@@ -162,8 +195,9 @@ class Case(models.Model):
             models.Index(fields=["district", "-registered_at", "-id"], name="case_district_recent",
                          include=["category", "town", "grid", "channel"]),
             # The open matters of a district by status and deadline (the dashboard's open and
-            # overdue counts): however many closed ones the history holds, only open ones are read.
-            models.Index(fields=["district", "status", "due_at"], name="case_district_open",
+            # overdue counts) and by grid (the grid tree's): however many closed ones the history
+            # holds, only open ones are read, from the index alone.
+            models.Index(fields=["district", "status", "due_at"], name="case_district_open_grid", include=["grid"],
                          condition=~models.Q(status=CaseStatus.CLOSED)),
             models.Index(fields=["district", "status", "category", "-registered_at"], name="case_district_status"),
             # The dispatch board: what a center has waiting, counted and read in queue order.

@@ -6,10 +6,20 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, router, transaction
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from intake.choices import EventSource
+
+# The assignment events the monthly assessment counts (`review.selectors.assessment.EVENT_TYPES`),
+# sorted: the condition of the index `caseevent_assignment` (a test keeps the two equal).
+ASSESSED_ASSIGNMENT_EVENT_TYPES = ("assignment.decline_accepted", "assignment.decline_refused", "assignment.declined",
+                                   "assignment.returned_for_rework", "case.reopened")
+# An escalation (`dispatch.choices.DispatchEventType.CASE_ESCALATED`): the condition of the index
+# `caseevent_escalated_from`.
+ESCALATION_EVENT_TYPE = "case.escalated"
 
 
 class AppendOnlyError(Exception):
@@ -17,6 +27,19 @@ class AppendOnlyError(Exception):
 
 
 class CaseEventQuerySet(models.QuerySet):
+    def bulk_create(self, objs: Any, *args: Any, new_case_ids: frozenset[int] = frozenset(),
+                    **kwargs: Any) -> list[CaseEvent]:
+        # Every insert through the ORM is sealed into its matter's hash chain, under the matter's lock
+        # (intake/chain.py): no path can append an event that the chain does not cover.
+        # `new_case_ids`: matters inserted by this very transaction (registration), which no one
+        # else can see yet and which have no event: neither locked nor read.
+        from intake.chain import events_seal
+
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            events_seal(events=objs, using=self.db, new_case_ids=new_case_ids)
+            return super().bulk_create(objs, *args, **kwargs)
+
     def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError("case events are append-only")
 
@@ -36,6 +59,11 @@ class CaseEvent(models.Model):
     to_status = models.CharField(_("新状态"), max_length=20, blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     occurred_at = models.DateTimeField(_("发生时间"), db_index=True)
+    # The hash chain (intake/chain.py): `hash` covers this event's content and `prev_hash`, the hash of
+    # the matter's previous event ("" for its first). Empty (NULL) only for a row written outside the
+    # application, which the verifier reports.
+    prev_hash = models.CharField(_("前一事件摘要"), max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(_("摘要"), max_length=64, null=True, blank=True, editable=False)
 
     objects = CaseEventQuerySet.as_manager()
 
@@ -43,7 +71,19 @@ class CaseEvent(models.Model):
         verbose_name = _("事项时间线")
         verbose_name_plural = _("事项时间线")
         ordering = ["occurred_at", "id"]
-        indexes = [models.Index(fields=["case", "occurred_at", "id"])]
+        indexes = [
+            models.Index(fields=["case", "occurred_at", "id"]),
+            # The assessment's events about an assignment (its `assignment` key), joined to the month's
+            # assignments as a set (`review.selectors.assessment._events`, whose type filter is this
+            # condition; the types are dispatch's, written here as text: intake does not import dispatch).
+            models.Index(Cast(KT("data__assignment"), models.IntegerField()), name="caseevent_assignment",
+                         include=["type"], condition=models.Q(type__in=ASSESSED_ASSIGNMENT_EVENT_TYPES)),
+            # The escalations that left a center (`from_center`): a village station's recent work.
+            models.Index(Cast(KT("data__from_center"), models.IntegerField()), name="caseevent_escalated_from",
+                         condition=models.Q(type=ESCALATION_EVENT_TYPE)),
+        ]
+        # Two events can never follow the same one: a fork of the chain is refused by the database.
+        constraints = [models.UniqueConstraint(fields=["case", "prev_hash"], name="caseevent_chain_no_fork")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.type}"
@@ -51,7 +91,12 @@ class CaseEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise AppendOnlyError("case events are append-only")
-        super().save(*args, **kwargs)
+        from intake.chain import events_seal
+
+        using = kwargs.get("using") or router.db_for_write(CaseEvent, instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            events_seal(events=[self], using=using)
+            super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("case events are append-only")

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from governance.fields import BlindIndexField, EncryptedCharField
 from intake.choices import PartyKind, PartyRole
 
 
@@ -17,15 +18,20 @@ class Party(models.Model):
 
     kind = models.CharField(_("类型"), max_length=12, choices=PartyKind.choices, default=PartyKind.PERSON)
     name = models.CharField(_("姓名/名称"), max_length=100)
-    id_number = models.CharField(_("公民身份号码"), max_length=18, blank=True, db_index=True)
+    # Stored encrypted (governance/crypto.py), found by their blind index (`…_digest`).
+    id_number = EncryptedCharField(_("公民身份号码"), max_chars=18)
+    id_number_digest = BlindIndexField(source="id_number")
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    phone = EncryptedCharField(_("联系电话"), max_chars=20)
+    phone_digest = BlindIndexField(source="phone")
     address = models.CharField(_("住址"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
+        indexes = [models.Index(fields=["id_number_digest"], name="party_id_number_digest"),
+                   models.Index(fields=["phone_digest"], name="party_phone_digest")]
 
     def __str__(self) -> str:
         return self.name

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 from xml.etree import ElementTree as ET  # noqa: S405 - building XML only; parsing uses defusedxml
 
-from django.http import HttpResponse
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
 
+from intake.answer_limits import case_answer_limit
 from intake.choices import CaseStatus, Urgency
 from intake.models import Case, Category
 from intake.open311.services import (
@@ -35,18 +36,29 @@ def w3c_datetime(value: dt.datetime | None) -> str | None:
 
 
 def service_notice(case: Case) -> str:
+    """已受理，事项编号 …，预计 24 小时内答复（2026-10-02 10:30 前）。: the promise the matter was given at
+    registration, by its kind's limit (issue 22 item 11). In Chinese, whatever the caller's language:
+    the platform's operator reads it to the caller."""
     expected = timezone.localtime(case.expected_answer_at) if case.expected_answer_at else None
     notice = f"已受理，事项编号 {case.code}"
     if expected:
-        notice += f"，预计 {expected:%Y-%m-%d} 前答复"
+        with translation.override("zh-hans"):
+            limit = case_answer_limit(case)
+            promise = limit.promise
+        when = f"{expected:%Y-%m-%d %H:%M}" if limit.in_hours else f"{expected:%Y-%m-%d}"
+        notice += f"，{promise}（{when} 前）"
     return notice + "。"
 
 
-def request_representation(case: Case) -> dict[str, Any]:
-    """One service request; our finer status (e.g. 待调度, 当场办结) goes into status_notes."""
+def request_representation(case: Case, answer: str = "") -> dict[str, Any]:
+    """One service request; our finer status (e.g. 待调度, 当场办结) goes into status_notes, and once
+    the matter is closed, what was done: the settlement on the spot, or the department's answer the
+    center approved (`answer`, from `intake.hooks.case_answers`)."""
     notes = str(CaseStatus(case.status).label)
     if case.settlement:
         notes = f"{notes}：{case.settlement}"
+    elif answer and case.status == CaseStatus.CLOSED:
+        notes = f"{notes}：{answer}"
     return {
         "service_request_id": case.code,
         "status": "closed" if case.status == CaseStatus.CLOSED else "open",
@@ -147,3 +159,8 @@ def render(fmt: str, data: Any, *, root: str, item: str | None, status: int = 20
 
 def render_errors(fmt: str, status: int, descriptions: Sequence[str]) -> HttpResponse:
     return render(fmt, error_list(status, descriptions), root="errors", item="error", status=status)
+
+
+def render_request_errors(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """A refusal of the middleware (bad input before any view) in the format the address asks for."""
+    return render_errors("xml" if request.path.endswith(".xml") else "json", status, [message])

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from governance.errors import NotFoundError
+from intake import hooks
 from intake.choices import OPEN_STATUSES, CaseStatus
 from intake.models import Case, Category, PlatformKey
 from intake.selectors import categories_for_picker
@@ -67,27 +68,50 @@ class RequestFilters:
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     statuses: Sequence[str] = field(default_factory=tuple)
+    updated_after: dt.datetime | None = None
 
 
 def open311_requests(*, key: PlatformKey | None, filters: RequestFilters, now: dt.datetime) -> list[Case]:
     """GeoReport `GET requests`: by ids (other filters ignored, as the spec says), or by service code,
-    date span (90 days back from now by default) and open/closed status; newest first, 1,000 at most."""
+    date span (90 days back from now by default) and open/closed status; newest first, 1,000 at most.
+    `updated_after` (our extension, for a platform polling for changes) keeps the matters changed
+    after that instant, whenever they were registered: then the 90-day default span does not apply
+    (an explicit start_date/end_date still does), and the least recently changed come first, so a
+    poller that keeps the last `updated_datetime` it saw misses nothing past the 1,000 cap."""
     queryset = _platform_cases(key=key)
     if filters.service_request_ids:
         queryset = queryset.filter(code__in=list(filters.service_request_ids))
+    elif filters.updated_after:
+        queryset = queryset.filter(updated_at__gt=filters.updated_after)
+        if filters.start:
+            queryset = queryset.filter(registered_at__gte=filters.start)
+        if filters.end:
+            queryset = queryset.filter(registered_at__lte=filters.end)
+        return list(_narrowed(queryset, filters).order_by("updated_at", "id")[:MAX_REQUESTS])
     else:
         start = filters.start or ((filters.end or now) - DEFAULT_SPAN)
         queryset = queryset.filter(registered_at__gte=start)
         if filters.end:
             queryset = queryset.filter(registered_at__lte=filters.end)
-        if filters.service_codes:
-            queryset = queryset.filter(category__code__in=list(filters.service_codes))
-        statuses = set(filters.statuses)
-        if statuses == {"open"}:
-            queryset = queryset.filter(status__in=OPEN_STATUSES)
-        elif statuses == {"closed"}:
-            queryset = queryset.filter(status=CaseStatus.CLOSED)
+        queryset = _narrowed(queryset, filters)
     return list(queryset.order_by("-registered_at", "-id")[:MAX_REQUESTS])
+
+
+def _narrowed(queryset: QuerySet[Case], filters: RequestFilters) -> QuerySet[Case]:
+    if filters.service_codes:
+        queryset = queryset.filter(category__code__in=list(filters.service_codes))
+    statuses = set(filters.statuses)
+    if statuses == {"open"}:
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    elif statuses == {"closed"}:
+        queryset = queryset.filter(status=CaseStatus.CLOSED)
+    return queryset
+
+
+def open311_answers(*, cases: Sequence[Case]) -> dict[int, str]:
+    """The approved answers of the closed matters among `cases` (asked of dispatch through the hook)."""
+    closed = [case.pk for case in cases if case.status == CaseStatus.CLOSED]
+    return hooks.case_answers(case_ids=closed) if closed else {}
 
 
 def open311_request_get(*, key: PlatformKey | None, service_request_id: str) -> Case:

@@ -175,8 +175,9 @@ def _request_filters(query: Any) -> selectors.RequestFilters:
     end = _w3c("end_date", query.get("end_date"))
     if start and end and start > end:
         raise ApplicationError("start_date is after end_date.", field="start_date")
+    updated_after = _w3c("updated_after", query.get("updated_after"))
     return selectors.RequestFilters(service_request_ids=ids, service_codes=_comma_list(query.get("service_code")),
-                                    start=start, end=end, statuses=statuses)
+                                    start=start, end=end, statuses=statuses, updated_after=updated_after)
 
 
 def _flat(value: Any, name: str) -> str:
@@ -248,8 +249,11 @@ def request_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
     key = _key_if_given(request)
     filters = _request_filters(request.GET)
     cases = selectors.open311_requests(key=key, filters=filters, now=clock())
-    represent = formats.request_representation if key else formats.public_representation
-    data = [represent(case) for case in cases]
+    if key:
+        answers = selectors.open311_answers(cases=cases)
+        data = [formats.request_representation(case, answers.get(case.pk, "")) for case in cases]
+    else:
+        data = [formats.public_representation(case) for case in cases]
     return formats.render(fmt, data, root="service_requests", item="request")
 
 
@@ -260,8 +264,11 @@ def request_detail(request: HttpRequest, service_request_id: str, *, fmt: str) -
     # platform's key reads that too (not a 404), and only the matter's own platform gets its record.
     case = selectors.open311_request_get(key=None, service_request_id=service_request_id)
     own = key is not None and selectors.open311_is_own(key=key, case=case)
-    represent = formats.request_representation if own else formats.public_representation
-    return formats.render(fmt, [represent(case)], root="service_requests", item="request")
+    if own:
+        data = formats.request_representation(case, selectors.open311_answers(cases=[case]).get(case.pk, ""))
+    else:
+        data = formats.public_representation(case)
+    return formats.render(fmt, [data], root="service_requests", item="request")
 
 
 @open311_view("GET")

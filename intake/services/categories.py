@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext
 
 from governance.errors import ApplicationError
+from intake.answer_limits import answer_limit_errors
 from intake.models import Category
 from intake.pinyin import pinyin_initials
 
@@ -12,7 +13,8 @@ from intake.pinyin import pinyin_initials
 
 
 def category_save(*, category: Category) -> Category:
-    """Save an administrator's category: two levels only, initials filled in when left blank."""
+    """Save an administrator's category: two levels only, initials filled in when left blank, an answer
+    limit whole (a positive amount and one unit) or not set at all."""
     if category.parent_id:
         parent = category.parent
         if parent.parent_id:
@@ -25,6 +27,11 @@ def category_save(*, category: Category) -> Category:
     if not name:
         raise ApplicationError(gettext("请填写类别名称。"), field="name", code="required")
     category.name = name
+    category.answer_limit_unit = category.answer_limit_unit or ""
+    limit_errors = answer_limit_errors(category.answer_limit, category.answer_limit_unit)
+    if limit_errors:
+        field, message = next(iter(limit_errors.items()))
+        raise ApplicationError(message, field=field)
     if not (category.initials or "").strip():
         category.initials = pinyin_initials(name)[:50]
     category.initials = category.initials.strip().lower()

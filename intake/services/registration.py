@@ -16,10 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from governance.cache import OPERATING_MODE, cached_read
+from governance.crypto import pii_digest
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center, Grid, ServiceWindow
 from governance.workcal import WorkingCalendar
 from intake import hooks
+from intake.answer_limits import answer_limit_choose
 from intake.choices import (
     QUEUED_ON_ARRIVAL,
     CaseEventType,
@@ -61,21 +63,14 @@ logger = logging.getLogger(__name__)
 # More people than this in one matter is a typing error (the column holds up to 2^31).
 GROUP_SIZE_MAX = 100_000
 
-# How long the center promises the person for an answer, in working days counted from the working
-# day after registration (seed 004: "一般问题 7 个工作日，较为复杂问题 3 周以内"). An urgent matter is
-# answered by the end of the next working day; dispatch sets its own, shorter handling limits.
-ANSWER_WORKING_DAYS: dict[str, int] = {
-    Complexity.ORDINARY: 7,
-    Complexity.COMPLEX: 15,
-    Complexity.URGENT: 1,
-}
-
 def case_answer_deadline(
-    *, center: Center, registered_at: dt.datetime, complexity: str, calendar: WorkingCalendar | None = None
+    *, center: Center, registered_at: dt.datetime, complexity: str, calendar: WorkingCalendar | None = None,
+    category: Category | None = None,
 ) -> dt.datetime:
-    """The end of the N-th working day after the day of registration (N by complexity)."""
+    """When the answer is due: by the kind's own limit when `category` (or its parent) has one,
+    else the end of the N-th working day after the day of registration (N by complexity)."""
     calendar = calendar or WorkingCalendar(center=center)
-    return calendar.working_days_deadline(registered_at, ANSWER_WORKING_DAYS[complexity])
+    return answer_limit_choose(category=category, complexity=complexity, start=registered_at, calendar=calendar)[1]
 
 
 def _operating_mode(*, district: Center) -> str:
@@ -155,7 +150,7 @@ def _match_parties(cleaned: list[PartyInput]) -> tuple[list[Party], dict[int, di
     by_id: dict[str, Party] = {}
     by_code: dict[str, Party] = {}
     if id_numbers or credit_codes:
-        condition = Q(id_number__in=id_numbers) if id_numbers else Q()
+        condition = Q(id_number_digest__in={pii_digest(v) for v in id_numbers}) if id_numbers else Q()
         if credit_codes:
             condition = condition | Q(credit_code__in=credit_codes) if id_numbers else Q(credit_code__in=credit_codes)
         for party in Party.objects.filter(condition).order_by("id"):
@@ -197,7 +192,9 @@ def _match_parties(cleaned: list[PartyInput]) -> tuple[list[Party], dict[int, di
             extra={"differences": {str(index): diff["fields"] for index, diff in pending.items()}},
         )
     if changed:
-        Party.objects.bulk_update(changed, list(PARTY_COMPARED_FIELDS))
+        for party in changed:  # bulk_update does not run the fields' pre_save: keep the blind index in step
+            party.phone_digest = pii_digest(party.phone)
+        Party.objects.bulk_update(changed, [*PARTY_COMPARED_FIELDS, "phone_digest"])
     if new:
         Party.objects.bulk_create(new)
     return result, differences
@@ -339,7 +336,8 @@ def case_register(
         town = grid_obj if grid_obj.level == "town" else grid_obj.town
 
     operating_mode = _operating_mode(district=district)
-    expected = case_answer_deadline(center=center, registered_at=now, complexity=complexity)
+    limit, expected = answer_limit_choose(category=category_obj, complexity=complexity, start=now,
+                                          calendar=WorkingCalendar(center=center))
     year = timezone.localtime(now).year
 
     stored: list[str] = []
@@ -378,6 +376,8 @@ def case_register(
                 window=window,
                 registered_at=now,
                 expected_answer_at=expected,
+                answer_limit=limit.amount,
+                answer_limit_unit=limit.unit,
                 # The matter's overall deadline until dispatch sets the handling limits.
                 due_at=expected,
                 external_ref=external_ref,
@@ -403,6 +403,7 @@ def case_register(
                         "urgency": urgency,
                         "operating_mode": operating_mode,
                         "expected_answer_at": expected,
+                        "answer_limit": [limit.amount, limit.unit],
                         "window": window.pk if window else None,
                         "parties": [p.pk for p in party_rows],
                         "attachments": [checked.name for _, checked in uploads],
@@ -428,8 +429,10 @@ def case_register(
                                      data={"other_id": other.pk, "other_code": other.code, "note": "重复访"}, now=now)
                     for other in linked
                 ]
-            case_events_record_many(events=events)
-            if channel in QUEUED_ON_ARRIVAL:
+            case_events_record_many(events=events, new_case=case)
+            if channel not in QUEUED_ON_ARRIVAL:  # the first receiver's 移送 clock starts (马上受理)
+                hooks.case_status_changed(case=case, from_status="", to_status=CaseStatus.REGISTERED, now=now)
+            else:
                 case_transition(case=case, to_status=CaseStatus.PENDING_DISPATCH, actor=actor,
                                 event_type=CaseEventType.CASE_SENT_TO_DISPATCH, source=source,
                                 data={"note": "", "rule": "channel", "channel": channel}, now=now)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from governance.errors import ApplicationError
+from intake import hooks
 from intake.choices import CASE_TRANSITIONS, CaseStatus, EventSource
 from intake.events import case_event_record
 from intake.models import Case, CaseEvent
@@ -58,6 +59,8 @@ def case_transition(
             data=data,
             now=now,
         )
+        # The clocks of the status left stop, the clock of the status entered starts (dispatch).
+        hooks.case_status_changed(case=case, from_status=from_status, to_status=to_status, now=now)
     for name, value in fields.items():
         setattr(case, name, value)
     return event

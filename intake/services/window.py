@@ -46,6 +46,7 @@ def _require_case_hand(actor: AbstractBaseUser, case: Case) -> None:
         return
     if may(actor, MAY_ACT_FOR_FIRST_RECEIVER):
         require_acts_here(actor=actor, center=case.center)
+        hooks.duty_flow_check(actor=actor, center=case.center)
         return
     raise PermissionDeniedError(gettext("只有首接责任人或调度人员可以办理此事项。"))
 

@@ -25,12 +25,18 @@ PDF = b"%PDF-1.4\n%test\n"
 ID_NUMBER = valid_id_number(order=123)
 
 
-@pytest.fixture
-def api(clerk):
+def token_client(user) -> APIClient:
+    """A client with a new API token of `user`. A test that freezes the clock makes it inside the
+    frozen clock: a token made at the real date has expired (or not begun) at the test's date."""
     client = APIClient()
-    _instance, token = AuthToken.objects.create(clerk)
+    _instance, token = AuthToken.objects.create(user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
+
+
+@pytest.fixture
+def api(clerk):
+    return token_client(clerk)
 
 
 def payload(**changes):
@@ -261,8 +267,11 @@ def test_html_is_stored_as_text(api):
 
 @pytest.mark.django_db
 @time_machine.travel(dt.datetime(2026, 11, 18, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
-def test_list_filters(api, clerk, dispatcher):
-    """On a fixed day: the date filters count days back from today."""
+def test_list_filters(clerk, dispatcher):
+    """On a fixed day: the date filters count days back from today (the token made on that day too:
+    the fixture's, made before the clock is frozen, expired in time when the real date was more than
+    the token's 30 days before it)."""
+    api = token_client(clerk)
     now = timezone.now()
     grid = GridFactory(in_town=True)
     labour = CaseFactory(first_receiver=clerk, title="上浦村工地欠薪", grid=grid, town=grid.town,

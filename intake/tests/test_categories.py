@@ -17,7 +17,7 @@ def test_seeded_tree():
     disputes = Category.objects.get(code="JF")
     assert list(disputes.children.order_by("ordering").values_list("name", flat=True)) == DISPUTES
     assert set(Category.objects.get(code="RX").children.values_list("name", flat=True)) == {
-        "咨询", "求助", "投诉", "举报", "建议"}
+        "咨询", "求助", "投诉", "举报", "建议", "停水停电停气"}
     assert {"信访", "法律咨询", "心理服务", "隐患线索"} <= set(
         Category.objects.filter(parent__isnull=True).values_list("name", flat=True))
     assert Category.objects.get(name="劳动争议").initials == "ldzy"

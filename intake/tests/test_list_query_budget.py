@@ -16,8 +16,8 @@ from intake.tests.factories import CaseFactory, PartyFactory, category
 # Token with user, profile and center; roles; category ids; capped count; rows; applicants.
 API_SEARCH_QUERIES = 6
 # Session, user, roles, profile, category ids, capped count, rows, applicants; the shell (unread
-# notifications, mode); the filter form's choices (categories twice, towns).
-HTML_SEARCH_QUERIES = 13
+# notifications, mode); the filter form's choices (categories twice, towns); the rows' clocks.
+HTML_SEARCH_QUERIES = 14
 LAST: list = []
 
 

@@ -39,17 +39,17 @@ def payload(order: int, **changes):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_registration_request_takes_8_statements(api):
+def test_registration_request_takes_9_statements(api):
     """Token with user, profile and center; roles; sequence; party lookup and insert; matter;
-    matter-party; event. Mode, calendar and category come from the cache; the answer is built
-    from the rows written (no read-back)."""
+    matter-party; event; the steps of the 移送 clock. Mode (and its limits), calendar and category
+    come from the cache; the answer is built from the rows written (no read-back)."""
     assert api.post(API + "/cases/", payload(1), format="json").status_code == 201  # fills the cache
     data = payload(2)
     with CaptureQueriesContext(connection) as ctx:
         response = api.post(API + "/cases/", data, format="json")
     assert response.status_code == 201, response.json()
     sql = statements(ctx)
-    assert len(sql) == 8, "\n".join(sql)
+    assert len(sql) == 9, "\n".join(sql)
     assert not [q for q in sql if q.startswith("SELECT") and "intake_case" in q.split(" WHERE ")[0]], sql
 
 
@@ -70,9 +70,9 @@ def test_answer_of_a_registration_is_what_a_read_gives(api, clerk):
 
 # The list: a pinned number of queries whatever the rows, the page and the filters.
 # API: token (with profile and center), roles, capped count, rows, applicants; +1 for a category
-# (its ids are read first). HTML adds the session, the user and the page shell.
+# (its ids are read first). HTML adds the session, the user, the page shell and the rows' clocks.
 API_LIST_QUERIES = 5
-HTML_LIST_QUERIES = 12
+HTML_LIST_QUERIES = 13
 
 
 def _list_queries(client, path, params):

@@ -90,6 +90,24 @@ def test_window_post_round_trip_and_receipt(clerk_client, clerk, window, center)
 
 
 @pytest.mark.django_db
+def test_the_receipt_offers_the_next_registration_where_the_user_registers(client, clerk, dispatcher, center):
+    """Issue 21: 登记下一件 leads to the window; a dispatcher who opens the receipt of a matter he may see
+    cannot open the window (403), so it leads him to the command center's registration (issue 22 item 12)."""
+    case = case_register(actor=clerk, center=center, channel="walk_in", category=category("JF10"),
+                         title="工地拖欠工资", description="欠薪", parties=[PartyInput(name="王建国", id_number=ID)])
+    url = reverse("intake:receipt", args=[case.code])
+    client.force_login(clerk)
+    page = client.get(url).content.decode()
+    assert 'data-testid="register-next"' in page and "登记下一件" in page
+    client.force_login(dispatcher)
+    response = client.get(url)
+    assert response.status_code == 200 and case.code in response.content.decode()
+    assert f'href="{reverse("intake:command_register")}" data-testid="register-next"' in response.content.decode()
+    assert f'href="{reverse("intake:window")}"' not in response.content.decode()
+    assert client.get(reverse("intake:window")).status_code == 403
+
+
+@pytest.mark.django_db
 def test_phone_registration_uses_the_same_form(clerk_client):
     assert '<option value="phone" selected>' in clerk_client.get(reverse("intake:window") + "?channel=phone").content.decode()
     clerk_client.post(reverse("intake:window"), post_data(channel="phone", applicant_id_number=""))

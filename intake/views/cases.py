@@ -60,8 +60,10 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     filters = selectors.CaseFilters.from_query(request.GET)
     filters.first_receiver = request.user.pk
     page = selectors.case_list(actor=request.user, filters=filters, page=_page_number(request))
+    now = timezone.now()
+    selectors.with_clocks(page.rows, now=now)
     context = {"page": page, "filters": filters, "query": _query_without_page(request), "mine": True,
-               "now": timezone.now(), **_filter_choices()}
+               "now": now, **_filter_choices()}
     return render(request, "intake/case_list.html", context)
 
 
@@ -70,8 +72,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     _require_any_role(request)
     filters = selectors.CaseFilters.from_query(request.GET)
     page = selectors.case_list(actor=request.user, filters=filters, page=_page_number(request))
+    now = timezone.now()
+    selectors.with_clocks(page.rows, now=now)
     context = {"page": page, "filters": filters, "query": _query_without_page(request), "mine": False,
-               "now": timezone.now(), **_filter_choices()}
+               "now": now, **_filter_choices()}
     return render(request, "intake/case_list.html", context)
 
 
@@ -147,7 +151,8 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
         "receiver_phone": getattr(getattr(case.first_receiver, "profile", None), "phone", ""),
         # The work page (assignments, revisit, close) is the center's: its people and the first receiver.
         "can_work": may(request.user, MAY_SEE_DISTRICT_MATTERS) or case.first_receiver_id == request.user.pk,
-        "panels": intake_hooks.case_panels(case=case, user=request.user),
+        "panels": intake_hooks.case_panels(case=case, user=request.user, request=request),
+        "clocks": selectors.with_clocks([case])[0].clocks,
         "verifiers": list(grid_workers_to_verify(grid=case.grid)) if case.grid else [],
     }
     return render(request, "intake/case_detail.html", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -17,15 +18,29 @@ from governance.errors import ApplicationError
 from governance.models import Grid, ServiceWindow
 from governance.page_actions import Action, AlreadyDone, call_once, perform, say_already_done
 from governance.parsing import db_id
-from governance.roles import MAY_ACT_FOR_FIRST_RECEIVER, MAY_REGISTER, MAY_USE_WINDOW, may
+from governance.roles import (
+    MAY_ACT_FOR_FIRST_RECEIVER,
+    MAY_REGISTER,
+    MAY_REGISTER_AT_COMMAND,
+    MAY_USE_WINDOW,
+    may,
+)
 from governance.selectors import center_for_user, grid_workers_to_verify
-from intake import selectors
+from intake import hooks, selectors
+from intake.answer_limits import case_answer_limit
 from intake.choices import CaseStatus, Channel
-from intake.forms import ApplicantLookupForm, RegisterForm, SendToDispatchForm, SettleForm, form_field_for
+from intake.forms import (
+    ApplicantLookupForm,
+    CommandRegisterForm,
+    RegisterForm,
+    SendToDispatchForm,
+    SettleForm,
+    form_field_for,
+)
 from intake.models import Category
 from intake.services import (
-    ANSWER_WORKING_DAYS,
     case_register,
+    case_register_at_command,
     case_send_to_dispatch,
     case_settle_on_spot,
     party_lookup_record,
@@ -88,6 +103,31 @@ def window_register(request: HttpRequest) -> HttpResponse:
     if request.GET.get("channel") == Channel.PHONE:
         initial["channel"] = Channel.PHONE
     form = RegisterForm(request.POST or None, request.FILES or None, windows=windows, initial=initial)
+    return _register_page(request, center=center, form=form, register=lambda data, common: case_register(
+        window=data["window"], channel=data["channel"], **common))
+
+
+@login_required
+def command_register(request: HttpRequest) -> HttpResponse:
+    """The command center's own registration: a call to its duty phone or a 上级交办 matter, entered by the
+    dispatcher or the duty director (`case_register_at_command`), scoped to their center."""
+    if not may(request.user, MAY_REGISTER_AT_COMMAND):
+        raise PermissionDenied
+    center = center_for_user(user=request.user)
+    if center is None:
+        raise Http404("尚未配置中心")
+    initial = {"channel": Channel.UPPER_ASSIGNMENT if request.GET.get("channel") == Channel.UPPER_ASSIGNMENT
+               else Channel.PHONE}
+    form = CommandRegisterForm(request.POST or None, request.FILES or None, initial=initial)
+    return _register_page(request, center=center, form=form, command=True,
+                          register=lambda data, common: case_register_at_command(
+                              channel=data["channel"], external_ref=data["external_ref"], **common))
+
+
+def _register_page(request: HttpRequest, *, center: Any, form: RegisterForm,
+                   register: Callable[[dict[str, Any], dict[str, Any]], Any], command: bool = False) -> HttpResponse:
+    """The registration form (the window's, or the command center's): the service is `register(data,
+    common)` with the fields both share in `common`."""
     linked_ids = form.fields["link_to"].clean(form["link_to"].value()) if form.is_bound else []
     differences: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
@@ -95,29 +135,27 @@ def window_register(request: HttpRequest) -> HttpResponse:
         if category and db_id(category):
             category = Category.objects.filter(pk=db_id(category)).first() or category
         try:
-            case = call_once(request, form, lambda data: case_register(
-                actor=request.user,
-                center=center,
-                channel=data["channel"],
-                category=category,
-                title=data["title"],
-                description=data["description"],
-                parties=form.parties(),
-                address=data["address"],
-                grid=data["grid"] or None,
-                urgency=data["urgency"],
-                risk_level=data["risk_level"],
-                complexity=data["complexity"] or None,
-                window=data["window"],
-                is_group=data["is_group"],
-                group_size=data["group_size"] or 1,
-                attachments=data["attachments"],
-                link_to=linked_ids,
-            ))
+            case = call_once(request, form, lambda data: register(data, {
+                "actor": request.user,
+                "center": center,
+                "category": category,
+                "title": data["title"],
+                "description": data["description"],
+                "parties": form.parties(),
+                "address": data["address"],
+                "grid": data["grid"] or None,
+                "urgency": data["urgency"],
+                "risk_level": data["risk_level"],
+                "complexity": data["complexity"] or None,
+                "is_group": data["is_group"],
+                "group_size": data["group_size"] or 1,
+                "attachments": data["attachments"],
+                "link_to": linked_ids,
+            }))
         except AlreadyDone as done:
             say_already_done(request)
             if done.result is None:
-                return redirect("intake:window")
+                return redirect("intake:command_register" if command else "intake:window")
             return redirect("intake:receipt", code=done.result.code)
         except ApplicationError as error:
             _apply_error(form, error)
@@ -133,6 +171,7 @@ def window_register(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "center": center,
+        "command": command,
         "categories": selectors.categories_for_picker(),
         "grids": _grids_for_picker(),
         "selected_category": selected_category,
@@ -199,16 +238,19 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
         "receiver": case.first_receiver,
         "receiver_phone": getattr(getattr(case.first_receiver, "profile", None), "phone", ""),
         "can_act": can_act,
+        # 登记下一件 leads to the window: only for those who may open it.
+        "register_next_url": reverse("intake:window") if may(request.user, MAY_USE_WINDOW)
+        else reverse("intake:command_register") if may(request.user, MAY_REGISTER_AT_COMMAND) else "",
         "settle_form": SettleForm(),
         "dispatch_form": SendToDispatchForm(),
-        "working_days": _working_days(case),
+        "answer_limit": case_answer_limit(case),
+        "clocks": selectors.with_clocks([case])[0].clocks,
         "verifiers": list(grid_workers_to_verify(grid=case.grid)) if case.grid else [],
+        # 窗口自办 for a stationed department's window (dispatch answers, `intake.hooks.window_actions`).
+        "window_actions": hooks.window_actions(case=case, request=request)
+        if case.status == CaseStatus.REGISTERED else [],
     }
     return render(request, "intake/receipt.html", context)
-
-
-def _working_days(case: Any) -> int:
-    return ANSWER_WORKING_DAYS.get(case.complexity, 7)
 
 
 def _case_or_404(request: HttpRequest, code: str) -> Any:

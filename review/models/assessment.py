@@ -5,10 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dispatch.choices import LimitUnit
+
+LADDER = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1000))]
+# The ladder's offsets in rung order (review.command_choices.RUNG_ORDER).
+LADDER_FIELDS = ("ladder_reminder_after", "ladder_notice_after", "ladder_work_letter_after",
+                 "ladder_warning_letter_after", "ladder_criticism_after", "ladder_referral_after")
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 POINTS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -58,6 +65,37 @@ class AssessmentScheme(models.Model):
                                            validators=POINTS)
     deduct_flag_wrong = models.DecimalField(_("乱作为标记扣分"), max_digits=5, decimal_places=2, default=Decimal(5),
                                             validators=POINTS)
+    # Handling limits of the year (issue 22): read by dispatch through `dispatch.hooks.handling_limits`.
+    decline_window_working_hours = models.DecimalField(
+        _("退单时限（工作小时）"), max_digits=5, decimal_places=2, default=Decimal(2),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(80))],
+        help_text=_("交办后此时限内，部门可自行以“非本单位职责”退回（办理时限暂停，待轮值主任裁定）；超过后退回须经轮值主任批准，期间办理时限照常计算。"))
+    extension_max_count = models.PositiveSmallIntegerField(
+        _("每件交办最多延期次数"), default=2, validators=[MaxValueValidator(20)],
+        help_text=_("在次数和天数以内的延期由轮值主任审批；超出的须由指挥长审批。"))
+    extension_max_working_days = models.PositiveSmallIntegerField(
+        _("每件交办累计延期上限（工作日）"), default=10, validators=[MaxValueValidator(250)])
+    # The accountability ladder of an overdue assignment (issue 22 item 8): how long after its deadline
+    # each rung is issued, in the unit below (working days on the center's calendar by default).
+    ladder_unit = models.CharField(_("问责阶梯时间单位"), max_length=16, choices=LimitUnit.choices,
+                                   default=LimitUnit.WORKING_DAYS)
+    ladder_reminder_after = models.DecimalField(_("超期后催办"), max_digits=6, decimal_places=2, default=Decimal(1),
+                                                validators=LADDER)
+    ladder_notice_after = models.DecimalField(_("超期后督办通知"), max_digits=6, decimal_places=2, default=Decimal(3),
+                                              validators=LADDER)
+    ladder_work_letter_after = models.DecimalField(_("超期后工作提示函"), max_digits=6, decimal_places=2,
+                                                   default=Decimal(5), validators=LADDER)
+    ladder_warning_letter_after = models.DecimalField(_("超期后风险预警函"), max_digits=6, decimal_places=2,
+                                                      default=Decimal(10), validators=LADDER)
+    ladder_criticism_after = models.DecimalField(
+        _("超期后通报批评"), max_digits=6, decimal_places=2, default=Decimal(15), validators=LADDER,
+        help_text=_("通报批评列入当月工作专报。"))
+    ladder_referral_after = models.DecimalField(
+        _("超期后移交区效能办"), max_digits=6, decimal_places=2, default=Decimal(20), validators=LADDER,
+        help_text=_("各环节须依次不早于上一环节。"))
+    revisit_unreachable_attempts = models.PositiveSmallIntegerField(
+        _("认定无法联系前的回访次数"), default=3, validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("回访须在这么多个不同日期各联系一次未果，才能认定“无法联系”（不参评）。"))
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     class Meta:
@@ -68,6 +106,11 @@ class AssessmentScheme(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.center}"
+
+    def clean(self) -> None:
+        offsets = [getattr(self, field) for field in LADDER_FIELDS]
+        if any(later < earlier for earlier, later in zip(offsets, offsets[1:], strict=False)):
+            raise ValidationError({LADDER_FIELDS[-1]: _("问责阶梯各环节的时间须依次不早于上一环节。")})
 
 
 class AssessmentVersion(models.Model):

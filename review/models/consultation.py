@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from governance.models.fields import optional_person
 from review.command_choices import ActionStatus, ConsultationKind, ConsultationStatus
 
 
@@ -26,12 +27,21 @@ class Consultation(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("安排人"), on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("安排时间"))
+    # A standing meeting's occurrence: its number in the rhythm (0, 1, 2 … from the cadence's first date).
+    cadence = models.ForeignKey("review.MeetingCadence", verbose_name=_("会商制度"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="occurrences")
+    occurrence = models.PositiveIntegerField(_("期次"), null=True, blank=True)
+    # Cancelled (scheduled → cancelled, once): by the chair or the center's director, with the reason.
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    cancelled_by = optional_person(_("取消人"), related_name="+")
+    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("议事会商")
         verbose_name_plural = _("议事会商")
         ordering = ["-scheduled_at", "-pk"]
         indexes = [models.Index(fields=["center", "kind", "-scheduled_at"], name="consultation_by_kind")]
+        constraints = [models.UniqueConstraint(fields=["cadence", "occurrence"], name="consultation_occurrence_once")]
 
     def __str__(self) -> str:
         return self.title

@@ -1,5 +1,5 @@
 """The monthly assessment, read from recorded facts (assignments, the timeline, revisits, summons,
-the duty roster) with a fixed number of aggregate queries, whatever the number of matters.
+the duty sign-ins against the roster) with a fixed number of aggregate queries, whatever the number of matters.
 
 Every figure is a count (or a sum) over one kind of row with one filter. The same definition gives the
 department's figure (grouped in the database) and its drill-down list (the rows themselves), so a
@@ -29,7 +29,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     expressions,
@@ -44,13 +43,17 @@ from dispatch.choices import (
     AssignmentRole,
     AssignmentStatus,
     DispatchEventType,
+    ExclusionStatus,
     ExtensionStatus,
     ResolvedAnswer,
+    RevisitOutcome,
     Satisfaction,
 )
-from dispatch.models import Assignment, ExtensionRequest, Revisit, SummonsDepartment
-from dispatch.selectors.roster import duty_days
+from dispatch.models import Assignment, ExtensionRequest, Revisit, RevisitExclusion, SummonsDepartment
+from dispatch.selectors.attendance import ShiftRecord, shifts_kept_and_missed
+from dispatch.selectors.limits import HandlingLimits
 from governance.choices import CenterLevel
+from governance.dbplan import without_jit
 from governance.models import Center, Department
 from governance.parsing import year_month
 from governance.workcal import WorkingCalendar
@@ -60,13 +63,15 @@ from grid.selectors import (
     worker_figure_rows,
     worker_figures,
 )
-from intake.choices import CaseEventType
+from intake.choices import CaseEventType, HandlingMode
 from intake.models import Case, CaseEvent
+from intake.models.event import ASSESSED_ASSIGNMENT_EVENT_TYPES
 from review.models import AssessmentScheme, AssessmentSnapshot, AssessmentVersion
 from review.selectors.command import command_matters
+from review.selectors.ladder import LADDER_COUNTED, ladder_figures, staff_figures
 
-ASSIGNMENT, EVENT, EXTENSION, REVISIT, SUMMONS, DUTY, CASE = (
-    "assignment", "event", "extension", "revisit", "summons", "duty", "case")
+ASSIGNMENT, EVENT, EXTENSION, REVISIT, EXCLUSION, SUMMONS, DUTY, CASE = (
+    "assignment", "event", "extension", "revisit", "exclusion", "summons", "duty", "case")
 PATROL, LEDGER, GRID_REPORT, VERIFICATION = "patrol", "ledger", "grid_report", "verification"
 FINISHED = (AssignmentStatus.REPORTED, AssignmentStatus.COMPLETED)
 ANSWERING_ROLES = (AssignmentRole.SOLE, AssignmentRole.LEAD)
@@ -117,6 +122,8 @@ class Figure:
 
 FIGURES: tuple[Figure, ...] = (
     Figure("assigned", _("交办件数"), ASSIGNMENT, _("本月交办给部门的件数（含协办）。")),
+    Figure("self_handled", _("窗口自办"), ASSIGNMENT,
+           _("交办件数中由本部门窗口受理为自办的件数（按本中心自办时限办理，签收、办结、超期同交办件计算）。")),
     Figure("ack_due", _("应签收"), ASSIGNMENT, _("交办件数，不含未签收即撤回（如退回获准）的。")),
     Figure("ack_on_time", _("按时签收"), ASSIGNMENT, _("签收时间不晚于签收期限。")),
     Figure("ack_late", _("超时签收"), ASSIGNMENT, _("签收时间晚于签收期限。")),
@@ -130,19 +137,38 @@ FIGURES: tuple[Figure, ...] = (
     Figure("declined", _("退回（非本部门职责）"), EVENT, _("部门以非本部门职责退回的次数。")),
     Figure("decline_upheld", _("退回获准"), EVENT, _("轮值主任同意退回、改派他部门的次数。")),
     Figure("decline_overruled", _("退回被驳回"), EVENT, _("轮值主任不同意退回、由本部门继续办理的次数。")),
-    Figure("redo_not_resolved", _("回访未解决重办"), EVENT, _("回访答“未解决”后由本部门重办的次数。")),
+    Figure("redo_not_resolved", _("回访未解决或不满意重办"), EVENT,
+           _("回访答“未解决”或“不满意”后由本部门重办的次数（诉求不合理经指挥长确认不参评的不重办）。")),
     Figure("extension_asked", _("申请延期"), EXTENSION, _("申请延期的次数。")),
     Figure("extension_granted", _("获准延期"), EXTENSION, _("延期申请获批准的次数。")),
-    Figure("revisited", _("回访件数"), REVISIT, _("本部门牵头（或单独）承办事项的回访答复数。")),
-    Figure("resolved", _("回访已解决"), REVISIT, _("回访答“已解决”的件数（“部分解决”不计）。")),
-    Figure("satisfied", _("满意或基本满意"), REVISIT, _("回访答“满意”或“基本满意”的件数。")),
+    Figure("revisited", _("回访件数"), REVISIT,
+           _("本部门牵头（或单独）承办事项的回访记录数：已答复、无法联系、拒绝评价都计入（未联系上的各次尝试不计）。")),
+    Figure("assessed", _("参评件"), REVISIT,
+           _("回访已答复（是否解决、是否满意两项答复）的件数，不含中心认定不参评的事项（无法联系；重复件；"
+             "诉求不合理，经指挥长确认）。解决率、满意率只计参评件。")),
+    Figure("resolved", _("回访已解决"), REVISIT, _("参评件中答“已解决”的件数（“部分解决”不计）。")),
+    Figure("satisfied", _("满意或基本满意"), REVISIT, _("参评件中答“满意”或“基本满意”的件数。")),
+    Figure("revisit_unreachable", _("无法联系"), REVISIT,
+           _("在年度规定的不同日期数内每天联系未果、认定“无法联系”的回访（同一天多次只算一天）；事项不参评。")),
+    Figure("revisit_refused", _("拒绝评价"), REVISIT, _("申请人拒绝评价的回访：不是完整的回访，不计入参评件。")),
+    Figure("excluded", _("不参评"), EXCLUSION,
+           _("中心认定不参评的事项，列明原因：无法联系、重复件（注明所重复的事项）、诉求不合理（经指挥长确认）。"
+             "其回访不计入解决率、满意率。")),
     Figure("summoned", _("召集次数"), SUMMONS, _("本月经批准的召集中本部门被召集的次数。")),
-    Figure("summons_on_time", _("按时报到"), SUMMONS, _("在报到时限内到达指挥中心。")),
-    Figure("summons_late", _("迟到"), SUMMONS, _("超过报到时限后到达。")),
+    Figure("summons_on_time", _("按时报到"), SUMMONS,
+           _("在报到时限内到达指挥中心报到（输入大屏签到码，或由中心人员现场登记）；未到中心的远程报到不计。")),
+    Figure("summons_late", _("迟到"), SUMMONS, _("超过报到时限后到达指挥中心报到。")),
     Figure("summons_late_minutes", _("迟到分钟"), SUMMONS, _("各次迟到分钟数之和。"), sum_field="minutes_late"),
-    Figure("summons_absent", _("未报到"), SUMMONS, _("报到时限已过仍未报到。")),
-    Figure("duty_kept", _("值班天数"), DUTY, _("本部门人员实际担任轮值主任的天数（含替班）。")),
-    Figure("duty_missed", _("缺班天数"), DUTY, _("轮到本部门值班而无人值守的天数（主副班均不可用）。")),
+    Figure("summons_absent", _("未报到"), SUMMONS, _("报到时限已过仍未到中心报到（只有远程报到的也计入）。")),
+    Figure("duty_kept", _("值班天数"), DUTY,
+           _("本部门轮值主任（主班、副班或替班人员）在指挥中心签到的天数：输入大屏签到码或由调度员现场确认，以签到为准，不以排班为准。")),
+    Figure("duty_late", _("值班迟到"), DUTY, _("其中当天第一次签到晚于上班时间（工作时间的开始，默认 08:30）的天数。")),
+    Figure("duty_missed", _("缺班天数"), DUTY,
+           _("按轮值表（含调班）轮到本部门值班、当天无人签到的天数（当天结束后计入；主副班均不可用的也计入）。")),
+    Figure("stationed_kept", _("轮驻到岗天数"), DUTY, _("轮驻部门按进驻安排的工作日有本部门人员在中心签到的天数。")),
+    Figure("stationed_late", _("轮驻迟到"), DUTY, _("其中当天第一次签到晚于上班时间的天数。")),
+    Figure("stationed_missed", _("轮驻缺岗天数"), DUTY,
+           _("按进驻安排应到（节假日除外）、当天本部门无人签到的天数（当天结束后计入）。")),
 )
 FIGURE_BY_KEY = {figure.key: figure for figure in FIGURES}
 
@@ -160,6 +186,21 @@ MATTER_FIGURES: tuple[Figure, ...] = (
     Figure("settled_on_spot", _("当场化解"), CASE,
            _("本月登记、时间线上记有“当场办结”的事项（其后回访、办结或重新移送的也计入）。")),
     Figure("closed", _("已办结"), CASE, _("本月登记、时间线上记有“办结归档”的事项。")),
+    # The center's own clocks (issue 22 items 1-3): a matter counts once per clock that lapsed on it.
+    Figure("send_on_overdue", _("移送超时"), CASE,
+           _("本月登记、时间线上记有“移送超时”的事项：登记后超过移送时限（分钟，按平战模式）仍未移送调度或当场办结。")),
+    Figure("dispatch_overdue", _("派单超时"), CASE,
+           _("本月登记、时间线上记有“派单超时”的事项：进入待调度后超过派单时限（分钟，按平战模式）仍未派单。")),
+    Figure("clock_escalated", _("超时报指挥长"), CASE,
+           _("本月登记、时间线上记有“移送超时，报指挥长”或“派单超时，报指挥长”的事项。")),
+    Figure("verification_overdue", _("核查超时"), CASE,
+           _("本月登记、时间线上记有“核查超时”的事项：部门反馈后第 1 个工作日结束仍未现场核查（按工作日历）。")),
+    Figure("revisit_overdue", _("回访超时"), CASE,
+           _("本月登记、时间线上记有“回访超时”的事项：核查通过（或当场办结）后第 1 个工作日结束仍未回访（按工作日历）。")),
+    Figure("explanation_requested", _("应解释回访"), CASE,
+           _("本月登记、时间线上记有“交办超期，请解释回访”的事项（交办超期时首接责任人应致电申请人解释）。")),
+    Figure("explanation_overdue", _("解释回访超时"), CASE,
+           _("本月登记、时间线上记有“解释回访超时”的事项：交办超期后第 1 个工作日结束仍未记录解释回访。")),
 )
 MATTER_FIGURE_BY_KEY = {figure.key: figure for figure in MATTER_FIGURES}
 
@@ -177,8 +218,10 @@ WORKER_FIGURE_BY_KEY = {figure.key: figure for figure in WORKER_FIGURES}
 
 RATES = (
     ("response", _("响应率"), "ack_on_time", "ack_due", _("响应率 = 按时签收 ÷ 应签收。")),
-    ("resolution", _("解决率"), "resolved", "revisited", _("解决率 = 回访“已解决” ÷ 回访件数。")),
-    ("satisfaction", _("满意率"), "satisfied", "revisited", _("满意率 = 回访“满意”与“基本满意” ÷ 回访件数。")),
+    ("resolution", _("解决率"), "resolved", "assessed",
+     _("解决率 = 回访“已解决” ÷ 参评件（已答复的回访，不含无法联系、拒绝评价和不参评事项）。")),
+    ("satisfaction", _("满意率"), "satisfied", "assessed",
+     _("满意率 = 回访“满意”与“基本满意” ÷ 参评件（同上）。")),
 )
 
 FLAGS = (
@@ -187,7 +230,7 @@ FLAGS = (
     ("slow", _("慢作为"), ("ack_late", "overdue", "summons_late"), "flag_slow_min",
      _("超时签收、超期、召集迟到，合计达到 %(n)s 件。")),
     ("wrong", _("乱作为"), ("rework", "redo_not_resolved"), "flag_wrong_min",
-     _("办理结果被退回重办、回访未解决重办，合计达到 %(n)s 件。")),
+     _("办理结果被退回重办、回访未解决或不满意重办，合计达到 %(n)s 件。")),
 )
 FLAG_KEYS = {key: (label, figures, field, rule) for key, label, figures, field, rule in FLAGS}
 
@@ -203,6 +246,7 @@ def _assignment_filters(now: dt.datetime) -> dict[str, Q]:
     finished = Q(status__in=FINISHED, reported_at__isnull=False)
     return {
         "assigned": Q(),
+        "self_handled": Q(mode=HandlingMode.SELF),
         "ack_due": ~Q(status=AssignmentStatus.WITHDRAWN, acknowledged_at__isnull=True),
         "ack_on_time": Q(acknowledged_at__isnull=False, acknowledged_late=False),
         "ack_late": Q(acknowledged_at__isnull=False, acknowledged_late=True),
@@ -257,13 +301,19 @@ EVENT_TYPES = {
 }
 
 
-def _events(cohort: QuerySet[Assignment]) -> QuerySet[CaseEvent]:
-    """Timeline events about the cohort's assignments, each with its assignment's department."""
-    return (CaseEvent.objects.filter(type__in=set(EVENT_TYPES.values()))
+def _events(center: Center, month: Month) -> QuerySet[CaseEvent]:
+    """Timeline events about the cohort's assignments, each with its assignment's department.
+
+    One join, as a set: the events of these types by their `assignment` key (the partial expression
+    index `caseevent_assignment`, whose condition is this type filter) against the month's assignments
+    of the center (`assignment_center_month`), on the event's matter and the key. (It was a subquery
+    per event for the department, over every event of these types ever written.)"""
+    start, end = month.bounds()
+    return (CaseEvent.objects.filter(type__in=ASSESSED_ASSIGNMENT_EVENT_TYPES)
             .annotate(assignment_id=Cast(KT("data__assignment"), IntegerField()))
-            .filter(assignment_id__in=cohort.values("pk"))
-            .annotate(department_id=Subquery(Assignment.objects.filter(pk=OuterRef("assignment_id"))
-                                             .values("department_id")[:1])))
+            .filter(case__assignments__pk=F("assignment_id"), case__assignments__center=center,
+                    case__assignments__assigned_at__gte=start, case__assignments__assigned_at__lt=end)
+            .annotate(department_id=F("case__assignments__department_id")))
 
 
 def _event_filters() -> dict[str, Q]:
@@ -275,11 +325,23 @@ def _extension_filters() -> dict[str, Q]:
 
 
 def _revisit_filters(prefix: str = "") -> dict[str, Q]:
+    """Over revisits (`prefix` from the assignment: `case__revisits__`). A revisit is 参评 when it was
+    answered and its matter is not ruled 不参评 (the ruling is per matter: `case_id` of the row)."""
+    excluded = Exists(RevisitExclusion.objects.filter(case_id=OuterRef("case_id"), status=ExclusionStatus.CONFIRMED))
+    assessed = Q(**{f"{prefix}outcome": RevisitOutcome.ANSWERED}) & ~Q(excluded)
     return {
         "revisited": Q(),
-        "resolved": Q(**{f"{prefix}resolved": ResolvedAnswer.YES}),
-        "satisfied": Q(**{f"{prefix}satisfaction__in": [Satisfaction.SATISFIED, Satisfaction.BASIC]}),
+        "assessed": assessed,
+        "resolved": assessed & Q(**{f"{prefix}resolved": ResolvedAnswer.YES}),
+        "satisfied": assessed & Q(**{f"{prefix}satisfaction__in": [Satisfaction.SATISFIED, Satisfaction.BASIC]}),
+        "revisit_unreachable": Q(**{f"{prefix}outcome": RevisitOutcome.UNREACHABLE}),
+        "revisit_refused": Q(**{f"{prefix}outcome": RevisitOutcome.REFUSED}),
     }
+
+
+def _exclusions(answering: QuerySet[Assignment]) -> QuerySet[RevisitExclusion]:
+    """The 不参评 rulings in force on the matters the departments answer (one per matter)."""
+    return RevisitExclusion.objects.filter(status=ExclusionStatus.CONFIRMED, case__in=answering.values("case_id"))
 
 
 def _summons_rows(center: Center, month: Month) -> QuerySet[SummonsDepartment]:
@@ -310,7 +372,15 @@ def _recorded(event_type: str) -> Q:
 
 def _matter_filters() -> dict[str, Q]:
     return {"registered": Q(), "settled_on_spot": _recorded(CaseEventType.CASE_SETTLED_ON_SPOT),
-            "closed": _recorded(DispatchEventType.CASE_CLOSED)}
+            "closed": _recorded(DispatchEventType.CASE_CLOSED),
+            "send_on_overdue": _recorded(DispatchEventType.CASE_SEND_ON_OVERDUE),
+            "dispatch_overdue": _recorded(DispatchEventType.CASE_DISPATCH_OVERDUE),
+            "clock_escalated": _recorded(DispatchEventType.CASE_SEND_ON_ESCALATED)
+            | _recorded(DispatchEventType.CASE_DISPATCH_ESCALATED),
+            "verification_overdue": _recorded(DispatchEventType.CASE_VERIFICATION_OVERDUE),
+            "revisit_overdue": _recorded(DispatchEventType.CASE_REVISIT_OVERDUE),
+            "explanation_requested": _recorded(DispatchEventType.CASE_EXPLANATION_REQUESTED),
+            "explanation_overdue": _recorded(DispatchEventType.CASE_EXPLANATION_OVERDUE)}
 
 
 def matter_figures(*, center: Center, month: Month) -> dict[str, int]:
@@ -329,17 +399,9 @@ def _escalations(center: Center, month: Month) -> QuerySet[CaseEvent]:
             .annotate(from_center=Cast(KT("data__from_center"), IntegerField())))
 
 
-def _duty(center: Center, month: Month, now: dt.datetime) -> dict[int, dict[str, list[dt.date]]]:
-    """Per department, the days it kept and missed (days up to today only)."""
-    today = timezone.localdate(now)
-    result: dict[int, dict[str, list[dt.date]]] = {}
-    for day in duty_days(center=center, start=month.first, end=min(month.last, today)):
-        if day.department is not None and day.director is not None and not day.is_gap:
-            result.setdefault(day.department.pk, {"duty_kept": [], "duty_missed": []})["duty_kept"].append(day.date)
-        elif day.scheduled_department is not None and day.is_gap and not day.off_day:
-            entry = result.setdefault(day.scheduled_department.pk, {"duty_kept": [], "duty_missed": []})
-            entry["duty_missed"].append(day.date)
-    return result
+def _duty(center: Center, month: Month, now: dt.datetime) -> dict[int, dict[str, list[ShiftRecord]]]:
+    """Per department, the shifts kept, kept late and missed, from the sign-ins (days up to today)."""
+    return shifts_kept_and_missed(center=center, first=month.first, last=month.last, now=now)
 
 
 # --- the month ---------------------------------------------------------------------------------
@@ -349,8 +411,33 @@ def scheme_for(*, center: Center, year: int) -> AssessmentScheme:
         center=center, year=year)
 
 
+# The scheme's handling limits are dispatch's rules of the year, not scoring: not in the frozen figures.
+HANDLING_LIMIT_FIELDS = frozenset({"decline_window_working_hours", "extension_max_count", "extension_max_working_days",
+                                   "revisit_unreachable_attempts"})
+
+
+def handling_limits_for(*, center: Center, year: int) -> HandlingLimits:
+    """The year's 退单时限 and extension limits (dispatch's hook `handling_limits`): from the scheme of
+    the center or of the nearest center above it (a town's matters follow the district's scheme unless
+    the town set its own); the defaults when none is set."""
+    chain: list[int] = []
+    current: Center | None = center
+    while current is not None and len(chain) < 5:
+        chain.append(current.pk)
+        current = current.parent
+    schemes = {row.center_id: row for row in AssessmentScheme.objects.filter(center_id__in=chain, year=year)}
+    scheme = next((schemes[pk] for pk in chain if pk in schemes), None)
+    if scheme is None:
+        return HandlingLimits()
+    return HandlingLimits(decline_window_working_hours=scheme.decline_window_working_hours,
+                          extension_max_count=scheme.extension_max_count,
+                          extension_max_working_days=scheme.extension_max_working_days,
+                          revisit_unreachable_attempts=scheme.revisit_unreachable_attempts)
+
+
 def scheme_as_dict(scheme: AssessmentScheme) -> dict[str, Any]:
-    fields = [f.name for f in AssessmentScheme._meta.fields if f.name not in {"id", "center", "year", "updated_at"}]
+    fields = [f.name for f in AssessmentScheme._meta.fields
+              if f.name not in {"id", "center", "year", "updated_at"} | HANDLING_LIMIT_FIELDS]
     return {name: str(getattr(scheme, name)) for name in fields} | {"saved": scheme.pk is not None}
 
 
@@ -402,6 +489,7 @@ def _score(figures: dict[str, int], rates: dict[str, float | None], scheme: Asse
         "summons_late": figures["summons_late"] * Decimal(scheme.deduct_summons_late),
         "summons_absent": figures["summons_absent"] * Decimal(scheme.deduct_summons_absent),
         "duty_missed": figures["duty_missed"] * Decimal(scheme.deduct_duty_missed),
+        "stationed_missed": figures["stationed_missed"] * Decimal(scheme.deduct_duty_missed),
     } | {f"flag_{flag['kind']}": Decimal(str(flag["deduction"])) for flag in flags}
     if measured_weight:
         total = earned * total_weight / measured_weight - sum(deductions.values(), Decimal(0))
@@ -417,28 +505,33 @@ def _score(figures: dict[str, int], rates: dict[str, float | None], scheme: Asse
     }
 
 
-def _grouped(queryset: QuerySet, group: str, filters: dict[str, Q], sums: dict[str, str] | None = None
-             ) -> dict[int, dict[str, int]]:
+def _grouped(queryset: QuerySet, group: str, filters: dict[str, Q], sums: dict[str, str] | None = None,
+             *, distinct: bool = True) -> dict[int, dict[str, int]]:
+    """Each filter's count (or sum) per `group`, in one statement. `distinct=False` where the rows are
+    one per counted row (no join multiplies them): the counts can then be hashed, instead of sorted
+    by the group (which made the planner walk the whole `center_id` index of the matters)."""
     sums = sums or {}
     aggregates: dict[str, Any] = {}
     for key, condition in filters.items():
         if key in sums:
             aggregates[key] = Coalesce(Sum(sums[key], filter=condition), 0)
         else:
-            aggregates[key] = Count("pk", filter=condition, distinct=True)
+            aggregates[key] = Count("pk", filter=condition, distinct=distinct)
     rows = queryset.order_by().values(group).annotate(**aggregates)
     return {row[group]: {key: int(row[key] or 0) for key in filters} for row in rows}
 
 
+@without_jit()
 def assessment_compute(*, center: Center, month: Month, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The month's live figures for every department and every town and village center."""
+    """The month's live figures for every department and every town and village center (without JIT:
+    `governance.dbplan`)."""
     now = now or timezone.now()
     scheme = scheme_for(center=center, year=month.year)
     cohort = _cohort(center, month)
     starts = _working_day_starts(center, month, now)
     assignments = _grouped(_with_overdue_days(cohort, starts, now), "department_id",
                            _assignment_filters(now), sums={"overdue_days": "overdue_days"})
-    events = _grouped(_events(cohort), "department_id", _event_filters())
+    events = _grouped(_events(center, month), "department_id", _event_filters())
     extensions = _grouped(ExtensionRequest.objects.filter(assignment__in=cohort), "assignment__department_id",
                           _extension_filters())
     answering = cohort.filter(role__in=ANSWERING_ROLES).exclude(status=AssignmentStatus.WITHDRAWN)
@@ -446,6 +539,7 @@ def assessment_compute(*, center: Center, month: Month, now: dt.datetime | None 
     summons = _grouped(_summons_rows(center, month), "department_id", _summons_filters(now),
                        sums={"summons_late_minutes": "minutes_late"})
     duty = _duty(center, month, now)
+    ladder = ladder_figures(cohort=cohort)
     departments = list(Department.objects.filter(center=center, active=True).order_by("short_code", "pk")
                        .values("pk", "name", "short_code", "is_territory"))
     rows = []
@@ -459,13 +553,16 @@ def assessment_compute(*, center: Center, month: Month, now: dt.datetime | None 
         flags = _flags(figures, scheme)
         scored = _score(figures, rates, scheme, flags)
         rows.append({"id": pk, "name": department["name"], "figures": figures, "rates": rates,
-                     **scored, "flags": flags, "assessed": scored["score"] is not None})
+                     **scored, "flags": flags, "assessed": scored["score"] is not None,
+                     "ladder": ladder.get(pk, dict.fromkeys(LADDER_COUNTED, 0))})
     _rank(rows)
     return {
         "center": center.pk, "month": str(month), "computed_at": now.isoformat(),
         "calendar": _calendar_summary(center, month),
         "scheme": scheme_as_dict(scheme), "departments": rows, "towns": _towns(center, month),
         "workers": _workers(center, month),
+        # The named handlers (承办人) of the month's assignments, seed 001 五(一).
+        "staff": staff_figures(cohort=cohort, now=now),
     }
 
 
@@ -480,11 +577,15 @@ def _workers(center: Center, month: Month) -> list[dict[str, Any]]:
 
 
 def _revisit_counts(answering: QuerySet[Assignment]) -> dict[int, dict[str, int]]:
+    """The revisit figures and the 不参评 rulings per department, in one statement (distinct counts: the
+    two joins multiply each other's rows)."""
     filters = {key: Q(case__revisits__isnull=False) & q
                for key, q in _revisit_filters("case__revisits__").items()}
     aggregates = {key: Count("case__revisits", filter=q, distinct=True) for key, q in filters.items()}
+    aggregates["excluded"] = Count("case__revisit_exclusions", distinct=True,
+                                   filter=Q(case__revisit_exclusions__status=ExclusionStatus.CONFIRMED))
     rows = answering.order_by().values("department_id").annotate(**aggregates)
-    return {row["department_id"]: {key: int(row[key]) for key in filters} for row in rows}
+    return {row["department_id"]: {key: int(row[key]) for key in aggregates} for row in rows}
 
 
 def _rank(rows: list[dict[str, Any]]) -> None:
@@ -516,7 +617,7 @@ def _calendar_summary(center: Center, month: Month) -> dict[str, Any]:
 def _towns(center: Center, month: Month) -> list[dict[str, Any]]:
     centers = list(Center.objects.filter(district=center, level__in=[CenterLevel.TOWN, CenterLevel.VILLAGE],
                                          active=True).order_by("code").values("pk", "name", "level"))
-    cases = _grouped(_town_cases(center, month), "center_id", _town_case_filters())
+    cases = _grouped(_town_cases(center, month), "center_id", _town_case_filters(), distinct=False)
     escalated = {row["from_center"]: row["n"] for row in
                  _escalations(center, month).order_by().values("from_center").annotate(n=Count("pk"))}
     rows = []
@@ -583,7 +684,7 @@ def figure_items(*, center: Center, month: Month, key: str, department_id: int |
               .filter(_assignment_filters(now)[key]).select_related("case", "department"))
         return _items(figure, qs.order_by("assigned_at", "pk"), limit, offset)
     if figure.unit == EVENT:
-        qs = _events(cohort).filter(_event_filters()[key], department_id=department_id).select_related("case")
+        qs = _events(center, month).filter(_event_filters()[key], department_id=department_id).select_related("case")
         return _items(figure, qs.order_by("occurred_at", "pk"), limit, offset)
     if figure.unit == EXTENSION:
         qs = (ExtensionRequest.objects.filter(assignment__in=cohort.filter(department_id=department_id))
@@ -595,6 +696,11 @@ def figure_items(*, center: Center, month: Month, key: str, department_id: int |
         qs = (Revisit.objects.filter(case__in=answering.values("case_id")).filter(_revisit_filters()[key])
               .select_related("case"))
         return _items(figure, qs.order_by("revisited_at", "pk"), limit, offset)
+    if figure.unit == EXCLUSION:
+        answering = (cohort.filter(role__in=ANSWERING_ROLES, department_id=department_id)
+                     .exclude(status=AssignmentStatus.WITHDRAWN))
+        qs = _exclusions(answering).select_related("case", "duplicate_of", "proposed_by", "decided_by")
+        return _items(figure, qs.order_by("proposed_at", "pk"), limit, offset)
     if figure.unit == SUMMONS:
         qs = (_summons_rows(center, month).filter(department_id=department_id).filter(_summons_filters(now)[key])
               .select_related("summons", "summons__case", "department"))
@@ -625,6 +731,26 @@ def assessment_latest(*, center: Center, month: Month) -> tuple[dict[str, Any], 
     if snapshot is not None:
         return snapshot.figures, snapshot.computed_at
     return assessment_compute(center=center, month=month), None
+
+
+DEFAULT_MONTH_LOOK_BACK = 12
+
+
+def _month_has_figures(center: Center, month: Month) -> bool:
+    return _cohort(center, month).exists() or _summons_rows(center, month).exists()
+
+
+def assessment_default_month(*, center: Center, now: dt.datetime | None = None) -> Month:
+    """The month the assessment (and the dashboard's ranking) opens on when none is asked for: this
+    month once it has figures (a matter assigned or a summons decided in it); in the first days of a
+    month, before it has any, the last month that has (at most a year back); else this month."""
+    today = timezone.localdate(now or timezone.now())
+    current = month = Month(today.year, today.month)
+    for _i in range(DEFAULT_MONTH_LOOK_BACK + 1):
+        if _month_has_figures(center, month):
+            return month
+        month = month.previous
+    return current
 
 
 # --- versions -----------------------------------------------------------------------------------

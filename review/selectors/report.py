@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from governance.dbplan import without_jit
 from governance.models import Center
 from intake.choices import OPEN_STATUSES, Channel, RiskLevel
 from intake.models import Case
@@ -20,6 +21,7 @@ from review.selectors.assessment import (
     matter_figures,
 )
 from review.selectors.command import command_matters
+from review.selectors.ladder import criticisms_between
 
 KEY_RISKS = (RiskLevel.HIGH, RiskLevel.MAJOR)
 
@@ -38,6 +40,7 @@ def report_get(*, center: Center, month: Month) -> WorkReport:
             or WorkReport(center=center, year=month.year, month=month.month))
 
 
+@without_jit()
 def report_content(*, center: Center, month: Month, now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     start, end = month.bounds()
@@ -78,4 +81,6 @@ def report_content(*, center: Center, month: Month, now: dt.datetime | None = No
         "key_matters": key_matters, "ranking": ranking, "unranked": unranked, "flags": flags, "risks": risks,
         "published": versions[0] if versions else None, "calendar": assessment["calendar"],
         "flag_kinds": {key: str(value[0]) for key, value in FLAG_KEYS.items()},
+        # The 通报批评 of the accountability ladder issued in the month (seed 004: 进行通报批评).
+        "criticisms": criticisms_between(center=center, start=start, end=end),
     }

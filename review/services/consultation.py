@@ -29,6 +29,7 @@ from intake.models import Case
 from review.command_choices import (
     ACTION_SUBJECT,
     CONSULTATION_KINDS_BY_LEVEL,
+    CONSULTATION_SUBJECT,
     CONSULTATION_TRANSITIONS,
     ActionStatus,
     CommandEventType,
@@ -42,6 +43,7 @@ from review.models import (
     Consultation,
     Decision,
     Invitation,
+    MeetingCadence,
     RiskSignal,
     WarningLetter,
 )
@@ -94,9 +96,21 @@ def consultation_schedule(
         raise ApplicationError(gettext("请填写会议时间。"), code="invalid", field="scheduled_at")
     if chair is None or not chair.is_active:
         raise ApplicationError(gettext("请选择主持人。"), code="invalid", field="chair")
+    return consultation_create(center=center, kind=kind, title=title, scheduled_at=scheduled_at, chair=chair,
+                               invitees=invitees, place=place, created_by=actor, now=now)
+
+
+def consultation_create(
+    *, center: Center, kind: str, title: str, scheduled_at: dt.datetime, chair: AbstractBaseUser,
+    invitees: Iterable[AbstractBaseUser], place: str, created_by: AbstractBaseUser, now: dt.datetime,
+    cadence: MeetingCadence | None = None, occurrence: int | None = None,
+) -> Consultation:
+    """The meeting row, its invitations (notified after commit) and the open action items of the
+    earlier meetings of its kind carried onto its agenda. Callers authorise: a person scheduling
+    (`consultation_schedule`) or a standing meeting's rhythm (`review.services.cadence`)."""
     consultation = Consultation.objects.create(
         center=center, kind=kind, title=title, scheduled_at=scheduled_at, place=(place or "").strip()[:200],
-        chair=chair, created_by=actor, created_at=now)
+        chair=chair, created_by=created_by, created_at=now, cadence=cadence, occurrence=occurrence)
     people = {user.pk: user for user in [chair, *invitees] if user is not None and user.is_active}
     departments = _departments_of(list(people.values()))
     Invitation.objects.bulk_create([
@@ -120,6 +134,17 @@ def consultation_schedule(
         body=f"{timezone.localtime(scheduled_at):%Y-%m-%d %H:%M} {consultation.place}".strip(),
         link=consultation_link(consultation), dedupe_key=f"consultation:{consultation.pk}:invited", now=now)
     return consultation
+
+
+def consultation_schedule_wartime(
+    *, actor: AbstractBaseUser, center: Center, title: str, scheduled_at: dt.datetime, chair: AbstractBaseUser,
+    invitees: Iterable[AbstractBaseUser], now: dt.datetime,
+) -> int:
+    """The first 战时会商 of a wartime episode (dispatch's hook): an ad-hoc meeting of a sensitive
+    period at the command center, chaired by the commander, with the plan's people invited."""
+    return consultation_schedule(actor=actor, center=center, kind=ConsultationKind.AD_HOC, title=title,
+                                 scheduled_at=scheduled_at, chair=chair, invitees=invitees,
+                                 place=gettext("指挥中心"), now=now).pk
 
 
 def _departments_of(users: Sequence[AbstractBaseUser]) -> dict[int, int]:
@@ -188,6 +213,7 @@ def consultation_record(
     attended = {int(pk) for pk in attended_user_ids}
     consultation.invitations.update(attended=False)
     consultation.invitations.filter(user_id__in=attended).update(attended=True)
+    deadline_steps_cancel(subject_type=CONSULTATION_SUBJECT, subject_id=consultation.pk, now=now)
     consultation.refresh_from_db()
     return consultation
 

@@ -31,6 +31,7 @@ from intake.models import Case
 from review.command_choices import DailyReportStatus
 from review.models import DailyReport
 from review.selectors.command import command_matters, require_command_center
+from review.selectors.urgent import urgent_reports_for_day
 
 DISPUTES_CATEGORY = "JF"  # 矛盾纠纷 (seed category tree)
 KEY_RISKS = (RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.MAJOR)
@@ -68,11 +69,12 @@ def daily_report_content(*, center: Center, start: dt.datetime, end: dt.datetime
         "high_risk": _case_rows(high),
         "summons": {"count": len(summonses), "items": summonses},
         "overdue": {"count": overdue_new.count(), "items": overdue},
+        "urgent": urgent_reports_for_day(center=center, start=start, end=end, limit=SECTION_LIMIT),
         "registered": period.count(),
     }
 
 
-SECTIONS = ("key_disputes", "group", "high_risk", "summons", "overdue")
+SECTIONS = ("key_disputes", "group", "high_risk", "summons", "overdue", "urgent")
 
 
 @transaction.atomic
@@ -121,7 +123,7 @@ def daily_report_issue(*, actor: AbstractBaseUser, report: DailyReport, note: st
     summary = gettext("今日无重点矛盾纠纷需报告。") if report.nothing_to_report else "、".join(
         f"{label} {report.content[name]['count']}" for name, label in (
             ("key_disputes", "重点纠纷"), ("group", "群体性"), ("high_risk", "高风险"), ("summons", "召集"),
-            ("overdue", "超期")) if report.content[name]["count"])
+            ("overdue", "超期"), ("urgent", "情况报告")) if report.content.get(name, {}).get("count"))
     notify_on_commit(recipients=list(readers), kind="review.daily_report",
                      title=f"矛盾纠纷日报 {report.date:%Y-%m-%d}", body=summary,
                      link=reverse("review:daily-report", args=[report.pk]),

@@ -18,16 +18,18 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from dispatch.choices import SummonsStatus
 from governance.people import display_name
 from intake.choices import CaseStatus, RiskLevel
+from review.command_choices import UrgentReportStatus
 from review.models import DailyReport
 from review.pdf import cjk_font
 
-NOTHING_TO_REPORT = "今日无重点矛盾纠纷需报告：无新增重点纠纷、群体性事项、高风险事项、召集和超期。"
+NOTHING_TO_REPORT = "今日无重点矛盾纠纷需报告：无新增重点纠纷、群体性事项、高风险事项、召集、超期和情况报告。"
 SECTION_TITLES = (
     ("key_disputes", "一、新增重点矛盾纠纷"),
     ("group", "二、群体性事项"),
     ("high_risk", "三、在办高风险事项"),
     ("summons", "四、召集（吹哨）"),
     ("overdue", "五、新增超期交办"),
+    ("urgent", "六、情况报告（重大案件、突发事件）"),
 )
 
 
@@ -49,6 +51,11 @@ def _rows(name: str, items: list[dict[str, Any]]) -> list[list[str]]:
         return [["事项", "召集事由", "状态", "申请时间"]] + [
             [row.get("case__code") or "—", row.get("reason", "")[:40], choice_label(SummonsStatus, row.get("status")),
              local_time(row.get("requested_at"))] for row in items]
+    if name == "urgent":
+        return [["编号", "事件名称", "报告单位", "首报时间", "报次", "状态"]] + [
+            [row.get("reference", ""), (row.get("title") or "")[:30], row.get("center__name") or "",
+             local_time(row.get("opened_at")), str(row.get("entries_count") or 0),
+             choice_label(UrgentReportStatus, row.get("status"))] for row in items]
     if name == "overdue":
         return [["事项", "标题", "承办部门", "超期时间"]] + [
             [row.get("case__code", ""), (row.get("case__title") or "")[:30], row.get("department__name", ""),
@@ -99,7 +106,7 @@ def daily_report_pdf(report: DailyReport) -> bytes:
         else:
             story.append(Paragraph("无", body))
     if report.director_note:
-        story.append(Paragraph("六、值班主任审核意见", heading))
+        story.append(Paragraph("七、值班主任审核意见", heading))
         story.append(Paragraph(escape(report.director_note).replace("\n", "<br/>"), body))
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,

@@ -29,6 +29,7 @@ from dispatch.services.common import CommanderCache, notify_on_commit, recipient
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center, Department
 from governance.roles import MAY_HANDLE_ASSIGNMENTS, MAY_ISSUE_LETTERS, may, user_department_ids
+from governance.scope import require_acts_here
 from governance.workcal import WorkingCalendar
 from intake.choices import EventSource
 from intake.events import case_event_build, case_events_record_many
@@ -110,6 +111,8 @@ def letter_issue(
         raise PermissionDeniedError(gettext("只有轮值主任、指挥长可以发函。"))
     if actor is not None:
         require_command_center(actor=actor, center=center)
+        if case is not None:  # a matter held above the issuer's center is not theirs to write about
+            require_acts_here(actor=actor, center=case.center)
         require_on_duty(actor=actor, center=center, task=DIRECT, now=now)
     if kind not in LetterKind.values:
         raise ApplicationError(gettext("请选择函件类型。"), code="invalid", field="kind")

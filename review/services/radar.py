@@ -241,17 +241,21 @@ class _Run:
         applicants = CaseParty.objects.filter(self.case_matters, role=PartyRole.APPLICANT,
                                               case__registered_at__gte=since, case__registered_at__lte=self.now)
         flagged: list[frozenset[int]] = []
+        # ID numbers and phones are stored encrypted: grouped by their blind index.
         for column, word in (("party__id_number", "身份证号"), ("party__phone", "手机号")):
-            rows = (applicants.exclude(**{column: ""}).values(value=F(column))
+            index = f"{column}_digest"
+            rows = (applicants.exclude(**{index: ""}).values(value=F(index))
                     .annotate(n=Count("case", distinct=True)).filter(n__gte=rules.repeat_min_matters))
             for row in rows:
-                links = list(applicants.filter(**{column: row["value"]}).order_by("case__registered_at")
-                             .values_list("case_id", "party__name"))
+                found = list(applicants.filter(**{index: row["value"]}).order_by("case__registered_at")
+                             .values_list("case_id", "party__name", column))
+                links = [(case_id, name) for case_id, name, _clear in found]
                 ids = frozenset(case_id for case_id, _ in links)
                 if any(ids <= seen for seen in flagged):
                     continue  # the same person, already flagged by the ID number
                 flagged.append(ids)
                 name = links[-1][1]
+                row = {"value": found[-1][2]}  # the clear value, for the signal's key and its masked mention
                 self.signal(
                     kind=SignalKind.REPEAT_APPLICANT, key=f"repeat:{column}:{_digest(row['value'])}",
                     episode_since=since, title=f"重复来访：{name}（{rules.repeat_days} 天内 {len(ids)} 件）",
@@ -346,23 +350,25 @@ class _Run:
         rows are read once. The title and reason name no one: the person is shown, and the view
         recorded, only to the roles granted the ledger (`review.selectors.command`)."""
         since = self.now - dt.timedelta(days=self.rules.key_person_days)
-        ledger_ids = KeyPerson.objects.exclude(id_number="").values("id_number")
-        ledger_phones = KeyPerson.objects.exclude(phone="").values("phone")
+        # Matched on the blind indexes (the same key for both ledgers): clear values are encrypted.
+        ledger_ids = KeyPerson.objects.exclude(id_number_digest="").values("id_number_digest")
+        ledger_phones = KeyPerson.objects.exclude(phone_digest="").values("phone_digest")
         links = list(
             CaseParty.objects.filter(self.case_matters, role=PartyRole.APPLICANT,
                                      case__registered_at__gte=since, case__registered_at__lte=self.now)
-            .filter(Q(party__id_number__in=ledger_ids) | Q(party__id_number="", party__phone__in=ledger_phones))
+            .filter(Q(party__id_number_digest__in=ledger_ids)
+                    | Q(party__id_number_digest="", party__phone_digest__in=ledger_phones))
             .order_by("case__registered_at", "case_id")
-            .values_list("case_id", "party__id_number", "party__phone")
+            .values_list("case_id", "party__id_number_digest", "party__phone_digest")
         )
         if not links:
             return
         found_ids = {id_number for _, id_number, _ in links if id_number}
         found_phones = {phone for _, id_number, phone in links if not id_number}
-        people = list(KeyPerson.objects.filter(Q(id_number__in=found_ids) | Q(phone__in=found_phones))
+        people = list(KeyPerson.objects.filter(Q(id_number_digest__in=found_ids) | Q(phone_digest__in=found_phones))
                       .select_related("grid", "group").order_by("pk"))
-        by_id = {p.id_number: p for p in people if p.id_number}
-        by_phone = {p.phone: p for p in people if p.phone}
+        by_id = {p.id_number_digest: p for p in people if p.id_number_digest}
+        by_phone = {p.phone_digest: p for p in people if p.phone_digest}
         matters: dict[int, list[int]] = {}
         matched_by: dict[int, set[str]] = {}
         for case_id, id_number, phone in links:

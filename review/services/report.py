@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from governance.enqueue import enqueue
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.jobs import (
     job_beat,
@@ -74,9 +75,7 @@ def _export_key(report_id: int) -> str:
 
 
 def _export_publish(report_id: int, token: str) -> None:
-    from review.tasks import report_export
-
-    publish(lambda: report_export.delay(report_id, token), what=f"work report {report_id}'s export")
+    publish(lambda: enqueue("review.tasks.report_export", report_id, token), what=f"work report {report_id}'s export")
 
 
 def report_export_request(*, actor: AbstractBaseUser, center: Center, month: Month,

@@ -52,6 +52,9 @@ def report_pdf(content: dict[str, Any], commentary: str) -> bytes:
     ]
     for line in flag_lines(content) or ["本月无部门被标记不作为、慢作为或乱作为。"]:
         story.append(Paragraph(_escape(line), body))
+    story.append(Paragraph("通报批评", heading))
+    for line in criticism_lines(content) or ["本月无通报批评。"]:
+        story.append(Paragraph(_escape(line), body))
     story += [
         Paragraph("一、总体情况", heading),
         Paragraph(
@@ -115,6 +118,12 @@ def flag_lines(content: dict[str, Any]) -> list[str]:
             f"{flag['rule']}" for flag in content["flags"]]
 
 
+def criticism_lines(content: dict[str, Any]) -> list[str]:
+    """The month's 通报批评 (the accountability ladder): department, handler, matter, days overdue."""
+    return [f"{row['department']}（承办人：{row['handler'] or '未指定'}）：{row['case_code']} {row['case_title']}，"
+            f"超期 {row['days_overdue']} 天仍未办结，予以通报批评。" for row in content.get("criticisms", [])]
+
+
 def _table(rows: list[list[Any]], font: str) -> Table:
     table = Table([[str(cell) for cell in row] for row in rows], repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
@@ -144,6 +153,11 @@ def report_xlsx(content: dict[str, Any], commentary: str) -> bytes:
     for flag in content["flags"]:
         sheet.append([spreadsheet_text(flag["department"]), flag["label"], flag["count"], flag.get("deduction", 0),
                       spreadsheet_text(flag["rule"])])
+    sheet = book.create_sheet("通报批评", 1)
+    sheet.append(["部门", "承办人", "编号", "事项", "超期天数"])
+    for row in content.get("criticisms", []):
+        sheet.append([spreadsheet_text(row["department"]), spreadsheet_text(row["handler"]),
+                      spreadsheet_text(row["case_code"]), spreadsheet_text(row["case_title"]), row["days_overdue"]])
     sheet = book.create_sheet("来源渠道")
     sheet.append(["来源渠道", "件数"])
     for item in content["channels"]:

@@ -15,7 +15,7 @@ from governance.models import Center
 from intake.choices import CaseStatus
 from intake.models import Case
 from review.models import AssessmentSnapshot, IntakeMonth
-from review.selectors.assessment import Month, assessment_compute
+from review.selectors.assessment import Month, assessment_compute, assessment_default_month
 
 TREND_MONTHS = 12
 
@@ -53,6 +53,19 @@ def intake_months_refresh(*, district: Center, now: dt.datetime | None = None) -
         IntakeMonth.objects.filter(district=district).delete()
         IntakeMonth.objects.bulk_create(objects, batch_size=1000)
     return len(objects)
+
+
+def summaries_ensure(*, district: Center, now: dt.datetime | None = None) -> None:
+    """What the dashboard reads from the summaries, counted now when the background refresh has not
+    stored it yet (a new installation, a new month, a restored database): never an empty ranking or
+    a 12-month trend of zeros because the beat has not run. Stored, so it is counted once. The month
+    is the one the ranking shows (`assessment_default_month`: in a month's first hours, the last)."""
+    now = now or timezone.now()
+    month = assessment_default_month(center=district, now=now)
+    if not IntakeMonth.objects.filter(district=district).exists():
+        intake_months_refresh(district=district, now=now)
+    if not AssessmentSnapshot.objects.filter(center=district, year=month.year, month=month.month).exists():
+        assessment_refresh(center=district, month=month, now=now)
 
 
 def summaries_refresh(*, now: dt.datetime | None = None) -> int:

@@ -26,8 +26,14 @@ The facts, computed "now" = 2025-11-05 10:00 (a Wednesday):
       10-16; revisit 10-20 "not resolved"/not satisfied, redone and reported 10-22 (due 10-23);
       revisit 10-24 yes/basically satisfied.
 Duty roster: weekly from Mon 09-29, holidays skipped, ZGJ then GA. GA has no main director.
-  ZGJ's weeks: 09-29..10-05 (no working day in October), 10-13..17, 10-27..31 → 10 days kept.
-  GA's weeks: 10-06..12 (working: 9, 10, Sat 11) and 10-20..24 → 8 days nobody on duty (missed).
+  ZGJ's weeks: 09-29..10-05 (no working day in October), 10-13..17, 10-27..31 → 10 duty days, of which
+  the signs (the screen's code, or the dispatcher's confirmation) keep 9: 10-13 08:20, 10-14 09:05 (late,
+  35 minutes), 10-15 confirmed by the dispatcher at 08:25, 10-16 the deputy 08:10, 10-17, 10-27..31
+  08:15 → 10 kept, 1 late, none missed.
+  GA's weeks: 10-06..12 (working: 9, 10, Sat 11) and 10-20..24 → 8 days nobody signed in (missed; its
+  deputy could have).
+  ZGJ is also stationed (轮驻) on Tuesdays until the end of October: 10-07 is a holiday, its staff member signed in on 10-14
+  08:20, 10-21 08:40 (late, 10 minutes) and 10-28 08:25 → 3 kept, 1 late.
 张坂镇 (town center): t1 registered there, settled on the spot; t2 still in progress there;
   t3 registered there and escalated to the district.
 """
@@ -40,10 +46,12 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 
 from dispatch.choices import AssignmentRole, AssignmentStatus, ExtensionStatus, SummonsStatus
-from dispatch.models import Assignment, ExtensionRequest, Revisit, Summons, SummonsDepartment
+from dispatch.models import Assignment, DutyTeam, ExtensionRequest, Revisit, Summons, SummonsDepartment
+from dispatch.selectors.attendance import attendance_code
+from dispatch.services.attendance import IN, duty_sign_confirm, duty_sign_in, duty_sign_out
 from dispatch.tests.factories import DutyRosterFactory, DutyTeamFactory
 from governance.choices import CenterLevel
-from governance.models import Center, Department
+from governance.models import Center, Department, Stationing
 from governance.tests.factories import CenterFactory, DepartmentFactory, UserFactory
 from intake.choices import CaseStatus, HandlingMode
 from intake.models import Case, CaseEvent
@@ -89,6 +97,29 @@ def _event(assignment: Assignment, type: str, when: dt.datetime, **data: object)
 def _revisit(assignment: Assignment, when: dt.datetime, resolved: str, satisfaction: str, by: User) -> Revisit:
     return Revisit.objects.create(case=assignment.case, revisited_by=by, resolved=resolved,
                                   satisfaction=satisfaction, revisited_at=when)
+
+
+def _sign_in_october(center: Center, zgj: Department, team: DutyTeam) -> None:
+    """The duty and stationing signs of the month, made through the services (the docstring's facts)."""
+    def code_at(when: dt.datetime) -> str:
+        return attendance_code(center=center, at=when)
+
+    director, deputy = team.main_director, team.deputy_director
+    for day, hour, minute, person in ((13, 8, 20, director), (14, 9, 5, director), (16, 8, 10, deputy),
+                                      (17, 8, 15, director), (27, 8, 15, director), (28, 8, 15, director),
+                                      (29, 8, 15, director), (30, 8, 15, director), (31, 8, 15, director)):
+        when = at(10, day, hour, minute)
+        duty_sign_in(actor=person, center=center, code=code_at(when), now=when)
+        leaving = at(10, day, 17, 35)
+        duty_sign_out(actor=person, center=center, code=code_at(leaving), now=leaving)
+    dispatcher = UserFactory(username="oct-dispatcher", roles=["dispatcher"], profile={"center": center})
+    duty_sign_confirm(actor=dispatcher, center=center, person=director, direction=IN, now=at(10, 15, 8, 25))
+    Stationing.objects.create(center=center, department=zgj, weekday=Stationing.Weekday.TUESDAY,
+                              valid_from=dt.date(2025, 9, 1), valid_to=dt.date(2025, 10, 31))
+    staff = UserFactory(username="oct-zgj-staff", roles=["department_handler"],
+                        profile={"center": center, "department": zgj})
+    for day, minute in ((14, 20), (21, 40), (28, 25)):
+        duty_sign_in(actor=staff, center=center, code=code_at(at(10, day, 8, minute)), now=at(10, day, 8, minute))
 
 
 def build_october() -> October:
@@ -140,10 +171,11 @@ def build_october() -> October:
     SummonsDepartment.objects.create(summons=summons, department=ga, reported_in_at=at(10, 15, 14, 38),
                                      minutes_late=0)
 
-    DutyTeamFactory(department=zgj)
+    zgj_team = DutyTeamFactory(department=zgj)
     DutyTeamFactory(department=ga, without_main=True)
     DutyRosterFactory(center=center, start_date=dt.date(2025, 9, 29), weekly=True, skip_holidays=True,
                       departments=[zgj, ga])
+    _sign_in_october(center, zgj, zgj_team)
 
     # t1 was settled on the spot and has been revisited since: a fact of October, whatever its status now.
     t1 = CaseFactory(district=center, center=town, registered_at=at(10, 14), status=CaseStatus.REVISITED)

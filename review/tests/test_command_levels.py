@@ -14,7 +14,7 @@ from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center
 from governance.tests.factories import DepartmentFactory, UserFactory
 from review.command_choices import ConsultationKind, LetterKind, SignalKind
-from review.models import Consultation, DailyReport, RiskSignal, WarningLetter
+from review.models import Consultation, DailyReport, RadarRun, RiskSignal, WarningLetter
 from review.selectors import command as sel
 from review.selectors.assessment import Month
 from review.services.consultation import consultation_schedule
@@ -78,6 +78,15 @@ def test_a_town_radar_counts_only_its_towns_matters(levels, now):
     assert mine.pk in ids and other_town.pk not in ids
     run = radar_run(center=levels.town, now=now)  # runs over the town alone, without error
     assert all(signal.center_id == levels.town.pk for signal in run.raised)
+
+
+def test_the_hourly_radar_runs_for_the_district_and_every_town_and_no_village(levels, now):
+    from review.tasks import radar_run_task
+
+    radar_run_task()
+    assert set(RadarRun.objects.values_list("center_id", flat=True)) == {levels.center.pk, levels.town.pk}
+    radar_run_task(center_id=levels.village.pk)  # on demand for a village: nothing to run
+    assert not RadarRun.objects.filter(center=levels.village).exists()
 
 
 def test_letters_by_level(levels, now):
@@ -166,3 +175,52 @@ def test_a_village_station_runs_no_command_work_and_is_told_why(client, levels, 
         letter_issue(actor=levels.station, center=levels.town, kind=LetterKind.WORK_REMINDER,
                      department=levels.town_office, subject="x", body="x", now=now)
     assert not WarningLetter.objects.exists()
+
+
+def test_the_radar_runs_on_demand_for_a_town_over_its_own_matters(levels, now):
+    """立即研判 at a town sub-center queues `radar_run_task(center_id=town)`: it runs over the town's
+    matters and raises the town's signals (the task once ran for district centers only)."""
+    from review import tasks
+    from review.tests.factories import ordinary_weeks
+
+    ordinary_weeks(levels)
+    for i in range(8):
+        levels.matter(unit=i % 2, at=now - dt.timedelta(days=i % 6, hours=2), address="夜市")
+    assert tasks.radar_run_task(center_id=levels.town.pk) == 1
+    assert list(RiskSignal.objects.values_list("center", "kind")) == [(levels.town.pk, SignalKind.SURGE)]
+    # a village station runs none, even asked by id
+    assert tasks.radar_run_task(center_id=levels.village.pk) == 0
+
+
+def test_the_radar_button_at_a_town_queues_the_towns_run(client, levels, now, monkeypatch):
+    from review import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.radar_run_task, "delay", lambda **kwargs: queued.append(kwargs))
+    client.force_login(levels.town_director)
+    client.post(reverse("review:radar-run"))
+    assert queued == [{"center_id": levels.town.pk, "requested_by_id": levels.town_director.pk}]
+
+
+def test_the_morning_daily_report_beat_runs_for_each_town_with_matters(levels, now):
+    from governance.models import Grid
+    from review import tasks
+
+    quiet_grid = Grid.objects.create(level="town", name="张坂镇", code="350521106")
+    quiet = Center.objects.create(name="张坂镇综治中心", code="350521106", level="town", parent=levels.center,
+                                  district=levels.center, territory=quiet_grid)
+    levels.matter(at=now - dt.timedelta(hours=20), risk_level="high")
+    assert tasks.daily_report_generate_task() == 2
+    reports = {report.center_id: report for report in DailyReport.objects.all()}
+    assert set(reports) == {levels.center.pk, levels.town.pk} and quiet.pk not in reports
+    assert tasks.daily_report_generate_task() == 2  # again: one report per center and day
+    assert DailyReport.objects.count() == 2
+
+
+def test_a_page_refused_by_role_says_whom_it_is_for(client, levels):
+    client.force_login(levels.station)  # a village station's dispatcher: no work report, no assessment
+    for name in ("review:report-current", "review:assessment"):
+        page = client.get(reverse(name))
+        assert page.status_code == 403
+        reason = page.content.decode()
+        assert 'data-testid="refusal-reason"' in reason and "轮值主任" in reason and "指挥长" in reason, name

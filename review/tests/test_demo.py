@@ -45,3 +45,26 @@ def test_seed_demo_plays_story_7_the_radar_has_seen_the_night_market(client, set
     assert set(surge.cases.values_list("pk", flat=True)) >= set(calls.values_list("pk", flat=True))
     client.login(username="director", password="demo1234")
     assert surge.title in client.get(reverse("review:radar")).content.decode()
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_standing_meetings_with_their_chairs_a_missed_one_and_the_analysis_reports(client):
+    """Issue 23 items 2-3 in the demo: the district's cadences chaired by the center director, the
+    deputies in turn and the deputy commander; a meeting due and not held; 研判专报 issued and drafted."""
+    from review.command_choices import AnalysisStatus, ConsultationStatus
+    from review.models import AnalysisReport, Consultation
+
+    call_command("seed_demo", verbosity=0)
+    district = Consultation.objects.filter(cadence__isnull=False, center__code="QZTS")
+    held = district.filter(kind="stationed_biweekly", status=ConsultationStatus.HELD).order_by("scheduled_at")
+    assert [c.chair.username for c in held][:2] == ["center_deputy", "center_deputy2"]
+    assert {c.chair.username for c in district.filter(kind="leadership_monthly")} == {"center_director"}
+    assert {c.chair.username for c in district.filter(kind="dispatch_biweekly")} == {"deputy"}
+    assert Consultation.objects.filter(cadence__center__code="350521104", status=ConsultationStatus.HELD).exists()
+    client.login(username="center_director", password="demo1234")
+    page = client.get(reverse("review:consultations")).content.decode()
+    assert 'data-testid="missed"' in page and "社会治理办牵头梳理" not in page  # the decision is on its meeting
+    assert sorted(AnalysisReport.objects.values_list("status", flat=True)) == [AnalysisStatus.DRAFT,
+                                                                                AnalysisStatus.ISSUED]
+    client.login(username="leader", password="demo1234")
+    assert client.get(reverse("review:analyses")).content.decode().count("已签发") >= 1

@@ -113,21 +113,21 @@ def test_a_new_request_takes_over_a_dead_run_and_finishes(
 
 
 def test_an_export_the_broker_never_took_is_published_again(october, monkeypatch, django_capture_on_commit_callbacks):
-    from review import tasks
+    from review.services import report as report_services
 
     def broker_down(*args, **kwargs):
         raise OSError("Connection refused")
 
-    monkeypatch.setattr(tasks.report_export, "delay", broker_down)
+    monkeypatch.setattr(report_services, "enqueue", broker_down)
     report = _request(october, django_capture_on_commit_callbacks)  # no 500: the row stays queued
     assert report.export_status == "queued"
     sent = []
-    monkeypatch.setattr(tasks.report_export, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(report_services, "enqueue", lambda name, *args: sent.append((name, *args)))
     october.traveller.shift(dt.timedelta(seconds=121))
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_recover() == 1
     report.refresh_from_db()
-    assert sent == [(report.pk, report.export_token)]
+    assert sent == [("review.tasks.report_export", report.pk, report.export_token)]
 
 
 def october_now() -> dt.datetime:

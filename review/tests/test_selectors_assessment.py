@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,16 +18,17 @@ ZERO = {figure.key: 0 for figure in FIGURES}
 EXPECTED = {
     "资规建交局": ZERO | {
         "assigned": 2, "ack_due": 2, "ack_on_time": 2, "finished_on_time": 1, "overdue": 1, "overdue_days": 2,
-        "revisited": 2, "resolved": 1, "satisfied": 2,
-        "summoned": 1, "summons_late": 1, "summons_late_minutes": 7, "duty_kept": 10},
+        "revisited": 2, "assessed": 2, "resolved": 1, "satisfied": 2,
+        "summoned": 1, "summons_late": 1, "summons_late_minutes": 7,
+        "duty_kept": 10, "duty_late": 1, "stationed_kept": 3, "stationed_late": 1},
     "公安分局": ZERO | {
         "assigned": 2, "ack_due": 2, "ack_on_time": 2, "finished_on_time": 1, "overdue": 1, "overdue_days": 14,
         "declined": 1, "decline_overruled": 1, "extension_asked": 1,
-        "revisited": 1, "resolved": 1, "satisfied": 1, "summoned": 1, "summons_on_time": 1, "duty_missed": 8},
+        "revisited": 1, "assessed": 1, "resolved": 1, "satisfied": 1, "summoned": 1, "summons_on_time": 1, "duty_missed": 8},
     "劳动保障维权服务中心": ZERO | {
         "assigned": 3, "ack_due": 2, "ack_on_time": 1, "ack_missing": 1, "finished_on_time": 1,
         "rework": 1, "declined": 1, "decline_upheld": 1, "redo_not_resolved": 1,
-        "revisited": 2, "resolved": 1, "satisfied": 1},
+        "revisited": 2, "assessed": 2, "resolved": 1, "satisfied": 1},
 }
 
 
@@ -66,6 +69,7 @@ def test_scores_with_the_example_scheme_and_the_ranking(october):
     zgj, ga, ld = rows["资规建交局"], rows["公安分局"], rows["劳动保障维权服务中心"]
     # ZGJ: 30×100% + 0 (resolution 50% is under the 60% threshold) + 35×100% = 65;
     # minus 1 overdue × 1, 2 overdue working days × 0.2, 1 late summons × 1, the 慢作为 flag 3 → 59.6
+    # (every duty and stationed day was signed in: nothing missed; lateness costs no points)
     assert zgj["subscores"] == {"response": 30.0, "resolution": 0.0, "satisfaction": 35.0}
     assert zgj["deductions"] == {"overdue": 1.0, "overdue_days": 0.4, "summons_late": 1.0, "flag_slow": 3.0}
     assert zgj["score"] == 59.6
@@ -146,7 +150,9 @@ def test_the_number_of_queries_does_not_grow_with_the_matters(october):
     with CaptureQueriesContext(connection) as large:
         assessment_compute(center=october.center, month=OCTOBER, now=NOW)
     assert len(large.captured_queries) == len(small.captured_queries)
-    assert len(small.captured_queries) <= 20
+    # 20 before the duty figures came from the sign-ins: the signs and the stationing rota add one each; the accountability ladder per department
+    # and the named handlers' figures one read each (their names one more once a handler is named).
+    assert len(small.captured_queries) <= 24
 
 
 def test_a_month_recomputed_a_year_later_still_counts_in_one_query(october):
@@ -158,3 +164,22 @@ def test_a_month_recomputed_a_year_later_still_counts_in_one_query(october):
     items = figure_items(center=october.center, month=OCTOBER, key="overdue_days", department_id=october.ga.pk,
                          now=later)
     assert items.total == ga_days
+
+
+def test_the_default_month_is_the_last_month_with_an_assignment_or_a_summons(october):
+    """This month once something was assigned or summoned in it; before that, the last month that
+    has figures (a whole empty month is skipped; a duty roster alone is no figure); a center with
+    nothing at all opens on this month."""
+    from dispatch.models import Assignment, Summons
+    from governance.tests.factories import CenterFactory
+    from review.selectors.assessment import assessment_default_month
+
+    first_hour = at(12, 1, 0, 30)
+    assert assessment_default_month(center=october.center, now=first_hour) == OCTOBER
+    assert assessment_default_month(center=october.center, now=at(10, 31, 23, 59)) == OCTOBER
+    assert assessment_default_month(center=CenterFactory(code="EMPTY"), now=first_hour) == Month(2025, 12)
+    # no assignment within a year, only October's summons; then the summons moved to November
+    Assignment.objects.filter(center=october.center).update(assigned_at=at(1, 5) - dt.timedelta(days=365))
+    assert assessment_default_month(center=october.center, now=first_hour) == OCTOBER  # October's summons
+    Summons.objects.filter(center=october.center).update(decided_at=at(11, 20), report_in_due_at=at(11, 20, 0, 20))
+    assert assessment_default_month(center=october.center, now=first_hour) == Month(2025, 11)

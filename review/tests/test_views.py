@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from governance.tests.factories import UserFactory
-from review.models import AssessmentVersion, WorkReport
+from review.models import AssessmentSnapshot, AssessmentVersion, WorkReport
 from review.selectors.assessment import FIGURES, FLAG_KEYS
 from review.tests.october import NOW, build_october
 from review.tests.test_pdf import embedded_fonts, fonts_not_embedded
@@ -36,7 +37,7 @@ def test_the_assessment_page_shows_rates_with_definitions_flags_and_links(client
     response = client.get(reverse("review:assessment"), {"month": "2025-10"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "响应率 = 按时签收 ÷ 应签收。" in html and "解决率 = 回访“已解决” ÷ 回访件数。" in html
+    assert "响应率 = 按时签收 ÷ 应签收。" in html and "解决率 = 回访“已解决” ÷ 参评件（已答复的回访，不含无法联系、拒绝评价和不参评事项）。" in html
     assert "本年度尚未设置考核办法，以下权重为示例" in html
     assert "调休上班 2025-10-11" in html
     flag = reverse("review:assessment-flag", args=["2025-10", october.zgj.pk, "slow"])
@@ -157,10 +158,21 @@ def test_the_background_refresh_feeds_the_assessment_and_the_dashboard(client, o
     assert october_row["value"] == 10
     listed = client.get(october_row["url"])
     assert listed.context["page"].count == 10
-    # November so far: no rate has anything to measure (GA only missed three duty days, 3-5 November),
-    # so nobody is ranked (it used to rank GA 1st on the full weight of three rates it had no items for)
-    assert response.context["ranking"]["rows"] == []
+    # November so far: no rate has anything to measure (GA only missed two duty days, 3-4 November),
+    # so nobody is ranked (it used to rank GA 1st on the full weight of three rates it had no items for),
+    # and the dashboard ranks the last month with figures, October
+    november = AssessmentSnapshot.objects.get(center=october.center, year=2025, month=11)
+    assert [row["rank"] for row in november.figures["departments"]] == [None, None, None]
+    assert response.context["ranking"]["month"] == "2025-10"
+    assert [row["name"] for row in response.context["ranking"]["rows"]] == ["公安分局", "资规建交局", "劳动保障维权服务中心"]
     assert "后台统计于 11-05 10:00" in response.content.decode()
+    # a score scaled from the rates measured is marked, as on the report and the assessment
+    october_figures = AssessmentSnapshot.objects.get(center=october.center, year=2025, month=10).figures
+    partial = {row["name"] for row in october_figures["departments"]
+               if row["rank"] is not None and row["measured_weight"] < row["total_weight"]}
+    shown = {row["name"] for row in response.context["ranking"]["rows"] if row["partial"]}
+    assert shown == partial
+    assert ('data-testid="partial-score"' in response.content.decode()) == bool(partial)
 
 
 def test_the_pages_make_as_many_queries_with_more_matters(client, october):
@@ -268,3 +280,67 @@ def test_ids_beyond_the_database_in_a_drill_down_answer_404_not_500(client, octo
     if name == "page":
         query["department"] = october.ga.pk
     assert client.get(reverse("review:assessment-items", args=["2025-10"]), query).status_code in (200, 404)
+
+
+def test_in_a_months_first_hour_the_assessment_and_the_ranking_open_on_the_last_month_with_figures(client, october):
+    """Issue 21: at 00:30 on 1 November nothing has been assigned in November yet, so the assessment
+    (without ?month) and the dashboard's ranking open on October and say why; once November has a
+    matter assigned, they open on November."""
+    from review.services.summary import summaries_refresh
+    from review.tests.october import _assignment
+
+    first_hour = dt.datetime(2025, 11, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with time_machine.travel(first_hour, tick=False):
+        summaries_refresh()
+        client.force_login(october.admin)
+        page = client.get(reverse("review:assessment"))
+        assert page.status_code == 200 and str(page.context["month"]) == "2025-10"
+        assert page.context["rows"][0]["rank"] == 1
+        note = page.content.decode()
+        assert 'data-testid="default-month-note"' in note and "本月（2025-11）尚无交办或召集" in note
+        assert str(client.get(reverse("review:assessment"), {"month": "2025-11"}).context["month"]) == "2025-11"
+        ranking = client.get(reverse("review:dashboard")).context["ranking"]
+        assert ranking["month"] == "2025-10" and ranking["rows"] and ranking["url"].endswith("?month=2025-10")
+
+        _assignment(october.center, october.zgj, assigned=first_hour - dt.timedelta(minutes=5),
+                    due=first_hour + dt.timedelta(days=5))
+        page = client.get(reverse("review:assessment"))
+        assert str(page.context["month"]) == "2025-11" and "default-month-note" not in page.content.decode()
+
+
+def test_the_dashboard_counts_what_the_background_refresh_has_not_stored_yet(client, october):
+    """Before the beat's first run (a new installation, a restored database) the dashboard counts the
+    trend and the month's ranking itself, once, instead of showing zeros and an empty ranking."""
+    from review.models import AssessmentSnapshot, IntakeMonth
+
+    assert not IntakeMonth.objects.exists() and not AssessmentSnapshot.objects.exists()
+    client.force_login(october.admin)
+    response = client.get(reverse("review:dashboard"))
+    october_row = next(item for item in response.context["data"]["trend"] if item["month"] == "2025-10")
+    assert october_row["value"] == 10
+    assert response.context["ranking"]["computed_at"] is not None
+    # the month the ranking shows: October (nothing assigned in November by the 5th)
+    assert response.context["ranking"]["month"] == "2025-10" and response.context["ranking"]["rows"]
+    assert AssessmentSnapshot.objects.filter(year=2025, month=10).count() == 1
+    stored = IntakeMonth.objects.count()
+    client.get(reverse("review:dashboard"))
+    assert IntakeMonth.objects.count() == stored  # counted once, then read
+
+
+def test_a_village_trend_counts_of_each_months_matters_the_closed_ones_as_the_district_does(october):
+    """Issue 21 item 6: the village's "其中已办结" counted matters by the month they were closed, so a
+    matter of October closed in November made November's closed exceed what its figures say; it is
+    now, like the district's stored months, the month's matters that are closed."""
+    from governance.models import Center
+    from intake.tests.factories import CaseFactory
+    from review.selectors.dashboard import Scope, dashboard_data
+    from review.tests.october import at
+
+    village = Center.objects.create(name="上浦村综治站", code="350521104203", level="village", parent=october.town,
+                                    district=october.center)
+    CaseFactory(district=october.center, center=village, registered_at=at(10, 20), status="closed",
+                closed_at=at(11, 3))
+    CaseFactory(district=october.center, center=village, registered_at=at(11, 4), status="in_progress")
+    trend = {row["month"]: (row["value"], row["closed"])
+             for row in dashboard_data(scope=Scope(district=october.center, village=village))["trend"]}
+    assert trend["2025-10"] == (1, 1) and trend["2025-11"] == (1, 0)

@@ -16,12 +16,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance import selectors as org_selectors
+from governance.choices import CenterLevel
 from governance.models import Center
 from governance.page_actions import Action, CenterActionForm, perform
 from governance.parsing import db_id, small_int
-from governance.roles import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT, may
+from governance.roles import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT, may, require_may
 from governance.text import FreeTextField
 from grid.selectors import grid_workers_between
+from review.command_choices import Rung
 from review.selectors import assessment as selectors
 from review.selectors.assessment import (
     FIGURE_BY_KEY,
@@ -33,6 +35,7 @@ from review.selectors.assessment import (
     WORKER_FIGURES,
     Month,
 )
+from review.selectors.ladder import LADDER_COUNTED, STAFF_FIGURES
 from review.services.assessment import RECALCULATION_REASON_MAX_CHARS, assessment_publish
 
 PAGE_SIZE = 100
@@ -44,12 +47,21 @@ class PublishForm(CenterActionForm):
     reason = FreeTextField(label=gettext_lazy("重新计算原因"), max_length=RECALCULATION_REASON_MAX_CHARS, required=False)
 
 
+def require_reader(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSMENT) -> None:
+    require_may(request.user, roles)
+
+
 def reader_center(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSMENT) -> Center:
-    if not may(request.user, roles):
-        raise PermissionDenied
+    """The district center whose monthly assessment the reader reads: the assessment of the district's
+    departments and towns is the district center's; a town's or a village's people are refused with
+    the reason (a town reads its own work report, `review.views.report`)."""
+    require_reader(request, roles)
     center = org_selectors.center_for_user(user=request.user)
     if center is None:
         raise Http404("未配置中心")
+    if center.level != CenterLevel.DISTRICT:
+        raise PermissionDenied(_("月度考核是区社会治理中心对各部门和各镇的考核，由区中心查阅和发布；"
+                                 "%(center)s的工作情况请看本中心的工作专报。") % {"center": center.name})
     return center.district_center or center
 
 
@@ -60,12 +72,16 @@ def month_or_404(text: str) -> Month:
     return month
 
 
-def _month_from_query(request: HttpRequest) -> Month:
+def _month_from_query(request: HttpRequest, center: Center) -> tuple[Month, Month | None]:
+    """The month asked for; without one, the default month and, when that is not this month (the
+    first days of a month, before it has figures), this month, to say why."""
     month = Month.parse(request.GET.get("month", ""))
-    if month is None:
-        today = timezone.localdate()
-        month = Month(today.year, today.month)
-    return month
+    if month is not None:
+        return month, None
+    month = selectors.assessment_default_month(center=center)
+    today = timezone.localdate()
+    current = Month(today.year, today.month)
+    return month, (current if month != current else None)
 
 
 def items_url(month: Month, key: str, *, department: int | None = None, town: int | None = None,
@@ -104,8 +120,10 @@ def _department_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]
     for row in sorted(data["departments"], key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"])):
         cells = [{"key": f.key, "value": row["figures"].get(f.key, 0),
                   "url": items_url(month, f.key, department=row["id"])} for f in FIGURES]
-        rates = [{"key": key, "value": row["rates"].get(key), "subscore": row["subscores"].get(key)}
-                 for key, *_rest in RATES]
+        rates = [{"key": key, "value": row["rates"].get(key), "subscore": row["subscores"].get(key),
+                  "base": row["figures"].get(den, 0), "base_label": FIGURE_BY_KEY[den].label,
+                  "base_url": items_url(month, den, department=row["id"])}
+                 for key, _label, _num, den, _definition in RATES]
         flags = [{**flag, **_flag_words(flag),
                   "url": reverse("review:assessment-flag", args=[str(month), row["id"], flag["kind"]])}
                  for flag in row["flags"]]
@@ -115,11 +133,13 @@ def _department_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]
 
 
 def matter_cells(center: Center, month: Month) -> list[dict[str, Any]]:
-    """The district's matters of the month, counted live from their timelines (as the work report
-    counts them), each with the link to its list."""
+    """The center's matters of the month, counted live from their timelines (as the work report
+    counts them), each with the link to its list (the assessment's lists are the district center's:
+    a town's report shows its figures without them)."""
     figures = selectors.matter_figures(center=center, month=month)
+    linked = center.level == CenterLevel.DISTRICT
     return [{"key": f.key, "label": f.label, "definition": f.definition, "value": figures[f.key],
-             "url": items_url(month, f.key, district=True)} for f in MATTER_FIGURES]
+             "url": items_url(month, f.key, district=True) if linked else ""} for f in MATTER_FIGURES]
 
 
 def _town_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]:
@@ -136,23 +156,42 @@ def _worker_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]:
 
 @login_required
 def assessment_month(request: HttpRequest) -> HttpResponse:
+    require_reader(request)
+    own = org_selectors.center_for_user(user=request.user)
+    if own is not None and own.level == CenterLevel.TOWN:  # a town's people: their own town's report
+        month = Month.parse(request.GET.get("month", "")) or selectors.assessment_default_month(center=own)
+        return redirect("review:report", month=str(month))
     center = reader_center(request)
-    month = _month_from_query(request)
+    month, empty_current = _month_from_query(request, center)
     versions = selectors.assessment_versions(center=center, month=month)
     live, computed_at = selectors.assessment_latest(center=center, month=month)
     shown = versions[0].figures if versions else live
     pending_changes = selectors.assessment_diff(versions[0].figures, live) if versions else []
     return render(request, "review/assessment_month.html", {
         "center": center, "month": month, "previous": month.previous, "next": month.next,
+        "empty_current": empty_current,
         "computed_at": computed_at,
         "data": shown, "published": versions[0] if versions else None, "versions": versions,
         "pending_changes": pending_changes, "rows": _department_rows(shown, month),
         "towns": _town_rows(shown, month), "figures": FIGURES, "town_figures": TOWN_FIGURES,
         "workers": _worker_rows(shown, month), "worker_figures": WORKER_FIGURES,
         "matters": matter_cells(center, month),
+        **_ladder_context(shown),
         "rates": RATES, "may_publish": may(request.user, MAY_PUBLISH_ASSESSMENT),
         "form": PublishForm(),
     })
+
+
+def _ladder_context(shown: dict[str, Any]) -> dict[str, Any]:
+    """The accountability ladder per department and the named handlers' figures (a month published
+    before they were counted has neither: the tables say so)."""
+    rungs = [(rung, Rung(rung).label) for rung in LADDER_COUNTED]
+    rows = [{"name": row["name"], "cells": [row["ladder"].get(rung, 0) for rung, _label in rungs]}
+            for row in shown["departments"] if "ladder" in row and any(row["ladder"].values())]
+    staff = [{"name": row["name"], "department": row["department"],
+              "cells": [row["figures"][key] for key in STAFF_FIGURES]} for row in shown.get("staff", [])]
+    return {"ladder_rungs": [label for _rung, label in rungs], "ladder_rows": rows, "staff_rows": staff,
+            "staff_counted": "staff" in shown}
 
 
 def _published(version: Any) -> str:

@@ -32,11 +32,18 @@ from governance.roles import (
 from intake.choices import CaseStatus, RiskLevel
 from intake.models import Case
 from review import tasks
-from review.command_choices import ConsultationKind, ConsultationStatus, LetterKind
+from review.command_choices import (
+    STANDING_MEETINGS,
+    ConsultationKind,
+    ConsultationStatus,
+    LetterKind,
+    UrgentReportStatus,
+)
 from review.command_forms import (
     AgendaChoiceForm,
     AgendaForm,
     AnswerForm,
+    CancelMeetingForm,
     DecisionForm,
     DismissForm,
     DoneForm,
@@ -45,13 +52,25 @@ from review.command_forms import (
     LetterSourceForm,
     RecordForm,
     ScheduleForm,
+    StandingMeetingsForm,
 )
+from review.leader_forms import InstructForm
 from review.models import Consultation
 from review.selectors import command as sel
+from review.selectors import leaders as leader_sel
+from review.selectors.cadence import cadences_for_actor
 from review.services import consultation as consult_svc
 from review.services import daily as daily_svc
+from review.services import leaders as leader_svc
 from review.services import letters as letter_svc
 from review.services import signals as signal_svc
+from review.services.cadence import (
+    cadences_plan,
+    consultation_cancel,
+    consultation_missed,
+    may_cancel,
+    standing_meetings_set_up,
+)
 from review.services.daily_pdf import choice_label, local_time
 
 
@@ -197,9 +216,13 @@ def letter_new(request: HttpRequest) -> HttpResponse:
 @not_found_as_404
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = sel.letter_get_for_actor(actor=request.user, pk=pk)
+    instructions = list(leader_sel.instructions_on_letter(letter=letter))
     return render(request, "review/letter.html", {
         "letter": letter, "can_answer": letter.status == "issued" and letter_svc.letter_may_answer(request.user, letter),
-        "now": timezone.now(),
+        "now": timezone.now(), "instructions": instructions,
+        "mine": {ins.pk: True for ins in instructions
+                 if (row := leader_svc.instruction_row_for(actor=request.user, instruction=ins)) and not row.answered_at},
+        "instruct_form": InstructForm() if leader_sel.is_phone_leader(request.user) else None,
     })
 
 
@@ -218,13 +241,38 @@ def letter_answer(request: HttpRequest, pk: int) -> HttpResponse:
 # --- consultations -------------------------------------------------------------------------------
 @login_required
 def consultation_list(request: HttpRequest) -> HttpResponse:
-    rows = sel.consultations_visible(actor=request.user).select_related("chair").order_by("-scheduled_at")[:100]
+    now = timezone.now()
+    rows = list(sel.consultations_visible(actor=request.user).select_related("chair", "cadence")
+                .order_by("-scheduled_at")[:100])
+    for row in rows:
+        row.missed = consultation_missed(row, now=now)
     center = sel.command_center_for_user(user=request.user)  # none at a village station: nothing to schedule
     form = None
     if center is not None and may(request.user, MAY_ORGANIZE_CONSULTATIONS):
         kind = ConsultationKind.DISPATCH_BIWEEKLY if center.level == "district" else ConsultationKind.TOWN_WEEKLY
         form = ScheduleForm(center=center, actor=request.user, initial={"kind": kind})
-    return render(request, "review/consultations.html", {"consultations": rows, "form": form})
+    cadences = cadences_for_actor(actor=request.user, now=now)
+    return render(request, "review/consultations.html", {
+        "consultations": rows, "form": form, "cadences": cadences,
+        "may_set_up": form is not None and len(cadences) < len(STANDING_MEETINGS.get(center.level, ())),
+        "today": timezone.localdate()})
+
+
+STANDING_SET_UP = Action(StandingMeetingsForm, standing_meetings_set_up, "center",
+                         lambda made: gettext("已设立 %(n)s 项例行会议，下次会议已安排。") % {"n": len(made)})
+
+
+@login_required
+@require_POST
+def standing_meetings(request: HttpRequest) -> HttpResponse:
+    """议事会商 → 按制度设立例行会议: the seeds' standing meetings of the user's center, then their
+    first occurrences planned (the hourly beat plans the next ones)."""
+    if not may(request.user, MAY_ORGANIZE_CONSULTATIONS):
+        raise PermissionDenied
+    center = _district_or_404(request)
+    if perform(request, STANDING_SET_UP, center, center=center):
+        cadences_plan(center=center)
+    return redirect("review:consultations")
 
 
 CONSULTATION_SCHEDULE = Action(ScheduleForm, consult_svc.consultation_schedule, "center",
@@ -256,6 +304,8 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "consultation": consultation, "agenda": agenda, "decisions": decisions,
         "invitations": consultation.invitations.select_related("user", "department"),
         "may_organize": may_organize, "now": timezone.now(),
+        "cancel_form": CancelMeetingForm() if may_cancel(request.user, consultation) else None,
+        "missed": consultation_missed(consultation, now=timezone.now()),
         "decision_form": DecisionForm(center=consultation.center, actor=request.user, target=consultation)
         if may_organize else None,
         "open_letters": consultation.center.warning_letters.filter(status="issued").order_by("-issued_at")[:20]
@@ -269,6 +319,8 @@ CONSULTATION_ACTIONS = ActionsOn(sel.consultation_get_for_actor, {
                      gettext_lazy("已记录会议纪要和出席情况。")),
     "decide": Action(DecisionForm, consult_svc.decision_record, "consultation",
                      gettext_lazy("决定已记录，已交责任单位落实。")),
+    "cancel": Action(CancelMeetingForm, consultation_cancel, "consultation",
+                     gettext_lazy("会议已取消，已通知参会人员。")),
 })
 
 
@@ -276,7 +328,8 @@ CONSULTATION_ACTIONS = ActionsOn(sel.consultation_get_for_actor, {
 @not_found_as_404
 @require_POST
 def consultation_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Add to the agenda / record minutes and attendance / record a decision (named by the URL)."""
+    """Add to the agenda / record minutes and attendance / record a decision / call the meeting off
+    (named by the URL)."""
     CONSULTATION_ACTIONS.perform(request, pk, action)
     return redirect("review:consultation", pk=pk)
 
@@ -329,6 +382,7 @@ DAILY_SECTIONS = (
     ("high_risk", gettext_lazy("在办高风险事项")),
     ("summons", gettext_lazy("召集（吹哨）")),
     ("overdue", gettext_lazy("新增超期交办")),
+    ("urgent", gettext_lazy("情况报告（重大案件、突发事件）")),
 )
 
 
@@ -341,6 +395,14 @@ def _daily_rows(name: str, items: list[dict[str, Any]]) -> tuple[list[str], list
             {"code": row.get("case__code") or "—", "url": "",
              "cells": [row.get("reason") or "", choice_label(SummonsStatus, row.get("status")),
                        local_time(row.get("requested_at"))]} for row in items]
+    if name == "urgent":
+        return [gettext("编号"), gettext("事件名称"), gettext("报告单位"), gettext("首报时间"), gettext("报次"),
+                gettext("状态")], [
+            {"code": row.get("reference") or "—",
+             "url": reverse("review:urgent-report", args=[row["pk"]]) if row.get("pk") else "",
+             "cells": [row.get("title") or "", row.get("center__name") or "", local_time(row.get("opened_at")),
+                       str(row.get("entries_count") or 0), choice_label(UrgentReportStatus, row.get("status"))]}
+            for row in items]
     if name == "overdue":
         return [gettext("事项"), gettext("标题"), gettext("承办部门"), gettext("超期时间")], [
             {"code": row.get("case__code") or "—", "url": "",

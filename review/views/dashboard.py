@@ -3,36 +3,45 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 
 from governance import selectors as org_selectors
-from governance.roles import MAY_READ_ASSESSMENT, MAY_READ_DASHBOARD, may
+from governance.choices import CenterLevel
+from governance.navigation import user_level
+from governance.roles import MAY_READ_ASSESSMENT, MAY_READ_DASHBOARD, may, require_may
 from review.selectors import dashboard as selectors
-from review.selectors.assessment import Month, assessment_snapshot
+from review.selectors.assessment import assessment_default_month, assessment_snapshot
+from review.services.summary import summaries_ensure
 
 
 def _scope(request: HttpRequest) -> selectors.Scope:
-    if not may(request.user, MAY_READ_DASHBOARD):
-        raise PermissionDenied
+    require_may(request.user, MAY_READ_DASHBOARD)
     center = org_selectors.center_for_user(user=request.user)
     if center is None:
         raise Http404("未配置中心")
-    return selectors.scope_for(center=center)
+    scope = selectors.scope_for(center=center)
+    summaries_ensure(district=scope.district)
+    return scope
 
 
 def _ranking(request: HttpRequest, scope: selectors.Scope) -> dict:
-    today = timezone.localdate()
-    month = Month(today.year, today.month)
+    month = assessment_default_month(center=scope.district)
     snapshot = assessment_snapshot(center=scope.district, month=month)
+    # The assessment is the district center's (its departments and towns, a town's government among
+    # them): a town's or village's people read the ranking, named as the district's, without the link.
+    at_district = user_level(request.user) == CenterLevel.DISTRICT
+    ranking = {"month": str(month), "rows": [], "url": "", "computed_at": None,
+               "district": "" if at_district else scope.district.name}
     if snapshot is None:
-        return {"month": str(month), "rows": [], "url": "", "computed_at": None}
+        return ranking
     ranked = sorted((row for row in snapshot.figures["departments"] if row["rank"] is not None), key=lambda r: r["rank"])
-    link = f"{reverse('review:assessment')}?month={month}" if may(request.user, MAY_READ_ASSESSMENT) else ""
-    return {"month": str(month), "rows": ranked[:10], "url": link, "computed_at": snapshot.computed_at}
+    rows = [{**row, "partial": row.get("measured_weight", 0) < row.get("total_weight", 0)} for row in ranked[:10]]
+    reads_assessment = may(request.user, MAY_READ_ASSESSMENT) and at_district
+    link = f"{reverse('review:assessment')}?month={month}" if reads_assessment else ""
+    return ranking | {"rows": rows, "url": link, "computed_at": snapshot.computed_at,
+                      "partial": any(row["partial"] for row in rows)}
 
 
 @login_required

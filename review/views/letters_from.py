@@ -23,10 +23,13 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import AssignmentRole
 from dispatch.models import Assignment
+from dispatch.selectors.duty import duty_standing
+from governance.errors import PermissionDeniedError
 from governance.models import Center, Department
 from governance.page_actions import Action, ActionForm, perform
 from governance.parsing import IdModelChoiceField
 from governance.roles import MAY_ISSUE_LETTERS, may
+from governance.scope import require_acts_here, territory_for_user
 from governance.text import FreeTextField
 from intake.models import Case
 from intake.selectors import cases_visible_to
@@ -101,9 +104,13 @@ def _page(request: HttpRequest, form: LetterFromForm, **context: Any) -> HttpRes
 def letter_from_matter(request: HttpRequest, case_id: int) -> HttpResponse:
     district = _issuer_district(request)
     # a matter the issuer reads (their territory: `intake.selectors.cases_visible_to`)
-    case = cases_visible_to(user=request.user).select_related("town", "category").filter(pk=case_id).first()
+    case = cases_visible_to(user=request.user).select_related("town", "category", "center").filter(pk=case_id).first()
     if case is None:
         raise Http404
+    try:  # a matter held above the issuer's center (a town reading the district's matter) is read-only
+        require_acts_here(actor=request.user, center=case.center)
+    except PermissionDeniedError as refused:
+        raise PermissionDenied(refused.message) from refused
     if request.method == "POST":
         form = LetterFromMatterForm(request.POST, center=district, actor=request.user, target=case)
         letter = perform(request, ISSUE_FROM_MATTER, center=district, form=form)
@@ -170,14 +177,22 @@ def letter_from_assessment(request: HttpRequest, month: str, department_id: int)
 
 
 # --- the matter's page panel (intake's `case_panels`) ----------------------------------------------
-def letters_panel(*, case: Case, user: Any) -> list[SafeString | str]:
-    """On a matter's pages: the letters about it and, for those who issue letters, 发函."""
+def letters_panel(*, case: Case, user: Any, request: HttpRequest | None = None) -> list[SafeString | str]:
+    """On a matter's pages: the letters about it and, for those who issue letters about it, 发函: a
+    matter held at their own command center or below (a town's people never write about a matter the
+    district center holds), and only while they may decide (on duty; otherwise the reason is shown)."""
     if not user.is_authenticated:
         return []
-    may_issue = may(user, MAY_ISSUE_LETTERS)
+    center = sel.command_center_for_user(user=user)
+    may_issue = (center is not None and may(user, MAY_ISSUE_LETTERS)
+                 and territory_for_user(user=user).acts_at(case.center_id))
+    blocked = ""
+    if may_issue:
+        standing = duty_standing(actor=user, center=center)
+        may_issue, blocked = standing.may_direct, standing.direct_refusal
     letters = list(sel.letters_visible(actor=user).filter(case=case).select_related("department")
                    .order_by("-issued_at")[:20])
-    if not may_issue and not letters:
+    if not may_issue and not blocked and not letters:
         return []
     return [render_to_string("review/_case_letters_panel.html", {"case": case, "letters": letters,
-                                                                  "may_issue": may_issue})]
+                                                                  "may_issue": may_issue, "blocked": blocked})]

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -17,19 +18,18 @@ from governance.page_actions import Action, CenterActionForm, perform
 from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
 from governance.text import FreeTextField
 from review.models import WorkReport
-from review.selectors.assessment import RATES
+from review.selectors.assessment import RATES, Month
 from review.selectors.command import command_center_for_user, command_center_refusal
 from review.selectors.report import report_content, report_get
 from review.services.report import COMMENTARY_MAX, report_commentary_save, report_export_request
-from review.views.assessment import matter_cells, month_or_404
-from review.views.assessment import reader_center as assessment_reader_center
+from review.views.assessment import matter_cells, month_or_404, require_reader
 
 
 def reader_center(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSMENT) -> Center:
     """The work report's center: the reader's own command center (the district's report for the
     district center, a town's for its sub-center, never the district's for a town; a village station
     has none and is told why)."""
-    assessment_reader_center(request, roles)  # the role check
+    require_reader(request, roles)
     center = command_center_for_user(user=request.user)
     if center is None:
         raise PermissionDenied(command_center_refusal(user=request.user))
@@ -42,6 +42,14 @@ class CommentaryForm(CenterActionForm):
     commentary = FreeTextField(label=gettext_lazy("轮值主任意见"), max_length=COMMENTARY_MAX, required=False,
                                widget=forms.Textarea(attrs={"rows": 5}))
     issue = forms.BooleanField(label=gettext_lazy("同时签发（签发后不能再改）"), required=False)
+
+
+@login_required
+def report_current(request: HttpRequest) -> HttpResponse:
+    """The menu's 工作专报: this month's report of the reader's own center."""
+    reader_center(request)
+    today = timezone.localdate()
+    return redirect("review:report", month=str(Month(today.year, today.month)))
 
 
 @login_required

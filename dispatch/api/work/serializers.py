@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from dispatch.choices import ResolvedAnswer, Satisfaction
-from dispatch.models import Assignment, ExtensionRequest, Summons, SummonsDepartment
+from dispatch.choices import ExclusionReason, ResolvedAnswer, RevisitMethod, RevisitOutcome, Satisfaction
+from dispatch.models import (
+    Assignment,
+    ExtensionRequest,
+    RevisitAttempt,
+    RevisitExclusion,
+    Summons,
+    SummonsDepartment,
+)
 from dispatch.services.common import (
     INSTRUCTIONS_MAX_CHARS,
     MOVE_REASON_MAX_CHARS,
@@ -32,7 +41,16 @@ class AssignmentOut(serializers.ModelSerializer):
                   "instructions", "part", "assigned_at", "ack_due_at", "due_at", "original_due_at",
                   "acknowledged_at", "acknowledged_late", "reported_at", "report", "reported_late", "overdue_at",
                   "redo_count", "extension_count", "operating_mode", "policy_snapshot", "supervising_leader",
-                  "progress_every_working_days", "spent_working_minutes"]
+                  "progress_every_working_days", "spent_working_minutes", "handler"]
+
+
+class LeaderOut(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user: Any) -> str:
+        return user.get_full_name() or user.get_username()
 
 
 class CaseOut(serializers.ModelSerializer):
@@ -45,7 +63,7 @@ class ExtensionOut(serializers.ModelSerializer):
     class Meta:
         model = ExtensionRequest
         fields = ["id", "assignment", "reason", "requested_due_at", "status", "decided_by", "decided_at",
-                  "decision_note", "old_due_at", "new_due_at"]
+                  "decision_note", "old_due_at", "new_due_at", "needs_commander"]
 
 
 class SummonsDepartmentOut(serializers.ModelSerializer):
@@ -54,7 +72,7 @@ class SummonsDepartmentOut(serializers.ModelSerializer):
     class Meta:
         model = SummonsDepartment
         fields = ["id", "department", "department_name", "acknowledged_at", "reported_in_at", "reported_in_person",
-                  "minutes_late", "escalated_at"]
+                  "reported_in_place", "remote_at", "remote_person", "minutes_late", "escalated_at"]
 
 
 class SummonsOut(serializers.ModelSerializer):
@@ -102,6 +120,11 @@ class NoteIn(serializers.Serializer):
     note = FreeTextSerializerField(label=_("说明"), required=False, default="", max_length=NOTE_MAX_CHARS)
 
 
+class AcknowledgeIn(NoteIn):
+    handler = IdField(required=False, allow_null=True, default=None,
+                      help_text="承办人（本部门联络员或承办人的用户 id）；不填为签收人本人")
+
+
 class ExtensionIn(serializers.Serializer):
     reason = FreeTextSerializerField(label=_("理由"), max_length=REASON_MAX_CHARS)
     requested_due_at = ApiDateTimeField()
@@ -114,7 +137,8 @@ class RuleDeclineIn(serializers.Serializer):
 
 
 class SuperviseIn(serializers.Serializer):
-    leader = IdField()
+    leader = IdField(required=False, allow_null=True, default=None,
+                     help_text="督办领导（`supervising-leaders/` 之一）；为空时只有领导本人可以督办（由其本人督办）")
     every_working_days = serializers.IntegerField(min_value=1)
     note = FreeTextSerializerField(label=_("说明"), required=False, default="", max_length=NOTE_MAX_CHARS)
 
@@ -136,9 +160,46 @@ class VerifyIn(serializers.Serializer):
 
 
 class RevisitIn(serializers.Serializer):
-    resolved = serializers.ChoiceField(choices=ResolvedAnswer.choices)
-    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    method = serializers.ChoiceField(choices=RevisitMethod.choices, required=False, default=RevisitMethod.PHONE)
+    outcome = serializers.ChoiceField(choices=RevisitOutcome.choices, required=False, default=RevisitOutcome.ANSWERED)
+    # required when answered (the service says which is missing); ignored for 无法联系 and 拒绝评价
+    resolved = serializers.ChoiceField(choices=ResolvedAnswer.choices, required=False, default="", allow_blank=True)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, default="",
+                                           allow_blank=True)
+    unreasonable = serializers.BooleanField(required=False, default=False)
     notes = FreeTextSerializerField(label=_("回访记录"), required=False, default="", max_length=NOTE_MAX_CHARS)
+
+
+class RevisitAttemptIn(serializers.Serializer):
+    method = serializers.ChoiceField(choices=RevisitMethod.choices)
+    notes = FreeTextSerializerField(label=_("情况"), required=False, default="", max_length=NOTE_MAX_CHARS)
+
+
+class RevisitAttemptOut(serializers.ModelSerializer):
+    class Meta:
+        model = RevisitAttempt
+        fields = ["id", "case", "method", "notes", "attempted_by", "attempted_at"]
+
+
+class ExclusionIn(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=[ExclusionReason.DUPLICATE, ExclusionReason.UNREASONABLE])
+    duplicate_of = serializers.CharField(required=False, default="", allow_blank=True, max_length=40,
+                                         help_text=_("所重复的事项编号（或 id），认定重复件时必填。"))
+    notes = FreeTextSerializerField(label=_("说明"), required=False, default="", max_length=NOTE_MAX_CHARS)
+
+
+class ExclusionDecideIn(serializers.Serializer):
+    confirm = serializers.BooleanField()
+    note = FreeTextSerializerField(label=_("确认意见"), required=False, default="", max_length=NOTE_MAX_CHARS)
+
+
+class ExclusionOut(serializers.ModelSerializer):
+    duplicate_of_code = serializers.CharField(source="duplicate_of.code", read_only=True, default=None)
+
+    class Meta:
+        model = RevisitExclusion
+        fields = ["id", "case", "reason", "duplicate_of", "duplicate_of_code", "notes", "status", "proposed_by",
+                  "proposed_at", "decided_by", "decided_at", "decision_note"]
 
 
 class NotesIn(serializers.Serializer):
@@ -158,3 +219,5 @@ class SummonsIn(serializers.Serializer):
 
 class ReportInIn(serializers.Serializer):
     person = IdField(required=False, allow_null=True, default=None)
+    code = serializers.CharField(required=False, allow_blank=True, default="", max_length=12,
+                                 help_text="指挥中心大屏上的签到码：部门人员本人报到时填写；不填则记为远程报到（不计报到）。")

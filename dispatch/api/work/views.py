@@ -18,12 +18,13 @@ from dispatch import services as svc
 from dispatch.api.work import serializers as s
 from dispatch.models import Assignment, ExtensionRequest
 from dispatch.selectors import work as sel
+from dispatch.selectors.supervision import assignments_supervised_by, supervising_leaders
 from governance import selectors as org_selectors
 from governance.api import validated
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
 from governance.parsing import db_id
-from governance.roles import MAY_HANDLE_ASSIGNMENTS, MAY_SUPERVISE_WORK, may
+from governance.roles import MAY_HANDLE_ASSIGNMENTS, MAY_LEAD_SUPERVISION, MAY_SUPERVISE_WORK, may
 from governance.scope import reads_center_territory
 from intake.choices import EventSource
 
@@ -108,9 +109,39 @@ class CaseRevisitView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.case_get_for_work(actor=request.user, pk=pk)
         data = validated(s.RevisitIn, request.data)
-        svc.case_revisit(actor=request.user, case=obj, resolved=data["resolved"],
-                         satisfaction=data["satisfaction"], notes=data["notes"], source=API)
+        svc.case_revisit(actor=request.user, case=obj, source=API, **data)
         return _output(s.CaseOut, obj)
+
+
+class CaseRevisitAttemptView(APIView):
+    @extend_schema(summary="回访未联系上（记录一次）", request=s.RevisitAttemptIn, responses={201: s.RevisitAttemptOut},
+                   tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.case_get_for_work(actor=request.user, pk=pk)
+        data = validated(s.RevisitAttemptIn, request.data)
+        attempt = svc.revisit_attempt_record(actor=request.user, case=obj, source=API, **data)
+        return Response(s.RevisitAttemptOut(attempt).data, status=201)
+
+
+class CaseExclusionView(APIView):
+    @extend_schema(summary="不参评：重复件，或诉求不合理（待指挥长确认）", request=s.ExclusionIn,
+                   responses={201: s.ExclusionOut}, tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.case_get_for_work(actor=request.user, pk=pk)
+        data = validated(s.ExclusionIn, request.data)
+        key = data.pop("duplicate_of").strip()
+        original = sel.case_get_for_work_by_key(actor=request.user, key=key) if key else None
+        exclusion = svc.case_exclusion_propose(actor=request.user, case=obj, duplicate_of=original, source=API, **data)
+        return Response(s.ExclusionOut(exclusion).data, status=201)
+
+
+class CaseExclusionDecideView(APIView):
+    @extend_schema(summary="指挥长确认不参评（诉求不合理）", request=s.ExclusionDecideIn, responses=s.ExclusionOut,
+                   tags=TAGS)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = sel.case_get_for_work(actor=request.user, pk=pk)
+        data = validated(s.ExclusionDecideIn, request.data)
+        return _output(s.ExclusionOut, svc.case_exclusion_decide(actor=request.user, case=obj, source=API, **data))
 
 
 class CaseCloseView(APIView):
@@ -159,6 +190,45 @@ class AssignmentListView(ListAPIView):
         raise PermissionDeniedError()
 
 
+class SupervisedAssignmentListView(ListAPIView):
+    """我督办的事项: the assignments naming the signed-in leader as supervising leader."""
+
+    serializer_class = s.AssignmentOut
+    queryset = Assignment.objects.none()
+
+    @extend_schema(summary="我督办的事项", tags=TAGS)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Assignment.objects.none()
+        if not may(self.request.user, MAY_LEAD_SUPERVISION):
+            raise PermissionDeniedError(gettext("只有指挥长、副指挥长和领导有督办事项。"))
+        return assignments_supervised_by(user=self.request.user)
+
+
+class SupervisingLeaderListView(ListAPIView):
+    """Who may be named supervising leader of a matter held at the user's center (派单、督办时选择)."""
+
+    serializer_class = s.LeaderOut
+    queryset = Assignment.objects.none()
+
+    @extend_schema(summary="可选督办领导", tags=TAGS)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return get_user_model().objects.none()
+        if not may(self.request.user, MAY_SUPERVISE_WORK):
+            raise PermissionDeniedError(gettext("只有中心工作人员可以查看可选督办领导。"))
+        center = org_selectors.center_for_user(user=self.request.user)
+        if center is None:
+            raise NotFoundError(gettext("未配置中心。"))
+        return supervising_leaders(center=center)
+
+
 class AssignmentDetailView(RetrieveAPIView):
     serializer_class = s.AssignmentOut
 
@@ -167,11 +237,12 @@ class AssignmentDetailView(RetrieveAPIView):
 
 
 class AcknowledgeView(APIView):
-    @extend_schema(summary="签收", request=s.NoteIn, responses=s.AssignmentOut, tags=TAGS)
+    @extend_schema(summary="签收（指定承办人）", request=s.AcknowledgeIn, responses=s.AssignmentOut, tags=TAGS)
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        validated(s.NoteIn, request.data)
-        return _output(s.AssignmentOut, svc.assignment_acknowledge(actor=request.user, assignment=obj, source=API))
+        data = validated(s.AcknowledgeIn, request.data)
+        return _output(s.AssignmentOut, svc.assignment_acknowledge(actor=request.user, assignment=obj,
+                                                                  handler=_user(data["handler"]), source=API))
 
 
 class ProgressView(APIView):
@@ -323,4 +394,5 @@ class SummonsReportInView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         obj = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
         data = validated(s.ReportInIn, request.data)
-        return _output(s.SummonsDepartmentOut, svc.summons_report_in(actor=request.user, row=obj, person=_user(data["person"]), source=API))
+        return _output(s.SummonsDepartmentOut, svc.summons_report_in(actor=request.user, row=obj, person=_user(data["person"]),
+                                                                         code=data["code"], source=API))

@@ -49,8 +49,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         finally:
             bar.close()
-        total = result.seconds_loading + result.seconds_indexing
+        total = result.seconds_loading + result.seconds_indexing + result.seconds_sealing
         self.stdout.write(self.style.SUCCESS(
             f"{district.name}：生成事项 {result.matters:,} 件（共 {result.rows:,} 行，召集 {result.summonses:,} 次），"
             f"写入 {result.seconds_loading:.1f} 秒（{result.matters / max(result.seconds_loading, 1e-9):,.0f} 件/秒），"
-            f"连同重建索引共 {total:.1f} 秒（{result.matters / max(total, 1e-9):,.0f} 件/秒，{connection.vendor}）。"))
+            f"时间线摘要链 {result.seconds_sealing:.1f} 秒，连同重建索引共 {total:.1f} 秒（{result.matters / max(total, 1e-9):,.0f} 件/秒，{connection.vendor}）。"))

@@ -1,0 +1,1 @@
+"""Clients of the outside message gateways: SMS (Aliyun, Tencent Cloud), WeCom and DingTalk."""

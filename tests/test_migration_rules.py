@@ -1,0 +1,96 @@
+"""Migrations on the large tables (issue 26 item 6): from now on an index on a large table is built
+concurrently (`governance.migration_ops`, no write lock for the minutes a million rows take), and a
+data migration runs outside one big transaction (`atomic = False`, so its batches commit as they go
+instead of holding their locks to the end). The migrations written before the rule are listed by
+their last number per app; squashing them is left for a quiet release (see the README)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations import operations as ops
+from django.db.migrations.loader import MigrationLoader
+
+from governance import migration_ops
+
+# The last migration of each app before the rule; newer ones must follow it.
+BEFORE_THE_RULE = {"governance": 5, "intake": 12, "dispatch": 10, "grid": 6, "review": 7}
+# Tables of more than a few thousand rows in a district's first year (seed_scale's 2M-matter district).
+LARGE_MODELS = {
+    ("intake", "case"), ("intake", "caseevent"), ("intake", "caseparty"), ("intake", "party"),
+    ("intake", "attachment"), ("dispatch", "assignment"), ("dispatch", "notification"),
+    ("dispatch", "deadlinestep"), ("grid", "gridreport"), ("grid", "patrol"),
+}
+CONCURRENT = (migration_ops.AddIndexConcurrently, migration_ops.RemoveIndexConcurrently)
+
+
+def _new_migrations():
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    for (app, name), migration in sorted(loader.disk_migrations.items()):
+        if app in BEFORE_THE_RULE and name[:4].isdigit() and int(name[:4]) > BEFORE_THE_RULE[app]:
+            yield app, name, migration
+
+
+def _faults(app: str, migration) -> list[str]:
+    faults = []
+    for op in migration.operations:
+        model = getattr(op, "model_name", None)
+        large = (app, (model or "").lower()) in LARGE_MODELS
+        if large and isinstance(op, (ops.AddIndex, ops.RemoveIndex)) and not isinstance(op, CONCURRENT):
+            faults.append(f"{op.describe()}: use governance.migration_ops.{type(op).__name__}Concurrently")
+        if isinstance(op, CONCURRENT + (ops.RunPython, ops.RunSQL)) and migration.atomic:
+            faults.append(f"{op.describe()}: set atomic = False on the migration")
+    return faults
+
+
+@pytest.mark.django_db
+def test_new_migrations_build_indexes_concurrently_and_batch_outside_one_transaction():
+    faults = {f"{app}.{name}": f for app, name, m in _new_migrations() if (f := _faults(app, m))}
+    assert faults == {}
+
+
+def test_the_rule_finds_a_plain_index_and_an_atomic_backfill():
+    from django.db import migrations, models
+
+    class Bad(migrations.Migration):
+        operations = [
+            migrations.AddIndex("case", models.Index(fields=["title"], name="case_title_x")),
+            migrations.RunPython(migrations.RunPython.noop),
+        ]
+
+    class Good(migrations.Migration):
+        atomic = False
+        operations = [
+            migration_ops.AddIndexConcurrently("case", models.Index(fields=["title"], name="case_title_x")),
+            migrations.RunPython(migrations.RunPython.noop),
+        ]
+
+    assert len(_faults("intake", Bad("0099_bad", "intake"))) == 2
+    assert _faults("intake", Good("0099_good", "intake")) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_index_is_built_and_removed_on_this_database():
+    from django.apps import apps as global_apps
+    from django.db import models
+    from django.db.migrations.state import ProjectState
+
+    from intake.models import Case
+
+    index = models.Index(fields=["title"], name="case_rule_probe")
+    before = ProjectState.from_apps(global_apps)
+    after = before.clone()
+    add = migration_ops.AddIndexConcurrently("case", index)
+    add.state_forwards("intake", after)
+    with connection.schema_editor(atomic=False) as editor:
+        add.database_forwards("intake", editor, before, after)
+    with connection.cursor() as cursor:
+        names = connection.introspection.get_constraints(cursor, Case._meta.db_table)
+    assert "case_rule_probe" in names
+    remove = migration_ops.RemoveIndexConcurrently("case", "case_rule_probe")
+    final = after.clone()
+    remove.state_forwards("intake", final)
+    with connection.schema_editor(atomic=False) as editor:
+        remove.database_forwards("intake", editor, after, final)
+    with connection.cursor() as cursor:
+        assert "case_rule_probe" not in connection.introspection.get_constraints(cursor, Case._meta.db_table)

@@ -1,0 +1,185 @@
+"""The reads of issue 25 use the indexes made for them (PostgreSQL: EXPLAIN with sequential scans
+priced out, so a plan that could not use the index shows a Seq Scan or another index), and the
+filters that index conditions repeat stay equal to them."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from dispatch.choices import (
+    BOARD_LIVE_STATUSES,
+    OPEN_ASSIGNMENT_STATUSES,
+    AssignmentStatus,
+    DispatchEventType,
+)
+from dispatch.models import Assignment
+from dispatch.selectors.work import dispatch_board
+from dispatch.tests.factories_work import World
+from grid.selectors import grid_tree, station_recent
+from grid.tests import conftest as grid_fixtures
+from intake.models import Case, CaseEvent
+from intake.models.event import ASSESSED_ASSIGNMENT_EVENT_TYPES, ESCALATION_EVENT_TYPE
+from review.selectors import assessment
+
+pytestmark = pytest.mark.django_db
+
+# The grid tests' small territory (district > town > village > unit grid, a center at each level).
+territory, today = grid_fixtures.territory, grid_fixtures.today
+
+
+def _condition_values(model, name: str) -> list[str]:
+    [index] = [index for index in model._meta.indexes if index.name == name]
+    return sorted(index.condition.children[0][1])
+
+
+def test_the_index_conditions_are_the_filters_of_the_reads():
+    assert sorted(assessment.EVENT_TYPES.values()) == list(ASSESSED_ASSIGNMENT_EVENT_TYPES)
+    assert _condition_values(CaseEvent, "caseevent_assignment") == list(ASSESSED_ASSIGNMENT_EVENT_TYPES)
+    assert ESCALATION_EVENT_TYPE == DispatchEventType.CASE_ESCALATED
+    assert set(BOARD_LIVE_STATUSES) == OPEN_ASSIGNMENT_STATUSES | {AssignmentStatus.REPORTED}
+    assert _condition_values(Assignment, "assignment_board_due") == list(BOARD_LIVE_STATUSES)
+
+
+def _plans(call, *, sorts: bool = True) -> list[tuple[str, str]]:  # noqa: ANN001
+    """Every SELECT `call` makes, with its plan when sequential scans (and, with `sorts=False`,
+    sorts) cost too much to choose: a test's few fresh rows let the planner take any index and sort
+    them, so the plan asked is whether an index serves the query in its order, as at scale."""
+    with CaptureQueriesContext(connection) as ctx:
+        call()
+    plans = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"SET LOCAL enable_sort = {'on' if sorts else 'off'}")
+        for query in ctx.captured_queries:
+            if query["sql"].startswith("SELECT"):
+                cursor.execute("EXPLAIN " + query["sql"])
+                plans.append((query["sql"], "\n".join(row[0] for row in cursor.fetchall())))
+        cursor.execute("SET LOCAL enable_seqscan = on")
+        cursor.execute("SET LOCAL enable_sort = on")
+    return plans
+
+
+def _only_index(table: str, keep: str) -> None:
+    """Drop, inside the test's transaction (rolled back after it), every index of `table` but `keep`
+    and those behind constraints: with a test's few rows the planner takes any index that matches,
+    so the question asked is whether `keep` serves the read, as it must when the table is large."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = %s::regclass AND i.relname <> %s "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+            [table, keep])
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+
+
+@pytest.fixture
+def postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the plans are PostgreSQL's")
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def test_the_board_reads_its_live_assignments_in_the_order_of_the_partial_index(postgresql, world):
+    _only_index("dispatch_assignment", "assignment_board_due")
+    board = _plans(lambda: dispatch_board(center=world.center), sorts=False)
+    [(_sql, plan)] = [(sql, plan) for sql, plan in board if 'FROM "dispatch_assignment"' in sql
+                      and "LIMIT 200" in sql and "IN ('acknowledged'" in sql]
+    assert "assignment_board_due" in plan and "Sort" not in plan, plan
+    [(_sql, counts)] = [(sql, plan) for sql, plan in board if "count(*)" in sql]
+    assert "assignment_board_due" in counts and "Seq Scan on dispatch_assignment" not in counts, counts
+
+
+def test_the_station_queue_reads_no_matter_it_does_not_show(postgresql, territory):
+    plans = _plans(lambda: station_recent(center=territory.village))
+    assert len(plans) == 2
+    assert not any("Seq Scan on intake_case " in plan for _sql, plan in plans), plans
+    assert "caseevent_escalated_from" in plans[0][1], plans[0][1]
+
+
+def test_the_tree_counts_the_districts_open_matters_from_the_index(postgresql, territory):
+    _only_index("intake_case", "case_district_open_grid")
+    plans = _plans(lambda: grid_tree(district_id=territory.district.pk), sorts=False)
+    [counts] = [plan for sql, plan in plans if 'FROM "intake_case"' in sql]
+    assert "using case_district_open_grid" in counts, counts  # index-only once the table is vacuumed
+
+
+def test_the_assessment_joins_the_assignment_events_as_a_set(postgresql, world):
+    day = timezone.localdate()
+    month = assessment.Month(day.year, day.month)
+    plans = _plans(lambda: list(assessment._grouped(assessment._events(world.center, month), "department_id",
+                                                    assessment._event_filters()).items()))
+    [(sql, plan)] = plans
+    assert "SubPlan" not in plan and "assignment_center_month" in plan, plan
+    # A handful of rows here, so the planner loops over them; as a set (a hash join, as at scale),
+    # the events are those of the expression index.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute("EXPLAIN " + sql)
+        joined = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = on")
+        cursor.execute("SET LOCAL enable_nestloop = on")
+    assert "caseevent_assignment" in joined and "SubPlan" not in joined, joined
+
+
+# --- what the reads return (every database) ----------------------------------------------------
+def test_the_station_lists_what_it_escalated_and_what_it_settled_in_two_queries(
+        client, territory, django_assert_max_num_queries):
+    from grid.tests.test_station import _report
+
+    t = territory
+    escalated, settled, waiting = _report(t, "a"), _report(t, "b"), _report(t, "c")
+    client.force_login(t.station)
+    client.post(reverse("grid:station-escalate", args=[escalated.pk]), {"reason": "需工程处置"})
+    client.post(reverse("grid:station-settle", args=[settled.pk]), {"result": "已更换灯泡"})
+    with django_assert_max_num_queries(2):
+        recent = station_recent(center=t.village)
+    assert {case.pk for case in recent} == {escalated.pk, settled.pk}
+    assert waiting.pk not in {case.pk for case in recent}
+    assert station_recent(center=t.town) == []  # the town escalated nothing and settled nothing
+    assert recent == sorted(recent, key=lambda case: (case.updated_at, case.pk), reverse=True)
+    assert station_recent(center=t.village, limit=1) == recent[:1]
+
+
+def test_the_tree_counts_only_the_districts_matters(territory):
+    from governance.choices import CenterLevel
+    from governance.tests.factories import CenterFactory
+    from grid.tests.test_services import report
+
+    t = territory
+    report(t)
+    other = CenterFactory(code="QZY", level=CenterLevel.DISTRICT)
+    Case.objects.filter(grid=t.unit).update(district=other)
+    [root] = grid_tree(district_id=t.district.pk)
+    assert root.open_cases == 0
+    [root] = grid_tree(district_id=other.pk)
+    assert root.open_cases == 1
+    [root] = grid_tree(district_id=None)  # a superuser of no district: every district
+    assert root.open_cases == 1
+
+
+def test_the_months_counts_are_hashed_and_compiled_by_no_jit(postgresql, world):
+    """The per-center counts of the month's matters are plain counts (no DISTINCT to sort by center),
+    and the assessment's and the report's reads run with JIT off (`governance.dbplan`)."""
+    from review.selectors.report import report_content
+
+    day = timezone.localdate()
+    month = assessment.Month(day.year, day.month)
+    for call in (lambda: assessment.assessment_compute(center=world.center, month=month),
+                 lambda: report_content(center=world.center, month=month)):
+        with CaptureQueriesContext(connection) as ctx:
+            call()
+        assert ctx.captured_queries[0]["sql"] == "SET LOCAL jit = off"
+    with CaptureQueriesContext(connection) as ctx:
+        assessment._towns(world.center, month)
+    [towns] = [q["sql"] for q in ctx.captured_queries if 'SELECT "intake_case"."center_id" AS "center_id"' in q["sql"]]
+    assert "COUNT(DISTINCT" not in towns, towns
