@@ -152,7 +152,9 @@ def test_the_number_of_queries_does_not_grow_with_the_matters(october):
     assert len(large.captured_queries) == len(small.captured_queries)
     # 20 before the duty figures came from the sign-ins: the signs and the stationing rota add one each; the accountability ladder per department
     # and the named handlers' figures one read each (their names one more once a handler is named).
-    assert len(small.captured_queries) <= 24
+    # PostgreSQL runs the month's counts without JIT (governance.dbplan): that planner setting is no read.
+    reads = [q for q in small.captured_queries if not q["sql"].startswith("SET LOCAL")]
+    assert len(reads) <= 24
 
 
 def test_a_month_recomputed_a_year_later_still_counts_in_one_query(october):
