@@ -88,3 +88,14 @@ def _login_lockout_off(settings):
     the lockout tests (governance/tests/test_security_logins.py) switch it back on and log in
     through the login page as a browser does."""
     settings.AXES_ENABLED = False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs the suite in several processes (pytest-xdist, `--dist loadgroup`). The live
+    tests share the real database, the Redis broker and the worker processes they start, so they run
+    one after another in one process; they mostly wait on real clocks, so they go first, and the other
+    processes run the rest meanwhile."""
+    live = [item for item in items if item.get_closest_marker("celery_worker")]
+    for item in live:
+        item.add_marker(pytest.mark.xdist_group("live"))
+    items[:] = live + [item for item in items if not item.get_closest_marker("celery_worker")]
