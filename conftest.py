@@ -90,6 +90,7 @@ def _login_lockout_off(settings):
     settings.AXES_ENABLED = False
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`make test` runs the suite in several processes (pytest-xdist, `--dist loadgroup`). The live
     tests share the real database, the Redis broker and the worker processes they start, so they run
