@@ -90,13 +90,17 @@ def _login_lockout_off(settings):
     settings.AXES_ENABLED = False
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the group marks
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     """`make test` runs the suite in several processes (pytest-xdist, `--dist loadgroup`). The live
     tests share the real database, the Redis broker and the worker processes they start, so they run
-    one after another in one process; they mostly wait on real clocks, so they go first, and the other
-    processes run the rest meanwhile."""
-    live = [item for item in items if item.get_closest_marker("celery_worker")]
-    for item in live:
+    one after another in one process (marked as they are collected: xdist reads the mark)."""
+    if item.get_closest_marker("celery_worker"):
         item.add_marker(pytest.mark.xdist_group("live"))
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's ordering by kind of database use
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The live tests mostly wait on real clocks: they go first, and the other processes run the rest
+    meanwhile."""
+    live = [item for item in items if item.get_closest_marker("celery_worker")]
     items[:] = live + [item for item in items if not item.get_closest_marker("celery_worker")]
