@@ -46,7 +46,7 @@ TEST_PROCESSES ?= $(shell $(PYTHON) -c "import os; print(max(3, os.cpu_count() o
 test: install lint
 	@DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
 		{ echo "有未生成的数据库迁移（或配置错误，见上）：请运行 manage.py makemigrations"; exit 1; }
-	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadscope
 
 # After adding or changing a translatable string: refresh the English catalogue (file names without
 # line numbers, so the diff shows only changed messages), translate every new or fuzzy entry in

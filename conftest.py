@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from tests.strict_templates import InvalidVariable, take_reports
@@ -90,17 +93,37 @@ def _login_lockout_off(settings):
     settings.AXES_ENABLED = False
 
 
-def pytest_itemcollected(item: pytest.Item) -> None:
-    """`make test` runs the suite in several processes (pytest-xdist, `--dist loadgroup`). The live
-    tests share the real database, the Redis broker and the worker processes they start, so they run
-    one after another in one process (marked as they are collected: xdist reads the mark)."""
-    if item.get_closest_marker("celery_worker"):
-        item.add_marker(pytest.mark.xdist_group("live"))
+def _is_live(path: str) -> bool:
+    """A live test's module: its name says so (`*_live.py`, `*_live_celery.py`)."""
+    return "_live" in Path(path).stem
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's ordering by kind of database use
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The live tests mostly wait on real clocks: they go first, and the other processes run the rest
-    meanwhile."""
-    live = [item for item in items if item.get_closest_marker("celery_worker")]
-    items[:] = live + [item for item in items if not item.get_closest_marker("celery_worker")]
+    """The live tests (real worker processes on the real database and broker) go first: they mostly
+    wait on real clocks, and under `make test` (pytest-xdist) the other processes run the rest
+    meanwhile. They are known by their module's name, which is all xdist's scheduler sees."""
+    misplaced = [item.nodeid for item in items
+                 if item.get_closest_marker("celery_worker") and not _is_live(item.nodeid.split("::")[0])]
+    if misplaced:
+        raise pytest.UsageError(f"live tests belong in a *_live module: {misplaced}")
+    live = [item for item in items if _is_live(item.nodeid.split("::")[0])]
+    items[:] = live + [item for item in items if not _is_live(item.nodeid.split("::")[0])]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`make test` runs the suite in several processes (`-n N --dist loadscope`): a module's tests in
+    one process, and all the live modules in one process, one after another, since they share the
+    real database, the Redis broker and the worker processes they start."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LiveTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "live" if _is_live(module) else module
+
+    config.option.loadscopereorder = False  # in collection order: the live tests first
+    return LiveTogether(config, log)
