@@ -113,17 +113,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`make test` runs the suite in several processes (`-n N --dist loadscope`): a module's tests in
-    one process, and all the live modules in one process, one after another, since they share the
-    real database, the Redis broker and the worker processes they start."""
+    """`make test` runs the suite in several processes (`-n N --dist loadscope`): all the live modules
+    in one process, one after another, since they share the real database, the Redis broker and the
+    worker processes they start; every other test on its own, in collection order, so that each
+    process runs its tests in pytest-django's order (a transactional test empties the database of
+    what the migrations put there: those come after the others)."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class LiveTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return "live" if _is_live(module) else module
+            return "live" if _is_live(nodeid.split("::", 1)[0]) else nodeid
 
     config.option.loadscopereorder = False  # in collection order: the live tests first
     return LiveTogether(config, log)
