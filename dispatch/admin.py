@@ -129,6 +129,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "title",
         "status",
         "attempts",
+        "not_before",
         "sent_at",
         "gateway",
         "receipt",

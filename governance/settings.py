@@ -366,6 +366,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="center@localhost")
 # An urgent message (a summons call-up or escalation) keeps retrying, never abandoned, this long
 # after it was made (longer than any report-in deadline); the status page shows it red meanwhile.
 URGENT_RETRY_MINUTES = env.int("URGENT_RETRY_MINUTES", default=30)
+# Quiet hours: an ordinary message outside the app (SMS, WeCom, DingTalk, e-mail) made after the office
+# day or on a day off waits until the office opens (WORKING_HOURS, the working calendar); urgent kinds
+# (summons, wartime, escalations, urgent reports, the minutes-scale clocks) go at once. Off: all at once.
+NOTIFICATION_QUIET_HOURS = env.bool("NOTIFICATION_QUIET_HOURS", default=True)
 SMS_BACKEND = env.str("SMS_BACKEND", default="dispatch.sms.ConsoleSMSBackend")
 # The address people open from a message (WeCom/DingTalk links, SMS templates with a link).
 SITE_URL = env.str("SITE_URL", default="").rstrip("/")

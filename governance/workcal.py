@@ -181,6 +181,20 @@ class WorkingCalendar:
             day += dt.timedelta(days=1)
         return total
 
+    def office_opens_after(self, moment: dt.datetime) -> dt.datetime:
+        """`moment` itself when it falls in the office day of a working day (from the first working
+        period's start to the last one's end: the lunch break is not a night), else the start of the
+        next office day."""
+        local = self._local(moment)
+        opens, closes = self.periods[0][0], self.periods[-1][1]
+        day = local.date()
+        if self.is_working_day(day):
+            if self._at(day, opens) <= local < self._at(day, closes):
+                return moment
+            if local < self._at(day, opens):
+                return self._at(day, opens)
+        return self._at(self.next_working_day(day), opens)
+
     # --- helpers --------------------------------------------------------------------------
     def _local(self, moment: dt.datetime) -> dt.datetime:
         if timezone.is_naive(moment):

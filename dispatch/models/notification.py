@@ -56,6 +56,9 @@ class Notification(models.Model):
     receipt_at = models.DateTimeField(_("回执时间"), null=True, blank=True)
     receipt_reason = models.CharField(_("回执说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"))
+    # Quiet hours: an ordinary message outside the app made at night or on a day off is held until the
+    # office opens (dispatch.services.notifications.quiet_until); urgent kinds never are.
+    not_before = models.DateTimeField(_("暂缓至"), null=True, blank=True)
     sent_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
 

@@ -65,7 +65,7 @@ def channels_health(*, now: dt.datetime) -> list[ChannelHealth]:
     """Per channel outside the app that is configured or was used in the last week: its last
     success, the last hour's messages tried and not delivered (failed awaiting a retry, abandoned,
     or reported undelivered by the gateway's receipt), and its queue (pending, sending, failed
-    awaiting a retry). Three grouped reads."""
+    awaiting a retry; not what quiet hours hold until the office opens). Three grouped reads."""
     outside = Notification.objects.exclude(channel=NotificationChannel.IN_APP)
     last = dict(outside.filter(status=DeliveryStatus.SENT, created_at__gte=now - CHANNEL_HISTORY)
                 .values("channel").annotate(at=Max("sent_at")).values_list("channel", "at"))
@@ -75,7 +75,7 @@ def channels_health(*, now: dt.datetime) -> list[ChannelHealth]:
             tried=Count("pk"),
             failed=Count("pk", filter=Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED])
                          | Q(receipt=ReceiptStatus.UNDELIVERED)))}
-    queued = {row["channel"]: row for row in outside.filter(status__in=_UNDELIVERED)
+    queued = {row["channel"]: row for row in outside.filter(status__in=_UNDELIVERED).exclude(not_before__gt=now)
               .values("channel").annotate(depth=Count("pk"), oldest=Min("created_at"))}
     configured = {NotificationChannel.SMS, *(c for c, on in ((NotificationChannel.WECOM, wecom.configured()),
                                                              (NotificationChannel.DINGTALK, dingtalk.configured())) if on)}

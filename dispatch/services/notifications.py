@@ -35,11 +35,12 @@ from dispatch.gateways.errors import GatewayError
 from dispatch.gateways.im import IMMessage, im_message_for
 from dispatch.links import ack_link_for
 from dispatch.models import Notification
-from dispatch.services.channels import EXTERNAL, Contact, contacts_for, external_rows
+from dispatch.services.channels import EXTERNAL, Contact, contacts_for, external_rows, is_urgent_kind
 from dispatch.sms import get_sms_backend, sms_message_for
 from governance.enqueue import enqueue
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Department
+from governance.workcal import WorkingCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,35 @@ URGENT_KIND_PREFIXES = ("summons.", "mode.")
 
 def priority_for(kind: str) -> int:
     return PRIORITY_URGENT if kind.startswith(URGENT_KIND_PREFIXES) else PRIORITY_NORMAL
+
+
+# Kinds that reach people at any hour (issue 27 item 5): beside the urgent ones of `is_urgent_kind`
+# (summons, wartime, escalations), an urgent report and its follow-ups, a key person's raised risk, and
+# the minutes-scale clocks of a matter waiting to be sent on or dispatched (马上受理: the night shift).
+ANYTIME_KIND_PREFIXES = ("urgent_report.", "keyperson.risk_raised", "case.send_on", "case.dispatch",
+                         "case.pending_dispatch")
+
+
+def quiet_until(*, kind: str, now: dt.datetime, calendar: Callable[[], WorkingCalendar]) -> dt.datetime | None:
+    """When an ordinary message outside the app made at `now` may go: None at once (quiet hours off,
+    an urgent kind, or the office is open), else the start of the next office day. `calendar` is only
+    called when the answer depends on it."""
+    if not settings.NOTIFICATION_QUIET_HOURS or is_urgent_kind(kind) or kind.startswith(ANYTIME_KIND_PREFIXES):
+        return None
+    opens = calendar().office_opens_after(now)
+    return None if opens <= now else opens
+
+
+class _Calendar:
+    """The national working calendar, built on first use only (a cache read)."""
+
+    def __init__(self) -> None:
+        self._calendar: WorkingCalendar | None = None
+
+    def __call__(self) -> WorkingCalendar:
+        if self._calendar is None:
+            self._calendar = WorkingCalendar()
+        return self._calendar
 
 
 def notifications_deferred(*, reset: bool = False) -> int:
@@ -133,6 +163,8 @@ def notification_send(
     pairs = _rows_for(people=[user.pk for user in people], channels=channels, kind=kind,
                       contacts=contacts_for(user.pk for user in people) if EXTERNAL in channels else {})
     stored = set(Notification.objects.filter(dedupe_key=dedupe_key).values_list("recipient_id", "channel"))
+    held = quiet_until(kind=kind, now=now, calendar=_Calendar()) if any(
+        channel != NotificationChannel.IN_APP for _, channel in pairs) else None
     created: list[Notification] = []
     for recipient_id, channel in pairs:
         if (recipient_id, channel) in stored:
@@ -151,6 +183,7 @@ def notification_send(
             "status": DeliveryStatus.SENT if in_app else DeliveryStatus.PENDING,
             "sent_at": now if in_app else None,
             "created_at": now,
+            "not_before": None if in_app else held,
             "priority": priority_for(kind) if priority is None else priority,
             **related_fields,
         }
@@ -163,7 +196,9 @@ def notification_send(
                 dedupe_key=dedupe_key, recipient_id=recipient_id, channel=channel
             ).exists():
                 raise
-    outgoing = [(row.pk, row.priority) for row in created if row.channel != NotificationChannel.IN_APP]
+    # Held rows wait for beat's requeue once the office opens.
+    outgoing = [(row.pk, row.priority) for row in created
+                if row.channel != NotificationChannel.IN_APP and row.not_before is None]
     if outgoing:
         transaction.on_commit(lambda: notification_publish(outgoing))
     return created
@@ -226,6 +261,8 @@ def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.d
                             for user in request.recipients if user is not None)
     in_app_channel, sent, pending = (str(NotificationChannel.IN_APP), str(DeliveryStatus.SENT),
                                      str(DeliveryStatus.PENDING))
+    calendar = _Calendar()
+    held_by_kind: dict[str, Any] = {}
     for request in requests:
         key = (request.dedupe_key or "").strip()
         if not key or len(key) > 200:
@@ -240,14 +277,17 @@ def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.d
             counts[request.step_id] = counts.get(request.step_id, 0) + len(pairs)
         for recipient_id, channel in pairs:
             in_app = channel == in_app_channel
+            if not in_app and request.kind not in held_by_kind:
+                held = quiet_until(kind=request.kind, now=now, calendar=calendar)
+                held_by_kind[request.kind] = held and connection.ops.adapt_datetimefield_value(held)
             rows.setdefault((key, recipient_id, channel), (
                 recipient_id, request.kind, title, request.body, request.link, channel, key,
                 sent if in_app else pending, request.step_id, request.priority, created_at,
-                created_at if in_app else None))
+                created_at if in_app else None, None if in_app else held_by_kind[request.kind]))
     if not rows:
         return 0
     values = list(rows.values())
-    inserted: list[tuple[int, str, int]] = []
+    inserted: list[tuple[int, str, int, Any]] = []
     with connection.cursor() as cursor:
         for start in range(0, len(values), SEND_MANY_CHUNK):
             chunk = values[start:start + SEND_MANY_CHUNK]
@@ -256,21 +296,22 @@ def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.d
                                     rows=", ".join([_INSERT_ROW] * len(chunk))),
                 [value for row in chunk for value in row])
             inserted += cursor.fetchall()
-    outgoing = [(pk, priority) for pk, channel, priority in inserted if channel != NotificationChannel.IN_APP]
+    outgoing = [(pk, priority) for pk, channel, priority, not_before in inserted
+                if channel != NotificationChannel.IN_APP and not_before is None]
     if outgoing:
         transaction.on_commit(lambda: notification_publish(outgoing))
     return len(inserted)
 
 
-# Rows per INSERT of `notification_send_many` (12 parameters each: SQLite takes 32,766 at most).
+# Rows per INSERT of `notification_send_many` (13 parameters each: SQLite takes 32,766 at most).
 SEND_MANY_CHUNK = 1000
 _INSERT_MANY = (
     "INSERT INTO {table} (recipient_id, kind, title, body, link, channel, dedupe_key, status, step_id, priority, "
-    "created_at, sent_at, content_type_id, object_id, payload, claim, attempts, last_error, last_attempt_at, "
-    "read_at, gateway, gateway_message_id, receipt, receipt_at, receipt_reason) VALUES {rows} "
-    "ON CONFLICT DO NOTHING RETURNING id, channel, priority"
+    "created_at, sent_at, not_before, content_type_id, object_id, payload, claim, attempts, last_error, "
+    "last_attempt_at, read_at, gateway, gateway_message_id, receipt, receipt_at, receipt_reason) VALUES {rows} "
+    "ON CONFLICT DO NOTHING RETURNING id, channel, priority, not_before"
 )
-_INSERT_ROW = ("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '', '{}', '', 0, '', NULL, NULL, "
+_INSERT_ROW = ("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '', '{}', '', 0, '', NULL, NULL, "
                "'', '', '', NULL, '')")
 
 
@@ -355,16 +396,20 @@ def _gives_up(notification: Notification, now: dt.datetime) -> bool:
     return notification.attempts >= NOTIFICATION_MAX_ATTEMPTS
 
 
+def _claimable(now: dt.datetime) -> models.QuerySet[Notification]:
+    """Rows outside the app a delivery may take now: waiting (not held past `now` by quiet hours) or
+    left "sending" past their lease, with attempts left."""
+    waiting = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]) & (
+        Q(not_before__isnull=True) | Q(not_before__lte=now))
+    return (Notification.objects.filter(waiting | Q(status=DeliveryStatus.SENDING, last_attempt_at__lt=now - SENDING_LEASE),
+                                        _attempts_left(now))
+            .exclude(channel=NotificationChannel.IN_APP))
+
+
 def _claim(*, notification_id: int, now: dt.datetime) -> bool:
-    """Take the row for one attempt; false when it is sent, abandoned, or another worker has it."""
-    claimable = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]) | Q(
-        status=DeliveryStatus.SENDING, last_attempt_at__lt=now - SENDING_LEASE
-    )
-    return bool(
-        Notification.objects.filter(claimable, _attempts_left(now), pk=notification_id)
-        .exclude(channel=NotificationChannel.IN_APP)
-        .update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
-    )
+    """Take the row for one attempt; false when it is sent, abandoned, held, or another worker has it."""
+    return bool(_claimable(now).filter(pk=notification_id).update(
+        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now))
 
 
 @dataclass(frozen=True)
@@ -521,10 +566,7 @@ def notification_deliver(*, notification_id: int, now: dt.datetime | None = None
 def _claim_batch(*, notification_ids: Sequence[int], now: dt.datetime) -> str:
     """Take the claimable rows among `notification_ids` in one UPDATE tagged with a token."""
     token = uuid.uuid4().hex
-    claimable = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]) | Q(
-        status=DeliveryStatus.SENDING, last_attempt_at__lt=now - SENDING_LEASE
-    )
-    Notification.objects.filter(claimable, _attempts_left(now), pk__in=list(notification_ids)).exclude(channel=NotificationChannel.IN_APP).update(
+    _claimable(now).filter(pk__in=list(notification_ids)).update(
         status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now, claim=token)
     return token
 
@@ -597,7 +639,8 @@ def notification_requeue_stale(
     stale = (
         Notification.objects.exclude(channel=NotificationChannel.IN_APP)
         .filter(_attempts_left(now))
-        .annotate(last_touch=Coalesce("last_attempt_at", "created_at"))
+        # a row held by quiet hours counts from the office's opening
+        .annotate(last_touch=Coalesce("last_attempt_at", "not_before", "created_at"))
         .filter(waiting | Q(status=DeliveryStatus.SENDING, last_attempt_at__lt=now - SENDING_LEASE))
     )
     if urgent_only:
@@ -627,14 +670,19 @@ def notification_urgent_waiting(*, now: dt.datetime) -> dict[str, Any]:
 
 def notification_outbox_stats(*, now: dt.datetime) -> dict[str, Any]:
     """E-mail/SMS rows not delivered yet (pending, failed awaiting a retry, sending) and the age of
-    the oldest, for the status page and /healthz."""
-    undelivered = Notification.objects.exclude(channel=NotificationChannel.IN_APP).filter(
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.SENDING])
-    stats = undelivered.aggregate(count=models.Count("pk"), oldest=models.Min("created_at"))
-    oldest = stats["oldest"]
+    the oldest, for the status page and /healthz; the rows quiet hours hold until the office opens are
+    counted apart (they wait by rule, not because deliveries are stuck), with the time they go. One read."""
+    held = Q(not_before__gt=now)
+    stats = Notification.objects.exclude(channel=NotificationChannel.IN_APP).filter(
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.SENDING]).aggregate(
+        count=models.Count("pk", filter=~held), oldest=models.Min("created_at", filter=~held),
+        held=models.Count("pk", filter=held), opens=models.Min("not_before", filter=held))
+    oldest, opens = stats["oldest"], stats["opens"]
     return {"undelivered": stats["count"],
             "oldest_age_seconds": round((now - oldest).total_seconds()) if oldest else None,
-            "oldest_created_at": timezone.localtime(oldest).isoformat() if oldest else None}
+            "oldest_created_at": timezone.localtime(oldest).isoformat() if oldest else None,
+            "held_for_office_hours": stats["held"],
+            "office_opens_at": timezone.localtime(opens).isoformat() if opens else None}
 
 
 def notification_retry(*, notification_ids: Iterable[int], now: dt.datetime) -> int:
