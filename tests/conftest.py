@@ -26,6 +26,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
+    if os.environ.get("BROWSER_TESTS") == "0":
+        pytest.skip("BROWSER_TESTS=0: the browser tests run in another pass (CI: the PostgreSQL one)")
     if not CHROMIUM:
         if os.environ.get("CI"):
             pytest.fail("CI must install Debian's chromium for the browser tests (see .ci/run)")

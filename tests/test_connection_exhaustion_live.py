@@ -27,6 +27,7 @@ from dispatch.tests.test_work_live_celery import (
     ROOT,
     _env,
     _manage,
+    _migrate,
     _start,
     _stop,
 )
@@ -111,7 +112,7 @@ def test_postgresql_out_of_connections_answers_a_clear_503_and_resumes_by_itself
     holders: list = []
     processes: list[subprocess.Popen] = []
     try:
-        _manage(env, "migrate", "--noinput", timeout=300)
+        _migrate(env)
         _manage(env, "collectstatic", "--noinput", "-v0", timeout=300)
         _json(env, SETUP.format(token=token))
         web_port = _port()

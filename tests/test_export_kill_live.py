@@ -19,7 +19,7 @@ from dispatch.tests.test_engine_faults_live import _json, _script
 from dispatch.tests.test_work_live_celery import (
     LIVE_ONLY,
     _env,
-    _manage,
+    _migrate,
     _start,
     _stop,
 )
@@ -66,7 +66,7 @@ print(json.dumps({{"status": report.export_status, "progress": report.export_pro
 @pytest.mark.parametrize("attempts", [2, 1], ids=["taken-over", "failed-clearly"])
 def test_an_export_killed_at_40_percent_is_taken_over_or_failed_within_its_lease(tmp_path, attempts):
     env = {**_env(tmp_path), "JOB_LEASE_SECONDS": str(LEASE_SECONDS), "JOB_MAX_ATTEMPTS": str(attempts)}
-    _manage(env, "migrate", "--noinput", timeout=300)
+    _migrate(env)
     ids = _json(env, SETUP.format(token=uuid.uuid4().hex[:8]))
     killed = _script(env, KILL_AT_40.format(**ids))
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]

@@ -31,6 +31,7 @@ from dispatch.tests.test_work_live_celery import (
     ROOT,
     _env,
     _manage,
+    _migrate,
     _stop,
 )
 
@@ -172,7 +173,7 @@ def test_redis_stopped_under_load_answers_no_500_and_loses_nothing(tmp_path):
     broker = _redis(port, redis_log)
     env = {**_env(tmp_path), "REDIS_URL": f"redis://127.0.0.1:{port}/0", "DEBUG": "0"}
     token = uuid.uuid4().hex[:8]
-    _manage(env, "migrate", "--noinput", timeout=300)
+    _migrate(env)
     _manage(env, "collectstatic", "--noinput", "-v0", timeout=300)  # production: DEBUG off, hashed static files
     ids = _json(env, SETUP.format(token=token))
     web_port = _port()

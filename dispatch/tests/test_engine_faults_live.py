@@ -29,7 +29,7 @@ from dispatch.tests.test_work_live_celery import (
     LIVE_ONLY,
     ROOT,
     _env,
-    _manage,
+    _migrate,
     _start,
     _stop,
 )
@@ -186,7 +186,7 @@ def _sms_lines(log: Path, token: str) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory) -> Path:
     var_dir = tmp_path_factory.mktemp("faults")
-    _manage(_env(var_dir), "migrate", "--noinput", timeout=300)
+    _migrate(_env(var_dir))
     return var_dir
 
 

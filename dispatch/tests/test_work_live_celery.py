@@ -12,8 +12,10 @@ Each run uses fresh codes, so the database can be reused. CI:
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -112,6 +114,17 @@ def _env(var_dir: Path) -> dict[str, str]:
     return env
 
 
+_migrated: set[str] = set()
+
+
+def _migrate(env: dict[str, str]) -> None:
+    """Migrate the real database the live tests use, once per database per session (CI migrates it
+    before the run; a developer's first live test does it here)."""
+    if env.get("DATABASE_URL", "") not in _migrated:
+        _migrate(env)
+        _migrated.add(env.get("DATABASE_URL", ""))
+
+
 def _manage(env: dict[str, str], *args: str, timeout: int = 120) -> str:
     done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
@@ -119,9 +132,53 @@ def _manage(env: dict[str, str], *args: str, timeout: int = 120) -> str:
     return done.stdout
 
 
-def _shell(env: dict[str, str], code: str) -> dict:
-    out = _manage(env, "shell", "-c", code)
-    return json.loads(out.strip().splitlines()[-1])
+# One Django process per environment runs every `_shell` script of the live tests (their setups and the
+# polls of their waits), each in a fresh namespace and with fresh database connections: a `manage.py
+# shell` per poll cost 2.5 s of CPU, most of what a waiting live test spends.
+_SHELL_LOOP = r"""
+import contextlib, io, json, sys, traceback
+import django
+django.setup()
+from django.db import connections
+for line in sys.stdin:
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(json.loads(line), {"__name__": "__live_shell__"})
+        answer = {"out": out.getvalue()}
+    except BaseException:
+        answer = {"error": traceback.format_exc()[-3000:]}
+    finally:
+        connections.close_all()
+    sys.__stdout__.write(json.dumps(answer) + "\n")
+    sys.__stdout__.flush()
+"""
+_shells: dict[tuple[tuple[str, str], ...], subprocess.Popen] = {}
+
+
+def _shell(env: dict[str, str], code: str, *, timeout: int = 120) -> dict:
+    """Run `code` (a script that prints JSON last) with Django set up in `env`; its last line, parsed."""
+    key = tuple(sorted(env.items()))
+    process = _shells.get(key)
+    if process is None or process.poll() is not None:
+        process = _shells[key] = subprocess.Popen(
+            [sys.executable, "-c", _SHELL_LOOP], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, start_new_session=True)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(json.dumps(code) + "\n")
+    process.stdin.flush()
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    assert ready, f"the live shell did not answer within {timeout} s"
+    answer = json.loads(process.stdout.readline() or '{"error": "the live shell ended"}')
+    assert "error" not in answer, answer["error"]
+    return json.loads(answer["out"].strip().splitlines()[-1])
+
+
+@atexit.register
+def _close_shells() -> None:
+    for process in _shells.values():
+        if process.poll() is None:
+            process.kill()
 
 
 def _start(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
@@ -142,7 +199,7 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[dict]:
     env = _env(tmp_path)
-    _manage(env, "migrate", "--noinput", timeout=300)
+    _migrate(env)
     worker = _start(env, tmp_path / "worker.log", "worker", "--loglevel=INFO", "--concurrency=2",
                     "-Q", "default,sweep,deliveries,urgent", "--hostname", f"live-{uuid.uuid4().hex[:6]}@%h")
     beat = _start(env, tmp_path / "beat.log", "beat", "--loglevel=INFO",
