@@ -625,10 +625,12 @@ def deadline_engine_checks(*, now: dt.datetime | None = None) -> dict[str, dict[
                 f"{_duration_text(outbox['oldest_age_seconds'])}")
     else:
         text = "没有待发送的短信/邮件"
+    if stale:
+        text += "：投递可能已停止"
     if outbox["held_for_office_hours"]:
         opens = dt.datetime.fromisoformat(outbox["office_opens_at"])
         text += f"；另有 {outbox['held_for_office_hours']} 条非紧急消息在静默时段暂缓，{opens:%m-%d %H:%M} 上班后发送"
-    checks["消息投递"] = {"ok": not stale, "message": text + ("：投递可能已停止" if stale else ""), **outbox}
+    checks["消息投递"] = {"ok": not stale, "message": text, **outbox}
     urgent = notification_urgent_waiting(now=now)
     if urgent["failing"]:
         # red: the gateway refuses a summons message (it keeps retrying while the report-in runs)
