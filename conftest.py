@@ -86,6 +86,17 @@ def _empty_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a request in English through the test client leaves
+    English active in the thread, and under `make test` the next test in that process could be any."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _login_lockout_off(settings):
     """Django's test `Client.login()` authenticates without a request, which django-axes refuses;
     the lockout tests (governance/tests/test_security_logins.py) switch it back on and log in

@@ -120,6 +120,7 @@ def test_the_tree_counts_the_districts_open_matters_from_the_index(postgresql, t
 
 
 def test_the_assessment_joins_the_assignment_events_as_a_set(postgresql, world):
+    _only_index("dispatch_assignment", "assignment_center_month")
     day = timezone.localdate()
     month = assessment.Month(day.year, day.month)
     plans = _plans(lambda: list(assessment._grouped(assessment._events(world.center, month), "department_id",

@@ -121,7 +121,7 @@ def _migrate(env: dict[str, str]) -> None:
     """Migrate the real database the live tests use, once per database per session (CI migrates it
     before the run; a developer's first live test does it here)."""
     if env.get("DATABASE_URL", "") not in _migrated:
-        _migrate(env)
+        _manage(env, "migrate", "--noinput", timeout=300)
         _migrated.add(env.get("DATABASE_URL", ""))
 
 
