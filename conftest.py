@@ -104,9 +104,9 @@ def _login_lockout_off(settings):
     settings.AXES_ENABLED = False
 
 
-def _is_live(path: str) -> bool:
-    """A live test's module: its name says so (`*_live.py`, `*_live_celery.py`)."""
-    return "_live" in Path(path).stem
+def _is_live(nodeid: str) -> bool:
+    """A live test: its module's name says so (`*_live.py`, `*_live_celery.py`)."""
+    return "_live" in Path(nodeid.split("::", 1)[0]).stem
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's ordering by kind of database use
@@ -114,12 +114,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """The live tests (real worker processes on the real database and broker) go first: they mostly
     wait on real clocks, and under `make test` (pytest-xdist) the other processes run the rest
     meanwhile. They are known by their module's name, which is all xdist's scheduler sees."""
-    misplaced = [item.nodeid for item in items
-                 if item.get_closest_marker("celery_worker") and not _is_live(item.nodeid.split("::")[0])]
+    live = {item.nodeid for item in items if _is_live(item.nodeid)}
+    misplaced = [item.nodeid for item in items if item.get_closest_marker("celery_worker") and item.nodeid not in live]
     if misplaced:
         raise pytest.UsageError(f"live tests belong in a *_live module: {misplaced}")
-    live = [item for item in items if _is_live(item.nodeid.split("::")[0])]
-    items[:] = live + [item for item in items if not _is_live(item.nodeid.split("::")[0])]
+    items[:] = [item for item in items if item.nodeid in live] + [item for item in items if item.nodeid not in live]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -135,7 +134,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     class LiveTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "live" if _is_live(nodeid.split("::", 1)[0]) else nodeid
+            return "live" if _is_live(nodeid) else nodeid
 
     config.option.loadscopereorder = False  # in collection order: the live tests first
     return LiveTogether(config, log)

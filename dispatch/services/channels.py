@@ -19,8 +19,12 @@ EXTERNAL = "external"
 PERSONAL_ORDER = (NotificationChannel.SMS, NotificationChannel.WECOM, NotificationChannel.DINGTALK)
 
 
+# Summons (a 20-minute report-in) and wartime: the urgent queue's kinds (dispatch.services.notifications).
+URGENT_KIND_PREFIXES = ("summons.", "mode.")
+
+
 def is_urgent_kind(kind: str) -> bool:
-    return kind.startswith(("summons.", "mode.")) or kind == "escalation" or kind.endswith(".escalated")
+    return kind.startswith(URGENT_KIND_PREFIXES) or kind == "escalation" or kind.endswith(".escalated")
 
 
 @dataclass(frozen=True)

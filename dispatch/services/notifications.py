@@ -11,6 +11,7 @@ task `notifications_requeue` publishes them again once it is back.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -35,7 +36,14 @@ from dispatch.gateways.errors import GatewayError
 from dispatch.gateways.im import IMMessage, im_message_for
 from dispatch.links import ack_link_for
 from dispatch.models import Notification
-from dispatch.services.channels import EXTERNAL, Contact, contacts_for, external_rows, is_urgent_kind
+from dispatch.services.channels import (
+    EXTERNAL,
+    URGENT_KIND_PREFIXES,
+    Contact,
+    contacts_for,
+    external_rows,
+    is_urgent_kind,
+)
 from dispatch.sms import get_sms_backend, sms_message_for
 from governance.enqueue import enqueue
 from governance.errors import ApplicationError, NotFoundError
@@ -70,9 +78,8 @@ _deferred: ContextVar[int] = ContextVar("notifications_deferred", default=0)
 
 
 # Urgent (the `urgent` queue, never abandoned while the deadline runs): summons (a 20-minute report-in)
-# and wartime (`mode.*`). Not the days-scale escalations of assignments: a sweep's catch-up of those
-# would fill the urgent queue and put a call-up behind them again.
-URGENT_KIND_PREFIXES = ("summons.", "mode.")
+# and wartime (`mode.*`), URGENT_KIND_PREFIXES. Not the days-scale escalations of assignments: a sweep's
+# catch-up of those would fill the urgent queue and put a call-up behind them again.
 
 
 def priority_for(kind: str) -> int:
@@ -94,18 +101,6 @@ def quiet_until(*, kind: str, now: dt.datetime, calendar: Callable[[], WorkingCa
         return None
     opens = calendar().office_opens_after(now)
     return None if opens <= now else opens
-
-
-class _Calendar:
-    """The national working calendar, built on first use only (a cache read)."""
-
-    def __init__(self) -> None:
-        self._calendar: WorkingCalendar | None = None
-
-    def __call__(self) -> WorkingCalendar:
-        if self._calendar is None:
-            self._calendar = WorkingCalendar()
-        return self._calendar
 
 
 def notifications_deferred(*, reset: bool = False) -> int:
@@ -163,7 +158,7 @@ def notification_send(
     pairs = _rows_for(people=[user.pk for user in people], channels=channels, kind=kind,
                       contacts=contacts_for(user.pk for user in people) if EXTERNAL in channels else {})
     stored = set(Notification.objects.filter(dedupe_key=dedupe_key).values_list("recipient_id", "channel"))
-    held = quiet_until(kind=kind, now=now, calendar=_Calendar()) if any(
+    held = quiet_until(kind=kind, now=now, calendar=functools.cache(WorkingCalendar)) if any(
         channel != NotificationChannel.IN_APP for _, channel in pairs) else None
     created: list[Notification] = []
     for recipient_id, channel in pairs:
@@ -261,7 +256,7 @@ def notification_send_many(*, requests: Sequence[NotificationRequest], now: dt.d
                             for user in request.recipients if user is not None)
     in_app_channel, sent, pending = (str(NotificationChannel.IN_APP), str(DeliveryStatus.SENT),
                                      str(DeliveryStatus.PENDING))
-    calendar = _Calendar()
+    calendar = functools.cache(WorkingCalendar)  # the national calendar, read once if at all
     held_by_kind: dict[str, Any] = {}
     for request in requests:
         key = (request.dedupe_key or "").strip()
