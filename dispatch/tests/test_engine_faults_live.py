@@ -511,7 +511,7 @@ def test_acceptance_summons_during_a_2000_step_catch_up_with_a_300_ms_gateway(tm
         assert max(times["fired"]) - approved["due"] <= ESCALATION_LIMIT, (times, approved)
         # The escalation SMS went out within the promise too, although the backlog still waits.
         assert max(times["overdue"]) - approved["due"] <= ESCALATION_LIMIT, (times, approved)
-        assert _json(env, CATCH_UP_STATE.format(**backlog))["sms_pending"] > 0
+        assert _json(env, BACKLOG_WAITING_AT.format(moment=max(times["overdue"]), **backlog))["waiting"] > 0
         assert all(process.poll() is None for process in processes)
     finally:
         for process in processes:
