@@ -144,6 +144,8 @@ class NotificationChannel(models.TextChoices):
     # The duty group of the recipient's department (a group robot), posted once per message.
     WECOM_GROUP = "wecom_bot", _("企业微信值班群")
     DINGTALK_GROUP = "ding_bot", _("钉钉值班群")
+    # A voice notification call (dispatch.voice): an escalation nobody has seen; pressing 1 acknowledges.
+    VOICE = "voice", _("语音电话")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -264,6 +266,8 @@ class StepKind(models.TextChoices):
     ESCALATION = "escalation", _("超期升级")
     PROGRESS_DUE = "progress_due", _("督办进度报告")
     SUMMONS_OVERDUE = "summons_overdue", _("召集报到超时")
+    # VOICE_CALL_AFTER_MINUTES after SUMMONS_OVERDUE: calls whoever of its leaders has not seen it.
+    VOICE_CALL = "voice_call", _("语音呼叫")
 
 
 class EscalationTarget(models.TextChoices):
@@ -329,4 +333,6 @@ class DispatchEventType(models.TextChoices):
     SUMMONS_DEPARTMENT_REPORTED_IN = "summons.department_reported_in", _("部门到场报到")
     SUMMONS_DEPARTMENT_REPORTED_REMOTE = "summons.department_reported_remote", _("部门远程报到（未到中心，不计报到）")
     SUMMONS_OVERDUE = "summons.overdue", _("召集报到超时")
+    SUMMONS_VOICE_CALLED = "summons.voice_called", _("召集超时语音呼叫")
+    SUMMONS_VOICE_ACKNOWLEDGED = "summons.voice_acknowledged", _("语音呼叫按键确认知悉")
     SUMMONS_CLOSED = "summons.closed", _("召集结束")

@@ -117,7 +117,8 @@ def sms_template_for(kind: str) -> str:
     return mapping.get(family, DEFAULT_TEMPLATE)
 
 
-def _clip(value: str, limit: int) -> str:
+def clip(value: str, limit: int) -> str:
+    """The value on one line, cut to `limit` characters with an ellipsis."""
     value = " ".join((value or "").split())
     return value if len(value) <= limit else value[: max(limit - 1, 1)] + "…"
 
@@ -131,6 +132,6 @@ def sms_message_for(*, phone: str, kind: str, title: str, body: str, link: str, 
     spec = settings.SMS_TEMPLATES.get(template) or settings.SMS_TEMPLATES[DEFAULT_TEMPLATE]
     limit = settings.SMS_PARAM_MAX_CHARS
     values = {"title": title, "detail": body or title, "link": link}
-    params = {name: _clip(values.get(name, ""), limit) for name in spec["params"]}
+    params = {name: clip(values.get(name, ""), limit) for name in spec["params"]}
     return SMSMessage(phone=phone, text=text[:text_max], kind=kind, template=template,
                       template_code=spec.get("code", ""), params=params, reference=reference)

@@ -28,6 +28,8 @@ urlpatterns = [
     # The SMS gateways' delivery receipts (状态报告), authenticated by SMS_RECEIPT_TOKEN.
     path("receipts/sms/<str:gateway>/", receipts.sms_receipts, name="sms-receipts"),
     path("receipts/sms/<str:gateway>/<str:token>/", receipts.sms_receipts, name="sms-receipts-token"),
+    path("receipts/voice/<str:gateway>/", receipts.voice_receipts, name="voice-receipts"),
+    path("receipts/voice/<str:gateway>/<str:token>/", receipts.voice_receipts, name="voice-receipts-token"),
     path("notifications/read-all/", notifications.notification_read_all, name="notifications-read-all"),
     path(
         "notifications/<int:notification_id>/read/", notifications.notification_read, name="notification-read"

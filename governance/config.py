@@ -130,10 +130,30 @@ _SMS_GATEWAY_CLASSES = {"dispatch.gateways.aliyun_sms.AliyunSMSBackend": "aliyun
                         "dispatch.gateways.tencent_sms.TencentSMSBackend": "tencent"}
 
 
-def check_sms_gateway(backend: str, values: dict[str, str]) -> None:
+def _require_gateway_settings(setting: str, backend: str, values: dict[str, str], *,
+                              needs: Mapping[str, tuple[str, ...]], classes: Mapping[str, str]) -> None:
     """A real gateway without its key, app id or a template code would fail every message at 2 a.m.:
     refuse to start instead."""
-    vendor = _SMS_GATEWAY_CLASSES.get(backend.strip(), backend.strip().lower())
-    missing = [name for name in _SMS_GATEWAY_NEEDS.get(vendor, ()) if not values.get(name)]
+    vendor = classes.get(backend.strip(), backend.strip().lower())
+    missing = [name for name in needs.get(vendor, ()) if not values.get(name)]
     if missing:
-        raise ImproperlyConfigured(f"SMS_BACKEND={backend} 需要配置：{'、'.join(missing)}（见 README「Notifications」）。")
+        raise ImproperlyConfigured(f"{setting}={backend} 需要配置：{'、'.join(missing)}（见 README「Notifications」）。")
+
+
+def check_sms_gateway(backend: str, values: dict[str, str]) -> None:
+    _require_gateway_settings("SMS_BACKEND", backend, values, needs=_SMS_GATEWAY_NEEDS, classes=_SMS_GATEWAY_CLASSES)
+
+
+_VOICE_GATEWAY_NEEDS = {"aliyun": ("VOICE_KEY_ID", "VOICE_KEY_SECRET", "VOICE_SHOW_NUMBER", "VOICE_TEMPLATE_ESCALATION",
+                                   "VOICE_TEMPLATE_CONFIRMED")}
+_VOICE_GATEWAY_CLASSES = {"dispatch.gateways.aliyun_voice.AliyunVoiceBackend": "aliyun"}
+
+
+def check_voice_gateway(backend: str, values: dict[str, str], *, play_times: int, after_minutes: int) -> None:
+    """As `check_sms_gateway`, for the voice gateway; and the call's numbers within the vendor's range."""
+    _require_gateway_settings("VOICE_BACKEND", backend, values, needs=_VOICE_GATEWAY_NEEDS,
+                              classes=_VOICE_GATEWAY_CLASSES)
+    if not 1 <= play_times <= 3:
+        raise ImproperlyConfigured(f"VOICE_PLAY_TIMES={play_times} 应为 1 到 3（网关允许的播放次数）。")
+    if after_minutes < 1:
+        raise ImproperlyConfigured(f"VOICE_CALL_AFTER_MINUTES={after_minutes} 应至少为 1 分钟。")

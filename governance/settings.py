@@ -16,7 +16,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from governance.config import Env, check_sms_gateway
+from governance.config import Env, check_sms_gateway, check_voice_gateway
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -412,6 +412,25 @@ SMS_KIND_TEMPLATES = {
 check_sms_gateway(SMS_BACKEND, {
     "SMS_KEY_ID": SMS_KEY_ID, "SMS_KEY_SECRET": SMS_KEY_SECRET, "SMS_APP_ID": SMS_APP_ID,
     **{f"SMS_TEMPLATE_{name.upper()}": spec["code"] for name, spec in SMS_TEMPLATES.items()}})
+# Voice calls (dispatch.voice): a summons escalation nobody has seen this many minutes after it went
+# out calls the leader in charge and the commander on duty; pressing 1 acknowledges. Empty: no calls.
+VOICE_BACKEND = env.str("VOICE_BACKEND", default="")
+VOICE_KEY_ID = env.str("VOICE_KEY_ID", default=SMS_KEY_ID)
+VOICE_KEY_SECRET = env.str("VOICE_KEY_SECRET", default=SMS_KEY_SECRET)
+VOICE_ENDPOINT = env.str("VOICE_ENDPOINT", default="").rstrip("/")
+if VOICE_ENDPOINT:
+    env.check_url("VOICE_ENDPOINT", VOICE_ENDPOINT, schemes={"http", "https"})
+VOICE_SHOW_NUMBER = env.str("VOICE_SHOW_NUMBER", default="")
+VOICE_TEMPLATE_ESCALATION = env.str("VOICE_TEMPLATE_ESCALATION", default="")
+VOICE_TEMPLATE_CONFIRMED = env.str("VOICE_TEMPLATE_CONFIRMED", default="")
+VOICE_TEMPLATE_PARAMS = ["title", "detail"]
+VOICE_PARAM_MAX_CHARS = env.int("VOICE_PARAM_MAX_CHARS", default=35)
+VOICE_PLAY_TIMES = env.int("VOICE_PLAY_TIMES", default=2)
+VOICE_CALL_AFTER_MINUTES = env.int("VOICE_CALL_AFTER_MINUTES", default=5)
+check_voice_gateway(VOICE_BACKEND, {
+    "VOICE_KEY_ID": VOICE_KEY_ID, "VOICE_KEY_SECRET": VOICE_KEY_SECRET, "VOICE_SHOW_NUMBER": VOICE_SHOW_NUMBER,
+    "VOICE_TEMPLATE_ESCALATION": VOICE_TEMPLATE_ESCALATION, "VOICE_TEMPLATE_CONFIRMED": VOICE_TEMPLATE_CONFIRMED},
+    play_times=VOICE_PLAY_TIMES, after_minutes=VOICE_CALL_AFTER_MINUTES)
 # WeCom (企业微信) app messages: the corp id, the app's AgentId and Secret (README, "Notifications").
 WECOM_CORP_ID = env.str("WECOM_CORP_ID", default="")
 WECOM_AGENT_ID = env.str("WECOM_AGENT_ID", default="")
@@ -430,7 +449,8 @@ for _name, _value in (("WECOM_AGENT_ID", WECOM_AGENT_ID), ("DINGTALK_AGENT_ID", 
         raise ImproperlyConfigured(f"{_name}={_value!r} 应为数字（应用的 AgentId）。")
 # A call-up message's confirmation link is valid this long (minutes) after it was sent.
 ACK_LINK_MINUTES = env.int("ACK_LINK_MINUTES", default=120)
-# Delivery receipts (状态报告) are taken at /hooks/sms/<vendor>/<token>/ only when this is set.
+# Delivery receipts (状态报告) of SMS and voice calls are taken at /dispatch/receipts/sms/<vendor>/<token>/
+# and /dispatch/receipts/voice/<vendor>/<token>/ only when this is set.
 SMS_RECEIPT_TOKEN = env.str("SMS_RECEIPT_TOKEN", default="")
 
 # --- REST API ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import requests
 from django.conf import settings
 
+from dispatch.gateways.errors import GatewayError
 from dispatch.gateways.receipts import local_time, text_of
 from dispatch.sms import DeliveryReceipt, SMSBackend, SMSDeliveryError, SMSMessage
 
@@ -49,9 +50,36 @@ def rpc_signature(*, method: str, params: Mapping[str, str], secret: str) -> str
     return base64.b64encode(digest.digest()).decode()
 
 
-def classify(code: str, message: str) -> SMSDeliveryError:
+def classify(code: str, message: str, error: type[GatewayError] = SMSDeliveryError) -> GatewayError:
     retryable = code in RETRYABLE_CODES or code.startswith(("isp.", "Throttling"))
-    return SMSDeliveryError(message or code, code=code, retryable=retryable)
+    return error(message or code, code=code, retryable=retryable)
+
+
+def rpc_call(*, endpoint: str, action: str, params: Mapping[str, str], key_id: str, secret: str, region: str,
+             timeout: float, error: type[GatewayError] = SMSDeliveryError) -> dict[str, Any]:
+    """One signed RPC call (GET) of the Alibaba Cloud communication APIs (Dysmsapi, Dyvmsapi, both
+    version 2017-05-25): the answer when its `Code` is OK, else `error` classified by its code."""
+    query_params = {
+        "AccessKeyId": key_id, "Action": action, "Format": "JSON", "RegionId": region,
+        "SignatureMethod": "HMAC-SHA1", "SignatureNonce": uuid.uuid4().hex, "SignatureVersion": "1.0",
+        "Timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "Version": API_VERSION, **params,
+    }
+    query_params["Signature"] = rpc_signature(method="GET", params=query_params, secret=secret)
+    try:
+        query = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in query_params.items())
+        response = requests.get(f"{endpoint}/?{query}", timeout=timeout)
+    except requests.RequestException as exc:
+        raise error(f"网关不可达：{exc.__class__.__name__}", code="unreachable") from exc
+    try:
+        answer = response.json()
+    except ValueError:
+        raise error(f"网关应答无法解析（HTTP {response.status_code}）", code=f"http_{response.status_code}") from None
+    code = str(answer.get("Code", "")) if isinstance(answer, dict) else ""
+    if code == "OK":
+        return answer
+    if not code:
+        raise error(f"网关应答异常（HTTP {response.status_code}）", code=f"http_{response.status_code}")
+    raise classify(code, str(answer.get("Message", "")), error)
 
 
 class AliyunSMSBackend(SMSBackend):
@@ -70,32 +98,13 @@ class AliyunSMSBackend(SMSBackend):
     def send_message(self, message: SMSMessage) -> str:
         if not message.template_code:
             raise SMSDeliveryError(f"未配置短信模板 {message.template}", code="template_missing", retryable=False)
-        params = {
-            "AccessKeyId": self.key_id, "Action": "SendSms", "Format": "JSON", "RegionId": self.region,
-            "SignatureMethod": "HMAC-SHA1", "SignatureNonce": uuid.uuid4().hex, "SignatureVersion": "1.0",
-            "Timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "Version": API_VERSION,
-            "PhoneNumbers": message.phone, "SignName": self.sign_name, "TemplateCode": message.template_code,
-            "TemplateParam": json.dumps(message.params, ensure_ascii=False, separators=(",", ":")),
-        }
+        params = {"PhoneNumbers": message.phone, "SignName": self.sign_name, "TemplateCode": message.template_code,
+                  "TemplateParam": json.dumps(message.params, ensure_ascii=False, separators=(",", ":"))}
         if message.reference:
             params["OutId"] = message.reference
-        params["Signature"] = rpc_signature(method="GET", params=params, secret=self.secret)
-        try:
-            query = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in params.items())
-            response = requests.get(f"{self.endpoint}/?{query}", timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise SMSDeliveryError(f"网关不可达：{exc.__class__.__name__}", code="unreachable") from exc
-        try:
-            answer = response.json()
-        except ValueError:
-            raise SMSDeliveryError(f"网关应答无法解析（HTTP {response.status_code}）",
-                                   code=f"http_{response.status_code}") from None
-        code = str(answer.get("Code", ""))
-        if code == "OK":
-            return str(answer.get("BizId", ""))
-        if not code:
-            raise SMSDeliveryError(f"网关应答异常（HTTP {response.status_code}）", code=f"http_{response.status_code}")
-        raise classify(code, str(answer.get("Message", "")))
+        answer = rpc_call(endpoint=self.endpoint, action="SendSms", params=params, key_id=self.key_id,
+                          secret=self.secret, region=self.region, timeout=self.timeout)
+        return str(answer.get("BizId", ""))
 
 
 def parse_receipts(payload: Any) -> list[DeliveryReceipt]:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from dispatch.choices import DeliveryStatus, NotificationChannel, ReceiptStatus
 from dispatch.gateways import dingtalk, wecom
 from dispatch.models import Notification
+from dispatch.voice import voice_configured
 
 
 def notifications_for_user(*, user: AbstractBaseUser, unread_only: bool = False) -> QuerySet[Notification]:
@@ -78,7 +79,8 @@ def channels_health(*, now: dt.datetime) -> list[ChannelHealth]:
     queued = {row["channel"]: row for row in outside.filter(status__in=_UNDELIVERED).exclude(not_before__gt=now)
               .values("channel").annotate(depth=Count("pk"), oldest=Min("created_at"))}
     configured = {NotificationChannel.SMS, *(c for c, on in ((NotificationChannel.WECOM, wecom.configured()),
-                                                             (NotificationChannel.DINGTALK, dingtalk.configured())) if on)}
+                                                             (NotificationChannel.DINGTALK, dingtalk.configured()),
+                                                             (NotificationChannel.VOICE, voice_configured())) if on)}
     shown = [channel for channel in NotificationChannel.values if channel != NotificationChannel.IN_APP
              and (channel in configured or channel in last or channel in tried or channel in queued)]
     labels = dict(NotificationChannel.choices)

@@ -432,13 +432,15 @@ def summons_rows(*, summons: Summons, now: dt.datetime) -> list[SummonsDepartmen
 
 def summons_call_deliveries(*, summons: Summons) -> dict[int, list[Notification]]:
     """Per summoned department, the call-up's messages outside the app (SMS, WeCom, DingTalk) with
-    their state and delivery receipt: the countdown shows whether the call-up reached the phone."""
+    their state and delivery receipt, and the voice calls of its escalation (answered, key pressed):
+    the countdown shows whether the call-up reached the phone and whether the leaders know."""
     prefix = f"summons:{summons.pk}:department:"
-    rows = (Notification.objects.filter(dedupe_key__startswith=prefix, dedupe_key__endswith=":called")
+    rows = (Notification.objects.filter(dedupe_key__startswith=prefix)
+            .filter(Q(dedupe_key__endswith=":called") | Q(dedupe_key__endswith=":overdue", channel=NotificationChannel.VOICE))
             .exclude(channel=NotificationChannel.IN_APP).select_related("recipient").order_by("recipient_id", "channel"))
     found: dict[int, list[Notification]] = defaultdict(list)
     for row in rows:
-        department = row.dedupe_key.removeprefix(prefix).removesuffix(":called")
+        department = row.dedupe_key.removeprefix(prefix).rsplit(":", 1)[0]
         if department.isdigit():
             found[int(department)].append(row)
     return found

@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, models, transaction
@@ -32,6 +33,7 @@ from dispatch.choices import (
     OPEN_ASSIGNMENT_STATUSES,
     AssignmentStatus,
     DispatchEventType,
+    EscalationTarget,
     NotificationChannel,
     StepKind,
     SummonsStatus,
@@ -41,6 +43,7 @@ from dispatch.models import (
     Assignment,
     AuditAlarm,
     DeadlineStep,
+    Notification,
     SummonsDepartment,
     SweepRun,
     WorkReminderLetter,
@@ -63,7 +66,9 @@ from dispatch.services.notifications import (
     notification_urgent_waiting,
 )
 from dispatch.services.subjects import subject_steps_fire
+from dispatch.voice import voice_configured
 from governance.models import Center, Department
+from governance.people import display_name
 from governance.workcal import WorkingCalendar
 from intake.choices import EventSource
 from intake.events import case_event_build, case_events_record_many
@@ -108,12 +113,12 @@ class Outbox:
         self.counts: dict[int, int] = defaultdict(int)
 
     def add(self, *, step: Any, recipients: list[Any], kind: str, title: str, body: str = "",
-            link: str = "", dedupe_key: str, urgent: bool = False) -> None:
+            link: str = "", dedupe_key: str, urgent: bool = False, channels: tuple[str, ...] = ()) -> None:
         people = tuple(user for user in recipients if user is not None)
         if not people:
             return
         # urgent: also outside the app, by the recipient's channels on file (dispatch.services.channels)
-        channels = (NotificationChannel.IN_APP, EXTERNAL) if urgent else (NotificationChannel.IN_APP,)
+        channels = channels or ((NotificationChannel.IN_APP, EXTERNAL) if urgent else (NotificationChannel.IN_APP,))
         request = NotificationRequest(
             recipients=people, kind=kind, title=title, body=body, link=link, dedupe_key=dedupe_key,
             channels=channels, step_id=step.pk,
@@ -189,6 +194,7 @@ def _sweep_batch(*, ids: list[int], now: dt.datetime, claimed_at: dt.datetime, r
         batch = _Batch(now=now)
         overdue = _mark_overdue(steps=steps, now=now)
         escalated = _mark_summons_escalated(steps=steps, now=now)
+        acknowledged = _escalations_seen(steps=steps)
         newly_overdue: list[tuple[_AssignmentStep, dict[str, Any]]] = []
         # Other apps' deadlines (dispatch.services.subjects): each registered handler gets its claimed
         # steps once per batch, inside this transaction; the steps it did not act on are skipped.
@@ -198,6 +204,8 @@ def _sweep_batch(*, ids: list[int], now: dt.datetime, claimed_at: dt.datetime, r
         for step in steps:
             if step.subject_type:
                 acted = step.pk in acted_subjects
+            elif step.summons_department_id and step.kind == StepKind.VOICE_CALL:
+                acted = _fire_voice_call(step=step, seen=acknowledged, batch=batch, commanders=commanders)
             elif step.summons_department_id:
                 acted = _fire_summons(step=step, marked=step.summons_department_id in escalated, batch=batch,
                                       commanders=commanders)
@@ -344,7 +352,8 @@ def _mark_overdue(*, steps: list[Any], now: dt.datetime) -> set[int]:
 
 def _mark_summons_escalated(*, steps: list[DeadlineStep], now: dt.datetime) -> set[int]:
     candidates = [step.summons_department_id for step in steps
-                  if step.summons_department_id and not step.subject_type and step.summons_department.summons.status == SummonsStatus.APPROVED
+                  if step.summons_department_id and not step.subject_type and step.kind == StepKind.SUMMONS_OVERDUE
+                  and step.summons_department.summons.status == SummonsStatus.APPROVED
                   and step.summons_department.reported_in_at is None]
     if not candidates:
         return set()
@@ -467,7 +476,60 @@ def _fire_summons(*, step: DeadlineStep, marked: bool, batch: _Batch, commanders
         step=step, recipients=people, kind="summons.overdue", title=f"召集报到超时：{dept.name}",
         body=f"报到截止 {timezone.localtime(summons.report_in_due_at):%H:%M}，{dept.name} 尚未报到。",
         link=_link("work-summons", summons.pk),
-        dedupe_key=f"summons:{summons.pk}:department:{dept.pk}:overdue", urgent=True)
+        dedupe_key=_escalation_key(row), urgent=True)
+    # Whoever of the leaders has not seen it some minutes later is called (dispatch.voice).
+    leaders = [target for target in step.targets if target in VOICE_CALL_TARGETS]
+    if leaders and voice_configured():
+        batch.new_steps.append(DeadlineStep(
+            kind=StepKind.VOICE_CALL, summons_department_id=row.pk, targets=leaders,
+            due_at=now + dt.timedelta(minutes=settings.VOICE_CALL_AFTER_MINUTES)))
+    return True
+
+
+VOICE_CALL_TARGETS = (EscalationTarget.LEADER_IN_CHARGE, EscalationTarget.COMMANDER)
+
+
+def _escalation_key(row: SummonsDepartment) -> str:
+    return f"summons:{row.summons_id}:department:{row.department_id}:overdue"
+
+
+def _escalations_seen(*, steps: list[Any]) -> set[tuple[str, int]]:
+    """(escalation key, person) for the batch's voice-call steps whose escalation that person has seen,
+    on any channel (read in the app, opened from a message, acknowledged on an earlier call): one read,
+    only when the batch has such steps."""
+    keys = [_escalation_key(step.summons_department) for step in steps
+            if step.summons_department_id and not step.subject_type and step.kind == StepKind.VOICE_CALL]
+    if not keys:
+        return set()
+    return set(Notification.objects.filter(dedupe_key__in=keys, read_at__isnull=False)
+               .values_list("dedupe_key", "recipient_id"))
+
+
+def _fire_voice_call(*, step: DeadlineStep, seen: set[tuple[str, int]], batch: _Batch,
+                     commanders: CommanderCache) -> bool:
+    """Call the step's leaders who have not seen the summons' escalation, while the department has still
+    not reported in (a call that finds everyone informed, or the summons over, is skipped)."""
+    row: SummonsDepartment = step.summons_department
+    summons = row.summons
+    if summons.status != SummonsStatus.APPROVED or row.reported_in_at is not None:
+        return False
+    key = _escalation_key(row)
+    people = recipients_for(targets=step.targets, department=row.department, center=summons.center, at=batch.now,
+                            commanders=commanders)
+    unseen = list({person.pk: person for person in people if (key, person.pk) not in seen}.values())
+    if not unseen:
+        return False
+    dept = row.department
+    due = timezone.localtime(summons.report_in_due_at)
+    if summons.case_id:
+        batch.events.append(_case_event(case_id=summons.case_id, type=DispatchEventType.SUMMONS_VOICE_CALLED,
+                                        now=batch.now, data={
+            "summons": summons.pk, "department": dept.pk, "department_name": dept.name, "step": step.pk,
+            "called": [person.pk for person in unseen], "called_names": [display_name(person) for person in unseen]}))
+    batch.outbox.add(
+        step=step, recipients=unseen, kind="summons.voice_call", title=f"召集报到超时：{dept.name}",
+        body=f"报到截止 {due:%H:%M}，{dept.name} 尚未报到",
+        link=_link("work-summons", summons.pk), dedupe_key=key, channels=(NotificationChannel.VOICE,))
     return True
 
 

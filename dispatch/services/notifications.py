@@ -14,7 +14,8 @@ import datetime as dt
 import functools
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ from dispatch.services.channels import (
     is_urgent_kind,
 )
 from dispatch.sms import get_sms_backend, sms_message_for
+from dispatch.voice import get_voice_backend, voice_call_for
 from governance.enqueue import enqueue
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Department
@@ -424,24 +426,44 @@ def _deliver(notification: Notification) -> Accepted:
         send_mail(notification.title, text, None, [user.email], fail_silently=False)
         return Accepted(gateway="email")
     if notification.channel == NotificationChannel.SMS:
-        profile = getattr(user, "profile", None)
-        phone = (profile.phone if profile else "").strip()
-        if not phone:
-            raise PermanentDeliveryError("接收人没有登记手机号码。")
-        message = sms_message_for(phone=phone, kind=notification.kind, title=notification.title,
+        message = sms_message_for(phone=_phone_of(user), kind=notification.kind, title=notification.title,
                                   body=notification.body, link=notification.link,
                                   reference=str(notification.pk), text_max=SMS_BODY_MAX)
         backend = get_sms_backend()
-        try:
+        with _refusals_permanent():
             message_id = backend.send_message(message)
-        except GatewayError as exc:
-            if not exc.retryable:
-                raise PermanentDeliveryError(f"网关拒绝：{exc}") from exc
-            raise
         return Accepted(gateway=backend.vendor, message_id=str(message_id or "")[:64])
+    if notification.channel == NotificationChannel.VOICE:
+        call = voice_call_for(phone=_phone_of(user), title=notification.title, body=notification.body,
+                              reference=str(notification.pk))
+        voice = get_voice_backend()
+        if voice is None:
+            raise PermanentDeliveryError("未配置语音网关（VOICE_BACKEND）。")
+        with _refusals_permanent():
+            call_id = voice.call(call)
+        return Accepted(gateway=voice.vendor, message_id=str(call_id or "")[:64])
     if notification.channel in _IM_CHANNELS:
         return _deliver_im(notification)
     raise PermanentDeliveryError(f"渠道 {notification.channel} 无需投递。")
+
+
+def _phone_of(user: Any) -> str:
+    profile = getattr(user, "profile", None)
+    phone = (profile.phone if profile else "").strip()
+    if not phone:
+        raise PermanentDeliveryError("接收人没有登记手机号码。")
+    return phone
+
+
+@contextmanager
+def _refusals_permanent() -> Iterator[None]:
+    """A gateway's refusal that no retry can change (bad template, bad number) abandons the row."""
+    try:
+        yield
+    except GatewayError as exc:
+        if not exc.retryable:
+            raise PermanentDeliveryError(f"网关拒绝：{exc}") from exc
+        raise
 
 
 _IM_CHANNELS = frozenset({NotificationChannel.WECOM, NotificationChannel.DINGTALK, NotificationChannel.WECOM_GROUP,
@@ -460,7 +482,7 @@ def _deliver_im(notification: Notification) -> Accepted:
     if ack:  # a call-up to a person: the card's button confirms it (dispatch.services.ack)
         message = IMMessage(title=message.title, text=message.text, url=ack)
     channel = notification.channel
-    try:
+    with _refusals_permanent():
         if channel == NotificationChannel.WECOM:
             if not (profile and profile.wecom_userid):
                 raise PermanentDeliveryError("接收人没有登记企业微信账号。")
@@ -478,10 +500,6 @@ def _deliver_im(notification: Notification) -> Accepted:
             raise PermanentDeliveryError("部门没有登记钉钉值班群机器人。")
         return Accepted("ding_bot", dingtalk.send_robot(token=department.dingtalk_robot_token,
                                                         secret=department.dingtalk_robot_secret, message=message))
-    except GatewayError as exc:
-        if not exc.retryable:
-            raise PermanentDeliveryError(f"网关拒绝：{exc}") from exc
-        raise
 
 
 def _group_department(notification: Notification) -> Department | None:

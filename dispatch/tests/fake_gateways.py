@@ -116,8 +116,13 @@ class FakeAliyunSMS(FakeGateway):
         if params["SignatureNonce"] in self.nonces:
             return self._error("SignatureNonceUsed", "Specified signature nonce was used already.", 400)
         self.nonces.add(params["SignatureNonce"])
-        if (params["Action"], params["Version"], params["SignatureMethod"]) != ("SendSms", "2017-05-25", "HMAC-SHA1"):
+        if (params["Action"], params["Version"], params["SignatureMethod"]) != (self.action, "2017-05-25", "HMAC-SHA1"):
             return self._error("InvalidAction.NotFound", "Specified api is not found.", 404)
+        return self._act(params)
+
+    action = "SendSms"
+
+    def _act(self, params: dict[str, str]) -> tuple[int, Any]:
         scripted = self._scripted()
         if scripted:
             return self._error(*scripted)
@@ -141,6 +146,57 @@ class FakeAliyunSMS(FakeGateway):
         self.accepted.append({"phone": phone, "template": params["TemplateCode"], "params": values,
                               "out_id": params.get("OutId", ""), "biz_id": biz_id})
         return 200, {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": uuid.uuid4().hex.upper()}
+
+
+# --- Alibaba Cloud voice service (Dyvmsapi 2017-05-25, IvrCall; same RPC signature) ------------------
+class FakeAliyunVoice(FakeAliyunSMS):
+    """`IvrCall`: the caller number must be one bought (`show_numbers`), the start and key-1 codes
+    approved TTS templates with their variables; the documented flow control (the same callee at most
+    once a minute) answers isv.BUSINESS_LIMIT_CONTROL. `report(...)` builds the receipts the platform
+    pushes for an accepted call."""
+
+    action = "IvrCall"
+
+    def __init__(self, *, show_numbers: set[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.show_numbers = show_numbers or {"057156780000"}
+        self.last_call: dict[str, float] = {}
+
+    def _act(self, params: dict[str, str]) -> tuple[int, Any]:
+        scripted = self._scripted()
+        if scripted:
+            return self._error(*scripted)
+        if params.get("CalledShowNumber") not in self.show_numbers:
+            return self._error("isv.DISPLAY_NUMBER_ILLEGAL", "外显号码不合法")
+        phone = params.get("CalledNumber", "")
+        if not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
+            return self._error("isv.MOBILE_NUMBER_ILLEGAL", "号码格式错误")
+        variables = self.templates.get(params.get("StartCode", ""))
+        if variables is None or params.get("MenuKeyMap.1.Code") not in self.templates:
+            return self._error("isv.TTS_TEMPLATE_ILLEGAL", "文本转语音模板不合法")
+        try:
+            values = json.loads(params.get("StartTtsParams") or "{}")
+        except ValueError:
+            return self._error("isv.INVALID_JSON_PARAM", "JSON参数不合法")
+        if set(variables) - set(values) or any(len(str(v)) > 35 for v in values.values()):
+            return self._error("isv.INVALID_PARAMETERS", "模板变量缺失或超长")
+        if not 1 <= int(params.get("PlayTimes") or 1) <= 3:
+            return self._error("isv.INVALID_PARAMETERS", "PlayTimes 超出范围")
+        with self._lock:
+            if time.monotonic() - self.last_call.get(phone, -1e9) < 60:
+                return self._error("isv.BUSINESS_LIMIT_CONTROL", "触发流控：同一被叫每分钟 1 次")
+            self.last_call[phone] = time.monotonic()
+        call_id = f"{uuid.uuid4().int % 10**12}^{uuid.uuid4().int % 10**11}"
+        self.accepted.append({"phone": phone, "template": params["StartCode"], "params": values,
+                              "key_1": params["MenuKeyMap.1.Key"], "out_id": params.get("OutId", ""),
+                              "call_id": call_id})
+        return 200, {"Code": "OK", "Message": "OK", "CallId": call_id, "RequestId": uuid.uuid4().hex.upper()}
+
+    @staticmethod
+    def report(call: dict[str, Any], *, status_code: str, dtmf: str = "", at: str = "2026-11-18 02:31:10") -> list[dict]:
+        """A VoiceCallReport push for an accepted call (a JSON array, as the HTTP batch push sends)."""
+        return [{"call_id": call["call_id"], "status_code": status_code, "smart_status_code": "ANSWERED",
+                 "dtmf": dtmf, "status_time": at, "out_id": call["out_id"]}]
 
 
 # --- Tencent Cloud SMS (2021-01-11, TC3-HMAC-SHA256) ------------------------------------------------
