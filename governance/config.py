@@ -68,6 +68,15 @@ class Env:
         except ValueError:
             raise ImproperlyConfigured(f"{name}={raw!r} 不是整数。") from None
 
+    def float(self, name: str, default: float) -> float:
+        raw = self._raw(name)
+        if not raw:
+            return default
+        try:
+            return self._env.float(name)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={raw!r} 不是数字。") from None
+
     def list(self, name: str, default: list[str]) -> list[str]:
         if self._raw(name) is None:
             return default
@@ -149,11 +158,11 @@ _VOICE_GATEWAY_NEEDS = {"aliyun": ("VOICE_KEY_ID", "VOICE_KEY_SECRET", "VOICE_SH
 _VOICE_GATEWAY_CLASSES = {"dispatch.gateways.aliyun_voice.AliyunVoiceBackend": "aliyun"}
 
 
-def check_voice_gateway(backend: str, values: dict[str, str], *, play_times: int, after_minutes: int) -> None:
+def check_voice_gateway(backend: str, values: dict[str, str], *, play_times: int, after_minutes: float) -> None:
     """As `check_sms_gateway`, for the voice gateway; and the call's numbers within the vendor's range."""
     _require_gateway_settings("VOICE_BACKEND", backend, values, needs=_VOICE_GATEWAY_NEEDS,
                               classes=_VOICE_GATEWAY_CLASSES)
     if not 1 <= play_times <= 3:
         raise ImproperlyConfigured(f"VOICE_PLAY_TIMES={play_times} 应为 1 到 3（网关允许的播放次数）。")
-    if after_minutes < 1:
-        raise ImproperlyConfigured(f"VOICE_CALL_AFTER_MINUTES={after_minutes} 应至少为 1 分钟。")
+    if not after_minutes > 0:
+        raise ImproperlyConfigured(f"VOICE_CALL_AFTER_MINUTES={after_minutes} 应大于 0（分钟，可带小数，如 0.5）。")

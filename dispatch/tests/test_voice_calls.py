@@ -26,6 +26,7 @@ from dispatch.tests.factories_work import World
 from dispatch.tests.fake_gateways import FakeAliyunVoice
 from governance.config import check_voice_gateway
 from governance.models import Profile
+from governance.people import display_name
 from intake.models import CaseEvent
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +123,9 @@ def test_whoever_has_not_seen_it_is_called_once_and_pressing_1_acknowledges(over
     client.force_login(world.director)
     page = client.get(reverse("dispatch:work-summons", args=[summons.pk])).content.decode()
     assert "语音电话" in page and "按 1 确认知悉" in page
+    matter = client.get(reverse("intake:case_detail", args=[case.code])).content.decode()
+    called = matter.split('data-testid="timeline-called"', 1)[1].split("</div>", 1)[0]
+    assert display_name(leader) in called  # the timeline names who was called
 
 
 def test_no_call_when_the_department_reported_in_or_everyone_has_seen_it(overdue, gateway):
@@ -222,4 +226,7 @@ def test_a_real_voice_gateway_without_its_settings_refuses_to_start():
         check_voice_gateway("aliyun", {"VOICE_KEY_ID": "k", "VOICE_KEY_SECRET": "s"}, play_times=2, after_minutes=5)
     with pytest.raises(ImproperlyConfigured, match="VOICE_PLAY_TIMES"):
         check_voice_gateway("", {}, play_times=4, after_minutes=5)
+    with pytest.raises(ImproperlyConfigured, match="VOICE_CALL_AFTER_MINUTES"):
+        check_voice_gateway("console", {}, play_times=2, after_minutes=0)
     check_voice_gateway("console", {}, play_times=2, after_minutes=5)
+    check_voice_gateway("console", {}, play_times=2, after_minutes=0.5)

@@ -71,11 +71,15 @@ def test_booleans(raw, expected):
     assert Env({"DEBUG": raw}).bool("DEBUG") is expected
 
 
-def test_bad_boolean_and_integer_are_refused():
+def test_bad_boolean_and_numbers_are_refused():
     with pytest.raises(ImproperlyConfigured, match="DEBUG"):
         Env({"DEBUG": "maybe"}).bool("DEBUG")
     with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT"):
         Env({"EMAIL_PORT": "twenty-five"}).int("EMAIL_PORT", default=25)
+    with pytest.raises(ImproperlyConfigured, match="VOICE_CALL_AFTER_MINUTES"):
+        Env({"VOICE_CALL_AFTER_MINUTES": "five"}).float("VOICE_CALL_AFTER_MINUTES", default=5)
+    assert Env({"VOICE_CALL_AFTER_MINUTES": "0.25"}).float("VOICE_CALL_AFTER_MINUTES", default=5) == 0.25
+    assert Env({}).float("VOICE_CALL_AFTER_MINUTES", default=5) == 5
 
 
 def test_working_hours_parse_and_validate():
