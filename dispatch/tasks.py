@@ -17,6 +17,7 @@ from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS
 from dispatch.services.engine import deadline_audit, deadline_sweep
 from dispatch.services.notifications import notification_deliver_batch as deliver_batch
 from dispatch.services.notifications import notification_publish_batches as publish_batches
+from dispatch.services.notifications import notification_publish_held as publish_held
 from dispatch.services.notifications import notification_publish_retries as publish_retries
 
 RETRY_BASE_SECONDS = 30
@@ -42,9 +43,12 @@ def retry_countdown(retries: int) -> int:
 )
 def notification_deliver(self, notification_id: int) -> str:
     """One row (kept for messages queued before batches existed)."""
-    outcome = services.notification_deliver(notification_id=notification_id, now=timezone.now())
+    now = timezone.now()
+    outcome = services.notification_deliver(notification_id=notification_id, now=now)
     if outcome == services.DeliveryOutcome.RETRY:
         raise self.retry(countdown=retry_countdown(self.request.retries))
+    if outcome == services.DeliveryOutcome.HELD:
+        publish_held(notification_ids=[notification_id], now=now)
     return str(outcome)
 
 
@@ -58,6 +62,8 @@ def notification_deliver_batch(notification_ids: list[int]) -> int:
     outcome = deliver_batch(notification_ids=notification_ids)
     if outcome["retry"]:
         publish_retries(notification_ids=outcome["retry"], countdown=retry_countdown)
+    if outcome["held"]:  # a gateway's limit for the recipient: queued for when its window has room
+        publish_held(notification_ids=outcome["held"], now=timezone.now())
     return len(outcome["sent"])
 
 

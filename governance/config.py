@@ -25,6 +25,9 @@ _BOOL_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off", ""}
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
+_RATE_UNITS = {"s": 1, "min": 60, "hour": 3600, "day": 86400}
+
+
 class Env:
     """django-environ's `Env` over one mapping, recording the names read."""
 
@@ -76,6 +79,22 @@ class Env:
             return self._env.float(name)
         except ValueError:
             raise ImproperlyConfigured(f"{name}={raw!r} 不是数字。") from None
+
+    def rate_limits(self, name: str, default: str) -> tuple[tuple[int, int], ...]:
+        """`30/min,1000/hour` → ((30, 60), (1000, 3600)): at most 30 a minute and 1,000 an hour; units s,
+        min, hour and day; empty: no limit."""
+        raw = self._raw(name)
+        text = default if raw is None else raw
+        limits = []
+        for part in (piece.strip() for piece in text.split(",")):
+            if not part:
+                continue
+            count, _, unit = part.partition("/")
+            if not count.strip().isdigit() or int(count) < 1 or unit.strip() not in _RATE_UNITS:
+                raise ImproperlyConfigured(f"{name}={text!r}：{part!r} 应写成 次数/单位，如 30/min、1000/hour、"
+                                           "50/day（单位 s、min、hour、day，次数至少为 1）。")
+            limits.append((int(count), _RATE_UNITS[unit.strip()]))
+        return tuple(limits)
 
     def list(self, name: str, default: list[str]) -> list[str]:
         if self._raw(name) is None:

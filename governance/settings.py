@@ -370,6 +370,18 @@ URGENT_RETRY_MINUTES = env.int("URGENT_RETRY_MINUTES", default=30)
 # day or on a day off waits until the office opens (WORKING_HOURS, the working calendar); urgent kinds
 # (summons, wartime, escalations, urgent reports, the minutes-scale clocks) go at once. Off: all at once.
 NOTIFICATION_QUIET_HOURS = env.bool("NOTIFICATION_QUIET_HOURS", default=True)
+# The gateways' limits per recipient (dispatch.services.gateway_limits): a message that would exceed one
+# waits until the window has room. `count/unit`, units s, min, hour, day; empty: no limit. Defaults are
+# the vendors' documented ones (WeCom drops what exceeds its limits without an error); SMS has none by
+# default: each vendor's console sets its own (Aliyun counts per template), set SMS_RATE_LIMITS to it.
+NOTIFICATION_RATE_LIMITS = {
+    "sms": env.rate_limits("SMS_RATE_LIMITS", default=""),
+    "wecom": env.rate_limits("WECOM_RATE_LIMITS", default="30/min,1000/hour"),
+    "dingtalk": env.rate_limits("DINGTALK_RATE_LIMITS", default="500/day"),
+    "wecom_bot": env.rate_limits("WECOM_GROUP_RATE_LIMITS", default="20/min"),
+    "ding_bot": env.rate_limits("DINGTALK_GROUP_RATE_LIMITS", default="20/min"),
+    "voice": env.rate_limits("VOICE_RATE_LIMITS", default="1/min"),
+}
 SMS_BACKEND = env.str("SMS_BACKEND", default="dispatch.sms.ConsoleSMSBackend")
 # The address people open from a message (WeCom/DingTalk links, SMS templates with a link).
 SITE_URL = env.str("SITE_URL", default="").rstrip("/")

@@ -692,6 +692,10 @@ def deadline_engine_checks(*, now: dt.datetime | None = None) -> dict[str, dict[
     if outbox["held_for_office_hours"]:
         opens = dt.datetime.fromisoformat(outbox["office_opens_at"])
         text += f"；另有 {outbox['held_for_office_hours']} 条非紧急消息在静默时段暂缓，{opens:%m-%d %H:%M} 上班后发送"
+    if outbox["held_by_gateway_limits"]:
+        frees = dt.datetime.fromisoformat(outbox["gateway_limits_free_at"])
+        text += (f"；{outbox['held_by_gateway_limits']} 条因接收人已达网关频率上限暂缓，"
+                 f"最早 {frees:%m-%d %H:%M:%S} 发送")
     checks["消息投递"] = {"ok": not stale, "message": text, **outbox}
     urgent = notification_urgent_waiting(now=now)
     if urgent["failing"]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import math
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -45,6 +46,7 @@ from dispatch.services.channels import (
     external_rows,
     is_urgent_kind,
 )
+from dispatch.services.gateway_limits import RecipientLimits, held_by_limits
 from dispatch.sms import get_sms_backend, sms_message_for
 from dispatch.voice import get_voice_backend, voice_call_for
 from governance.enqueue import enqueue
@@ -117,6 +119,8 @@ class DeliveryOutcome(models.TextChoices):
     SENT = "sent"
     RETRY = "retry"
     ABANDONED = "abandoned"
+    # a gateway's limit for the recipient is reached: the row waits until the window has room
+    HELD = "held"
     SKIPPED = "skipped"
 
 
@@ -403,12 +407,6 @@ def _claimable(now: dt.datetime) -> models.QuerySet[Notification]:
             .exclude(channel=NotificationChannel.IN_APP))
 
 
-def _claim(*, notification_id: int, now: dt.datetime) -> bool:
-    """Take the row for one attempt; false when it is sent, abandoned, held, or another worker has it."""
-    return bool(_claimable(now).filter(pk=notification_id).update(
-        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now))
-
-
 @dataclass(frozen=True)
 class Accepted:
     """The gateway that took a message and its id there ("" for e-mail)."""
@@ -552,28 +550,9 @@ def _failure_text(exc: Exception) -> str:
 
 
 def notification_deliver(*, notification_id: int, now: dt.datetime | None = None) -> DeliveryOutcome:
-    """One delivery attempt of an e-mail or SMS notification; safe to call twice or concurrently."""
-    now = now or timezone.now()
-    if not _claim(notification_id=notification_id, now=now):
-        return DeliveryOutcome.SKIPPED
-    notification = Notification.objects.select_related("recipient__profile").get(pk=notification_id)
-    mine = Notification.objects.filter(pk=notification_id, status=DeliveryStatus.SENDING)
-    try:
-        accepted = _deliver(notification)
-    except PermanentDeliveryError as exc:
-        if mine.update(status=DeliveryStatus.ABANDONED, last_error=str(exc)):
-            notification_fall_back(notification=notification, now=now)
-        return DeliveryOutcome.ABANDONED
-    except Exception as exc:  # any gateway or SMTP failure is worth another attempt
-        logger.warning("notification %s attempt %s failed: %s", notification_id, notification.attempts, exc)
-        give_up = _gives_up(notification, now)
-        if mine.update(status=DeliveryStatus.ABANDONED if give_up else DeliveryStatus.FAILED,
-                       last_error=_failure_text(exc)) and give_up:
-            notification_fall_back(notification=notification, now=now)
-        return DeliveryOutcome.ABANDONED if give_up else DeliveryOutcome.RETRY
-    mine.update(status=DeliveryStatus.SENT, sent_at=now, last_error="", gateway=accepted.gateway,
-                gateway_message_id=accepted.message_id[:64])
-    return DeliveryOutcome.SENT
+    """One delivery attempt of one row outside the app (a batch of one); safe to call twice or concurrently."""
+    outcome = notification_deliver_batch(notification_ids=[notification_id], now=now)
+    return next((DeliveryOutcome(name) for name, ids in outcome.items() if ids), DeliveryOutcome.SKIPPED)
 
 
 def _claim_batch(*, notification_ids: Sequence[int], now: dt.datetime) -> str:
@@ -594,9 +573,18 @@ def notification_deliver_batch(
     token = _claim_batch(notification_ids=notification_ids, now=started)
     rows = list(Notification.objects.filter(claim=token, status=DeliveryStatus.SENDING)
                 .select_related("recipient__profile").order_by("pk"))
-    outcome: dict[str, list[int]] = {"sent": [], "retry": [], "abandoned": []}
+    outcome: dict[str, list[int]] = {"sent": [], "retry": [], "abandoned": [], "held": []}
+    limits = RecipientLimits.read(rows, now=started)
     for notification in rows:
         mine = Notification.objects.filter(pk=notification.pk, claim=token, status=DeliveryStatus.SENDING)
+        until = limits.hold_until(notification, now=now or timezone.now(),
+                                  urgent=notification.priority == PRIORITY_URGENT)
+        if until is not None:
+            # not an attempt: the row waits, untried, until the gateway's window for its recipient has room
+            if mine.update(status=DeliveryStatus.PENDING, attempts=F("attempts") - 1, not_before=until,
+                           last_error=f"按网关频率限制暂缓至 {timezone.localtime(until):%m-%d %H:%M:%S}"):
+                outcome["held"].append(notification.pk)
+            continue
         # Renew the row's lease just before the gateway call, and skip it when it is no longer ours
         # (a batch slowed past SENDING_LEASE: another delivery took the row over and sends it).
         if len(rows) > 1 and not mine.update(last_attempt_at=now or timezone.now()):
@@ -617,10 +605,22 @@ def notification_deliver_batch(
         else:
             # Marked at once, not at the end of the batch: a worker killed in the middle of a batch
             # must not leave rows the gateway already took looking unsent (they would go out twice).
-            mine.update(status=DeliveryStatus.SENT, sent_at=now or timezone.now(), last_error="",
+            sent_at = now or timezone.now()
+            mine.update(status=DeliveryStatus.SENT, sent_at=sent_at, last_error="",
                         gateway=accepted.gateway, gateway_message_id=accepted.message_id[:64])
+            limits.count(notification, at=sent_at)
             outcome["sent"].append(notification.pk)
     return outcome
+
+
+def notification_publish_held(*, notification_ids: Sequence[int], now: dt.datetime) -> int:
+    """Queue the rows a gateway's limit holds for the moment their window has room."""
+    published = 0
+    for pk, priority, until in Notification.objects.filter(
+            pk__in=list(notification_ids), status=DeliveryStatus.PENDING, not_before__isnull=False).values_list(
+            "pk", "priority", "not_before"):
+        published += notification_publish([(pk, priority)], countdown=max(1, math.ceil((until - now).total_seconds())))
+    return published
 
 
 def notification_publish_retries(*, notification_ids: Sequence[int], countdown: Callable[[int], int]) -> int:
@@ -649,6 +649,7 @@ def notification_requeue_stale(
     waiting = Q(status=DeliveryStatus.PENDING, last_touch__lt=cutoff)
     failed_cutoff = now - older_than - dt.timedelta(seconds=URGENT_RETRY_MAX_SECONDS) if urgent_only else cutoff
     waiting |= Q(status=DeliveryStatus.FAILED, last_touch__lt=failed_cutoff)
+    waiting &= ~Q(not_before__gt=now)  # held by quiet hours or a gateway's limit: not yet
     stale = (
         Notification.objects.exclude(channel=NotificationChannel.IN_APP)
         .filter(_attempts_left(now))
@@ -683,19 +684,25 @@ def notification_urgent_waiting(*, now: dt.datetime) -> dict[str, Any]:
 
 def notification_outbox_stats(*, now: dt.datetime) -> dict[str, Any]:
     """E-mail/SMS rows not delivered yet (pending, failed awaiting a retry, sending) and the age of
-    the oldest, for the status page and /healthz; the rows quiet hours hold until the office opens are
-    counted apart (they wait by rule, not because deliveries are stuck), with the time they go. One read."""
+    the oldest, for the status page and /healthz; the rows quiet hours hold until the office opens, and
+    those a gateway's limit for their recipient holds, are counted apart (they wait by rule, not because
+    deliveries are stuck), with the time the first goes. One read."""
     held = Q(not_before__gt=now)
+    limited = held_by_limits(now=now)
+    quiet = held & ~limited
     stats = Notification.objects.exclude(channel=NotificationChannel.IN_APP).filter(
         status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.SENDING]).aggregate(
         count=models.Count("pk", filter=~held), oldest=models.Min("created_at", filter=~held),
-        held=models.Count("pk", filter=held), opens=models.Min("not_before", filter=held))
-    oldest, opens = stats["oldest"], stats["opens"]
+        held=models.Count("pk", filter=quiet), opens=models.Min("not_before", filter=quiet),
+        limited=models.Count("pk", filter=limited), frees=models.Min("not_before", filter=limited))
+    oldest, opens, frees = stats["oldest"], stats["opens"], stats["frees"]
     return {"undelivered": stats["count"],
             "oldest_age_seconds": round((now - oldest).total_seconds()) if oldest else None,
             "oldest_created_at": timezone.localtime(oldest).isoformat() if oldest else None,
             "held_for_office_hours": stats["held"],
-            "office_opens_at": timezone.localtime(opens).isoformat() if opens else None}
+            "office_opens_at": timezone.localtime(opens).isoformat() if opens else None,
+            "held_by_gateway_limits": stats["limited"],
+            "gateway_limits_free_at": timezone.localtime(frees).isoformat() if frees else None}
 
 
 def notification_retry(*, notification_ids: Iterable[int], now: dt.datetime) -> int:
