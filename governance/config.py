@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,22 +63,26 @@ class Env:
         return self._env.bool(name, default=default)
 
     def int(self, name: str, default: int) -> int:
-        raw = self._raw(name)
-        if not raw:
-            return default
-        try:
-            return self._env.int(name)
-        except ValueError:
-            raise ImproperlyConfigured(f"{name}={raw!r} 不是整数。") from None
+        return self._number(name, default, self._env.int, "整数")
 
     def float(self, name: str, default: float) -> float:
+        return self._number(name, default, self._env.float, "数字")
+
+    def _number(self, name: str, default: Any, parse: Callable[[str], Any], kind: str) -> Any:
         raw = self._raw(name)
         if not raw:
             return default
         try:
-            return self._env.float(name)
+            return parse(name)
         except ValueError:
-            raise ImproperlyConfigured(f"{name}={raw!r} 不是数字。") from None
+            raise ImproperlyConfigured(f"{name}={raw!r} 不是{kind}。") from None
+
+    def web_address(self, name: str) -> str:
+        """An http(s) address without its trailing slash, or "" when unset."""
+        value = self.str(name, default="").rstrip("/")
+        if value:
+            self.check_url(name, value, schemes={"http", "https"})
+        return value
 
     def rate_limits(self, name: str, default: str) -> tuple[tuple[int, int], ...]:
         """`30/min,1000/hour` → ((30, 60), (1000, 3600)): at most 30 a minute and 1,000 an hour; units s,

@@ -384,9 +384,7 @@ NOTIFICATION_RATE_LIMITS = {
 }
 SMS_BACKEND = env.str("SMS_BACKEND", default="dispatch.sms.ConsoleSMSBackend")
 # The address people open from a message (WeCom/DingTalk links, SMS templates with a link).
-SITE_URL = env.str("SITE_URL", default="").rstrip("/")
-if SITE_URL:
-    env.check_url("SITE_URL", SITE_URL, schemes={"http", "https"})
+SITE_URL = env.web_address("SITE_URL")
 # Real gateways (README, "Notifications"): the AccessKey (Aliyun) or SecretId/SecretKey (Tencent),
 # the approved signature, Tencent's SmsSdkAppId, and the approved template codes.
 SMS_KEY_ID = env.str("SMS_KEY_ID", default="")
@@ -395,9 +393,7 @@ SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="社会治理中心")
 SMS_APP_ID = env.str("SMS_APP_ID", default="")
 SMS_REGION = env.str("SMS_REGION", default="")
 # Another gateway address (a proxy, a private-cloud endpoint; the tests' fake gateway).
-SMS_ENDPOINT = env.str("SMS_ENDPOINT", default="").rstrip("/")
-if SMS_ENDPOINT:
-    env.check_url("SMS_ENDPOINT", SMS_ENDPOINT, schemes={"http", "https"})
+SMS_ENDPOINT = env.web_address("SMS_ENDPOINT")
 SMS_TIMEOUT_SECONDS = env.int("SMS_TIMEOUT_SECONDS", default=10)
 # Template parameters are clipped to this many characters (Aliyun refuses variables over 35).
 SMS_PARAM_MAX_CHARS = env.int("SMS_PARAM_MAX_CHARS", default=35)
@@ -429,9 +425,7 @@ check_sms_gateway(SMS_BACKEND, {
 VOICE_BACKEND = env.str("VOICE_BACKEND", default="")
 VOICE_KEY_ID = env.str("VOICE_KEY_ID", default=SMS_KEY_ID)
 VOICE_KEY_SECRET = env.str("VOICE_KEY_SECRET", default=SMS_KEY_SECRET)
-VOICE_ENDPOINT = env.str("VOICE_ENDPOINT", default="").rstrip("/")
-if VOICE_ENDPOINT:
-    env.check_url("VOICE_ENDPOINT", VOICE_ENDPOINT, schemes={"http", "https"})
+VOICE_ENDPOINT = env.web_address("VOICE_ENDPOINT")
 VOICE_SHOW_NUMBER = env.str("VOICE_SHOW_NUMBER", default="")
 VOICE_TEMPLATE_ESCALATION = env.str("VOICE_TEMPLATE_ESCALATION", default="")
 VOICE_TEMPLATE_CONFIRMED = env.str("VOICE_TEMPLATE_CONFIRMED", default="")
@@ -447,15 +441,12 @@ check_voice_gateway(VOICE_BACKEND, {
 WECOM_CORP_ID = env.str("WECOM_CORP_ID", default="")
 WECOM_AGENT_ID = env.str("WECOM_AGENT_ID", default="")
 WECOM_SECRET = env.str("WECOM_SECRET", default="")
-WECOM_ENDPOINT = env.str("WECOM_ENDPOINT", default="").rstrip("/")
+WECOM_ENDPOINT = env.web_address("WECOM_ENDPOINT")
 # DingTalk (钉钉 / 政务钉钉) work notifications: the app's AppKey, AppSecret and AgentId.
 DINGTALK_APP_KEY = env.str("DINGTALK_APP_KEY", default="")
 DINGTALK_APP_SECRET = env.str("DINGTALK_APP_SECRET", default="")
 DINGTALK_AGENT_ID = env.str("DINGTALK_AGENT_ID", default="")
-DINGTALK_ENDPOINT = env.str("DINGTALK_ENDPOINT", default="").rstrip("/")
-for _name, _url in (("WECOM_ENDPOINT", WECOM_ENDPOINT), ("DINGTALK_ENDPOINT", DINGTALK_ENDPOINT)):
-    if _url:
-        env.check_url(_name, _url, schemes={"http", "https"})
+DINGTALK_ENDPOINT = env.web_address("DINGTALK_ENDPOINT")
 for _name, _value in (("WECOM_AGENT_ID", WECOM_AGENT_ID), ("DINGTALK_AGENT_ID", DINGTALK_AGENT_ID)):
     if _value and not _value.isdigit():
         raise ImproperlyConfigured(f"{_name}={_value!r} 应为数字（应用的 AgentId）。")

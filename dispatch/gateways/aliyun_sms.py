@@ -14,11 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-import requests
 from django.conf import settings
 
-from dispatch.gateways.errors import GatewayError
-from dispatch.gateways.receipts import local_time, text_of
+from dispatch.gateways.errors import GatewayError, fetch_json
+from dispatch.gateways.receipts import local_time, receipt_items, text_of
 from dispatch.sms import DeliveryReceipt, SMSBackend, SMSDeliveryError, SMSMessage
 
 ENDPOINT = "https://dysmsapi.aliyuncs.com"
@@ -65,15 +64,8 @@ def rpc_call(*, endpoint: str, action: str, params: Mapping[str, str], key_id: s
         "Timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "Version": API_VERSION, **params,
     }
     query_params["Signature"] = rpc_signature(method="GET", params=query_params, secret=secret)
-    try:
-        query = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in query_params.items())
-        response = requests.get(f"{endpoint}/?{query}", timeout=timeout)
-    except requests.RequestException as exc:
-        raise error(f"网关不可达：{exc.__class__.__name__}", code="unreachable") from exc
-    try:
-        answer = response.json()
-    except ValueError:
-        raise error(f"网关应答无法解析（HTTP {response.status_code}）", code=f"http_{response.status_code}") from None
+    query = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in query_params.items())
+    response, answer = fetch_json("GET", f"{endpoint}/?{query}", timeout=timeout, error=error)
     code = str(answer.get("Code", "")) if isinstance(answer, dict) else ""
     if code == "OK":
         return answer
@@ -110,12 +102,8 @@ class AliyunSMSBackend(SMSBackend):
 def parse_receipts(payload: Any) -> list[DeliveryReceipt]:
     """The SmsReport push: a JSON array of `{"biz_id", "out_id", "success", "err_code", "err_msg",
     "phone_number", "send_time", "report_time", "sms_size"}`. Raises ValueError for another shape."""
-    if not isinstance(payload, list):
-        raise ValueError("应为回执数组")
     receipts = []
-    for item in payload:
-        if not isinstance(item, dict) or not text_of(item.get("biz_id")):
-            raise ValueError("回执缺少 biz_id")
+    for item in receipt_items(payload, id_key="biz_id"):
         success = item.get("success")
         delivered = success is True or str(success).lower() == "true"
         code, words = text_of(item.get("err_code")), text_of(item.get("err_msg"))

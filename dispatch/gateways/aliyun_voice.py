@@ -17,7 +17,7 @@ from django.conf import settings
 
 from dispatch.gateways import aliyun_sms
 from dispatch.gateways.errors import GatewayError
-from dispatch.gateways.receipts import local_time, text_of
+from dispatch.gateways.receipts import local_time, receipt_items, text_of
 from dispatch.voice import ACK_KEY, VoiceBackend, VoiceCall, VoiceReceipt
 
 ENDPOINT = "https://dyvmsapi.aliyuncs.com"
@@ -70,12 +70,8 @@ def parse_receipts(payload: Any) -> list[VoiceReceipt]:
     """A VoiceCallReport or VoiceReport push: a JSON array of objects with `call_id`, `status_code`,
     `out_id`, `dtmf` and a time (`status_time`, or `end_time` of the record). Raises ValueError for
     another shape."""
-    if not isinstance(payload, list):
-        raise ValueError("应为回执数组")
     receipts = []
-    for item in payload:
-        if not isinstance(item, dict) or not text_of(item.get("call_id")):
-            raise ValueError("回执缺少 call_id")
+    for item in receipt_items(payload, id_key="call_id"):
         code = text_of(item.get("status_code"))
         keys = "".join(ch for ch in text_of(item.get("dtmf"), 32) if ch.isdigit() or ch in "*#")
         if code in ANSWERED or keys:

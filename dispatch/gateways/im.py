@@ -8,11 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.core.cache import cache
 
-from dispatch.gateways.errors import GatewayError
+from dispatch.gateways.errors import GatewayError, fetch_json
 
 # Tokens are taken this long before the gateway's expiry, so none expires in flight.
 TOKEN_MARGIN_SECONDS = 300
@@ -35,14 +34,7 @@ def im_message_for(*, title: str, body: str, link: str) -> IMMessage:
 def call_json(method: str, url: str, *, params: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
               classify: Callable[[int, str], GatewayError]) -> dict[str, Any]:
     """One call; transport faults and non-JSON answers are retryable, `errcode != 0` is classified."""
-    try:
-        response = requests.request(method, url, params=params, json=body, timeout=settings.SMS_TIMEOUT_SECONDS)
-    except requests.RequestException as exc:
-        raise GatewayError(f"网关不可达：{exc.__class__.__name__}", code="unreachable") from exc
-    try:
-        answer = response.json()
-    except ValueError:
-        raise GatewayError(f"网关应答无法解析（HTTP {response.status_code}）", code=f"http_{response.status_code}") from None
+    response, answer = fetch_json(method, url, params=params, json=body, timeout=settings.SMS_TIMEOUT_SECONDS)
     if not isinstance(answer, dict):
         raise GatewayError("网关应答格式异常", code=f"http_{response.status_code}")
     errcode = answer.get("errcode", 0)

@@ -20,3 +20,14 @@ def local_time(value: str) -> dt.datetime | None:
     except (TypeError, ValueError):
         return None
     return timezone.make_aware(naive, timezone.get_default_timezone())
+
+
+def receipt_items(payload: Any, *, id_key: str) -> list[dict[str, Any]]:
+    """The objects of a receipt push (a JSON array), each naming its message by `id_key`; ValueError
+    for another shape."""
+    if not isinstance(payload, list):
+        raise ValueError("应为回执数组")
+    for item in payload:
+        if not isinstance(item, dict) or not text_of(item.get(id_key)):
+            raise ValueError(f"回执缺少 {id_key}")
+    return payload

@@ -14,7 +14,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from dispatch.gateways.receipts import local_time, text_of
+from dispatch.gateways.receipts import local_time, receipt_items, text_of
 from dispatch.sms import DeliveryReceipt, SMSBackend, SMSDeliveryError, SMSMessage
 
 # Another attempt may succeed: the gateway's frequency limits and faults, our package balance or
@@ -81,12 +81,8 @@ def parse_receipts(payload: Any) -> list[DeliveryReceipt]:
     """The status callback: a JSON array of `{"user_receive_time", "nationcode", "mobile",
     "report_status": "SUCCESS"|"FAIL", "errmsg", "description", "sid"}` (`sid` is the SerialNo).
     Raises ValueError for another shape."""
-    if not isinstance(payload, list):
-        raise ValueError("应为回执数组")
     receipts = []
-    for item in payload:
-        if not isinstance(item, dict) or not text_of(item.get("sid")):
-            raise ValueError("回执缺少 sid")
+    for item in receipt_items(payload, id_key="sid"):
         code, words = text_of(item.get("errmsg")), text_of(item.get("description"))
         receipts.append(DeliveryReceipt(
             message_id=text_of(item["sid"]), delivered=text_of(item.get("report_status")).upper() == "SUCCESS",

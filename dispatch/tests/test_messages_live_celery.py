@@ -35,7 +35,7 @@ from dispatch.tests.test_work_live_celery import (
     _shell,
     _start,
     _stop,
-    live_center,
+    summons_setup,
 )
 
 pytestmark = LIVE_ONLY
@@ -48,34 +48,13 @@ VOICE_AFTER_SECONDS = 15
 REPORT_IN_LEFT_SECONDS = 30
 WAIT_SECONDS = 120
 
-SETUP = live_center("M") + r"""
-import datetime as dt, json
-from django.utils import timezone
-from dispatch.models import CommandAssignment
-from dispatch.services import summons_approve, summons_request
-from governance.models import Department, Profile
-from intake.models import Case, Category
-
-director, commander = person("dir", "duty_director"), person("cmd", "commander")
-CommandAssignment.objects.create(center=center, role="commander", user=commander, valid_from=dt.date(2020, 1, 1))
-liaison, leader = person("lia", "department_liaison"), person("lic", "leader")
+SETUP = summons_setup("M", channels=r"""
 phones = {{"liaison": "{liaison_phone}", "leader": "{leader_phone}", "commander": "{commander_phone}",
           "director": "{director_phone}"}}
 for name, user in (("liaison", liaison), ("leader", leader), ("commander", commander), ("director", director)):
     Profile.objects.filter(user=user).update(phone=phones[name])
 Profile.objects.filter(user=liaison).update(wecom_userid="lia" + token)
-dept = Department.objects.create(center=center, name="资规建交局 " + token, short_code="Z" + token,
-                                 liaison=liaison, leader_in_charge=leader)
-category = Category.objects.get_or_create(code="LIVE", defaults={{"name": "live"}})[0]
-case = Case.objects.create(district=center, center=center, code="MSG-" + token, year=2025, sequence=1,
-                           channel="grid_report", category=category, title="玉田村堵路", description="live",
-                           first_receiver=director, registered_at=timezone.now(), status="pending_dispatch")
-summons = summons_request(actor=director, center=center, case=case, reason="玉田村村民堵路", departments=[dept])
-summons_approve(actor=commander, summons=summons, report_in_minutes=1,
-                now=timezone.now() - dt.timedelta(seconds=60 - {left}))
-print(json.dumps({{"summons": summons.pk, "department": dept.pk, "case": case.pk, "code": case.code,
-                   "commander": commander.pk, "director": director.pk, "leader": leader.pk}}))
-"""
+""")
 
 STATE = r"""
 import json
@@ -183,7 +162,7 @@ def test_a_summons_reaches_confirms_escalates_and_calls_through_the_gateways(cen
     phones = {name: f"139{serial:08d}"[:-1] + str(i) for i, name in enumerate(("liaison", "leader", "commander",
                                                                                 "director"))}
     wecom.users.add("lia" + token)
-    ids = _shell(env, SETUP.format(token=token, left=REPORT_IN_LEFT_SECONDS, liaison_phone=phones["liaison"],
+    ids = _shell(env, SETUP.format(token=token, ago=60 - REPORT_IN_LEFT_SECONDS, liaison_phone=phones["liaison"],
                                    leader_phone=phones["leader"], commander_phone=phones["commander"],
                                    director_phone=phones["director"]))
     state = lambda: _shell(env, STATE.format(**ids))  # noqa: E731

@@ -65,30 +65,39 @@ PERSON = """def person(name, role):
     return user
 """
 
-SETUP = live_center("L") + r"""
+def summons_setup(prefix: str, *, channels: str = "") -> str:
+    """A live setup script (formatted with `token` and `ago`): a duty director, a commander on duty, one
+    department with its liaison and leader in charge, a matter and the department's summons, approved
+    `ago` seconds ago with a one-minute limit. `channels`: code run before the request (the people's
+    phones and accounts, which decide the messages' channels). Prints the ids."""
+    return live_center(prefix) + r"""
 import datetime as dt, json
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from dispatch.models import CommandAssignment
 from dispatch.services import summons_approve, summons_request
-from governance.models import Center, Department, Profile
+from governance.models import Department, Profile
 from intake.models import Case, Category
 
 director, commander = person("dir", "duty_director"), person("cmd", "commander")
 CommandAssignment.objects.create(center=center, role="commander", user=commander, valid_from=dt.date(2020, 1, 1))
+liaison, leader = person("lia", "department_liaison"), person("lic", "leader")
 dept = Department.objects.create(center=center, name="资规建交局 " + token, short_code="Z" + token,
-                                 liaison=person("lia", "department_liaison"), leader_in_charge=person("lic", "leader"))
+                                 liaison=liaison, leader_in_charge=leader)
+""" + channels + r"""
 category = Category.objects.get_or_create(code="LIVE", defaults={{"name": "live"}})[0]
 case = Case.objects.create(district=center, center=center, code="LIVE-" + token, year=2025, sequence=1,
                            channel="grid_report", category=category, title="玉田村堵路", description="live",
                            first_receiver=director, registered_at=timezone.now(), status="pending_dispatch")
-summons = summons_request(actor=director, center=center, case=case, reason="堵路", departments=[dept])
-# Approved {ago} seconds ago with a one-minute limit: the report-in deadline is {left} seconds away.
+summons = summons_request(actor=director, center=center, case=case, reason="玉田村村民堵路", departments=[dept])
 summons_approve(actor=commander, summons=summons, report_in_minutes=1,
                 now=timezone.now() - dt.timedelta(seconds={ago}))
-print(json.dumps({{"summons": summons.pk, "department": dept.pk, "leader": dept.leader_in_charge_id,
-                   "commander": commander.pk}}))
+print(json.dumps({{"summons": summons.pk, "department": dept.pk, "case": case.pk, "leader": leader.pk,
+                   "commander": commander.pk, "director": director.pk, "liaison": liaison.pk}}))
 """
+
+
+# The report-in deadline is 60 - `ago` seconds away (negative: passed already).
+SETUP = summons_setup("L")
 
 COUNT = r"""
 import json
@@ -225,7 +234,7 @@ def _wait_for(env: dict[str, str], ids: dict, *, until, seconds: int, logs: Path
 
 def test_summons_deadline_escalates_exactly_once_with_real_worker_and_beat(live):
     env, logs = live["env"], live["logs"]
-    ids = _shell(env, SETUP.format(token=uuid.uuid4().hex[:8], ago=55, left=5))
+    ids = _shell(env, SETUP.format(token=uuid.uuid4().hex[:8], ago=55))
     expected = sorted({ids["leader"], ids["commander"]})
 
     # Beat's own sweep marks the department overdue and notifies its leader in charge and the commander.
@@ -239,7 +248,7 @@ def test_summons_deadline_escalates_exactly_once_with_real_worker_and_beat(live)
     assert state["recipients"] == expected
 
     # A second summons whose deadline has already passed, swept only by the two concurrent tasks.
-    ids2 = _shell(env, SETUP.format(token=uuid.uuid4().hex[:8], ago=120, left=-60))
+    ids2 = _shell(env, SETUP.format(token=uuid.uuid4().hex[:8], ago=120))
     before = _shell(env, COUNT.format(**ids2))["sweeps"]
     _shell(env, TRIGGER_TWICE.format())
     state = _wait_for(env, ids2, until=lambda s: s["sweeps"] >= before + 2 and s["recipients"], seconds=60,
