@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -327,6 +328,7 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
         rows = list(summons.departments.all())
         _mark_rows(summons, rows, now)
         summons.all_reported_in = bool(rows) and all(row.reported_in_at for row in rows)
+    summons_call_deliveries(rows=[row for summons in summonses for row in summons.departments.all()])
     extensions = list(
         ExtensionRequest.objects.filter(assignment__center=center, status=ExtensionStatus.PENDING)
         .select_related("assignment__case", "assignment__department", "requested_by").order_by("requested_at")[:limit]
@@ -424,26 +426,29 @@ def summons_rows(*, summons: Summons, now: dt.datetime) -> list[SummonsDepartmen
     (None once reported in, or before approval) and whether it is late."""
     rows = list(summons.departments.select_related("department", "reported_in_person"))
     _mark_rows(summons, rows, now)
-    deliveries = summons_call_deliveries(summons=summons)
-    for row in rows:
-        row.deliveries = deliveries.get(row.department_id, [])
+    summons_call_deliveries(rows=rows)
     return rows
 
 
-def summons_call_deliveries(*, summons: Summons) -> dict[int, list[Notification]]:
-    """Per summoned department, the call-up's messages outside the app (SMS, WeCom, DingTalk) with
-    their state and delivery receipt, and the voice calls of its escalation (answered, key pressed):
-    the countdown shows whether the call-up reached the phone and whether the leaders know."""
-    prefix = f"summons:{summons.pk}:department:"
-    rows = (Notification.objects.filter(dedupe_key__startswith=prefix)
-            .filter(Q(dedupe_key__endswith=":called") | Q(dedupe_key__endswith=":overdue", channel=NotificationChannel.VOICE))
-            .exclude(channel=NotificationChannel.IN_APP).select_related("recipient").order_by("recipient_id", "channel"))
-    found: dict[int, list[Notification]] = defaultdict(list)
+def summons_call_deliveries(*, rows: Sequence[SummonsDepartment]) -> None:
+    """Give each summoned department (`row.deliveries`) its call-up's messages outside the app (SMS,
+    WeCom, DingTalk) with their state, delivery receipt and whether the person has seen it, and the voice
+    calls of its escalation (answered, key pressed): the countdown shows whether the call-up reached the
+    phone and who knows. One read by the messages' exact keys (the outbox's unique index), for any
+    number of summonses."""
+    called = {f"summons:{row.summons_id}:department:{row.department_id}:called": row for row in rows}
+    escalated = {f"summons:{row.summons_id}:department:{row.department_id}:overdue": row for row in rows}
     for row in rows:
-        department = row.dedupe_key.removeprefix(prefix).rsplit(":", 1)[0]
-        if department.isdigit():
-            found[int(department)].append(row)
-    return found
+        row.deliveries = []
+    if not rows:
+        return
+    messages = (Notification.objects.filter(Q(dedupe_key__in=list(called))
+                                            | Q(dedupe_key__in=list(escalated), channel=NotificationChannel.VOICE))
+                .exclude(channel=NotificationChannel.IN_APP).select_related("recipient")
+                .order_by("recipient_id", "channel", "pk"))
+    for message in messages:
+        row = called.get(message.dedupe_key) or escalated[message.dedupe_key]
+        row.deliveries.append(message)
 
 
 def summonses_awaiting_report_in(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> list[SummonsDepartment]:

@@ -22,11 +22,11 @@ from intake.choices import HandlingMode
 pytestmark = pytest.mark.django_db
 
 # Session, user, roles, profile; the board's reads (waiting matters, live assignments, summonses and
-# their departments, extensions, declined, the four capped counts in one statement, departments,
+# their departments and the call-ups' messages, extensions, declined, the four capped counts in one statement, departments,
 # routing rules, routing history, the leaders a 督办 may name, returns asked after the window, the 不参评 requests awaiting a commander, the waiting matters' clocks); the page shell (unread notifications, mode, center, who is on
 # duty: commanders, roster, shifts), the wartime episode in force (its leader and standby while it lasts) —
 # whatever the number of rows.
-BOARD_QUERIES = 25
+BOARD_QUERIES = 26
 
 
 @pytest.fixture

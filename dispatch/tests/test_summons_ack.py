@@ -102,3 +102,17 @@ def test_a_closed_summons_cannot_be_confirmed(called, client):
     assert "该召集已结束或本部门已报到。" in page
     row.refresh_from_db()
     assert row.acknowledged_at is None
+
+
+def test_the_board_shows_who_the_call_up_reached_and_who_has_seen_it(called, client):
+    world, summons, message, fake = called
+    services.notification_deliver(notification_id=message.pk, now=NOW)
+    with time_machine.travel(NOW + dt.timedelta(minutes=2), tick=False):
+        client.get(reverse("dispatch:summons-ack", args=[ack_token_for(message.pk)]))  # opened on the phone
+        client.force_login(world.director)
+        board = client.get(reverse("dispatch:board")).content.decode()
+    line = board.split(f'data-delivery="{message.pk}"', 1)[1].split("</li>", 1)[0]
+    assert "企业微信" in line and "已发送" in line and 'data-testid="seen"' in line and "02:07" in line
+    sms = Notification.objects.get(kind="summons.approved", channel=NotificationChannel.SMS,
+                                   recipient=world.police.liaison)
+    assert f'data-delivery="{sms.pk}"' in board.split('data-testid="summons-list"', 1)[1]
