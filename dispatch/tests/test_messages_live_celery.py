@@ -1,8 +1,8 @@
 """Issue 27's acceptance played with real processes: a summons reaches the liaison by the (fake) Aliyun SMS
 gateway and the (fake) WeCom, the gateway's receipt comes back over HTTP and shows 已送达 on the summons
-page, the liaison confirms from the card's link, nobody reports in, the escalation reaches the leader in
-charge and the commander, the commander reads it, and a (fake) voice call reaches the leader, not the
-commander; pressing 1 acknowledges it. Nothing is sent twice.
+page and the board, the liaison confirms from the card's link, nobody reports in, the escalation
+reaches the leader in charge and the commander, the commander reads it, and a (fake) voice call reaches
+the leader, not the commander; pressing 1 acknowledges it. Nothing is sent twice.
 
 The gateways are the local fakes of `fake_gateways` (each an HTTP server in this process, checking the
 vendor's signature); the web app (gunicorn), the Celery worker and beat are real processes on the real
@@ -89,7 +89,9 @@ client = Client()
 client.force_login(User.objects.get(pk={director}))
 page = client.get(reverse("dispatch:work-summons", args=[{summons}]))
 cell = page.content.decode().split('data-testid="call-deliveries"', 1)[1].split("</td>", 1)[0]
-print(json.dumps({{"status": page.status_code, "cell": cell}}))
+board = client.get(reverse("dispatch:board"))
+card = board.content.decode().split('data-testid="summons-list"', 1)[-1].split('data-testid="pending"', 1)[0]
+print(json.dumps({{"status": page.status_code, "cell": cell, "board": board.status_code, "card": card}}))
 """
 
 
@@ -184,6 +186,7 @@ def test_a_summons_reaches_confirms_escalates_and_calls_through_the_gateways(cen
     assert answer.status_code == 200 and answer.json() == {"code": 0, "msg": "成功"}, answer.text[:500]
     page = _shell(env, SUMMONS_PAGE.format(**ids))
     assert page["status"] == 200 and "已送达" in page["cell"], page["cell"]
+    assert page["board"] == 200 and "已送达" in page["card"], page["card"][:3000]  # and on the board
 
     # The liaison opens the card's link on the phone (no password) and confirms.
     phone = requests.Session()
