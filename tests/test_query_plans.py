@@ -14,10 +14,14 @@ from dispatch.choices import (
     BOARD_LIVE_STATUSES,
     OPEN_ASSIGNMENT_STATUSES,
     AssignmentStatus,
+    DeliveryStatus,
     DispatchEventType,
+    NotificationChannel,
 )
 from dispatch.models import Assignment
 from dispatch.selectors.work import dispatch_board
+from dispatch.services.gateway_limits import RecipientLimits
+from dispatch.tests.factories import NotificationFactory
 from dispatch.tests.factories_work import World
 from grid.selectors import grid_tree, station_recent
 from grid.tests import conftest as grid_fixtures
@@ -193,3 +197,10 @@ def test_the_months_counts_are_hashed_and_compiled_by_no_jit(postgresql, world):
         assessment._towns(world.center, month)
     [towns] = [q["sql"] for q in ctx.captured_queries if 'SELECT "intake_case"."center_id" AS "center_id"' in q["sql"]]
     assert "COUNT(DISTINCT" not in towns, towns
+
+
+def test_the_gateway_limits_read_a_persons_recent_sends_from_the_index(postgresql):
+    _only_index("dispatch_notification", "notification_recent_sends")
+    row = NotificationFactory(channel=NotificationChannel.WECOM, status=DeliveryStatus.PENDING)
+    [(_sql, plan)] = _plans(lambda: RecipientLimits.read([row], now=timezone.now()))
+    assert "notification_recent_sends" in plan and "sent_at >=" in plan, plan

@@ -76,6 +76,9 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox"),
             models.Index(fields=["status", "created_at"], name="notification_delivery"),
             models.Index(fields=["gateway", "gateway_message_id"], name="notification_gateway_id"),
+            # a gateway's limits: what was sent to a person on a channel within a window
+            # (dispatch.services.gateway_limits), without reading their whole history
+            models.Index(fields=["recipient", "channel", "sent_at"], name="notification_recent_sends"),
         ]
 
     def __str__(self) -> str:
