@@ -84,3 +84,6 @@ def click_nav(page, name: str) -> None:
     if not link.is_visible():
         page.click("[data-testid=nav-more]")
     link.click()
+    # The page's scripts (they bind the search boxes and filters) have run before the test types: under
+    # load a test that acts the moment the form is drawn would otherwise race them.
+    page.wait_for_load_state("load")

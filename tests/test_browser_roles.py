@@ -185,6 +185,7 @@ def test_duty_director_dispatches_stories_1_and_4_and_requests_the_summons_of_st
 
     # Story 2, 14:22: from the grid report's page, the summons of 公安分局, 资规建交局 and 张坂镇.
     page.click(f"[data-testid=pending] a:has-text('{story2.code}')")
+    page.wait_for_load_state("load")  # the checklist's filter is bound by the page's script
     checklist = page.wait_for_selector("#summons-request-case, [data-testid=summons-checklist]")
     assert checklist
     assert page.is_checked(f"#summons-case-dept-{dept('ZBZ').pk}")  # the territory, preselected
