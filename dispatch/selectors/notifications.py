@@ -74,8 +74,9 @@ def channels_health(*, now: dt.datetime) -> list[ChannelHealth]:
         created_at__gte=now - CHANNEL_HISTORY, last_attempt_at__gte=now - CHANNEL_WINDOW)
         .values("channel").annotate(
             tried=Count("pk"),
-            failed=Count("pk", filter=Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED])
-                         | Q(receipt=ReceiptStatus.UNDELIVERED)))}
+            # a call not placed because its person had seen the message (read_at set) is no failure
+            failed=Count("pk", filter=Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED],
+                                        read_at__isnull=True) | Q(receipt=ReceiptStatus.UNDELIVERED)))}
     queued = {row["channel"]: row for row in outside.filter(status__in=_UNDELIVERED).exclude(not_before__gt=now)
               .values("channel").annotate(depth=Count("pk"), oldest=Min("created_at"))}
     configured = {NotificationChannel.SMS, *(c for c, on in ((NotificationChannel.WECOM, wecom.configured()),

@@ -575,8 +575,15 @@ def notification_deliver_batch(
                 .select_related("recipient__profile").order_by("pk"))
     outcome: dict[str, list[int]] = {"sent": [], "retry": [], "abandoned": [], "held": []}
     limits = RecipientLimits.read(rows, now=started)
+    seen = _seen_elsewhere(rows)
     for notification in rows:
         mine = Notification.objects.filter(pk=notification.pk, claim=token, status=DeliveryStatus.SENDING)
+        seen_at = seen.get((notification.dedupe_key, notification.recipient_id))
+        if seen_at is not None:
+            # a call (or its retry) to someone who has seen the escalation meanwhile is not placed
+            if mine.update(status=DeliveryStatus.ABANDONED, read_at=seen_at, last_error=SEEN_ELSEWHERE):
+                outcome["abandoned"].append(notification.pk)
+            continue
         until = limits.hold_until(notification, now=now or timezone.now(),
                                   urgent=notification.priority == PRIORITY_URGENT)
         if until is not None:
@@ -611,6 +618,22 @@ def notification_deliver_batch(
             limits.count(notification, at=sent_at)
             outcome["sent"].append(notification.pk)
     return outcome
+
+
+SEEN_ELSEWHERE = "接收人已查看该督办，不再呼叫"
+
+
+def _seen_elsewhere(rows: Sequence[Notification]) -> dict[tuple[str, int], dt.datetime]:
+    """(dedupe key, person) → when the person first saw the message on another channel, for the batch's
+    voice calls (a call exists to reach someone who has not seen it): one read, only with such rows."""
+    calls = [row for row in rows if row.channel == NotificationChannel.VOICE]
+    if not calls:
+        return {}
+    read = (Notification.objects.filter(dedupe_key__in={row.dedupe_key for row in calls},
+                                        recipient_id__in={row.recipient_id for row in calls}, read_at__isnull=False)
+            .exclude(channel=NotificationChannel.VOICE).values("dedupe_key", "recipient_id")
+            .annotate(first=models.Min("read_at")))
+    return {(row["dedupe_key"], row["recipient_id"]): row["first"] for row in read}
 
 
 def notification_publish_held(*, notification_ids: Sequence[int], now: dt.datetime) -> int:
@@ -675,7 +698,9 @@ def notification_urgent_waiting(*, now: dt.datetime) -> dict[str, Any]:
         priority=PRIORITY_URGENT)
     stats = urgent.aggregate(
         waiting=models.Count("pk", filter=Q(status__in=undelivered)),
-        failing=models.Count("pk", filter=Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED])),
+        # a call not placed because its person had seen the message is no failure (read_at set)
+        failing=models.Count("pk", filter=Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED],
+                                            read_at__isnull=True)),
         oldest=models.Min("created_at", filter=Q(status__in=undelivered)))
     oldest = stats["oldest"]
     return {"waiting": stats["waiting"], "failing": stats["failing"],

@@ -20,7 +20,7 @@ from dispatch.choices import DeliveryStatus, DispatchEventType, NotificationChan
 from dispatch.gateways import aliyun_voice
 from dispatch.models import DeadlineStep, Notification
 from dispatch.selectors.notifications import channels_health
-from dispatch.services.notifications import DeliveryOutcome
+from dispatch.services.notifications import DeliveryOutcome, notification_urgent_waiting
 from dispatch.tests.conftest import at
 from dispatch.tests.factories_work import World
 from dispatch.tests.fake_gateways import FakeAliyunVoice
@@ -230,3 +230,24 @@ def test_a_real_voice_gateway_without_its_settings_refuses_to_start():
         check_voice_gateway("console", {}, play_times=2, after_minutes=0)
     check_voice_gateway("console", {}, play_times=2, after_minutes=5)
     check_voice_gateway("console", {}, play_times=2, after_minutes=0.5)
+
+
+def test_a_call_retried_after_its_person_has_seen_the_escalation_is_not_placed(overdue, gateway):
+    world, summons, _case = overdue
+    leader = world.police.leader_in_charge
+    services.deadline_sweep(now=CALL_AT)
+    call = Notification.objects.get(channel=NotificationChannel.VOICE, recipient=leader)
+    gateway.fail_next("isp.SYSTEM_ERROR", "系统错误")
+    assert services.notification_deliver(notification_id=call.pk, now=CALL_AT) == DeliveryOutcome.RETRY
+    # meanwhile the leader reads the escalation in the app
+    seen = CALL_AT + dt.timedelta(seconds=20)
+    services.notification_mark_read(actor=leader, notification_id=_in_app(world, summons, leader).pk, now=seen)
+    later = CALL_AT + dt.timedelta(minutes=1)
+    assert services.notification_deliver(notification_id=call.pk, now=later) == DeliveryOutcome.ABANDONED
+    call.refresh_from_db()
+    assert (call.status, call.read_at, call.last_error) == (DeliveryStatus.ABANDONED, seen, "接收人已查看该督办，不再呼叫")
+    assert gateway.accepted == []  # refused once, then not placed
+    # neither the urgent messages' check nor the voice channel's health counts it as a failure
+    assert notification_urgent_waiting(now=later)["failing"] == 0
+    voice = next(row for row in channels_health(now=later) if row.channel == NotificationChannel.VOICE)
+    assert voice.failed == 0
