@@ -10,7 +10,7 @@ from dispatch.models.assignment import (
 from dispatch.models.attendance import DutySign
 from dispatch.models.deadline import AuditAlarm, DeadlineStep, SweepRun, WorkReminderLetter
 from dispatch.models.mode import Mode
-from dispatch.models.notification import Notification
+from dispatch.models.notification import DELIVERY_FAILED, Notification
 from dispatch.models.revisit import RevisitAttempt, RevisitExclusion
 from dispatch.models.roster import (
     ActingGrant,
@@ -60,6 +60,7 @@ __all__ = [
     "ExplanationCall",
     "ExtensionRequest",
     "Mode",
+    "DELIVERY_FAILED",
     "Notification",
     "Revisit",
     "RevisitAttempt",

@@ -10,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import DeliveryStatus, NotificationChannel, ReceiptStatus
 
+# A message outside the app that did not go (failed awaiting a retry, or abandoned), for the status page
+# and each channel's failure rate; a call not placed because its person had already seen the message
+# (read_at set) is no failure.
+DELIVERY_FAILED = models.Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED], read_at__isnull=True)
+
 
 class Notification(models.Model):
     """`dedupe_key` names the logical notification (e.g. ``summons:12:overdue``); with the recipient

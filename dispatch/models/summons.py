@@ -69,3 +69,13 @@ class SummonsDepartment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.summons_id} {self.department}"
+
+    # The outbox keys of the department's messages (`Notification.dedupe_key`): the call-up, and the
+    # escalation when it is late (with the voice calls that follow it).
+    @property
+    def call_up_key(self) -> str:
+        return f"summons:{self.summons_id}:department:{self.department_id}:called"
+
+    @property
+    def escalation_key(self) -> str:
+        return f"summons:{self.summons_id}:department:{self.department_id}:overdue"

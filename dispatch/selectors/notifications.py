@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from dispatch.choices import DeliveryStatus, NotificationChannel, ReceiptStatus
 from dispatch.gateways import dingtalk, wecom
-from dispatch.models import Notification
+from dispatch.models import DELIVERY_FAILED, Notification
 from dispatch.voice import voice_configured
 
 
@@ -74,9 +74,7 @@ def channels_health(*, now: dt.datetime) -> list[ChannelHealth]:
         created_at__gte=now - CHANNEL_HISTORY, last_attempt_at__gte=now - CHANNEL_WINDOW)
         .values("channel").annotate(
             tried=Count("pk"),
-            # a call not placed because its person had seen the message (read_at set) is no failure
-            failed=Count("pk", filter=Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED],
-                                        read_at__isnull=True) | Q(receipt=ReceiptStatus.UNDELIVERED)))}
+            failed=Count("pk", filter=DELIVERY_FAILED | Q(receipt=ReceiptStatus.UNDELIVERED)))}
     queued = {row["channel"]: row for row in outside.filter(status__in=_UNDELIVERED).exclude(not_before__gt=now)
               .values("channel").annotate(depth=Count("pk"), oldest=Min("created_at"))}
     configured = {NotificationChannel.SMS, *(c for c, on in ((NotificationChannel.WECOM, wecom.configured()),

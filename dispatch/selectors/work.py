@@ -436,8 +436,8 @@ def summons_call_deliveries(*, rows: Sequence[SummonsDepartment]) -> None:
     calls of its escalation (answered, key pressed): the countdown shows whether the call-up reached the
     phone and who knows. One read by the messages' exact keys (the outbox's unique index), for any
     number of summonses."""
-    called = {f"summons:{row.summons_id}:department:{row.department_id}:called": row for row in rows}
-    escalated = {f"summons:{row.summons_id}:department:{row.department_id}:overdue": row for row in rows}
+    called = {row.call_up_key: row for row in rows}
+    escalated = {row.escalation_key: row for row in rows}
     for row in rows:
         row.deliveries = []
     if not rows:

@@ -476,7 +476,7 @@ def _fire_summons(*, step: DeadlineStep, marked: bool, batch: _Batch, commanders
         step=step, recipients=people, kind="summons.overdue", title=f"召集报到超时：{dept.name}",
         body=f"报到截止 {timezone.localtime(summons.report_in_due_at):%H:%M}，{dept.name} 尚未报到。",
         link=_link("work-summons", summons.pk),
-        dedupe_key=_escalation_key(row), urgent=True)
+        dedupe_key=row.escalation_key, urgent=True)
     # Whoever of the leaders has not seen it some minutes later is called (dispatch.voice).
     leaders = [target for target in step.targets if target in VOICE_CALL_TARGETS]
     if leaders and voice_configured():
@@ -489,15 +489,11 @@ def _fire_summons(*, step: DeadlineStep, marked: bool, batch: _Batch, commanders
 VOICE_CALL_TARGETS = (EscalationTarget.LEADER_IN_CHARGE, EscalationTarget.COMMANDER)
 
 
-def _escalation_key(row: SummonsDepartment) -> str:
-    return f"summons:{row.summons_id}:department:{row.department_id}:overdue"
-
-
 def _escalations_seen(*, steps: list[Any]) -> set[tuple[str, int]]:
     """(escalation key, person) for the batch's voice-call steps whose escalation that person has seen,
     on any channel (read in the app, opened from a message, acknowledged on an earlier call): one read,
     only when the batch has such steps."""
-    keys = [_escalation_key(step.summons_department) for step in steps
+    keys = [step.summons_department.escalation_key for step in steps
             if step.summons_department_id and not step.subject_type and step.kind == StepKind.VOICE_CALL]
     if not keys:
         return set()
@@ -513,7 +509,7 @@ def _fire_voice_call(*, step: DeadlineStep, seen: set[tuple[str, int]], batch: _
     summons = row.summons
     if summons.status != SummonsStatus.APPROVED or row.reported_in_at is not None:
         return False
-    key = _escalation_key(row)
+    key = row.escalation_key
     people = recipients_for(targets=step.targets, department=row.department, center=summons.center, at=batch.now,
                             commanders=commanders)
     unseen = list({person.pk: person for person in people if (key, person.pk) not in seen}.values())

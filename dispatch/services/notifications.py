@@ -37,7 +37,7 @@ from dispatch.gateways import dingtalk, wecom
 from dispatch.gateways.errors import GatewayError
 from dispatch.gateways.im import IMMessage, im_message_for
 from dispatch.links import ack_link_for
-from dispatch.models import Notification
+from dispatch.models import DELIVERY_FAILED, Notification
 from dispatch.services.channels import (
     EXTERNAL,
     URGENT_KIND_PREFIXES,
@@ -637,13 +637,14 @@ def _seen_elsewhere(rows: Sequence[Notification]) -> dict[tuple[str, int], dt.da
 
 
 def notification_publish_held(*, notification_ids: Sequence[int], now: dt.datetime) -> int:
-    """Queue the rows a gateway's limit holds for the moment their window has room."""
-    published = 0
+    """Queue the rows a gateway's limit holds for the moment their window has room (one publish per
+    moment, not per row)."""
+    by_moment: dict[int, list[tuple[int, int]]] = {}
     for pk, priority, until in Notification.objects.filter(
             pk__in=list(notification_ids), status=DeliveryStatus.PENDING, not_before__isnull=False).values_list(
             "pk", "priority", "not_before"):
-        published += notification_publish([(pk, priority)], countdown=max(1, math.ceil((until - now).total_seconds())))
-    return published
+        by_moment.setdefault(max(1, math.ceil((until - now).total_seconds())), []).append((pk, priority))
+    return sum(notification_publish(rows, countdown=countdown) for countdown, rows in by_moment.items())
 
 
 def notification_publish_retries(*, notification_ids: Sequence[int], countdown: Callable[[int], int]) -> int:
@@ -698,9 +699,7 @@ def notification_urgent_waiting(*, now: dt.datetime) -> dict[str, Any]:
         priority=PRIORITY_URGENT)
     stats = urgent.aggregate(
         waiting=models.Count("pk", filter=Q(status__in=undelivered)),
-        # a call not placed because its person had seen the message is no failure (read_at set)
-        failing=models.Count("pk", filter=Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.ABANDONED],
-                                            read_at__isnull=True)),
+        failing=models.Count("pk", filter=DELIVERY_FAILED),
         oldest=models.Min("created_at", filter=Q(status__in=undelivered)))
     oldest = stats["oldest"]
     return {"waiting": stats["waiting"], "failing": stats["failing"],

@@ -136,7 +136,7 @@ def summons_approve(
             recipients=[dept.liaison, dept.leader_in_charge], kind="summons.approved",
             title=f"召集：请于 {timezone.localtime(due):%H:%M} 前到指挥中心报到",
             body=summons.reason, link=link_to("work-summons", summons.pk),
-            dedupe_key=f"summons:{summons.pk}:department:{dept.pk}:called", now=now, urgent=True)
+            dedupe_key=row.call_up_key, now=now, urgent=True)
     return summons
 
 
