@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import Heartbeat
 
@@ -166,6 +167,18 @@ def overall_status(checks: dict[str, dict[str, Any]], extra: dict[str, dict[str,
     if not failing:
         return OK
     return RECOVERING if all(c.get("soft") for c in failing) else DEGRADED
+
+
+# The status page's names of the components (the extra checks are named by their keys).
+COMPONENT_NAMES = {"database": _("数据库"), "broker": _("消息队列"), "worker": _("后台任务（worker）"),
+                   "beat": _("定时调度（beat）")}
+
+
+def failing_checks(report: dict[str, Any]) -> list[str]:
+    """The names of what fails outright (not the soft checks that only say "recovering"), for the
+    status page's headline: what to look at first."""
+    core = [str(COMPONENT_NAMES.get(key, key)) for key, check in report["checks"].items() if not check["ok"]]
+    return core + [name for name, check in report["extra_checks"].items() if not check["ok"] and not check.get("soft")]
 
 
 def governance_checks(*, now: dt.datetime) -> dict[str, dict[str, Any]]:

@@ -162,12 +162,23 @@ def broker_errors() -> tuple[type[BaseException], ...]:
     return (OperationalError, RedisError, OSError)
 
 
-def publish(call: Callable[[], Any], *, what: str) -> bool:
+def job_unpublished(key: str, *, token: str, now: dt.datetime | None = None) -> bool:
+    """The queued run `token` never reached the broker: its lease is made stale at once, so the first
+    `jobs-recover` after the broker is back queues it again (about 30 s), instead of waiting out the
+    lease. Nothing ran, so no attempt is counted."""
+    stale = (now or timezone.now()) - lease_length() - dt.timedelta(seconds=1)
+    return JobLease.objects.filter(key=key, token=token, state=JobLease.State.QUEUED).update(heartbeat_at=stale) == 1
+
+
+def publish(call: Callable[[], Any], *, what: str, job: Lease | None = None) -> bool:
     """`call()` (a task's `delay`/`apply_async`), or false when the broker is unreachable: the job's
-    row stays queued and `jobs-recover` publishes it again once its lease runs out."""
+    row stays queued, and `jobs-recover` publishes it again once the broker answers (`job`'s lease
+    is made stale at once; without one, once its lease runs out)."""
     try:
         call()
     except broker_errors() as exc:
         logger.warning("broker unavailable, %s stays queued: %s", what, exc)
+        if job is not None:
+            job_unpublished(job.key, token=job.token)
         return False
     return True

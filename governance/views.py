@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
 from governance import selectors, workcal
-from governance.health import DEGRADED, check_database, system_health
+from governance.health import DEGRADED, check_database, failing_checks, system_health
 from governance.middleware import bad_input_response
 from governance.navigation import home_panels_for
 from governance.roles import MAY_VIEW_STATUS, may, require_may
@@ -62,7 +62,8 @@ def livez(request: HttpRequest) -> JsonResponse:
 @login_required
 def status_page(request: HttpRequest) -> HttpResponse:
     require_may(request.user, MAY_VIEW_STATUS)
-    return render(request, "governance/status.html", {"report": system_health()})
+    report = system_health()
+    return render(request, "governance/status.html", {"report": report, "failing": failing_checks(report)})
 
 
 @login_required

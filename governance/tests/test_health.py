@@ -114,6 +114,8 @@ def test_healthz_with_the_broker_down(client, settings):
     assert response.status_code == 503
     broker = response.json()["checks"]["broker"]
     assert broker["ok"] is False and broker["host"] == "127.0.0.1:1" and broker["error"]
+    # the status page's headline names what fails, not a guess
+    assert "异常：消息队列，请立即处理" in client.get("/org/status/").content.decode()
 
 
 def test_healthz_with_an_unwritable_filesystem_broker(client, settings, tmp_path):
@@ -152,7 +154,8 @@ def test_registered_checks_show_on_the_status_page_and_degrade_healthz(client, m
     assert response.status_code == 503
     assert response.json()["extra_checks"]["时限督办"]["ok"] is False
     client.force_login(UserFactory(roles=[Role.COMMANDER]))
-    assert "有 3 个时限节点到期超过 5 分钟仍未执行" in client.get("/org/status/").content.decode()
+    page = client.get("/org/status/").content.decode()
+    assert "有 3 个时限节点到期超过 5 分钟仍未执行" in page and "异常：时限督办，请立即处理" in page
 
 
 def test_a_failed_heartbeat_publish_records_no_beat_heartbeat(client, monkeypatch):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from governance.enqueue import enqueue
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.jobs import (
+    Lease,
     job_beat,
     job_finish,
     job_is_stale,
@@ -75,7 +76,8 @@ def _export_key(report_id: int) -> str:
 
 
 def _export_publish(report_id: int, token: str) -> None:
-    publish(lambda: enqueue("review.tasks.report_export", report_id, token), what=f"work report {report_id}'s export")
+    publish(lambda: enqueue("review.tasks.report_export", report_id, token), what=f"work report {report_id}'s export",
+            job=Lease(_export_key(report_id), token))
 
 
 def report_export_request(*, actor: AbstractBaseUser, center: Center, month: Month,
