@@ -123,11 +123,28 @@ class Env:
                 "NAME": str(default_sqlite),
                 "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             }
-        self.check_url("DATABASE_URL", url, schemes=DATABASE_SCHEMES)
+        return self._postgres("DATABASE_URL", url)
+
+    def replica_database(self, primary: dict[str, Any]) -> dict[str, Any] | None:
+        """`DATABASE_REPLICA_URL`: a streaming replica of the primary (PostgreSQL only), or None. In
+        tests it mirrors the primary's test database (the replica holds whatever the primary does)."""
+        url = self._raw("DATABASE_REPLICA_URL") or ""
+        if not url:
+            return None
+        if primary["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured("DATABASE_REPLICA_URL 需要 PostgreSQL 主库（DATABASE_URL）。")
+        config = self._postgres("DATABASE_REPLICA_URL", url)
+        if config["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured("DATABASE_REPLICA_URL 应为 PostgreSQL 只读副本的地址（postgres://…）。")
+        config["TEST"] = {"MIRROR": "default"}
+        return config
+
+    def _postgres(self, name: str, url: str) -> dict[str, Any]:
+        self.check_url(name, url, schemes=DATABASE_SCHEMES)
         try:
             config = self._env.db_url_config(url)
         except Exception as exc:  # django-environ raises several types for a bad URL
-            raise ImproperlyConfigured(f"DATABASE_URL 无法解析：{exc}") from None
+            raise ImproperlyConfigured(f"{name} 无法解析：{exc}") from None
         if config["ENGINE"] == "django.db.backends.postgresql":
             config.setdefault("CONN_MAX_AGE", 60)
             config.setdefault("CONN_HEALTH_CHECKS", True)

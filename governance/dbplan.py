@@ -12,18 +12,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import connections, transaction
+
+from governance.replica import read_alias
 
 
 @contextmanager
-def without_jit(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+def without_jit(using: str | None = None) -> Iterator[None]:
     """Run the block's statements without JIT compilation (PostgreSQL; a no-op elsewhere). Usable
-    as a decorator."""
-    connection = connections[using]
+    as a decorator. By default on the database the block's reads go to (the replica inside
+    `replica_reads()`, where the transaction is a read-only one of the standby)."""
+    connection = connections[using or read_alias()]
     if connection.vendor != "postgresql":
         yield
         return
-    with transaction.atomic(using=using, savepoint=False):
+    with transaction.atomic(using=connection.alias, savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
         yield

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import Heartbeat
+from governance.replica import breaker as replica_breaker
+from governance.replica import replica_configured
 
 WORKER = "worker"
 BEAT = "beat"
@@ -191,6 +193,11 @@ def governance_checks(*, now: dt.datetime) -> dict[str, dict[str, Any]]:
         cache = cache_status()
         results["共享缓存"] = {"ok": cache["ok"], "soft": True,
                            "message": "正常" if cache["ok"] else "Redis 不可用：暂时直接读取数据库，业务照常"}
+    if replica_configured():
+        usable = replica_breaker.usable()
+        results["只读副本"] = {"ok": usable, "soft": True, "message": (
+            "正常：报表、驾驶舱、考核、研判和导出从副本读取" if usable
+            else f"{replica_breaker.reason}：暂时全部从主库读取，业务照常")}
     stale = jobs_stale(now=now)
     results["后台长任务"] = {
         "ok": not stale, "soft": True,

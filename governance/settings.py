@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "governance.middleware.PrivateByDefaultMiddleware",
     # An API write with an Idempotency-Key header is done once; a retry gets the first answer.
     "governance.idempotency.IdempotencyKeyMiddleware",
+    # After a write, this browser's next reads stay on the primary for a few seconds (a replica lags).
+    "governance.replica.ReplicaPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dispatch.middleware.QueuedNotificationsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -125,11 +127,26 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database(default_sqlite=VAR_DIR / "db.sqlite3")}
+# Reports, the dashboard, the assessment, the radar and exports read from a streaming replica when one
+# is given (governance/replica.py: what stays on the primary, and the circuit breaker).
+_replica = env.replica_database(DATABASES["default"])
+if _replica is not None:
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["governance.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", 30.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", 10.0)
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", 10)
+# Behind PgBouncer in transaction mode a connection's server changes between transactions: no
+# server-side cursors (Django's documented requirement), and no connection kept by Django itself.
+if env.bool("DATABASE_PGBOUNCER", default=False):
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 # Persistent connections only where the number of threads is bounded (gunicorn's workers x threads,
 # Celery's pool). `runserver` starts a thread per request and a thread never closes the connection
 # it kept: with CONN_MAX_AGE it leaks one connection per thread until PostgreSQL refuses clients.
 if sys.argv[1:2] == ["runserver"]:
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    for _database in DATABASES.values():
+        _database["CONN_MAX_AGE"] = 0
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or address before any password is checked.

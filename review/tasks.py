@@ -8,15 +8,18 @@ from django.utils import timezone
 from governance.choices import CenterLevel
 from governance.jobs import job_lease
 from governance.models import Center
+from governance.replica import reads_from_replica
 from review.services.report import report_export_run
 
 
 @shared_task(name="review.tasks.report_export", ignore_result=True)
+@reads_from_replica
 def report_export(report_id: int, token: str) -> bool:
     return report_export_run(report_id=report_id, token=token)
 
 
 @shared_task(name="review.tasks.summaries_refresh", ignore_result=True, expires=540)
+@reads_from_replica
 def summaries_refresh() -> int:
     """Beat, every 10 minutes: the assessment snapshots and the dashboard's monthly counts."""
     from review.services.summary import summaries_refresh as refresh
@@ -26,6 +29,7 @@ def summaries_refresh() -> int:
 
 
 @shared_task(name="review.tasks.radar_run", ignore_result=True, expires=3000)
+@reads_from_replica
 def radar_run_task(center_id: int | None = None, requested_by_id: int | None = None) -> int:
     """Beat (hourly) for every district center and town sub-center, or on demand (立即研判) for one of
     them, each over its own territory (a town's radar reads its town's matters, `command_matters`): run

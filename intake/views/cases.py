@@ -17,6 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from governance.api import http_status_for
 from governance.errors import ApplicationError
 from governance.models import Grid
+from governance.replica import reads_from_replica
 from governance.roles import MAY_SEE_DISTRICT_MATTERS, MAY_SEE_FULL_ID, may, user_roles
 from governance.selectors import grid_workers_to_verify
 from intake import hooks as intake_hooks
@@ -96,6 +97,7 @@ def _text_cells(sheet: Any, values: list[str]) -> list[WriteOnlyCell]:
 
 
 @login_required
+@reads_from_replica
 def case_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as .xlsx: rows are streamed from the database into a write-only workbook
     (constant memory), ID numbers and phones masked."""

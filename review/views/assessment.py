@@ -20,6 +20,7 @@ from governance.choices import CenterLevel
 from governance.models import Center
 from governance.page_actions import Action, CenterActionForm, perform
 from governance.parsing import db_id, small_int
+from governance.replica import reads_from_replica
 from governance.roles import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT, may, require_may
 from governance.text import FreeTextField
 from grid.selectors import grid_workers_between
@@ -155,6 +156,7 @@ def _worker_rows(data: dict[str, Any], month: Month) -> list[dict[str, Any]]:
 
 
 @login_required
+@reads_from_replica
 def assessment_month(request: HttpRequest) -> HttpResponse:
     require_reader(request)
     own = org_selectors.center_for_user(user=request.user)
@@ -222,6 +224,7 @@ def _query_id(request: HttpRequest, name: str) -> int | None:
 
 
 @login_required
+@reads_from_replica
 def assessment_items(request: HttpRequest, month: str) -> HttpResponse:
     center = reader_center(request)
     parsed = month_or_404(month)

@@ -22,6 +22,7 @@ from dispatch.selectors.duty import duty_standing
 from governance.jobs import publish
 from governance.models import Department
 from governance.page_actions import Action, ActionsOn, next_or, not_found_as_404, perform
+from governance.replica import reads_from_replica
 from governance.roles import (
     MAY_DECIDE_SIGNALS,
     MAY_ISSUE_DAILY_REPORT,
@@ -100,6 +101,7 @@ def _decides(request: HttpRequest, roles: frozenset[str], center: Any) -> dict[s
 
 # --- radar ---------------------------------------------------------------------------------------
 @login_required
+@reads_from_replica
 def radar(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     now = timezone.now()

@@ -10,6 +10,7 @@ from django.urls import reverse
 from governance import selectors as org_selectors
 from governance.choices import CenterLevel
 from governance.navigation import user_level
+from governance.replica import reads_from_replica
 from governance.roles import MAY_READ_ASSESSMENT, MAY_READ_DASHBOARD, may, require_may
 from review.selectors import dashboard as selectors
 from review.selectors.assessment import assessment_default_month, assessment_snapshot
@@ -45,6 +46,7 @@ def _ranking(request: HttpRequest, scope: selectors.Scope) -> dict:
 
 
 @login_required
+@reads_from_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     data = selectors.dashboard_data(scope=scope)
@@ -54,6 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def dashboard_data(request: HttpRequest) -> JsonResponse:
     scope = _scope(request)
     return JsonResponse(selectors.dashboard_data(scope=scope))

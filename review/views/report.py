@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from governance.models import Center
 from governance.page_actions import Action, CenterActionForm, perform
+from governance.replica import reads_from_replica
 from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
 from governance.text import FreeTextField
 from review.models import WorkReport
@@ -53,6 +54,7 @@ def report_current(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def report_page(request: HttpRequest, month: str) -> HttpResponse:
     center = reader_center(request)
     parsed = month_or_404(month)
