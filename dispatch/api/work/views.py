@@ -3,6 +3,8 @@ not yours), validates an input serializer, calls one service and answers an outp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -77,7 +79,51 @@ def _extension_for_actor(*, actor: Any, pk: int) -> ExtensionRequest:
 
 
 # Every action is one view: fetch and authorise (404 when not yours), validate the input serializer,
-# call one service, answer the output serializer.
+# call one service, answer the output serializer. All but two are declared with `action_view`.
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action endpoint, declared: `fetch(actor=, pk=)` finds the target or raises 404,
+    `run(actor, target, data)` calls its one service with the validated `request` data, and the answer
+    is `response` of the target as the service left it (`answers="result"`: of what the service
+    returned, e.g. the extension it made)."""
+
+    summary: str
+    fetch: Callable[..., Any]
+    request: type[serializers.Serializer]
+    response: type[serializers.Serializer]
+    run: Callable[[Any, Any, dict[str, Any]], Any]
+    answers: str = "target"
+    created: bool = False
+
+
+def action_view(action: Action) -> type[APIView]:
+    status = 201 if action.created else 200
+
+    class ActionView(APIView):
+        @extend_schema(summary=action.summary, request=action.request,
+                       responses={201: action.response} if action.created else action.response, tags=TAGS)
+        def post(self, request: Request, pk: int) -> Response:
+            target = action.fetch(actor=request.user, pk=pk)
+            data = validated(action.request, request.data)
+            result = action.run(request.user, target, data)
+            return _output(action.response, result if action.answers == "result" else target, status=status)
+
+    return ActionView
+
+
+CASE = sel.case_get_for_work
+ASSIGNMENT = sel.assignment_get_for_actor
+SUMMONS = sel.summons_get_for_actor
+SUMMONS_DEPARTMENT = sel.summons_department_get_for_actor
+
+
+def _exclusion_propose(actor: Any, case: Any, data: dict[str, Any]) -> Any:
+    key = data.pop("duplicate_of").strip()
+    original = sel.case_get_for_work_by_key(actor=actor, key=key) if key else None
+    return svc.case_exclusion_propose(actor=actor, case=case, duplicate_of=original, source=API, **data)
+
 
 # --- matters -------------------------------------------------------------------------------------
 class CaseDispatchView(APIView):
@@ -95,79 +141,31 @@ class CaseDispatchView(APIView):
         return Response(s.AssignmentOut(created, many=True).data, status=201)
 
 
-class CaseVerifyView(APIView):
-    @extend_schema(summary="现场核查", request=s.VerifyIn, responses=s.CaseOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = validated(s.VerifyIn, request.data)
-        svc.case_verify(actor=request.user, case=obj, passed=data["passed"], notes=data["notes"], source=API)
-        return _output(s.CaseOut, obj)
-
-
-class CaseRevisitView(APIView):
-    @extend_schema(summary="回访", request=s.RevisitIn, responses=s.CaseOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = validated(s.RevisitIn, request.data)
-        svc.case_revisit(actor=request.user, case=obj, source=API, **data)
-        return _output(s.CaseOut, obj)
-
-
-class CaseRevisitAttemptView(APIView):
-    @extend_schema(summary="回访未联系上（记录一次）", request=s.RevisitAttemptIn, responses={201: s.RevisitAttemptOut},
-                   tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = validated(s.RevisitAttemptIn, request.data)
-        attempt = svc.revisit_attempt_record(actor=request.user, case=obj, source=API, **data)
-        return Response(s.RevisitAttemptOut(attempt).data, status=201)
-
-
-class CaseExclusionView(APIView):
-    @extend_schema(summary="不参评：重复件，或诉求不合理（待指挥长确认）", request=s.ExclusionIn,
-                   responses={201: s.ExclusionOut}, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = validated(s.ExclusionIn, request.data)
-        key = data.pop("duplicate_of").strip()
-        original = sel.case_get_for_work_by_key(actor=request.user, key=key) if key else None
-        exclusion = svc.case_exclusion_propose(actor=request.user, case=obj, duplicate_of=original, source=API, **data)
-        return Response(s.ExclusionOut(exclusion).data, status=201)
-
-
-class CaseExclusionDecideView(APIView):
-    @extend_schema(summary="指挥长确认不参评（诉求不合理）", request=s.ExclusionDecideIn, responses=s.ExclusionOut,
-                   tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = validated(s.ExclusionDecideIn, request.data)
-        return _output(s.ExclusionOut, svc.case_exclusion_decide(actor=request.user, case=obj, source=API, **data))
-
-
-class CaseCloseView(APIView):
-    @extend_schema(summary="办结", request=s.NoteIn, responses=s.CaseOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = validated(s.NoteIn, request.data)
-        return _output(s.CaseOut, svc.case_close(actor=request.user, case=obj, note=data["note"], source=API))
-
-
-class CaseExplanationCallView(APIView):
-    @extend_schema(summary="解释回访", request=s.NotesIn, responses=s.CaseOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = validated(s.NotesIn, request.data)
-        svc.case_record_explanation_call(actor=request.user, case=obj, notes=data["notes"], source=API)
-        return _output(s.CaseOut, obj)
-
-
-class CaseMoveView(APIView):
-    @extend_schema(summary="上提或下交", request=s.MoveIn, responses=s.CaseOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.case_get_for_work(actor=request.user, pk=pk)
-        data = validated(s.MoveIn, request.data)
-        return _output(s.CaseOut, svc.case_move_center(actor=request.user, case=obj, to_center=_center(data["to_center"]),
-                                        reason=data["reason"], source=API))
+CaseVerifyView = action_view(Action(
+    "现场核查", CASE, s.VerifyIn, s.CaseOut,
+    lambda actor, case, d: svc.case_verify(actor=actor, case=case, passed=d["passed"], notes=d["notes"], source=API)))
+CaseRevisitView = action_view(Action(
+    "回访", CASE, s.RevisitIn, s.CaseOut, lambda actor, case, d: svc.case_revisit(actor=actor, case=case, source=API, **d)))
+CaseRevisitAttemptView = action_view(Action(
+    "回访未联系上（记录一次）", CASE, s.RevisitAttemptIn, s.RevisitAttemptOut,
+    lambda actor, case, d: svc.revisit_attempt_record(actor=actor, case=case, source=API, **d),
+    answers="result", created=True))
+CaseExclusionView = action_view(Action(
+    "不参评：重复件，或诉求不合理（待指挥长确认）", CASE, s.ExclusionIn, s.ExclusionOut, _exclusion_propose,
+    answers="result", created=True))
+CaseExclusionDecideView = action_view(Action(
+    "指挥长确认不参评（诉求不合理）", CASE, s.ExclusionDecideIn, s.ExclusionOut,
+    lambda actor, case, d: svc.case_exclusion_decide(actor=actor, case=case, source=API, **d), answers="result"))
+CaseCloseView = action_view(Action(
+    "办结", CASE, s.NoteIn, s.CaseOut,
+    lambda actor, case, d: svc.case_close(actor=actor, case=case, note=d["note"], source=API), answers="result"))
+CaseExplanationCallView = action_view(Action(
+    "解释回访", CASE, s.NotesIn, s.CaseOut,
+    lambda actor, case, d: svc.case_record_explanation_call(actor=actor, case=case, notes=d["notes"], source=API)))
+CaseMoveView = action_view(Action(
+    "上提或下交", CASE, s.MoveIn, s.CaseOut,
+    lambda actor, case, d: svc.case_move_center(actor=actor, case=case, to_center=_center(d["to_center"]),
+                                                reason=d["reason"], source=API), answers="result"))
 
 
 # --- assignments -----------------------------------------------------------------------------------
@@ -236,105 +234,52 @@ class AssignmentDetailView(RetrieveAPIView):
         return sel.assignment_get_for_actor(actor=self.request.user, pk=self.kwargs["pk"])
 
 
-class AcknowledgeView(APIView):
-    @extend_schema(summary="签收（指定承办人）", request=s.AcknowledgeIn, responses=s.AssignmentOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.AcknowledgeIn, request.data)
-        return _output(s.AssignmentOut, svc.assignment_acknowledge(actor=request.user, assignment=obj,
-                                                                  handler=_user(data["handler"]), source=API))
-
-
-class ProgressView(APIView):
-    @extend_schema(summary="报告进度", request=s.TextIn, responses=s.AssignmentOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.TextIn, request.data)
-        svc.assignment_report_progress(actor=request.user, assignment=obj, text=data["text"], source=API)
-        return _output(s.AssignmentOut, obj)
-
-
-class ReportBackView(APIView):
-    @extend_schema(summary="反馈办理结果", request=s.ReportBackIn, responses=s.AssignmentOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.ReportBackIn, request.data)
-        svc.assignment_report_back(actor=request.user, assignment=obj, text=data["text"], files=data["files"],
-                                   source=API)
-        return _output(s.AssignmentOut, obj)
-
-
-class ExtensionRequestView(APIView):
-    @extend_schema(summary="申请延期", request=s.ExtensionIn, responses=s.ExtensionOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.ExtensionIn, request.data)
-        return _output(s.ExtensionOut, svc.assignment_request_extension(actor=request.user, assignment=obj, reason=data["reason"],
-                                                    requested_due_at=data["requested_due_at"], source=API))
-
-
-class DeclineView(APIView):
-    @extend_schema(summary="申请退回（非本单位职责）", request=s.ReasonIn, responses=s.AssignmentOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.ReasonIn, request.data)
-        return _output(s.AssignmentOut, svc.assignment_decline(actor=request.user, assignment=obj, reason=data["reason"], source=API))
-
-
-class RuleDeclineView(APIView):
-    @extend_schema(summary="裁定退回", request=s.RuleDeclineIn, responses=s.AssignmentOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.RuleDeclineIn, request.data)
-        return _output(s.AssignmentOut, svc.assignment_rule_decline(actor=request.user, assignment=obj, accept=data["accept"],
-                                               department=_department(obj.center_id, data["department"]),
-                                               note=data["note"], source=API))
-
-
-class ReworkView(APIView):
-    @extend_schema(summary="退回重办", request=s.ReasonIn, responses=s.AssignmentOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.ReasonIn, request.data)
-        return _output(s.AssignmentOut, svc.assignment_return_for_rework(actor=request.user, assignment=obj, reason=data["reason"],
-                                                    source=API))
-
-
-class RemindView(APIView):
-    @extend_schema(summary="催办", request=s.NoteIn, responses=s.AssignmentOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.NoteIn, request.data)
-        svc.assignment_remind(actor=request.user, assignment=obj, note=data["note"], source=API)
-        return _output(s.AssignmentOut, obj)
-
-
-class SuperviseView(APIView):
-    @extend_schema(summary="督办", request=s.SuperviseIn, responses=s.AssignmentOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.SuperviseIn, request.data)
-        return _output(s.AssignmentOut, svc.assignment_supervise(actor=request.user, assignment=obj, leader=_user(data["leader"]),
-                                            every_working_days=data["every_working_days"], note=data["note"],
-                                            source=API))
-
-
-class ReassignView(APIView):
-    @extend_schema(summary="改派", request=s.ReassignIn, responses=s.AssignmentOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.assignment_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.ReassignIn, request.data)
-        return _output(s.AssignmentOut, svc.assignment_reassign(actor=request.user, assignment=obj, reason=data["reason"],
-                                           department=_department(obj.center_id, data["department"]), source=API))
-
-
-class ExtensionDecideView(APIView):
-    @extend_schema(summary="审批延期", request=s.DecideIn, responses=s.ExtensionOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = _extension_for_actor(actor=request.user, pk=pk)
-        data = validated(s.DecideIn, request.data)
-        return _output(s.ExtensionOut, svc.extension_decide(actor=request.user, extension=obj, approve=data["approve"], note=data["note"],
-                                        new_due_at=data["new_due_at"], source=API))
+AcknowledgeView = action_view(Action(
+    "签收（指定承办人）", ASSIGNMENT, s.AcknowledgeIn, s.AssignmentOut,
+    lambda actor, obj, d: svc.assignment_acknowledge(actor=actor, assignment=obj, handler=_user(d["handler"]),
+                                                     source=API), answers="result"))
+ProgressView = action_view(Action(
+    "报告进度", ASSIGNMENT, s.TextIn, s.AssignmentOut,
+    lambda actor, obj, d: svc.assignment_report_progress(actor=actor, assignment=obj, text=d["text"], source=API)))
+ReportBackView = action_view(Action(
+    "反馈办理结果", ASSIGNMENT, s.ReportBackIn, s.AssignmentOut,
+    lambda actor, obj, d: svc.assignment_report_back(actor=actor, assignment=obj, text=d["text"], files=d["files"],
+                                                     source=API)))
+ExtensionRequestView = action_view(Action(
+    "申请延期", ASSIGNMENT, s.ExtensionIn, s.ExtensionOut,
+    lambda actor, obj, d: svc.assignment_request_extension(actor=actor, assignment=obj, reason=d["reason"],
+                                                           requested_due_at=d["requested_due_at"], source=API),
+    answers="result"))
+DeclineView = action_view(Action(
+    "申请退回（非本单位职责）", ASSIGNMENT, s.ReasonIn, s.AssignmentOut,
+    lambda actor, obj, d: svc.assignment_decline(actor=actor, assignment=obj, reason=d["reason"], source=API),
+    answers="result"))
+RuleDeclineView = action_view(Action(
+    "裁定退回", ASSIGNMENT, s.RuleDeclineIn, s.AssignmentOut,
+    lambda actor, obj, d: svc.assignment_rule_decline(
+        actor=actor, assignment=obj, accept=d["accept"], department=_department(obj.center_id, d["department"]),
+        note=d["note"], source=API), answers="result"))
+ReworkView = action_view(Action(
+    "退回重办", ASSIGNMENT, s.ReasonIn, s.AssignmentOut,
+    lambda actor, obj, d: svc.assignment_return_for_rework(actor=actor, assignment=obj, reason=d["reason"], source=API),
+    answers="result"))
+RemindView = action_view(Action(
+    "催办", ASSIGNMENT, s.NoteIn, s.AssignmentOut,
+    lambda actor, obj, d: svc.assignment_remind(actor=actor, assignment=obj, note=d["note"], source=API)))
+SuperviseView = action_view(Action(
+    "督办", ASSIGNMENT, s.SuperviseIn, s.AssignmentOut,
+    lambda actor, obj, d: svc.assignment_supervise(
+        actor=actor, assignment=obj, leader=_user(d["leader"]), every_working_days=d["every_working_days"],
+        note=d["note"], source=API), answers="result"))
+ReassignView = action_view(Action(
+    "改派", ASSIGNMENT, s.ReassignIn, s.AssignmentOut,
+    lambda actor, obj, d: svc.assignment_reassign(actor=actor, assignment=obj, reason=d["reason"],
+                                                  department=_department(obj.center_id, d["department"]), source=API),
+    answers="result"))
+ExtensionDecideView = action_view(Action(
+    "审批延期", _extension_for_actor, s.DecideIn, s.ExtensionOut,
+    lambda actor, obj, d: svc.extension_decide(actor=actor, extension=obj, approve=d["approve"], note=d["note"],
+                                               new_due_at=d["new_due_at"], source=API), answers="result"))
 
 
 # --- summons ---------------------------------------------------------------------------------------
@@ -357,42 +302,19 @@ class SummonsDetailView(RetrieveAPIView):
         return sel.summons_get_for_actor(actor=self.request.user, pk=self.kwargs["pk"])
 
 
-class SummonsApproveView(APIView):
-    @extend_schema(summary="批准召集", request=s.NoteIn, responses=s.SummonsOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.summons_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.NoteIn, request.data)
-        return _output(s.SummonsOut, svc.summons_approve(actor=request.user, summons=obj, note=data["note"], source=API))
-
-
-class SummonsRefuseView(APIView):
-    @extend_schema(summary="不予召集", request=s.NoteIn, responses=s.SummonsOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.summons_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.NoteIn, request.data)
-        return _output(s.SummonsOut, svc.summons_refuse(actor=request.user, summons=obj, note=data["note"], source=API))
-
-
-class SummonsCloseView(APIView):
-    @extend_schema(summary="结束召集", request=s.NoteIn, responses=s.SummonsOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.summons_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.NoteIn, request.data)
-        return _output(s.SummonsOut, svc.summons_close(actor=request.user, summons=obj, note=data["note"], source=API))
-
-
-class SummonsAcknowledgeView(APIView):
-    @extend_schema(summary="部门确认召集", request=s.NoteIn, responses=s.SummonsDepartmentOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
-        validated(s.NoteIn, request.data)
-        return _output(s.SummonsDepartmentOut, svc.summons_acknowledge(actor=request.user, row=obj, source=API))
-
-
-class SummonsReportInView(APIView):
-    @extend_schema(summary="部门报到", request=s.ReportInIn, responses=s.SummonsDepartmentOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        obj = sel.summons_department_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.ReportInIn, request.data)
-        return _output(s.SummonsDepartmentOut, svc.summons_report_in(actor=request.user, row=obj, person=_user(data["person"]),
-                                                                         code=data["code"], source=API))
+SummonsApproveView = action_view(Action(
+    "批准召集", SUMMONS, s.NoteIn, s.SummonsOut,
+    lambda actor, obj, d: svc.summons_approve(actor=actor, summons=obj, note=d["note"], source=API), answers="result"))
+SummonsRefuseView = action_view(Action(
+    "不予召集", SUMMONS, s.NoteIn, s.SummonsOut,
+    lambda actor, obj, d: svc.summons_refuse(actor=actor, summons=obj, note=d["note"], source=API), answers="result"))
+SummonsCloseView = action_view(Action(
+    "结束召集", SUMMONS, s.NoteIn, s.SummonsOut,
+    lambda actor, obj, d: svc.summons_close(actor=actor, summons=obj, note=d["note"], source=API), answers="result"))
+SummonsAcknowledgeView = action_view(Action(
+    "部门确认召集", SUMMONS_DEPARTMENT, s.NoteIn, s.SummonsDepartmentOut,
+    lambda actor, obj, d: svc.summons_acknowledge(actor=actor, row=obj, source=API), answers="result"))
+SummonsReportInView = action_view(Action(
+    "部门报到", SUMMONS_DEPARTMENT, s.ReportInIn, s.SummonsDepartmentOut,
+    lambda actor, obj, d: svc.summons_report_in(actor=actor, row=obj, person=_user(d["person"]), code=d["code"],
+                                                source=API), answers="result"))
