@@ -8,6 +8,18 @@ class DispatchConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models are loaded only once the app registry is ready.
+        from dispatch.choices import (
+            ASSIGNMENT_TRANSITIONS,
+            SUMMONS_TRANSITIONS,
+            AssignmentStatus,
+            SummonsStatus,
+        )
+        from dispatch.models import Assignment, Summons
+        from governance.transitions import Table, register_table
+
+        register_table(Table(Assignment, ASSIGNMENT_TRANSITIONS, AssignmentStatus))
+        register_table(Table(Summons, SUMMONS_TRANSITIONS, SummonsStatus))
+
         from dispatch.choices import DispatchEventType
         from dispatch.demo import seed_demo
         from dispatch.selectors.mode import mode_current

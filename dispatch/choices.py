@@ -204,6 +204,21 @@ BOARD_LIVE_STATUSES = tuple(sorted(s.value for s in OPEN_ASSIGNMENT_STATUSES | {
 # The statuses in which the department is working (its handling clock runs).
 WORKING_STATUSES = frozenset({AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.REWORK})
 
+# Which status of an assignment may follow which (governance.transitions.guarded_move).
+ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    AssignmentStatus.ASSIGNED: frozenset({AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.DECLINED,
+                                          AssignmentStatus.WITHDRAWN}),
+    AssignmentStatus.ACKNOWLEDGED: frozenset({AssignmentStatus.REPORTED, AssignmentStatus.DECLINED,
+                                              AssignmentStatus.WITHDRAWN}),
+    # a refused decline goes back to where it was (status_before_decline); an accepted one is withdrawn
+    AssignmentStatus.DECLINED: frozenset({AssignmentStatus.ASSIGNED, AssignmentStatus.ACKNOWLEDGED,
+                                          AssignmentStatus.WITHDRAWN}),
+    AssignmentStatus.REWORK: frozenset({AssignmentStatus.REPORTED, AssignmentStatus.WITHDRAWN}),
+    AssignmentStatus.REPORTED: frozenset({AssignmentStatus.REWORK, AssignmentStatus.COMPLETED}),
+    AssignmentStatus.COMPLETED: frozenset(),
+    AssignmentStatus.WITHDRAWN: frozenset(),
+}
+
 
 class ExtensionStatus(models.TextChoices):
     PENDING = "pending", _("待审批")
@@ -256,6 +271,14 @@ class SummonsStatus(models.TextChoices):
     APPROVED = "approved", _("已批准（报到中）")
     REFUSED = "refused", _("未批准")
     CLOSED = "closed", _("已结束")
+
+
+SUMMONS_TRANSITIONS: dict[str, frozenset[str]] = {
+    SummonsStatus.REQUESTED: frozenset({SummonsStatus.APPROVED, SummonsStatus.REFUSED}),
+    SummonsStatus.APPROVED: frozenset({SummonsStatus.CLOSED}),
+    SummonsStatus.REFUSED: frozenset(),
+    SummonsStatus.CLOSED: frozenset(),
+}
 
 
 class StepKind(models.TextChoices):

@@ -20,6 +20,12 @@ class IntakeConfig(AppConfig):
         register(_("来电/交办登记"), "intake:command_register", MAY_REGISTER_AT_COMMAND, order=19)
         register_demo_seeder(seed_demo)
 
+        from governance.transitions import Table, register_table
+        from intake.choices import CASE_TRANSITIONS, CaseStatus
+        from intake.models import Case
+
+        register_table(Table(Case, CASE_TRANSITIONS, CaseStatus))
+
         from governance.cache import CATEGORY, cache_invalidate_on_change
         from intake.models import Category
 

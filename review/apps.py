@@ -7,6 +7,21 @@ class ReviewConfig(AppConfig):
     verbose_name = _("考核")
 
     def ready(self) -> None:
+        from governance.transitions import Table, register_table
+        from review.command_choices import (
+            CONSULTATION_TRANSITIONS,
+            LETTER_TRANSITIONS,
+            SIGNAL_TRANSITIONS,
+            ConsultationStatus,
+            LetterStatus,
+            SignalStatus,
+        )
+        from review.models import Consultation, RiskSignal, WarningLetter
+
+        register_table(Table(RiskSignal, SIGNAL_TRANSITIONS, SignalStatus))
+        register_table(Table(WarningLetter, LETTER_TRANSITIONS, LetterStatus))
+        register_table(Table(Consultation, CONSULTATION_TRANSITIONS, ConsultationStatus))
+
         from governance.choices import CenterLevel
         from governance.demo import register_demo_seeder
         from governance.navigation import DISTRICT_LEVEL, register

@@ -31,6 +31,7 @@ from dispatch.services.common import (
 from dispatch.services.routing import routing_history_record
 from governance.errors import ApplicationError
 from governance.models import Center, Department
+from governance.transitions import guarded_move, stale_state
 from intake.choices import CaseStatus, HandlingMode
 from intake.events import case_event_record
 from intake.models import Case
@@ -40,23 +41,13 @@ DISPATCH_MODES = (HandlingMode.TRANSFER, HandlingMode.JOINT, HandlingMode.SUPERV
 
 
 def stale_error() -> ApplicationError:
-    return ApplicationError(gettext("交办状态已被他人更改，请刷新后重试。"), code="stale_state")
+    return stale_state(Assignment)
 
 
 def assignment_move(assignment: Assignment, *, expected: Sequence[str], to: str, **fields: Any) -> None:
-    """The conditional update every status move of an assignment goes through."""
-    if assignment.status not in expected:
-        raise ApplicationError(
-            gettext("交办当前状态为“%(status)s”，不能执行此操作。") % {"status": AssignmentStatus(assignment.status).label},
-            code="invalid_transition",
-            extra={"from": assignment.status, "to": to},
-        )
-    changed = Assignment.objects.filter(pk=assignment.pk, status=assignment.status).update(status=to, **fields)
-    if changed != 1:
-        raise stale_error()
-    for name, value in {"status": to, **fields}.items():
-        if not hasattr(value, "resolve_expression"):
-            setattr(assignment, name, value)
+    """Every status move of an assignment: along ASSIGNMENT_TRANSITIONS, from one of the action's
+    `expected` statuses (governance.transitions)."""
+    guarded_move(assignment, to, expected=expected, **fields)
 
 
 def assignment_event(case: Case, type: str, actor: AbstractBaseUser | None, now: dt.datetime, source: str,

@@ -65,6 +65,7 @@ from governance.roles import (
     require_role,
 )
 from governance.scope import require_acts_here
+from governance.transitions import guarded_bulk_move
 from intake.choices import CaseStatus, EventSource, HandlingMode
 from intake.events import case_event_record
 from intake.models import Case
@@ -431,8 +432,8 @@ def assignment_reassign(
 
 def _withdraw_open(*, case: Case, now: dt.datetime) -> list[int]:
     ids = list(Assignment.objects.filter(case=case, status__in=OPEN_ASSIGNMENT_STATUSES).values_list("pk", flat=True))
-    Assignment.objects.filter(pk__in=ids, status__in=OPEN_ASSIGNMENT_STATUSES).update(
-        status=AssignmentStatus.WITHDRAWN, closed_at=now)
+    guarded_bulk_move(Assignment, ids, from_statuses=OPEN_ASSIGNMENT_STATUSES, to=AssignmentStatus.WITHDRAWN,
+                      closed_at=now)
     steps_cancel(assignment_ids=ids, kinds=None, now=now)
     return ids
 

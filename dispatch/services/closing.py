@@ -38,6 +38,7 @@ from governance.roles import (
 )
 from governance.scope import require_acts_here, territory_for_user
 from governance.selectors import center_for_user, grid_ids_of_worker, grid_ids_to_verify
+from governance.transitions import guarded_bulk_move
 from intake import hooks as intake_hooks
 from intake.choices import CaseStatus, Channel, EventSource
 from intake.events import case_event_record
@@ -182,8 +183,8 @@ def case_close(
                     extra_fields={"closed_at": now,
                                   "resolved": revisit.resolved != ResolvedAnswer.NO if revisit.answered else None},
                     now=now)
-    Assignment.objects.filter(pk__in=ids, status=AssignmentStatus.REPORTED).update(
-        status=AssignmentStatus.COMPLETED, closed_at=now)
+    guarded_bulk_move(Assignment, ids, from_statuses=[AssignmentStatus.REPORTED], to=AssignmentStatus.COMPLETED,
+                      closed_at=now)
     steps_cancel(assignment_ids=ids, kinds=None, now=now)
     return case
 

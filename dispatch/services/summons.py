@@ -37,6 +37,7 @@ from governance.roles import (
     require_role,
 )
 from governance.scope import require_acts_here
+from governance.transitions import guarded_move
 from intake.choices import EventSource
 from intake.events import case_event_record
 from intake.models import Case
@@ -118,13 +119,8 @@ def summons_approve(
     require_acts_here(actor=actor, center=summons.center)
     minutes = report_in_minutes or report_in_minutes_for(center=summons.center)
     due = now + dt.timedelta(minutes=minutes)
-    changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
-        status=SummonsStatus.APPROVED, decided_by=actor, decided_at=now, decision_note=note,
-        report_in_minutes=minutes, report_in_due_at=due)
-    if changed != 1:
-        raise ApplicationError(gettext("该召集已审批。"), code="stale_state")
-    summons.status, summons.decided_by, summons.decided_at = SummonsStatus.APPROVED, actor, now
-    summons.report_in_minutes, summons.report_in_due_at = minutes, due
+    guarded_move(summons, SummonsStatus.APPROVED, decided_by=actor, decided_at=now, decision_note=note,
+                 report_in_minutes=minutes, report_in_due_at=due)
     rows = list(summons.departments.select_related("department__liaison", "department__leader_in_charge"))
     DeadlineStep.objects.bulk_create([
         DeadlineStep(kind=StepKind.SUMMONS_OVERDUE, summons_department=row, due_at=due,
@@ -149,11 +145,7 @@ def summons_refuse(
     note = check_length_for(Summons, "decision_note", note, field="note", label=gettext("审批意见"))
     require_role(actor, MAY_APPROVE_SUMMONS, gettext("只有指挥长或副指挥长可以审批召集。"))
     require_acts_here(actor=actor, center=summons.center)
-    changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.REQUESTED).update(
-        status=SummonsStatus.REFUSED, decided_by=actor, decided_at=now, decision_note=note)
-    if changed != 1:
-        raise ApplicationError(gettext("该召集已审批。"), code="stale_state")
-    summons.status = SummonsStatus.REFUSED
+    guarded_move(summons, SummonsStatus.REFUSED, decided_by=actor, decided_at=now, decision_note=note)
     _event(summons, DispatchEventType.SUMMONS_REFUSED, actor, now, source, note=note)
     return summons
 
@@ -248,11 +240,7 @@ def summons_close(
     require_role(actor, MAY_CLOSE_SUMMONS, gettext("您没有结束召集的权限。"))
     require_acts_here(actor=actor, center=summons.center)
     require_on_duty(actor=actor, center=summons.center, task=DIRECT, now=now)
-    changed = Summons.objects.filter(pk=summons.pk, status=SummonsStatus.APPROVED).update(
-        status=SummonsStatus.CLOSED, closed_at=now)
-    if changed != 1:
-        raise ApplicationError(gettext("该召集不在报到中。"), code="stale_state")
-    summons.status = SummonsStatus.CLOSED
+    guarded_move(summons, SummonsStatus.CLOSED, closed_at=now)
     DeadlineStep.objects.filter(summons_department__summons=summons, fired_at__isnull=True,
                                 cancelled_at__isnull=True).update(cancelled_at=now)
     _event(summons, DispatchEventType.SUMMONS_CLOSED, actor, now, source, note=note)

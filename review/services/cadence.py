@@ -38,11 +38,11 @@ from governance.choices import CenterLevel, Residency
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center, Department
 from governance.roles import MAY_ORGANIZE_CONSULTATIONS, Role, has_role, may
+from governance.transitions import guarded_move
 from governance.workcal import WorkingCalendar
 from review.command_choices import (
     CONSULTATION_KINDS_BY_LEVEL,
     CONSULTATION_SUBJECT,
-    CONSULTATION_TRANSITIONS,
     STANDING_MEETINGS,
     CadenceFrequency,
     ChairRule,
@@ -283,12 +283,8 @@ def consultation_cancel(*, actor: AbstractBaseUser, consultation: Consultation, 
         raise PermissionDeniedError(gettext("只有会议主持人或中心主任可以取消会议。"))
     reason = check_text(reason, field="reason", label=gettext("取消原因"), max_chars=CANCEL_REASON_MAX_CHARS,
                         required=True)
-    if ConsultationStatus.CANCELLED not in CONSULTATION_TRANSITIONS.get(consultation.status, frozenset()):
-        raise ApplicationError(gettext("会议已召开或已取消，不能再取消。"), code="invalid_transition")
-    changed = Consultation.objects.filter(pk=consultation.pk, status=ConsultationStatus.SCHEDULED).update(
-        status=ConsultationStatus.CANCELLED, cancelled_at=now, cancelled_by=actor, cancel_reason=reason)
-    if not changed:
-        raise ApplicationError(gettext("会议刚被他人记录或取消，请刷新。"), code="stale_state")
+    guarded_move(consultation, ConsultationStatus.CANCELLED, cancelled_at=now, cancelled_by=actor,
+                 cancel_reason=reason)
     deadline_steps_cancel(subject_type=CONSULTATION_SUBJECT, subject_id=consultation.pk, now=now)
     consultation.refresh_from_db()
     when = f"{timezone.localtime(consultation.scheduled_at):%Y-%m-%d %H:%M}"

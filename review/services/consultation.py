@@ -23,6 +23,7 @@ from dispatch.services.common import CommanderCache, notify_on_commit, recipient
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center, Department
 from governance.roles import MAY_HANDLE_ASSIGNMENTS, MAY_ORGANIZE_CONSULTATIONS, may, user_department_ids
+from governance.transitions import guarded_move
 from intake.choices import EventSource
 from intake.events import case_event_record
 from intake.models import Case
@@ -30,7 +31,6 @@ from review.command_choices import (
     ACTION_SUBJECT,
     CONSULTATION_KINDS_BY_LEVEL,
     CONSULTATION_SUBJECT,
-    CONSULTATION_TRANSITIONS,
     ActionStatus,
     CommandEventType,
     ConsultationKind,
@@ -204,12 +204,7 @@ def consultation_record(
     minutes = (minutes or "").strip()
     if not minutes:
         raise ApplicationError(gettext("请填写会议纪要。"), code="invalid", field="minutes")
-    if ConsultationStatus.HELD not in CONSULTATION_TRANSITIONS.get(consultation.status, frozenset()):
-        raise ApplicationError(gettext("会商已记录或已取消。"), code="invalid_transition")
-    changed = Consultation.objects.filter(pk=consultation.pk, status=consultation.status).update(
-        status=ConsultationStatus.HELD, minutes=minutes, held_at=now)
-    if not changed:
-        raise ApplicationError(gettext("会商已被他人记录，请刷新。"), code="stale_state")
+    guarded_move(consultation, ConsultationStatus.HELD, minutes=minutes, held_at=now)
     attended = {int(pk) for pk in attended_user_ids}
     consultation.invitations.update(attended=False)
     consultation.invitations.filter(user_id__in=attended).update(attended=True)

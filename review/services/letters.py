@@ -30,6 +30,7 @@ from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center, Department
 from governance.roles import MAY_HANDLE_ASSIGNMENTS, MAY_ISSUE_LETTERS, may, user_department_ids
 from governance.scope import require_acts_here
+from governance.transitions import guarded_move
 from governance.workcal import WorkingCalendar
 from intake.choices import EventSource
 from intake.events import case_event_build, case_events_record_many
@@ -181,10 +182,8 @@ def letter_answer(*, actor: AbstractBaseUser, letter: WarningLetter, answer: str
     if not answer:
         raise ApplicationError(gettext("请填写答复内容。"), code="invalid", field="answer")
     late = now > letter.answer_due_at
-    changed = WarningLetter.objects.filter(pk=letter.pk, status=LetterStatus.ISSUED).update(
-        status=LetterStatus.ANSWERED, answered_at=now, answered_by=actor, answer=answer, answered_late=late)
-    if not changed:
-        raise ApplicationError(gettext("该函件已答复或已撤回。"), code="invalid_transition")
+    guarded_move(letter, LetterStatus.ANSWERED, answered_at=now, answered_by=actor, answer=answer,
+                 answered_late=late)
     letter.refresh_from_db()
     deadline_steps_cancel(subject_type=LETTER_SUBJECT, subject_id=letter.pk, now=now)
     _timeline(letter=letter, type=CommandEventType.LETTER_ANSWERED, actor=actor, source=source, now=now,

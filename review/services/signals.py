@@ -13,22 +13,18 @@ from django.utils.translation import gettext
 from dispatch.selectors.duty import DIRECT, require_on_duty
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.roles import MAY_DECIDE_SIGNALS, may
-from review.command_choices import SIGNAL_TRANSITIONS, SignalStatus
+from governance.transitions import guarded_move
+from review.command_choices import SignalStatus
 from review.models import RiskSignal
 from review.selectors.command import require_command_center
 
 
 def signal_transition(*, signal: RiskSignal, to_status: str, actor: AbstractBaseUser | None, now: dt.datetime,
                       **fields: object) -> RiskSignal:
-    """One guarded move along SIGNAL_TRANSITIONS (a conditional update on the status read)."""
-    if to_status not in SIGNAL_TRANSITIONS.get(signal.status, frozenset()):
-        if to_status == signal.status and to_status != SignalStatus.DISMISSED:
-            return signal  # already lettered / on an agenda: a second letter or agenda keeps it so
-        raise ApplicationError(gettext("该信号当前状态不能这样处置。"), code="invalid_transition")
-    changed = RiskSignal.objects.filter(pk=signal.pk, status=signal.status).update(
-        status=to_status, decided_by=actor, decided_at=now, **fields)
-    if not changed:
-        raise ApplicationError(gettext("信号已被他人处置，请刷新后重试。"), code="stale_state")
+    """One guarded move along SIGNAL_TRANSITIONS (governance.transitions)."""
+    if to_status == signal.status and to_status != SignalStatus.DISMISSED:
+        return signal  # already lettered / on an agenda: a second letter or agenda keeps it so
+    guarded_move(signal, to_status, decided_by=actor, decided_at=now, **fields)
     signal.refresh_from_db()
     return signal
 
