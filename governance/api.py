@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
@@ -182,3 +189,71 @@ def query_flag(request: Any, name: str) -> bool:
     if value in {"0", "false", "no"}:
         return False
     raise serializers.ValidationError({name: ["应为 true 或 false（1/0、yes/no）。"]})
+
+
+# --- an action endpoint, declared -----------------------------------------------------------------
+
+TARGET, RESULT = "target", "result"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action endpoint of the REST API (a POST on something that exists), declared instead of
+    written out: `fetch(request, key)` finds the target named in the URL (404 when it is not the
+    actor's), the body is validated by `request` (a serializer; `{content type: serializer}` for
+    several; None for no body), `run(actor, target, data)` calls the one service, and the answer is
+    `response` of the target as the service left it (`answer=RESULT`: of what the service returned; a
+    callable `(request, target, result)` for anything else). `lookup`: the URL's name for the key."""
+
+    summary: str
+    fetch: Callable[[Request, Any], Any]
+    request: Any
+    response: type[serializers.Serializer]
+    run: Callable[[Any, Any, dict[str, Any]], Any]
+    answer: str | Callable[[Request, Any, Any], Any] = TARGET
+    created: bool = False
+    tags: tuple[str, ...] = ()
+    lookup: str = "pk"
+    parameters: tuple[Any, ...] = ()
+    errors: Mapping[int, Any] = field(default_factory=dict)
+    permission_classes: tuple[type[BasePermission], ...] | None = None
+    parser_classes: tuple[type[BaseParser], ...] | None = None
+
+
+def _input_serializer(declared: Any) -> type[serializers.Serializer] | None:
+    return next(iter(declared.values())) if isinstance(declared, dict) else declared
+
+
+def action_view(action: Action) -> type[APIView]:
+    """The view of a declared action (see `Action`)."""
+    status_code = status.HTTP_201_CREATED if action.created else status.HTTP_200_OK
+    responses: Any = action.response
+    if action.created or action.errors:
+        responses = {status_code: action.response, **action.errors}
+    attributes: dict[str, Any] = {}
+    if action.permission_classes is not None:
+        attributes["permission_classes"] = list(action.permission_classes)
+    if action.parser_classes is not None:
+        attributes["parser_classes"] = list(action.parser_classes)
+
+    @extend_schema(summary=action.summary, request=action.request, responses=responses, tags=list(action.tags),
+                   parameters=list(action.parameters) or None)
+    def post(self: APIView, request: Request, **kwargs: Any) -> Response:
+        target = action.fetch(request, kwargs[action.lookup])
+        serializer = _input_serializer(action.request)
+        data = validated(serializer, request.data) if serializer is not None else {}
+        result = action.run(request.user, target, data)
+        if callable(action.answer):
+            shown = action.answer(request, target, result)
+        else:
+            shown = result if action.answer == RESULT else target
+            if hasattr(shown, "refresh_from_db"):  # the service moved it with a conditional UPDATE
+                shown.refresh_from_db()
+        return Response(action.response(shown, context={"request": request}).data, status=status_code)
+
+    return type("ActionView", (APIView,), {**attributes, "post": post})
+
+
+def by_actor(select: Callable[..., Any], *, key: str = "pk") -> Callable[[Request, Any], Any]:
+    """An `Action.fetch` from a selector taking `actor=` and the key (`pk=` unless named)."""
+    return lambda request, value: select(actor=request.user, **{key: value})

@@ -21,7 +21,7 @@ from dispatch.models import Mode, Notification
 from dispatch.selectors.duty import acting_grant_get, acting_grants_recent
 from dispatch.services.attendance import duty_sign_confirm, duty_sign_in, duty_sign_out
 from governance import selectors as org_selectors
-from governance.api import query_flag, validated
+from governance.api import RESULT, Action, action_view, query_flag, validated
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import Center
 from governance.parsing import year_month
@@ -157,14 +157,10 @@ class ActingGrantListView(APIView):
         return Response(s.ActingGrantSerializer(grant).data, status=status.HTTP_201_CREATED)
 
 
-class ActingGrantRevokeView(APIView):
-    permission_classes = [permissions.IsAuthenticated, RosterViewer]
-
-    @extend_schema(summary="收回代行授权（指挥长、副指挥长）", request=None, responses=s.ActingGrantSerializer,
-                   tags=["轮值"])
-    def post(self, request: Request, pk: int) -> Response:
-        grant = acting_grant_get(center=_center(request), pk=pk)
-        return Response(s.ActingGrantSerializer(services.acting_grant_revoke(actor=request.user, grant=grant)).data)
+ActingGrantRevokeView = action_view(Action(
+    "收回代行授权（指挥长、副指挥长）", lambda request, pk: acting_grant_get(center=_center(request), pk=pk), None,
+    s.ActingGrantSerializer, lambda actor, grant, d: services.acting_grant_revoke(actor=actor, grant=grant),
+    answer=RESULT, tags=("轮值",), permission_classes=(permissions.IsAuthenticated, RosterViewer)))
 
 
 class ModeCurrentView(APIView):
@@ -252,15 +248,11 @@ class NotificationListView(generics.ListAPIView):
         return selectors.notifications_for_user(user=self.request.user, unread_only=unread)
 
 
-class NotificationReadView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(summary="标为已读", request=None, responses=s.NotificationSerializer, tags=["通知"])
-    def post(self, request: Request, notification_id: int) -> Response:
-        notification = services.notification_mark_read(
-            actor=request.user, notification_id=notification_id, now=timezone.now()
-        )
-        return Response(s.NotificationSerializer(notification).data)
+NotificationReadView = action_view(Action(
+    "标为已读", lambda request, notification_id: notification_id, None, s.NotificationSerializer,
+    lambda actor, notification_id, d: services.notification_mark_read(actor=actor, notification_id=notification_id,
+                                                                       now=timezone.now()),
+    answer=RESULT, tags=("通知",), lookup="notification_id", permission_classes=(permissions.IsAuthenticated,)))
 
 
 class NotificationReadAllView(APIView):

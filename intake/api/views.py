@@ -7,6 +7,7 @@ Who sees which matter is decided by `intake.selectors.cases_visible_to` (through
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.utils import timezone
@@ -19,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from governance.api import validated
+from governance.api import RESULT, Action, action_view, validated
 from governance.errors import ApplicationError, NotFoundError
 from governance.models import ServiceWindow
 from governance.roles import MAY_REGISTER, MAY_SEE_DISTRICT_MATTERS, may, user_roles
@@ -72,12 +73,17 @@ class CenterStaff(permissions.BasePermission):
         return may(request.user, MAY_SEE_DISTRICT_MATTERS)
 
 
-def _detail(request: Request, case: Case) -> dict[str, Any]:
+def _with_rows(case: Case) -> Case:
+    """The matter with what its detail shows (parties, attachments, links, timeline)."""
     case.party_rows = selectors.case_parties(case=case)
     case.attachment_rows = selectors.case_attachments(case=case)
     case.link_rows = selectors.case_links(case=case)
     case.timeline_rows = list(selectors.case_timeline(case=case))
-    return s.CaseDetailSerializer(case, context={"request": request}).data
+    return case
+
+
+def _detail(request: Request, case: Case) -> dict[str, Any]:
+    return s.CaseDetailSerializer(_with_rows(case), context={"request": request}).data
 
 
 def _page_url(request: Request, number: int | None) -> str | None:
@@ -196,61 +202,39 @@ class CaseDetailView(APIView):
 KEY_PARAMETER = OpenApiParameter("key", OpenApiTypes.STR, OpenApiParameter.PATH, description="事项 id 或编号")
 
 
-class CaseSettleView(APIView):
-    permission_classes = [permissions.IsAuthenticated, HasRole]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
-    @extend_schema(
-        summary="当场办结（自办）",
-        parameters=[KEY_PARAMETER],
-        request={"application/json": s.SettleSerializer, "multipart/form-data": s.SettleSerializer},
-        responses={200: s.CaseDetailSerializer, **ERRORS},
-        tags=TAGS,
-    )
-    def post(self, request: Request, key: str) -> Response:
-        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=key)
-        data = validated(s.SettleSerializer, request.data)
-        case_settle_on_spot(actor=request.user, case=case, result=data["result"],
-                            attachments=data["attachments"])
-        return Response(_detail(request, case))
+def _case_key(request: Request, key: str) -> Case:
+    return selectors.case_get_for_actor(actor=request.user, pk_or_code=key)
 
 
-class CaseSendToDispatchView(APIView):
-    permission_classes = [permissions.IsAuthenticated, HasRole]
-
-    @extend_schema(
-        summary="转调度（窗口不能当场办结的事项）",
-        parameters=[KEY_PARAMETER],
-        request=s.SendToDispatchSerializer,
-        responses={200: s.CaseDetailSerializer, **ERRORS},
-        tags=TAGS,
-    )
-    def post(self, request: Request, key: str) -> Response:
-        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=key)
-        data = validated(s.SendToDispatchSerializer, request.data)
-        case_send_to_dispatch(actor=request.user, case=case, note=data["note"])
-        return Response(_detail(request, case))
+def _link(actor: Any, case: Case, data: dict[str, Any]) -> Any:
+    try:
+        other = selectors.case_get_for_actor(actor=actor, pk_or_code=data["other"])
+    except NotFoundError:
+        raise NotFoundError(gettext("要关联的事项不存在或您无权查看。"), field="other") from None
+    return case_link(actor=actor, case=case, other=other, note=data["note"])
 
 
-class CaseLinkView(APIView):
-    permission_classes = [permissions.IsAuthenticated, CanRegister]
+def _shown(request: Request, case: Case, result: Any) -> Case:
+    return _with_rows(case)
 
-    @extend_schema(
-        summary="关联此前事项（重复访等）",
-        parameters=[KEY_PARAMETER],
-        request=s.LinkSerializer,
-        responses={201: s.LinkOutSerializer, **ERRORS},
-        tags=TAGS,
-    )
-    def post(self, request: Request, key: str) -> Response:
-        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=key)
-        data = validated(s.LinkSerializer, request.data)
-        try:
-            other = selectors.case_get_for_actor(actor=request.user, pk_or_code=data["other"])
-        except NotFoundError:
-            raise NotFoundError(gettext("要关联的事项不存在或您无权查看。"), field="other") from None
-        link = case_link(actor=request.user, case=case, other=other, note=data["note"])
-        return Response(s.LinkOutSerializer(link).data, status=status.HTTP_201_CREATED)
+
+IntakeAction = functools.partial(Action, fetch=_case_key, lookup="key", parameters=(KEY_PARAMETER,),
+                                 errors=ERRORS, tags=tuple(TAGS))
+CaseSettleView = action_view(IntakeAction(
+    summary="当场办结（自办）",
+    request={"application/json": s.SettleSerializer, "multipart/form-data": s.SettleSerializer},
+    response=s.CaseDetailSerializer, answer=_shown,
+    run=lambda actor, case, d: case_settle_on_spot(actor=actor, case=case, result=d["result"],
+                                                   attachments=d["attachments"]),
+    permission_classes=(permissions.IsAuthenticated, HasRole), parser_classes=(JSONParser, MultiPartParser, FormParser)))
+CaseSendToDispatchView = action_view(IntakeAction(
+    summary="转调度（窗口不能当场办结的事项）", request=s.SendToDispatchSerializer,
+    response=s.CaseDetailSerializer, answer=_shown,
+    run=lambda actor, case, d: case_send_to_dispatch(actor=actor, case=case, note=d["note"]),
+    permission_classes=(permissions.IsAuthenticated, HasRole)))
+CaseLinkView = action_view(IntakeAction(
+    summary="关联此前事项（重复访等）", request=s.LinkSerializer, response=s.LinkOutSerializer, run=_link,
+    answer=RESULT, created=True, permission_classes=(permissions.IsAuthenticated, CanRegister)))
 
 
 class PartyLookupView(APIView):

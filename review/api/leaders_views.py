@@ -3,6 +3,8 @@ not yours), validates an input serializer, calls one service and answers an outp
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q
@@ -11,10 +13,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from dispatch.services import assignment_supervise_by_leader
-from governance.api import validated
+from governance.api import RESULT, Action, action_view, by_actor
 from governance.errors import PermissionDeniedError
 from governance.roles import user_department_ids
 from intake.choices import EventSource
@@ -52,61 +53,49 @@ class FollowListView(ListAPIView):
         return sel.follows_of(user=self.request.user)
 
 
-class FollowView(APIView):
-    @extend_schema(summary="关注事项", request=None, responses=s.FollowingOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        _leader_only(request)
-        case = case_get_for_actor(actor=request.user, pk_or_code=pk)
-        svc.case_follow(actor=request.user, case=case)
-        return Response(s.FollowingOut({"case": case.pk, "following": True}).data)
+def _leader_case(request: Request, pk: int) -> Any:
+    _leader_only(request)
+    return case_get_for_actor(actor=request.user, pk_or_code=pk)
 
 
-class UnfollowView(APIView):
-    @extend_schema(summary="取消关注", request=None, responses=s.FollowingOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        _leader_only(request)
-        case = case_get_for_actor(actor=request.user, pk_or_code=pk)
-        svc.case_unfollow(actor=request.user, case=case)
-        return Response(s.FollowingOut({"case": case.pk, "following": False}).data)
+def _leader_letter(request: Request, pk: int) -> Any:
+    _leader_only(request)
+    return command_sel.letter_get_for_actor(actor=request.user, pk=pk)
 
 
-class CaseInstructView(APIView):
-    @extend_schema(summary="对事项作出批示", request=s.InstructIn, responses={201: s.InstructionOut}, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        _leader_only(request)
-        case = case_get_for_actor(actor=request.user, pk_or_code=pk)
-        data = validated(s.InstructIn, request.data)
-        instruction = svc.instruction_issue(actor=request.user, case=case, text=data["text"], source=API,
-                                            answer_limit_working_days=data["answer_limit_working_days"])
-        return Response(s.InstructionOut(instruction).data, status=201)
+def _following(now: bool) -> Callable[[Request, Any, Any], dict[str, Any]]:
+    return lambda request, case, result: {"case": case.pk, "following": now}
 
 
-class LetterInstructView(APIView):
-    @extend_schema(summary="对函件作出批示", request=s.InstructIn, responses={201: s.InstructionOut}, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        _leader_only(request)
-        letter = command_sel.letter_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.InstructIn, request.data)
-        instruction = svc.instruction_issue(actor=request.user, letter=letter, text=data["text"], source=API,
-                                            answer_limit_working_days=data["answer_limit_working_days"])
-        return Response(s.InstructionOut(instruction).data, status=201)
+def _supervise(actor: Any, case: Any, data: dict[str, Any]) -> Any:
+    assignment = sel.supervisable_assignment(user=actor, case=case)
+    if assignment is None:
+        raise PermissionDeniedError(
+            gettext("此事项没有在办的牵头（承办）交办，或您不是其所在中心的督办领导，不能督办。"),
+            code="not_supervisable")
+    return assignment_supervise_by_leader(actor=actor, assignment=assignment, source=API,
+                                          every_working_days=data["every_working_days"], note=data["note"])
 
 
-class CaseSuperviseView(APIView):
-    @extend_schema(summary="领导督办（由本人督办）", request=s.LeaderSuperviseIn, responses=s.SupervisedOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        _leader_only(request)
-        case = case_get_for_actor(actor=request.user, pk_or_code=pk)
-        data = validated(s.LeaderSuperviseIn, request.data)
-        assignment = sel.supervisable_assignment(user=request.user, case=case)
-        if assignment is None:
-            raise PermissionDeniedError(
-                gettext("此事项没有在办的牵头（承办）交办，或您不是其所在中心的督办领导，不能督办。"),
-                code="not_supervisable")
-        assignment = assignment_supervise_by_leader(actor=request.user, assignment=assignment, source=API,
-                                                    every_working_days=data["every_working_days"], note=data["note"])
-        assignment.refresh_from_db()
-        return Response(s.SupervisedOut(assignment).data)
+LeaderAction = functools.partial(Action, tags=tuple(TAGS))
+FollowView = action_view(LeaderAction(
+    "关注事项", _leader_case, None, s.FollowingOut, lambda actor, case, d: svc.case_follow(actor=actor, case=case),
+    answer=_following(True)))
+UnfollowView = action_view(LeaderAction(
+    "取消关注", _leader_case, None, s.FollowingOut, lambda actor, case, d: svc.case_unfollow(actor=actor, case=case),
+    answer=_following(False)))
+CaseInstructView = action_view(LeaderAction(
+    "对事项作出批示", _leader_case, s.InstructIn, s.InstructionOut,
+    lambda actor, case, d: svc.instruction_issue(actor=actor, case=case, text=d["text"], source=API,
+                                                 answer_limit_working_days=d["answer_limit_working_days"]),
+    answer=RESULT, created=True))
+LetterInstructView = action_view(LeaderAction(
+    "对函件作出批示", _leader_letter, s.InstructIn, s.InstructionOut,
+    lambda actor, letter, d: svc.instruction_issue(actor=actor, letter=letter, text=d["text"], source=API,
+                                                   answer_limit_working_days=d["answer_limit_working_days"]),
+    answer=RESULT, created=True))
+CaseSuperviseView = action_view(LeaderAction(
+    "领导督办（由本人督办）", _leader_case, s.LeaderSuperviseIn, s.SupervisedOut, _supervise, answer=RESULT))
 
 
 class InstructionListView(ListAPIView):
@@ -139,10 +128,10 @@ class InstructionDetailView(RetrieveAPIView):
         return sel.instruction_get_for_actor(actor=self.request.user, pk=self.kwargs["pk"])
 
 
-class InstructionAnswerView(APIView):
-    @extend_schema(summary="答复领导批示", request=s.AnswerIn, responses=s.InstructionOut, tags=TAGS)
-    def post(self, request: Request, pk: int) -> Response:
-        instruction = sel.instruction_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.AnswerIn, request.data)
-        svc.instruction_answer(actor=request.user, instruction=instruction, answer=data["answer"], source=API)
-        return Response(s.InstructionOut(sel.instruction_get_for_actor(actor=request.user, pk=pk)).data)
+InstructionAnswerView = action_view(LeaderAction(
+    "答复领导批示", by_actor(sel.instruction_get_for_actor), s.AnswerIn, s.InstructionOut,
+    lambda actor, instruction, d: svc.instruction_answer(actor=actor, instruction=instruction, answer=d["answer"],
+                                                         source=API),
+    # read again through the selector: the answer shows with the departments' rows
+    answer=lambda request, instruction, result: sel.instruction_get_for_actor(actor=request.user,
+                                                                              pk=instruction.pk)))

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from governance.api import validated
+from governance.api import RESULT, Action, action_view, by_actor, validated
 from governance.errors import NotFoundError, PermissionDeniedError
 from intake.choices import EventSource
 from intake.selectors import cases_visible_to
@@ -67,13 +67,8 @@ class UrgentReportDetailView(APIView):
         return Response(s.UrgentReportSerializer(report).data)
 
 
-class UrgentReportFollowUpView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(summary="续报或终报（final=true）", request=s.UrgentFollowUpSerializer,
-                   responses={201: s.UrgentEntrySerializer}, tags=["情况报告"])
-    def post(self, request: Request, pk: int) -> Response:
-        report = sel.urgent_report_get_for_actor(actor=request.user, pk=pk)
-        data = validated(s.UrgentFollowUpSerializer, request.data)
-        entry = svc.urgent_report_follow_up(actor=request.user, report=report, source=EventSource.API, **data)
-        return Response(s.UrgentEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+UrgentReportFollowUpView = action_view(Action(
+    "续报或终报（final=true）", by_actor(sel.urgent_report_get_for_actor), s.UrgentFollowUpSerializer,
+    s.UrgentEntrySerializer,
+    lambda actor, report, d: svc.urgent_report_follow_up(actor=actor, report=report, source=EventSource.API, **d),
+    answer=RESULT, created=True, tags=("情况报告",), permission_classes=(permissions.IsAuthenticated,)))

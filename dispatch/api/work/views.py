@@ -3,14 +3,12 @@ not yours), validates an input serializer, calls one service and answers an outp
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import functools
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +20,7 @@ from dispatch.models import Assignment, ExtensionRequest
 from dispatch.selectors import work as sel
 from dispatch.selectors.supervision import assignments_supervised_by, supervising_leaders
 from governance import selectors as org_selectors
-from governance.api import validated
+from governance.api import RESULT, Action, action_view, by_actor, validated
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.models import Center, Department
 from governance.parsing import db_id
@@ -61,13 +59,6 @@ def _user(pk: int | None) -> Any:
 TAGS = ["dispatch-work"]
 
 
-def _output(serializer: type[serializers.Serializer], result: Any, *, status: int = 200) -> Response:
-    """The object as it is after the action (re-read: the service moved it with a conditional UPDATE)."""
-    if hasattr(result, "refresh_from_db"):
-        result.refresh_from_db()
-    return Response(serializer(result).data, status=status)
-
-
 def _extension_for_actor(*, actor: Any, pk: int) -> ExtensionRequest:
     if not may(actor, MAY_SUPERVISE_WORK):
         raise NotFoundError()
@@ -79,44 +70,18 @@ def _extension_for_actor(*, actor: Any, pk: int) -> ExtensionRequest:
 
 
 # Every action is one view: fetch and authorise (404 when not yours), validate the input serializer,
-# call one service, answer the output serializer. All but two are declared with `action_view`.
+# call one service, answer the output serializer; all but two (a list answered, no target in the URL)
+# are declared (governance.api.Action).
 
 
-@dataclass(frozen=True)
-class Action:
-    """One action endpoint, declared: `fetch(actor=, pk=)` finds the target or raises 404,
-    `run(actor, target, data)` calls its one service with the validated `request` data, and the answer
-    is `response` of the target as the service left it (`answers="result"`: of what the service
-    returned, e.g. the extension it made)."""
-
-    summary: str
-    fetch: Callable[..., Any]
-    request: type[serializers.Serializer]
-    response: type[serializers.Serializer]
-    run: Callable[[Any, Any, dict[str, Any]], Any]
-    answers: str = "target"
-    created: bool = False
+WorkAction = functools.partial(Action, tags=tuple(TAGS))
 
 
-def action_view(action: Action) -> type[APIView]:
-    status = 201 if action.created else 200
-
-    class ActionView(APIView):
-        @extend_schema(summary=action.summary, request=action.request,
-                       responses={201: action.response} if action.created else action.response, tags=TAGS)
-        def post(self, request: Request, pk: int) -> Response:
-            target = action.fetch(actor=request.user, pk=pk)
-            data = validated(action.request, request.data)
-            result = action.run(request.user, target, data)
-            return _output(action.response, result if action.answers == "result" else target, status=status)
-
-    return ActionView
-
-
-CASE = sel.case_get_for_work
-ASSIGNMENT = sel.assignment_get_for_actor
-SUMMONS = sel.summons_get_for_actor
-SUMMONS_DEPARTMENT = sel.summons_department_get_for_actor
+CASE = by_actor(sel.case_get_for_work)
+ASSIGNMENT = by_actor(sel.assignment_get_for_actor)
+SUMMONS = by_actor(sel.summons_get_for_actor)
+SUMMONS_DEPARTMENT = by_actor(sel.summons_department_get_for_actor)
+EXTENSION = by_actor(_extension_for_actor)
 
 
 def _exclusion_propose(actor: Any, case: Any, data: dict[str, Any]) -> Any:
@@ -141,31 +106,31 @@ class CaseDispatchView(APIView):
         return Response(s.AssignmentOut(created, many=True).data, status=201)
 
 
-CaseVerifyView = action_view(Action(
+CaseVerifyView = action_view(WorkAction(
     "现场核查", CASE, s.VerifyIn, s.CaseOut,
     lambda actor, case, d: svc.case_verify(actor=actor, case=case, passed=d["passed"], notes=d["notes"], source=API)))
-CaseRevisitView = action_view(Action(
+CaseRevisitView = action_view(WorkAction(
     "回访", CASE, s.RevisitIn, s.CaseOut, lambda actor, case, d: svc.case_revisit(actor=actor, case=case, source=API, **d)))
-CaseRevisitAttemptView = action_view(Action(
+CaseRevisitAttemptView = action_view(WorkAction(
     "回访未联系上（记录一次）", CASE, s.RevisitAttemptIn, s.RevisitAttemptOut,
     lambda actor, case, d: svc.revisit_attempt_record(actor=actor, case=case, source=API, **d),
-    answers="result", created=True))
-CaseExclusionView = action_view(Action(
+    answer=RESULT, created=True))
+CaseExclusionView = action_view(WorkAction(
     "不参评：重复件，或诉求不合理（待指挥长确认）", CASE, s.ExclusionIn, s.ExclusionOut, _exclusion_propose,
-    answers="result", created=True))
-CaseExclusionDecideView = action_view(Action(
+    answer=RESULT, created=True))
+CaseExclusionDecideView = action_view(WorkAction(
     "指挥长确认不参评（诉求不合理）", CASE, s.ExclusionDecideIn, s.ExclusionOut,
-    lambda actor, case, d: svc.case_exclusion_decide(actor=actor, case=case, source=API, **d), answers="result"))
-CaseCloseView = action_view(Action(
+    lambda actor, case, d: svc.case_exclusion_decide(actor=actor, case=case, source=API, **d), answer=RESULT))
+CaseCloseView = action_view(WorkAction(
     "办结", CASE, s.NoteIn, s.CaseOut,
-    lambda actor, case, d: svc.case_close(actor=actor, case=case, note=d["note"], source=API), answers="result"))
-CaseExplanationCallView = action_view(Action(
+    lambda actor, case, d: svc.case_close(actor=actor, case=case, note=d["note"], source=API), answer=RESULT))
+CaseExplanationCallView = action_view(WorkAction(
     "解释回访", CASE, s.NotesIn, s.CaseOut,
     lambda actor, case, d: svc.case_record_explanation_call(actor=actor, case=case, notes=d["notes"], source=API)))
-CaseMoveView = action_view(Action(
+CaseMoveView = action_view(WorkAction(
     "上提或下交", CASE, s.MoveIn, s.CaseOut,
     lambda actor, case, d: svc.case_move_center(actor=actor, case=case, to_center=_center(d["to_center"]),
-                                                reason=d["reason"], source=API), answers="result"))
+                                                reason=d["reason"], source=API), answer=RESULT))
 
 
 # --- assignments -----------------------------------------------------------------------------------
@@ -234,52 +199,52 @@ class AssignmentDetailView(RetrieveAPIView):
         return sel.assignment_get_for_actor(actor=self.request.user, pk=self.kwargs["pk"])
 
 
-AcknowledgeView = action_view(Action(
+AcknowledgeView = action_view(WorkAction(
     "签收（指定承办人）", ASSIGNMENT, s.AcknowledgeIn, s.AssignmentOut,
     lambda actor, obj, d: svc.assignment_acknowledge(actor=actor, assignment=obj, handler=_user(d["handler"]),
-                                                     source=API), answers="result"))
-ProgressView = action_view(Action(
+                                                     source=API), answer=RESULT))
+ProgressView = action_view(WorkAction(
     "报告进度", ASSIGNMENT, s.TextIn, s.AssignmentOut,
     lambda actor, obj, d: svc.assignment_report_progress(actor=actor, assignment=obj, text=d["text"], source=API)))
-ReportBackView = action_view(Action(
+ReportBackView = action_view(WorkAction(
     "反馈办理结果", ASSIGNMENT, s.ReportBackIn, s.AssignmentOut,
     lambda actor, obj, d: svc.assignment_report_back(actor=actor, assignment=obj, text=d["text"], files=d["files"],
                                                      source=API)))
-ExtensionRequestView = action_view(Action(
+ExtensionRequestView = action_view(WorkAction(
     "申请延期", ASSIGNMENT, s.ExtensionIn, s.ExtensionOut,
     lambda actor, obj, d: svc.assignment_request_extension(actor=actor, assignment=obj, reason=d["reason"],
                                                            requested_due_at=d["requested_due_at"], source=API),
-    answers="result"))
-DeclineView = action_view(Action(
+    answer=RESULT))
+DeclineView = action_view(WorkAction(
     "申请退回（非本单位职责）", ASSIGNMENT, s.ReasonIn, s.AssignmentOut,
     lambda actor, obj, d: svc.assignment_decline(actor=actor, assignment=obj, reason=d["reason"], source=API),
-    answers="result"))
-RuleDeclineView = action_view(Action(
+    answer=RESULT))
+RuleDeclineView = action_view(WorkAction(
     "裁定退回", ASSIGNMENT, s.RuleDeclineIn, s.AssignmentOut,
     lambda actor, obj, d: svc.assignment_rule_decline(
         actor=actor, assignment=obj, accept=d["accept"], department=_department(obj.center_id, d["department"]),
-        note=d["note"], source=API), answers="result"))
-ReworkView = action_view(Action(
+        note=d["note"], source=API), answer=RESULT))
+ReworkView = action_view(WorkAction(
     "退回重办", ASSIGNMENT, s.ReasonIn, s.AssignmentOut,
     lambda actor, obj, d: svc.assignment_return_for_rework(actor=actor, assignment=obj, reason=d["reason"], source=API),
-    answers="result"))
-RemindView = action_view(Action(
+    answer=RESULT))
+RemindView = action_view(WorkAction(
     "催办", ASSIGNMENT, s.NoteIn, s.AssignmentOut,
     lambda actor, obj, d: svc.assignment_remind(actor=actor, assignment=obj, note=d["note"], source=API)))
-SuperviseView = action_view(Action(
+SuperviseView = action_view(WorkAction(
     "督办", ASSIGNMENT, s.SuperviseIn, s.AssignmentOut,
     lambda actor, obj, d: svc.assignment_supervise(
         actor=actor, assignment=obj, leader=_user(d["leader"]), every_working_days=d["every_working_days"],
-        note=d["note"], source=API), answers="result"))
-ReassignView = action_view(Action(
+        note=d["note"], source=API), answer=RESULT))
+ReassignView = action_view(WorkAction(
     "改派", ASSIGNMENT, s.ReassignIn, s.AssignmentOut,
     lambda actor, obj, d: svc.assignment_reassign(actor=actor, assignment=obj, reason=d["reason"],
                                                   department=_department(obj.center_id, d["department"]), source=API),
-    answers="result"))
-ExtensionDecideView = action_view(Action(
-    "审批延期", _extension_for_actor, s.DecideIn, s.ExtensionOut,
+    answer=RESULT))
+ExtensionDecideView = action_view(WorkAction(
+    "审批延期", EXTENSION, s.DecideIn, s.ExtensionOut,
     lambda actor, obj, d: svc.extension_decide(actor=actor, extension=obj, approve=d["approve"], note=d["note"],
-                                               new_due_at=d["new_due_at"], source=API), answers="result"))
+                                               new_due_at=d["new_due_at"], source=API), answer=RESULT))
 
 
 # --- summons ---------------------------------------------------------------------------------------
@@ -302,19 +267,19 @@ class SummonsDetailView(RetrieveAPIView):
         return sel.summons_get_for_actor(actor=self.request.user, pk=self.kwargs["pk"])
 
 
-SummonsApproveView = action_view(Action(
+SummonsApproveView = action_view(WorkAction(
     "批准召集", SUMMONS, s.NoteIn, s.SummonsOut,
-    lambda actor, obj, d: svc.summons_approve(actor=actor, summons=obj, note=d["note"], source=API), answers="result"))
-SummonsRefuseView = action_view(Action(
+    lambda actor, obj, d: svc.summons_approve(actor=actor, summons=obj, note=d["note"], source=API), answer=RESULT))
+SummonsRefuseView = action_view(WorkAction(
     "不予召集", SUMMONS, s.NoteIn, s.SummonsOut,
-    lambda actor, obj, d: svc.summons_refuse(actor=actor, summons=obj, note=d["note"], source=API), answers="result"))
-SummonsCloseView = action_view(Action(
+    lambda actor, obj, d: svc.summons_refuse(actor=actor, summons=obj, note=d["note"], source=API), answer=RESULT))
+SummonsCloseView = action_view(WorkAction(
     "结束召集", SUMMONS, s.NoteIn, s.SummonsOut,
-    lambda actor, obj, d: svc.summons_close(actor=actor, summons=obj, note=d["note"], source=API), answers="result"))
-SummonsAcknowledgeView = action_view(Action(
+    lambda actor, obj, d: svc.summons_close(actor=actor, summons=obj, note=d["note"], source=API), answer=RESULT))
+SummonsAcknowledgeView = action_view(WorkAction(
     "部门确认召集", SUMMONS_DEPARTMENT, s.NoteIn, s.SummonsDepartmentOut,
-    lambda actor, obj, d: svc.summons_acknowledge(actor=actor, row=obj, source=API), answers="result"))
-SummonsReportInView = action_view(Action(
+    lambda actor, obj, d: svc.summons_acknowledge(actor=actor, row=obj, source=API), answer=RESULT))
+SummonsReportInView = action_view(WorkAction(
     "部门报到", SUMMONS_DEPARTMENT, s.ReportInIn, s.SummonsDepartmentOut,
     lambda actor, obj, d: svc.summons_report_in(actor=actor, row=obj, person=_user(d["person"]), code=d["code"],
-                                                source=API), answers="result"))
+                                                source=API), answer=RESULT))
