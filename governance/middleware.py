@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
+from governance.errors import NotFoundError
 from governance.parsing import DB_ID_MAX
 
 
@@ -49,6 +50,24 @@ def bad_input_response(request: HttpRequest, message: str, *, status: int = 400,
                             json_dumps_params={"ensure_ascii": False})
     return HttpResponse(render_to_string("governance/bad_request.html", {"message": message}, request=request),
                         status=status)
+
+
+class NotFoundMiddleware:
+    """The one place where "not found" becomes a page's 404: selectors raise `NotFoundError` for
+    "missing" and "not yours" alike (so that existence does not leak), and a page that lets it
+    through answers the 404 page with its message. The REST API answers it through its exception
+    handler (`governance.api`) before it reaches here."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFoundError):
+            raise Http404(exception.message) from None
+        return None
 
 
 class BadInputMiddleware:

@@ -1,7 +1,8 @@
 """One way to write a page action, for every app.
 
 A page action is a POST: a form (a subclass of `ActionForm`) parses the input, the view fetches and
-authorises the object through a selector (404 when missing or not yours: `not_found_as_404`),
+authorises the object through a selector (404 when missing or not yours: the selector's
+`NotFoundError` becomes the 404 page in `governance.middleware.NotFoundMiddleware`),
 `perform` calls the one service with `actor`, the object under its keyword and the form's cleaned
 data, shows the service's `ApplicationError` as a message, and the view redirects (`next_or` for a
 safe `next`). Example::
@@ -9,7 +10,6 @@ safe `next`). Example::
     ANSWER = Action(AnswerForm, letter_svc.letter_answer, "letter", gettext_lazy("已答复。"))
 
     @login_required
-    @not_found_as_404
     @require_POST
     def letter_answer(request, pk):
         letter = sel.letter_get_for_actor(actor=request.user, pk=pk)
@@ -27,7 +27,6 @@ again. A matter, a summons or a letter is made once; a transition is not tried t
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import operator
 import uuid
@@ -45,7 +44,7 @@ from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 
-from governance.errors import ApplicationError, NotFoundError
+from governance.errors import ApplicationError
 from governance.models import Center, Submission
 
 ONCE = "once"  # the name of a form's one-time key field
@@ -235,19 +234,6 @@ class ActionsOn:
         obj = self.fetch(actor=request.user, pk=pk)
         perform(request, self.actions[name], obj, center=self.center(obj))
         return obj
-
-
-def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Selectors answer NotFoundError for "missing" and "not yours" alike; pages answer 404."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError as exc:
-            raise Http404(exc.message) from None
-
-    return wrapped
 
 
 def next_or(request: HttpRequest, default: str) -> HttpResponse:

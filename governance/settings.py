@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "dispatch.middleware.QueuedNotificationsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A page's NotFoundError (missing, or not yours) is its 404: the one way, no view catches it.
+    "governance.middleware.NotFoundMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

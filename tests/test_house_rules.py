@@ -299,8 +299,24 @@ def test_page_actions_are_written_one_way():
     assert offenders == []
 
 
+def test_no_view_turns_not_found_into_a_404_itself():
+    """`NotFoundMiddleware` is the one way a page answers a selector's NotFoundError: no module
+    catches it (or ApplicationError) only to raise Http404."""
+    offenders = []
+    for path in source_files():
+        for node in ast.walk(parsed(path)):
+            if not isinstance(node, ast.ExceptHandler) or node.type is None:
+                continue
+            caught = {getattr(n, "id", getattr(n, "attr", "")) for n in ast.walk(node.type)}
+            raises_404 = any(isinstance(n, ast.Raise) and n.exc is not None
+                             and "Http404" in ast.unparse(n.exc) for n in ast.walk(node))
+            if caught & {"NotFoundError", "ApplicationError"} and raises_404:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
 def test_page_action_helpers_live_in_governance_only():
-    """One `not_found_as_404`, `next_or` and `perform`: apps import them, none writes its own."""
+    """One `next_or` and `perform`: apps import them, none writes its own."""
     helpers = {"not_found_as_404", "_not_found_as_404", "next_or", "_next_or", "perform", "_perform",
                "show_form_errors", "_form_errors"}
     offenders = [
@@ -356,9 +372,7 @@ def test_page_action_forms_carry_a_one_time_key():
 # errors beside the fields (the window's registration, the grid worker's report, ledger and
 # verification), and selectors' "not found" turned into 404 or into the JSON of a page's button.
 CATCHES_REFUSALS = {
-    ("intake/views/window.py", "_register_page"), ("intake/views/window.py", "_case_or_404"),
-    ("intake/views/cases.py", "case_detail"), ("intake/views/cases.py", "party_full_id"),
-    ("intake/views/attachments.py", "attachment_download"),
+    ("intake/views/window.py", "_register_page"), ("intake/views/cases.py", "party_full_id"),
     ("grid/views/pages.py", "report"), ("grid/views/pages.py", "ledger"), ("grid/views/pages.py", "item"),
     ("grid/views/pages.py", "verify"),
 }

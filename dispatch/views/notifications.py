@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dispatch import selectors, services
-from governance.errors import NotFoundError
 from governance.page_actions import next_or
 
 PAGE_SIZE = 30
@@ -30,24 +29,18 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    try:
-        services.notification_mark_read(
-            actor=request.user, notification_id=notification_id, now=timezone.now()
-        )
-    except NotFoundError:
-        raise Http404 from None
+    services.notification_mark_read(
+        actor=request.user, notification_id=notification_id, now=timezone.now()
+    )
     return next_or(request, "dispatch:notifications")
 
 
 @login_required
 @require_POST
 def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
-    try:
-        notification = services.notification_mark_read(
-            actor=request.user, notification_id=notification_id, now=timezone.now()
-        )
-    except NotFoundError:
-        raise Http404 from None
+    notification = services.notification_mark_read(
+        actor=request.user, notification_id=notification_id, now=timezone.now()
+    )
     if notification.link and url_has_allowed_host_and_scheme(
         notification.link, allowed_hosts={request.get_host()}
     ):

@@ -20,7 +20,7 @@ from dispatch.context_processors import on_duty_summary
 from dispatch.forms import ActingGrantForm, ActingGrantRevokeForm, ShiftCancelForm, ShiftForm, SwapForm
 from dispatch.selectors.duty import acting_grant_get
 from dispatch.views.common import center_or_404
-from governance.page_actions import Action, not_found_as_404, perform
+from governance.page_actions import Action, perform
 from governance.parsing import year_month
 from governance.roles import (
     MAY_ACT_ON_DUTY,
@@ -158,7 +158,6 @@ def acting_grant_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def acting_grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if not may(request.user, MAY_VIEW_BOARD):

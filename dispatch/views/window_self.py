@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from dispatch.forms import SelfHandleForm
 from dispatch.services.window_self import case_self_handle, self_handling_due_at, self_handling_window_or_none
-from governance.page_actions import Action, not_found_as_404, perform
+from governance.page_actions import Action, perform
 from governance.roles import MAY_SELF_HANDLE_AT_WINDOW, may
 from intake.models import Case
 from intake.selectors import case_get_for_actor
@@ -46,7 +46,6 @@ def self_handle_action(*, case: Case, request: HttpRequest) -> list[SafeString |
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def case_self_handle_view(request: HttpRequest, code: str) -> HttpResponse:
     case = case_get_for_actor(actor=request.user, pk_or_code=code)

@@ -65,7 +65,7 @@ from dispatch.services.closing import may_follow_up, may_revisit
 from dispatch.views.common import center_or_404
 from governance.errors import NotFoundError
 from governance.models import Center, Department
-from governance.page_actions import Action, ActionsOn, next_or, not_found_as_404, perform
+from governance.page_actions import Action, ActionsOn, next_or, perform
 from governance.roles import (
     MAY_APPROVE_SUMMONS,
     MAY_CONFIRM_EXCLUSION,
@@ -116,7 +116,6 @@ def duty_context(request: HttpRequest, center: Center) -> dict[str, object]:
 
 
 @login_required
-@not_found_as_404
 def board(request: HttpRequest) -> HttpResponse:
     # the center's matters: its own people only (a leader in charge reads his departments' matters)
     if not may(request.user, MAY_VIEW_BOARD) or not reads_center_territory(user=request.user):
@@ -142,7 +141,6 @@ DISPATCH = Action(DispatchForm, svc.case_dispatch, "case", gettext_lazy("已派�
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def case_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     case = sel.case_get_for_work(actor=request.user, pk=pk)
@@ -152,7 +150,6 @@ def case_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- a matter's work page ------------------------------------------------------------------------
 @login_required
-@not_found_as_404
 def case_work(request: HttpRequest, pk: int) -> HttpResponse:
     case = sel.case_get_for_work(actor=request.user, pk=pk)
     # Read here, acted on where it is held (`governance.scope`): another center's matter shows why
@@ -210,7 +207,6 @@ CASE_ACTIONS = ActionsOn(sel.case_get_for_work, {
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     CASE_ACTIONS.perform(request, pk, action)
@@ -223,7 +219,6 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 # --- department inbox and assignment page --------------------------------------------------------
 @login_required
-@not_found_as_404
 def inbox(request: HttpRequest) -> HttpResponse:
     if not may(request.user, MAY_HANDLE_ASSIGNMENTS):
         raise PermissionDenied
@@ -237,7 +232,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = sel.assignment_get_for_actor(actor=request.user, pk=pk)
     context = {
@@ -290,7 +284,6 @@ ASSIGNMENT_ACTIONS = ActionsOn(sel.assignment_get_for_actor, {
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def assignment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     ASSIGNMENT_ACTIONS.perform(request, pk, action)
@@ -301,7 +294,6 @@ EXTENSION_DECIDE = Action(ExtensionDecideForm, svc.extension_decide, "extension"
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not may(request.user, MAY_SUPERVISE_WORK):
@@ -320,7 +312,6 @@ SUMMONS_REQUEST = Action(SummonsRequestForm, svc.summons_request, "center",
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def summons_new(request: HttpRequest) -> HttpResponse:
     """申请召集部门, from the board or from a matter's page (which fixes the matter's code)."""
@@ -332,7 +323,6 @@ def summons_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 def summons_page(request: HttpRequest, pk: int) -> HttpResponse:
     summons = sel.summons_get_for_actor(actor=request.user, pk=pk)
     now = timezone.now()
@@ -357,7 +347,6 @@ SUMMONS_ACTIONS = ActionsOn(sel.summons_get_for_actor, {
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def summons_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     SUMMONS_ACTIONS.perform(request, pk, action)
@@ -372,7 +361,6 @@ SUMMONS_DEPARTMENT_ACTIONS = ActionsOn(sel.summons_department_get_for_actor, {
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def summons_department_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     row = SUMMONS_DEPARTMENT_ACTIONS.perform(request, pk, action)

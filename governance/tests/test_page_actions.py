@@ -13,8 +13,8 @@ from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.http import Http404, HttpRequest
 from django.test import RequestFactory
 
-from governance.errors import ApplicationError, NotFoundError
-from governance.page_actions import Action, ActionForm, ActionsOn, next_or, not_found_as_404, perform
+from governance.errors import ApplicationError
+from governance.page_actions import Action, ActionForm, ActionsOn, next_or, perform
 
 
 class NoteForm(ActionForm):
@@ -91,13 +91,19 @@ def test_an_action_named_in_the_url_that_does_not_exist_is_a_404_before_anything
     assert fetched == []
 
 
-def test_not_found_is_a_404_on_a_page():
-    @not_found_as_404
-    def view(request: HttpRequest) -> None:
-        raise NotFoundError()
+@pytest.mark.django_db
+def test_not_found_is_the_404_page_whatever_the_view(client):
+    """A selector's NotFoundError (missing, or not yours) reaching the middleware is the 404 page with
+    its message, for every page: no view catches it."""
+    from governance.roles import Role
+    from governance.tests.factories import UserFactory
 
-    with pytest.raises(Http404):
-        view(_post({}))
+    client.force_login(UserFactory(roles=[Role.DISPATCHER]))
+    for path in ("/intake/cases/QZTS-2099-999999/", "/dispatch/work/cases/999999/", "/intake/attachments/999999/"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "找不到您要的页面或事项" in response.content.decode()  # the site's 404 page
+    assert client.get("/api/intake/cases/999999/").json()["error"]["code"] == "not_found"  # the API's own way
 
 
 @pytest.mark.parametrize(("target", "goes_to"), [

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from governance.errors import NotFoundError
 from governance.exports import spreadsheet_text
 from governance.page_actions import Action, ActionForm, perform
 from governance.parsing import db_id
@@ -69,10 +68,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        kp = svc.keyperson_view_one(actor=request.user, pk=pk, context="page")
-    except NotFoundError:
-        raise Http404 from None
+    kp = svc.keyperson_view_one(actor=request.user, pk=pk, context="page")
     return render(request, "grid/keyperson.html", {
         "person": kp, **_masked(kp), "risk_form": RiskForm(initial={"risk_level": kp.risk_level}),
         "follow_up_form": FollowUpForm(), "risk_changes": kp.risk_changes.select_related("actor"),
@@ -87,10 +83,7 @@ FOLLOW_UP_DONE = Action(FollowUpForm, svc.keyperson_follow_up_done, "follow_up",
 @login_required
 @require_POST
 def set_risk(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        kp = svc.keyperson_view_one(actor=request.user, pk=pk, context="risk")
-    except NotFoundError:
-        raise Http404 from None
+    kp = svc.keyperson_view_one(actor=request.user, pk=pk, context="risk")
     perform(request, SET_RISK, kp, center=None)
     return redirect("grid:keyperson", pk)
 

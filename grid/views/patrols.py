@@ -7,14 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from governance.page_actions import not_found_as_404
 from grid import selectors as sel
 from intake.selectors import cases_visible_to
 from intake.views.attachments import protected_file_response
 
 
 @login_required
-@not_found_as_404
 def patrol(request: HttpRequest, pk: int) -> HttpResponse:
     entry = sel.patrol_get_for_viewer(actor=request.user, pk=pk)
     context = {
@@ -31,7 +29,6 @@ def patrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 def patrol_photo(request: HttpRequest, pk: int) -> HttpResponse:
     photo = sel.patrol_photo_get_for_viewer(actor=request.user, pk=pk)
     return protected_file_response(file=photo.file, content_type=photo.content_type, name=photo.name)

@@ -16,7 +16,6 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
-from governance.errors import ApplicationError
 from intake import selectors
 from intake.validators import INLINE_CONTENT_TYPES
 
@@ -47,8 +46,5 @@ def protected_file_response(*, file: FieldFile, content_type: str, name: str) ->
 
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        attachment = selectors.attachment_get_for_actor(actor=request.user, pk=pk)
-    except ApplicationError:
-        raise Http404 from None
+    attachment = selectors.attachment_get_for_actor(actor=request.user, pk=pk)
     return protected_file_response(file=attachment.file, content_type=attachment.content_type, name=attachment.name)

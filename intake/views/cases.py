@@ -139,10 +139,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=code)
-    except ApplicationError:
-        raise Http404 from None
+    case = selectors.case_get_for_actor(actor=request.user, pk_or_code=code)
     context = {
         "case": case,
         "parties": selectors.case_parties(case=case),
@@ -164,10 +161,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def party_full_id(request: HttpRequest, code: str, party_id: int) -> JsonResponse:
     """The "show full" button: the full ID number, logged as a sensitive view."""
-    try:
-        case = selectors.case_get_for_actor(actor=request.user, pk_or_code=code)
-    except ApplicationError:
-        raise Http404 from None
+    case = selectors.case_get_for_actor(actor=request.user, pk_or_code=code)
     link = CaseParty.objects.select_related("party").filter(case=case, party_id=party_id).first()
     if link is None:
         raise Http404

@@ -254,10 +254,7 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _case_or_404(request: HttpRequest, code: str) -> Any:
-    try:
-        return selectors.case_get_for_actor(actor=request.user, pk_or_code=code)
-    except ApplicationError:
-        raise Http404 from None
+    return selectors.case_get_for_actor(actor=request.user, pk_or_code=code)
 
 
 SETTLE = Action(SettleForm, case_settle_on_spot, "case", gettext_lazy("已当场办结（自办），待回访。"))

@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from governance.page_actions import Action, not_found_as_404, perform
+from governance.page_actions import Action, perform
 from governance.roles import MAY_EDIT_ANALYSIS, MAY_ISSUE_ANALYSIS, may
 from review.command_choices import AnalysisStatus
 from review.command_forms import AnalysisGenerateForm, AnalysisIssueForm, AnalysisSectionForm
@@ -55,7 +55,6 @@ def analysis_generate(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 def analysis_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = sel.analysis_get_for_actor(actor=request.user, pk=pk)
     draft = report.status == AnalysisStatus.DRAFT
@@ -71,7 +70,6 @@ ISSUE = Action(AnalysisIssueForm, svc.analysis_issue, "report", gettext_lazy("ча
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def analysis_section_edit(request: HttpRequest, pk: int) -> HttpResponse:
     section = sel.analysis_section_get_for_actor(actor=request.user, pk=pk)
@@ -80,7 +78,6 @@ def analysis_section_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def analysis_issue(request: HttpRequest, pk: int) -> HttpResponse:
     report = sel.analysis_get_for_actor(actor=request.user, pk=pk)
@@ -89,7 +86,6 @@ def analysis_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 def analysis_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     report = sel.analysis_get_for_actor(actor=request.user, pk=pk)
     response = HttpResponse(analysis_pdf(report), content_type="application/pdf")

@@ -21,7 +21,7 @@ from dispatch.choices import SummonsStatus
 from dispatch.selectors.duty import duty_standing
 from governance.jobs import publish
 from governance.models import Department
-from governance.page_actions import Action, ActionsOn, next_or, not_found_as_404, perform
+from governance.page_actions import Action, ActionsOn, next_or, perform
 from governance.replica import reads_from_replica
 from governance.roles import (
     MAY_DECIDE_SIGNALS,
@@ -132,7 +132,6 @@ def radar_run_now(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     signal = sel.signal_get_for_actor(actor=request.user, pk=pk)
     cases = list(Case.objects.filter(pk__in=signal.signal_cases.values("case_id"))
@@ -158,7 +157,6 @@ SIGNAL_ACTIONS = ActionsOn(sel.signal_get_for_actor, {
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def signal_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """排除 / 列入会商议程 (the action named by the URL)."""
@@ -180,7 +178,6 @@ LETTER_ISSUE = Action(LetterForm, letter_svc.letter_issue, "center", gettext_laz
 
 
 @login_required
-@not_found_as_404
 def letter_new(request: HttpRequest) -> HttpResponse:
     if not may(request.user, MAY_ISSUE_LETTERS):
         raise PermissionDenied
@@ -215,7 +212,6 @@ def letter_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = sel.letter_get_for_actor(actor=request.user, pk=pk)
     instructions = list(leader_sel.instructions_on_letter(letter=letter))
@@ -232,7 +228,6 @@ LETTER_ANSWER = Action(AnswerForm, letter_svc.letter_answer, "letter", gettext_l
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def letter_answer(request: HttpRequest, pk: int) -> HttpResponse:
     letter = sel.letter_get_for_actor(actor=request.user, pk=pk)
@@ -294,7 +289,6 @@ def consultation_schedule(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = sel.consultation_get_for_actor(actor=request.user, pk=pk)
     may_organize = consultation.chair_id == request.user.pk or may(request.user, MAY_ORGANIZE_CONSULTATIONS)
@@ -327,7 +321,6 @@ CONSULTATION_ACTIONS = ActionsOn(sel.consultation_get_for_actor, {
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def consultation_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Add to the agenda / record minutes and attendance / record a decision / call the meeting off
@@ -348,7 +341,6 @@ ACTION_COMPLETE = Action(DoneForm, consult_svc.action_complete, "item", gettext_
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def action_done(request: HttpRequest, pk: int) -> HttpResponse:
     item = sel.action_get_for_actor(actor=request.user, pk=pk)
@@ -428,7 +420,6 @@ def daily_sections(content: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @login_required
-@not_found_as_404
 def daily_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = sel.daily_report_get_for_actor(actor=request.user, pk=pk)
     decides = _decides(request, MAY_ISSUE_DAILY_REPORT, report.center) if report.status == "draft" else {}
@@ -442,7 +433,6 @@ DAILY_REPORT_ISSUE = Action(IssueForm, daily_svc.daily_report_issue, "report",
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def daily_report_issue(request: HttpRequest, pk: int) -> HttpResponse:
     report = sel.daily_report_get_for_actor(actor=request.user, pk=pk)

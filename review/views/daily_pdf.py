@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
-from governance.errors import NotFoundError
 from review.selectors import command as sel
 from review.services.daily_pdf import daily_report_pdf
 
 
 @login_required
 def daily_report_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        report = sel.daily_report_get_for_actor(actor=request.user, pk=pk)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from None
+    report = sel.daily_report_get_for_actor(actor=request.user, pk=pk)
     response = HttpResponse(daily_report_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"矛盾纠纷日报-{report.date:%Y-%m-%d}.pdf")

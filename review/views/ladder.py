@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from dispatch.selectors.work import assignment_get_for_actor
-from governance.page_actions import Action, ActionForm, not_found_as_404, perform
+from governance.page_actions import Action, ActionForm, perform
 from governance.roles import MAY_ANSWER_REFERRALS, MAY_READ_REFERRALS, MAY_SKIP_RUNGS, may
 from governance.scope import territory_for_user
 from governance.text import FreeTextField
@@ -84,7 +84,6 @@ LADDER_ESCALATE = Action(EscalateForm, svc.ladder_escalate, "assignment", gettex
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def ladder_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = assignment_get_for_actor(actor=request.user, pk=pk)
@@ -102,7 +101,6 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = sel.referral_get_for_actor(actor=request.user, pk=pk)
     can_answer = referral.status == ReferralStatus.OPEN and may(request.user, MAY_ANSWER_REFERRALS)
@@ -116,7 +114,6 @@ REFERRAL_ANSWER = Action(ReferralAnswerForm, svc.referral_answer, "referral", ge
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def referral_answer(request: HttpRequest, pk: int) -> HttpResponse:
     referral = sel.referral_get_for_actor(actor=request.user, pk=pk)

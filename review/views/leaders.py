@@ -17,7 +17,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch.services import assignment_supervise_by_leader
-from governance.page_actions import Action, next_or, not_found_as_404, perform
+from governance.page_actions import Action, next_or, perform
 from intake.models import Case
 from intake.selectors import case_get_for_actor, case_timeline
 from review.leader_forms import FollowForm, InstructForm, InstructionAnswerForm, LeaderSuperviseForm
@@ -43,7 +43,6 @@ def _require_phone_leader(user: AbstractBaseUser) -> None:
 
 
 @login_required
-@not_found_as_404
 def leader_matter(request: HttpRequest, pk: int) -> HttpResponse:
     """A matter on the leader's phone: where it stands, 关注, 批示, 督办, the instructions and answers."""
     _require_phone_leader(request.user)
@@ -68,28 +67,24 @@ def _case_action(request: HttpRequest, pk: int, action: Action) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def leader_follow(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_action(request, pk, FOLLOW)
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def leader_unfollow(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_action(request, pk, UNFOLLOW)
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def leader_instruct(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_action(request, pk, INSTRUCT)
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def leader_supervise(request: HttpRequest, pk: int) -> HttpResponse:
     _require_phone_leader(request.user)
@@ -102,7 +97,6 @@ def leader_supervise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def letter_instruct(request: HttpRequest, pk: int) -> HttpResponse:
     _require_phone_leader(request.user)
@@ -125,7 +119,6 @@ def instruction_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 def instruction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     instruction = sel.instruction_get_for_actor(actor=request.user, pk=pk)
     row = svc.instruction_row_for(actor=request.user, instruction=instruction)
@@ -136,7 +129,6 @@ def instruction_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def instruction_answer(request: HttpRequest, pk: int) -> HttpResponse:
     instruction = sel.instruction_get_for_actor(actor=request.user, pk=pk)

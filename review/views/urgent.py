@@ -18,8 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch.selectors.duty import duty_standing
-from governance.errors import NotFoundError
-from governance.page_actions import Action, not_found_as_404, perform
+from governance.page_actions import Action, perform
 from governance.parsing import db_id
 from governance.roles import MAY_FILE_URGENT_REPORT, may
 from governance.selectors import center_for_user
@@ -55,7 +54,6 @@ URGENT_FILE = Action(UrgentReportForm, svc.urgent_report_file, "", gettext_lazy(
 
 
 @login_required
-@not_found_as_404
 def urgent_report_new(request: HttpRequest) -> HttpResponse:
     if not may(request.user, MAY_FILE_URGENT_REPORT):
         raise PermissionDenied
@@ -91,7 +89,6 @@ def urgent_report_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_as_404
 def urgent_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = sel.urgent_report_get_for_actor(actor=request.user, pk=pk)
     # Only the reporting center's own people follow it up (a town's report is read at the district).
@@ -112,7 +109,6 @@ URGENT_FOLLOW_UP = Action(FollowUpForm, svc.urgent_report_follow_up, "report",
 
 
 @login_required
-@not_found_as_404
 @require_POST
 def urgent_report_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     report = sel.urgent_report_get_for_actor(actor=request.user, pk=pk)
@@ -122,10 +118,7 @@ def urgent_report_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def urgent_report_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        report = sel.urgent_report_get_for_actor(actor=request.user, pk=pk)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from None
+    report = sel.urgent_report_get_for_actor(actor=request.user, pk=pk)
     response = HttpResponse(urgent_report_pdf(report, sel.urgent_report_entries(report)),
                             content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
