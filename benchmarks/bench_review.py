@@ -129,7 +129,7 @@ def pages(*, runs: int) -> list[tuple[str, float, int, float]]:
 
     from governance.models import Center
     from grid.selectors import grid_workers_between
-    from review.selectors.assessment import Month
+    from review.selectors.assessment_figures import Month
 
     district = Center.objects.get(code="QZTS")
     today = timezone.localdate()

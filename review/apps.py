@@ -42,7 +42,7 @@ class ReviewConfig(AppConfig):
         register_recoverer("report-export", report_export_recover)
 
         from dispatch import hooks as dispatch_hooks
-        from review.selectors.assessment import handling_limits_for
+        from review.selectors.assessment_scheme import handling_limits_for
 
         # Dispatch reads the year's 退单时限 and extension limits from the assessment scheme.
         dispatch_hooks.handling_limits.register(handling_limits_for)

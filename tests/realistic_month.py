@@ -33,7 +33,7 @@ from intake.choices import Channel, PartyRole, RiskLevel, Urgency
 from intake.models import Case, Category
 from intake.services import PartyInput, case_register, case_send_to_dispatch, case_settle_on_spot
 from review.models import DailyReport
-from review.selectors.assessment import Month
+from review.selectors.assessment_figures import Month
 from review.services.assessment import assessment_publish
 from review.services.daily import daily_report_generate, daily_report_issue
 

@@ -13,13 +13,9 @@ from governance.models import Center
 from intake.choices import OPEN_STATUSES, Channel, RiskLevel
 from intake.models import Case
 from review.models import WorkReport
-from review.selectors.assessment import (
-    FLAG_KEYS,
-    Month,
-    assessment_latest,
-    assessment_versions,
-    matter_figures,
-)
+from review.selectors.assessment_figures import FLAG_KEYS, Month
+from review.selectors.assessment_history import assessment_latest, assessment_versions
+from review.selectors.assessment_rows import matter_figures
 from review.selectors.command import command_matters
 from review.selectors.ladder import criticisms_between
 

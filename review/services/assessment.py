@@ -13,7 +13,9 @@ from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center
 from governance.roles import MAY_PUBLISH_ASSESSMENT, may
 from review.models import AssessmentVersion
-from review.selectors.assessment import Month, assessment_compute, assessment_diff
+from review.selectors.assessment import assessment_compute
+from review.selectors.assessment_figures import Month
+from review.selectors.assessment_history import assessment_diff
 
 RECALCULATION_REASON_MAX_CHARS = 300  # the version's reason column
 

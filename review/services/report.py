@@ -28,7 +28,7 @@ from governance.jobs import (
 from governance.models import Center, JobLease
 from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
 from review.models import WorkReport
-from review.selectors.assessment import Month
+from review.selectors.assessment_figures import Month
 from review.selectors.command import require_command_center
 from review.selectors.report import report_content
 from review.services.report_files import report_pdf, report_xlsx

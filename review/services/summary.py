@@ -15,7 +15,9 @@ from governance.models import Center
 from intake.choices import CaseStatus
 from intake.models import Case
 from review.models import AssessmentSnapshot, IntakeMonth
-from review.selectors.assessment import Month, assessment_compute, assessment_default_month
+from review.selectors.assessment import assessment_compute
+from review.selectors.assessment_figures import Month
+from review.selectors.assessment_history import assessment_default_month
 
 TREND_MONTHS = 12
 

@@ -15,7 +15,9 @@ from governance.tests.factories import UserFactory
 from intake.choices import HandlingMode
 from intake.services import case_send_to_dispatch, case_settle_on_spot
 from intake.tests.test_services_case import register
-from review.selectors.assessment import MATTER_FIGURE_BY_KEY, Month, figure_items, matter_figures
+from review.selectors.assessment import figure_items
+from review.selectors.assessment_figures import MATTER_FIGURE_BY_KEY, Month
+from review.selectors.assessment_rows import matter_figures
 
 pytestmark = pytest.mark.django_db
 

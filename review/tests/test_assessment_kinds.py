@@ -16,7 +16,8 @@ from governance.tests.factories import UserFactory
 from intake.choices import AnswerLimitUnit, Channel, HandlingMode
 from intake.services import PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import CategoryFactory
-from review.selectors.assessment import Month, assessment_compute, figure_items
+from review.selectors.assessment import assessment_compute, figure_items
+from review.selectors.assessment_figures import Month
 
 pytestmark = pytest.mark.django_db
 

@@ -32,7 +32,8 @@ from governance.errors import ApplicationError
 from governance.tests.factories import UserFactory
 from intake.choices import HandlingMode
 from review.models import AssessmentScheme
-from review.selectors.assessment import FIGURES, Month, assessment_compute, figure_items
+from review.selectors.assessment import assessment_compute, figure_items
+from review.selectors.assessment_figures import FIGURES, Month
 
 pytestmark = pytest.mark.django_db
 SEPTEMBER = Month(2025, 9)

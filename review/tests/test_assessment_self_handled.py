@@ -13,7 +13,8 @@ from dispatch.choices import AssignmentStatus
 from dispatch.tests.test_window_self import NOW, Windows
 from intake.choices import CaseStatus
 from intake.models import Case
-from review.selectors.assessment import Month, assessment_compute
+from review.selectors.assessment import assessment_compute
+from review.selectors.assessment_figures import Month
 
 pytestmark = pytest.mark.django_db
 

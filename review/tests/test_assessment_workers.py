@@ -20,13 +20,9 @@ from grid.tests.factories import (
 from intake.choices import Channel
 from intake.models import CaseEvent
 from intake.tests.factories import CaseFactory
-from review.selectors.assessment import (
-    WORKER_FIGURES,
-    Month,
-    assessment_compute,
-    assessment_diff,
-    figure_items,
-)
+from review.selectors.assessment import assessment_compute, figure_items
+from review.selectors.assessment_figures import WORKER_FIGURES, Month
+from review.selectors.assessment_history import assessment_diff
 from review.services.assessment import assessment_publish
 from review.tests.october import NOW, at, build_october
 

@@ -16,7 +16,7 @@ from governance.tests.factories import DepartmentFactory, UserFactory
 from review.command_choices import ConsultationKind, LetterKind, SignalKind
 from review.models import Consultation, DailyReport, RadarRun, RiskSignal, WarningLetter
 from review.selectors import command as sel
-from review.selectors.assessment import Month
+from review.selectors.assessment_figures import Month
 from review.services.consultation import consultation_schedule
 from review.services.daily import daily_report_generate, daily_report_issue
 from review.services.letters import letter_issue

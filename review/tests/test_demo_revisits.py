@@ -11,7 +11,8 @@ from django.utils import timezone
 from dispatch.models import Assignment, RevisitAttempt, RevisitExclusion
 from intake.models import Case
 from review.demo_revisits import TITLE_PREFIX
-from review.selectors.assessment import Month, assessment_compute
+from review.selectors.assessment import assessment_compute
+from review.selectors.assessment_figures import Month
 
 
 @pytest.mark.django_db

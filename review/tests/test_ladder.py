@@ -21,7 +21,8 @@ from intake.choices import HandlingMode
 from intake.models import CaseEvent
 from review.command_choices import LADDER_SUBJECT, RUNG_ORDER, LetterKind, LetterSource, ReferralStatus, Rung
 from review.models import AccountabilityRung, AssessmentScheme, EfficiencyReferral, WarningLetter
-from review.selectors.assessment import Month, assessment_compute
+from review.selectors.assessment import assessment_compute
+from review.selectors.assessment_figures import Month
 from review.selectors.ladder import criticisms_between, referrals_visible
 from review.services.ladder import ladder_escalate, referral_answer
 

@@ -12,7 +12,7 @@ from governance.errors import ApplicationError
 from governance.jobs import job_recover, jobs_recover, jobs_stale
 from governance.models import JobLease
 from review.models import WorkReport
-from review.selectors.assessment import Month
+from review.selectors.assessment_figures import Month
 from review.services import report as report_svc
 from review.tests.october import NOW, build_october
 

@@ -16,7 +16,9 @@ from openpyxl import load_workbook
 from governance.tests.factories import UserFactory
 from intake.models import Category
 from review.models import AssessmentScheme
-from review.selectors.assessment import Month, assessment_compute, figure_items, matter_figures
+from review.selectors.assessment import assessment_compute, figure_items
+from review.selectors.assessment_figures import Month
+from review.selectors.assessment_rows import matter_figures
 from review.selectors.report import report_content
 from review.services.report_files import report_pdf, report_xlsx
 from review.tests.october import NOW, build_october

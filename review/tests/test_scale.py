@@ -13,7 +13,8 @@ from governance.demo import seed_demo_district
 from governance.models import Center
 from intake.models import Case, CaseEvent
 from review.scale import load, world_for
-from review.selectors.assessment import FIGURES, Month, assessment_compute, figure_items
+from review.selectors.assessment import assessment_compute, figure_items
+from review.selectors.assessment_figures import FIGURES, Month
 
 NOW = dt.datetime(2026, 11, 18, 2, 0, tzinfo=dt.UTC)
 

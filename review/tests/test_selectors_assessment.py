@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from review.models import AssessmentScheme
-from review.selectors.assessment import FIGURES, TOWN_FIGURES, Month, assessment_compute, figure_items
+from review.selectors.assessment import assessment_compute, figure_items
+from review.selectors.assessment_figures import FIGURES, TOWN_FIGURES, Month
 from review.tests.october import NOW, at, build_october
 
 OCTOBER = Month(2025, 10)
@@ -174,7 +175,7 @@ def test_the_default_month_is_the_last_month_with_an_assignment_or_a_summons(oct
     nothing at all opens on this month."""
     from dispatch.models import Assignment, Summons
     from governance.tests.factories import CenterFactory
-    from review.selectors.assessment import assessment_default_month
+    from review.selectors.assessment_history import assessment_default_month
 
     first_hour = at(12, 1, 0, 30)
     assert assessment_default_month(center=october.center, now=first_hour) == OCTOBER

@@ -9,7 +9,7 @@ import pytest
 from dispatch.models import Revisit
 from governance.errors import ApplicationError, PermissionDeniedError
 from review.models import AssessmentVersion
-from review.selectors.assessment import Month
+from review.selectors.assessment_figures import Month
 from review.services.assessment import assessment_publish
 from review.tests.october import NOW, at, build_october
 

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from governance.tests.factories import UserFactory
 from review.models import AssessmentSnapshot, AssessmentVersion, WorkReport
-from review.selectors.assessment import FIGURES, FLAG_KEYS
+from review.selectors.assessment_figures import FIGURES, FLAG_KEYS
 from review.tests.october import NOW, build_october
 from review.tests.test_pdf import embedded_fonts, fonts_not_embedded
 

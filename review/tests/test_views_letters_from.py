@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from review.command_choices import LetterSource
 from review.models import WarningLetter
-from review.selectors import assessment as assessment_sel
+from review.selectors import assessment_figures, assessment_history
 from review.selectors.command import letters_for_assessment
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_letter_from_the_assessment_row_and_flag(client, world, now, monkeypatch
 
     data = {"departments": [{"id": world.zgj.pk, "score": 71.5, "rank": 6, "flags": [
         {"kind": "slow", "label": "慢作为", "count": 7, "rule": "超时签收、超期、召集迟到，合计达到 5 件。"}]}]}
-    monkeypatch.setattr(assessment_sel, "assessment_latest", lambda *, center, month: (data, None))
+    monkeypatch.setattr(assessment_history, "assessment_latest", lambda *, center, month: (data, None))
     form = client.get(row_url, {"flag": "slow"}).content.decode()
     assert "2026年11月考核慢作为" in form and "得分 71.5，排名第 6 名" in form and "被标记为“慢作为”：7 件" in form
     assert f'value="{world.zgj.pk}" selected' in form and f'action="{row_url}?flag=slow"' in form
@@ -83,7 +83,7 @@ def test_letter_from_the_assessment_row_and_flag(client, world, now, monkeypatch
     letter = WarningLetter.objects.get()
     assert (letter.source, letter.assessment_month, letter.department) == (
         LetterSource.ASSESSMENT, dt.date(2026, 11, 1), world.zgj)
-    start, end = assessment_sel.Month.parse(month).bounds()
+    start, end = assessment_figures.Month.parse(month).bounds()
     assert letters_for_assessment(center=world.center, start=start, end=end)[world.zgj.pk]["issued"] == 1
     counted = client.get(reverse("review:assessment"), {"month": month}).content.decode()
     assert f'<tr data-department="{world.zgj.name}"><th>{world.zgj.name}</th><td data-letters="issued">1</td>' in counted

@@ -26,7 +26,8 @@ from governance.text import FreeTextField
 from grid.selectors import grid_workers_between
 from review.command_choices import Rung
 from review.selectors import assessment as selectors
-from review.selectors.assessment import (
+from review.selectors import assessment_history, assessment_rows, assessment_scheme
+from review.selectors.assessment_figures import (
     FIGURE_BY_KEY,
     FIGURES,
     FLAG_KEYS,
@@ -79,7 +80,7 @@ def _month_from_query(request: HttpRequest, center: Center) -> tuple[Month, Mont
     month = Month.parse(request.GET.get("month", ""))
     if month is not None:
         return month, None
-    month = selectors.assessment_default_month(center=center)
+    month = assessment_history.assessment_default_month(center=center)
     today = timezone.localdate()
     current = Month(today.year, today.month)
     return month, (current if month != current else None)
@@ -137,7 +138,7 @@ def matter_cells(center: Center, month: Month) -> list[dict[str, Any]]:
     """The center's matters of the month, counted live from their timelines (as the work report
     counts them), each with the link to its list (the assessment's lists are the district center's:
     a town's report shows its figures without them)."""
-    figures = selectors.matter_figures(center=center, month=month)
+    figures = assessment_rows.matter_figures(center=center, month=month)
     linked = center.level == CenterLevel.DISTRICT
     return [{"key": f.key, "label": f.label, "definition": f.definition, "value": figures[f.key],
              "url": items_url(month, f.key, district=True) if linked else ""} for f in MATTER_FIGURES]
@@ -161,14 +162,14 @@ def assessment_month(request: HttpRequest) -> HttpResponse:
     require_reader(request)
     own = org_selectors.center_for_user(user=request.user)
     if own is not None and own.level == CenterLevel.TOWN:  # a town's people: their own town's report
-        month = Month.parse(request.GET.get("month", "")) or selectors.assessment_default_month(center=own)
+        month = Month.parse(request.GET.get("month", "")) or assessment_history.assessment_default_month(center=own)
         return redirect("review:report", month=str(month))
     center = reader_center(request)
     month, empty_current = _month_from_query(request, center)
-    versions = selectors.assessment_versions(center=center, month=month)
-    live, computed_at = selectors.assessment_latest(center=center, month=month)
+    versions = assessment_history.assessment_versions(center=center, month=month)
+    live, computed_at = assessment_history.assessment_latest(center=center, month=month)
     shown = versions[0].figures if versions else live
-    pending_changes = selectors.assessment_diff(versions[0].figures, live) if versions else []
+    pending_changes = assessment_history.assessment_diff(versions[0].figures, live) if versions else []
     return render(request, "review/assessment_month.html", {
         "center": center, "month": month, "previous": month.previous, "next": month.next,
         "empty_current": empty_current,
@@ -243,8 +244,8 @@ def assessment_items(request: HttpRequest, month: str) -> HttpResponse:
     if items is None:
         raise Http404("没有这个指标")
     unit_name = center.name if district else _unit_name(center, department_id, town_id, worker_id, parsed)
-    versions = selectors.assessment_versions(center=center, month=parsed)
-    snapshot = None if versions else selectors.assessment_snapshot(center=center, month=parsed)
+    versions = assessment_history.assessment_versions(center=center, month=parsed)
+    snapshot = None if versions else assessment_history.assessment_snapshot(center=center, month=parsed)
     if district:  # the district's matters are counted live, as the work report counts them
         shown, source = None, ""
     elif versions:
@@ -309,7 +310,7 @@ def assessment_flag(request: HttpRequest, month: str, department_id: int, kind: 
         raise Http404("没有这个标记")
     label, keys, field, rule = FLAG_KEYS[kind]
     name = _unit_name(center, department_id, None)
-    scheme = selectors.scheme_for(center=center, year=parsed.year)
+    scheme = assessment_scheme.scheme_for(center=center, year=parsed.year)
     sections = []
     for key in keys:
         items = selectors.figure_items(center=center, month=parsed, key=key, department_id=department_id)

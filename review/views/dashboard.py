@@ -13,7 +13,7 @@ from governance.navigation import user_level
 from governance.replica import reads_from_replica
 from governance.roles import MAY_READ_ASSESSMENT, MAY_READ_DASHBOARD, may, require_may
 from review.selectors import dashboard as selectors
-from review.selectors.assessment import assessment_default_month, assessment_snapshot
+from review.selectors.assessment_history import assessment_default_month, assessment_snapshot
 from review.services.summary import summaries_ensure
 
 

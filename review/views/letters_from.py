@@ -35,7 +35,7 @@ from intake.models import Case
 from intake.selectors import cases_visible_to
 from review import command_forms as cf
 from review.command_choices import LetterKind, LetterSource
-from review.selectors import assessment as assessment_sel
+from review.selectors import assessment_figures, assessment_history
 from review.selectors import command as sel
 from review.services import letters as letter_svc
 
@@ -131,10 +131,10 @@ def letter_from_matter(request: HttpRequest, case_id: int) -> HttpResponse:
     return _page(request, form, case=case)
 
 
-def _assessment_text(*, center: Center, month: assessment_sel.Month, department: Department,
+def _assessment_text(*, center: Center, month: assessment_figures.Month, department: Department,
                      flag: str | None) -> tuple[str, str]:
     """Subject and body from the department's row of the month's assessment (its score, rank, flags)."""
-    data, _computed_at = assessment_sel.assessment_latest(center=center, month=month)
+    data, _computed_at = assessment_history.assessment_latest(center=center, month=month)
     row = next((r for r in data.get("departments", []) if r.get("id") == department.pk), None)
     period = f"{month.year}年{month.month}月"
     if row is None:
@@ -143,25 +143,25 @@ def _assessment_text(*, center: Center, month: assessment_sel.Month, department:
     rank = f"，排名第 {row['rank']} 名" if row.get("rank") else ""
     lines = [f"根据{period}考核，贵单位得分 {row.get('score')}{rank}。"]
     for item in flags:
-        label, _figures, _field, rule = assessment_sel.FLAG_KEYS[item["kind"]]
+        label, _figures, _field, rule = assessment_figures.FLAG_KEYS[item["kind"]]
         lines.append(f"被标记为“{label}”：{item.get('count')} 件（{item.get('rule') or rule}）。")
     lines.append("请认真分析原因，落实整改措施，切实提高办理质效。")
-    words = "、".join(str(assessment_sel.FLAG_KEYS[item["kind"]][0]) for item in flags)
+    words = "、".join(str(assessment_figures.FLAG_KEYS[item["kind"]][0]) for item in flags)
     return (f"{period}考核{words or '情况'}", "".join(lines))
 
 
 @login_required
 def letter_from_assessment(request: HttpRequest, month: str, department_id: int) -> HttpResponse:
     district = _issuer_district(request)
-    parsed = assessment_sel.Month.parse(month)
+    parsed = assessment_figures.Month.parse(month)
     department = Department.objects.filter(pk=department_id, center=district).first()
     if parsed is None or department is None:
         raise Http404
     flag = request.GET.get("flag") or None  # kept in the form's action URL for the POST
-    if flag is not None and flag not in assessment_sel.FLAG_KEYS:
+    if flag is not None and flag not in assessment_figures.FLAG_KEYS:
         raise Http404("没有这个标记")
     context = {"assessment": {"month": str(parsed), "department": department,
-                              "flag": assessment_sel.FLAG_KEYS[flag][0] if flag else "", "flag_key": flag or ""}}
+                              "flag": assessment_figures.FLAG_KEYS[flag][0] if flag else "", "flag_key": flag or ""}}
     if request.method == "POST":
         form = LetterFromAssessmentForm(request.POST, center=district, actor=request.user, target=parsed)
         letter = perform(request, ISSUE_FROM_ASSESSMENT, center=district, form=form)

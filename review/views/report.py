@@ -19,7 +19,7 @@ from governance.replica import reads_from_replica
 from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
 from governance.text import FreeTextField
 from review.models import WorkReport
-from review.selectors.assessment import RATES, Month
+from review.selectors.assessment_figures import RATES, Month
 from review.selectors.command import command_center_for_user, command_center_refusal
 from review.selectors.report import report_content, report_get
 from review.services.report import COMMENTARY_MAX, report_commentary_save, report_export_request
