@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 
-from dispatch.services.notifications import notifications_deferred
+from dispatch.services.delivery import notifications_deferred
 
 QUEUED_HEADER = "X-Notifications-Queued"
 

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from dispatch import services
 from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS
+from dispatch.services.delivery import notification_deliver_batch as deliver_batch
+from dispatch.services.delivery import notification_publish_batches as publish_batches
+from dispatch.services.delivery import notification_publish_held as publish_held
+from dispatch.services.delivery import notification_publish_retries as publish_retries
 from dispatch.services.engine import deadline_audit, deadline_sweep
-from dispatch.services.notifications import notification_deliver_batch as deliver_batch
-from dispatch.services.notifications import notification_publish_batches as publish_batches
-from dispatch.services.notifications import notification_publish_held as publish_held
-from dispatch.services.notifications import notification_publish_retries as publish_retries
 
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 30 * 60

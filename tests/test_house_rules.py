@@ -124,7 +124,7 @@ def _choice_classes() -> dict[str, type]:
 
     found: dict[str, type] = {}
     for module_name in ("governance.choices", "governance.roles", "intake.choices", "dispatch.choices",
-                        "dispatch.services.notifications"):
+                        "dispatch.services.notifications", "dispatch.services.delivery"):
         module = __import__(module_name, fromlist=["*"])
         for name, value in vars(module).items():
             if isinstance(value, type) and issubclass(value, models.Choices) and value.__module__ == module_name:

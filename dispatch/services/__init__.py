@@ -20,15 +20,17 @@ from dispatch.services.assignments_department import (
     assignment_request_extension,
 )
 from dispatch.services.closing import case_close, case_record_explanation_call, case_verify
-from dispatch.services.engine import deadline_audit, deadline_engine_checks, deadline_sweep
-from dispatch.services.mode import mode_declare_wartime, mode_end_wartime
-from dispatch.services.notifications import (
+from dispatch.services.delivery import (
     DeliveryOutcome,
     notification_deliver,
     notification_fall_back,
+    notification_requeue_stale,
+)
+from dispatch.services.engine import deadline_audit, deadline_engine_checks, deadline_sweep
+from dispatch.services.mode import mode_declare_wartime, mode_end_wartime
+from dispatch.services.notifications import (
     notification_mark_all_read,
     notification_mark_read,
-    notification_requeue_stale,
     notification_retry,
     notification_send,
 )

@@ -57,9 +57,8 @@ from dispatch.services.common import (
     progress_due_at,
     recipients_for,
 )
+from dispatch.services.delivery import PRIORITY_BULK, PRIORITY_URGENT
 from dispatch.services.notifications import (
-    PRIORITY_BULK,
-    PRIORITY_URGENT,
     NotificationRequest,
     notification_outbox_stats,
     notification_send_many,

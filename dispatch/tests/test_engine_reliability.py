@@ -17,7 +17,7 @@ from dispatch import services as svc
 from dispatch.choices import DeliveryStatus, NotificationChannel, StepKind
 from dispatch.middleware import QUEUED_HEADER
 from dispatch.models import AuditAlarm, DeadlineStep, Notification, SweepRun
-from dispatch.services import engine, notifications
+from dispatch.services import delivery, engine, notifications
 from dispatch.tasks import notifications_requeue
 from dispatch.tests.factories_work import World, at
 from governance.tests.factories import UserFactory
@@ -210,13 +210,13 @@ def test_delivery_is_published_in_batches_with_summons_first(world, monkeypatch)
         assert task_name == "dispatch.tasks.notification_deliver_batch"
         published.append((len(ids), priority, queue))
 
-    monkeypatch.setattr(notifications, "enqueue", recorder)
-    rows = [(n, notifications.PRIORITY_BULK) for n in range(23)] + [(100, notifications.PRIORITY_URGENT)]
-    assert notifications.notification_publish(rows) == 4
+    monkeypatch.setattr(delivery, "enqueue", recorder)
+    rows = [(n, delivery.PRIORITY_BULK) for n in range(23)] + [(100, delivery.PRIORITY_URGENT)]
+    assert delivery.notification_publish(rows) == 4
     # the summons row first, alone, on the urgent queue; the rest in batches of 10 on `deliveries`
     assert published == [(1, 0, "urgent"), (10, 6, "deliveries"), (10, 6, "deliveries"), (3, 6, "deliveries")]
-    assert notifications.priority_for("summons.approved") == notifications.PRIORITY_URGENT
-    assert notifications.priority_for("assignment.reminded") == notifications.PRIORITY_NORMAL
+    assert notifications.priority_for("summons.approved") == delivery.PRIORITY_URGENT
+    assert notifications.priority_for("assignment.reminded") == delivery.PRIORITY_NORMAL
 
 
 def test_a_batch_delivers_each_row_once(world, settings, sms_outbox):
@@ -225,8 +225,8 @@ def test_a_batch_delivers_each_row_once(world, settings, sms_outbox):
     rows = notifications.notification_send(recipients=people, kind="x.y",
                                            title="t", dedupe_key="k", channels=[NotificationChannel.SMS])
     ids = [row.pk for row in rows]
-    first = notifications.notification_deliver_batch(notification_ids=ids)
-    second = notifications.notification_deliver_batch(notification_ids=ids)
+    first = delivery.notification_deliver_batch(notification_ids=ids)
+    second = delivery.notification_deliver_batch(notification_ids=ids)
     assert sorted(first["sent"]) == sorted(ids) and second["sent"] == []
     assert len(sms_outbox) == 2
 
@@ -235,7 +235,7 @@ def _broker_down(monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
 
-    monkeypatch.setattr(notifications, "enqueue", refuse)
+    monkeypatch.setattr(delivery, "enqueue", refuse)
 
 
 @pytest.mark.django_db(transaction=True)  # the action really commits, so its on-commit publish runs
@@ -296,7 +296,7 @@ def test_an_action_writes_its_messages_in_its_own_transaction(world, django_capt
     called = Notification.objects.filter(kind="summons.approved")
     assert called.filter(channel=NotificationChannel.IN_APP).count() == 2
     assert set(called.filter(channel=NotificationChannel.SMS).values_list("status", "priority")) == {
-        (DeliveryStatus.PENDING, notifications.PRIORITY_URGENT)}
+        (DeliveryStatus.PENDING, delivery.PRIORITY_URGENT)}
     assert len(callbacks) == 1  # the publish of the SMS batch
 
 
@@ -373,15 +373,15 @@ def test_a_sweeps_many_messages_are_published_by_one_task_that_a_delivery_worker
     def recorder(task_name, rows, priority, countdown=None, queue=None):
         published.append((names[task_name], len(rows), priority))
 
-    monkeypatch.setattr(notifications, "enqueue", recorder)
-    bulk = [(n, notifications.PRIORITY_BULK) for n in range(notifications.FAN_OUT_AFTER + 11)]
-    urgent = [(1000 + n, notifications.PRIORITY_URGENT) for n in range(notifications.FAN_OUT_AFTER + 1)]
-    assert notifications.notification_publish(bulk + urgent) == notifications.FAN_OUT_AFTER + 2
-    assert published == [("deliver", 1, 0)] * (notifications.FAN_OUT_AFTER + 1) + [("fan-out", 61, 6)]
+    monkeypatch.setattr(delivery, "enqueue", recorder)
+    bulk = [(n, delivery.PRIORITY_BULK) for n in range(delivery.FAN_OUT_AFTER + 11)]
+    urgent = [(1000 + n, delivery.PRIORITY_URGENT) for n in range(delivery.FAN_OUT_AFTER + 1)]
+    assert delivery.notification_publish(bulk + urgent) == delivery.FAN_OUT_AFTER + 2
+    assert published == [("deliver", 1, 0)] * (delivery.FAN_OUT_AFTER + 1) + [("fan-out", 61, 6)]
     published.clear()
-    assert notifications.notification_publish_batches(rows=bulk) == 7
+    assert delivery.notification_publish_batches(rows=bulk) == 7
     assert published == [("deliver", 10, 6)] * 6 + [("deliver", 1, 6)]
     published.clear()
     # A retry's countdown is never handed on: its rows are published directly.
-    assert notifications.notification_publish(bulk, countdown=30) == 7
+    assert delivery.notification_publish(bulk, countdown=30) == 7
     assert {name for name, *_ in published} == {"deliver"}

@@ -14,14 +14,10 @@ from django.core.exceptions import ImproperlyConfigured
 from dispatch import services
 from dispatch.choices import DeliveryStatus, NotificationChannel
 from dispatch.models import Notification
-from dispatch.services import notifications
+from dispatch.services import delivery
+from dispatch.services.delivery import DeliveryOutcome, notification_deliver_batch
 from dispatch.services.engine import deadline_engine_checks
-from dispatch.services.notifications import (
-    DeliveryOutcome,
-    notification_deliver_batch,
-    notification_outbox_stats,
-    priority_for,
-)
+from dispatch.services.notifications import notification_outbox_stats, priority_for
 from dispatch.tests.conftest import at
 from dispatch.tests.factories import NotificationFactory
 from dispatch.tests.fake_gateways import FakeWeCom
@@ -155,9 +151,9 @@ def test_a_held_row_is_queued_for_the_moment_its_window_has_room(gateways, liais
     row = waiting(liaison, NotificationChannel.WECOM)
     assert services.notification_deliver(notification_id=row.pk, now=NOW) == DeliveryOutcome.HELD
     published = []
-    monkeypatch.setattr(notifications, "notification_publish",
+    monkeypatch.setattr(delivery, "notification_publish",
                         lambda rows, countdown=None: published.append((list(rows), countdown)) or len(rows))
-    assert notifications.notification_publish_held(notification_ids=[row.pk], now=NOW) == 1
+    assert delivery.notification_publish_held(notification_ids=[row.pk], now=NOW) == 1
     assert published == [([(row.pk, row.priority)], 45)]
 
 
@@ -166,5 +162,5 @@ def test_beats_requeue_leaves_a_held_row_until_its_window_has_room(gateways, lia
     row = waiting(liaison, NotificationChannel.WECOM)
     services.notification_deliver(notification_id=row.pk, now=NOW)  # held until NOW + 45 s
     stale = dt.timedelta(seconds=10)
-    assert notifications.notification_requeue_stale(now=NOW + dt.timedelta(seconds=30), older_than=stale) == []
-    assert notifications.notification_requeue_stale(now=NOW + dt.timedelta(seconds=46), older_than=stale) == [row.pk]
+    assert delivery.notification_requeue_stale(now=NOW + dt.timedelta(seconds=30), older_than=stale) == []
+    assert delivery.notification_requeue_stale(now=NOW + dt.timedelta(seconds=46), older_than=stale) == [row.pk]

@@ -13,13 +13,11 @@ from dispatch import services
 from dispatch.choices import DeliveryStatus, NotificationChannel
 from dispatch.models import Notification
 from dispatch.selectors.notifications import channels_health
+from dispatch.services.delivery import DeliveryOutcome, notification_deliver, notification_requeue_stale
 from dispatch.services.engine import deadline_engine_checks
 from dispatch.services.notifications import (
-    DeliveryOutcome,
     NotificationRequest,
-    notification_deliver,
     notification_outbox_stats,
-    notification_requeue_stale,
     notification_send_many,
 )
 from dispatch.tests.conftest import at

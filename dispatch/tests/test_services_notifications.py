@@ -11,7 +11,7 @@ from django.db import IntegrityError
 from dispatch import selectors, services
 from dispatch.choices import NOTIFICATION_MAX_ATTEMPTS, DeliveryStatus, NotificationChannel
 from dispatch.models import Notification
-from dispatch.services.notifications import PRIORITY_URGENT
+from dispatch.services.delivery import PRIORITY_URGENT
 from dispatch.sms import SMSBackend, SMSDeliveryError
 from dispatch.tasks import notifications_requeue, retry_countdown
 from dispatch.tests.conftest import at

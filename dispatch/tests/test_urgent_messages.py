@@ -11,9 +11,9 @@ import pytest
 from dispatch import services
 from dispatch.choices import DeliveryStatus, NotificationChannel
 from dispatch.models import Notification
-from dispatch.services import notifications
+from dispatch.services import delivery, notifications
+from dispatch.services.delivery import PRIORITY_BULK, PRIORITY_URGENT, URGENT_QUEUE
 from dispatch.services.engine import deadline_engine_checks
-from dispatch.services.notifications import PRIORITY_BULK, PRIORITY_URGENT, URGENT_QUEUE
 from dispatch.sms import SMSBackend
 from dispatch.tasks import URGENT_REQUEUE_AFTER_SECONDS, notifications_requeue_urgent
 from dispatch.tests.conftest import at
@@ -31,7 +31,7 @@ def liaison(center):
 @pytest.fixture
 def published(monkeypatch):
     calls: list[tuple[list[int], dict]] = []
-    monkeypatch.setattr(notifications, "enqueue", lambda name, ids, **options: calls.append((ids, options)))
+    monkeypatch.setattr(delivery, "enqueue", lambda name, ids, **options: calls.append((ids, options)))
     return calls
 
 
@@ -44,7 +44,7 @@ def sms(liaison, *, priority: int, status: str = DeliveryStatus.PENDING, **field
 
 
 def test_urgent_rows_go_one_per_task_on_the_urgent_queue_and_the_rest_in_batches(published):
-    notifications.notification_publish([(pk, PRIORITY_URGENT) for pk in range(1, 4)]
+    delivery.notification_publish([(pk, PRIORITY_URGENT) for pk in range(1, 4)]
                                        + [(pk, PRIORITY_BULK) for pk in range(10, 30)])
     urgent = [(ids, options) for ids, options in published if options.get("queue") == URGENT_QUEUE]
     assert [ids for ids, _ in urgent] == [[1], [2], [3]]
@@ -55,7 +55,7 @@ def test_urgent_rows_go_one_per_task_on_the_urgent_queue_and_the_rest_in_batches
 
 def test_a_retry_of_an_urgent_row_stays_on_the_urgent_queue(liaison, published):
     row = sms(liaison, priority=PRIORITY_URGENT, status=DeliveryStatus.FAILED, attempts=1)
-    notifications.notification_publish_retries(notification_ids=[row.pk], countdown=lambda n: 600)
+    delivery.notification_publish_retries(notification_ids=[row.pk], countdown=lambda n: 600)
     assert published == [([row.pk], {"priority": PRIORITY_URGENT, "countdown": 60, "queue": URGENT_QUEUE})]
 
 
@@ -118,7 +118,7 @@ def test_a_batch_does_not_send_a_row_another_delivery_took_over(liaison, setting
     TakeOverSecond.sent = []
     first = sms(liaison, priority=PRIORITY_BULK, title="第一条")
     second = sms(liaison, priority=PRIORITY_BULK, title="第二条")
-    outcome = notifications.notification_deliver_batch(notification_ids=[first.pk, second.pk])
+    outcome = delivery.notification_deliver_batch(notification_ids=[first.pk, second.pk])
     assert outcome["sent"] == [first.pk]
     assert len(TakeOverSecond.sent) == 1  # the second went to the gateway once, from the other delivery
 

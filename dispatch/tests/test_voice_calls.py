@@ -20,7 +20,8 @@ from dispatch.choices import DeliveryStatus, DispatchEventType, NotificationChan
 from dispatch.gateways import aliyun_voice
 from dispatch.models import DeadlineStep, Notification
 from dispatch.selectors.notifications import channels_health
-from dispatch.services.notifications import DeliveryOutcome, notification_urgent_waiting
+from dispatch.services.delivery import DeliveryOutcome
+from dispatch.services.notifications import notification_urgent_waiting
 from dispatch.tests.conftest import at
 from dispatch.tests.factories_work import World
 from dispatch.tests.fake_gateways import FakeAliyunVoice
