@@ -25,7 +25,7 @@ class DispatchConfig(AppConfig):
         from dispatch.selectors.mode import mode_current
         from dispatch.selectors.roster import center_keeps_roster
         from dispatch.selectors.work import case_ids_visible_to_department_user
-        from dispatch.services.engine import deadline_engine_checks
+        from dispatch.services.engine_audit import deadline_engine_checks
         from governance.demo import register_demo_seeder
         from governance.health import register_check
         from governance.navigation import register

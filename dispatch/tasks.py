@@ -18,7 +18,8 @@ from dispatch.services.delivery import notification_deliver_batch as deliver_bat
 from dispatch.services.delivery import notification_publish_batches as publish_batches
 from dispatch.services.delivery import notification_publish_held as publish_held
 from dispatch.services.delivery import notification_publish_retries as publish_retries
-from dispatch.services.engine import deadline_audit, deadline_sweep
+from dispatch.services.engine import deadline_sweep
+from dispatch.services.engine_audit import deadline_audit
 
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 30 * 60

@@ -26,7 +26,8 @@ from dispatch.services.delivery import (
     notification_fall_back,
     notification_requeue_stale,
 )
-from dispatch.services.engine import deadline_audit, deadline_engine_checks, deadline_sweep
+from dispatch.services.engine import deadline_sweep
+from dispatch.services.engine_audit import deadline_audit, deadline_engine_checks
 from dispatch.services.mode import mode_declare_wartime, mode_end_wartime
 from dispatch.services.notifications import (
     notification_mark_all_read,

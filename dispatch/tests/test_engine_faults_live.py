@@ -111,10 +111,10 @@ notifications.notification_deliver_batch(notification_ids=ids)
 HEALTH = r"""
 import datetime as dt, json
 from django.utils import timezone
-from dispatch.services import engine
+from dispatch.services import engine_audit
 later = timezone.now() + dt.timedelta(minutes=11)
-engine.deadline_audit(now=later)
-checks = engine.deadline_engine_checks(now=later)
+engine_audit.deadline_audit(now=later)
+checks = engine_audit.deadline_engine_checks(now=later)
 from dispatch.models import SweepRun
 health = {{"deadlines_ok": checks["时限督办"]["ok"], "delivery_ok": checks["消息投递"]["ok"],
           "open_runs": SweepRun.objects.filter(status="running", pk__gte={first_run}).count(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch.services.engine import deadline_engine_checks
+from dispatch.services.engine_audit import deadline_engine_checks
 from governance.health import _EXTRA_CHECKS
 from governance.roles import Role
 from governance.tests.factories import UserFactory

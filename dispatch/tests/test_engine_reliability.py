@@ -17,7 +17,7 @@ from dispatch import services as svc
 from dispatch.choices import DeliveryStatus, NotificationChannel, StepKind
 from dispatch.middleware import QUEUED_HEADER
 from dispatch.models import AuditAlarm, DeadlineStep, Notification, SweepRun
-from dispatch.services import delivery, engine, notifications
+from dispatch.services import delivery, engine, engine_audit, engine_batch, notifications
 from dispatch.tasks import notifications_requeue
 from dispatch.tests.factories_work import World, at
 from governance.tests.factories import UserFactory
@@ -60,7 +60,7 @@ def test_kill_after_commit_loses_nothing(world, settings, sms_outbox, django_cap
         assert step.notifications.count() == step.message_count
     sms = Notification.objects.filter(channel=NotificationChannel.SMS)
     assert sms.exists() and set(sms.values_list("status", flat=True)) == {DeliveryStatus.PENDING}
-    assert engine.deadline_steps_without_messages(now=later) == 0
+    assert engine_audit.deadline_steps_without_messages(now=later) == 0
     # Nothing reported healthy while SMS wait undelivered too long.
     assert svc.deadline_engine_checks(now=later + dt.timedelta(minutes=11))["消息投递"]["ok"] is False
     with django_capture_on_commit_callbacks(execute=True):
@@ -112,7 +112,7 @@ def test_auditor_catches_a_fired_step_without_its_messages(world, django_capture
     assert step.message_count >= 2
     Notification.objects.filter(step=step).delete()
     alarm = svc.deadline_audit(now=later)
-    assert alarm is not None and alarm.kind == engine.LOST_ALARM_KIND and alarm.missed == 1
+    assert alarm is not None and alarm.kind == engine_audit.LOST_ALARM_KIND and alarm.missed == 1
     check = svc.deadline_engine_checks(now=later)["时限督办"]
     assert check["ok"] is False and check["without_messages"] == 1
 
@@ -142,7 +142,7 @@ def test_each_fired_step_records_its_lag_and_the_status_shows_the_worst_of_the_d
     assert dt.timedelta(seconds=40) <= step.lag < dt.timedelta(seconds=45)
     check = svc.deadline_engine_checks(now=when)["执行延迟"]
     assert check["worst_lag_seconds"] >= 40 and "最大延迟" in check["message"]
-    assert engine.deadline_lag_today(now=when)["fired_today"] >= 1
+    assert engine_audit.deadline_lag_today(now=when)["fired_today"] >= 1
 
 
 def test_a_late_sweep_is_reported(world, django_capture_on_commit_callbacks):
@@ -279,8 +279,8 @@ def test_an_action_with_the_broker_up_says_nothing_about_queues(world, client):
 
 
 def test_the_alarm_kinds_are_distinct(world):
-    AuditAlarm.objects.create(kind=engine.ALARM_KIND, message="m", raised_at=at(2025, 1, 1), last_seen_at=at(2025, 1, 1))
-    AuditAlarm.objects.create(kind=engine.LOST_ALARM_KIND, message="m", raised_at=at(2025, 1, 1),
+    AuditAlarm.objects.create(kind=engine_audit.ALARM_KIND, message="m", raised_at=at(2025, 1, 1), last_seen_at=at(2025, 1, 1))
+    AuditAlarm.objects.create(kind=engine_audit.LOST_ALARM_KIND, message="m", raised_at=at(2025, 1, 1),
                               last_seen_at=at(2025, 1, 1))
     assert svc.deadline_audit(now=at(2025, 1, 1)) is None
     assert not AuditAlarm.objects.filter(resolved_at__isnull=True).exists()
@@ -303,8 +303,8 @@ def test_an_action_writes_its_messages_in_its_own_transaction(world, django_capt
 def test_the_sweeps_link_is_the_page_link():
     from dispatch.links import link_to
 
-    assert engine._link("work-assignment", 42) == link_to("work-assignment", 42)
-    assert engine._link("work-summons", 7) == link_to("work-summons", 7)
+    assert engine_batch.link_for("work-assignment", 42) == link_to("work-assignment", 42)
+    assert engine_batch.link_for("work-summons", 7) == link_to("work-summons", 7)
 
 
 def _mixed_sweep_statements(world, count, *, department, dispatched, swept):

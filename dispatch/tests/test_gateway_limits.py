@@ -16,7 +16,7 @@ from dispatch.choices import DeliveryStatus, NotificationChannel
 from dispatch.models import Notification
 from dispatch.services import delivery
 from dispatch.services.delivery import DeliveryOutcome, notification_deliver_batch
-from dispatch.services.engine import deadline_engine_checks
+from dispatch.services.engine_audit import deadline_engine_checks
 from dispatch.services.notifications import notification_outbox_stats, priority_for
 from dispatch.tests.conftest import at
 from dispatch.tests.factories import NotificationFactory

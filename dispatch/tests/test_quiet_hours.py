@@ -14,7 +14,7 @@ from dispatch.choices import DeliveryStatus, NotificationChannel
 from dispatch.models import Notification
 from dispatch.selectors.notifications import channels_health
 from dispatch.services.delivery import DeliveryOutcome, notification_deliver, notification_requeue_stale
-from dispatch.services.engine import deadline_engine_checks
+from dispatch.services.engine_audit import deadline_engine_checks
 from dispatch.services.notifications import (
     NotificationRequest,
     notification_outbox_stats,

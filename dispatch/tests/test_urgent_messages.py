@@ -13,7 +13,7 @@ from dispatch.choices import DeliveryStatus, NotificationChannel
 from dispatch.models import Notification
 from dispatch.services import delivery, notifications
 from dispatch.services.delivery import PRIORITY_BULK, PRIORITY_URGENT, URGENT_QUEUE
-from dispatch.services.engine import deadline_engine_checks
+from dispatch.services.engine_audit import deadline_engine_checks
 from dispatch.sms import SMSBackend
 from dispatch.tasks import URGENT_REQUEUE_AFTER_SECONDS, notifications_requeue_urgent
 from dispatch.tests.conftest import at

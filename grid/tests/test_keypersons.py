@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from dispatch.models import DeadlineStep, Notification
 from dispatch.services import deadline_sweep
-from dispatch.services.engine import deadline_steps_without_messages
+from dispatch.services.engine_audit import deadline_steps_without_messages
 from dispatch.tests.factories import CommandAssignmentFactory
 from governance.roles import Role
 from governance.tests.factories import UserFactory

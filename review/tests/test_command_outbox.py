@@ -10,7 +10,7 @@ import pytest
 
 from dispatch.models import AuditAlarm, DeadlineStep, Notification
 from dispatch.services import deadline_audit, deadline_sweep
-from dispatch.services.engine import LOST_ALARM_KIND
+from dispatch.services.engine_audit import LOST_ALARM_KIND
 from review.command_choices import ACTION_SUBJECT, LETTER_SUBJECT, ConsultationKind, LetterKind
 from review.services.consultation import consultation_record, consultation_schedule, decision_record
 from review.services.letters import letter_issue
