@@ -8,6 +8,7 @@ import pytest
 from django import forms
 from rest_framework import serializers
 
+from dispatch import duty_forms
 from dispatch import forms as dispatch_forms
 from dispatch.api import serializers as dispatch_api
 from dispatch.api.work import serializers as work_api
@@ -89,9 +90,9 @@ SAME_INPUT = [
     (dispatch_forms.ExtensionForm, "reason", work_api.ExtensionIn, "reason"),
     (dispatch_forms.ReassignForm, "reason", work_api.ReassignIn, "reason"),
     (dispatch_forms.SummonsRequestForm, "reason", work_api.SummonsIn, "reason"),
-    (dispatch_forms.ShiftForm, "reason", dispatch_api.ShiftCreateSerializer, "reason"),
-    (dispatch_forms.DeclareWartimeForm, "reason", dispatch_api.DeclareWartimeSerializer, "reason"),
-    (dispatch_forms.EndWartimeForm, "reason", dispatch_api.EndWartimeSerializer, "reason"),
+    (duty_forms.ShiftForm, "reason", dispatch_api.ShiftCreateSerializer, "reason"),
+    (duty_forms.DeclareWartimeForm, "reason", dispatch_api.DeclareWartimeSerializer, "reason"),
+    (duty_forms.EndWartimeForm, "reason", dispatch_api.EndWartimeSerializer, "reason"),
     (intake_forms.RegisterForm, "title", intake_api.CaseRegisterSerializer, "title"),
     (intake_forms.RegisterForm, "description", intake_api.CaseRegisterSerializer, "description"),
     (intake_forms.RegisterForm, "address", intake_api.CaseRegisterSerializer, "address"),

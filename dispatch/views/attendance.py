@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dispatch.forms import SignCodeForm, SignConfirmForm
+from dispatch.duty_forms import SignCodeForm, SignConfirmForm
 from dispatch.models import DutySign
 from dispatch.selectors.attendance import (
     attendance_code,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch import selectors, services
-from dispatch.forms import DeclareWartimeForm, EndWartimeForm
+from dispatch.duty_forms import DeclareWartimeForm, EndWartimeForm
 from dispatch.views.common import center_or_404
 from governance.page_actions import Action, perform
 from governance.roles import MAY_SWITCH_MODE, MAY_VIEW_MODE, may

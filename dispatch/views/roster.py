@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from dispatch import selectors, services
 from dispatch.context_processors import on_duty_summary
-from dispatch.forms import ActingGrantForm, ActingGrantRevokeForm, ShiftCancelForm, ShiftForm, SwapForm
+from dispatch.duty_forms import ActingGrantForm, ActingGrantRevokeForm, ShiftCancelForm, ShiftForm, SwapForm
 from dispatch.selectors.duty import acting_grant_get
 from dispatch.views.common import center_or_404
 from governance.page_actions import Action, perform

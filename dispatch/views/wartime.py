@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch.choices import WartimeEventType
-from dispatch.forms import RotaSwapForm, StandbySwapForm, TeamSendForm
+from dispatch.duty_forms import RotaSwapForm, StandbySwapForm, TeamSendForm
 from dispatch.selectors import wartime as selectors
 from dispatch.selectors.mode import mode_current
 from dispatch.services import wartime as services

@@ -28,9 +28,9 @@ from dispatch.choices import (
     Satisfaction,
     SummonsStatus,
 )
+from dispatch.duty_forms import ActingGrantForm
 from dispatch.forms import (
     AcknowledgeForm,
-    ActingGrantForm,
     DispatchForm,
     ExclusionDecideForm,
     ExclusionForm,
