@@ -84,7 +84,7 @@ def seed_rate(*, sample: int) -> tuple[float, float, int]:
     from django.utils import timezone
 
     from governance.models import Center
-    from review import scale
+    from review import scale, scale_postgres
 
     district = Center.objects.get(code="QZTS")
     world = scale.world_for(district)
@@ -98,7 +98,7 @@ def seed_rate(*, sample: int) -> tuple[float, float, int]:
         ids = scale._next_ids()
         sid = transaction.savepoint()
         started = time.perf_counter()
-        rows = scale._load_in_postgres(cursor, world=world, matters=sample, start=now - timezone.timedelta(days=365),
+        rows = scale_postgres.load_in_postgres(cursor, world=world, matters=sample, start=now - timezone.timedelta(days=365),
                                        end=now, now=now, seed=7, chunk=sample, ids=ids, prefix="QZTS-BENCH-",
                                        sequence_base=90_000_000, progress=None)
         generated = time.perf_counter() - started
@@ -128,7 +128,7 @@ def pages(*, runs: int) -> list[tuple[str, float, int, float]]:
     from django.utils import timezone
 
     from governance.models import Center
-    from grid.selectors import grid_workers_between
+    from grid.worker_selectors import grid_workers_between
     from review.selectors.assessment_figures import Month
 
     district = Center.objects.get(code="QZTS")

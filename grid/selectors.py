@@ -9,25 +9,18 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
-    BooleanField,
     Count,
-    DateTimeField,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    expressions,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from dispatch.choices import DispatchEventType
-from dispatch.selectors.clocks import VERIFY_WITHIN_WORKING_DAYS
 from dispatch.selectors.revisits import revisit_rounds
 from dispatch.selectors.work import case_ids_handled_by
 from governance.errors import NotFoundError
@@ -38,7 +31,6 @@ from governance.selectors import grid_ids_of_worker, grid_ids_to_verify
 from grid.choices import GridEventType, PatrolStatus
 from grid.models import (
     CollectedItem,
-    CollectedItemChange,
     GridAssignment,
     GridLeader,
     GridReport,
@@ -374,188 +366,21 @@ def station_recent(*, center: Center, limit: int = 20) -> list[Case]:
     return sorted(found.values(), key=lambda case: (case.updated_at, case.pk), reverse=True)[:limit]
 
 
-# --- the tree and the map --------------------------------------------------------------------------------
-@dataclass
-class TreeNode:
-    grid: Grid
-    children: list[TreeNode]
-    workers: int = 0
-    residents: int = 0
-    open_cases: int = 0
-    overdue: int = 0
-
-    @property
-    def flagged(self) -> bool:
-        return self.grid.population_out_of_range
 
 
-def grid_tree(*, district_id: int | None, root: Grid | None = None, today: dt.date | None = None) -> list[TreeNode]:
-    """The whole tree with counts rolled up from the grids below: workers on duty today,
-    residents (unit populations), open and overdue matters of the district `district_id` (None: of
-    every district, for a superuser of none). Four queries, whatever its size (grids, whether wartime
-    is on, assignments, matters); the matters counted per grid in the database from the index
-    `case_district_open_grid` alone (its condition is the filter, the grid is included)."""
-    today = today or timezone.localdate()
-    now = timezone.now()
-    grids = list(Grid.objects.filter(active=True).only("id", "code", "name", "level", "parent_id", "population",
-                                                      "households").order_by("code"))
-    nodes = {g.pk: TreeNode(grid=g, children=[]) for g in grids}
-    for row in (GridAssignment.objects.filter(in_force_on(today), grid__active=True).values("grid_id")
-                .annotate(n=Count("worker", distinct=True))):
-        if row["grid_id"] in nodes:
-            nodes[row["grid_id"]].workers = row["n"]
-    open_matters = Case.objects.filter(~Q(status=CaseStatus.CLOSED), grid__isnull=False)
-    if district_id is not None:
-        open_matters = open_matters.filter(district_id=district_id)
-    for row in (open_matters.order_by().values("grid_id")
-                .annotate(n=Count("grid_id"), late=Count("grid_id", filter=Q(due_at__lt=now)))):
-        if row["grid_id"] in nodes:
-            nodes[row["grid_id"]].open_cases = row["n"]
-            nodes[row["grid_id"]].overdue = row["late"]
-    roots: list[TreeNode] = []
-    for grid in grids:
-        node = nodes[grid.pk]
-        if grid.level == "unit":
-            node.residents = grid.population or 0
-        parent = nodes.get(grid.parent_id)
-        (parent.children if parent else roots).append(node)
-
-    def roll(node: TreeNode) -> None:
-        for child in node.children:
-            roll(child)
-            node.workers += child.workers
-            node.open_cases += child.open_cases
-            node.overdue += child.overdue
-            node.residents += child.residents
-        if not node.residents and node.grid.population:
-            node.residents = node.grid.population
-
-    for node in roots:
-        roll(node)
-    if root is not None:
-        found = nodes.get(root.pk)
-        return [found] if found else []
-    return roots
 
 
-def grid_map_features(*, level: str | None = None, within: Q | None = None) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of the grids that have a boundary (`within`: of a territory,
-    `governance.scope.Territory.grids`), with their open matters (for the ECharts map; no online
-    tiles). One query for grids, one for the matters."""
-    rows = Grid.objects.filter(within or Q(), active=True, boundary__isnull=False)
-    if level:
-        rows = rows.filter(level=level)
-    grids = list(rows.only("id", "code", "name", "level", "boundary"))
-    counts = dict(Case.objects.filter(status__in=OPEN_STATUSES, grid__in=[g.pk for g in grids]).values("grid_id")
-                  .annotate(n=Count("pk")).values_list("grid_id", "n"))
-    features = [
-        {"type": "Feature", "geometry": {"type": g.boundary.get("type"), "coordinates": g.boundary.get("coordinates")},
-         "properties": {"name": g.code, "label": g.name, "id": g.pk, "level": g.level, "open": counts.get(g.pk, 0),
-                        "schematic": bool(g.boundary.get("schematic"))}}
-        for g in grids
-    ]
-    # Any schematic boundary (the demo's) and the map says so: 示意, not real boundaries.
-    return {"type": "FeatureCollection", "schematic": any(f["properties"]["schematic"] for f in features),
-            "features": features}
 
 
-# --- a grid worker's month (seed 002 五(三): 实绩档案 + 积分考评) -----------------------------------------
-# 核查时限: a verification is on time when made by the end of the working day after the matter was
-# handed over for it (the department's report-back, or the village settling it on the spot): the rule
-# of dispatch's 核查 clock (`VERIFY_WITHIN_WORKING_DAYS`), which reminds the worker on the engine.
-WORKER_FIGURE_KEYS = ("patrols", "collected", "found", "verified", "verified_on_time")
-VERIFICATION_EVENT_TYPES = (DispatchEventType.CASE_VERIFIED, DispatchEventType.CASE_VERIFICATION_FAILED,
-                            GridEventType.SITE_VERIFIED)
-HANDOVER_EVENT_TYPES = (DispatchEventType.ASSIGNMENT_REPORTED_BACK, CaseEventType.CASE_SETTLED_ON_SPOT)
 
 
-def grid_workers_between(*, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
-    """The workers with an assignment in force on some day of [first, last]: id, name, grids (codes)."""
-    rows = (GridAssignment.objects.filter(starts_on__lte=last).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
-            .order_by("worker__username", "grid__code")
-            .values("worker_id", "worker__username", "worker__first_name", "worker__last_name", "grid__code"))
-    workers: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        name = f"{row['worker__last_name']}{row['worker__first_name']}" or row["worker__username"]
-        entry = workers.setdefault(row["worker_id"], {"id": row["worker_id"], "name": name, "grids": []})
-        if row["grid__code"] not in entry["grids"]:
-            entry["grids"].append(row["grid__code"])
-    return list(workers.values())
 
 
-def _working_day_starts(*, start: dt.datetime, end: dt.datetime, center: Center | None) -> list[dt.datetime]:
-    """The start of every working day from a month before `start` (handovers come earlier) to `end`."""
-    from governance.workcal import WorkingCalendar
-
-    calendar = WorkingCalendar(center=center)
-    tz = timezone.get_current_timezone()
-    day, last = (timezone.localtime(start, tz) - dt.timedelta(days=45)).date(), timezone.localtime(end, tz).date()
-    starts = []
-    while day <= last:
-        if calendar.is_working_day(day):
-            starts.append(dt.datetime.combine(day, dt.time(), tz))
-        day += dt.timedelta(days=1)
-    return starts
 
 
-def _starts_up_to(field: str, starts: list[dt.datetime]) -> expressions.Case:
-    """How many working-day starts are at or before the value of `field` (one flat CASE)."""
-    return expressions.Case(*[expressions.When(Q(**{f"{field}__lt": s}), then=Value(i)) for i, s in enumerate(starts)],
-                            default=Value(len(starts)), output_field=IntegerField())
 
 
-def worker_verifications(*, start: dt.datetime, end: dt.datetime, center: Center | None = None
-                         ) -> QuerySet[CaseEvent]:
-    """Verifications made in [start, end) (passed or not, by dispatch's check or the grid's own), each
-    annotated with `handed_over_at` (the last handover before it) and `on_time`."""
-    handover = (CaseEvent.objects.filter(case_id=OuterRef("case_id"), type__in=HANDOVER_EVENT_TYPES,
-                                         occurred_at__lte=OuterRef("occurred_at"))
-                .order_by("-occurred_at", "-pk").values("occurred_at")[:1])
-    starts = _working_day_starts(start=start, end=end, center=center)
-    rows = (CaseEvent.objects.filter(type__in=VERIFICATION_EVENT_TYPES, occurred_at__gte=start, occurred_at__lt=end,
-                                     actor__isnull=False)
-            .annotate(handed_over_at=Subquery(handover, output_field=DateTimeField())))
-    days = _starts_up_to("occurred_at", starts) - _starts_up_to("handed_over_at", starts)
-    return rows.annotate(working_days=days).annotate(on_time=expressions.Case(
-        expressions.When(Q(handed_over_at__isnull=True) | Q(working_days__lte=VERIFY_WITHIN_WORKING_DAYS),
-                         then=Value(True)),
-        default=Value(False), output_field=BooleanField()))
 
 
-def worker_figure_rows(*, key: str, start: dt.datetime, end: dt.datetime, center: Center | None = None
-                       ) -> QuerySet | None:
-    """The rows one worker figure counts over [start, end), for every worker (filter on `worker_id`):
-    the same definition as `worker_figures`, so a list's length is the figure."""
-    if key == "patrols":
-        return (Patrol.objects.filter(status=PatrolStatus.FINISHED, started_at__gte=start, started_at__lt=end)
-                .annotate(worker_ref=F("worker_id")))
-    if key == "collected":
-        return (CollectedItemChange.objects.filter(changed_at__gte=start, changed_at__lt=end)
-                .annotate(worker_ref=F("actor_id")))
-    if key == "found":
-        return (GridReport.objects.filter(reported_at__gte=start, reported_at__lt=end)
-                .annotate(worker_ref=F("reporter_id")))
-    if key in ("verified", "verified_on_time"):
-        rows = worker_verifications(start=start, end=end, center=center).annotate(worker_ref=F("actor_id"))
-        return rows.filter(on_time=True) if key == "verified_on_time" else rows
-    return None
 
 
-def worker_figures(*, worker_ids: list[int], start: dt.datetime, end: dt.datetime, center: Center | None = None
-                   ) -> dict[int, dict[str, int]]:
-    """Per worker over [start, end): patrols finished, ledger entries collected (new or updated),
-    problems found (grid reports), verifications made and those on time (on `center`'s working
-    calendar). Four aggregate queries, whatever the number of workers or rows."""
-    figures = {pk: dict.fromkeys(WORKER_FIGURE_KEYS, 0) for pk in worker_ids}
-    for key in ("patrols", "collected", "found"):
-        rows = worker_figure_rows(key=key, start=start, end=end)
-        assert rows is not None
-        for row in (rows.filter(worker_ref__in=worker_ids).order_by().values("worker_ref")
-                    .annotate(n=Count("pk"))):
-            figures[row["worker_ref"]][key] = row["n"]
-    verifications = worker_figure_rows(key="verified", start=start, end=end, center=center)
-    assert verifications is not None
-    for row in (verifications.filter(worker_ref__in=worker_ids).order_by().values("worker_ref")
-                .annotate(n=Count("pk"), on_time_n=Count("pk", filter=Q(on_time=True)))):
-        figures[row["worker_ref"]].update(verified=row["n"], verified_on_time=row["on_time_n"])
-    return figures

@@ -23,11 +23,12 @@ from dispatch.selectors.work import dispatch_board
 from dispatch.services.gateway_limits import RecipientLimits
 from dispatch.tests.factories import NotificationFactory
 from dispatch.tests.factories_work import World
-from grid.selectors import grid_tree, station_recent
+from grid.selectors import station_recent
 from grid.tests import conftest as grid_fixtures
+from grid.tree_selectors import grid_tree
 from intake.models import Case, CaseEvent
 from intake.models.event import ASSESSED_ASSIGNMENT_EVENT_TYPES, ESCALATION_EVENT_TYPE
-from review.selectors import assessment
+from review.selectors import assessment, assessment_figures, assessment_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def _condition_values(model, name: str) -> list[str]:
 
 
 def test_the_index_conditions_are_the_filters_of_the_reads():
-    assert sorted(assessment.EVENT_TYPES.values()) == list(ASSESSED_ASSIGNMENT_EVENT_TYPES)
+    assert sorted(assessment_rows.EVENT_TYPES.values()) == list(ASSESSED_ASSIGNMENT_EVENT_TYPES)
     assert _condition_values(CaseEvent, "caseevent_assignment") == list(ASSESSED_ASSIGNMENT_EVENT_TYPES)
     assert ESCALATION_EVENT_TYPE == DispatchEventType.CASE_ESCALATED
     assert set(BOARD_LIVE_STATUSES) == OPEN_ASSIGNMENT_STATUSES | {AssignmentStatus.REPORTED}
@@ -126,9 +127,9 @@ def test_the_tree_counts_the_districts_open_matters_from_the_index(postgresql, t
 def test_the_assessment_joins_the_assignment_events_as_a_set(postgresql, world):
     _only_index("dispatch_assignment", "assignment_center_month")
     day = timezone.localdate()
-    month = assessment.Month(day.year, day.month)
-    plans = _plans(lambda: list(assessment._grouped(assessment._events(world.center, month), "department_id",
-                                                    assessment._event_filters()).items()))
+    month = assessment_figures.Month(day.year, day.month)
+    plans = _plans(lambda: list(assessment._grouped(assessment_rows.events(world.center, month), "department_id",
+                                                    assessment_rows.event_filters()).items()))
     [(sql, plan)] = plans
     assert "SubPlan" not in plan and "assignment_center_month" in plan, plan
     # A handful of rows here, so the planner loops over them; as a set (a hash join, as at scale),
@@ -187,7 +188,7 @@ def test_the_months_counts_are_hashed_and_compiled_by_no_jit(postgresql, world):
     from review.selectors.report import report_content
 
     day = timezone.localdate()
-    month = assessment.Month(day.year, day.month)
+    month = assessment_figures.Month(day.year, day.month)
     for call in (lambda: assessment.assessment_compute(center=world.center, month=month),
                  lambda: report_content(center=world.center, month=month)):
         with CaptureQueriesContext(connection) as ctx:

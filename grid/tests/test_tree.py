@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from governance.models import Grid
-from grid.selectors import grid_tree
 from grid.tests.test_services import report
+from grid.tree_selectors import grid_tree
 
 pytestmark = pytest.mark.django_db
 

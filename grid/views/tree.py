@@ -15,6 +15,7 @@ from governance.models import Grid
 from governance.roles import MAY_SEE_DISTRICT_MATTERS, require_may
 from governance.scope import territory_for_user
 from grid import selectors as sel
+from grid import tree_selectors as tree_sel
 from grid.choices import ItemKind
 from grid.models import CollectedItem, GridAssignment
 from grid.services.wartime import wartime_activation_open
@@ -33,7 +34,7 @@ def tree(request: HttpRequest) -> HttpResponse:
     bounded = Grid.objects.filter(active=True, boundary__isnull=False)
     territory = territory_for_user(user=request.user)
     root = None if territory.is_district else Grid.objects.filter(pk=territory.root_grid_id).first()
-    roots = sel.grid_tree(district_id=territory.district_id, root=root) if root is not None or territory.is_district else []
+    roots = tree_sel.grid_tree(district_id=territory.district_id, root=root) if root is not None or territory.is_district else []
     return render(request, "grid/tree.html", {"roots": roots, "has_boundaries": bounded.exists(),
                                               "schematic": bounded.filter(boundary__schematic=True).exists()})
 
@@ -44,7 +45,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
     level = request.GET.get("level") or None
     if level is not None and level not in GridLevel.values:
         return JsonResponse({"code": "invalid", "message": "层级无效。"}, status=400)
-    return JsonResponse(sel.grid_map_features(level=level, within=territory_for_user(user=request.user).grids()))
+    return JsonResponse(tree_sel.grid_map_features(level=level, within=territory_for_user(user=request.user).grids()))
 
 
 @login_required
@@ -61,7 +62,7 @@ def grid_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     today = timezone.localdate()
     start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
-    [node] = sel.grid_tree(district_id=territory.district_id, root=grid) or [None]
+    [node] = tree_sel.grid_tree(district_id=territory.district_id, root=grid) or [None]
     kinds = dict(CollectedItem.objects.filter(grid=grid).values("kind").annotate(n=Count("pk"))
                  .values_list("kind", "n"))
     context = {

@@ -74,7 +74,7 @@ class CaseEvent(models.Model):
         indexes = [
             models.Index(fields=["case", "occurred_at", "id"]),
             # The assessment's events about an assignment (its `assignment` key), joined to the month's
-            # assignments as a set (`review.selectors.assessment._events`, whose type filter is this
+            # assignments as a set (`review.selectors.assessment_rows.events`, whose type filter is this
             # condition; the types are dispatch's, written here as text: intake does not import dispatch).
             models.Index(Cast(KT("data__assignment"), models.IntegerField()), name="caseevent_assignment",
                          include=["type"], condition=models.Q(type__in=ASSESSED_ASSIGNMENT_EVENT_TYPES)),

@@ -34,11 +34,7 @@ from governance.choices import CenterLevel
 from governance.dbplan import without_jit
 from governance.models import Center, Department
 from governance.workcal import WorkingCalendar
-from grid.selectors import (
-    grid_workers_between,
-    worker_figure_rows,
-    worker_figures,
-)
+from grid.worker_selectors import grid_workers_between, worker_figure_rows, worker_figures
 from review.selectors import assessment_rows as figure_rows
 from review.selectors.assessment_figures import (
     ANSWERING_ROLES,

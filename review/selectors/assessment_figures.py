@@ -13,8 +13,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import AssignmentRole, AssignmentStatus
+from dispatch.selectors.clocks import VERIFY_WITHIN_WORKING_DAYS
 from governance.parsing import year_month
-from grid.selectors import VERIFY_WITHIN_WORKING_DAYS
 
 ASSIGNMENT, EVENT, EXTENSION, REVISIT, EXCLUSION, SUMMONS, DUTY, CASE = (
     "assignment", "event", "extension", "revisit", "exclusion", "summons", "duty", "case")
