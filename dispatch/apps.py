@@ -65,7 +65,7 @@ class DispatchConfig(AppConfig):
         register(_("我督办的事项"), "dispatch:work-supervised", MAY_LEAD_SUPERVISION, order=23)
         register(_("我的通知"), "dispatch:notifications", EVERYONE, order=70)
         # An approved summons is on the liaison's home, at the top, until the department reports in.
-        from dispatch.selectors.work import summons_awaiting_panel
+        from dispatch.selectors.summons_work import summons_awaiting_panel
         from governance.navigation import register_home_panel
 
         register_home_panel("dispatch/work/_summons_awaiting.html", summons_awaiting_panel, MAY_HANDLE_ASSIGNMENTS,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +20,6 @@ from dispatch.choices import (
     AssignmentStatus,
     DispatchEventType,
     ExtensionStatus,
-    NotificationChannel,
     SummonsStatus,
 )
 from dispatch.models import (
@@ -29,13 +27,12 @@ from dispatch.models import (
     AssignmentReport,
     DeclineRequest,
     ExtensionRequest,
-    Notification,
     RoutingHistory,
     RoutingRule,
     Summons,
     SummonsDepartment,
 )
-from governance.choices import Residency
+from dispatch.selectors.summons_work import mark_rows, summons_call_deliveries
 from governance.errors import NotFoundError
 from governance.models import Center, Department
 from governance.parsing import db_id
@@ -326,7 +323,7 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
     )
     for summons in summonses:
         rows = list(summons.departments.all())
-        _mark_rows(summons, rows, now)
+        mark_rows(summons, rows, now)
         summons.all_reported_in = bool(rows) and all(row.reported_in_at for row in rows)
     summons_call_deliveries(rows=[row for summons in summonses for row in summons.departments.all()])
     extensions = list(
@@ -402,85 +399,18 @@ def case_territory(*, case: Case) -> Department | None:
     return routing_suggestions(center=case.center, cases=[case], now=timezone.now())[case.pk].territory
 
 
-@dataclass
-class DepartmentGroup:
-    residency: str
-    label: str
-    departments: list[Department]
-    preselected: set[int] = field(default_factory=set)
 
 
-def summons_department_groups(*, departments: list[Department], preselected: set[int] | None = None
-                              ) -> list[DepartmentGroup]:
-    """The summons checklist: departments grouped by residency (常驻, 轮驻, 随驻), in that order."""
-    groups = [DepartmentGroup(residency=value, label=str(label), departments=[], preselected=preselected or set())
-              for value, label in Residency.choices]
-    by_residency = {group.residency: group for group in groups}
-    for dept in departments:
-        by_residency.get(dept.residency, groups[-1]).departments.append(dept)
-    return [group for group in groups if group.departments]
 
 
-def summons_rows(*, summons: Summons, now: dt.datetime) -> list[SummonsDepartment]:
-    """A summons' departments, each with what its own countdown shows: seconds left to report in
-    (None once reported in, or before approval) and whether it is late."""
-    rows = list(summons.departments.select_related("department", "reported_in_person"))
-    _mark_rows(summons, rows, now)
-    summons_call_deliveries(rows=rows)
-    return rows
 
 
-def summons_call_deliveries(*, rows: Sequence[SummonsDepartment]) -> None:
-    """Give each summoned department (`row.deliveries`) its call-up's messages outside the app (SMS,
-    WeCom, DingTalk) with their state, delivery receipt and whether the person has seen it, and the voice
-    calls of its escalation (answered, key pressed): the countdown shows whether the call-up reached the
-    phone and who knows. One read by the messages' exact keys (the outbox's unique index), for any
-    number of summonses."""
-    called = {row.call_up_key: row for row in rows}
-    escalated = {row.escalation_key: row for row in rows}
-    for row in rows:
-        row.deliveries = []
-    if not rows:
-        return
-    messages = (Notification.objects.filter(Q(dedupe_key__in=list(called))
-                                            | Q(dedupe_key__in=list(escalated), channel=NotificationChannel.VOICE))
-                .exclude(channel=NotificationChannel.IN_APP).select_related("recipient")
-                .order_by("recipient_id", "channel", "pk"))
-    for message in messages:
-        row = called.get(message.dedupe_key) or escalated[message.dedupe_key]
-        row.deliveries.append(message)
 
 
-def summonses_awaiting_report_in(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> list[SummonsDepartment]:
-    """The approved summons the user's departments have not reported in to yet (the liaison's home
-    and 部门待办 show them until the department reports in), soonest deadline first, each with its
-    countdown (`remaining_seconds`, `is_late`)."""
-    now = now or timezone.now()
-    departments = user_department_ids(user)
-    if not departments:
-        return []
-    rows = list(SummonsDepartment.objects
-                .filter(summons__status=SummonsStatus.APPROVED, reported_in_at__isnull=True,
-                        department_id__in=departments)
-                .select_related("summons", "department").order_by("summons__report_in_due_at", "pk"))
-    for row in rows:
-        _mark_rows(row.summons, [row], now)
-    return rows
 
 
-def summons_awaiting_panel(user: AbstractBaseUser) -> dict[str, Any] | None:
-    """The home page's panel of summons waiting for the user's department (None when there is none)."""
-    rows = summonses_awaiting_report_in(user=user)
-    return {"rows": rows} if rows else None
 
 
-def _mark_rows(summons: Summons, rows: list[SummonsDepartment], now: dt.datetime) -> None:
-    due = summons.report_in_due_at
-    open_ = summons.status == SummonsStatus.APPROVED
-    for row in rows:
-        waiting = bool(due and open_ and row.reported_in_at is None)
-        row.is_late = bool(due and row.reported_in_at is None and due < now)
-        row.remaining_seconds = int((due - now).total_seconds()) if waiting else None
 
 
 # --- four eyes ---------------------------------------------------------------------------------

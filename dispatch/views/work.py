@@ -53,6 +53,7 @@ from dispatch.forms import (
     WorkForm,
 )
 from dispatch.models import ExtensionRequest
+from dispatch.selectors import summons_work as summons_sel
 from dispatch.selectors import work as sel
 from dispatch.selectors.clocks import case_clocks
 from dispatch.selectors.duty import acting_grants_recent, duty_now, duty_standing
@@ -128,7 +129,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "clocks": case_clocks(case_ids=[case.pk for case in data.pending]),
         **duty_context(request, center),
         "modes": [(m.value, m.label) for m in HandlingMode if m != HandlingMode.SELF],
-        "summons_groups": sel.summons_department_groups(departments=data.departments),
+        "summons_groups": summons_sel.summons_department_groups(departments=data.departments),
         "exclusions_pending": exclusions_pending(center=center),
         "wartime": wartime_for_board(center=center, at=timezone.now()),
     }
@@ -165,7 +166,7 @@ def case_work(request: HttpRequest, pk: int) -> HttpResponse:
     if duty["can_summon"] and case.status in OPEN_STATUSES:
         departments = list(Department.objects.filter(center=case.center, active=True).order_by("short_code"))
         territory = sel.case_territory(case=case)
-        summons_groups = sel.summons_department_groups(departments=departments,
+        summons_groups = summons_sel.summons_department_groups(departments=departments,
                                                        preselected={territory.pk} if territory else set())
     context = {
         "case": case,
@@ -228,7 +229,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         row.is_overdue = row.is_open and row.due_at < now
     return render(request, "dispatch/work/inbox.html", {
         "assignments": rows, "now": now,
-        "summons_panel": {"rows": sel.summonses_awaiting_report_in(user=request.user, now=now)}})
+        "summons_panel": {"rows": summons_sel.summonses_awaiting_report_in(user=request.user, now=now)}})
 
 
 @login_required
@@ -326,7 +327,7 @@ def summons_new(request: HttpRequest) -> HttpResponse:
 def summons_page(request: HttpRequest, pk: int) -> HttpResponse:
     summons = sel.summons_get_for_actor(actor=request.user, pk=pk)
     now = timezone.now()
-    rows = sel.summons_rows(summons=summons, now=now)
+    rows = summons_sel.summons_rows(summons=summons, now=now)
     mine = user_department_ids(request.user)
     for row in rows:
         row.is_mine = row.department_id in mine
