@@ -6,8 +6,6 @@ from dispatch.services.assignments_center import (
     assignment_remind,
     assignment_return_for_rework,
     assignment_rule_decline,
-    assignment_supervise,
-    assignment_supervise_by_leader,
     case_dispatch,
     case_move_center,
     extension_decide,
@@ -63,6 +61,7 @@ from dispatch.services.summons import (
     summons_report_in,
     summons_request,
 )
+from dispatch.services.supervision import assignment_supervise, assignment_supervise_by_leader
 from dispatch.services.window_self import case_self_handle, self_handling_window
 
 __all__ = [
