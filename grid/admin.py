@@ -21,7 +21,8 @@ from governance.models import Grid
 from governance.parsing import db_id
 from governance.text import FreeTextField
 from grid.choices import WorkerKind
-from grid.importing import ImportRejected, grids_export_csv, grids_import
+from grid.exporting import grids_export_csv
+from grid.importing import ImportRejected, grids_import
 from grid.models import (
     CollectedItem,
     CollectedItemChange,

@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext
@@ -432,28 +432,5 @@ def _write_leaders(rows: list[Row], by_code: dict[str, Grid]) -> int:
     return len(new) + len(changed)
 
 
-# --- export ----------------------------------------------------------------------------------------------
-def grids_export_rows(*, root: Grid | None = None) -> Iterator[list[str]]:
-    """The same columns back (header first), parents before children; text stays text."""
-    yield list(COLUMNS)
-    rows = Grid.objects.select_related("parent").order_by("code")
-    leaders = dict(GridLeader.objects.filter(role=LeaderRole.LEADER).values_list("grid_id", "name"))
-    items = list(rows)
-    if root is not None:
-        keep = {root.pk}
-        for grid in sorted(items, key=lambda g: DEPTH.get(g.level, 9)):
-            if grid.parent_id in keep:
-                keep.add(grid.pk)
-        items = [g for g in items if g.pk in keep]
-    for grid in sorted(items, key=lambda g: (DEPTH.get(g.level, 9), g.code)):
-        yield [grid.code, grid.name, grid.level, grid.parent.code if grid.parent else "",
-               "" if grid.population is None else str(grid.population),
-               "" if grid.households is None else str(grid.households), leaders.get(grid.pk, "")]
 
 
-def grids_export_csv(out: IO[str], *, root: Grid | None = None) -> int:
-    writer = csv.writer(out)
-    count = -1
-    for count, row in enumerate(grids_export_rows(root=root)):  # noqa: B007
-        writer.writerow(row)
-    return count

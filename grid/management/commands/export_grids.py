@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from governance.models import Grid
-from grid.importing import grids_export_csv
+from grid.exporting import grids_export_csv
 
 
 class Command(BaseCommand):
