@@ -53,7 +53,9 @@ def test_the_names_read_are_the_names_documented():
     """Every variable the settings read (however conditionally) is in `.env.example`, and the file
     documents nothing else (PORT: the Makefile's; DATABASE_URL and DATABASE_REPLICA_URL: read by
     `env.database()` and `env.replica_database()`)."""
-    read = set(re.findall(r"""\benv\.\w+\(\s*["']([A-Z][A-Z0-9_]*)["']""", (ROOT / "governance/settings.py").read_text()))
+    settings_text = "".join((ROOT / "governance" / name).read_text()
+                            for name in ("settings.py", "settings_channels.py", "settings_api.py"))
+    read = set(re.findall(r"""\benv\.\w+\(\s*["']([A-Z][A-Z0-9_]*)["']""", settings_text))
     documented = set(re.findall(r"^#? *([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M))
     assert read and read | {"PORT", "DATABASE_URL", "DATABASE_REPLICA_URL"} == documented
 
