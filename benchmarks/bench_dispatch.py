@@ -106,7 +106,7 @@ def ensure_assignments(*, center, total: int, year: int) -> None:  # noqa: ANN00
 
 
 def bench_board(*, total_assignments: int, matters: int) -> list[Row]:
-    import bench_intake
+    import million
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
@@ -114,9 +114,9 @@ def bench_board(*, total_assignments: int, matters: int) -> list[Row]:
 
     from intake.models import Case
 
-    bench_intake.ensure_million(total=matters)
-    district, _clerk, _token = bench_intake._bench_people()
-    ensure_assignments(center=district, total=total_assignments, year=bench_intake.BULK_YEAR)
+    million.ensure_million(total=matters)
+    district, _clerk, _token = million.bench_people()
+    ensure_assignments(center=district, total=total_assignments, year=million.BULK_YEAR)
     waiting = Case.objects.filter(center=district, status="pending_dispatch").count()
     client = Client(HTTP_HOST=allowed_host())
     client.force_login(_director(district))
@@ -167,12 +167,12 @@ def _cpu_of(call) -> float:  # noqa: ANN001
 
 def prepare() -> None:
     """The data this benchmark reads, loaded once (`run_all.py` loads every module's before measuring)."""
-    import bench_intake
+    import million
 
     setup_django()
-    bench_intake.ensure_million(total=1_000_000)
-    district, _clerk, _token = bench_intake._bench_people()
-    ensure_assignments(center=district, total=100_000, year=bench_intake.BULK_YEAR)
+    million.ensure_million(total=1_000_000)
+    district, _clerk, _token = million.bench_people()
+    ensure_assignments(center=district, total=100_000, year=million.BULK_YEAR)
 
 
 def main(argv: list[str] | None = None) -> list[Row]:

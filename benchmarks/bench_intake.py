@@ -24,11 +24,8 @@ import argparse
 import collections
 import datetime as dt
 import multiprocessing
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -38,41 +35,27 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    ROOT,
     Row,
     allowed_host,
-    best_of,
-    insert_parties,
-    ms,
-    plan_check,
     setup_django,
     table,
 )
+from make_run_connections import bench_make_run_connections  # noqa: E402
+from million import bench_list, bench_people, ensure_million  # noqa: E402
+from servers import (  # noqa: E402
+    children,
+    connections,
+    cpu_seconds,
+    free_port,
+    start_gunicorn,
+)
 
-BULK_YEAR = 2020  # the loaded matters live in their own year, so real codes never collide with them
-BULK_TITLES = ["工地拖欠工资", "夜市噪音扰民", "邻里宅基地纠纷", "物业收费争议", "消费退款投诉",
-               "道路积水求助", "婚姻家庭矛盾", "土地征收补偿", "医疗费用争议", "环境污染举报"]
 # The issue's machine: 180 registrations/s (3x django-helpdesk's 59) against 8,935 raw rows/s.
 PEER_PER_SECOND = 59
 TARGET_FRACTION_OF_RAW = 180 / 8935
 # --- fixtures in the bench database -----------------------------------------------------------------
 
 
-def _bench_people() -> tuple[Any, Any, str]:
-    """The district center, a window clerk with a token (created once, reused)."""
-    from django.contrib.auth.models import Group, User
-    from knox.models import AuthToken
-
-    from governance.models import Center, Profile
-
-    district, _ = Center.objects.get_or_create(
-        code="QZTS", defaults={"name": "泉州台商投资区社会治理中心", "level": "district"}
-    )
-    clerk, _ = User.objects.get_or_create(username="bench_clerk", defaults={"first_name": "小红", "last_name": "林"})
-    clerk.groups.add(Group.objects.get_or_create(name="window_clerk")[0])
-    Profile.objects.update_or_create(user=clerk, defaults={"center": district, "phone": "13905950000"})
-    _instance, token = AuthToken.objects.create(clerk)
-    return district, clerk, token
 
 
 def _id_number(n: int, region: str = "350521") -> str:
@@ -143,7 +126,7 @@ def bench_raw_floor(*, processes: int = 4, seconds: float = 10.0) -> float:
 
     from intake.models import Category
 
-    district, clerk, _token = _bench_people()
+    district, clerk, _token = bench_people()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_raw_case")
         cursor.execute("CREATE TABLE bench_raw_case (LIKE intake_case INCLUDING ALL)")
@@ -171,79 +154,20 @@ def bench_raw_floor(*, processes: int = 4, seconds: float = 10.0) -> float:
     return rate
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def _wait_for_port(process: subprocess.Popen[bytes], port: int, name: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    sys.exit(f"bench_intake: {name} did not start within 60 s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
-def _server_env(env: dict[str, str]) -> dict[str, str]:
-    """The servers' environment. One clerk's token sends every request: the per-user throttle
-    (300/minute by default) is raised, not removed, so its counting still costs what it costs."""
-    return {**env, "API_THROTTLE_USER": "1000000/minute"}
 
 
-def _start_gunicorn(env: dict[str, str], port: int, *, encrypted: bool = True) -> subprocess.Popen[bytes]:
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    env = _server_env(env)
-    app = ["governance.wsgi:application"] if encrypted else [
-        "--pythonpath", str(ROOT / "benchmarks"), "plain_pii_wsgi:application"]
-    process = subprocess.Popen(  # noqa: S603 - our own executable and arguments
-        [str(gunicorn), *app, "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--no-control-socket"],
-        cwd=ROOT, env=env,
-    )
-    _wait_for_port(process, port, "gunicorn")
-    return process
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
-    return total / os.sysconf("SC_CLK_TCK")
 
 
-def _connections(database: str) -> int:
-    """Connections to the bench database other than this process's own."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                       [database])
-        return cursor.fetchone()[0]
 
 
 def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw_rate: float,
@@ -255,11 +179,11 @@ def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw
 
     from intake.models import Category
 
-    _district, _clerk, token = _bench_people()
+    _district, _clerk, token = bench_people()
     category_id = Category.objects.get(code="JF10").pk
     database = connection.settings_dict["NAME"]
-    port = _free_port()
-    process = _start_gunicorn(env, port, encrypted=encrypted)
+    port = free_port()
+    process = start_gunicorn(env, port, encrypted=encrypted)
     region = "350521" if encrypted else CLEAR_TEXT_REGION
     url = f"http://127.0.0.1:{port}/api/intake/cases/"
     latencies: list[float] = []
@@ -310,19 +234,19 @@ def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw
         while time.perf_counter() < warm_until and (next(warm_counter) < 10 or warmed() < 20):
             time.sleep(0.5)
         measuring.set()
-        cpu_before = _cpu_seconds(_children(process.pid))
+        cpu_before = cpu_seconds(children(process.pid))
         started = time.perf_counter()
         while time.perf_counter() - started < seconds:
             time.sleep(0.5)
-            peak_connections = max(peak_connections, _connections(database))
+            peak_connections = max(peak_connections, connections(database))
         measuring.clear()
         wall = time.perf_counter() - started
-        cpu = _cpu_seconds(_children(process.pid)) - cpu_before
+        cpu = cpu_seconds(children(process.pid)) - cpu_before
         stop.set()
         for worker in workers:
             worker.join()
     finally:
-        _stop(process)
+        stop(process)
     for phase, failed in (("during the warm-up", warm_failures), ("measured", failures)):
         if failed:
             kinds = collections.Counter(text.split(":")[0].split(" ")[0] for text in failed)
@@ -388,73 +312,8 @@ def _encrypt_clear_text_parties() -> None:
              for pk, value, phone in rows])
 
 
-def _make_run_web(port: int) -> list[str]:
-    """The web process `make run` starts: the Procfile's `web:` line, on `port`."""
-    web = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
-    argv = web.split(":", 1)[1].replace("$PORT", str(port)).split()
-    argv[0] = str(Path(sys.executable).parent / argv[0])  # the virtualenv's gunicorn, as honcho finds it
-    return argv
 
 
-def bench_make_run_connections(env: dict[str, str], *, requests_count: int = 1000, clients: int = 16) -> Row:
-    """`make run`'s web process on PostgreSQL: the connections it holds during and after a burst from
-    more clients than it has threads (bounded by its threads, nothing leaked)."""
-    import requests
-    from django.db import connection
-
-    _district, _clerk, token = _bench_people()
-    database = connection.settings_dict["NAME"]
-    port = _free_port()
-    argv = _make_run_web(port)
-    threads = int(argv[argv.index("--threads") + 1]) * int(argv[argv.index("--workers") + 1])
-    process = subprocess.Popen(  # noqa: S603 - our own Procfile's command
-        argv, cwd=ROOT, env={**_server_env(env), "DEBUG": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(process, port, "make run's web process")
-        before = _connections(database)
-        counter = iter(range(requests_count))
-        lock = threading.Lock()
-        statuses: list[int] = []
-
-        def client() -> None:
-            while True:
-                with lock:
-                    n = next(counter, None)
-                if n is None:
-                    return
-                # A new HTTP connection each time, as browsers open several.
-                try:
-                    response = requests.get(f"http://127.0.0.1:{port}/api/intake/cases/?page_size=1",
-                                            headers={"Authorization": f"Token {token}"}, timeout=60)
-                except requests.RequestException:
-                    statuses.append(0)
-                    continue
-                statuses.append(response.status_code)
-
-        workers = [threading.Thread(target=client) for _ in range(clients)]
-        for worker in workers:
-            worker.start()
-        peak = 0
-        while any(worker.is_alive() for worker in workers):
-            peak = max(peak, _connections(database) - before)
-            time.sleep(0.2)
-        for worker in workers:
-            worker.join()
-        time.sleep(1)
-        left = _connections(database) - before
-    finally:
-        _stop(process)
-    ok = sum(1 for status in statuses if status == 200)
-    if ok < requests_count:
-        print(f"    answers other than 200 (0: no answer): {dict(collections.Counter(s for s in statuses if s != 200))}")
-    print(f"(c) make run's web process ({' '.join(argv[1:])}) on PostgreSQL: {ok}/{requests_count} requests "
-          f"answered 200 from {clients} clients; at most {peak} database connections during the burst, "
-          f"{left} still open a second later (kept by its {threads} threads for reuse)")
-    return Row(f"`make run` web process: connections during and after {requests_count:,} requests from {clients} "
-               f"clients", f"at most {peak} during, {left} after",
-               f"at most {threads} (its threads) during and after, every request answered",
-               max(peak, left) <= threads and ok == requests_count)
 
 
 def count_registration_queries(category_id: int) -> tuple[int, int]:
@@ -467,7 +326,7 @@ def count_registration_queries(category_id: int) -> tuple[int, int]:
     from intake.models import Category
     from intake.services import PartyInput, case_register
 
-    _district, clerk, token = _bench_people()
+    _district, clerk, token = bench_people()
     client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST=allowed_host())
     client.post("/api/intake/cases/", _registration(0, category_id), content_type="application/json")
     with CaptureQueriesContext(connection) as api_ctx:
@@ -489,168 +348,16 @@ def count_registration_queries(category_id: int) -> tuple[int, int]:
 # --- (b) the list with a million matters ----------------------------------------------------------
 
 
-TRGM_INDEXES = [("intake_case_title_trgm", "title"), ("intake_case_description_trgm", "description")]
 
 
-def ensure_million(*, total: int) -> None:
-    from django.db import connection, transaction
-
-    from intake.models import Case, Category
-
-    district, clerk, _token = _bench_people()
-    present = Case.objects.filter(year=BULK_YEAR, district=district).count()
-    if present >= total:
-        _restore_search_indexes()
-        print(f"(b) {present:,} bulk matters already present (year {BULK_YEAR}), reused")
-        return
-    leaf_ids = list(Category.objects.filter(parent__isnull=False, active=True).values_list("pk", flat=True))
-    started = time.perf_counter()
-    titles = "ARRAY[" + ",".join(f"'{t}'" for t in BULK_TITLES) + "]"
-    statuses = "ARRAY['registered','pending_dispatch','in_progress','reported','verified','revisited','closed']"
-    channels = "ARRAY['walk_in','phone','upper_assignment','platform','grid_report','online']"
-    with transaction.atomic(), connection.cursor() as cursor:
-        pool = 10_000
-        insert_parties(cursor, names="当事人", phone_prefix="138", address="洛阳镇", count=pool)
-        cursor.execute("SELECT min(id), max(id) FROM (SELECT id FROM intake_party ORDER BY id DESC LIMIT %s) p",
-                       [pool])
-        party_min, _party_max = cursor.fetchone()
-        for name, _column in TRGM_INDEXES:  # rebuilt once after the load: much faster than row by row
-            cursor.execute(f"DROP INDEX IF EXISTS {name}")
-        cursor.execute(
-            f"""
-            INSERT INTO intake_case (district_id, center_id, code, year, sequence, channel, category_id, title,
-                description, address, urgency, risk_level, complexity, status, handling_mode, operating_mode,
-                is_group, group_size, first_receiver_id, registered_at, expected_answer_at, due_at,
-                external_ref, external_source, settlement, updated_at)
-            SELECT %(district)s, %(district)s, %(code)s || '-' || %(year)s || '-' || lpad(n::text, 7, '0'),
-                %(year)s, n, ({channels})[1 + n %% 6], (%(leaves)s::bigint[])[1 + n %% %(leaf_count)s],
-                ({titles})[1 + n %% 10] || ' ' || n, '第' || n || '号事项：' || ({titles})[1 + (n / 7) %% 10],
-                '洛阳镇', 'normal', 'low', 'ordinary', ({statuses})[1 + n %% 7], '', 'normal', false, 1,
-                %(clerk)s, ts, ts + interval '9 days', ts + interval '9 days', '', '', '', ts
-            FROM (SELECT n, timestamptz '2020-01-01 08:00+08' + (n * interval '150 seconds') AS ts
-                  FROM generate_series(1, %(total)s) AS n) s
-            """,  # noqa: S608 - constants of this script only
-            {"district": district.pk, "code": district.code, "year": BULK_YEAR, "leaves": leaf_ids,
-             "leaf_count": len(leaf_ids), "clerk": clerk.pk, "total": total},
-        )
-        cursor.execute(
-            "INSERT INTO intake_caseparty (case_id, party_id, role, is_spokesman) "
-            "SELECT id, %s + (sequence %% %s), 'applicant', true FROM intake_case WHERE year = %s",
-            [party_min, pool, BULK_YEAR],
-        )
-    # After the commit: deferred foreign-key checks must have run before an index can be built.
-    _restore_search_indexes()
-    print(f"(b) loaded {total:,} matters (+ applicants) in {time.perf_counter() - started:.0f} s")
 
 
-def _restore_search_indexes() -> None:
-    """The trigram indexes of migration 0004, rebuilt if a load was interrupted; then fresh statistics."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for name, column in TRGM_INDEXES:
-            cursor.execute(f'CREATE INDEX IF NOT EXISTS {name} ON intake_case USING gin '
-                           f'((UPPER("{column}"::text)) gin_trgm_ops)')
-        for table in ("intake_case", "intake_caseparty", "intake_party"):
-            cursor.execute(f"ANALYZE {table}")
 
 
-RAW_WHERE = {
-    "first page": ("district_id = %s", lambda d, _c: [d]),
-    "search": ("district_id = %s AND status = 'in_progress' AND category_id = ANY(%s) AND "
-               "search_pairs @@ '噪音'::tsquery", lambda d, c: [d, c]),
-}
 
 
-def _raw_page_and_count(which: str, district_id: int, category_ids: list[int]) -> float:
-    """The same page and capped count in hand-written SQL on the bare psycopg2 connection: best of 5."""
-    from django.db import connection
-
-    where, params = RAW_WHERE[which]
-    values = params(district_id, category_ids)
-    count_sql = f"SELECT count(*) FROM (SELECT 1 FROM intake_case WHERE {where} LIMIT 10001) s"  # noqa: S608
-    page_sql = (f"SELECT id, code, title, status, category_id, registered_at, due_at FROM intake_case "  # noqa: S608
-                f"WHERE {where} ORDER BY registered_at DESC, id DESC LIMIT 50")
-    connection.ensure_connection()
-    raw = connection.connection.cursor()
-
-    def run() -> None:
-        raw.execute(count_sql, values)
-        raw.fetchall()
-        raw.execute(page_sql, values)
-        raw.fetchall()
-
-    best, _statements, _ = best_of(run)
-    return best
 
 
-def bench_list() -> list[Row]:
-    from django.db import connection
-    from django.test import Client, override_settings
-    from django.test.utils import CaptureQueriesContext
-
-    from intake.models import Case, Category
-
-    district, clerk, token = _bench_people()
-    total = Case.objects.count()
-    print(f"(d) the list with {total:,} matters in the database")
-    labour = Category.objects.get(code="JF")
-    labour_ids = list(Category.objects.filter(parent=labour).values_list("pk", flat=True)) + [labour.pk]
-    host = allowed_host()
-    html = Client(HTTP_HOST=host)
-    html.force_login(clerk)
-    api = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST=host)
-    storage = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-               "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    search = {"q": "噪音", "category": str(labour.pk), "status": "in_progress"}
-    cases = [
-        ("first page", {}),
-        ("deep page (page 200, rows 9,951-10,000)", {"page": "200"}),
-        ("search q=噪音 + category 矛盾纠纷 + status", search),
-        ("search q=宅基地纠纷 (first page)", {"q": "宅基地纠纷"}),
-        ("search q=噪音 (a frequent two-character word)", {"q": "噪音"}),
-        ("search q=鳄鱼 (a word in no matter)", {"q": "鳄鱼"}),
-    ]
-    figures: dict[tuple[str, str], tuple[float, int]] = {}
-    for kind, client, path in (("HTML", html, "/intake/cases/"), ("API", api, "/api/intake/cases/")):
-        print(f"    {kind} list {path}:")
-        for label, params in cases:
-            def call(c: Any = client, p: dict[str, str] = params, u: str = path) -> Any:
-                response = c.get(u, p)
-                assert response.status_code == 200, (u, p, response.status_code)
-                return response
-
-            with override_settings(STORAGES=storage):
-                best, statements, _ = best_of(call)
-            figures[(kind, label)] = (best, statements)
-            print(f"      {label:<48} {statements:>2} queries  {ms(best):>8} (best of 5)")
-    raw_first = _raw_page_and_count("first page", district.pk, labour_ids)
-    raw_search = _raw_page_and_count("search", district.pk, labour_ids)
-    print(f"    the same page + capped count in raw SQL: first page {ms(raw_first)}, search {ms(raw_search)}")
-    with CaptureQueriesContext(connection) as ctx:
-        api.get("/api/intake/cases/", search)
-    plans = [
-        plan_check(f"list search, {'count' if 'COUNT(' in sql.upper() else 'page'}", sql, [], table="intake_case")
-        for sql in (q["sql"] for q in ctx.captured_queries)
-        if sql.startswith("SELECT") and 'FROM "intake_case"' in sql
-    ]
-    rows = []
-    for kind in ("API", "HTML"):
-        for label, raw, name in ((cases[0][0], raw_first, "first page"), (cases[2][0], raw_search, "噪音 + category + status")):
-            best, statements = figures[(kind, label)]
-            ratio = best / raw
-            target = name != "first page"  # the issue's target is the combined search; the first page is shown
-            rows.append(Row(f"list at {total / 1e6:.1f}M, {name} ({kind})",
-                            f"{ms(best)}, {statements} queries; raw {ms(raw)}: {ratio:.1f}x",
-                            "<= 10x raw" if target else "— (raw: two index-only scans)",
-                            ratio <= 10 if target else None))
-    for kind in ("API", "HTML"):
-        counts = {figures[(kind, label)][1] for label, params in cases if "category" not in params}
-        with_category = figures[(kind, cases[2][0])][1]
-        constant = len(counts) <= 2 and with_category <= max(counts) + 1  # a word in no matter skips the rows' joins
-        rows.append(Row(f"list queries whatever the filter and page ({kind})",
-                        f"{min(counts)}-{max(counts)}, {with_category} with a category", "constant", constant))
-    return rows + plans
 
 
 def prepare() -> None:
