@@ -57,6 +57,12 @@ class PersonChoiceField(IdModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
+def on_behalf_of_field() -> PersonChoiceField:
+    """代谁办理: the person a director acts for (the duty people, set in the form's __init__)."""
+    return PersonChoiceField(label=_("代谁办理"), queryset=get_user_model().objects.none(), required=False,
+                             widget=forms.Select(attrs=SELECT))
+
+
 class ShiftForm(ActionForm):
     """An override of one day (`duty_shift_create`), for the center (`target`)."""
 
@@ -82,12 +88,7 @@ class ShiftForm(ActionForm):
         widget=forms.Select(attrs=SELECT),
     )
     reason = FreeTextField(label=_("原因"), max_length=SHIFT_REASON_MAX_CHARS, widget=forms.TextInput(attrs=TEXT))
-    on_behalf_of = PersonChoiceField(
-        label=_("代谁办理"),
-        queryset=get_user_model().objects.none(),
-        required=False,
-        widget=forms.Select(attrs=SELECT),
-    )
+    on_behalf_of = on_behalf_of_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,12 +105,7 @@ class SwapForm(ActionForm):
     first = DateFormField(label=_("日期一"), widget=DATE_INPUT)
     second = DateFormField(label=_("日期二"), widget=DATE_INPUT)
     reason = FreeTextField(label=_("原因"), max_length=SHIFT_REASON_MAX_CHARS, widget=forms.TextInput(attrs=TEXT))
-    on_behalf_of = PersonChoiceField(
-        label=_("代谁办理"),
-        queryset=get_user_model().objects.none(),
-        required=False,
-        widget=forms.Select(attrs=SELECT),
-    )
+    on_behalf_of = on_behalf_of_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
