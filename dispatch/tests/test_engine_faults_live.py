@@ -79,7 +79,7 @@ DIE = r"""
 import os, signal
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
-from dispatch.services import engine, notifications
+from dispatch.services import delivery, engine, notifications
 """
 
 KILL = {
@@ -103,7 +103,7 @@ def send(self, **kwargs):
 fakes.FileSMSBackend.send = send
 ids = list(Notification.objects.filter(dedupe_key__startswith="summons:{summons}:", channel="sms")
            .order_by("pk").values_list("pk", flat=True))
-notifications.notification_deliver_batch(notification_ids=ids)
+delivery.notification_deliver_batch(notification_ids=ids)
 """,
 }
 
@@ -133,17 +133,17 @@ RECOVER = r"""
 import datetime as dt, json
 from django.utils import timezone
 from dispatch.models import Notification
-from dispatch.services import engine, notifications
+from dispatch.services import delivery, engine
 engine.deadline_sweep()
 mine = Notification.objects.filter(dedupe_key__startswith="summons:{summons}:", channel="sms")
 later = timezone.now() + dt.timedelta(minutes=11)
 for _ in range(30):
     if not mine.exclude(status__in=["sent", "abandoned"]).exists():
         break
-    notifications.notification_requeue_stale(now=later, older_than=dt.timedelta(0))
+    delivery.notification_requeue_stale(now=later, older_than=dt.timedelta(0))
     # A row a killed batch left "sending" is taken again once its lease has passed (eleven minutes on).
-    notifications.notification_deliver_batch(notification_ids=list(mine.filter(status="sending")
-                                                                   .values_list("pk", flat=True)), now=later)
+    delivery.notification_deliver_batch(notification_ids=list(mine.filter(status="sending")
+                                                              .values_list("pk", flat=True)), now=later)
 """
 
 STATE = r"""
