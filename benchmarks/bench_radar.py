@@ -201,10 +201,10 @@ def measure(*, now: dt.datetime, runs: int) -> list[Row]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from command.models import RiskSignal
+    from command.services.radar import radar_run
     from governance.models import Center
     from intake.models import Case
-    from review.models import RiskSignal
-    from review.services.radar import radar_run
 
     district = Center.objects.get(code="QZTS")
     RiskSignal.objects.filter(center=district).delete()

@@ -37,7 +37,7 @@ assignments_overdue: Hook[Callable[..., list[Any]]] = Hook(
 wartime_consultation: Hook[Callable[..., int | None]] = Hook(
     "dispatch.wartime_consultation",
     declared_by="dispatch",
-    provided_by="review",
+    provided_by="command",
     doc="`(*, actor, center, title, scheduled_at, chair, invitees, now) -> consultation id`: the first 战时会商 "
         "of a wartime episode, scheduled with its invitees (called inside the declaration's transaction).",
 )

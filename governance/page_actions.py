@@ -14,7 +14,7 @@ safe `next`). Example::
     def letter_answer(request, pk):
         letter = sel.letter_get_for_actor(actor=request.user, pk=pk)
         perform(request, ANSWER, letter, center=letter.center)
-        return redirect("review:letter", pk=letter.pk)
+        return redirect("command:letter", pk=letter.pk)
 
 Every action form carries a one-time key (`once`, an `OnceField`): the page puts a new one in the
 form each time it is shown (`{{ form.once }}`, or `{% once_key %}` from the `page_actions` tags in a

@@ -38,7 +38,7 @@ class Role(models.TextChoices):
 
 EVERYONE = frozenset(Role.values)
 # The center director and deputies: they read what the center's leaders read and organize (chair) the
-# center's standing meetings (`review.services.cadence`).
+# center's standing meetings (`command.services.cadence`).
 MAY_CHAIR_CENTER_MEETINGS = frozenset({Role.CENTER_DIRECTOR, Role.CENTER_DEPUTY_DIRECTOR})
 
 # --- seeing matters ---------------------------------------------------------------------------
@@ -97,7 +97,7 @@ MAY_ORDER_SUPERVISION = MAY_DISPATCH | MAY_APPROVE_SUMMONS
 MAY_LEAD_SUPERVISION = frozenset({Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.LEADER})
 # 领导通 (seed 002 三(三)): the leaders follow matters they may see (关注), give instructions (批示) on a
 # matter or a letter that the handling departments must answer, and start 督办 from the phone
-# (`review.services.leaders`); the same people who may be named a supervising leader.
+# (`command.services.leaders`); the same people who may be named a supervising leader.
 MAY_LEAD_FROM_PHONE = MAY_LEAD_SUPERVISION
 MAY_CLOSE_SUMMONS = MAY_DISPATCH | MAY_APPROVE_SUMMONS
 MAY_VERIFY = MAY_SUPERVISE_WORK | {Role.GRID_WORKER}

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "dispatch.apps.DispatchConfig",
     "grid.apps.GridConfig",
     "review.apps.ReviewConfig",
+    # After review: a matter's page shows review's panels (letters, ladder) before the command's.
+    "command.apps.CommandConfig",
 ]
 
 MIDDLEWARE = [
@@ -344,16 +346,16 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {"task": "dispatch.tasks.deadline_sweep", "schedule": 15.0, "options": {"expires": 14}},
     "review-summaries": {"task": "review.tasks.summaries_refresh", "schedule": 600.0, "options": {"expires": 540}},
     "deadline-audit": {"task": "dispatch.tasks.deadline_audit", "schedule": 60.0, "options": {"expires": 55}},
-    "radar-run": {"task": "review.tasks.radar_run", "schedule": 3600.0, "options": {"expires": 3000}},
+    "radar-run": {"task": "command.tasks.radar_run", "schedule": 3600.0, "options": {"expires": 3000}},
     # Nightly: verify every matter's timeline hash chain (intake/chain.py) for the status page.
     "timeline-verify": {"task": "intake.tasks.timeline_verify", "schedule": crontab(hour=3, minute=40),
                         "options": {"expires": 3000}},
-    "daily-report": {"task": "review.tasks.daily_report_generate",
+    "daily-report": {"task": "command.tasks.daily_report_generate",
                      "schedule": crontab(hour=7, minute=30), "options": {"expires": 3000}},
     # The standing meetings' next occurrences (their reminders run on the deadline engine).
-    "cadences-plan": {"task": "review.tasks.cadences_plan", "schedule": 3600.0, "options": {"expires": 3000}},
+    "cadences-plan": {"task": "command.tasks.cadences_plan", "schedule": 3600.0, "options": {"expires": 3000}},
     # The month's 研判专报 drafted on the 1st for the month before.
-    "analysis-monthly": {"task": "review.tasks.analysis_monthly", "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    "analysis-monthly": {"task": "command.tasks.analysis_monthly", "schedule": crontab(day_of_month=1, hour=6, minute=0),
                          "options": {"expires": 3000}},
 }
 # seed_demo: how many matters of history (the last four months) the demo district gets; 0 for none.

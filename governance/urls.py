@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_page
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -33,6 +34,11 @@ urlpatterns = [
     path("intake/", include("intake.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("review/", include("review.urls")),
+    path("command/", include("command.urls")),
+    # The command pages lived under /review/ until the command app moved out of review (issue 26): the
+    # links in notifications and bookmarks made before then lead to the same page under /command/.
+    re_path(r"^review/(?P<rest>(?:radar|letters|consultations|actions|daily|leader|instructions|urgent|analysis)/.*)$",
+            RedirectView.as_view(url="/command/%(rest)s", permanent=True, query_string=True)),
     path("grid/", include("grid.urls")),
     path("", include("grid.urls_root")),  # /sw.js: the grid worker's service worker, scope "/"
     path(settings.ADMIN_URL, admin.site.urls),
@@ -40,7 +46,8 @@ urlpatterns = [
     path("api/intake/", include("intake.api.urls")),
     path("api/dispatch/", include("dispatch.api.urls")),
     path("api/grid/", include("grid.api.urls")),
-    path("api/review/", include("review.api.urls")),
+    # The command app's endpoints keep the paths they had when the command work sat inside review.
+    path("api/review/", include("command.api.urls")),
     path("open311/v2/", include("intake.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

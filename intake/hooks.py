@@ -54,7 +54,7 @@ case_panels: ListHook[Callable[..., list]] = ListHook(
     declared_by="intake",
     provided_by="grid",
     doc="`(*, case, user, request=None) -> [html]`: extra panels for a matter's pages, from each app that "
-        "registers (the grid's seven steps; review's warning letters, with 发函 for those who may issue). A "
+        "registers (the grid's seven steps; review's warning letters, with 发函 for those who may issue, and ladder; command's urgent reports and instructions). A "
         "panel with a form renders with `request` (its CSRF token).",
 )
 
@@ -104,8 +104,8 @@ case_ids_to_explain: Hook[Callable[..., QuerySet]] = Hook(
 events_recorded: ListHook[Callable[..., list]] = ListHook(
     "intake.events_recorded",
     declared_by="intake",
-    provided_by="review",
+    provided_by="command",
     doc="`(*, events) -> []`: timeline events just appended (saved, with their ids), inside the transaction "
-        "that wrote them: review tells the leaders who follow a matter (关注) of its events of note, in the "
+        "that wrote them: command (领导通) tells the leaders who follow a matter (关注) of its events of note, in the "
         "same transaction (the outbox), once per event.",
 )

@@ -11,15 +11,36 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from command.choices import AnalysisKind, AnalysisTheme, ConsultationKind
+from command.models import AnalysisReport, Consultation, MeetingCadence, UrgentReport
+from command.services.analysis import (
+    analysis_generate,
+    analysis_generate_monthly,
+    analysis_issue,
+    analysis_section_edit,
+)
+from command.services.cadence import cadence_plan, cadences_plan, standing_meetings_set_up
+from command.services.consultation import (
+    agenda_add,
+    consultation_record,
+    consultation_schedule,
+    decision_record,
+)
+from command.services.leaders import case_follow, instruction_answer, instruction_issue
+from command.services.radar import radar_run
+from command.services.urgent import urgent_report_file, urgent_report_follow_up
+from dispatch.selectors.duty import duty_standing
+from dispatch.services import case_dispatch
 from governance.choices import GridLevel
-from governance.models import Center, Grid
-from intake.choices import Channel
-from intake.models import Category
-from intake.services import PartyInput, case_register
+from governance.errors import ApplicationError
+from governance.models import Center, Department, Grid
+from governance.workcal import WorkingCalendar
+from intake.choices import Channel, HandlingMode
+from intake.models import Case, Category
+from intake.services import PartyInput, case_register, case_send_to_dispatch
 from review.demo_ladder import seed_ladder
 from review.demo_revisits import seed_revisits
 from review.scale import ScaleError, load, world_for
-from review.services.radar import radar_run
 from review.services.summary import summaries_refresh
 
 DEMO_DISTRICT = "QZTS"
@@ -70,16 +91,6 @@ def _history(district: Center, *, matters: int) -> dict[str, int]:
 def _consultation(district: Center, *, now: dt.datetime) -> int:
     """A consultation held three days ago through the services: agenda, attendance, minutes and a
     decision whose action item 资规建交局 (`liaison_zgj`) has to report done within a week."""
-    from governance.models import Department
-    from review.command_choices import ConsultationKind
-    from review.models import Consultation
-    from review.services.consultation import (
-        agenda_add,
-        consultation_record,
-        consultation_schedule,
-        decision_record,
-    )
-
     users = {u.username: u for u in get_user_model().objects.filter(
         username__in=["director", "liaison_zgj", "liaison_dyz", "liaison"])}
     zgj = Department.objects.filter(center=district, short_code="ZGJ").first()
@@ -112,10 +123,6 @@ def _urgent_report(district: Center, *, now: dt.datetime) -> int:
     minutes ago, two 续报 since, still open with the next one due within the hour, so `director` sees
     the countdown and follows up or closes it, and `leader` reads it. Each step is made by the duty
     director if he was on duty then, else by the commander (who reports at any time)."""
-    from dispatch.selectors.duty import duty_standing
-    from review.models import UrgentReport
-    from review.services.urgent import urgent_report_file, urgent_report_follow_up
-
     users = {u.username: u for u in get_user_model().objects.filter(username__in=["director", "commander"])}
     if len(users) < 2 or UrgentReport.objects.filter(center=district, title=URGENT_TITLE).exists():
         return 0
@@ -158,10 +165,6 @@ def _town_weekly_meetings(*, now: dt.datetime) -> int:
     the services by the town's center director (`town_ly`): last Monday's 例会 held with attendance and
     minutes, next Monday's planned with the town's departments invited. `town_ly`'s 议事会商 shows the
     town's own meetings, not the district's."""
-    from review.models import MeetingCadence
-    from review.services.cadence import cadence_plan, standing_meetings_set_up
-    from review.services.consultation import consultation_record
-
     town = Center.objects.filter(code=TOWN_CENTER).first()
     director = get_user_model().objects.filter(username="town_ly").first()
     if town is None or director is None or MeetingCadence.objects.filter(center=town).exists():
@@ -182,7 +185,6 @@ def _town_weekly_meetings(*, now: dt.datetime) -> int:
                     "本镇办不了的按程序上提区社会治理中心；下周重点排查在建工地欠薪隐患。",
             now=held.scheduled_at + dt.timedelta(hours=1))
         made += 1
-    from review.services.cadence import cadences_plan
 
     return made + cadences_plan(now=now, center=town)
 
@@ -193,13 +195,6 @@ def _standing_meetings(district: Center, *, now: dt.datetime) -> int:
     again on the last working day, not held (its chair is reminded by the deadline sweep); the
     stationed departments' biweekly meeting held twice, chaired by the two deputies in turn, the next
     one planned; the dispatch center's biweekly 研判会商 (deputy commander) planned."""
-    from governance.models import Department
-    from governance.workcal import WorkingCalendar
-    from review.command_choices import ConsultationKind
-    from review.models import MeetingCadence
-    from review.services.cadence import cadence_plan, cadences_plan, standing_meetings_set_up
-    from review.services.consultation import consultation_record, decision_record
-
     director = get_user_model().objects.filter(username="center_director").first()
     if director is None or MeetingCadence.objects.filter(center=district).exists():
         return 0
@@ -254,16 +249,6 @@ ANALYSIS_SECTION_EDIT = ("本月劳动争议集中在在建工地欠薪，已由
 def _analysis_reports(district: Center, *, now: dt.datetime) -> int:
     """A 研判专报 issued by the commander (last month's) and a draft on demand (this month so far) whose
     矛盾纠纷 theme the duty director edited, both through the services."""
-    from governance.errors import ApplicationError
-    from review.command_choices import AnalysisKind, AnalysisTheme
-    from review.models import AnalysisReport
-    from review.services.analysis import (
-        analysis_generate,
-        analysis_generate_monthly,
-        analysis_issue,
-        analysis_section_edit,
-    )
-
     users = {u.username: u for u in get_user_model().objects.filter(username__in=["director", "commander"])}
     if len(users) < 2 or AnalysisReport.objects.filter(center=district).exists():
         return 0
@@ -310,13 +295,6 @@ def _leader_instructions(district: Center, *, now: dt.datetime) -> int:
     劳动保障维权服务中心 yesterday, which the district leader `leader` follows and instructs on twice;
     the department (`liaison`) answered the first instruction, the second waits for its answer (on the
     liaison's home and the matter's pages; the leader's home shows both)."""
-    from dispatch.services import case_dispatch
-    from governance.models import Department
-    from intake.choices import HandlingMode
-    from intake.models import Case
-    from intake.services import case_send_to_dispatch
-    from review.services.leaders import case_follow, instruction_answer, instruction_issue
-
     users = {u.username: u for u in get_user_model().objects.filter(
         username__in=["clerk", "dispatcher", "leader", "liaison"])}
     labour = Department.objects.filter(center=district, short_code="LDWQ").first()

@@ -18,7 +18,7 @@ from intake.choices import Channel, HandlingMode
 from intake.models import Category
 from intake.services import PartyInput, case_register
 from intake.services.window import case_send_to_dispatch
-from review.command_choices import Rung
+from review.choices import Rung
 from review.models import AccountabilityRung
 from review.selectors.ladder import DEFAULT_PLAN, ladder_plans
 from review.services.ladder import ladder_escalate, referral_answer

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -381,8 +382,6 @@ def load(*, world: World, matters: int, start: dt.datetime, end: dt.datetime, no
          batch_size: int = 20_000, progress: Callable[[int], None] | None = None,
          code_prefix: str | None = None) -> LoadResult:
     """Generate and write the history in one transaction."""
-    import time
-
     postgres = connection.vendor == "postgresql"
     prefix = code_prefix or f"{world.district.code}-S{seed}-"
     if Case.objects.filter(code__startswith=prefix).exists():

@@ -15,6 +15,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
+from command.models import DailyReport
+from command.services.daily import daily_report_generate, daily_report_issue
 from dispatch.models import Assignment, Summons
 from dispatch.selectors.attendance import attendance_code
 from dispatch.services import (
@@ -32,10 +34,8 @@ from grid.services import grid_case_verify, grid_report_submit
 from intake.choices import Channel, PartyRole, RiskLevel, Urgency
 from intake.models import Case, Category
 from intake.services import PartyInput, case_register, case_send_to_dispatch, case_settle_on_spot
-from review.models import DailyReport
 from review.selectors.assessment_figures import Month
 from review.services.assessment import assessment_publish
-from review.services.daily import daily_report_generate, daily_report_issue
 
 HISTORY_MATTERS = 300
 SHANGPU_UNIT = "350521104203001"  # 何雅琴's (`grid`) unit grid

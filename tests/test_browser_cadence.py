@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from review.tests.test_daily_pdf import pdf_text
+from command.tests.test_daily_pdf import pdf_text
 from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +19,7 @@ def test_cadence_meetings_and_the_analysis_report(page, login):
     call_command("seed_demo", verbosity=0)
 
     login("center_director")
-    click_nav(page, "review:consultations")
+    click_nav(page, "command:consultations")
     cadences = page.locator("[data-testid=cadences]")
     assert "两名副主任轮流" in cadences.inner_text()
     assert page.locator("[data-testid=cadence-leadership_monthly] [data-testid=next-chair]").inner_text() == "陈志远"
@@ -34,7 +34,7 @@ def test_cadence_meetings_and_the_analysis_report(page, login):
 
     page.context.clear_cookies()
     login("director")
-    click_nav(page, "review:analyses")
+    click_nav(page, "command:analyses")
     page.locator("[data-testid=analysis-list] a", has_text="待签发").first.click()
     draft = page.url
     page.locator("[data-testid=analysis-section-risks] summary").click()

@@ -37,7 +37,7 @@ from governance.workcal import WorkingCalendar
 from intake.choices import Channel, HandlingMode
 from intake.models import Case, CaseEvent, Category
 from intake.services import PartyInput, case_register, case_send_to_dispatch
-from review.command_choices import RUNG_ORDER, Rung
+from review.choices import RUNG_ORDER, Rung
 from review.models import AccountabilityRung, AssessmentScheme, EfficiencyReferral
 from tests.conftest import click_nav, screenshot
 

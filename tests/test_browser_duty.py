@@ -74,14 +74,14 @@ def test_an_off_duty_director_reads_until_the_commander_opens_the_rights(page, l
 def test_the_town_runs_its_own_meetings_and_the_village_is_told_why_not(page, login):
     call_command("seed_demo", verbosity=0)
     login("town_ly")
-    page.goto(f"{page.base_url}/review/consultations/")
+    page.goto(f"{page.base_url}/command/consultations/")
     kinds = page.locator("select[name=kind]").inner_text()
     assert "镇综治中心每周工作例会" in kinds and "调度中心双周研判会商" not in kinds
     assert "调度中心双周研判会商（演示）" not in page.content()  # the district's meeting
-    page.goto(f"{page.base_url}/review/radar/")
+    page.goto(f"{page.base_url}/command/radar/")
     assert "阳光社区" not in page.content()  # the district's night-market signal (东园镇) is not 洛阳镇's
     logout(page)
     login("station_sp")
-    page.goto(f"{page.base_url}/review/radar/")
+    page.goto(f"{page.base_url}/command/radar/")
     assert "不开展风险研判" in page.locator("[data-testid=refusal-reason]").inner_text()
     screenshot(page, "radar-village-station")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from command.models import InstructionDepartment
 from review.demo import LEADER_MATTER_TITLE
-from review.models import InstructionDepartment
 from tests.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

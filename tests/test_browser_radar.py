@@ -12,10 +12,10 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
+from command.models import ActionItem, WarningLetter
 from governance.models import Center, Department, Grid
 from intake.models import Category
 from intake.tests.factories import CaseFactory
-from review.models import ActionItem, WarningLetter
 from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,7 +44,7 @@ def test_story_7_surge_to_letter_to_consultation_to_done(page, login):
 
     # The director schedules the next biweekly consultation, inviting the town's liaison.
     login("director")
-    click_nav(page, "review:consultations")
+    click_nav(page, "command:consultations")
     tomorrow = timezone.localtime() + dt.timedelta(days=1)
     page.select_option("#id_kind", "dispatch_biweekly")
     page.fill("#id_title", "调度中心双周研判会商")
@@ -56,7 +56,7 @@ def test_story_7_surge_to_letter_to_consultation_to_done(page, login):
     page.wait_for_selector("[data-testid=consultation-status]")
 
     # The radar: run now, the surge is there with its nine matters and the baseline.
-    click_nav(page, "review:radar")
+    click_nav(page, "command:radar")
     page.click("[data-testid=radar-run]")
     signal = page.wait_for_selector("[data-testid=signal-list] a:has-text('“噪音”激增：阳光社区')")
     assert "9 件，过去 8 周同期平均 1.0 件" in signal.inner_text()
@@ -88,7 +88,7 @@ def test_story_7_surge_to_letter_to_consultation_to_done(page, login):
     page.emulate_media(media="screen")
 
     # The consultation: minutes, the decision becomes the town's action item.
-    page.goto(f"{page.base_url}/review/consultations/{letter.signal.agenda_items.get().consultation_id}/")
+    page.goto(f"{page.base_url}/command/consultations/{letter.signal.agenda_items.get().consultation_id}/")
     assert "“噪音”激增：阳光社区" in page.inner_text("[data-testid=agenda]")
     page.fill("#id_minutes", "研究阳光社区夜市噪音问题，东园镇牵头整治。")
     page.click("[data-testid=record]")
@@ -104,7 +104,7 @@ def test_story_7_surge_to_letter_to_consultation_to_done(page, login):
     # The town's liaison sees it in the queue and reports it done.
     page.context.clear_cookies()
     login("liaison_dyz")
-    click_nav(page, "review:actions")
+    click_nav(page, "command:actions")
     item = page.wait_for_selector("[data-testid=my-actions] .list-group-item:has-text('夜市闭市时间调整到 22:00')")
     page.set_viewport_size({"width": 390, "height": 844})  # the liaison's phone
     screenshot(page, "actions-liaison-phone")
@@ -117,5 +117,5 @@ def test_story_7_surge_to_letter_to_consultation_to_done(page, login):
 
     page.context.clear_cookies()
     login("director")
-    page.goto(f"{page.base_url}/review/consultations/{ours.decision.consultation_id}/")
+    page.goto(f"{page.base_url}/command/consultations/{ours.decision.consultation_id}/")
     assert page.inner_text("[data-testid=decisions] [data-testid=action-status]") == "已落实"

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from review.models import UrgentReport
+from command.models import UrgentReport
 from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +23,7 @@ def test_the_duty_director_reports_follows_up_and_closes_and_the_leader_reads(pa
     call_command("seed_demo", verbosity=0)
     demo = UrgentReport.objects.get()
     login("director")
-    click_nav(page, "review:urgent-reports")
+    click_nav(page, "command:urgent-reports")
     page.wait_for_selector("[data-testid=urgent-open]")
     assert demo.title in page.locator("[data-testid=urgent-open]").inner_text()
     first = page.locator("[data-testid=urgent-countdown]").first.inner_text()
@@ -38,7 +38,7 @@ def test_the_duty_director_reports_follows_up_and_closes_and_the_leader_reads(pa
     assert page.locator("[data-testid=urgent-status]").inner_text() == "已终报"
     assert page.locator("[data-testid=urgent-follow-up-form]").count() == 0
 
-    page.goto(f"{page.base_url}/review/urgent/")
+    page.goto(f"{page.base_url}/command/urgent/")
     page.click("[data-testid=urgent-new]")
     page.fill("#id_title", "张坂镇玉田村村民聚集堵路")
     page.fill("#id_place", "张坂镇玉田村征迁地块进场道路")
@@ -56,7 +56,7 @@ def test_the_duty_director_reports_follows_up_and_closes_and_the_leader_reads(pa
     logout(page)
 
     login("leader")
-    click_nav(page, "review:urgent-reports")
+    click_nav(page, "command:urgent-reports")
     assert "urgent-new" not in page.content()
     assert demo.title in page.locator("[data-testid=urgent-closed]").inner_text()
     page.click(f"text={event.reference}")
@@ -66,4 +66,4 @@ def test_the_duty_director_reports_follows_up_and_closes_and_the_leader_reads(pa
     logout(page)
 
     login("station_sp")
-    assert page.goto(f"{page.base_url}/review/urgent/new/").status == 403
+    assert page.goto(f"{page.base_url}/command/urgent/new/").status == 403

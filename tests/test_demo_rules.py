@@ -60,10 +60,10 @@ def test_the_demo_has_a_work_area_micro_grids_a_consultation_and_a_key_person(de
     assert micro.count() >= 3 and all(g.leaders.exists() for g in micro)
 
     client.login(username="director", password="demo1234")
-    page = client.get(reverse("review:consultations")).content.decode()
+    page = client.get(reverse("command:consultations")).content.decode()
     assert "调度中心双周研判会商（演示）" in page
     client.login(username="liaison_zgj", password="demo1234")
-    actions = client.get(reverse("review:actions"))
+    actions = client.get(reverse("command:actions"))
     assert actions.status_code == 200 and "工资保证金" in actions.content.decode()
     client.login(username="admin", password="demo1234")
     ledger = client.get(reverse("grid:keypersons"))
@@ -73,8 +73,8 @@ def test_the_demo_has_a_work_area_micro_grids_a_consultation_and_a_key_person(de
 
 
 def test_seed_demo_again_changes_nothing(demo):
+    from command.models import Consultation
     from grid.models import KeyPerson
-    from review.models import Consultation
 
     counts = (User.objects.count(), Grid.objects.count(), Consultation.objects.count(), KeyPerson.objects.count(),
               Case.objects.count())

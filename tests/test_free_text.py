@@ -8,6 +8,7 @@ import pytest
 from django import forms
 from rest_framework import serializers
 
+from command import forms as command_forms
 from dispatch import duty_forms
 from dispatch import forms as dispatch_forms
 from dispatch.api import serializers as dispatch_api
@@ -16,7 +17,6 @@ from governance.text import FreeTextField, FreeTextSerializerField, check_free_t
 from grid import forms as grid_forms
 from intake import forms as intake_forms
 from intake.api import serializers as intake_api
-from review import command_forms
 
 ZERO_WIDTH = "\u200b\u200c\u200d\ufeff"
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from governance.hooks import Hook, declared_hooks
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("governance", "intake", "dispatch", "grid", "review")
+APPS = ("governance", "intake", "dispatch", "grid", "command", "review")
 
 
 def source_files(*apps: str) -> Iterator[Path]:

@@ -78,11 +78,11 @@ def test_a_town_lands_on_its_own_report_never_the_districts_assessment(client, d
     dashboard = client.get("/review/dashboard/")
     assert dashboard.status_code == 200 and dashboard.context["ranking"]["url"] == ""
     # the town's weekly 例会 from the demo, not the district's meetings
-    meetings = client.get("/review/consultations/").content.decode()
+    meetings = client.get("/command/consultations/").content.decode()
     assert "洛阳镇综治中心每周工作例会" in meetings and CONSULTATION_TITLE not in meetings
     # a village station runs no command work and is told why
     _login(client, "station_sp")
-    refused = client.get("/review/radar/")
+    refused = client.get("/command/radar/")
     assert refused.status_code == 403 and "村（社区）综治站" in refused.content.decode()
     # the district's people keep the district's assessment
     _login(client, "director")

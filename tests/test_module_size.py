@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("governance", "intake", "dispatch", "grid", "review", "benchmarks")
+PACKAGES = ("governance", "intake", "dispatch", "grid", "command", "review", "benchmarks")
 MAX_LINES = 450
 
 

@@ -16,8 +16,8 @@ from intake.models import Case
 from intake.tests.factories import CaseFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-STATEFUL = {"intake.Case", "dispatch.Assignment", "dispatch.Summons", "review.RiskSignal", "review.WarningLetter",
-            "review.Consultation"}
+STATEFUL = {"intake.Case", "dispatch.Assignment", "dispatch.Summons", "command.RiskSignal", "command.WarningLetter",
+            "command.Consultation"}
 
 
 def test_every_stateful_model_has_its_table():
@@ -86,7 +86,7 @@ def test_no_service_moves_a_registered_model_s_status_around_the_helper():
     job alone (a bulk move: `guarded_bulk_move`)."""
     names = {label.split(".")[1] for label in STATEFUL}
     found = []
-    for package in ("governance", "intake", "dispatch", "grid", "review"):
+    for package in ("governance", "intake", "dispatch", "grid", "command", "review"):
         for path in (ROOT / package).rglob("*.py"):
             if {"tests", "migrations"} & set(path.parts) or path.name == "transitions.py":
                 continue

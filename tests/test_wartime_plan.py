@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from command.models import Consultation
 from dispatch.choices import CommandRole, DispatchEventType, WartimeEventType
 from dispatch.models import (
     CommandAssignment,
@@ -34,7 +35,6 @@ from grid.services.reports import grid_report_submit
 from grid.tests.conftest import at, territory, today  # noqa: F401 (fixtures)
 from intake.choices import RiskLevel
 from intake.models import CaseEvent, Category
-from review.models import Consultation
 
 pytestmark = pytest.mark.django_db
 

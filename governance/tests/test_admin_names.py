@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils import translation
 
 # Third-party apps (axes's login attempts, knox's tokens, guardian, Django's own) keep their own names.
-PROJECT_APPS = {"governance", "intake", "dispatch", "grid", "review"}
+PROJECT_APPS = {"governance", "intake", "dispatch", "grid", "command", "review"}
 
 
 def test_every_admin_model_has_a_chinese_name():

@@ -107,7 +107,7 @@ def test_not_found_is_the_404_page_whatever_the_view(client):
 
 
 @pytest.mark.parametrize(("target", "goes_to"), [
-    ("/review/actions/", "/review/actions/"),
+    ("/command/actions/", "/command/actions/"),
     ("https://elsewhere.example/", "/default/"),
     ("//elsewhere.example/", "/default/"),
     ("", "/default/"),

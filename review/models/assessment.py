@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.choices import LimitUnit
 
 LADDER = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1000))]
-# The ladder's offsets in rung order (review.command_choices.RUNG_ORDER).
+# The ladder's offsets in rung order (command.choices.RUNG_ORDER).
 LADDER_FIELDS = ("ladder_reminder_after", "ladder_notice_after", "ladder_work_letter_after",
                  "ladder_warning_letter_after", "ladder_criticism_after", "ladder_referral_after")
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from review.command_choices import ReferralOutcome, ReferralStatus, Rung, RungStatus
+from review.choices import ReferralOutcome, ReferralStatus, Rung, RungStatus
 
 
 class AccountabilityRung(models.Model):
@@ -33,7 +33,7 @@ class AccountabilityRung(models.Model):
                               on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(_("越级理由"), blank=True)
     days_overdue = models.PositiveIntegerField(_("超期天数"), default=0)
-    letter = models.OneToOneField("review.WarningLetter", verbose_name=_("函件"), null=True, blank=True,
+    letter = models.OneToOneField("command.WarningLetter", verbose_name=_("函件"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="ladder_rung")
 
     class Meta:

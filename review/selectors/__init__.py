@@ -1,1 +1,1 @@
-"""Review reads: one module per concern (assessment, dashboard, report; command: radar, letters, consultations, daily report)."""
+"""Review reads: one module per concern (assessment, dashboard, work report, the accountability ladder)."""

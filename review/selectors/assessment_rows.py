@@ -26,6 +26,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
+from command.selectors.work import command_matters
 from dispatch.choices import (
     AssignmentStatus,
     DispatchEventType,
@@ -46,7 +47,6 @@ from review.selectors.assessment_figures import (
     FINISHED,
     Month,
 )
-from review.selectors.command import command_matters
 
 
 def cohort(center: Center, month: Month) -> QuerySet[Assignment]:

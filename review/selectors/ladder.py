@@ -24,7 +24,7 @@ from governance.people import display_name
 from governance.roles import MAY_READ_REFERRALS, may
 from governance.selectors import center_for_user
 from governance.workcal import WorkingCalendar
-from review.command_choices import RUNG_ORDER, Rung, RungStatus
+from review.choices import RUNG_ORDER, Rung, RungStatus
 from review.models import AccountabilityRung, AssessmentScheme, EfficiencyReferral
 from review.models.assessment import LADDER_FIELDS
 

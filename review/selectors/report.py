@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from command.selectors.work import command_matters
 from governance.dbplan import without_jit
 from governance.models import Center
 from intake.choices import OPEN_STATUSES, Channel, RiskLevel
@@ -16,7 +17,6 @@ from review.models import WorkReport
 from review.selectors.assessment_figures import FLAG_KEYS, Month
 from review.selectors.assessment_history import assessment_latest, assessment_versions
 from review.selectors.assessment_rows import matter_figures
-from review.selectors.command import command_matters
 from review.selectors.ladder import criticisms_between
 
 KEY_RISKS = (RiskLevel.HIGH, RiskLevel.MAJOR)

@@ -1,1 +1,1 @@
-"""Review writes: one module per concern (assessment publishing, work reports; command: radar, letters, consultations, daily report)."""
+"""Review writes: one module per concern (assessment publishing, the work report and its files, the summaries, the accountability ladder)."""

@@ -25,6 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from command.choices import LetterSource
+from command.services.letters import letter_issue
 from dispatch.choices import OPEN_ASSIGNMENT_STATUSES, AssignmentStatus, StepKind
 from dispatch.models import Assignment, DeadlineStep
 from dispatch.services import StepOutbox
@@ -37,13 +39,12 @@ from governance.scope import require_acts_here
 from governance.workcal import WorkingCalendar
 from intake.choices import EventSource
 from intake.events import case_event_record
-from review.command_choices import (
+from review.choices import (
     LADDER_SUBJECT,
     RUNG_BY_LEVEL,
     RUNG_LETTER_KIND,
     RUNG_ORDER,
-    CommandEventType,
-    LetterSource,
+    LadderEventType,
     ReferralOutcome,
     ReferralStatus,
     Rung,
@@ -51,7 +52,6 @@ from review.command_choices import (
 )
 from review.models import AccountabilityRung, EfficiencyReferral, ReferralPerson
 from review.selectors.ladder import LadderPlan, ladder_plans
-from review.services.letters import letter_issue
 
 REASON_MAX_CHARS = 500
 ANSWER_MAX_CHARS = 2000
@@ -179,7 +179,7 @@ def _issue(*, assignment: Assignment, rung: str, now: dt.datetime, actor: Abstra
         AccountabilityRung.objects.filter(pk=row.pk).update(letter=letter)
         row.letter = letter
         data.update(letter=letter.pk, reference=letter.reference)
-        link = reverse("review:letter", args=[letter.pk])
+        link = reverse("command:letter", args=[letter.pk])
         recipients = _people(assignment.handler)  # the letters service writes to the liaison and the leader
     elif rung == Rung.REMINDER:
         recipients = handler_and_liaison
@@ -203,7 +203,7 @@ def _issue(*, assignment: Assignment, rung: str, now: dt.datetime, actor: Abstra
         link = referral_link(referral)
         recipients = _people(*_efficiency_office(assignment.center), dept.leader_in_charge,
                              *commanders.get(center=assignment.center, at=now))
-    _event(row=row, type=CommandEventType.LADDER_ISSUED, actor=actor, source=source, now=now, **data)
+    _event(row=row, type=LadderEventType.LADDER_ISSUED, actor=actor, source=source, now=now, **data)
     send(recipients=recipients, kind=f"ladder.{rung}", title=title, body=case.title, link=link,
          dedupe_key=f"ladder:{assignment.pk}:{rung}", urgent=rung != Rung.REMINDER)
     return row
@@ -292,7 +292,7 @@ def ladder_escalate(*, actor: AbstractBaseUser, assignment: Assignment, rung: st
         row = _record(assignment=assignment, rung=lower, status=RungStatus.SKIPPED, now=now, actor=actor, due_at=None,
                       reason=reason)
         if row is not None:
-            _event(row=row, type=CommandEventType.LADDER_SKIPPED, actor=actor, source=source, now=now, reason=reason)
+            _event(row=row, type=LadderEventType.LADDER_SKIPPED, actor=actor, source=source, now=now, reason=reason)
 
     def send(**message: Any) -> None:
         notify_on_commit(now=now, **message)
@@ -335,7 +335,7 @@ def referral_answer(*, actor: AbstractBaseUser, referral: EfficiencyReferral, ou
         ReferralPerson.objects.filter(referral=referral, person_id=person_id).update(outcome=person_outcome)
     referral.refresh_from_db()
     rung = referral.rung
-    case_event_record(case=referral.case, type=CommandEventType.REFERRAL_ANSWERED, actor=actor, source=source, now=now,
+    case_event_record(case=referral.case, type=LadderEventType.REFERRAL_ANSWERED, actor=actor, source=source, now=now,
                       data={"referral": referral.pk, "assignment": rung.assignment_id,
                             "department": referral.department_id, "department_name": referral.department.name,
                             "outcome": outcome, "outcome_label": str(ReferralOutcome(outcome).label),

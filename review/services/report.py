@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from command.selectors.work import require_command_center
 from governance.enqueue import enqueue
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.jobs import (
@@ -29,7 +30,6 @@ from governance.models import Center, JobLease
 from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
 from review.models import WorkReport
 from review.selectors.assessment_figures import Month
-from review.selectors.command import require_command_center
 from review.selectors.report import report_content
 from review.services.report_files import report_pdf, report_xlsx
 

@@ -1,4 +1,4 @@
-"""The report as PDF (ReportLab, with the project's own Chinese TrueType font embedded: `review.pdf`)
+"""The report as PDF (ReportLab, with the project's own Chinese TrueType font embedded: `governance.pdf`)
 and as Excel (openpyxl, text written as text)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from governance.exports import spreadsheet_text
-from review.pdf import cjk_font, cjk_styles
+from governance.pdf import cjk_font, cjk_styles
 
 
 def _escape(text: Any) -> str:

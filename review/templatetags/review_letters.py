@@ -12,6 +12,8 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from command.selectors.work import letters_for_assessment
+from governance.models import Department
 from governance.roles import MAY_ISSUE_LETTERS, may
 
 register = template.Library()
@@ -31,10 +33,7 @@ def letter_from_assessment_link(user: Any, month: Any, department_id: int, flag:
 @register.inclusion_tag("review/_assessment_letters.html")
 def letters_in_assessment(center: Any, month: Any) -> dict[str, Any]:
     """The month's letters per recipient department, as the assessment counts them
-    (`review.selectors.command.letters_for_assessment`: one grouped query, one for the names)."""
-    from governance.models import Department
-    from review.selectors.command import letters_for_assessment
-
+    (`command.selectors.work.letters_for_assessment`: one grouped query, one for the names)."""
     start, end = month.bounds()
     counts = letters_for_assessment(center=center, start=start, end=end)
     names = dict(Department.objects.filter(pk__in=list(counts)).values_list("pk", "name"))

@@ -1,17 +1,3 @@
-from __future__ import annotations
+"""The review tests share the command tests' demo district and clock (command/tests/conftest.py)."""
 
-import pytest
-import time_machine
-
-from review.tests.factories import NOW, CommandWorld
-
-
-@pytest.fixture
-def now():
-    with time_machine.travel(NOW, tick=False):
-        yield NOW
-
-
-@pytest.fixture
-def world(db, now) -> CommandWorld:
-    return CommandWorld()
+from command.tests.conftest import now, world  # noqa: F401  (fixtures)

@@ -10,19 +10,19 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from command.choices import ConsultationKind, LetterKind, SignalKind
+from command.models import Consultation, DailyReport, RadarRun, RiskSignal, WarningLetter
+from command.selectors import work as sel
+from command.services.consultation import consultation_schedule
+from command.services.daily import daily_report_generate, daily_report_issue
+from command.services.letters import letter_issue
+from command.services.radar import radar_run
+from command.services.signals import signal_dismiss
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center
 from governance.tests.factories import DepartmentFactory, UserFactory
-from review.command_choices import ConsultationKind, LetterKind, SignalKind
-from review.models import Consultation, DailyReport, RadarRun, RiskSignal, WarningLetter
-from review.selectors import command as sel
 from review.selectors.assessment_figures import Month
-from review.services.consultation import consultation_schedule
-from review.services.daily import daily_report_generate, daily_report_issue
-from review.services.letters import letter_issue
-from review.services.radar import radar_run
 from review.services.report import report_commentary_save
-from review.services.signals import signal_dismiss
 
 pytestmark = pytest.mark.django_db
 
@@ -58,16 +58,16 @@ def test_the_command_center_is_the_users_own(levels):
 def test_a_town_reads_its_own_radar_and_never_the_districts(client, levels, now):
     district_signal, town_signal = _signal(levels.center, "区级信号", now), _signal(levels.town, "镇级信号", now)
     client.force_login(levels.town_director)
-    page = client.get(reverse("review:radar")).content.decode()
+    page = client.get(reverse("command:radar")).content.decode()
     assert "镇级信号" in page and "区级信号" not in page
-    assert client.get(reverse("review:signal", args=[district_signal.pk])).status_code == 404
+    assert client.get(reverse("command:signal", args=[district_signal.pk])).status_code == 404
     with pytest.raises(PermissionDeniedError) as refused:
         signal_dismiss(actor=levels.town_director, signal=district_signal, reason="不是我们的")
     assert refused.value.code in ("not_your_center", "not_found")
     assert signal_dismiss(actor=levels.town_director, signal=town_signal, reason="已化解").status == "dismissed"
     # the district center's people are unchanged: the district's radar
     client.force_login(levels.director)
-    page = client.get(reverse("review:radar")).content.decode()
+    page = client.get(reverse("command:radar")).content.decode()
     assert "区级信号" in page and "镇级信号" not in page
 
 
@@ -81,7 +81,7 @@ def test_a_town_radar_counts_only_its_towns_matters(levels, now):
 
 
 def test_the_hourly_radar_runs_for_the_district_and_every_town_and_no_village(levels, now):
-    from review.tasks import radar_run_task
+    from command.tasks import radar_run_task
 
     radar_run_task()
     assert set(RadarRun.objects.values_list("center_id", flat=True)) == {levels.center.pk, levels.town.pk}
@@ -127,10 +127,10 @@ def test_a_town_holds_its_weekly_and_monthly_meetings_not_the_districts(client, 
     assert weekly not in sel.consultations_visible(actor=levels.director)
     # the page offers the town's kinds and schedules at the town
     client.force_login(levels.town_director)
-    page = client.get(reverse("review:consultations")).content.decode()
+    page = client.get(reverse("command:consultations")).content.decode()
     assert str(ConsultationKind.TOWN_WEEKLY.label) in page and str(ConsultationKind.DISPATCH_BIWEEKLY.label) not in page
-    assert client.get(reverse("review:consultation", args=[district.pk])).status_code == 404
-    client.post(reverse("review:consultation-schedule"), {
+    assert client.get(reverse("command:consultation", args=[district.pk])).status_code == 404
+    client.post(reverse("command:consultation-schedule"), {
         "kind": ConsultationKind.TOWN_WEEKLY, "title": "第47周例会", "scheduled_at": "2026-11-20T09:00",
         "chair": levels.town_director.pk})
     assert Consultation.objects.get(title="第47周例会").center == levels.town
@@ -144,8 +144,8 @@ def test_daily_and_monthly_reports_by_level(client, levels, now):
     assert refused.value.code == "not_your_center"
     assert daily_report_issue(actor=levels.town_director, report=town_report, now=now).status == "issued"
     client.force_login(levels.town_director)
-    assert client.get(reverse("review:daily-report", args=[district_report.pk])).status_code == 404
-    client.post(reverse("review:daily-report-generate"))
+    assert client.get(reverse("command:daily-report", args=[district_report.pk])).status_code == 404
+    client.post(reverse("command:daily-report-generate"))
     assert set(DailyReport.objects.values_list("center__code", flat=True)) == {"QZTS", "350521105"}
     # the monthly work report: the town's own, commentary and issue included
     month = Month(2026, 10)
@@ -162,13 +162,13 @@ def test_daily_and_monthly_reports_by_level(client, levels, now):
 
 def test_a_village_station_runs_no_command_work_and_is_told_why(client, levels, now):
     client.force_login(levels.station)
-    for name in ("review:radar", "review:daily-reports"):
+    for name in ("command:radar", "command:daily-reports"):
         response = client.get(reverse(name))
         assert response.status_code == 403, name
         assert "村（社区）综治站" in response.content.decode() and 'data-testid="refusal-reason"' in \
             response.content.decode()
-    assert client.get(reverse("review:letter-new")).status_code == 403
-    page = client.get(reverse("review:consultations"))  # the meetings they are invited to; nothing to schedule
+    assert client.get(reverse("command:letter-new")).status_code == 403
+    page = client.get(reverse("command:consultations"))  # the meetings they are invited to; nothing to schedule
     assert page.status_code == 200 and 'name="kind"' not in page.content.decode()
     assert not sel.consultations_visible(actor=levels.station).exists()
     with pytest.raises(PermissionDeniedError):
@@ -180,8 +180,8 @@ def test_a_village_station_runs_no_command_work_and_is_told_why(client, levels, 
 def test_the_radar_runs_on_demand_for_a_town_over_its_own_matters(levels, now):
     """立即研判 at a town sub-center queues `radar_run_task(center_id=town)`: it runs over the town's
     matters and raises the town's signals (the task once ran for district centers only)."""
-    from review import tasks
-    from review.tests.factories import ordinary_weeks
+    from command import tasks
+    from command.tests.factories import ordinary_weeks
 
     ordinary_weeks(levels)
     for i in range(8):
@@ -193,18 +193,18 @@ def test_the_radar_runs_on_demand_for_a_town_over_its_own_matters(levels, now):
 
 
 def test_the_radar_button_at_a_town_queues_the_towns_run(client, levels, now, monkeypatch):
-    from review import tasks
+    from command import tasks
 
     queued = []
     monkeypatch.setattr(tasks.radar_run_task, "delay", lambda **kwargs: queued.append(kwargs))
     client.force_login(levels.town_director)
-    client.post(reverse("review:radar-run"))
+    client.post(reverse("command:radar-run"))
     assert queued == [{"center_id": levels.town.pk, "requested_by_id": levels.town_director.pk}]
 
 
 def test_the_morning_daily_report_beat_runs_for_each_town_with_matters(levels, now):
+    from command import tasks
     from governance.models import Grid
-    from review import tasks
 
     quiet_grid = Grid.objects.create(level="town", name="张坂镇", code="350521106")
     quiet = Center.objects.create(name="张坂镇综治中心", code="350521106", level="town", parent=levels.center,

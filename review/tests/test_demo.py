@@ -34,7 +34,7 @@ def test_seed_demo_gives_history_once_and_the_pages_are_not_empty(client, settin
 def test_seed_demo_plays_story_7_the_radar_has_seen_the_night_market(client, settings):
     """SCENARIOS story 7 from a fresh `make run`: nine calls about 阳光社区's night market in five
     days, and the radar has already run, so the director finds the surge on 风险研判."""
-    from review.models import RiskSignal
+    from command.models import RiskSignal
 
     settings.DEMO_HISTORY_MATTERS = DEMO_MATTERS
     call_command("seed_demo", verbosity=0)
@@ -44,15 +44,15 @@ def test_seed_demo_plays_story_7_the_radar_has_seen_the_night_market(client, set
     surge = RiskSignal.objects.get(kind="surge", title__contains="阳光社区")
     assert set(surge.cases.values_list("pk", flat=True)) >= set(calls.values_list("pk", flat=True))
     client.login(username="director", password="demo1234")
-    assert surge.title in client.get(reverse("review:radar")).content.decode()
+    assert surge.title in client.get(reverse("command:radar")).content.decode()
 
 
 @pytest.mark.django_db
 def test_seed_demo_has_standing_meetings_with_their_chairs_a_missed_one_and_the_analysis_reports(client):
     """Issue 23 items 2-3 in the demo: the district's cadences chaired by the center director, the
     deputies in turn and the deputy commander; a meeting due and not held; 研判专报 issued and drafted."""
-    from review.command_choices import AnalysisStatus, ConsultationStatus
-    from review.models import AnalysisReport, Consultation
+    from command.choices import AnalysisStatus, ConsultationStatus
+    from command.models import AnalysisReport, Consultation
 
     call_command("seed_demo", verbosity=0)
     district = Consultation.objects.filter(cadence__isnull=False, center__code="QZTS")
@@ -62,9 +62,9 @@ def test_seed_demo_has_standing_meetings_with_their_chairs_a_missed_one_and_the_
     assert {c.chair.username for c in district.filter(kind="dispatch_biweekly")} == {"deputy"}
     assert Consultation.objects.filter(cadence__center__code="350521104", status=ConsultationStatus.HELD).exists()
     client.login(username="center_director", password="demo1234")
-    page = client.get(reverse("review:consultations")).content.decode()
+    page = client.get(reverse("command:consultations")).content.decode()
     assert 'data-testid="missed"' in page and "社会治理办牵头梳理" not in page  # the decision is on its meeting
     assert sorted(AnalysisReport.objects.values_list("status", flat=True)) == [AnalysisStatus.DRAFT,
                                                                                 AnalysisStatus.ISSUED]
     client.login(username="leader", password="demo1234")
-    assert client.get(reverse("review:analyses")).content.decode().count("已签发") >= 1
+    assert client.get(reverse("command:analyses")).content.decode().count("已签发") >= 1

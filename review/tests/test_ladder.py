@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from command.choices import LetterKind, LetterSource
+from command.models import WarningLetter
 from dispatch import services as dsvc
 from dispatch.choices import AssignmentStatus, LimitUnit
 from dispatch.models import Assignment, DeadlineStep, Notification
@@ -19,8 +21,8 @@ from governance.errors import ApplicationError, PermissionDeniedError
 from governance.tests.factories import CenterFactory, UserFactory
 from intake.choices import HandlingMode
 from intake.models import CaseEvent
-from review.command_choices import LADDER_SUBJECT, RUNG_ORDER, LetterKind, LetterSource, ReferralStatus, Rung
-from review.models import AccountabilityRung, AssessmentScheme, EfficiencyReferral, WarningLetter
+from review.choices import LADDER_SUBJECT, RUNG_ORDER, ReferralStatus, Rung
+from review.models import AccountabilityRung, AssessmentScheme, EfficiencyReferral
 from review.selectors.assessment import assessment_compute
 from review.selectors.assessment_figures import Month
 from review.selectors.ladder import criticisms_between, referrals_visible

@@ -21,6 +21,7 @@ import uuid
 
 import pytest
 
+from command.choices import LetterKind
 from dispatch.tests.test_work_live_celery import (  # noqa: F401  (the `live` fixture: worker + beat)
     BEAT_WAIT_SECONDS,
     LIVE_ONLY,
@@ -30,7 +31,7 @@ from dispatch.tests.test_work_live_celery import (  # noqa: F401  (the `live` fi
     live,
     live_center,
 )
-from review.command_choices import RUNG_ORDER, LetterKind
+from review.choices import RUNG_ORDER
 
 pytestmark = LIVE_ONLY
 
@@ -93,7 +94,8 @@ import json
 from django.db.models import Count
 from dispatch.models import DeadlineStep, Notification
 from intake.models import CaseEvent
-from review.models import AccountabilityRung, EfficiencyReferral, WarningLetter
+from review.models import AccountabilityRung, EfficiencyReferral
+from command.models import WarningLetter
 rungs = AccountabilityRung.objects.filter(assignment_id={assignment}).order_by("pk")
 steps = DeadlineStep.objects.filter(subject_type="ladder", subject_id={assignment})
 messages = Notification.objects.filter(kind__startswith="ladder.", dedupe_key__startswith="ladder:{assignment}:",

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from review.pdf import FONT_NAME, cjk_font, cjk_styles, font_path
+from governance.pdf import FONT_NAME, cjk_font, cjk_styles, font_path
 
 # The PDF standard's 14 fonts every reader must have (ReportLab's charts name Helvetica for digits).
 STANDARD_14 = {"Courier", "Helvetica", "Times-Roman", "Symbol", "ZapfDingbats"}

@@ -9,10 +9,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from review.command_choices import LetterSource
-from review.models import WarningLetter
+from command.choices import LetterSource
+from command.models import WarningLetter
+from command.selectors.work import letters_for_assessment
 from review.selectors import assessment_figures, assessment_history
-from review.selectors.command import letters_for_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_letter_from_a_matter_button_prefill_issue_and_panel(client, world, now)
     assert bad.status_code == 200 and not WarningLetter.objects.exists()
     response = client.post(url, form_data(world.dongyuan_town))
     letter = WarningLetter.objects.get()
-    assert response.status_code == 302 and response.url == reverse("review:letter", args=[letter.pk])
+    assert response.status_code == 302 and response.url == reverse("command:letter", args=[letter.pk])
     assert (letter.source, letter.case, letter.department) == (LetterSource.MATTER, case, world.dongyuan_town)
     panel = client.get(reverse("dispatch:work-case", args=[case.pk])).content.decode()
     assert letter.reference in panel
@@ -105,7 +105,7 @@ def test_the_same_letter_form_sent_twice_issues_one_letter(client, world, now):
     first = client.post(url, form_data(world.dongyuan_town, once=key))
     second = client.post(url, form_data(world.dongyuan_town, once=key), follow=True)
     letter = WarningLetter.objects.get()
-    assert first.url == reverse("review:letter", args=[letter.pk])
+    assert first.url == reverse("command:letter", args=[letter.pk])
     assert second.redirect_chain[0][0] == first.url
     assert "这份表单已经提交过，没有重复办理。" in second.content.decode()
     # A new form is a new letter.

@@ -24,7 +24,7 @@ from governance.replica import reads_from_replica
 from governance.roles import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT, may, require_may
 from governance.text import FreeTextField
 from grid.worker_selectors import grid_workers_between
-from review.command_choices import Rung
+from review.choices import Rung
 from review.selectors import assessment as selectors
 from review.selectors import assessment_history, assessment_rows, assessment_scheme
 from review.selectors.assessment_figures import (

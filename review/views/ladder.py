@@ -24,7 +24,7 @@ from governance.roles import MAY_ANSWER_REFERRALS, MAY_READ_REFERRALS, MAY_SKIP_
 from governance.scope import territory_for_user
 from governance.text import FreeTextField
 from intake.models import Case
-from review.command_choices import ReferralOutcome, ReferralStatus, Rung
+from review.choices import ReferralOutcome, ReferralStatus, Rung
 from review.selectors import ladder as sel
 from review.services import ladder as svc
 

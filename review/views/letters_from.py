@@ -21,6 +21,10 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from command import forms as cf
+from command.choices import LetterKind, LetterSource
+from command.selectors import work as sel
+from command.services import letters as letter_svc
 from dispatch.choices import AssignmentRole
 from dispatch.models import Assignment
 from dispatch.selectors.duty import duty_standing
@@ -33,11 +37,7 @@ from governance.scope import require_acts_here, territory_for_user
 from governance.text import FreeTextField
 from intake.models import Case
 from intake.selectors import cases_visible_to
-from review import command_forms as cf
-from review.command_choices import LetterKind, LetterSource
 from review.selectors import assessment_figures, assessment_history
-from review.selectors import command as sel
-from review.services import letters as letter_svc
 
 
 class LetterFromForm(ActionForm):
@@ -97,7 +97,7 @@ def _town_department(*, center: Center, case: Case) -> Department | None:
 
 
 def _page(request: HttpRequest, form: LetterFromForm, **context: Any) -> HttpResponse:
-    return render(request, "review/letter_form.html", {"form": form, "form_action": request.get_full_path(), **context})
+    return render(request, "command/letter_form.html", {"form": form, "form_action": request.get_full_path(), **context})
 
 
 @login_required
@@ -115,7 +115,7 @@ def letter_from_matter(request: HttpRequest, case_id: int) -> HttpResponse:
         form = LetterFromMatterForm(request.POST, center=district, actor=request.user, target=case)
         letter = perform(request, ISSUE_FROM_MATTER, center=district, form=form)
         if letter is not None:
-            return redirect("review:letter", pk=letter.pk)
+            return redirect("command:letter", pk=letter.pk)
         return _page(request, form, case=case)
     # The recipient: the department now handling the matter (lead first), else its town.
     assignment = (Assignment.objects.filter(case=case, department__center=district, department__active=True,
@@ -166,7 +166,7 @@ def letter_from_assessment(request: HttpRequest, month: str, department_id: int)
         form = LetterFromAssessmentForm(request.POST, center=district, actor=request.user, target=parsed)
         letter = perform(request, ISSUE_FROM_ASSESSMENT, center=district, form=form)
         if letter is not None:
-            return redirect("review:letter", pk=letter.pk)
+            return redirect("command:letter", pk=letter.pk)
         return _page(request, form, **context)
     subject, body = _assessment_text(center=district, month=parsed, department=department, flag=flag)
     form = LetterFromAssessmentForm(center=district, actor=request.user, target=parsed, initial={

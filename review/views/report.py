@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from command.selectors.work import command_center_for_user, command_center_refusal
 from governance.models import Center
 from governance.page_actions import Action, CenterActionForm, perform
 from governance.replica import reads_from_replica
@@ -20,7 +21,6 @@ from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, m
 from governance.text import FreeTextField
 from review.models import WorkReport
 from review.selectors.assessment_figures import RATES, Month
-from review.selectors.command import command_center_for_user, command_center_refusal
 from review.selectors.report import report_content, report_get
 from review.services.report import COMMENTARY_MAX, report_commentary_save, report_export_request
 from review.views.assessment import matter_cells, month_or_404, require_reader

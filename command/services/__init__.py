@@ -1,0 +1,1 @@
+"""Command writes: one module per concern (radar and its signals, letters, consultations and standing meetings, the daily report, the analysis report, urgent reports, the leaders' follows and instructions)."""

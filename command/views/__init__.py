@@ -1,0 +1,1 @@
+"""Pages of the command app, one module per concern."""
