@@ -19,3 +19,7 @@ class GovernanceConfig(AppConfig):
         # The status page and /healthz: the shared cache, long jobs whose worker died, the last backup.
         register_check(governance_checks)
         register_check(backup_checks)
+
+        # Beat's and the workers' heartbeats on Celery's signals (they read the models, which the Celery
+        # app, loaded before the settings, cannot import).
+        import governance.celery_signals  # noqa: F401

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 
+import django
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import execute_from_command_line
+from django.db import OperationalError, connection
 
 # Commands that need the database: check it is reachable before doing anything.
 DATABASE_COMMANDS = {"migrate", "runserver", "seed_demo", "createsuperuser", "open311_key"}
 
 
 def explain_database_error(exc: BaseException) -> str:
-    from django.conf import settings
-
     db = settings.DATABASES["default"]
     where = db.get("HOST") or db.get("NAME")
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
@@ -20,8 +22,6 @@ def explain_database_error(exc: BaseException) -> str:
 
 
 def check_database() -> None:
-    from django.db import OperationalError, connection
-
     try:
         connection.ensure_connection()
     except OperationalError as exc:
@@ -30,13 +30,9 @@ def check_database() -> None:
 
 def run_management_command(argv: list[str]) -> int:
     try:
-        import django
-
         django.setup()
         if len(argv) > 1 and argv[1] in DATABASE_COMMANDS:
             check_database()
-        from django.core.management import execute_from_command_line
-
         execute_from_command_line(argv)
     except ImproperlyConfigured as exc:
         print(f"配置错误：{exc}", file=sys.stderr)

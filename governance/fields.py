@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core.exceptions import FieldError
 from django.db import models
 
@@ -43,8 +44,6 @@ class EncryptedCharField(models.TextField):
         return super().get_lookup(lookup_name)
 
     def formfield(self, **kwargs: Any) -> Any:
-        from django import forms
-
         return forms.CharField(max_length=self.max_chars, required=not self.blank,
                                label=self.verbose_name, **{k: v for k, v in kwargs.items()
                                                            if k in ("help_text", "initial", "widget")})

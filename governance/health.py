@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from governance.cache_backend import cache_status
+from governance.jobs import jobs_stale
 from governance.models import Heartbeat
 from governance.replica import breaker as replica_breaker
 from governance.replica import replica_configured
@@ -64,8 +67,6 @@ def check_broker(timeout: float = 2.0) -> dict[str, Any]:
         return result
     parts = urlsplit(url)
     host, port = parts.hostname or "localhost", parts.port or 6379
-    import redis
-
     try:
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         client.ping()
@@ -110,7 +111,7 @@ def worker_component(queue: str) -> str:
 
 def workers_record(*, queues: list[str], at: dt.datetime) -> None:
     """A worker is alive: each worker process beats for the queues it consumes, from a thread of its own
-    (governance.celery), every `WORKER_HEARTBEAT_SECONDS`, whatever beat does."""
+    (governance.celery_signals), every `WORKER_HEARTBEAT_SECONDS`, whatever beat does."""
     for queue in queues:
         heartbeat_record(component=worker_component(queue), at=at)
 
@@ -185,9 +186,6 @@ def failing_checks(report: dict[str, Any]) -> list[str]:
 
 def governance_checks(*, now: dt.datetime) -> dict[str, dict[str, Any]]:
     """The shared cache (read around while Redis is down) and long jobs whose worker died."""
-    from governance.cache_backend import cache_status
-    from governance.jobs import jobs_stale
-
     results: dict[str, dict[str, Any]] = {}
     if "ResilientRedisCache" in settings.CACHES["default"]["BACKEND"]:
         cache = cache_status()

@@ -24,6 +24,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from governance.models import JobLease
 
@@ -156,9 +158,6 @@ def job_lease(key: str, *, now: dt.datetime | None = None) -> Iterator[Lease | N
 
 
 def broker_errors() -> tuple[type[BaseException], ...]:
-    from kombu.exceptions import OperationalError
-    from redis.exceptions import RedisError
-
     return (OperationalError, RedisError, OSError)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -102,8 +103,6 @@ def grid_workers_to_verify(*, grid: Grid, on: dt.date | None = None) -> QuerySet
     """Who checks a matter of this grid on site: the grid workers assigned that day to the grid (or
     to the grid just above a micro-grid), and for a village the workers of its unit grids; the
     inverse of `grid_ids_to_verify`, by the same assignment dates."""
-    from django.contrib.auth import get_user_model
-
     if grid.level == GridLevel.VILLAGE:
         ids = list(Grid.objects.filter(Q(pk=grid.pk) | Q(parent=grid, level=GridLevel.UNIT)).values_list("pk", flat=True))
     else:
@@ -115,7 +114,5 @@ def grid_workers_to_verify(*, grid: Grid, on: dt.date | None = None) -> QuerySet
 
 def center_people_with_roles(*, center: Center, roles: frozenset[str]) -> QuerySet:
     """The active people of `center` holding one of `roles` (e.g. who runs a center without a rotation)."""
-    from django.contrib.auth import get_user_model
-
     return (get_user_model().objects.filter(is_active=True, profile__center=center, groups__name__in=roles)
             .distinct().order_by("last_name", "first_name", "pk"))

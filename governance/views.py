@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from governance import selectors, workcal
@@ -85,8 +90,6 @@ def _error(request: HttpRequest, status: int, code: str, message: str,
            reason: str = "") -> HttpResponse:
     """`reason`: the Chinese sentence a view refused with (`PermissionDenied("…")`), shown instead of
     the generic explanation (e.g. why a village station runs no command work)."""
-    from django.views import defaults
-
     if request.path.startswith(("/api/", "/open311/")):
         return bad_input_response(request, reason or message, status=status, code=code)
     handlers = {400: defaults.bad_request, 403: defaults.permission_denied, 404: defaults.page_not_found}
@@ -109,10 +112,6 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    import sys
-
-    from django.db import InterfaceError, OperationalError
-
     if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
         return database_unavailable(request)
     return _error(request, 500, "server_error", gettext("服务器内部错误，已记录，请稍后再试。"))
@@ -126,8 +125,6 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     """The database refused or dropped the connection (PostgreSQL out of connections, restarting): a
     503 that says so in Chinese, at once (the connection attempt gives up after `connect_timeout`),
     rendered without touching the database; the next request connects again by itself."""
-    from django.template import loader
-
     message = gettext("数据库暂时无法接入（连接已满或正在恢复），请几秒后重试。")
     if request.path.startswith(("/api/", "/open311/")):
         response = bad_input_response(request, message, status=503, code="database_unavailable")

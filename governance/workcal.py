@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from governance.cache import CALENDAR, cached_read
 from governance.choices import CalendarDayKind
+from governance.models import CalendarDay, CalendarYear
 
 HOLIDAY_NAMES_ZH = {
     "New Year's Day": "元旦",
@@ -56,8 +57,6 @@ class WorkingCalendar:
         periods: list[tuple[tuple[int, int], tuple[int, int]]] | None = None,
         tz: dt.tzinfo | None = None,
     ) -> None:
-        from governance.models import CalendarDay
-
         self.tz = tz or timezone.get_current_timezone()
         self.periods = [(dt.time(*start), dt.time(*end)) for start, end in (periods or settings.WORKING_HOURS)]
         center_ids = _center_chain_ids(center)
@@ -102,8 +101,6 @@ class WorkingCalendar:
         """Years whose national schedule an administrator entered (any national day, or marked
         complete in CalendarYear)."""
         if self._entered is None:
-            from governance.models import CalendarYear
-
             self._entered = set(CalendarYear.objects.values_list("year", flat=True)) | self._national_years
         return self._entered
 

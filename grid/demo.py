@@ -21,7 +21,8 @@ from governance.models import Center, Department, Grid, Profile
 from governance.roles import Role
 from grid.choices import ItemKind, LeaderRole, WorkerKind
 from grid.demo_map import demo_schematic_load
-from grid.models import GridAssignment, GridLeader, GridReport, Patrol
+from grid.importing import COLUMNS, grids_import
+from grid.models import GridAssignment, GridLeader, GridReport, KeyPerson, KeyPersonGroup, Patrol
 from grid.services import (
     collected_item_save,
     grid_assignment_start,
@@ -29,6 +30,7 @@ from grid.services import (
     patrol_finish,
     patrol_start,
 )
+from grid.services.keypersons import keyperson_follow_up_schedule
 from intake.choices import RiskLevel, Urgency
 from intake.models import Category
 
@@ -137,8 +139,6 @@ KEY_PERSON = ("王德顺", "上浦村旧粮仓后3号", "长期上访，情绪�
 
 
 def _seed_area_and_micro_grids(count: object) -> None:
-    from grid.importing import COLUMNS, grids_import
-
     wanted = [AREA_CODE, *AREA_VILLAGES, *(f"{SHANGPU_UNIT}{seq}" for seq, _name, _leader in MICRO_GRIDS)]
     villages = {g.code: g.name for g in Grid.objects.filter(code__in=AREA_VILLAGES)}
     if len(villages) != len(AREA_VILLAGES) or not Grid.objects.filter(code=SHANGPU_UNIT).exists():
@@ -161,8 +161,6 @@ COASTAL_MICRO_GRIDS = (("01", "玉田村第1网格海堤微网格", "林海生",
 
 
 def _seed_coastal_micro_grids(count: object) -> None:
-    from grid.importing import COLUMNS, grids_import
-
     if not Grid.objects.filter(code=YUTIAN_UNIT).exists():
         return
     wanted = [f"{YUTIAN_UNIT}{seq}" for seq, _name, _leader, _user in COASTAL_MICRO_GRIDS]
@@ -185,9 +183,6 @@ def _seed_coastal_micro_grids(count: object) -> None:
 def _seed_key_person(worker: User, count: object) -> None:
     """One key person (重点人员) on 上浦村第1网格 in the worker's care, with the first follow-up visit on
     the deadline engine (as the admin's save does)."""
-    from grid.models import KeyPerson, KeyPersonGroup
-    from grid.services.keypersons import keyperson_follow_up_schedule
-
     name, address, notes = KEY_PERSON
     grid = Grid.objects.filter(code=SHANGPU_UNIT).first()
     group = KeyPersonGroup.objects.filter(active=True).order_by("pk").first()

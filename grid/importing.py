@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext
+from openpyxl import load_workbook
 
 from governance.choices import GridLevel
 from governance.models import Grid
@@ -132,8 +133,6 @@ def read_table(data: bytes, *, filename: str) -> list[tuple[int, dict[str, str]]
 
 
 def _read_xlsx(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on a broken file

@@ -28,7 +28,7 @@ from governance.models import Center, Grid
 from governance.roles import MAY_SEE_GRID_MATTERS, may
 from governance.scope import reads_center_territory, territory_for_user
 from governance.selectors import grid_ids_of_worker, grid_ids_to_verify
-from grid.choices import GridEventType, PatrolStatus
+from grid.choices import GridEventType, LoopStep, PatrolStatus
 from grid.models import (
     CollectedItem,
     GridAssignment,
@@ -36,6 +36,7 @@ from grid.models import (
     GridReport,
     Patrol,
     PatrolPhoto,
+    WartimeActivation,
 )
 from intake.choices import OPEN_STATUSES, CaseEventType, CaseStatus, Channel
 from intake.models import Case, CaseEvent
@@ -43,8 +44,6 @@ from intake.models import Case, CaseEvent
 
 def in_force_on(day: dt.date) -> Q:
     """Assignments in force on `day`; a micro-grid's wartime responsible people only in wartime."""
-    from grid.models import WartimeActivation
-
     in_force = (Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
                 # a reinforcement is released the moment its wartime ends
                 & (Q(activation__isnull=True) | Q(activation__ended_at__isnull=True)))
@@ -254,8 +253,6 @@ def case_loop_steps(*, case: Case) -> list[LoopStepRow]:
     """Where the matter stands in the seven steps, each with who and when, read from its timeline.
     A matter registered elsewhere did not start in a patrol: the first three steps do not apply
     (discovery is its registration)."""
-    from grid.choices import LoopStep
-
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("occurred_at", "pk"))
     from_grid = case.channel == Channel.GRID_REPORT
     rows = {step: LoopStepRow(step=step, label=str(step.label), applies=True) for step in LoopStep}

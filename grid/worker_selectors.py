@@ -23,6 +23,7 @@ from django.utils import timezone
 from dispatch.choices import DispatchEventType
 from dispatch.selectors.clocks import VERIFY_WITHIN_WORKING_DAYS
 from governance.models import Center
+from governance.workcal import WorkingCalendar
 from grid.choices import GridEventType, PatrolStatus
 from grid.models import (
     CollectedItemChange,
@@ -63,8 +64,6 @@ def grid_workers_between(*, first: dt.date, last: dt.date) -> list[dict[str, Any
 
 def _working_day_starts(*, start: dt.datetime, end: dt.datetime, center: Center | None) -> list[dt.datetime]:
     """The start of every working day from a month before `start` (handovers come earlier) to `end`."""
-    from governance.workcal import WorkingCalendar
-
     calendar = WorkingCalendar(center=center)
     tz = timezone.get_current_timezone()
     day, last = (timezone.localtime(start, tz) - dt.timedelta(days=45)).date(), timezone.localtime(end, tz).date()

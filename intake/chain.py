@@ -28,7 +28,9 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Max
 from django.utils import timezone
+from psycopg2.extras import execute_values
 
 CHAIN_VERSION = 1
 GENESIS = ""  # the previous hash of a matter's first event
@@ -97,8 +99,6 @@ def events_seal(*, events: list[Any], using: str = "default", new_case_ids: froz
         if last is not None:
             heads[case_ids[0]] = last
     else:
-        from django.db.models import Max
-
         last_ids = (rows.filter(case_id__in=case_ids).values("case_id").annotate(last=Max("pk"))
                     .values_list("last", flat=True))
         for case_id, pk, digest in rows.filter(pk__in=last_ids).values_list("case_id", "pk", "hash"):
@@ -268,8 +268,6 @@ def _write_seals(connection: BaseDatabaseWrapper, updates: list[tuple[str, str, 
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
-
             execute_values(cursor.cursor,
                            f"UPDATE {EVENT_TABLE} AS e SET prev_hash = v.prev, hash = v.digest "  # noqa: S608
                            "FROM (VALUES %s) AS v(prev, digest, id) WHERE e.id = v.id",

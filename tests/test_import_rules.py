@@ -1,10 +1,13 @@
 """The README's import rules, checked on the code itself (issue 26): the apps sit in layers,
 governance < intake < dispatch < grid < command < review, and a lower app never imports a higher one
 (import-linter's contract in pyproject.toml); no module of the project takes part in an import
-cycle, function-level imports included (grimp, the graph import-linter builds)."""
+cycle, function-level imports included (grimp, the graph import-linter builds); and an import sits
+at the top of its module, never inside a function, except in an `AppConfig.ready()` (issue 26 item 3)."""
 
 from __future__ import annotations
 
+import ast
+import textwrap
 from pathlib import Path
 
 import grimp
@@ -74,6 +77,82 @@ def test_the_cycle_finder_finds_a_cycle():
     graph.add_import(importer="p.b", imported="p.a")
     graph.add_import(importer="p.c", imported="p.a")
     assert _cycles(graph, {"p.a", "p.b", "p.c"}) == [["p.a", "p.b"]]
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _is_app_config(node: ast.ClassDef) -> bool:
+    return any((base.id if isinstance(base, ast.Name) else getattr(base, "attr", None)) == "AppConfig"
+               for base in node.bases)
+
+
+def function_level_imports(source: str, filename: str = "<source>") -> list[str]:
+    """Every import statement inside a function (at any depth: in a branch, a nested function or
+    class) other than the `ready()` method of an AppConfig subclass, as "file:line function: import"."""
+    tree = ast.parse(source, filename)
+    allowed = {id(method) for node in ast.walk(tree) if isinstance(node, ast.ClassDef) and _is_app_config(node)
+               for method in node.body if isinstance(method, _FUNCTIONS) and method.name == "ready"}
+    found: list[str] = []
+
+    def visit(node: ast.AST, function: ast.FunctionDef | ast.AsyncFunctionDef | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, _FUNCTIONS):
+                visit(child, None if id(child) in allowed else child)
+            elif isinstance(child, ast.Import | ast.ImportFrom) and function is not None:
+                found.append(f"{filename}:{child.lineno} {function.name}: {ast.unparse(child)}")
+            else:
+                visit(child, function)
+
+    visit(tree, None)
+    return found
+
+
+def test_function_level_imports_only_in_ready():
+    """An import inside a function hides a dependency from the reader and from import-linter's layers
+    (and often a cycle): each module imports at its top; an app's `ready()`, which runs once the
+    registry is, is where a module that needs the models is imported or a hook filled in."""
+    paths = [path for package in PACKAGES for path in sorted((ROOT / package).rglob("*.py"))
+             if not {"tests", "migrations"} & set(path.relative_to(ROOT).parts)]
+    assert paths
+    found = [hit for path in paths
+             for hit in function_level_imports(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))]
+    assert found == []
+
+
+def test_the_import_checker_finds_a_function_level_import():
+    source = textwrap.dedent("""\
+        import django.apps
+        from django.apps import AppConfig
+
+
+        class PConfig(AppConfig):
+            def ready(self):
+                from p import hooks
+
+                def later():
+                    import p.late
+
+
+        class OtherConfig(django.apps.AppConfig):
+            async def ready(self):
+                import p.other
+
+
+        class NotAnApp:
+            def ready(self):
+                import json
+
+
+        def helper():
+            if True:
+                from p.models import Thing
+    """)
+    assert function_level_imports(source) == [
+        "<source>:10 later: import p.late",
+        "<source>:20 ready: import json",
+        "<source>:25 helper: from p.models import Thing",
+    ]
 
 
 def test_every_task_queued_by_name_is_a_registered_task():

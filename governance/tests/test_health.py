@@ -8,7 +8,7 @@ import pytest
 from celery.signals import after_task_publish
 from django.utils import timezone
 
-from governance.celery import HEARTBEAT_TASK
+from governance.celery_signals import HEARTBEAT_TASK
 from governance.health import BEAT, heartbeat_record, system_health, worker_component, workers_record
 from governance.roles import Role
 from governance.tasks import heartbeat
@@ -88,7 +88,7 @@ def test_a_dead_sweep_worker_shows_within_a_minute_and_a_dead_beat_is_only_beat(
 
 @pytest.mark.django_db(transaction=True)  # the loop closes its connection after each beat
 def test_a_worker_process_beats_for_its_queues_from_a_thread_of_its_own(settings):
-    from governance.celery import _worker_heartbeats
+    from governance.celery_signals import _worker_heartbeats
 
     class OneBeat:
         """The thread's stop event, set after the first beat (no waiting, no timing)."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from dispatch.choices import DispatchEventType
+from dispatch.services import case_verify
 from dispatch.services.closing import require_four_eyes
 from governance.errors import ApplicationError, PermissionDeniedError
 from grid.choices import GridEventType
@@ -51,8 +52,6 @@ def grid_case_verify(
 ) -> Case:
     """核查: the worker checks the result on site, with notes and photos from the same spot
     (kept as the matter's attachments, purpose "verification"). Dispatch's `case_verify` moves it."""
-    from dispatch.services import case_verify
-
     now = now or timezone.now()
     errors = FieldErrors()
     uploads = photos_check(errors, photos)

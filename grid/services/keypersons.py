@@ -19,6 +19,7 @@ from dispatch.services import (
     StepOutbox,
     deadline_steps_cancel,
     deadline_steps_schedule,
+    notification_send,
 )
 from dispatch.services.common import CommanderCache, check_text
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
@@ -108,8 +109,6 @@ def _town_staff(person: KeyPerson) -> list[AbstractBaseUser]:
 def keyperson_set_risk(*, actor: AbstractBaseUser, person: KeyPerson, risk_level: str, reason: str,
                        now: dt.datetime | None = None) -> KeyPersonRiskChange:
     """Change the risk level (conditional on the level read); a rise warns the responsible town."""
-    from dispatch.services import notification_send
-
     now = now or timezone.now()
     if not actor.has_perm(CHANGE_PERMISSION):
         raise PermissionDeniedError(gettext("您没有调整重点人员风险等级的权限。"))

@@ -19,6 +19,8 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch.selectors.clocks import case_clocks
+from dispatch.selectors.work import case_work_detail
+from dispatch.services.closing import four_eyes_refusal
 from governance.errors import ApplicationError, NotFoundError
 from governance.page_actions import Action, AlreadyDone, call_once, perform, say_already_done
 from governance.roles import MAY_SEE_GRID_MATTERS, may
@@ -200,9 +202,6 @@ def _case_for_worker(request: HttpRequest, pk: int) -> Case:
 def verify(request: HttpRequest, pk: int) -> HttpResponse:
     """核查 on site, made for one thumb at 390 px: where, who to call, what was reported, then
     pass or fail with notes and photos."""
-    from dispatch.selectors.work import case_work_detail
-    from dispatch.services.closing import four_eyes_refusal
-
     case = _case_for_worker(request, pk)
     form = VerifyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
+from intake.chain import events_seal
 from intake.choices import EventSource
 
 # The assignment events the monthly assessment counts (`review.selectors.assessment.EVENT_TYPES`),
@@ -33,8 +34,6 @@ class CaseEventQuerySet(models.QuerySet):
         # (intake/chain.py): no path can append an event that the chain does not cover.
         # `new_case_ids`: matters inserted by this very transaction (registration), which no one
         # else can see yet and which have no event: neither locked nor read.
-        from intake.chain import events_seal
-
         objs = list(objs)
         with transaction.atomic(using=self.db, savepoint=False):
             events_seal(events=objs, using=self.db, new_case_ids=new_case_ids)
@@ -91,8 +90,6 @@ class CaseEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise AppendOnlyError("case events are append-only")
-        from intake.chain import events_seal
-
         using = kwargs.get("using") or router.db_for_write(CaseEvent, instance=self)
         with transaction.atomic(using=using, savepoint=False):
             events_seal(events=[self], using=using)
