@@ -92,7 +92,7 @@ class CommandAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mode)
-class ModeAdmin(admin.ModelAdmin):
+class ModeAdmin(ReadOnlyAdmin):
     """Read-only: switches happen on the mode page, through the service and its guards."""
 
     list_display = (
@@ -108,15 +108,6 @@ class ModeAdmin(admin.ModelAdmin):
     )
     list_filter = ("center", "kind", "level")
     list_select_related = ("center", "switched_by")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Mode | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Mode | None = None) -> bool:
-        return False
 
 
 @admin.register(Notification)

@@ -1,4 +1,5 @@
-"""Input of the grid worker's pages (the services check the rules)."""
+"""Input of the grid pages: the grid worker's, the key-person ledger's and the village/town station's
+(the services check the rules)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.services.common import NOTE_MAX_CHARS
+from dispatch.services.common import MOVE_REASON_MAX_CHARS, NOTE_MAX_CHARS
 from governance.page_actions import ActionForm, OnceField
 from governance.parsing import DateTimeFormField, IdFormField, IdModelChoiceField
 from governance.text import FreeTextField
-from grid.choices import ItemKind
+from grid.choices import ItemKind, KeyPersonRisk
 from grid.selectors import grid_get_for_worker
+from grid.services.keypersons import FOLLOW_UP_NOTES_MAX_CHARS, RISK_REASON_MAX_CHARS
 from grid.services.ledger import ITEM_ADDRESS_MAX_CHARS, ITEM_DETAILS_MAX_CHARS, ITEM_NAME_MAX_CHARS
 from grid.services.patrols import ROUTE_NOTES_MAX_CHARS
 from intake.choices import RiskLevel, Urgency
 from intake.models import Category
-from intake.validators import ADDRESS_MAX_CHARS, DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS
+from intake.validators import ADDRESS_MAX_CHARS, DESCRIPTION_MAX_CHARS, RESULT_MAX_CHARS, TITLE_MAX_CHARS
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -105,6 +107,43 @@ class VerifyForm(forms.Form):
     notes = FreeTextField(label=_("核查说明"), required=False, max_length=NOTE_MAX_CHARS,
                           widget=forms.Textarea(attrs={"rows": 3}))
     photos = PhotosField(label=_("现场照片"))
+
+
+class KeyPersonRiskForm(ActionForm):
+    """A new risk level, with its reason, for the key person (`target`): `keyperson_set_risk`."""
+
+    risk_level = forms.ChoiceField(label=_("风险等级"), choices=KeyPersonRisk.choices,
+                                   widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    reason = FreeTextField(label=_("理由"), max_length=RISK_REASON_MAX_CHARS,
+                           widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+
+
+class KeyPersonFollowUpForm(ActionForm):
+    """A follow-up visit (`target`) recorded: `keyperson_follow_up_done`."""
+
+    notes = FreeTextField(label=_("走访情况"), max_length=FOLLOW_UP_NOTES_MAX_CHARS,
+                          widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}))
+
+
+class StationSettleForm(ActionForm):
+    """自办 at the station (intake's `case_settle_on_spot`) of the matter (`target`)."""
+
+    result = FreeTextField(label=_("办理结果"), max_length=RESULT_MAX_CHARS,
+                           widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+
+
+class StationEscalateForm(ActionForm):
+    """上提 (dispatch's `case_move_center`) of the matter (`target`) to the center above the station."""
+
+    reason = FreeTextField(label=_("上提理由"), max_length=MOVE_REASON_MAX_CHARS,
+                           widget=forms.TextInput(attrs={"class": "form-control"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.center is None or self.center.parent is None:
+            raise forms.ValidationError(_("本站没有上级中心，无法上提。"))
+        data["to_center"] = self.center.parent
+        return data
 
 
 def _bootstrap(form: forms.Form) -> None:

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from governance.admin import ReadOnlyAdmin
 from governance.crypto import pii_digest
 from governance.errors import ApplicationError
 from governance.text import FreeTextField
@@ -113,19 +114,6 @@ class AttachmentInline(admin.TabularInline):
         return _download_link(obj)
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History rows: visible, never added, changed or deleted here."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

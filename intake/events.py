@@ -83,6 +83,12 @@ def case_event_build(
     )
 
 
+def case_system_event_build(*, case: Case | int, type: str, now: dt.datetime, data: dict[str, Any]) -> CaseEvent:
+    """An unsaved event of the system (no actor; source: task), for the sweeps' batches, which insert
+    their events in bulk (`case_events_record_many`)."""
+    return case_event_build(case=case, type=type, actor=None, source=EventSource.TASK, data=data, now=now)
+
+
 def case_events_record_many(*, events: list[CaseEvent], new_case: Case | None = None) -> list[CaseEvent]:
     """Append several events built with `case_event_build` in one statement. `new_case`: a matter
     this transaction just inserted (its first events need not lock it nor read its chain)."""

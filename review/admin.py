@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from governance.admin import ReadOnlyAdmin
 from review.models import AssessmentScheme, AssessmentVersion, WorkReport
 
 
@@ -10,20 +11,11 @@ class AssessmentSchemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(AssessmentVersion)
-class AssessmentVersionAdmin(admin.ModelAdmin):
+class AssessmentVersionAdmin(ReadOnlyAdmin):
     """Published versions are history: read-only here; publish from the assessment page."""
 
     list_display = ("year", "month", "version", "center", "published_by", "published_at", "reason")
     list_filter = ("center", "year")
-
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 @admin.register(WorkReport)

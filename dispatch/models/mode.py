@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,19 +13,13 @@ from dispatch.choices import (
     NORMAL_SEND_ON_MINUTES,
     ResponseLevel,
 )
+from governance.append_only import AppendOnlyModel
 from intake.choices import OperatingMode
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise TypeError("平战转换记录只能追加，不能修改。")
-
-    def delete(self) -> NoReturn:
-        raise TypeError("平战转换记录只能追加，不能删除。")
-
-
-class Mode(models.Model):
-    """The center's mode from `switched_at` on, with the limits that apply while it lasts.
+class Mode(AppendOnlyModel):
+    """The center's mode from `switched_at` on, with the limits that apply while it lasts; append-only:
+    every switch is a new row.
 
     `seq` counts the switches of a center; the unique (center, seq) pair is the guard that makes
     two concurrent identical switches end with one row.
@@ -62,8 +54,6 @@ class Mode(models.Model):
     send_on_minutes = models.PositiveSmallIntegerField(_("登记后移送时限（分钟）"), default=NORMAL_SEND_ON_MINUTES)
     dispatch_minutes = models.PositiveSmallIntegerField(_("待调度派单时限（分钟）"), default=NORMAL_DISPATCH_MINUTES)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("平战转换记录")
         verbose_name_plural = _("平战转换记录")
@@ -83,14 +73,6 @@ class Mode(models.Model):
         if self.is_wartime:
             return f"{self.get_kind_display()}（{self.get_level_display()}）"
         return str(self.get_kind_display())
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise TypeError("平战转换记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise TypeError("平战转换记录只能追加，不能删除。")
 
     @property
     def is_wartime(self) -> bool:

@@ -4,13 +4,12 @@ the episode each declaration starts, with what it activated and what ending rele
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import ResponseLevel, WartimeEventType
+from governance.append_only import AppendOnlyModel
 from governance.models.fields import optional_person
 
 LEADER_SHIFT_HOURS = 12  # story 8: a district leader on duty at the center each 12 hours
@@ -208,15 +207,7 @@ class TeamDeployment(models.Model):
         return f"{self.team} {self.sent_at:%m-%d %H:%M}"
 
 
-class EpisodeEventQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise TypeError("战时过程记录只能追加，不能修改。")
-
-    def delete(self) -> NoReturn:
-        raise TypeError("战时过程记录只能追加，不能删除。")
-
-
-class EpisodeEvent(models.Model):
+class EpisodeEvent(AppendOnlyModel):
     """The episode's own timeline, append-only: declared, told, rota, standby, meeting, micro-grids,
     matters raised, teams sent, released, ended."""
 
@@ -228,8 +219,6 @@ class EpisodeEvent(models.Model):
     data = models.JSONField(_("数据"), default=dict)
     occurred_at = models.DateTimeField(_("时间"))
 
-    objects = EpisodeEventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("战时过程记录")
         verbose_name_plural = _("战时过程记录")
@@ -237,11 +226,3 @@ class EpisodeEvent(models.Model):
 
     def __str__(self) -> str:
         return self.summary[:50]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise TypeError("战时过程记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise TypeError("战时过程记录只能追加，不能删除。")

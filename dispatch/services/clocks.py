@@ -57,8 +57,8 @@ from dispatch.services.subjects import PlannedStep, StepOutbox, deadline_steps_s
 from governance.models import Center
 from governance.selectors import grid_workers_to_verify
 from governance.workcal import WorkingCalendar
-from intake.choices import CaseStatus, EventSource
-from intake.events import case_event_build, case_events_record_many
+from intake.choices import CaseStatus
+from intake.events import case_events_record_many, case_system_event_build
 from intake.models import Case, CaseEvent
 
 # Who a clock's step tells (the step's `targets`).
@@ -199,10 +199,6 @@ class _People:
         return [person for person in people if person is not None]
 
 
-def _event(*, case: Case, type: str, now: dt.datetime, data: dict[str, Any]) -> CaseEvent:
-    return case_event_build(case=case.pk, type=type, actor=None, source=EventSource.TASK, data=data, now=now)
-
-
 def _applies(rule: ClockRule, case: Case) -> bool:
     if rule.statuses:
         return case.status in rule.statuses
@@ -230,12 +226,13 @@ def case_clock_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime, outbo
             outbox.add(step=step, recipients=recipients, kind=f"{rule.subject_type}.reminder",
                        title=f"{rule.reminder_title}：{case.code}", body=case.title, link=link, dedupe_key=key)
         elif step.kind == StepKind.OVERDUE:
-            events.append(_event(case=case, type=rule.overdue_event, now=now, data=data))
+            events.append(case_system_event_build(case=case.pk, type=rule.overdue_event, now=now, data=data))
             outbox.add(step=step, recipients=recipients, kind=f"{rule.subject_type}.overdue",
                        title=f"{rule.overdue_title}：{case.code}", body=case.title, link=link, dedupe_key=key,
                        urgent=rule.subject_type in (SEND_ON, DISPATCH))
         elif step.kind == StepKind.ESCALATION and rule.escalated_event:
-            events.append(_event(case=case, type=rule.escalated_event, now=now, data={**data, "level": step.level}))
+            events.append(case_system_event_build(case=case.pk, type=rule.escalated_event, now=now,
+                                                  data={**data, "level": step.level}))
             outbox.add(step=step, recipients=recipients, kind=f"{rule.subject_type}.escalated",
                        title=f"{rule.overdue_title}，请指挥长督办：{case.code}", body=case.title, link=link,
                        dedupe_key=key, urgent=True)
@@ -266,8 +263,8 @@ def explanations_request(*, overdue: Sequence[tuple[Any, int, int]], now: dt.dat
         steps += [DeadlineStep(kind=p.kind, subject_type=EXPLAIN, subject_id=case.pk, due_at=p.due_at, level=p.level,
                                targets=list(p.targets)) for p in plan]
         due = plan[-1].due_at
-        events.append(_event(case=case, type=DispatchEventType.CASE_EXPLANATION_REQUESTED, now=now,
-                             data={"clock": EXPLAIN, "assignment": assignment_id, "due_at": due}))
+        events.append(case_system_event_build(case=case.pk, type=DispatchEventType.CASE_EXPLANATION_REQUESTED, now=now,
+                                              data={"clock": EXPLAIN, "assignment": assignment_id, "due_at": due}))
         outbox.add(step=step, recipients=[case.first_receiver], kind="case.explanation_requested",
                    title=f"交办已超期，请致电申请人解释：{case.code}",
                    body=f"请于 {timezone.localtime(due):%m-%d %H:%M} 前完成解释回访并记录。",

@@ -40,14 +40,7 @@ from dispatch.services.engine_batch import AssignmentStep, Batch, link_for
 from dispatch.voice import voice_configured
 from governance.people import display_name
 from governance.workcal import WorkingCalendar
-from intake.choices import EventSource
-from intake.events import case_event_build
-from intake.models import CaseEvent
-
-
-def case_event(*, case_id: int, type: str, now: dt.datetime, data: dict[str, Any]) -> CaseEvent:
-    """An event of the system (no actor; source: task), inserted in bulk with the sweep's batch."""
-    return case_event_build(case=case_id, type=type, actor=None, source=EventSource.TASK, data=data, now=now)
+from intake.events import case_system_event_build
 
 
 def fire_assignment(*, step: AssignmentStep, overdue: set[int], batch: Batch, commanders: CommanderCache,
@@ -77,8 +70,9 @@ def fire_assignment(*, step: AssignmentStep, overdue: set[int], batch: Batch, co
     if step.kind == StepKind.ACK_OVERDUE:
         if assignment.status != AssignmentStatus.ASSIGNED:
             return False
-        events.append(case_event(case_id=assignment.case_id, type=DispatchEventType.ASSIGNMENT_ACKNOWLEDGEMENT_OVERDUE, now=now,
-                                  data={**base, "ack_due_at": assignment.ack_due_at}))
+        events.append(case_system_event_build(
+            case=assignment.case_id, type=DispatchEventType.ASSIGNMENT_ACKNOWLEDGEMENT_OVERDUE, now=now,
+            data={**base, "ack_due_at": assignment.ack_due_at}))
         outbox.add(step=step, recipients=people, kind="assignment.ack_overdue", title=f"签收已超时：{assignment.case_code}",
                    body=assignment.case_title, link=link, dedupe_key=key, urgent=True)
         return True
@@ -92,8 +86,8 @@ def fire_assignment(*, step: AssignmentStep, overdue: set[int], batch: Batch, co
     if step.kind == StepKind.OVERDUE:
         if assignment.pk not in overdue:
             return False
-        events.append(case_event(case_id=assignment.case_id, type=DispatchEventType.ASSIGNMENT_OVERDUE, now=now,
-                                  data={**base, "due_at": assignment.due_at}))
+        events.append(case_system_event_build(case=assignment.case_id, type=DispatchEventType.ASSIGNMENT_OVERDUE,
+                                              now=now, data={**base, "due_at": assignment.due_at}))
         outbox.add(step=step, recipients=people, kind="assignment.overdue", title=f"办理已超期：{assignment.case_code}",
                    body=assignment.case_title, link=link, dedupe_key=key, urgent=True)
         newly_overdue.append((step, base))
@@ -101,8 +95,8 @@ def fire_assignment(*, step: AssignmentStep, overdue: set[int], batch: Batch, co
     if step.kind == StepKind.ESCALATION:
         if now < assignment.due_at:
             return False
-        events.append(case_event(case_id=assignment.case_id, type=DispatchEventType.ASSIGNMENT_ESCALATED, now=now,
-                                  data={**base, "level": step.level, "to": step.targets}))
+        events.append(case_system_event_build(case=assignment.case_id, type=DispatchEventType.ASSIGNMENT_ESCALATED,
+                                              now=now, data={**base, "level": step.level, "to": step.targets}))
         outbox.add(step=step, recipients=people, kind="assignment.escalated",
                    title=f"超期督办（第 {step.level} 级）：{dept.name} {assignment.case_code}", body=assignment.case_title,
                    link=link, dedupe_key=key, urgent=True)
@@ -111,7 +105,8 @@ def fire_assignment(*, step: AssignmentStep, overdue: set[int], batch: Batch, co
         if assignment.status not in (AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.REWORK,
                                      AssignmentStatus.ASSIGNED) or not assignment.progress_every_working_days:
             return False
-        events.append(case_event(case_id=assignment.case_id, type=DispatchEventType.ASSIGNMENT_PROGRESS_REQUESTED, now=now, data=base))
+        events.append(case_system_event_build(case=assignment.case_id,
+                                              type=DispatchEventType.ASSIGNMENT_PROGRESS_REQUESTED, now=now, data=base))
         outbox.add(step=step, recipients=[*people, assignment.supervising_leader], kind="assignment.progress_due",
                    title=f"督办事项请报告进度：{assignment.case_code}", body=assignment.case_title, link=link, dedupe_key=key)
         if assignment.center_id not in calendars:
@@ -132,7 +127,7 @@ def fire_summons(*, step: DeadlineStep, marked: bool, batch: Batch, commanders: 
     summons = row.summons
     dept = row.department
     if summons.case_id:
-        batch.events.append(case_event(case_id=summons.case_id, type=DispatchEventType.SUMMONS_OVERDUE, now=now, data={
+        batch.events.append(case_system_event_build(case=summons.case_id, type=DispatchEventType.SUMMONS_OVERDUE, now=now, data={
             "summons": summons.pk, "department": dept.pk, "department_name": dept.name,
             "report_in_due_at": summons.report_in_due_at, "step": step.pk}))
     people = recipients_for(targets=step.targets, department=dept, center=summons.center, at=now,
@@ -185,8 +180,8 @@ def fire_voice_call(*, step: DeadlineStep, seen: set[tuple[str, int]], batch: Ba
     dept = row.department
     due = timezone.localtime(summons.report_in_due_at)
     if summons.case_id:
-        batch.events.append(case_event(case_id=summons.case_id, type=DispatchEventType.SUMMONS_VOICE_CALLED,
-                                        now=batch.now, data={
+        batch.events.append(case_system_event_build(case=summons.case_id, type=DispatchEventType.SUMMONS_VOICE_CALLED,
+                                                    now=batch.now, data={
             "summons": summons.pk, "department": dept.pk, "department_name": dept.name, "step": step.pk,
             "called": [person.pk for person in unseen], "called_names": [display_name(person) for person in unseen]}))
     batch.outbox.add(
@@ -242,8 +237,8 @@ def work_letters(*, newly_overdue: list[tuple[AssignmentStep, dict[str, Any]]], 
         except IntegrityError:
             continue
         dept = assignment.department
-        batch.events.append(case_event(
-            case_id=assignment.case_id, type=DispatchEventType.DEPARTMENT_WORK_LETTER_ISSUED, now=now,
+        batch.events.append(case_system_event_build(
+            case=assignment.case_id, type=DispatchEventType.DEPARTMENT_WORK_LETTER_ISSUED, now=now,
             data={**base, "letter": letter.pk, "overdue_count": count, "month": f"{month:%Y-%m}"}))
         batch.outbox.add(step=step, recipients=[dept.leader_in_charge, dept.liaison], kind="department.work_letter",
                          title=f"工作提示函：{dept.name} {month:%Y年%m月} 已超期 {count} 件",

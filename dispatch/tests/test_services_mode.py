@@ -9,6 +9,7 @@ from dispatch.choices import ResponseLevel
 from dispatch.models import Mode
 from dispatch.tests.conftest import at
 from governance.api import http_status_for
+from governance.append_only import AppendOnlyError
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.roles import Role
 from governance.tests.factories import UserFactory
@@ -122,12 +123,12 @@ def test_mode_rows_are_append_only(center, commander):
         actor=commander, center=center, level=1, reason="x", now=at(2025, 10, 1)
     )
     mode.reason = "改写"
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         mode.save()
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         mode.delete()
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         Mode.objects.filter(pk=mode.pk).update(reason="改写")
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         Mode.objects.filter(pk=mode.pk).delete()
     assert Mode.objects.get(pk=mode.pk).reason == "x"

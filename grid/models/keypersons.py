@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from governance.append_only import AppendOnlyModel
 from governance.fields import BlindIndexField, EncryptedCharField
 from grid.choices import KeyPersonRisk
 
@@ -55,7 +56,7 @@ class KeyPerson(models.Model):
         return self.name
 
 
-class KeyPersonView(models.Model):
+class KeyPersonView(AppendOnlyModel):
     """Who looked at whom, when, and where (page, API, export, admin); append-only."""
 
     person = models.ForeignKey(KeyPerson, on_delete=models.CASCADE, related_name="views")

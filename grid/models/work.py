@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from governance.append_only import AppendOnlyModel
 from grid.choices import ItemKind, PatrolStatus
 
 
@@ -81,7 +82,7 @@ class CollectedItem(models.Model):
         return f"{self.get_kind_display()} {self.name}"
 
 
-class CollectedItemChange(models.Model):
+class CollectedItemChange(AppendOnlyModel):
     """Who changed what in the ledger, and when (old and new values per field); append-only."""
 
     item = models.ForeignKey(CollectedItem, on_delete=models.CASCADE, related_name="changes")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,31 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from governance.exports import spreadsheet_text
-from governance.page_actions import Action, ActionForm, perform
+from governance.page_actions import Action, perform
 from governance.parsing import db_id
-from governance.text import FreeTextField
-from grid.choices import KeyPersonRisk
+from grid.forms import KeyPersonFollowUpForm, KeyPersonRiskForm
 from grid.models import KeyPersonFollowUp, KeyPersonGroup
 from grid.services import keypersons as svc
 from intake.validators import mask_id_number, mask_phone
 
 PAGE_SIZE = 50
-
-
-class RiskForm(ActionForm):
-    """A new risk level, with its reason, for the key person (`target`): `keyperson_set_risk`."""
-
-    risk_level = forms.ChoiceField(label=_("风险等级"), choices=KeyPersonRisk.choices,
-                                   widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    reason = FreeTextField(label=_("理由"), max_length=svc.RISK_REASON_MAX_CHARS,
-                           widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
-
-
-class FollowUpForm(ActionForm):
-    """A follow-up visit (`target`) recorded: `keyperson_follow_up_done`."""
-
-    notes = FreeTextField(label=_("走访情况"), max_length=svc.FOLLOW_UP_NOTES_MAX_CHARS,
-                          widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}))
 
 
 def _guard(request: HttpRequest) -> None:
@@ -70,14 +52,14 @@ def ledger(request: HttpRequest) -> HttpResponse:
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     kp = svc.keyperson_view_one(actor=request.user, pk=pk, context="page")
     return render(request, "grid/keyperson.html", {
-        "person": kp, **_masked(kp), "risk_form": RiskForm(initial={"risk_level": kp.risk_level}),
-        "follow_up_form": FollowUpForm(), "risk_changes": kp.risk_changes.select_related("actor"),
+        "person": kp, **_masked(kp), "risk_form": KeyPersonRiskForm(initial={"risk_level": kp.risk_level}),
+        "follow_up_form": KeyPersonFollowUpForm(), "risk_changes": kp.risk_changes.select_related("actor"),
         "follow_ups": kp.follow_ups.select_related("done_by").order_by("-due_at")[:20],
         "can_change": request.user.has_perm(svc.CHANGE_PERMISSION), "now": timezone.now()})
 
 
-SET_RISK = Action(RiskForm, svc.keyperson_set_risk, "person", _("风险等级已调整。"))
-FOLLOW_UP_DONE = Action(FollowUpForm, svc.keyperson_follow_up_done, "follow_up", _("走访已记录，下次走访已排期。"))
+SET_RISK = Action(KeyPersonRiskForm, svc.keyperson_set_risk, "person", _("风险等级已调整。"))
+FOLLOW_UP_DONE = Action(KeyPersonFollowUpForm, svc.keyperson_follow_up_done, "follow_up", _("走访已记录，下次走访已排期。"))
 
 
 @login_required

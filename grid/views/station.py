@@ -3,51 +3,24 @@ matters at its center, settled there (intake's 自办) or escalated (dispatch's 
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from dispatch.selectors.duty import duty_standing
 from dispatch.services import case_move_center
-from dispatch.services.common import MOVE_REASON_MAX_CHARS
 from governance.choices import CenterLevel
 from governance.models import Center
-from governance.page_actions import Action, ActionForm, perform
+from governance.page_actions import Action, perform
 from governance.roles import MAY_RUN_STATION, may
 from governance.selectors import center_for_user
-from governance.text import FreeTextField
 from grid import selectors as sel
+from grid.forms import StationEscalateForm, StationSettleForm
 from intake.models import Case
 from intake.services import case_settle_on_spot
-from intake.validators import RESULT_MAX_CHARS
-
-
-class SettleForm(ActionForm):
-    """自办 at the station (intake's `case_settle_on_spot`) of the matter (`target`)."""
-
-    result = FreeTextField(label=_("办理结果"), max_length=RESULT_MAX_CHARS,
-                           widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
-
-
-class EscalateForm(ActionForm):
-    """上提 (dispatch's `case_move_center`) of the matter (`target`) to the center above the station."""
-
-    reason = FreeTextField(label=_("上提理由"), max_length=MOVE_REASON_MAX_CHARS,
-                           widget=forms.TextInput(attrs={"class": "form-control"}))
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.center is None or self.center.parent is None:
-            raise forms.ValidationError(_("本站没有上级中心，无法上提。"))
-        data["to_center"] = self.center.parent
-        return data
 
 
 def _station(request: HttpRequest) -> Center:
@@ -80,7 +53,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     standing = duty_standing(actor=request.user, center=center)
     return render(request, "grid/station.html", {
         "center": center, "cases": sel.station_queue(center=center), "recent": sel.station_recent(center=center),
-        "settle_form": SettleForm(), "escalate_form": EscalateForm(), "parent": center.parent,
+        "settle_form": StationSettleForm(), "escalate_form": StationEscalateForm(), "parent": center.parent,
         "is_town": center.level == CenterLevel.TOWN,
         "may_act": standing.may_flow, "blocked": standing.flow_refusal,
     })
@@ -95,8 +68,8 @@ def _escalated(case: Case) -> str:
     return gettext("已上提到%(center)s：%(code)s") % {"center": case.center.name, "code": case.code}
 
 
-SETTLE = Action(SettleForm, case_settle_on_spot, "case", _settled)
-ESCALATE = Action(EscalateForm, case_move_center, "case", _escalated)
+SETTLE = Action(StationSettleForm, case_settle_on_spot, "case", _settled)
+ESCALATE = Action(StationEscalateForm, case_move_center, "case", _escalated)
 
 
 def _act(request: HttpRequest, pk: int, action: Action) -> HttpResponse:

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from intake.models.event import AppendOnlyError
+from governance.append_only import AppendOnlyModel
 
 
-class SensitiveViewQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("sensitive-view audit rows are append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("sensitive-view audit rows are append-only")
-
-
-class SensitiveView(models.Model):
-    """One full view of a party's ID number (or credit code); rows are never changed or deleted."""
+class SensitiveView(AppendOnlyModel):
+    """One full view of a party's ID number (or credit code); append-only: rows are never changed or
+    deleted."""
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("查看人"), on_delete=models.PROTECT, related_name="+"
@@ -33,8 +24,6 @@ class SensitiveView(models.Model):
     page = models.CharField(_("页面"), max_length=300, blank=True)
     viewed_at = models.DateTimeField(_("查看时间"), db_index=True)
 
-    objects = SensitiveViewQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("敏感信息查看记录")
         verbose_name_plural = _("敏感信息查看记录")
@@ -43,11 +32,3 @@ class SensitiveView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} -> {self.party_id} @ {self.viewed_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise AppendOnlyError("sensitive-view audit rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("sensitive-view audit rows are append-only")

@@ -11,6 +11,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
+from governance.append_only import AppendOnlyModel, AppendOnlyQuerySet
 from intake.chain import events_seal
 from intake.choices import EventSource
 
@@ -23,11 +24,7 @@ ASSESSED_ASSIGNMENT_EVENT_TYPES = ("assignment.decline_accepted", "assignment.de
 ESCALATION_EVENT_TYPE = "case.escalated"
 
 
-class AppendOnlyError(Exception):
-    """Timeline rows are never updated or deleted."""
-
-
-class CaseEventQuerySet(models.QuerySet):
+class CaseEventQuerySet(AppendOnlyQuerySet):
     def bulk_create(self, objs: Any, *args: Any, new_case_ids: frozenset[int] = frozenset(),
                     **kwargs: Any) -> list[CaseEvent]:
         # Every insert through the ORM is sealed into its matter's hash chain, under the matter's lock
@@ -39,14 +36,11 @@ class CaseEventQuerySet(models.QuerySet):
             events_seal(events=objs, using=self.db, new_case_ids=new_case_ids)
             return super().bulk_create(objs, *args, **kwargs)
 
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("case events are append-only")
 
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("case events are append-only")
+class CaseEvent(AppendOnlyModel):
+    """One line of a matter's timeline; append-only (`governance.append_only`), each row sealed into
+    its matter's hash chain as it is inserted."""
 
-
-class CaseEvent(models.Model):
     case = models.ForeignKey("intake.Case", on_delete=models.PROTECT, related_name="events")
     type = models.CharField(_("事件"), max_length=60, db_index=True, help_text=_("如 case.registered"))
     actor = models.ForeignKey(
@@ -88,12 +82,9 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.type}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise AppendOnlyError("case events are append-only")
+        # Refused before sealing: a refused save neither locks the matter nor reads its chain.
+        self.refuse_if_stored(force_insert=bool(kwargs.get("force_insert")))
         using = kwargs.get("using") or router.db_for_write(CaseEvent, instance=self)
         with transaction.atomic(using=using, savepoint=False):
             events_seal(events=[self], using=using)
             super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("case events are append-only")

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import LimitUnit
+from governance.append_only import AppendOnlyModel
 
 LADDER = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1000))]
 # The ladder's offsets in rung order (command.choices.RUNG_ORDER).
@@ -113,9 +114,9 @@ class AssessmentScheme(models.Model):
             raise ValidationError({LADDER_FIELDS[-1]: _("问责阶梯各环节的时间须依次不早于上一环节。")})
 
 
-class AssessmentVersion(models.Model):
+class AssessmentVersion(AppendOnlyModel):
     """A published month: the figures as they stood, frozen. A recomputation adds the next version
-    with the differences from the one before and the reason given; rows are never edited."""
+    with the differences from the one before and the reason given; append-only: rows are never edited."""
 
     center = models.ForeignKey("governance.Center", verbose_name=_("中心"), on_delete=models.PROTECT,
                                related_name="assessment_versions")

@@ -12,19 +12,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance import selectors as org_selectors
 from governance.choices import CenterLevel
 from governance.models import Center
-from governance.page_actions import Action, CenterActionForm, perform
+from governance.page_actions import Action, perform
 from governance.parsing import db_id, small_int
 from governance.replica import reads_from_replica
 from governance.roles import MAY_PUBLISH_ASSESSMENT, MAY_READ_ASSESSMENT, may, require_may
-from governance.text import FreeTextField
 from grid.worker_selectors import grid_workers_between
 from review.choices import Rung
+from review.forms import AssessmentPublishForm
 from review.selectors import assessment as selectors
 from review.selectors import assessment_history, assessment_rows, assessment_scheme
 from review.selectors.assessment_figures import (
@@ -38,15 +37,9 @@ from review.selectors.assessment_figures import (
     Month,
 )
 from review.selectors.ladder import LADDER_COUNTED, STAFF_FIGURES
-from review.services.assessment import RECALCULATION_REASON_MAX_CHARS, assessment_publish
+from review.services.assessment import assessment_publish
 
 PAGE_SIZE = 100
-
-
-class PublishForm(CenterActionForm):
-    """Publish (freeze) the month (`target`) of the center: `assessment_publish`."""
-
-    reason = FreeTextField(label=gettext_lazy("重新计算原因"), max_length=RECALCULATION_REASON_MAX_CHARS, required=False)
 
 
 def require_reader(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSMENT) -> None:
@@ -181,7 +174,7 @@ def assessment_month(request: HttpRequest) -> HttpResponse:
         "matters": matter_cells(center, month),
         **_ladder_context(shown),
         "rates": RATES, "may_publish": may(request.user, MAY_PUBLISH_ASSESSMENT),
-        "form": PublishForm(),
+        "form": AssessmentPublishForm(),
     })
 
 
@@ -202,7 +195,7 @@ def _published(version: Any) -> str:
     return _("已发布 %(month)s 第 %(v)s 版，数字已冻结。") % {"month": month, "v": version.version}
 
 
-PUBLISH = Action(PublishForm, assessment_publish, "month", _published)
+PUBLISH = Action(AssessmentPublishForm, assessment_publish, "month", _published)
 
 
 @login_required

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -15,46 +14,17 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from dispatch.selectors.work import assignment_get_for_actor
-from governance.page_actions import Action, ActionForm, perform
+from governance.page_actions import Action, perform
 from governance.roles import MAY_ANSWER_REFERRALS, MAY_READ_REFERRALS, MAY_SKIP_RUNGS, may
 from governance.scope import territory_for_user
-from governance.text import FreeTextField
 from intake.models import Case
-from review.choices import ReferralOutcome, ReferralStatus, Rung
+from review.choices import ReferralStatus, Rung
+from review.forms import LadderEscalateForm, ReferralAnswerForm
 from review.selectors import ladder as sel
 from review.services import ladder as svc
-
-
-class EscalateForm(ActionForm):
-    rung = forms.ChoiceField(label=_("升级到"), choices=Rung.choices)
-    reason = FreeTextField(label=_("越级理由"), widget=forms.Textarea(attrs={"rows": 2}),
-                           max_length=svc.REASON_MAX_CHARS)
-
-
-class ReferralAnswerForm(ActionForm):
-    """The office's answer; one outcome field per named person (`person_<id>`)."""
-
-    outcome = forms.ChoiceField(label=_("对部门的处理"), choices=ReferralOutcome.choices)
-    answer = FreeTextField(label=_("答复意见"), widget=forms.Textarea(attrs={"rows": 3}),
-                           max_length=svc.ANSWER_MAX_CHARS)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.target is not None:
-            for row in self.target.people.all():
-                self.fields[f"person_{row.person_id}"] = forms.ChoiceField(
-                    label=row.person.get_full_name() or row.person.get_username(), choices=ReferralOutcome.choices)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        people = {int(name.removeprefix("person_")): data.pop(name) for name in list(data)
-                  if name.startswith("person_")}
-        data["people"] = people
-        return data
 
 
 # --- the matter's page panel (intake's `case_panels`) ----------------------------------------------
@@ -80,7 +50,7 @@ def ladder_panel(*, case: Case, user: Any, request: HttpRequest | None = None) -
         "may_read_referrals": may(user, MAY_READ_REFERRALS)}, request=request)]
 
 
-LADDER_ESCALATE = Action(EscalateForm, svc.ladder_escalate, "assignment", gettext_lazy("已越级升级问责。"))
+LADDER_ESCALATE = Action(LadderEscalateForm, svc.ladder_escalate, "assignment", gettext_lazy("已越级升级问责。"))
 
 
 @login_required

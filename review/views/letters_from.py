@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,10 +18,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _
 
-from command import forms as cf
-from command.choices import LetterKind, LetterSource
+from command.choices import LetterKind
 from command.selectors import work as sel
 from command.services import letters as letter_svc
 from dispatch.choices import AssignmentRole
@@ -30,50 +27,13 @@ from dispatch.models import Assignment
 from dispatch.selectors.duty import duty_standing
 from governance.errors import PermissionDeniedError
 from governance.models import Center, Department
-from governance.page_actions import Action, ActionForm, perform
-from governance.parsing import IdModelChoiceField
+from governance.page_actions import Action, perform
 from governance.roles import MAY_ISSUE_LETTERS, may
 from governance.scope import require_acts_here, territory_for_user
-from governance.text import FreeTextField
 from intake.models import Case
 from intake.selectors import cases_visible_to
+from review.forms import LetterFromAssessmentForm, LetterFromForm, LetterFromMatterForm
 from review.selectors import assessment_figures, assessment_history
-
-
-class LetterFromForm(ActionForm):
-    """The letter's own fields; its source (matter, assessment month) comes from the page: each
-    subclass adds it to the cleaned data, which are `letter_issue`'s keyword arguments."""
-
-    kind = forms.ChoiceField(label=_("函件类型"), choices=LetterKind.choices)
-    department = IdModelChoiceField(label=_("收函单位"), queryset=Department.objects.none(),
-                                        error_messages={"required": _("请选择收函单位。")})
-    subject = FreeTextField(label=_("事由"), max_length=cf.TITLE_MAX_CHARS)
-    body = FreeTextField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}), max_length=cf.LETTER_BODY_MAX_CHARS)
-    requirements = FreeTextField(label=_("工作要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                 max_length=cf.LETTER_REQUIREMENTS_MAX_CHARS)
-    answer_limit_working_days = forms.IntegerField(label=_("答复时限（工作日）"), min_value=1,
-                                                   max_value=letter_svc.MAX_ANSWER_WORKING_DAYS,
-                                                   initial=letter_svc.DEFAULT_ANSWER_WORKING_DAYS)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(center=self.center, active=True).order_by(
-            "-is_territory", "short_code")
-
-
-class LetterFromMatterForm(LetterFromForm):
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        data.update(center=self.center, source=LetterSource.MATTER, case=self.target)
-        return data
-
-
-class LetterFromAssessmentForm(LetterFromForm):
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        data.update(center=self.center, source=LetterSource.ASSESSMENT, assessment_month=self.target.first)
-        return data
-
 
 ISSUE_FROM_MATTER = Action(LetterFromMatterForm, letter_svc.letter_issue, "", gettext_lazy("函件已发出。"))
 ISSUE_FROM_ASSESSMENT = Action(LetterFromAssessmentForm, letter_svc.letter_issue, "", gettext_lazy("函件已发出。"))

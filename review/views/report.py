@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,14 +14,14 @@ from django.views.decorators.http import require_POST
 
 from command.selectors.work import command_center_for_user, command_center_refusal
 from governance.models import Center
-from governance.page_actions import Action, CenterActionForm, perform
+from governance.page_actions import Action, perform
 from governance.replica import reads_from_replica
 from governance.roles import MAY_READ_ASSESSMENT, MAY_WRITE_REPORT_COMMENTARY, may
-from governance.text import FreeTextField
+from review.forms import ReportCommentaryForm, ReportExportForm
 from review.models import WorkReport
 from review.selectors.assessment_figures import RATES, Month
 from review.selectors.report import report_content, report_get
-from review.services.report import COMMENTARY_MAX, report_commentary_save, report_export_request
+from review.services.report import report_commentary_save, report_export_request
 from review.views.assessment import matter_cells, month_or_404, require_reader
 
 
@@ -35,14 +34,6 @@ def reader_center(request: HttpRequest, roles: frozenset[str] = MAY_READ_ASSESSM
     if center is None:
         raise PermissionDenied(command_center_refusal(user=request.user))
     return center
-
-
-class CommentaryForm(CenterActionForm):
-    """The duty director's commentary on the month's (`target`) report: `report_commentary_save`."""
-
-    commentary = FreeTextField(label=gettext_lazy("轮值主任意见"), max_length=COMMENTARY_MAX, required=False,
-                               widget=forms.Textarea(attrs={"rows": 5}))
-    issue = forms.BooleanField(label=gettext_lazy("同时签发（签发后不能再改）"), required=False)
 
 
 @login_required
@@ -68,16 +59,12 @@ def report_page(request: HttpRequest, month: str) -> HttpResponse:
     return render(request, "review/report.html", {
         "center": center, "month": parsed, "content": content, "report": report, "charts": charts,
         "matters": matter_cells(center, parsed), "ranking_rows": ranking_rows,
-        "form": CommentaryForm(initial={"commentary": report.commentary}) if may_comment else None,
+        "form": ReportCommentaryForm(initial={"commentary": report.commentary}) if may_comment else None,
     })
 
 
-class ExportForm(CenterActionForm):
-    """Queue the month's (`target`) PDF and Excel: `report_export_request`."""
-
-
-COMMENTARY = Action(CommentaryForm, report_commentary_save, "month", gettext_lazy("意见已保存。"))
-EXPORT = Action(ExportForm, report_export_request, "month", gettext_lazy("正在后台生成 PDF 和 Excel，进度见下。"),
+COMMENTARY = Action(ReportCommentaryForm, report_commentary_save, "month", gettext_lazy("意见已保存。"))
+EXPORT = Action(ReportExportForm, report_export_request, "month", gettext_lazy("正在后台生成 PDF 和 Excel，进度见下。"),
                 level=messages.INFO)
 
 
