@@ -324,7 +324,7 @@ def count_registration_queries(category_id: int) -> tuple[int, int]:
 
     from governance.models import Center
     from intake.models import Category
-    from intake.services import PartyInput, case_register
+    from intake.services import MatterInput, PartyInput, case_register
 
     _district, clerk, token = bench_people()
     client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST=allowed_host())
@@ -337,9 +337,9 @@ def count_registration_queries(category_id: int) -> tuple[int, int]:
     data = _registration(2, category_id)
     skip = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
     with CaptureQueriesContext(connection) as service_ctx:
-        case_register(actor=clerk, center=center, channel="walk_in", category=category, title=data["title"],
-                      description=data["description"], parties=[PartyInput(**data["parties"][0])],
-                      now=timezone.now())
+        case_register(actor=clerk, center=center, now=timezone.now(), matter=MatterInput(
+            channel="walk_in", category=category, title=data["title"], description=data["description"],
+            parties=[PartyInput(**data["parties"][0])]))
     service = [q for q in service_ctx.captured_queries if not q["sql"].upper().startswith(skip)]
     api = [q for q in api_ctx.captured_queries if not q["sql"].upper().startswith(skip)]
     return len(api), len(service)

@@ -12,7 +12,8 @@ from governance.page_actions import ActionForm, OnceField
 from governance.parsing import IdModelChoiceField, db_id
 from governance.text import FreeTextField
 from intake.choices import Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
-from intake.services import PartyInput
+from intake.models import Category
+from intake.services import MatterInput, PartyInput
 from intake.validators import (
     ADDRESS_MAX_CHARS,
     DESCRIPTION_MAX_CHARS,
@@ -141,6 +142,18 @@ class RegisterForm(forms.Form):
             result.append(PartyInput(kind=kind, role=role, on_difference=data.get(prefix + "on_difference") or "",
                                      **values))
         return result
+
+    def matter(self, *, category: Category | int | None) -> MatterInput:
+        """The matter as typed, for `case_register` (or `case_register_at_command`: no window, and the
+        document number), with the category the view found for the picker's id."""
+        data = self.cleaned_data
+        return MatterInput(
+            channel=data["channel"], category=category, title=data["title"], description=data["description"],
+            parties=self.parties(), address=data["address"], grid=data["grid"] or None, urgency=data["urgency"],
+            risk_level=data["risk_level"], complexity=data["complexity"] or None, window=data.get("window"),
+            is_group=data["is_group"], group_size=data["group_size"] or 1, external_ref=data.get("external_ref", ""),
+            attachments=data["attachments"], link_to=data["link_to"],
+        )
 
 
 class CommandRegisterForm(RegisterForm):

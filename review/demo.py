@@ -37,7 +37,7 @@ from governance.models import Center, Department, Grid
 from governance.workcal import WorkingCalendar
 from intake.choices import Channel, HandlingMode
 from intake.models import Case, Category
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from review.demo_ladder import seed_ladder
 from review.demo_revisits import seed_revisits
 from review.scale import ScaleError, load, world_for
@@ -276,12 +276,12 @@ def _night_market_calls(district: Center, *, now: dt.datetime) -> int:
     complaint = Category.objects.get(code="RX03")
     for i in range(NIGHT_MARKET_CALLS):
         case_register(
-            actor=clerk, center=district, channel=Channel.PHONE, category=complaint,
-            title="阳光社区夜市噪音扰民",
-            description=f"来电反映阳光社区夜市摊位每晚营业到凌晨，音响和叫卖声影响居民休息（夜市 {i % 3 + 1} 号摊位附近）。",
-            parties=[PartyInput(name=name, phone=phone)
-                     for name, phone in [NIGHT_MARKET_CALLERS[i % len(NIGHT_MARKET_CALLERS)]]],
-            address=f"东园镇阳光社区夜市 {i % 3 + 1} 号摊位附近", grid=units[i % len(units)],
+            actor=clerk, center=district, matter=MatterInput(
+                channel=Channel.PHONE, category=complaint, title="阳光社区夜市噪音扰民",
+                description=f"来电反映阳光社区夜市摊位每晚营业到凌晨，音响和叫卖声影响居民休息（夜市 {i % 3 + 1} 号摊位附近）。",
+                parties=[PartyInput(name=name, phone=phone)
+                         for name, phone in [NIGHT_MARKET_CALLERS[i % len(NIGHT_MARKET_CALLERS)]]],
+                address=f"东园镇阳光社区夜市 {i % 3 + 1} 号摊位附近", grid=units[i % len(units)]),
             now=now - dt.timedelta(hours=2 + 13 * i),
         )
     return NIGHT_MARKET_CALLS
@@ -304,12 +304,11 @@ def _leader_instructions(district: Center, *, now: dt.datetime) -> int:
             or Case.objects.filter(district=district, title=LEADER_MATTER_TITLE).exists()):
         return 0
     registered = now - dt.timedelta(days=1, hours=2)
-    case = case_register(
-        actor=users["clerk"], center=district, channel=Channel.WALK_IN, category=Category.objects.get(code="JF10"),
-        title=LEADER_MATTER_TITLE,
+    case = case_register(actor=users["clerk"], center=district, now=registered, matter=MatterInput(
+        channel=Channel.WALK_IN, category=Category.objects.get(code="JF10"), title=LEADER_MATTER_TITLE,
         description="上浦村附近在建安置房工地 23 名工人反映三个月工资未发，约 41 万元，情绪激动，有聚集上访苗头。",
         parties=[PartyInput(name="王建民", phone="13905958201")], address="洛阳镇上浦村安置房工地", grid=unit,
-        is_group=True, group_size=23, now=registered)
+        is_group=True, group_size=23))
     case_send_to_dispatch(actor=users["clerk"], case=case, now=registered + dt.timedelta(minutes=5))
     case_dispatch(actor=users["dispatcher"], case=case, mode=HandlingMode.TRANSFER, lead_department=labour,
                   instructions="请核实欠薪人数和金额，督促施工方制定支付计划。", now=registered + dt.timedelta(minutes=30))

@@ -16,7 +16,7 @@ from governance.models import Center, Department, Grid
 from governance.workcal import WorkingCalendar
 from intake.choices import Channel, HandlingMode
 from intake.models import Category
-from intake.services import PartyInput, case_register
+from intake.services import MatterInput, PartyInput, case_register
 from intake.services.window import case_send_to_dispatch
 from review.choices import Rung
 from review.models import AccountabilityRung
@@ -28,9 +28,9 @@ NEEDED = ("clerk", "dispatcher", "liaison", "handler", "liaison_zgj", "commander
 
 def _matter(*, district: Center, clerk, dispatcher, department: Department, title: str, description: str,
             grid: Grid | None, category: Category, at: dt.datetime) -> Assignment:
-    case = case_register(actor=clerk, center=district, channel=Channel.WALK_IN, category=category, title=title,
-                         description=description, parties=[PartyInput(name="林春生", phone="13905958801")],
-                         address="洛阳镇上浦村", grid=grid, now=at)
+    case = case_register(actor=clerk, center=district, now=at, matter=MatterInput(
+        channel=Channel.WALK_IN, category=category, title=title, description=description,
+        parties=[PartyInput(name="林春生", phone="13905958801")], address="洛阳镇上浦村", grid=grid))
     case_send_to_dispatch(actor=clerk, case=case, now=at + dt.timedelta(minutes=5))
     case_dispatch(actor=dispatcher, case=case, mode=HandlingMode.TRANSFER, lead_department=department,
                   now=at + dt.timedelta(minutes=20))

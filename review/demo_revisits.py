@@ -15,7 +15,7 @@ from dispatch import services as dispatch_services
 from governance.models import Center, Department, Grid
 from intake.choices import Channel, HandlingMode
 from intake.models import Case, Category
-from intake.services import PartyInput, case_register
+from intake.services import MatterInput, PartyInput, case_register
 from intake.services.window import case_send_to_dispatch
 
 TITLE_PREFIX = "回访演示："
@@ -48,10 +48,10 @@ def seed_revisits(district: Center, *, now: dt.datetime) -> int:
 
     cases: dict[str, Case] = {}
     for key, title, name, phone in MATTERS:
-        case = case_register(actor=clerk, center=district, channel=Channel.WALK_IN, category=category,
-                             title=TITLE_PREFIX + title, description=f"{name}来窗口反映：{title}。",
-                             parties=[PartyInput(name=name, phone=phone)], address="洛阳镇上浦村", grid=grid,
-                             now=day(7, 9))
+        case = case_register(actor=clerk, center=district, now=day(7, 9), matter=MatterInput(
+            channel=Channel.WALK_IN, category=category, title=TITLE_PREFIX + title,
+            description=f"{name}来窗口反映：{title}。", parties=[PartyInput(name=name, phone=phone)],
+            address="洛阳镇上浦村", grid=grid))
         case_send_to_dispatch(actor=clerk, case=case, now=day(7, 9) + dt.timedelta(minutes=5))
         case.refresh_from_db()
         (assignment,) = dispatch_services.case_dispatch(actor=dispatcher, case=case, mode=HandlingMode.TRANSFER,

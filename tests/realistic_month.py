@@ -33,7 +33,7 @@ from governance.workcal import WorkingCalendar
 from grid.services import grid_case_verify, grid_report_submit
 from intake.choices import Channel, PartyRole, RiskLevel, Urgency
 from intake.models import Case, Category
-from intake.services import PartyInput, case_register, case_send_to_dispatch, case_settle_on_spot
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch, case_settle_on_spot
 from review.selectors.assessment_figures import Month
 from review.services.assessment import assessment_publish
 
@@ -165,11 +165,11 @@ def _grid_steps(users: dict[str, User], now: dt.datetime) -> dict[str, Case]:
 def _reported_wage_matter(users: dict[str, User]) -> Case:
     """Story 1: a walk-in at the district window, dispatched, reported back, waiting for 何雅琴's check."""
     clerk = users["clerk"]
-    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
-                         category=_leaf("JF10"), title="上浦村工地十二名工人被拖欠工资", description="拖欠三个月工资",
-                         address="洛阳镇上浦村工地", grid=Grid.objects.get(code=SHANGPU_UNIT),
-                         parties=[PartyInput(name="王建国", phone="13905958888", role=PartyRole.APPLICANT,
-                                             is_spokesman=True)], is_group=True, group_size=12)
+    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.WALK_IN, category=_leaf("JF10"), title="上浦村工地十二名工人被拖欠工资", description="拖欠三个月工资",
+        address="洛阳镇上浦村工地", grid=Grid.objects.get(code=SHANGPU_UNIT),
+        parties=[PartyInput(name="王建国", phone="13905958888", role=PartyRole.APPLICANT, is_spokesman=True)],
+        is_group=True, group_size=12))
     case_send_to_dispatch(actor=clerk, case=case)
     [assignment] = case_dispatch(actor=users["director"], case=case, mode="transfer",
                                  lead_department=Department.objects.get(short_code="LDWQ"))

@@ -36,7 +36,7 @@ from governance.models import Center, Department, Grid
 from governance.workcal import WorkingCalendar
 from intake.choices import Channel, HandlingMode
 from intake.models import Case, CaseEvent, Category
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from review.choices import RUNG_ORDER, Rung
 from review.models import AccountabilityRung, AssessmentScheme, EfficiencyReferral
 from tests.conftest import click_nav, screenshot
@@ -123,10 +123,10 @@ def test_one_working_day_of_clocks_and_the_ladder_played_by_each_role(page, logi
 
     # 08:50 another matter, registered and sent on by the clerk (the window's steps, through the services).
     with time_machine.travel(at(8, 50), tick=True):
-        sent = case_register(actor=user("clerk"), center=center, channel=Channel.WALK_IN, category=wage,
-                             title="上浦村工地拖欠钢筋工工资", description="钢筋工反映工地拖欠两个月工资。",
-                             parties=[PartyInput(name="许阿妹", phone="13905958877")],
-                             grid=Grid.objects.get(code="350521104203001"))
+        sent = case_register(actor=user("clerk"), center=center, matter=MatterInput(
+            channel=Channel.WALK_IN, category=wage, title="上浦村工地拖欠钢筋工工资", description="钢筋工反映工地拖欠两个月工资。",
+            parties=[PartyInput(name="许阿妹", phone="13905958877")],
+            grid=Grid.objects.get(code="350521104203001")))
         case_send_to_dispatch(actor=user("clerk"), case=sent)
 
     # 09:05 the duty director dispatches it from the board to 劳动保障维权服务中心 alone.

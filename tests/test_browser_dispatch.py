@@ -11,7 +11,7 @@ from dispatch.models import Assignment
 from governance.models import Center, Grid
 from intake.choices import Channel, PartyRole
 from intake.models import Case, CaseEvent
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import category
 from tests.conftest import click_nav, screenshot
 
@@ -20,18 +20,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _matter_waiting_for_dispatch() -> Case:
     clerk = User.objects.get(username="clerk")
-    case = case_register(
-        actor=clerk,
-        center=Center.objects.get(code="QZTS"),
-        channel=Channel.WALK_IN,
-        category=category("JF10"),
-        title="上浦村工地十二名工人被拖欠工资",
+    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.WALK_IN, category=category("JF10"), title="上浦村工地十二名工人被拖欠工资",
         description="十二名工人反映工地拖欠三个月工资。",
         parties=[PartyInput(name="王建国", phone="13905958888", role=PartyRole.APPLICANT, is_spokesman=True)],
-        grid=Grid.objects.get(code="350521104203001"),
-        is_group=True,
-        group_size=12,
-    )
+        grid=Grid.objects.get(code="350521104203001"), is_group=True, group_size=12))
     case_send_to_dispatch(actor=clerk, case=case, note="涉及工地施工许可")
     return case
 

@@ -13,7 +13,7 @@ from dispatch.models import ActingGrant
 from governance.models import Center, Grid
 from intake.choices import Channel, PartyRole
 from intake.models import Case, Category
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,11 +21,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def waiting_matter() -> Case:
     clerk = User.objects.get(username="clerk")
-    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), channel=Channel.PHONE,
-                         category=Category.objects.get(code="JF10"), title="上浦村工地欠薪（值班测试）",
-                         description="工人反映工地拖欠工资。",
-                         parties=[PartyInput(name="王建国", phone="13905958888", role=PartyRole.APPLICANT)],
-                         grid=Grid.objects.get(code="350521104203001"))
+    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.PHONE, category=Category.objects.get(code="JF10"), title="上浦村工地欠薪（值班测试）",
+        description="工人反映工地拖欠工资。",
+        parties=[PartyInput(name="王建国", phone="13905958888", role=PartyRole.APPLICANT)],
+        grid=Grid.objects.get(code="350521104203001")))
     case_send_to_dispatch(actor=clerk, case=case)
     return case
 

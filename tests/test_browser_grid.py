@@ -19,7 +19,7 @@ from governance.models import Center, Department, Grid
 from grid.models import CollectedItemChange, GridReport, Patrol
 from intake.choices import Channel, PartyRole
 from intake.models import Attachment, Case
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import category
 from tests.conftest import click_nav, screenshot
 
@@ -203,11 +203,11 @@ def test_story_6_a_patrol_in_shangpu_closes_the_seven_step_loop(phone, page):
 
 def _reported_wage_matter() -> Case:
     clerk = User.objects.get(username="clerk")
-    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
-                         category=category("JF10"), title="上浦村工地十二名工人被拖欠工资", description="拖欠三个月工资",
-                         address="洛阳镇上浦村工地", grid=Grid.objects.get(code="350521104203001"),
-                         parties=[PartyInput(name="王建国", phone="13905958888", role=PartyRole.APPLICANT,
-                                             is_spokesman=True)], is_group=True, group_size=12)
+    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.WALK_IN, category=category("JF10"), title="上浦村工地十二名工人被拖欠工资", description="拖欠三个月工资",
+        address="洛阳镇上浦村工地", grid=Grid.objects.get(code="350521104203001"),
+        parties=[PartyInput(name="王建国", phone="13905958888", role=PartyRole.APPLICANT, is_spokesman=True)],
+        is_group=True, group_size=12))
     case_send_to_dispatch(actor=clerk, case=case)
     [a] = case_dispatch(actor=User.objects.get(username="director"), case=case, mode="transfer",
                         lead_department=Department.objects.get(short_code="LDWQ"))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from governance.models import Center, Grid
 from intake.choices import Channel, PartyRole
 from intake.models import Case, CaseLink, Category
-from intake.services import PartyInput, case_register
+from intake.services import MatterInput, PartyInput, case_register
 from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,16 +24,12 @@ WANG_ID = "350521198503150015"  # 王建国: check digit per GB 11643
 
 def _earlier_matter() -> Case:
     return case_register(
-        actor=User.objects.get(username="clerk"),
-        center=Center.objects.get(code="QZTS"),
-        channel=Channel.WALK_IN,
-        category=Category.objects.get(name="劳动争议"),
-        title="上浦村工地拖欠工资",
-        description="王建国反映上浦村某工地拖欠工人工资。",
-        parties=[PartyInput(name="王建国", id_number=WANG_ID, phone="13905958888", role=PartyRole.APPLICANT)],
-        grid=Grid.objects.get(code="350521104203001"),
-        now=timezone.now() - dt.timedelta(days=21),
-    )
+        actor=User.objects.get(username="clerk"), center=Center.objects.get(code="QZTS"),
+        matter=MatterInput(
+            channel=Channel.WALK_IN, category=Category.objects.get(name="劳动争议"), title="上浦村工地拖欠工资",
+            description="王建国反映上浦村某工地拖欠工人工资。",
+            parties=[PartyInput(name="王建国", id_number=WANG_ID, phone="13905958888", role=PartyRole.APPLICANT)],
+            grid=Grid.objects.get(code="350521104203001")), now=timezone.now() - dt.timedelta(days=21))
 
 
 def test_clerk_registers_a_walk_in_matter_and_opens_its_receipt(page, login):

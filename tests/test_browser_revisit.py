@@ -18,7 +18,7 @@ from dispatch.models import RevisitAttempt, RevisitExclusion
 from governance.models import Center, Department, Grid
 from intake.choices import Channel
 from intake.models import Case, Category
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,11 +31,10 @@ def user(name: str) -> User:
 def verified_matter() -> Case:
     """A wage matter registered by `clerk`, answered by 劳动保障维权服务中心 and verified on site (the other
     roles' steps, through the services)."""
-    case = case_register(
-        actor=user("clerk"), center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
-        category=Category.objects.get(name="劳动争议"), title="上浦村工地拖欠木工工资",
+    case = case_register(actor=user("clerk"), center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.WALK_IN, category=Category.objects.get(name="劳动争议"), title="上浦村工地拖欠木工工资",
         description="木工反映工地拖欠两个月工资。", parties=[PartyInput(name="许阿妹", phone="13905958877")],
-        grid=Grid.objects.get(code="350521104203001"))
+        grid=Grid.objects.get(code="350521104203001")))
     case_send_to_dispatch(actor=user("clerk"), case=case)
     case.refresh_from_db()
     (assignment,) = svc.case_dispatch(actor=user("dispatcher"), case=case, mode="transfer",

@@ -18,7 +18,7 @@ from governance.models import Center, Department, Grid
 from intake.choices import Channel, PartyRole
 from intake.models import Case, Category, PlatformKey
 from intake.open311.services import open311_request_submit, platform_key_create
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from tests.conftest import click_nav, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,12 +40,11 @@ def logout(page) -> None:
 
 
 def story1_matter(*, sent: bool = True) -> Case:
-    case = case_register(
-        actor=user("clerk"), center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
-        category=Category.objects.get(code="JF10"), title="王建国等12人反映上浦村劳动争议",
+    case = case_register(actor=user("clerk"), center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.WALK_IN, category=Category.objects.get(code="JF10"), title="王建国等12人反映上浦村劳动争议",
         description="十二名工人反映工地拖欠三个月工资。",
         parties=[PartyInput(name="王建国", phone="13905958888", role=PartyRole.APPLICANT, is_spokesman=True)],
-        grid=Grid.objects.get(code="350521104203001"), is_group=True, group_size=12)
+        grid=Grid.objects.get(code="350521104203001"), is_group=True, group_size=12))
     if sent:
         case_send_to_dispatch(actor=user("clerk"), case=case)
     return case
@@ -58,11 +57,10 @@ def story1_dispatched(case: Case) -> tuple[Assignment, Assignment]:
 
 def story2_matter() -> Case:
     """14:20 the grid worker of 张坂镇玉田村 reports from the phone (the grid issue's report page)."""
-    return case_register(
-        actor=user("grid"), center=Center.objects.get(code="QZTS"), channel=Channel.GRID_REPORT,
-        category=Category.objects.get(code="JF08"), title="玉田村约30名村民堵塞征地地块进场道路",
+    return case_register(actor=user("grid"), center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.GRID_REPORT, category=Category.objects.get(code="JF08"), title="玉田村约30名村民堵塞征地地块进场道路",
         description="约30名村民聚集堵路，情绪激动。", parties=[], address="张坂镇玉田村征地地块进场道路",
-        grid=Grid.objects.get(code="350521106207001"), urgency="urgent", risk_level="high")
+        grid=Grid.objects.get(code="350521106207001"), urgency="urgent", risk_level="high"))
 
 
 def open_notification(page, text: str) -> None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from governance.models import Center, Grid
 from intake.choices import Channel, PartyRole
 from intake.models import Case, Category
-from intake.services import PartyInput, case_register
+from intake.services import MatterInput, PartyInput, case_register
 from tests.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,12 +47,13 @@ def _tab_to(page, element_id: str, limit: int = 40) -> int:
 def test_walk_in_registration_with_the_keyboard_only(page):
     call_command("seed_demo", verbosity=0)
     earlier = case_register(
-        actor=User.objects.get(username="clerk"), center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
-        category=Category.objects.get(name="劳动争议"), title="上浦村工地拖欠工资",
-        description="王建国反映上浦村某工地拖欠工人工资。", address="洛阳镇上浦村安置房工地",
-        parties=[PartyInput(name="王建国", id_number=WANG_ID, phone="13905958888", address="洛阳镇上浦村12号",
-                            role=PartyRole.APPLICANT)],
-        grid=Grid.objects.get(code="350521104203001"), now=timezone.now() - dt.timedelta(days=21))
+        actor=User.objects.get(username="clerk"), center=Center.objects.get(code="QZTS"),
+        matter=MatterInput(
+            channel=Channel.WALK_IN, category=Category.objects.get(name="劳动争议"), title="上浦村工地拖欠工资",
+            description="王建国反映上浦村某工地拖欠工人工资。", address="洛阳镇上浦村安置房工地",
+            parties=[PartyInput(name="王建国", id_number=WANG_ID, phone="13905958888", address="洛阳镇上浦村12号",
+                                role=PartyRole.APPLICANT)],
+            grid=Grid.objects.get(code="350521104203001")), now=timezone.now() - dt.timedelta(days=21))
     page.context.add_init_script(NO_MOUSE)
 
     page.goto(f"{page.base_url}/accounts/login/")

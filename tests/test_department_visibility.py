@@ -12,7 +12,7 @@ from dispatch.services import case_dispatch
 from governance.models import Center, Department
 from intake.choices import Channel
 from intake.models import Case
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import category
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +20,9 @@ pytestmark = pytest.mark.django_db
 
 def _dispatched_to(short_code: str, title: str):
     clerk = User.objects.get(username="clerk")
-    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
-                         category=category("JF10"), title=title, description="拖欠工资",
-                         parties=[PartyInput(name="王建国", phone="13905958888")])
+    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.WALK_IN, category=category("JF10"), title=title, description="拖欠工资",
+        parties=[PartyInput(name="王建国", phone="13905958888")]))
     case_send_to_dispatch(actor=clerk, case=case)
     case_dispatch(actor=User.objects.get(username="director"), case=case, mode="transfer",
                   lead_department=Department.objects.get(short_code=short_code))

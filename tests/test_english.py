@@ -12,7 +12,7 @@ from django.core.management import call_command
 from dispatch.services import case_dispatch
 from governance.models import Center, Department
 from intake.choices import Channel
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import category
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +27,9 @@ def demo():
 
 def _matter(*, dispatched: bool = False):
     clerk = User.objects.get(username="clerk")
-    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
-                         category=category("JF10"), title="工地欠薪", description="拖欠三个月工资",
-                         parties=[PartyInput(name="王建国", phone="13905958888")])
+    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.WALK_IN, category=category("JF10"), title="工地欠薪", description="拖欠三个月工资",
+        parties=[PartyInput(name="王建国", phone="13905958888")]))
     if dispatched:
         case_send_to_dispatch(actor=clerk, case=case)
         case_dispatch(actor=User.objects.get(username="director"), case=case, mode="transfer",

@@ -18,7 +18,7 @@ from django.test import Client
 from governance.models import Center, Grid
 from intake.choices import Channel
 from intake.models import Case
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import category
 from review.demo import CONSULTATION_TITLE
 
@@ -94,9 +94,9 @@ def _matter(*, held_at: str, by: str) -> Case:
     actor = User.objects.get(username=by)
     center = Center.objects.get(code=held_at)
     grid = Grid.objects.filter(level="unit", town__code=LUOYANG).order_by("code").first()
-    case = case_register(actor=actor, center=center, channel=Channel.WALK_IN, category=category("JF02"),
-                         title=f"{held_at} 邻里噪音", description="邻里噪音", grid=grid, now=NOW,
-                         parties=[PartyInput(name="王建国", phone="13905958888")])
+    case = case_register(actor=actor, center=center, matter=MatterInput(
+        channel=Channel.WALK_IN, category=category("JF02"), title=f"{held_at} 邻里噪音", description="邻里噪音",
+        grid=grid, parties=[PartyInput(name="王建国", phone="13905958888")]), now=NOW)
     return case_send_to_dispatch(actor=actor, case=case, now=NOW)
 
 

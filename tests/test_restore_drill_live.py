@@ -30,14 +30,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from governance.demo import DISTRICT_CODE
 from governance.models import Center
 from intake.models import Category
-from intake.services import case_register
+from intake.services import MatterInput, case_register
 from intake.services.cleaning import PartyInput
 from django.contrib.auth.models import User
 center = Center.objects.get(code=DISTRICT_CODE)
-case = case_register(actor=User.objects.get(username="clerk"), center=center, channel="walk_in",
-                     category=Category.objects.get(code="JF10"), title="备份演练：附件", description="带附件的事项。",
-                     parties=[PartyInput(name="郑演练", phone="13805959999", address="洛阳镇")], attachments=[SimpleUploadedFile("现场.pdf", b"%PDF-1.4 drill " + bytes(range(256)),
-                                                                 content_type="application/pdf")])
+case = case_register(actor=User.objects.get(username="clerk"), center=center, matter=MatterInput(
+    channel="walk_in", category=Category.objects.get(code="JF10"), title="备份演练：附件", description="带附件的事项。",
+    parties=[PartyInput(name="郑演练", phone="13805959999", address="洛阳镇")],
+    attachments=[SimpleUploadedFile("现场.pdf", b"%PDF-1.4 drill " + bytes(range(256)), content_type="application/pdf")]))
 print(json.dumps({"code": case.code}))
 """
 

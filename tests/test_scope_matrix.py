@@ -24,7 +24,7 @@ from governance.models import Center, Grid
 from grid.services import grid_report_submit
 from intake.choices import Channel
 from intake.models import Case
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import category
 
 pytestmark = pytest.mark.django_db
@@ -68,8 +68,9 @@ class Demo:
             actor = User.objects.get(username="clerk")
             grid = Grid.objects.get(code=YUTIAN_UNIT)
             center = Center.objects.get(code="QZTS")
-        case = case_register(actor=actor, center=center, channel=Channel.WALK_IN, category=category("JF02"),
-                             title=f"{kind} 邻里噪音 {n}", description="邻里噪音", grid=grid, parties=parties)
+        case = case_register(actor=actor, center=center, matter=MatterInput(
+            channel=Channel.WALK_IN, category=category("JF02"), title=f"{kind} 邻里噪音 {n}", description="邻里噪音",
+            grid=grid, parties=parties))
         return case_send_to_dispatch(actor=actor, case=case)
 
 

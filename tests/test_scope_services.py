@@ -34,7 +34,7 @@ from governance.models import Center, Department, Grid
 from grid.models import KeyPerson, Patrol
 from intake.choices import Channel, HandlingMode
 from intake.models import Attachment, Case
-from intake.services import PartyInput, case_register, case_send_to_dispatch, case_settle_on_spot
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch, case_settle_on_spot
 from intake.tests.factories import category
 from intake.tests.files import PDF, upload
 
@@ -49,10 +49,10 @@ def _user(username: str) -> User:
 
 def _zhangban_matter(title: str = "玉田村欠薪", *, send: bool = True, attachments: tuple = ()) -> Case:
     """A matter of 张坂镇's 玉田村 registered at the district window (held at the district center)."""
-    case = case_register(actor=_user("clerk"), center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
-                         category=category("JF10"), title=title, description="欠薪",
-                         grid=Grid.objects.get(code=YUTIAN_UNIT), attachments=attachments,
-                         parties=[PartyInput(name="王建国", phone="13905958888")])
+    case = case_register(actor=_user("clerk"), center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.WALK_IN, category=category("JF10"), title=title, description="欠薪",
+        grid=Grid.objects.get(code=YUTIAN_UNIT), attachments=attachments,
+        parties=[PartyInput(name="王建国", phone="13905958888")]))
     return case_send_to_dispatch(actor=_user("clerk"), case=case) if send else case
 
 
@@ -191,10 +191,9 @@ def test_the_dashboard_counts_the_users_level(client, demo):
 
 
 def test_the_window_lookup_and_the_grid_map_stay_in_the_territory(client, demo):
-    case = case_register(actor=_user("clerk"), center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
-                         category=category("JF10"), title="玉田村欠薪", description="欠薪",
-                         grid=Grid.objects.get(code=YUTIAN_UNIT),
-                         parties=[PartyInput(name="陈玉兰", phone="13905957777")])
+    case = case_register(actor=_user("clerk"), center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.WALK_IN, category=category("JF10"), title="玉田村欠薪", description="欠薪",
+        grid=Grid.objects.get(code=YUTIAN_UNIT), parties=[PartyInput(name="陈玉兰", phone="13905957777")]))
     for username, shown in (("director", True), ("town_zb", True), ("town_ly", False), ("station_sp", False)):
         client.force_login(_user(username))
         body = client.post("/intake/window/applicant/", {"phone": "13905957777"}).json()

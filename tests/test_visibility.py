@@ -12,16 +12,18 @@ from knox.models import AuthToken
 from governance.models import Center, Grid
 from intake.choices import Channel
 from intake.models import Case
-from intake.services import PartyInput, case_register
+from intake.services import MatterInput, PartyInput, case_register
 from intake.tests.factories import category
 
 pytestmark = pytest.mark.django_db
 
 
 def _registered_in(grid: Grid, title: str):
-    return case_register(actor=User.objects.get(username="clerk"), center=Center.objects.get(code="QZTS"),
-                         channel=Channel.WALK_IN, category=category("JF02"), title=title, description="邻里噪音",
-                         grid=grid, parties=[PartyInput(name="王建国", phone="13905958888")])
+    return case_register(
+        actor=User.objects.get(username="clerk"), center=Center.objects.get(code="QZTS"),
+        matter=MatterInput(
+            channel=Channel.WALK_IN, category=category("JF02"), title=title, description="邻里噪音", grid=grid,
+            parties=[PartyInput(name="王建国", phone="13905958888")]))
 
 
 def test_a_grid_worker_sees_her_grids_matters_everywhere_and_no_others(client):

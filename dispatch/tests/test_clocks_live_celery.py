@@ -32,7 +32,7 @@ from django.utils import timezone
 from dispatch.models import CommandAssignment, DutyRoster, DutyRosterSlot, DutyTeam, Mode
 from governance.models import Center, Department, Profile
 from intake.models import Category
-from intake.services import PartyInput, case_register
+from intake.services import MatterInput, PartyInput, case_register
 
 clerk, director, commander = person("clk", "window_clerk"), person("dir", "duty_director"), person("cmd", "commander")
 CommandAssignment.objects.create(center=center, role="commander", user=commander, valid_from=dt.date(2020, 1, 1))
@@ -46,9 +46,9 @@ Mode.objects.create(center=center, seq=1, kind="normal", reason="演练：移送
                     send_on_minutes=1, dispatch_minutes=1)
 category = Category.objects.get_or_create(code="LIVE", defaults={{"name": "live"}})[0]
 # Registered {ago} seconds ago: the send-on limit passes {left} seconds from now, the commander a minute later.
-case = case_register(actor=clerk, center=center, channel="walk_in", category=category, title="工地欠薪",
-                     description="live", parties=[PartyInput(name="王建国", phone="13805950001", role="applicant")],
-                     now=timezone.now() - dt.timedelta(seconds={ago}))
+case = case_register(actor=clerk, center=center, now=timezone.now() - dt.timedelta(seconds={ago}), matter=MatterInput(
+    channel="walk_in", category=category, title="工地欠薪", description="live",
+    parties=[PartyInput(name="王建国", phone="13805950001", role="applicant")]))
 print(json.dumps({{"case": case.pk, "clerk": clerk.pk, "director": director.pk, "commander": commander.pk}}))
 """
 

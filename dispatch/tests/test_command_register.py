@@ -16,7 +16,7 @@ from governance.errors import ApplicationError, PermissionDeniedError
 from governance.tests.factories import CenterFactory, UserFactory
 from intake.choices import CaseStatus, Channel, PartyRole
 from intake.models import Case
-from intake.services import PartyInput, case_register_at_command
+from intake.services import MatterInput, PartyInput, case_register_at_command
 from intake.tests.factories import valid_id_number
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +35,12 @@ class Command(World):
         DutyRosterFactory(center=self.center, departments=[self.police, self.zgj], start_date=START, weekly=True)
         self.clerk = UserFactory(username="clerk_zh", roles=["window_clerk"], profile={"center": self.center})
 
-    def register(self, actor, channel=Channel.UPPER_ASSIGNMENT, center=None, **kwargs):
-        return case_register_at_command(
-            actor=actor, center=center or self.center, channel=channel, category=self.category,
-            title="市中心交办：洛阳镇工地欠薪", description="泉州市社会治理中心交办，请核实处置并反馈。",
+    def register(self, actor, channel=Channel.UPPER_ASSIGNMENT, center=None, **fields):
+        return case_register_at_command(actor=actor, center=center or self.center, now=NOW, matter=MatterInput(
+            channel=channel, category=self.category, title="市中心交办：洛阳镇工地欠薪",
+            description="泉州市社会治理中心交办，请核实处置并反馈。",
             parties=[PartyInput(name="王建国", phone="13805950001", id_number=valid_id_number(order=7),
-                                role=PartyRole.APPLICANT)], now=NOW, **kwargs)
+                                role=PartyRole.APPLICANT)], **fields))
 
 
 @pytest.fixture

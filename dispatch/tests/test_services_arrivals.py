@@ -12,7 +12,7 @@ from governance.tests.factories import UserFactory
 from intake import hooks
 from intake.choices import Channel, PartyRole
 from intake.models import Category
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +23,12 @@ def on_duty(rotation, today):
     return rotation.teams[0].main_director
 
 
-def _register(center, channel, **kwargs):
+def _register(center, channel, title="夜市噪音", **fields):
     return case_register(
-        actor=UserFactory(roles=["window_clerk"], profile={"center": center}), center=center, channel=channel,
-        category=Category.objects.get(code="RX03"), title=kwargs.pop("title", "夜市噪音"),
-        description="东园镇夜市噪音扰民到凌晨。", address="东园镇夜市",
-        parties=[PartyInput(name="王建国", phone="13805950001", role=PartyRole.APPLICANT)], **kwargs)
+        actor=UserFactory(roles=["window_clerk"], profile={"center": center}), center=center, matter=MatterInput(
+            channel=channel, category=Category.objects.get(code="RX03"), title=title,
+            description="东园镇夜市噪音扰民到凌晨。", address="东园镇夜市",
+            parties=[PartyInput(name="王建国", phone="13805950001", role=PartyRole.APPLICANT)], **fields))
 
 
 def test_dispatch_registers_the_queued_hook():

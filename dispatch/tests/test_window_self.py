@@ -21,7 +21,7 @@ from governance.models import ServiceWindow, Stationing
 from governance.tests.factories import CenterFactory, UserFactory
 from intake.choices import CaseStatus, Channel, HandlingMode, PartyRole
 from intake.models import Case
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import valid_id_number
 
 pytestmark = pytest.mark.django_db
@@ -57,11 +57,11 @@ class Windows(World):
 
     def registered(self, clerk=None, window=None, now=NOW) -> Case:
         window = window or self.inspection
-        return case_register(
-            actor=clerk or self.clerk, center=self.center, channel=Channel.WALK_IN, category=self.category,
-            title="上浦村工地拖欠工资", description="十二名工人反映工地拖欠三个月工资。", window=window,
+        return case_register(actor=clerk or self.clerk, center=self.center, matter=MatterInput(
+            channel=Channel.WALK_IN, category=self.category, title="上浦村工地拖欠工资",
+            description="十二名工人反映工地拖欠三个月工资。", window=window,
             parties=[PartyInput(name="王建国", id_number=valid_id_number(order=123), phone="13805950001",
-                                role=PartyRole.APPLICANT)], now=now)
+                                role=PartyRole.APPLICANT)]), now=now)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.urls import reverse
 from dispatch.services import assignment_acknowledge, assignment_report_back, case_dispatch
 from governance.models import Center, Department, Grid
 from intake.choices import Channel
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import category
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def _reported_matter(grid_code: str, title: str):
     clerk, liaison = User.objects.get(username="clerk"), User.objects.get(username="liaison")
-    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), channel=Channel.WALK_IN,
-                         category=category("JF10"), title=title, description="拖欠工资",
-                         parties=[PartyInput(name="王建国", phone="13905958888")],
-                         grid=Grid.objects.get(code=grid_code))
+    case = case_register(actor=clerk, center=Center.objects.get(code="QZTS"), matter=MatterInput(
+        channel=Channel.WALK_IN, category=category("JF10"), title=title, description="拖欠工资",
+        parties=[PartyInput(name="王建国", phone="13905958888")], grid=Grid.objects.get(code=grid_code)))
     case_send_to_dispatch(actor=clerk, case=case)
     [assignment] = case_dispatch(actor=User.objects.get(username="director"), case=case, mode="transfer",
                                  lead_department=Department.objects.get(short_code="LDWQ"))

@@ -22,7 +22,7 @@ from grid.services.patrols import clean_client_key
 from intake.choices import CaseStatus, Channel, RiskLevel, Urgency
 from intake.events import case_event_build, case_events_record_many
 from intake.models import Category
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from intake.services.cleaning import FieldErrors
 from intake.validators import UploadedFileLike
 
@@ -66,11 +66,10 @@ def grid_report_submit(
         patrol = None
     try:
         with transaction.atomic():
-            case = case_register(
-                actor=actor, center=center, channel=Channel.GRID_REPORT, category=category, title=title,
-                description=description, parties=list(parties), address=address, grid=grid, urgency=urgency,
-                risk_level=risk_level, is_group=is_group, group_size=group_size,
-                attachments=[upload for upload, _ in uploads], now=now)
+            case = case_register(actor=actor, center=center, now=now, matter=MatterInput(
+                channel=Channel.GRID_REPORT, category=category, title=title, description=description,
+                parties=list(parties), address=address, grid=grid, urgency=urgency, risk_level=risk_level,
+                is_group=is_group, group_size=group_size, attachments=[upload for upload, _ in uploads]))
             report = GridReport.objects.create(case=case, grid=grid, patrol=patrol, reporter=actor, client_key=key,
                                                reported_at=now)
             events = []

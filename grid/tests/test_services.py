@@ -194,11 +194,12 @@ def test_the_seven_steps_of_a_grid_report(territory):
 
 
 def test_a_walk_in_matter_shows_the_steps_that_apply(territory):
-    from intake.services import PartyInput, case_register
+    from intake.services import MatterInput, PartyInput, case_register
 
     clerk = UserFactory(roles=[Role.WINDOW_CLERK])
-    case = case_register(actor=clerk, center=territory.district, channel=Channel.WALK_IN, category=category("JF10"),
-                         title="欠薪", description="欠薪", parties=[PartyInput(name="王建国", phone="13905958888")])
+    case = case_register(actor=clerk, center=territory.district, matter=MatterInput(
+        channel=Channel.WALK_IN, category=category("JF10"), title="欠薪", description="欠薪",
+        parties=[PartyInput(name="王建国", phone="13905958888")]))
     steps = case_loop_steps(case=case)
     assert [s.applies for s in steps[:2]] == [False, False]
     assert steps[2].done and not steps[3].done

@@ -15,11 +15,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.api import IdField
+from governance.models import ServiceWindow
 from governance.parsing import DB_ID_MAX, ApiDateField, ApiDateTimeField
 from governance.people import display_name
 from governance.text import FreeTextSerializerField
 from intake.choices import CaseStatus, Channel, Complexity, PartyKind, PartyRole, RiskLevel, Urgency
 from intake.models import Attachment, Case, CaseEvent, CaseParty, Category, Party
+from intake.services import MatterInput, PartyInput
 from intake.validators import (
     ADDRESS_MAX_CHARS,
     DESCRIPTION_MAX_CHARS,
@@ -323,6 +325,20 @@ class CaseRegisterSerializer(serializers.Serializer):
         serializer = PartyInSerializer(data=value, many=True)
         serializer.is_valid(raise_exception=True)
         return list(serializer.validated_data)
+
+    @staticmethod
+    def matter(data: dict[str, Any], *, window: ServiceWindow | None) -> MatterInput:
+        """The matter a valid body asks to register (`case_register`), with the window the view found
+        for its id; an external number is the caller's own (source "api")."""
+        return MatterInput(
+            channel=data["channel"], category=data["category"], title=data["title"], description=data["description"],
+            parties=[PartyInput(**party) for party in data["parties"]], address=data["address"], grid=data["grid"],
+            latitude=data["latitude"], longitude=data["longitude"], urgency=data["urgency"],
+            risk_level=data["risk_level"], complexity=data["complexity"] or None, window=window,
+            is_group=data["is_group"], group_size=data["group_size"], external_ref=data["external_ref"],
+            external_source="api" if data["external_ref"] else "", attachments=data["attachments"],
+            link_to=data["link_to"],
+        )
 
 
 class SettleSerializer(serializers.Serializer):

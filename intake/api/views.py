@@ -30,7 +30,6 @@ from intake.api import serializers as s
 from intake.choices import EventSource
 from intake.models import Case, CaseParty
 from intake.services import (
-    PartyInput,
     case_link,
     case_register,
     case_send_to_dispatch,
@@ -154,31 +153,9 @@ class CaseListView(APIView):
             window = ServiceWindow.objects.filter(pk=data["window"]).first()
             if window is None:
                 raise ApplicationError(gettext("所选窗口不存在。"), code="not_found", field="window")
-        case = case_register(
-            actor=request.user,
-            center=center,
-            channel=data["channel"],
-            category=data["category"],
-            title=data["title"],
-            description=data["description"],
-            parties=[PartyInput(**party) for party in data["parties"]],
-            address=data["address"],
-            grid=data["grid"],
-            latitude=data["latitude"],
-            longitude=data["longitude"],
-            urgency=data["urgency"],
-            risk_level=data["risk_level"],
-            complexity=data["complexity"] or None,
-            window=window,
-            is_group=data["is_group"],
-            group_size=data["group_size"],
-            external_ref=data["external_ref"],
-            external_source="api" if data["external_ref"] else "",
-            attachments=data["attachments"],
-            link_to=data["link_to"],
-            source=EventSource.API,
-            now=timezone.now(),
-        )
+        case = case_register(actor=request.user, center=center,
+                             matter=s.CaseRegisterSerializer.matter(data, window=window),
+                             source=EventSource.API, now=timezone.now())
         # Answered from the rows just written (case_register keeps them on the matter): no read-back.
         return Response(s.CaseDetailSerializer(case, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)

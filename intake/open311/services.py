@@ -21,7 +21,7 @@ from governance.errors import ApplicationError, PermissionDeniedError
 from governance.models import Center, Grid, Profile
 from intake.choices import Channel, EventSource, PartyRole, Urgency
 from intake.models import Case, Category, PlatformKey
-from intake.services import PartyInput, case_register
+from intake.services import MatterInput, PartyInput, case_register
 from intake.titles import title_for_push
 
 KEY_PREFIX = "o311_"
@@ -199,18 +199,9 @@ def open311_request_submit(
         case = case_register(
             actor=key.receiver,
             center=key.center,
-            channel=Channel.PLATFORM,
-            category=category,
-            title=title,
-            description=description,
-            parties=parties,
-            address=address,
-            grid=grid_id,
-            latitude=lat,
-            longitude=lng,
-            urgency=urgency,
-            external_ref=external_ref,
-            external_source=key.source,
+            matter=MatterInput(channel=Channel.PLATFORM, category=category, title=title, description=description,
+                               parties=parties, address=address, grid=grid_id, latitude=lat, longitude=lng,
+                               urgency=urgency, external_ref=external_ref, external_source=key.source),
             source=EventSource.API,
             now=now,
         )

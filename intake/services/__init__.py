@@ -12,6 +12,7 @@ from intake.services.cleaning import PartyInput
 from intake.services.command import COMMAND_CHANNELS, case_register_at_command
 from intake.services.parties import party_full_id_view, party_lookup_record
 from intake.services.registration import case_answer_deadline, case_register
+from intake.services.registration_input import MatterInput
 from intake.services.transition import case_transition
 from intake.services.window import case_link, case_send_to_dispatch, case_settle_on_spot
 
@@ -19,6 +20,7 @@ __all__ = [
     "COMMAND_CHANNELS",
     "case_register_at_command",
     "ANSWER_WORKING_DAYS",
+    "MatterInput",
     "PartyInput",
     "case_answer_deadline",
     "case_link",

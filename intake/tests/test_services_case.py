@@ -11,7 +11,7 @@ from governance.errors import ApplicationError
 from governance.tests.factories import GridFactory
 from intake.choices import CaseStatus, Channel, Complexity, PartyKind, PartyRole, Urgency
 from intake.models import Attachment, Case, CaseEvent, CaseLink, CaseParty, CaseSequence, Party
-from intake.services import PartyInput, case_register
+from intake.services import MatterInput, PartyInput, case_register
 from intake.tests.factories import category, valid_id_number
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -26,20 +26,18 @@ def applicant(**kwargs):
     return PartyInput(**values)
 
 
-def register(actor, center, **kwargs):
+def register(actor, center, *, now=NOW, **fields):
+    """A walk-in about unpaid wages (JF10) with one applicant, registered at `now`; `fields` change the matter."""
     values = {
-        "actor": actor,
-        "center": center,
         "channel": Channel.WALK_IN,
         "title": "工地拖欠工资",
         "description": "十二名工人反映上浦村工地拖欠三个月工资。",
         "parties": [applicant()],
-        "now": NOW,
     }
-    values.update(kwargs)
+    values.update(fields)
     if "category" not in values:
         values["category"] = category("JF10")
-    return case_register(**values)
+    return case_register(actor=actor, center=center, matter=MatterInput(**values), now=now)
 
 
 def nothing_saved():

@@ -37,7 +37,7 @@ from intake.forms import (
     SettleForm,
     form_field_for,
 )
-from intake.models import Category
+from intake.models import Case, Category
 from intake.services import (
     case_register,
     case_register_at_command,
@@ -103,8 +103,7 @@ def window_register(request: HttpRequest) -> HttpResponse:
     if request.GET.get("channel") == Channel.PHONE:
         initial["channel"] = Channel.PHONE
     form = RegisterForm(request.POST or None, request.FILES or None, windows=windows, initial=initial)
-    return _register_page(request, center=center, form=form, register=lambda data, common: case_register(
-        window=data["window"], channel=data["channel"], **common))
+    return _register_page(request, center=center, form=form, register=case_register)
 
 
 @login_required
@@ -119,15 +118,13 @@ def command_register(request: HttpRequest) -> HttpResponse:
     initial = {"channel": Channel.UPPER_ASSIGNMENT if request.GET.get("channel") == Channel.UPPER_ASSIGNMENT
                else Channel.PHONE}
     form = CommandRegisterForm(request.POST or None, request.FILES or None, initial=initial)
-    return _register_page(request, center=center, form=form, command=True,
-                          register=lambda data, common: case_register_at_command(
-                              channel=data["channel"], external_ref=data["external_ref"], **common))
+    return _register_page(request, center=center, form=form, register=case_register_at_command, command=True)
 
 
 def _register_page(request: HttpRequest, *, center: Any, form: RegisterForm,
-                   register: Callable[[dict[str, Any], dict[str, Any]], Any], command: bool = False) -> HttpResponse:
-    """The registration form (the window's, or the command center's): the service is `register(data,
-    common)` with the fields both share in `common`."""
+                   register: Callable[..., Case], command: bool = False) -> HttpResponse:
+    """The registration form (the window's, or the command center's): the service is
+    `register(actor=, center=, matter=)`, given the matter as the form has it (`RegisterForm.matter`)."""
     linked_ids = form.fields["link_to"].clean(form["link_to"].value()) if form.is_bound else []
     differences: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
@@ -135,23 +132,8 @@ def _register_page(request: HttpRequest, *, center: Any, form: RegisterForm,
         if category and db_id(category):
             category = Category.objects.filter(pk=db_id(category)).first() or category
         try:
-            case = call_once(request, form, lambda data: register(data, {
-                "actor": request.user,
-                "center": center,
-                "category": category,
-                "title": data["title"],
-                "description": data["description"],
-                "parties": form.parties(),
-                "address": data["address"],
-                "grid": data["grid"] or None,
-                "urgency": data["urgency"],
-                "risk_level": data["risk_level"],
-                "complexity": data["complexity"] or None,
-                "is_group": data["is_group"],
-                "group_size": data["group_size"] or 1,
-                "attachments": data["attachments"],
-                "link_to": linked_ids,
-            }))
+            case = call_once(request, form, lambda _data: register(
+                actor=request.user, center=center, matter=form.matter(category=category)))
         except AlreadyDone as done:
             say_already_done(request)
             if done.result is None:

@@ -14,7 +14,7 @@ from dispatch import services as svc
 from dispatch.tests.factories_work import World, at
 from governance.tests.factories import UserFactory
 from intake.choices import AnswerLimitUnit, Channel, HandlingMode
-from intake.services import PartyInput, case_register, case_send_to_dispatch
+from intake.services import MatterInput, PartyInput, case_register, case_send_to_dispatch
 from intake.tests.factories import CategoryFactory
 from review.selectors.assessment import assessment_compute, figure_items
 from review.selectors.assessment_figures import Month
@@ -34,10 +34,9 @@ def world():
 def _handled(world, *, category, dispatched: dt.datetime, reported: dt.datetime | None):
     clerk = UserFactory(roles=["window_clerk"], profile={"center": world.center})
     with time_machine.travel(dispatched, tick=False):
-        case = case_register(actor=clerk, center=world.center, channel=Channel.WALK_IN, category=category,
-                             title="反映问题", description="请求处理。", parties=[PartyInput(name="王建国",
-                                                                                      phone="13905958888")],
-                             now=dispatched - dt.timedelta(minutes=30))
+        case = case_register(actor=clerk, center=world.center, matter=MatterInput(
+            channel=Channel.WALK_IN, category=category, title="反映问题", description="请求处理。",
+            parties=[PartyInput(name="王建国", phone="13905958888")]), now=dispatched - dt.timedelta(minutes=30))
         case_send_to_dispatch(actor=clerk, case=case, now=dispatched - dt.timedelta(minutes=20))
         (assignment,) = svc.case_dispatch(actor=world.director, case=case, mode=HandlingMode.TRANSFER,
                                           lead_department=world.police, now=dispatched)
@@ -90,9 +89,10 @@ def test_an_urgent_matter_of_a_long_kind_keeps_the_urgent_default(world):
     sixty = CategoryFactory(code="K60", name="六十日类", answer_limit=60, answer_limit_unit=AnswerLimitUnit.CALENDAR_DAYS)
     clerk = UserFactory(roles=["window_clerk"], profile={"center": world.center})
     with time_machine.travel(at(2026, 9, 15, 9, 0), tick=False):
-        case = case_register(actor=clerk, center=world.center, channel=Channel.WALK_IN, category=sixty,
-                             title="紧急", description="紧急情况。", parties=[PartyInput(name="王建国", phone="13905958888")],
-                             urgency="urgent", now=at(2026, 9, 15, 9, 0))
+        case = case_register(actor=clerk, center=world.center, matter=MatterInput(
+            channel=Channel.WALK_IN, category=sixty, title="紧急", description="紧急情况。",
+            parties=[PartyInput(name="王建国", phone="13905958888")],
+            urgency="urgent"), now=at(2026, 9, 15, 9, 0))
         case_send_to_dispatch(actor=clerk, case=case, now=at(2026, 9, 15, 9, 5))
         (assignment,) = svc.case_dispatch(actor=world.director, case=case, mode=HandlingMode.TRANSFER,
                                           lead_department=world.police, now=at(2026, 9, 15, 9, 10))
