@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import transaction
+from django.test.utils import override_settings
 
 from tests.strict_templates import InvalidVariable, take_reports
 
@@ -45,6 +52,27 @@ def _no_undefined_template_variables(request, _strict_templates):
         pytest.fail("\n".join(dict.fromkeys(reports)), pytrace=False)
 
 
+# Pages render without a collectstatic run (`test_static` checks the manifest build itself); passwords
+# hash fast; each test has an empty cache of its own: ids are reused between tests (governance.cache),
+# and clearing a Redis cache would empty the Celery broker's database.
+PLAIN_STATIC = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+OWN_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@contextmanager
+def eager_tasks() -> Iterator[None]:
+    """Tasks run inline in tests unless a test talks to a real worker."""
+    from governance.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -52,37 +80,51 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _celery_eager(settings):
-    """Tasks run inline in tests unless a test talks to a real worker."""
-    from governance.celery import app
-
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
+    with eager_tasks():
+        yield
 
 
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
-    """Pages render without a collectstatic run; `test_static` checks the manifest build itself."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": PLAIN_STATIC}
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache(settings):
-    """Each test starts with an empty cache of its own: ids are reused between tests
-    (governance.cache), and clearing a Redis cache would empty the Celery broker's database."""
     from django.core.cache import cache
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = OWN_CACHE
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def demo_seeded(request, django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+    """`seed_demo` once for the tests of a module (it takes seconds), answering what it printed.
+
+    It runs in a transaction kept open while the module's tests run, each of them in a savepoint of
+    it (pytest-django's `db`, which a test of the demo must use: a function fixture asking for `db`
+    and this), and everything is rolled back after the module's last test. The seed sees the tests'
+    settings (above). A module may set `DEMO_AT` (a datetime: the seed's frozen clock) and
+    `DEMO_HISTORY_MATTERS` (the demo's generated history)."""
+    from django.conf import settings
+
+    at = getattr(request.module, "DEMO_AT", None)
+    history = getattr(request.module, "DEMO_HISTORY_MATTERS", settings.DEMO_HISTORY_MATTERS)
+    printed = io.StringIO()
+    with (django_db_blocker.unblock(), eager_tasks(),
+          override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo") / "media",
+                            STORAGES={**settings.STORAGES, "staticfiles": PLAIN_STATIC},
+                            PASSWORD_HASHERS=FAST_HASHERS, CACHES=OWN_CACHE, AXES_ENABLED=False,
+                            DEMO_HISTORY_MATTERS=history), transaction.atomic()):
+        with time_machine.travel(at, tick=False) if at else nullcontext():
+            call_command("seed_demo", stdout=printed)
+        yield printed.getvalue()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 
 from dispatch.services import case_dispatch
 from governance.models import Center, Department
@@ -21,8 +20,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture
-def demo():
-    call_command("seed_demo", verbosity=0)
+def demo(db, demo_seeded):
+    return demo_seeded
 
 
 def _matter(*, dispatched: bool = False):

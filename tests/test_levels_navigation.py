@@ -12,7 +12,6 @@ import zoneinfo
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.test import Client
 
 from governance.models import Center, Grid
@@ -36,10 +35,12 @@ MENUS: dict[str, tuple[set[str], set[str]]] = {  # user -> (entries shown, entri
 }
 
 
+DEMO_AT = NOW  # the seed's clock (conftest.py's demo_seeded)
+
+
 @pytest.fixture
-def demo():
+def demo(db, demo_seeded):
     with time_machine.travel(NOW, tick=False):
-        call_command("seed_demo", verbosity=0)
         yield
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from knox.models import AuthToken
 from openpyxl import load_workbook
 
@@ -75,8 +74,7 @@ class Demo:
 
 
 @pytest.fixture
-def demo() -> Demo:
-    call_command("seed_demo", verbosity=0)
+def demo(db, demo_seeded) -> Demo:
     made = Demo(matters={})
     made.matters = {kind: made.make(kind, 0) for kind in MATTERS}
     return made

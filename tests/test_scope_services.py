@@ -9,7 +9,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
-from django.core.management import call_command
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -57,8 +56,8 @@ def _zhangban_matter(title: str = "玉田村欠薪", *, send: bool = True, attac
 
 
 @pytest.fixture
-def demo() -> None:
-    call_command("seed_demo", verbosity=0)
+def demo(db, demo_seeded) -> None:
+    return None
 
 
 def _refused(call, code: str = "not_your_center") -> str:
