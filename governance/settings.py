@@ -57,7 +57,7 @@ for _key in PII_ENCRYPTION_KEYS:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-VAR_DIR = env.path("VAR_DIR", default=BASE_DIR / "var")
+VAR_DIR = Path(env.str("VAR_DIR", default="") or BASE_DIR / "var")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -183,7 +183,7 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or VAR_DIR / "media")
 STORAGES = {
     # Photos are stored upright and without their EXIF (GPS, phone, time): governance/storage.py.
     "default": {"BACKEND": "governance.storage.MediaStorage"},

@@ -4,11 +4,12 @@ recording `Env`, so that the misspelled-variable check and `.env.example` cover 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from governance.config import Env, check_sms_gateway, check_voice_gateway
+from governance.config import Env
 
 
 def channel_settings(env: Env) -> dict[str, Any]:
@@ -111,3 +112,43 @@ def channel_settings(env: Env) -> dict[str, Any]:
     # and /dispatch/receipts/voice/<vendor>/<token>/ only when this is set.
     SMS_RECEIPT_TOKEN = env.str("SMS_RECEIPT_TOKEN", default="")
     return {name: value for name, value in locals().items() if name.isupper()}
+
+
+# What each real SMS gateway needs besides the backend's name (`SMS_BACKEND=aliyun` or `tencent`).
+_SMS_GATEWAY_NEEDS = {
+    "aliyun": ("SMS_KEY_ID", "SMS_KEY_SECRET", "SMS_TEMPLATE_SUMMONS", "SMS_TEMPLATE_ESCALATION",
+               "SMS_TEMPLATE_NOTICE"),
+    "tencent": ("SMS_KEY_ID", "SMS_KEY_SECRET", "SMS_APP_ID", "SMS_TEMPLATE_SUMMONS", "SMS_TEMPLATE_ESCALATION",
+                "SMS_TEMPLATE_NOTICE"),
+}
+_SMS_GATEWAY_CLASSES = {"dispatch.gateways.aliyun_sms.AliyunSMSBackend": "aliyun",
+                        "dispatch.gateways.tencent_sms.TencentSMSBackend": "tencent"}
+
+
+def _require_gateway_settings(setting: str, backend: str, values: dict[str, str], *,
+                              needs: Mapping[str, tuple[str, ...]], classes: Mapping[str, str]) -> None:
+    """A real gateway without its key, app id or a template code would fail every message at 2 a.m.:
+    refuse to start instead."""
+    vendor = classes.get(backend.strip(), backend.strip().lower())
+    missing = [name for name in needs.get(vendor, ()) if not values.get(name)]
+    if missing:
+        raise ImproperlyConfigured(f"{setting}={backend} 需要配置：{'、'.join(missing)}（见 README「Notifications」）。")
+
+
+def check_sms_gateway(backend: str, values: dict[str, str]) -> None:
+    _require_gateway_settings("SMS_BACKEND", backend, values, needs=_SMS_GATEWAY_NEEDS, classes=_SMS_GATEWAY_CLASSES)
+
+
+_VOICE_GATEWAY_NEEDS = {"aliyun": ("VOICE_KEY_ID", "VOICE_KEY_SECRET", "VOICE_SHOW_NUMBER", "VOICE_TEMPLATE_ESCALATION",
+                                   "VOICE_TEMPLATE_CONFIRMED")}
+_VOICE_GATEWAY_CLASSES = {"dispatch.gateways.aliyun_voice.AliyunVoiceBackend": "aliyun"}
+
+
+def check_voice_gateway(backend: str, values: dict[str, str], *, play_times: int, after_minutes: float) -> None:
+    """As `check_sms_gateway`, for the voice gateway; and the call's numbers within the vendor's range."""
+    _require_gateway_settings("VOICE_BACKEND", backend, values, needs=_VOICE_GATEWAY_NEEDS,
+                              classes=_VOICE_GATEWAY_CLASSES)
+    if not 1 <= play_times <= 3:
+        raise ImproperlyConfigured(f"VOICE_PLAY_TIMES={play_times} 应为 1 到 3（网关允许的播放次数）。")
+    if not after_minutes > 0:
+        raise ImproperlyConfigured(f"VOICE_CALL_AFTER_MINUTES={after_minutes} 应大于 0（分钟，可带小数，如 0.5）。")

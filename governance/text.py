@@ -7,8 +7,8 @@ as empty when it is made only of invisible characters (zero-width spaces, joiner
 input use `FreeTextField` / `FreeTextSerializerField` with the same limit (the constants live beside
 the service that takes the text), so the two channels cannot disagree.
 
-`tests/test_house_rules.py` reads every form and serializer of the project: a text input that is not
-one of these two fields fails unless it is declared a code (an ID number, a phone, a case code).
+`tests/test_house_rules_free_text.py` reads every form and serializer of the project: a text input
+that is not one of these two fields fails unless it is declared a code (an ID number, a phone, a case code).
 """
 
 from __future__ import annotations

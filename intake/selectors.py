@@ -193,7 +193,12 @@ def case_list(
     now: dt.datetime | None = None,
 ) -> CasePage:
     """A page of matters: three queries whatever the row count (capped count, rows, applicants)."""
-    queryset = case_list_queryset(actor=actor, filters=filters, now=now)
+    return case_page(case_list_queryset(actor=actor, filters=filters, now=now), page=page, page_size=page_size)
+
+
+def case_page(queryset: QuerySet[Case], *, page: int, page_size: int) -> CasePage:
+    """A page of `case_list_queryset`'s matters, its count capped at COUNT_CAP; a page past the last
+    is the last."""
     count = queryset.order_by()[: COUNT_CAP + 1].count()
     capped = count > COUNT_CAP
     count = min(count, COUNT_CAP)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from dispatch.tests.test_engine_faults_live import _json
+from dispatch.tests.faults_live import _json
 from dispatch.tests.test_work_live_celery import (
     DATABASE_URL,
     LIVE_ONLY,

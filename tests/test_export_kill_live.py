@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from dispatch.tests.test_engine_faults_live import _json, _script
+from dispatch.tests.faults_live import _json, _script
 from dispatch.tests.test_work_live_celery import (
     LIVE_ONLY,
     _env,

@@ -18,7 +18,7 @@ from grid.tests.factories import CollectedItemChangeFactory
 from intake.events import case_event_record
 from intake.models import CaseEvent
 from intake.tests.factories import CaseFactory
-from tests.test_house_rules import APPS, ROOT, parsed, source_files
+from tests.sources import APPS, ROOT, parsed, source_files
 
 # The apps, and `command` once the command side has moved into an app of its own.
 PROJECT_APPS = APPS

@@ -13,7 +13,7 @@ from django import forms
 from rest_framework import serializers
 
 from governance import parsing
-from tests.test_house_rules import ROOT, source_files
+from tests.sources import ROOT, source_files
 
 
 def _classes(base: type) -> list[type]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch.tests.test_engine_faults_live import _free_port, _json, _redis
+from dispatch.tests.faults_live import _free_port, _json, _redis
 from dispatch.tests.test_work_live_celery import (
     LIVE_ONLY,
     ROOT,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -12,6 +13,8 @@ from django.utils import timezone
 from dispatch.models import DutyTeam
 from dispatch.sms import LocmemSMSBackend
 from dispatch.tests.factories import DutyTeamFactory
+from dispatch.tests.faults_live import FAKE_SMS
+from dispatch.tests.test_work_live_celery import _env, _migrate
 from governance.models import Center, Department
 from governance.roles import Role
 from governance.tests.factories import CenterFactory, DepartmentFactory, UserFactory
@@ -70,3 +73,18 @@ def sms_outbox():
 @pytest.fixture
 def now() -> dt.datetime:
     return timezone.now()
+
+
+# --- the live fault tests' environment (test_engine_faults*_live.py): migrated once per module -----
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> Path:
+    var_dir = tmp_path_factory.mktemp("faults")
+    _migrate(_env(var_dir))
+    return var_dir
+
+
+@pytest.fixture
+def fault_env(migrated: Path, tmp_path: Path) -> dict[str, str]:
+    env = _env(migrated)
+    env.update(SMS_BACKEND=FAKE_SMS, TEST_SMS_LOG=str(tmp_path / "sms.log"), TEST_SMS_DELAY_MS="0")
+    return env

@@ -14,7 +14,7 @@ from dispatch.models import Notification
 from dispatch.sms import sms_message_for, sms_template_for
 from dispatch.tests.conftest import at
 from dispatch.tests.fake_gateways import FakeAliyunSMS, FakeTencentSMS
-from governance.config import check_sms_gateway
+from governance.settings_channels import check_sms_gateway
 from governance.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

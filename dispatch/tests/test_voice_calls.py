@@ -25,9 +25,9 @@ from dispatch.services.notifications import notification_urgent_waiting
 from dispatch.tests.conftest import at
 from dispatch.tests.factories_work import World
 from dispatch.tests.fake_gateways import FakeAliyunVoice
-from governance.config import check_voice_gateway
 from governance.models import Profile
 from governance.people import display_name
+from governance.settings_channels import check_voice_gateway
 from intake.models import CaseEvent
 
 pytestmark = pytest.mark.django_db

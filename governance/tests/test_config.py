@@ -36,8 +36,8 @@ def test_unsupported_database_scheme_is_refused(url, tmp_path):
 
 
 def _read_everything(env: Env) -> Env:
-    env.str("DATABASE_URL")
-    env.str("REDIS_URL")
+    env.str("DATABASE_URL", default="")
+    env.str("REDIS_URL", default="")
     return env
 
 
@@ -83,6 +83,14 @@ def test_bad_boolean_and_numbers_are_refused():
         Env({"VOICE_CALL_AFTER_MINUTES": "five"}).float("VOICE_CALL_AFTER_MINUTES", default=5)
     assert Env({"VOICE_CALL_AFTER_MINUTES": "0.25"}).float("VOICE_CALL_AFTER_MINUTES", default=5) == 0.25
     assert Env({}).float("VOICE_CALL_AFTER_MINUTES", default=5) == 5
+
+
+def test_an_empty_number_is_its_default_and_lists_lose_their_blanks():
+    """What the project adds to django-environ's parsing (a copied `.env.example` sets names empty)."""
+    assert Env({"EMAIL_PORT": ""}).int("EMAIL_PORT", default=25) == 25
+    assert Env({"VOICE_CALL_AFTER_MINUTES": ""}).float("VOICE_CALL_AFTER_MINUTES", default=5) == 5
+    assert Env({"ALLOWED_HOSTS": " a.example, b.example,"}).list("ALLOWED_HOSTS", default=[]) == ["a.example", "b.example"]
+    assert Env({"ALLOWED_HOSTS": ""}).list("ALLOWED_HOSTS", default=["x"]) == []
 
 
 def test_working_hours_parse_and_validate():

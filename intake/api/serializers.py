@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from governance.api import IdField
@@ -211,6 +211,8 @@ class CaseDetailSerializer(CaseListItemSerializer):
         return PartyOutSerializer(applicants[0].party).data if applicants else None
 
 
+# One object, though its view is a list view: the page is the answer, not an array of pages.
+@extend_schema_serializer(many=False)
 class CasePageSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="符合条件的事项数，超过 10000 时为 10000")
     count_capped = serializers.BooleanField(help_text="为 true 时实际数目多于 count")
