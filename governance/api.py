@@ -251,7 +251,8 @@ def action_view(action: Action) -> type[APIView]:
                 shown.refresh_from_db()
         return Response(action.response(shown, context={"request": request}).data, status=status_code)
 
-    return type("ActionView", (APIView,), {**attributes, "post": post})
+    # `declaration`: the Action it serves (a house rule reads its app from it).
+    return type("ActionView", (APIView,), {**attributes, "post": post, "declaration": action})
 
 
 def by_actor(select: Callable[..., Any], *, key: str = "pk") -> Callable[[Request, Any], Any]:

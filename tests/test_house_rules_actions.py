@@ -148,3 +148,50 @@ def test_page_actions_show_refusals_one_way():
                     found.add((name, function.name))
     assert found - CATCHES_REFUSALS == set(), "use governance.page_actions.perform (or call_once)"
     assert CATCHES_REFUSALS - found == set(), "a page left the list: take it out of CATCHES_REFUSALS"
+
+
+# The API paths an app's endpoints keep though the app is another one's: the command app's endpoints
+# kept the paths they had when the command work sat inside review (clients rely on them).
+API_PREFIX_OF = {"command": "review"}
+
+
+def _routes(patterns: list, prefix: str = "") -> list[tuple[str, object]]:
+    from django.urls import URLPattern, URLResolver
+
+    found = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            found += _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            found.append((prefix + str(pattern.pattern), pattern.callback))
+    return found
+
+
+def test_every_rest_endpoint_lives_in_its_apps_api():
+    """Every REST endpoint of an app is a view of its `api` package (Open311: `intake.open311`), served
+    under `/api/<app>/` (Open311 under `/open311/v2/`)."""
+    from django.urls import get_resolver
+    from rest_framework.views import APIView
+
+    from tests.sources import APPS
+
+    offenders = []
+    endpoints = 0
+    for route, callback in _routes(get_resolver().url_patterns):
+        view = getattr(callback, "cls", None)
+        if view is None or not issubclass(view, APIView):
+            continue
+        # A declared action (governance.api.action_view) belongs where its answer's serializer is.
+        module = view.declaration.response.__module__ if hasattr(view, "declaration") else view.__module__
+        app = module.split(".")[0]
+        if app not in APPS:
+            continue
+        endpoints += 1
+        if module.startswith("intake.open311."):
+            ok = route.startswith("open311/v2/")
+        else:
+            ok = ".api." in module + "." and route.startswith(f"api/{API_PREFIX_OF.get(app, app)}/")
+        if not ok:
+            offenders.append(f"{route} {module}.{view.__name__}")
+    assert endpoints > 50, "no endpoint found: the walk is out of date"
+    assert offenders == []
