@@ -26,13 +26,14 @@ class CommandConfig(AppConfig):
             LetterStatus,
             SignalStatus,
         )
+        from command.links import consultation_url
         from command.models import Consultation, RiskSignal, WarningLetter
         from command.services.cadence import consultation_steps_fire
         from command.services.consultation import action_steps_fire, consultation_schedule_wartime
         from command.services.leaders import follow_events_notify, instruction_steps_fire
         from command.services.letters import letter_steps_fire
         from command.services.urgent import urgent_steps_fire
-        from command.views.leaders import department_home_panel, instructions_case_panel, leader_home_panel
+        from command.views.leaders import department_home_panel, instructions_case_panel
         from command.views.urgent import urgent_panel
         from dispatch import hooks as dispatch_hooks
         from dispatch.services import deadline_subject_register
@@ -55,6 +56,7 @@ class CommandConfig(AppConfig):
         deadline_subject_register(subject_type=INSTRUCTION_SUBJECT, handler=instruction_steps_fire)
         # A wartime declaration schedules its first 战时会商 (dispatch.services.wartime).
         dispatch_hooks.wartime_consultation.register(consultation_schedule_wartime)
+        dispatch_hooks.consultation_url.register(consultation_url)
         # A matter's followers hear of its new events; a matter's pages show its instructions and urgent reports.
         intake_hooks.events_recorded.register(follow_events_notify)
         intake_hooks.case_panels.register(urgent_panel)
@@ -71,9 +73,8 @@ class CommandConfig(AppConfig):
         register(_("纠纷日报"), "command:daily-reports", MAY_READ_COMMAND, order=49, levels=COMMAND_LEVELS)
         register(_("情况报告"), "command:urgent-reports", MAY_READ_COMMAND, order=50, levels=COMMAND_LEVELS)
         register(_("研判专报"), "command:analyses", MAY_READ_COMMAND, order=51, levels=COMMAND_LEVELS)
-        # 领导通: 我的关注 and 我的批示 at the top of a leader's home (the phone); a department's unanswered
-        # instructions at the top of its liaison's and handlers' home (and of a leader in charge's).
-        register_home_panel("command/_leader_home.html", leader_home_panel, MAY_LEAD_FROM_PHONE, order=2, first=True)
+        # 领导通: a department's unanswered instructions at the top of its liaison's and handlers' home (and
+        # of a leader in charge's); a leader's 我的关注 and 我的批示 are registered by review (with the dashboard).
         register_home_panel("command/_department_instructions.html", department_home_panel,
                             MAY_HANDLE_ASSIGNMENTS | {Role.LEADER}, order=4, first=True)
         register(_("领导批示"), "command:instructions", MAY_LEAD_FROM_PHONE | MAY_HANDLE_ASSIGNMENTS, order=24)

@@ -14,6 +14,7 @@ class DispatchConfig(AppConfig):
             AssignmentStatus,
             SummonsStatus,
         )
+        from dispatch.links import work_case_url
         from dispatch.models import Assignment, Summons
         from governance.transitions import Table, register_table
 
@@ -77,6 +78,7 @@ class DispatchConfig(AppConfig):
         from dispatch.selectors.answers import case_answers
 
         intake_hooks.case_answers.register(case_answers)
+        intake_hooks.case_work_url.register(work_case_url)
         from dispatch.views.window_self import self_handle_action
 
         # 窗口自办: a stationed department's window takes a matter it received into its own department.

@@ -34,6 +34,13 @@ assignments_overdue: Hook[Callable[..., list[Any]]] = Hook(
         "per batch, whatever its size.",
 )
 
+consultation_url: Hook[Callable[..., str]] = Hook(
+    "dispatch.consultation_url",
+    declared_by="dispatch",
+    provided_by="command",
+    doc="`(*, consultation_id) -> url`: a consultation's page, linked from the wartime page's 战时会商.",
+)
+
 wartime_consultation: Hook[Callable[..., int | None]] = Hook(
     "dispatch.wartime_consultation",
     declared_by="dispatch",

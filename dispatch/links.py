@@ -17,6 +17,11 @@ def link_to(name: str, pk: int) -> str:
         return ""
 
 
+def work_case_url(*, case_id: int) -> str:
+    """The center's work page of a matter (intake's `case_work_url`)."""
+    return link_to("work-case", case_id)
+
+
 # A call-up message's confirmation link (dispatch.services.ack): its row id, signed and dated.
 ACK_SALT = "dispatch.summons-ack"
 ACK_KIND = "summons.approved"

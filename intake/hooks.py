@@ -67,6 +67,14 @@ window_actions: ListHook[Callable[..., list]] = ListHook(
         "department, 窗口自办), for the user of the request; empty when they may not.",
 )
 
+case_work_url: Hook[Callable[..., str]] = Hook(
+    "intake.case_work_url",
+    declared_by="intake",
+    provided_by="dispatch",
+    doc="`(*, case_id) -> url`: the page where the center works a matter (its assignments, revisit and "
+        "close), linked from the matter's page and the first receiver's follow-ups.",
+)
+
 case_answers: Hook[Callable[..., dict[int, str]]] = Hook(
     "intake.case_answers",
     declared_by="intake",

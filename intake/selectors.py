@@ -385,4 +385,7 @@ def with_clocks(cases: list[Case], *, now: dt.datetime | None = None) -> list[Ca
 def follow_up_panel(user: AbstractBaseUser) -> dict[str, Any]:
     """The clerk's home panel (registered in `IntakeConfig.ready`)."""
     now = timezone.now()
-    return {"cases": cases_follow_up_due(actor=user, now=now), "now": now}
+    cases = list(cases_follow_up_due(actor=user, now=now))
+    for case in cases:
+        case.work_url = hooks.case_work_url(case_id=case.pk)
+    return {"cases": cases, "now": now}

@@ -10,13 +10,19 @@ class ReviewConfig(AppConfig):
     verbose_name = _("考核")
 
     def ready(self) -> None:
+        from command.views.leaders import leader_home_panel
         from dispatch import hooks as dispatch_hooks
         from dispatch.services import deadline_subject_register
         from governance.choices import CenterLevel
         from governance.demo import register_demo_seeder
         from governance.jobs import register_recoverer
-        from governance.navigation import DISTRICT_LEVEL, register
-        from governance.roles import MAY_READ_ASSESSMENT, MAY_READ_DASHBOARD, MAY_READ_REFERRALS
+        from governance.navigation import DISTRICT_LEVEL, register, register_home_panel
+        from governance.roles import (
+            MAY_LEAD_FROM_PHONE,
+            MAY_READ_ASSESSMENT,
+            MAY_READ_DASHBOARD,
+            MAY_READ_REFERRALS,
+        )
         from intake import hooks as intake_hooks
         from intake.events import event_types_declare
         from review.choices import LADDER_SUBJECT, LadderEventType
@@ -34,6 +40,8 @@ class ReviewConfig(AppConfig):
                  levels=frozenset({CenterLevel.TOWN}))
         # The referrals of the accountability ladder: the district's (the 区效能办 is a district office).
         register(_("效能问责"), "review:referrals", MAY_READ_REFERRALS, order=52, levels=DISTRICT_LEVEL)
+        # 领导通 at the top of a leader's home (the phone): 我的关注 and 我的批示 (command's), with the dashboard.
+        register_home_panel("review/_leader_home.html", leader_home_panel, MAY_LEAD_FROM_PHONE, order=2, first=True)
         register_demo_seeder(seed_demo)
         # A work report's export whose worker died is queued again (or failed) by jobs-recover.
         register_recoverer("report-export", report_export_recover)

@@ -41,6 +41,8 @@ def test_story_8_a_typhoon_warning(page, login):
     assert "杨振华" in page.locator("[data-testid=wartime-rota] tr[data-current]").inner_text()
     assert "吴国强" in page.locator("[data-testid=wartime-standby]").inner_text()
     assert "首次战时会商" in page.locator("[data-testid=wartime-consultation]").inner_text()
+    # the consultation's page, linked through dispatch's `consultation_url` hook (the command app's)
+    assert page.locator("[data-testid=wartime-consultation] a").get_attribute("href").startswith("/command/consultations/")
     micro = page.locator("[data-testid=wartime-micro-grids]").inner_text()
     assert "玉田村第1网格海堤微网格" in micro and "林海生" in micro and "启用" in micro
     screenshot(page, "wartime-declared")

@@ -195,3 +195,22 @@ def test_every_rest_endpoint_lives_in_its_apps_api():
             offenders.append(f"{route} {module}.{view.__name__}")
     assert endpoints > 50, "no endpoint found: the walk is out of date"
     assert offenders == []
+
+
+def test_an_apps_templates_link_only_to_its_own_or_lower_apps_pages():
+    """A template of `templates/<app>/` names in `{% url %}` only pages of its app or of an app below it
+    (governance < intake < dispatch < grid < command < review): a link up comes from the view, through
+    a hook the higher app fills in (e.g. intake's `case_work_url`)."""
+    import re
+
+    from tests.sources import APPS
+
+    layer = {app: index for index, app in enumerate(APPS)}
+    offenders = []
+    for path in sorted((ROOT / "templates").glob("*/**/*.html")):
+        app = path.relative_to(ROOT / "templates").parts[0]
+        for namespace in re.findall(r"\{% url ['\"]([\w-]+):", path.read_text(encoding="utf-8")):
+            target = namespace.removesuffix("-api")
+            if target in layer and app in layer and layer[target] > layer[app]:
+                offenders.append(f"{path.relative_to(ROOT)} -> {namespace}")
+    assert offenders == []

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dispatch import hooks as dispatch_hooks
 from dispatch.choices import WartimeEventType
 from dispatch.duty_forms import RotaSwapForm, StandbySwapForm, TeamSendForm
 from dispatch.selectors import wartime as selectors
@@ -71,16 +72,19 @@ def _page(request: HttpRequest, pk: int | None) -> HttpResponse:
         standby = selectors.wartime_standby(episode=episode)
         may_swap_standby = episode.ended_at is None and bool(
             selectors.standby_swappable(episode=episode, actor=request.user))
+        consultation = next((e for e in events if e.type == WartimeEventType.CONSULTATION_SCHEDULED), None)
         context.update({
             "told": selectors.wartime_told(episode=episode, dedupe_key=selectors.declared_dedupe_key(episode)),
             "rota": selectors.wartime_rota(episode=episode, at=now),
             "standby": standby,
-            "consultation": next((e for e in events if e.type == WartimeEventType.CONSULTATION_SCHEDULED), None),
+            "consultation": consultation,
+            "consultation_url": (dispatch_hooks.consultation_url(consultation_id=consultation.data["consultation"])
+                                 if consultation and consultation.data.get("consultation")
+                                 and may(request.user, MAY_ORGANIZE_CONSULTATIONS) else ""),
             "micro_grids": _micro_grids(events),
             "raised": [e for e in events if e.type == WartimeEventType.CASE_RAISED],
             "deployments": selectors.wartime_deployments(episode=episode),
             "events": events,
-            "may_link_consultation": may(request.user, MAY_ORGANIZE_CONSULTATIONS),
             "may_link_cases": may(request.user, MAY_SEE_DISTRICT_MATTERS),
             "send_form": TeamSendForm(center=center, actor=request.user) if may_command else None,
             "swap_form": RotaSwapForm(center=center, actor=request.user) if may_command else None,

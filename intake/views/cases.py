@@ -150,6 +150,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
         "receiver_phone": getattr(getattr(case.first_receiver, "profile", None), "phone", ""),
         # The work page (assignments, revisit, close) is the center's: its people and the first receiver.
         "can_work": may(request.user, MAY_SEE_DISTRICT_MATTERS) or case.first_receiver_id == request.user.pk,
+        "work_url": intake_hooks.case_work_url(case_id=case.pk),
         "panels": intake_hooks.case_panels(case=case, user=request.user, request=request),
         "clocks": selectors.with_clocks([case])[0].clocks,
         "verifiers": list(grid_workers_to_verify(grid=case.grid)) if case.grid else [],

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
 
@@ -121,6 +122,7 @@ def letter_from_assessment(request: HttpRequest, month: str, department_id: int)
     if flag is not None and flag not in assessment_figures.FLAG_KEYS:
         raise Http404("没有这个标记")
     context = {"assessment": {"month": str(parsed), "department": department,
+                              "url": f"{reverse('review:assessment')}?month={parsed}",
                               "flag": assessment_figures.FLAG_KEYS[flag][0] if flag else "", "flag_key": flag or ""}}
     if request.method == "POST":
         form = LetterFromAssessmentForm(request.POST, center=district, actor=request.user, target=parsed)
