@@ -117,6 +117,21 @@ print("{{}}")
 
 CATCH_UP_STEPS = 2000
 
+QUIET = ("--without-gossip", "--without-mingle")
+
+
+def _queue_workers(env: dict[str, str], tmp_path, name: str) -> list[subprocess.Popen]:
+    """The sweep's worker, the deliveries' (four threads) and the urgent queue's (four threads), as deployed."""
+    return [
+        _start(env, tmp_path / "sweeper.log", "worker", "-Q", "sweep", "--concurrency=1", "--loglevel=INFO",
+               "--hostname", f"sweep-{name}@%h", *QUIET),
+        _start(env, tmp_path / "deliverer.log", "worker", "-Q", "deliveries", "--pool=threads", "--concurrency=4",
+               "--loglevel=INFO", "--hostname", f"deliveries-{name}@%h", *QUIET),
+        _start(env, tmp_path / "urgent.log", "worker", "-Q", "urgent", "--pool=threads", "--concurrency=4",
+               "--loglevel=INFO", "--hostname", f"urgent-{name}@%h", *QUIET),
+    ]
+
+
 
 def _purge_urgent(env: dict[str, str]) -> None:
     """Earlier tests on the same broker published call-ups to the urgent queue with no urgent worker
@@ -138,16 +153,10 @@ def test_acceptance_summons_during_a_2000_step_catch_up_with_a_300_ms_gateway(tm
     ids = _json(env, REQUESTED_ONLY.format(token=uuid.uuid4().hex[:8], count=3, ago=0))
     _purge_urgent(env)
     name = f"acc-{token}"
-    quiet = ("--without-gossip", "--without-mingle")
     processes = [
-        _start(env, tmp_path / "sweeper.log", "worker", "-Q", "sweep", "--concurrency=1", "--loglevel=INFO",
-               "--hostname", f"sweep-{name}@%h", *quiet),
-        _start(env, tmp_path / "deliverer.log", "worker", "-Q", "deliveries", "--pool=threads", "--concurrency=4",
-               "--loglevel=INFO", "--hostname", f"deliveries-{name}@%h", *quiet),
-        _start(env, tmp_path / "urgent.log", "worker", "-Q", "urgent", "--pool=threads", "--concurrency=4",
-               "--loglevel=INFO", "--hostname", f"urgent-{name}@%h", *quiet),
+        *_queue_workers(env, tmp_path, name),
         _start(env, tmp_path / "worker.log", "worker", "-Q", "default", "--concurrency=1", "--loglevel=INFO",
-               "--hostname", f"default-{name}@%h", *quiet),
+               "--hostname", f"default-{name}@%h", *QUIET),
         _start(env, tmp_path / "beat.log", "beat", "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule")),
     ]
     try:
@@ -211,14 +220,8 @@ def test_a_call_up_leaves_within_5_s_of_the_approval_behind_a_200_message_backlo
     ids = _json(env, REQUESTED_ONLY.format(token=uuid.uuid4().hex[:8], count=3, ago=0))
     _purge_urgent(env)
     name = f"bound-{token}"
-    quiet = ("--without-gossip", "--without-mingle")
     processes = [
-        _start(env, tmp_path / "sweeper.log", "worker", "-Q", "sweep", "--concurrency=1", "--loglevel=INFO",
-               "--hostname", f"sweep-{name}@%h", *quiet),
-        _start(env, tmp_path / "deliverer.log", "worker", "-Q", "deliveries", "--pool=threads", "--concurrency=4",
-               "--loglevel=INFO", "--hostname", f"deliveries-{name}@%h", *quiet),
-        _start(env, tmp_path / "urgent.log", "worker", "-Q", "urgent", "--pool=threads", "--concurrency=4",
-               "--loglevel=INFO", "--hostname", f"urgent-{name}@%h", *quiet),
+        *_queue_workers(env, tmp_path, name),
         _start(env, tmp_path / "beat.log", "beat", "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule")),
     ]
     try:
