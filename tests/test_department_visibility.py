@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from knox.models import AuthToken
 
 from dispatch.services import case_dispatch
@@ -29,8 +28,7 @@ def _dispatched_to(short_code: str, title: str):
     return case
 
 
-def test_a_department_sees_its_own_matters_only(client):
-    call_command("seed_demo", verbosity=0)
+def test_a_department_sees_its_own_matters_only(client, demo_seeded):
     ours = _dispatched_to("LDWQ", "上浦村工地欠薪")
     theirs = _dispatched_to("ZGJ", "征地拆迁补偿")
 
@@ -47,9 +45,8 @@ def test_a_department_sees_its_own_matters_only(client):
     assert client.get(f"/api/intake/cases/{theirs.code}/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 404
 
 
-def test_a_leader_in_charge_sees_the_departments_matters_only(client):
+def test_a_leader_in_charge_sees_the_departments_matters_only(client, demo_seeded):
     """Issue 8 item 5: lead_zgj (分管 资规建交局) used to read every department's matters."""
-    call_command("seed_demo", verbosity=0)
     labour = _dispatched_to("LDWQ", "上浦村工地欠薪")
     zgj = _dispatched_to("ZGJ", "征地拆迁补偿")
 

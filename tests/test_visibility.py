@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from knox.models import AuthToken
 
 from governance.models import Center, Grid
@@ -26,8 +25,7 @@ def _registered_in(grid: Grid, title: str):
             parties=[PartyInput(name="王建国", phone="13905958888")]))
 
 
-def test_a_grid_worker_sees_her_grids_matters_everywhere_and_no_others(client):
-    call_command("seed_demo", verbosity=0)
+def test_a_grid_worker_sees_her_grids_matters_everywhere_and_no_others(client, demo_seeded):
     shangpu = Grid.objects.get(code="350521104203")  # 上浦村
     unit = Grid.objects.get(code="350521104203001")  # the demo grid worker's unit grid
     elsewhere = Grid.objects.filter(level=shangpu.level).exclude(pk=shangpu.pk).first()
@@ -50,8 +48,7 @@ def test_a_grid_worker_sees_her_grids_matters_everywhere_and_no_others(client):
     assert client.get(f"/api/intake/cases/{theirs.code}/", **auth).status_code == 404
 
 
-def test_someone_without_a_role_sees_no_matter(client):
-    call_command("seed_demo", verbosity=0)
+def test_someone_without_a_role_sees_no_matter(client, demo_seeded):
     case = _registered_in(Grid.objects.get(code="350521104203"), "上浦村邻里噪音")
     User.objects.create_user("nobody", password="demo1234")
     client.login(username="nobody", password="demo1234")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.urls import reverse
 
 from dispatch.services import assignment_acknowledge, assignment_report_back, case_dispatch
@@ -30,8 +29,7 @@ def _reported_matter(grid_code: str, title: str):
     return case
 
 
-def test_grid_worker_sees_reported_matters_of_her_grid_only_and_verifies(client):
-    call_command("seed_demo", verbosity=0)
+def test_grid_worker_sees_reported_matters_of_her_grid_only_and_verifies(client, demo_seeded):
     mine = _reported_matter("350521104203001", "上浦村工地欠薪")
     other = _reported_matter("350521106207001", "玉田村工地欠薪")
     assert mine.status == other.status == "reported"
@@ -51,8 +49,7 @@ def test_grid_worker_sees_reported_matters_of_her_grid_only_and_verifies(client)
     assert other.status == "reported"
 
 
-def test_center_staff_see_the_whole_queue_and_departments_do_not(client):
-    call_command("seed_demo", verbosity=0)
+def test_center_staff_see_the_whole_queue_and_departments_do_not(client, demo_seeded):
     case = _reported_matter("350521106207001", "玉田村工地欠薪")
     client.login(username="director", password="demo1234")
     assert case.code in client.get(reverse("dispatch:work-verification")).content.decode()
