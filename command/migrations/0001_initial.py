@@ -8,6 +8,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from governance.migration_ops import StateOnly
+
 
 class Migration(migrations.Migration):
 
@@ -23,7 +25,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
+        StateOnly([
                 migrations.CreateModel(
                     name='ActionItem',
                     fields=[

@@ -4,6 +4,8 @@ in the project's state only (their tables stay, under the same names), and their
 import django.db.models.deletion
 from django.db import migrations, models
 
+from governance.migration_ops import StateOnly
+
 
 MOVED = ("actionitem", "agendaitem", "analysisreport", "analysissection", "consultation", "dailyreport", "decision",
          "follow", "instruction", "instructiondepartment", "invitation", "lettersequence", "meetingcadence", "radarrules",
@@ -11,10 +13,12 @@ MOVED = ("actionitem", "agendaitem", "analysisreport", "analysissection", "consu
 
 
 def content_types_move(apps, schema_editor, *, source="review", target="command"):
-    """The moved models' content types follow them, with their permissions and admin log entries."""
-    content_type = apps.get_model("contenttypes", "ContentType")
-    content_type.objects.using(schema_editor.connection.alias).filter(app_label=source, model__in=MOVED).update(
-        app_label=target)
+    """The moved models' content types follow them, with their permissions and admin log entries. Where
+    the target's already exist (made after a migration back and forth), those fresh ones give way."""
+    content_types = apps.get_model("contenttypes", "ContentType").objects.using(schema_editor.connection.alias)
+    moving = content_types.filter(app_label=source, model__in=MOVED)
+    content_types.filter(app_label=target, model__in=moving.values("model")).delete()
+    moving.update(app_label=target)
 
 
 def content_types_back(apps, schema_editor):
@@ -31,7 +35,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
+        StateOnly([
                 migrations.RemoveField(
                     model_name='agendaitem',
                     name='carried_action',
