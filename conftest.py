@@ -52,12 +52,26 @@ def _no_undefined_template_variables(request, _strict_templates):
         pytest.fail("\n".join(dict.fromkeys(reports)), pytrace=False)
 
 
-# Pages render without a collectstatic run (`test_static` checks the manifest build itself); passwords
-# hash fast; each test has an empty cache of its own: ids are reused between tests (governance.cache),
-# and clearing a Redis cache would empty the Celery broker's database.
-PLAIN_STATIC = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-OWN_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+def settings_for_tests(media_root: Path) -> dict[str, Any]:
+    """The settings every test runs with (and the demo seeded for a module's tests):
+    - files under the test's own media root;
+    - pages rendered without a collectstatic run (`test_static` checks the manifest build itself);
+    - passwords hashed fast;
+    - a cache of its own, empty: ids are reused between tests (governance.cache), and clearing a Redis
+      cache would empty the Celery broker's database;
+    - no login lockout: Django's test `Client.login()` authenticates without a request, which
+      django-axes refuses (the lockout tests, governance/tests/test_security_logins.py, switch it
+      back on and log in through the login page as a browser does)."""
+    from django.conf import settings
+
+    return {
+        "MEDIA_ROOT": media_root,
+        "STORAGES": {**settings.STORAGES,
+                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        "AXES_ENABLED": False,
+    }
 
 
 @contextmanager
@@ -74,32 +88,18 @@ def eager_tasks() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _test_settings(settings, tmp_path):
+    from django.core.cache import cache
+
+    for name, value in settings_for_tests(tmp_path / "media").items():
+        setattr(settings, name, value)
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
 def _celery_eager(settings):
     with eager_tasks():
         yield
-
-
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": PLAIN_STATIC}
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache(settings):
-    from django.core.cache import cache
-
-    settings.CACHES = OWN_CACHE
-    cache.clear()
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +117,7 @@ def demo_seeded(request, django_db_setup, django_db_blocker, tmp_path_factory) -
     history = getattr(request.module, "DEMO_HISTORY_MATTERS", settings.DEMO_HISTORY_MATTERS)
     printed = io.StringIO()
     with (django_db_blocker.unblock(), eager_tasks(),
-          override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo") / "media",
-                            STORAGES={**settings.STORAGES, "staticfiles": PLAIN_STATIC},
-                            PASSWORD_HASHERS=FAST_HASHERS, CACHES=OWN_CACHE, AXES_ENABLED=False,
+          override_settings(**settings_for_tests(tmp_path_factory.mktemp("demo") / "media"),
                             DEMO_HISTORY_MATTERS=history), transaction.atomic()):
         with time_machine.travel(at, tick=False) if at else nullcontext():
             call_command("seed_demo", stdout=printed)
@@ -136,14 +134,6 @@ def _default_language():
 
     with translation.override(settings.LANGUAGE_CODE):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _login_lockout_off(settings):
-    """Django's test `Client.login()` authenticates without a request, which django-axes refuses;
-    the lockout tests (governance/tests/test_security_logins.py) switch it back on and log in
-    through the login page as a browser does."""
-    settings.AXES_ENABLED = False
 
 
 def _is_live(nodeid: str) -> bool:
