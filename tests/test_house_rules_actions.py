@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from tests.sources import ROOT, parsed, source_files
 
@@ -81,20 +82,22 @@ def test_page_action_helpers_live_in_governance_only():
     assert offenders == []
 
 
-def _views_by_url_name() -> dict[str, object]:
+def _url_patterns(patterns: list | None = None, prefix: str = "",
+                  namespace: str = "") -> Iterator[tuple[str, str, object]]:
+    """Every URL pattern of the project: its route, its name with its namespaces ("" when unnamed) and
+    its view."""
     from django.urls import URLResolver, get_resolver
 
-    found: dict[str, object] = {}
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _url_patterns(pattern.url_patterns, prefix + str(pattern.pattern),
+                                     f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
+        else:
+            yield prefix + str(pattern.pattern), namespace + pattern.name if pattern.name else "", pattern.callback
 
-    def walk(patterns: list, namespace: str) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
-            elif pattern.name:
-                found[namespace + pattern.name] = pattern.callback
 
-    walk(get_resolver().url_patterns, "")
-    return found
+def _views_by_url_name() -> dict[str, object]:
+    return {name: view for _route, name, view in _url_patterns() if name}
 
 
 def test_page_action_forms_carry_a_one_time_key():
@@ -155,29 +158,16 @@ def test_page_actions_show_refusals_one_way():
 API_PREFIX_OF = {"command": "review"}
 
 
-def _routes(patterns: list, prefix: str = "") -> list[tuple[str, object]]:
-    from django.urls import URLPattern, URLResolver
-
-    found = []
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            found += _routes(pattern.url_patterns, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            found.append((prefix + str(pattern.pattern), pattern.callback))
-    return found
-
-
 def test_every_rest_endpoint_lives_in_its_apps_api():
     """Every REST endpoint of an app is a view of its `api` package (Open311: `intake.open311`), served
     under `/api/<app>/` (Open311 under `/open311/v2/`)."""
-    from django.urls import get_resolver
     from rest_framework.views import APIView
 
     from tests.sources import APPS
 
     offenders = []
     endpoints = 0
-    for route, callback in _routes(get_resolver().url_patterns):
+    for route, _name, callback in _url_patterns():
         view = getattr(callback, "cls", None)
         if view is None or not issubclass(view, APIView):
             continue
