@@ -165,14 +165,15 @@ def _cpu_of(call) -> float:  # noqa: ANN001
     return time.process_time() - started
 
 
-def prepare() -> None:
-    """The data this benchmark reads, loaded once (`run_all.py` loads every module's before measuring)."""
+def prepare(scale: float = 1.0) -> None:
+    """The data this benchmark reads, loaded once (`run_all.py` loads every module's before measuring);
+    `scale` of it for the page budget's growth (bench_pages)."""
     import million
 
     setup_django()
-    million.ensure_million(total=1_000_000)
+    million.ensure_million(total=int(1_000_000 * scale))
     district, _clerk, _token = million.bench_people()
-    ensure_assignments(center=district, total=100_000, year=million.BULK_YEAR)
+    ensure_assignments(center=district, total=int(100_000 * scale), year=million.BULK_YEAR)
 
 
 def main(argv: list[str] | None = None) -> list[Row]:

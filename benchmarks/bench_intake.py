@@ -49,6 +49,7 @@ from servers import (  # noqa: E402
     free_port,
     start_gunicorn,
 )
+from servers import stop as stop_server  # noqa: E402
 
 # The issue's machine: 180 registrations/s (3x django-helpdesk's 59) against 8,935 raw rows/s.
 PEER_PER_SECOND = 59
@@ -191,7 +192,7 @@ def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw
     warm_failures: list[str] = []
     lock = threading.Lock()
     counter = iter(range(10**9))
-    stop = threading.Event()
+    halt = threading.Event()
     measuring = threading.Event()
     peak_connections = 0
     warm_counter = iter(range(10**9))  # half-seconds of warm-up
@@ -203,7 +204,7 @@ def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw
     def client() -> None:
         session = requests.Session()
         session.headers["Authorization"] = f"Token {token}"
-        while not stop.is_set():
+        while not halt.is_set():
             with lock:
                 n = next(counter)
             started = time.perf_counter()
@@ -242,11 +243,11 @@ def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw
         measuring.clear()
         wall = time.perf_counter() - started
         cpu = cpu_seconds(children(process.pid)) - cpu_before
-        stop.set()
+        halt.set()
         for worker in workers:
             worker.join()
     finally:
-        stop(process)
+        stop_server(process)
     for phase, failed in (("during the warm-up", warm_failures), ("measured", failures)):
         if failed:
             kinds = collections.Counter(text.split(":")[0].split(" ")[0] for text in failed)
@@ -360,10 +361,11 @@ def count_registration_queries(category_id: int) -> tuple[int, int]:
 
 
 
-def prepare() -> None:
-    """The data this benchmark reads, loaded once (`run_all.py` loads every module's before measuring)."""
+def prepare(scale: float = 1.0) -> None:
+    """The data this benchmark reads, loaded once (`run_all.py` loads every module's before measuring);
+    `scale` of it for the page budget's growth (bench_pages)."""
     setup_django()
-    ensure_million(total=1_000_000)
+    ensure_million(total=int(1_000_000 * scale))
 
 
 def main(argv: list[str] | None = None) -> list[Row]:

@@ -282,13 +282,14 @@ def overdue_plan(*, district: Any, now: dt.datetime) -> Row:
                       wanted=["assignment_overdue_at"])
 
 
-def prepare() -> None:
-    """The data this benchmark reads, loaded once (`run_all.py` loads every module's before measuring)."""
+def prepare(scale: float = 1.0) -> None:
+    """The data this benchmark reads, loaded once (`run_all.py` loads every module's before measuring);
+    `scale` of it for the page budget's growth (bench_pages)."""
     _setup()
     from django.utils import timezone
 
-    ensure_matters(total=1_000_000, now=timezone.now())
-    ensure_assignments(total=1_000_000)
+    ensure_matters(total=int(1_000_000 * scale), now=timezone.now())
+    ensure_assignments(total=int(1_000_000 * scale))
 
 
 def main(argv: list[str] | None = None) -> list[Row]:

@@ -170,10 +170,11 @@ def pages(*, runs: int) -> list[tuple[str, float, int, float]]:
     return measured
 
 
-def prepare() -> None:
-    """The data this benchmark reads, loaded once (`run_all.py` loads every module's before measuring)."""
+def prepare(scale: float = 1.0) -> None:
+    """The data this benchmark reads, loaded once (`run_all.py` loads every module's before measuring);
+    `scale` of it for the page budget's growth (bench_pages)."""
     setup_django()
-    print(f"history: {ensure_history(matters=1_000_000)[1]}", flush=True)
+    print(f"history: {ensure_history(matters=int(1_000_000 * scale))[1]}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> list[Row]:

@@ -27,13 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_dispatch  # noqa: E402
 import bench_intake  # noqa: E402
+import bench_pages  # noqa: E402
 import bench_radar  # noqa: E402
 import bench_review  # noqa: E402
 import bench_sweep  # noqa: E402
 from common import Row, load, machine, setup_django, table  # noqa: E402
 
 # Every benchmark of the project, in the order they run (a new one is added here).
-BENCHMARKS = [bench_intake, bench_dispatch, bench_sweep, bench_radar, bench_review]
+BENCHMARKS = [bench_intake, bench_dispatch, bench_sweep, bench_radar, bench_review, bench_pages]
 # The modules whose data lives in the district of the demo (QZTS), in the order it is loaded: the
 # list's and the board's million (2020, one in seven waiting for dispatch, 100,000 live
 # assignments), then seed_scale's realistic year (review), which the radar then finds in place.
@@ -74,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", default=[], metavar="MODULE",
                         help="run only this benchmark module (repeatable), e.g. bench_dispatch")
+    parser.add_argument("--prepare-only", action="store_true", help="load the data, measure nothing")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="load this share of the dataset (bench_pages loads a quarter to measure growth)")
     args = parser.parse_args(argv)
     modules = [m for m in BENCHMARKS if not args.only or m.__name__ in args.only]
     if not modules:
@@ -87,9 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     for module in PREPARED:
         if module in modules:
             print(f"== preparing {module.__name__}", flush=True)
-            module.prepare()
+            module.prepare(args.scale)
     _vacuum()
     print(f"== dataset: {_dataset()}", flush=True)
+    if args.prepare_only:
+        return 0
     rows: list[Row] = []
     loads: list[str] = []
     for module in modules:
