@@ -33,6 +33,7 @@ from dispatch.models import (
     WorkReminderLetter,
 )
 from governance.admin import ReadOnlyAdmin
+from governance.counting import CappedPaginator
 
 
 class DutyRosterSlotInline(admin.TabularInline):
@@ -112,6 +113,8 @@ class ModeAdmin(ReadOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
+    show_full_result_count = False  # a list of millions: counted up to a cap
+    paginator = CappedPaginator
     list_display = (
         "created_at",
         "recipient",
@@ -173,6 +176,8 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(ReadOnlyAdmin):
+    show_full_result_count = False  # a list of millions: counted up to a cap
+    paginator = CappedPaginator
     list_display = ("case", "department", "mode", "role", "status", "assigned_at", "ack_due_at", "due_at",
                     "acknowledged_late", "overdue_at", "redo_count")
     list_filter = ("status", "mode", "role", "department")

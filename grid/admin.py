@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from governance.admin import GridAdmin as BaseGridAdmin
 from governance.admin import ReadOnlyAdmin
 from governance.choices import GridLevel
+from governance.counting import CappedPaginator
 from governance.errors import ApplicationError
 from governance.models import Grid
 from governance.parsing import db_id
@@ -168,6 +169,8 @@ class GridLeaderAdmin(admin.ModelAdmin):
 
 @admin.register(Patrol)
 class PatrolAdmin(admin.ModelAdmin):
+    show_full_result_count = False  # a list of millions: counted up to a cap
+    paginator = CappedPaginator
     list_display = ("grid", "worker", "status", "started_at", "finished_at")
     list_filter = ("status",)
     raw_id_fields = ("grid", "worker")
@@ -195,6 +198,8 @@ class CollectedItemAdmin(admin.ModelAdmin):
 
 @admin.register(GridReport)
 class GridReportAdmin(admin.ModelAdmin):
+    show_full_result_count = False  # a list of millions: counted up to a cap
+    paginator = CappedPaginator
     list_display = ("case", "grid", "reporter", "reported_at")
     raw_id_fields = ("case", "grid", "patrol", "reporter")
     readonly_fields = ("client_key",)

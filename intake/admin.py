@@ -14,10 +14,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from governance.admin import ReadOnlyAdmin
+from governance.counting import CappedPaginator
 from governance.crypto import pii_digest
 from governance.errors import ApplicationError
 from governance.text import FreeTextField
 from intake.answer_limits import answer_limit_errors, category_answer_limit
+from intake.events import event_types
 from intake.models import (
     Attachment,
     Case,
@@ -142,6 +144,7 @@ class CaseAdmin(admin.ModelAdmin):
     readonly_fields = ("code", "year", "sequence", "status", "registered_at", "operating_mode", "updated_at")
     inlines = (CasePartyInline, AttachmentInline, CaseEventInline)
     show_full_result_count = False
+    paginator = CappedPaginator
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -149,6 +152,8 @@ class CaseAdmin(admin.ModelAdmin):
 
 @admin.register(Party)
 class PartyAdmin(admin.ModelAdmin):
+    show_full_result_count = False  # a list of millions: counted up to a cap
+    paginator = CappedPaginator
     list_display = ("name", "kind", "masked_id", "phone", "created_at")
     list_filter = ("kind",)
     search_fields = ("name", "=credit_code")
@@ -183,13 +188,28 @@ class CaseSequenceAdmin(ReadOnlyAdmin):
     list_display = ("district", "year", "last_value")
 
 
+class EventTypeFilter(admin.SimpleListFilter):
+    """The timeline's types from the declared vocabulary (`intake.events.event_types`), with their labels:
+    Django's own filter reads every type present with a DISTINCT over the whole timeline."""
+
+    title = _("事件")
+    parameter_name = "type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return sorted(((value, f"{label}（{value}）") for value, label in event_types().items()), key=lambda x: x[0])
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(type=self.value()) if self.value() else queryset
+
+
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ("case", "type", "actor", "from_status", "to_status", "source", "occurred_at")
-    list_filter = ("type", "source")
+    list_filter = (EventTypeFilter, "source")
     search_fields = ("case__code",)
     list_select_related = ("case", "actor")
     show_full_result_count = False
+    paginator = CappedPaginator
 
 
 @admin.register(TimelineCheck)
@@ -210,6 +230,8 @@ class SensitiveViewAdmin(ReadOnlyAdmin):
 class AttachmentAdmin(admin.ModelAdmin):
     """Read-only: files come in only through the one upload validator, and go out only through
     the download view, which checks that the user may see the matter."""
+    show_full_result_count = False  # a list of millions: counted up to a cap
+    paginator = CappedPaginator
 
     list_display = ("name", "case", "purpose", "size", "content_type", "uploaded_by", "uploaded_at")
     fields = ("name", "case", "download", "purpose", "size", "content_type", "uploaded_by", "uploaded_at")

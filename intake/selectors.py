@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from governance.counting import COUNT_CAP
 from governance.crypto import pii_digest
 from governance.errors import NotFoundError
 from governance.parsing import db_id
@@ -33,7 +34,6 @@ from intake.filters import SEARCH_MAX_CHARS, TICKED, CaseFilterSet, case_filters
 from intake.models import Attachment, Case, CaseEvent, CaseLink, CaseParty, Category, Party
 from intake.validators import phone_search_key
 
-COUNT_CAP = 10_000
 PAGE_SIZE = 50
 
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -33,6 +32,7 @@ from dispatch.models import (
     SummonsDepartment,
 )
 from dispatch.selectors.summons_work import mark_rows, summons_call_deliveries
+from governance.counting import COUNT_CAP, capped_counts, count_label
 from governance.errors import NotFoundError
 from governance.models import Center, Department
 from governance.parsing import db_id
@@ -50,7 +50,7 @@ from intake.models.case import RISK_RANK, URGENCY_RANK
 from intake.selectors import cases_visible_to
 
 HISTORY_DAYS = 90
-PENDING_COUNT_CAP = 10_000
+PENDING_COUNT_CAP = COUNT_CAP
 
 __all__ = [
     "BoardData",
@@ -268,24 +268,6 @@ class BoardData:
     counts: dict[str, Any]
 
 
-def _capped_counts(counts: dict[str, QuerySet], cap: int) -> dict[str, int]:
-    """Each queryset's number of rows, counted up to `cap + 1` (past the cap the exact number costs
-    more than it tells), all in one statement."""
-    parts, params = [], []
-    for name, rows in counts.items():
-        # `SELECT 1`: nothing to read from the table when an index answers the filter.
-        sql, values = rows.order_by().values(one=Value(1))[: cap + 1].query.sql_with_params()
-        parts.append(f"(SELECT count(*) FROM ({sql}) AS {name}_rows) AS {name}")  # noqa: S608 - the ORM's SQL, our names
-        params.extend(values)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        return dict(zip(counts, cursor.fetchone(), strict=True))
-
-
-def _count_label(n: int, cap: int) -> str:
-    return f"{cap}+" if n > cap else str(n)
-
-
 def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int = 200,
                    pending_limit: int = 50) -> BoardData:
     """Everything the board shows, in a fixed number of queries and a bounded amount of work whatever
@@ -342,14 +324,14 @@ def dispatch_board(*, center: Center, now: dt.datetime | None = None, limit: int
     # Read from the indexes `case_center_status` and `assignment_board_due` alone (due_at and
     # status are in the latter), at most PENDING_COUNT_CAP + 1 entries each. Overdue: the live ones
     # past their deadline but the reported ones (a second `status IN` would only blur the estimate).
-    counts: dict[str, Any] = _capped_counts({
+    counts: dict[str, Any] = capped_counts({
         "pending": waiting,
         "open": live,
         "overdue": live.filter(due_at__lt=now).exclude(status=AssignmentStatus.REPORTED),
         "unacknowledged": live.filter(status="assigned"),
     }, PENDING_COUNT_CAP)
     for name in list(counts):
-        counts[f"{name}_label"] = _count_label(counts[name], PENDING_COUNT_CAP)
+        counts[f"{name}_label"] = count_label(counts[name], PENDING_COUNT_CAP)
         counts[name] = min(counts[name], PENDING_COUNT_CAP)
     departments = list(Department.objects.filter(center=center, active=True).order_by("short_code"))
     return BoardData(
@@ -385,8 +367,10 @@ def case_work_detail(*, case: Case) -> dict[str, Any]:
 
 def cases_awaiting_verification(*, actor: AbstractBaseUser, center: Center | None, limit: int = 200) -> list[Case]:
     """Matters reported back and waiting for on-site verification: for a grid worker those in their
-    grids, for center staff all of the center's. One query."""
-    rows = cases_visible_to(user=actor).filter(status=CaseStatus.REPORTED).select_related("category", "grid", "town")
+    grids, for center staff all of the center's (the longest waiting first: `case_center_reported`).
+    One query."""
+    rows = (cases_visible_to(user=actor).filter(status=CaseStatus.REPORTED)
+            .select_related("category__parent", "grid", "town"))
     if _is_center_reader(actor):
         rows = rows.filter(center=center) if center is not None else rows.none()
     elif not may(actor, MAY_SEE_GRID_MATTERS):

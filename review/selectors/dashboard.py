@@ -24,6 +24,7 @@ from dispatch.choices import SummonsStatus
 from dispatch.models import Summons
 from dispatch.selectors.mode import mode_current
 from governance.choices import CenterLevel
+from governance.counting import COUNT_CAP, capped_counts, count_label
 from governance.models import Center, Grid
 from governance.scope import territory_of_center
 from intake.choices import OPEN_STATUSES, CaseStatus, Channel
@@ -128,14 +129,17 @@ def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str,
                    "url": list_url(scope, channel=key, date_from=iso_today, date_to=iso_today)}
                   for key, label in Channel.choices]
 
-    # The open matters by status and how many of them are overdue: one read of the partial index
-    # `case_district_open_grid` alone (status and due_at are in the index: the rows are never read).
+    # The open matters by status and how many of them are overdue, each count capped (10000+, as the
+    # list and the board count): one statement of ranges of the partial index `case_district_open_grid`
+    # (status and due_at are in the index: the rows are never read), bounded whatever the backlog.
     status_labels = dict(CaseStatus.choices)
-    open_rows = {status: (n, late) for status, n, late in cases.filter(status__in=OPEN_STATUSES).order_by()
-                 .values_list("status").annotate(n=Count("status"), late=Count("due_at", filter=Q(due_at__lt=now)))}
-    by_status = [{"key": key, "label": str(status_labels[key]), "value": open_rows.get(key, (0, 0))[0],
-                  "url": list_url(scope, status=key)}
-                 for key in CaseStatus.values if key in OPEN_STATUSES]
+    open_statuses = [key for key in CaseStatus.values if key in OPEN_STATUSES]
+    counted = capped_counts({
+        **{f"{key}": cases.filter(status=key) for key in open_statuses},
+        **{f"{key}_late": cases.filter(status=key, due_at__lt=now) for key in open_statuses}})
+    by_status = [{"key": key, "label": str(status_labels[key]), "value": min(counted[key], COUNT_CAP),
+                  "value_label": count_label(counted[key]), "url": list_url(scope, status=key)}
+                 for key in open_statuses]
 
     # This month by category, town and grid: one scan of the month's matters, summed up here.
     month_cases = cases.filter(registered_at__gte=month_start, registered_at__lt=end)
@@ -163,7 +167,8 @@ def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str,
     hot_grids = [{"key": pk, "label": grid_names.get(pk, "—"), "value": n,
                   "url": list_url(scope, grid=pk, date_from=iso_first, date_to=iso_today)} for pk, n in hot]
 
-    overdue = sum(late for _n, late in open_rows.values())
+    overdue = sum(min(counted[f"{key}_late"], COUNT_CAP) for key in open_statuses)
+    overdue_capped = any(counted[f"{key}_late"] > COUNT_CAP for key in open_statuses)
 
     months = _months_back(month_first, 12)
     if scope.village is not None:  # no stored summary per village: its few matters are counted now
@@ -197,8 +202,9 @@ def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str,
         "today_total": sum(item["value"] for item in by_channel),
         "today_url": list_url(scope, date_from=iso_today, date_to=iso_today),
         "by_channel": by_channel, "by_status": by_status, "open_total": sum(i["value"] for i in by_status),
+        "open_capped": any(counted[key] > COUNT_CAP for key in open_statuses),
         "by_category": by_category, "by_town": by_town, "hot_grids": hot_grids, "trend": trend,
-        "overdue": overdue, "overdue_url": list_url(scope, overdue=1),
+        "overdue": overdue, "overdue_capped": overdue_capped, "overdue_url": list_url(scope, overdue=1),
         "trend_refreshed": trend_refreshed,
         "summons": summons,
         "mode": {"kind": mode.kind, "label": str(mode.get_kind_display()),
