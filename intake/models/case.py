@@ -200,6 +200,11 @@ class Case(models.Model):
             models.Index(fields=["district", "status", "due_at"], name="case_district_open_grid", include=["grid"],
                          condition=~models.Q(status=CaseStatus.CLOSED)),
             models.Index(fields=["district", "status", "category", "-registered_at"], name="case_district_status"),
+            # A center's matters reported back, the longest waiting first (the verification queue).
+            models.Index(fields=["center", "updated_at"], name="case_center_reported",
+                         condition=models.Q(status=CaseStatus.REPORTED)),
+            # A grid's open matters by deadline (the grid's page): only its open ones are read, in order.
+            models.Index(fields=["grid", "due_at"], name="case_grid_open_due", condition=~models.Q(status=CaseStatus.CLOSED)),
             # The dispatch board: what a center has waiting, counted and read in queue order.
             models.Index(fields=["center", "status"], name="case_center_status"),
             models.Index(models.F("center"), URGENCY_RANK, RISK_RANK, models.F("registered_at"), models.F("id"),

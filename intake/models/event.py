@@ -41,7 +41,8 @@ class CaseEvent(AppendOnlyModel):
     """One line of a matter's timeline; append-only (`governance.append_only`), each row sealed into
     its matter's hash chain as it is inserted."""
 
-    case = models.ForeignKey("intake.Case", on_delete=models.PROTECT, related_name="events")
+    # Indexed by `caseevent_case_type` (and the timeline's order by its own), which lead with it.
+    case = models.ForeignKey("intake.Case", on_delete=models.PROTECT, related_name="events", db_index=False)
     type = models.CharField(_("事件"), max_length=60, db_index=True, help_text=_("如 case.registered"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
@@ -66,6 +67,11 @@ class CaseEvent(AppendOnlyModel):
         ordering = ["occurred_at", "id"]
         indexes = [
             models.Index(fields=["case", "occurred_at", "id"]),
+            # Whether a matter's timeline records an event of a type, read from the index alone: the
+            # facts the assessment and the work report count for a month's matters
+            # (`review.selectors.assessment_rows.matter_figures`: one probe per matter, not a scan of the
+            # timeline), and every lookup of a matter's events of a type.
+            models.Index(fields=["case", "type"], name="caseevent_case_type"),
             # The assessment's events about an assignment (its `assignment` key), joined to the month's
             # assignments as a set (`review.selectors.assessment_rows.events`, whose type filter is this
             # condition; the types are dispatch's, written here as text: intake does not import dispatch).

@@ -68,18 +68,16 @@ from review.selectors.assessment_scheme import (
 from review.selectors.ladder import LADDER_COUNTED, ladder_figures, staff_figures
 
 
-def _grouped(queryset: QuerySet, group: str, filters: dict[str, Q], sums: dict[str, str] | None = None,
-             *, distinct: bool = True) -> dict[int, dict[str, int]]:
-    """Each filter's count (or sum) per `group`, in one statement. `distinct=False` where the rows are
-    one per counted row (no join multiplies them): the counts can then be hashed, instead of sorted
-    by the group (which made the planner walk the whole `center_id` index of the matters)."""
+def _grouped(queryset: QuerySet, group: str, filters: dict[str, Q], sums: dict[str, str] | None = None
+             ) -> dict[int, dict[str, int]]:
+    """Each filter's distinct count (or sum) per `group`, in one statement."""
     sums = sums or {}
     aggregates: dict[str, Any] = {}
     for key, condition in filters.items():
         if key in sums:
             aggregates[key] = Coalesce(Sum(sums[key], filter=condition), 0)
         else:
-            aggregates[key] = Count("pk", filter=condition, distinct=distinct)
+            aggregates[key] = Count("pk", filter=condition, distinct=True)
     rows = queryset.order_by().values(group).annotate(**aggregates)
     return {row[group]: {key: int(row[key] or 0) for key in filters} for row in rows}
 
@@ -180,7 +178,7 @@ def _calendar_summary(center: Center, month: Month) -> dict[str, Any]:
 def _towns(center: Center, month: Month) -> list[dict[str, Any]]:
     centers = list(Center.objects.filter(district=center, level__in=[CenterLevel.TOWN, CenterLevel.VILLAGE],
                                          active=True).order_by("code").values("pk", "name", "level"))
-    cases = _grouped(figure_rows.town_cases(center, month), "center_id", figure_rows.town_case_filters(), distinct=False)
+    cases = figure_rows.town_case_figures(center, month)
     escalated = {row["from_center"]: row["n"] for row in
                  figure_rows.escalations(center, month).order_by().values("from_center").annotate(n=Count("pk"))}
     rows = []

@@ -7,6 +7,7 @@ equals its figure."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -178,33 +179,61 @@ def town_cases(center: Center, month: Month) -> QuerySet[Case]:
     return Case.objects.filter(command_matters(center=center), registered_at__gte=start, registered_at__lt=end)
 
 
-def recorded(event_type: str) -> Q:
-    """The matter's timeline records an event of this type (a fact, whatever its status is now)."""
-    return Q(Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), type=event_type)))
+# The matter figures that are facts of the timeline: the event types whose presence makes a matter count.
+MATTER_EVENTS: dict[str, tuple[str, ...]] = {
+    "settled_on_spot": (CaseEventType.CASE_SETTLED_ON_SPOT,),
+    "closed": (DispatchEventType.CASE_CLOSED,),
+    "send_on_overdue": (DispatchEventType.CASE_SEND_ON_OVERDUE,),
+    "dispatch_overdue": (DispatchEventType.CASE_DISPATCH_OVERDUE,),
+    "clock_escalated": (DispatchEventType.CASE_SEND_ON_ESCALATED, DispatchEventType.CASE_DISPATCH_ESCALATED),
+    "verification_overdue": (DispatchEventType.CASE_VERIFICATION_OVERDUE,),
+    "revisit_overdue": (DispatchEventType.CASE_REVISIT_OVERDUE,),
+    "explanation_requested": (DispatchEventType.CASE_EXPLANATION_REQUESTED,),
+    "explanation_overdue": (DispatchEventType.CASE_EXPLANATION_OVERDUE,),
+}
+TOWN_EVENTS = {"settled": MATTER_EVENTS["settled_on_spot"] + MATTER_EVENTS["closed"]}
+
+
+def recorded(event_types: tuple[str, ...]) -> Q:
+    """The matter's timeline records an event of one of these types (a fact, whatever its status is now)."""
+    return Q(Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), type__in=event_types)))
 
 
 def matter_filters() -> dict[str, Q]:
-    return {"registered": Q(), "settled_on_spot": recorded(CaseEventType.CASE_SETTLED_ON_SPOT),
-            "closed": recorded(DispatchEventType.CASE_CLOSED),
-            "send_on_overdue": recorded(DispatchEventType.CASE_SEND_ON_OVERDUE),
-            "dispatch_overdue": recorded(DispatchEventType.CASE_DISPATCH_OVERDUE),
-            "clock_escalated": recorded(DispatchEventType.CASE_SEND_ON_ESCALATED)
-            | recorded(DispatchEventType.CASE_DISPATCH_ESCALATED),
-            "verification_overdue": recorded(DispatchEventType.CASE_VERIFICATION_OVERDUE),
-            "revisit_overdue": recorded(DispatchEventType.CASE_REVISIT_OVERDUE),
-            "explanation_requested": recorded(DispatchEventType.CASE_EXPLANATION_REQUESTED),
-            "explanation_overdue": recorded(DispatchEventType.CASE_EXPLANATION_OVERDUE)}
+    """Per matter figure, the matters it lists (the drill-down)."""
+    return {"registered": Q(), **{key: recorded(types) for key, types in MATTER_EVENTS.items()}}
+
+
+def _recorded_counts(cases: QuerySet[Case], events: dict[str, tuple[str, ...]], group: str | None = None
+                     ) -> dict[Any, dict[str, int]]:
+    """How many of `cases` record each figure's events (per `group` of the matter, or in all under None):
+    one pass over the matters' events, each matter counted once per figure. Counted from the events
+    side, it equals `recorded()`'s lists, without a probe of the timeline per matter and figure."""
+    wanted = sorted({event_type for types in events.values() for event_type in types})
+    rows = CaseEvent.objects.filter(case__in=cases.order_by().values("pk"), type__in=wanted).order_by()
+    aggregates = {key: Count("case_id", distinct=True, filter=Q(type__in=types)) for key, types in events.items()}
+    if group is None:
+        return {None: rows.aggregate(**aggregates)}
+    grouped = rows.values(f"case__{group}").annotate(**aggregates)
+    return {row[f"case__{group}"]: {key: row[key] for key in events} for row in grouped}
 
 
 def matter_figures(*, center: Center, month: Month) -> dict[str, int]:
-    """The month's matters of the district (one aggregate query); `figure_items(district=True)` lists them."""
-    filters = matter_filters()
-    return town_cases(center, month).aggregate(**{key: Count("pk", filter=q) for key, q in filters.items()})
+    """The month's matters of the district (two statements); `figure_items(district=True)` lists them."""
+    cases = town_cases(center, month)
+    return {"registered": cases.count(), **_recorded_counts(cases, MATTER_EVENTS)[None]}
 
 
 def town_case_filters() -> dict[str, Q]:
-    matters = matter_filters()
-    return {"registered": Q(), "settled": matters["settled_on_spot"] | matters["closed"]}
+    return {"registered": Q(), **{key: recorded(types) for key, types in TOWN_EVENTS.items()}}
+
+
+def town_case_figures(center: Center, month: Month) -> dict[int, dict[str, int]]:
+    """Per town and village center, the month's matters registered there and those settled (two statements)."""
+    cases = town_cases(center, month)
+    registered = {row["center_id"]: row["n"] for row in cases.order_by().values("center_id").annotate(n=Count("pk"))}
+    settled = _recorded_counts(cases, TOWN_EVENTS, group="center_id")
+    return {pk: {"registered": n, "settled": settled.get(pk, {}).get("settled", 0)} for pk, n in registered.items()}
 
 
 def escalations(center: Center, month: Month) -> QuerySet[CaseEvent]:
