@@ -75,7 +75,11 @@ def cases_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case
     if roles & MAY_SEE_GRID_MATTERS:
         # her grids, and her village's own matters (she verifies them on site)
         extra |= Q(grid_id__in=grid_ids_to_verify(user=user))
-    return Case.objects.filter((condition | extra) if given else extra)
+    visible = Case.objects.filter((condition | extra) if given else extra)
+    # Departments and grids answer within their center's district: saying so lets a list walk the
+    # district's newest matters (`case_district_recent`) instead of sorting all of a department's.
+    district_id = territory_for_user(user=user).district_id
+    return visible.filter(district_id=district_id) if district_id is not None else visible
 
 
 def case_get_for_actor(*, actor: AbstractBaseUser | AnonymousUser, pk_or_code: int | str) -> Case:

@@ -154,8 +154,9 @@ def test_the_number_of_queries_does_not_grow_with_the_matters(october):
     # 20 before the duty figures came from the sign-ins: the signs and the stationing rota add one each; the accountability ladder per department
     # and the named handlers' figures one read each (their names one more once a handler is named).
     # PostgreSQL runs the month's counts without JIT (governance.dbplan): that planner setting is no read.
+    # The towns' figures are two reads (registered; settled, counted from the events: issue 25).
     reads = [q for q in small.captured_queries if not q["sql"].startswith("SET LOCAL")]
-    assert len(reads) <= 24
+    assert len(reads) <= 25
 
 
 def test_a_month_recomputed_a_year_later_still_counts_in_one_query(october):
