@@ -71,6 +71,13 @@ class Territory:
         return (Q(**{f"{prefix}pk": root}) | Q(**{f"{prefix}parent_id": root})
                 | Q(**{f"{prefix}parent__parent_id": root}))
 
+    @cached_property
+    def grid_id_list(self) -> list[int]:
+        """The ids of the territory's grids (a village's: a few dozen), read once: written into a
+        matter's condition as constants, they let PostgreSQL OR the grid and center indexes instead of
+        probing a subquery for every matter of the district (a village's dashboard: 8 s -> ms at 2M)."""
+        return sorted(Grid.objects.filter(self.grids()).values_list("pk", flat=True))
+
     def grid_ids(self) -> Q:
         """The same as `grids`, as a condition on a `grid_id` column (a subquery of grid ids)."""
         if self.is_district:
@@ -93,7 +100,7 @@ class Territory:
         if self.level == CenterLevel.TOWN:
             located = Q(**{f"{prefix}town_id": self.root_grid_id})
         else:
-            located = Q(**{f"{prefix}grid_id__in": Grid.objects.filter(self.grids()).values("pk")})
+            located = Q(**{f"{prefix}grid_id__in": self.grid_id_list})
         return within & (located | here)
 
     def acts_at(self, center_id: int | None) -> bool:

@@ -99,7 +99,7 @@ def open_counts_per_grid(*, district_id: int | None, now: dt.datetime) -> dict[i
         return {row["grid_id"]: (row["n"], row["late"]) for row in open_matters.order_by().values("grid_id")
                 .annotate(n=Count("grid_id"), late=Count("grid_id", filter=Q(due_at__lt=at)))}
 
-    return cached_read("grid-open-counts", (district_id, minute), count, timeout=2 * OPEN_COUNTS_SECONDS)
+    return cached_read("grid-open-counts", f"{district_id}:{minute}", count, timeout=2 * OPEN_COUNTS_SECONDS)
 
 
 def grid_map_features(*, level: str | None = None, within: Q | None = None) -> dict[str, Any]:
