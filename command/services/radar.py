@@ -264,16 +264,24 @@ class _Run:
                     case_ids=[case_id for case_id, _ in links], window_start=since, window_end=self.now,
                     metrics={"matters": len(ids)},
                 )
-        rows = (Case.objects.filter(self.matters, registered_at__gte=since, registered_at__lte=self.now)
-                .exclude(address="").values("category_id", "address")
-                .annotate(n=Count("pk")).filter(n__gte=rules.repeat_min_matters))
+        window = Case.objects.filter(self.matters, registered_at__gte=since, registered_at__lte=self.now)
+        rows = list(window.exclude(address="").values("category_id", "address")
+                    .annotate(n=Count("pk")).filter(n__gte=rules.repeat_min_matters))
+        # Every cluster's matters in one read (not one per cluster), and their categories in one.
+        clusters: dict[tuple[int, str], list[int]] = {(row["category_id"], row["address"]): [] for row in rows}
+        if clusters:
+            for pk, category_id, address in (window.filter(address__in={a for _c, a in clusters},
+                                                           category_id__in={c for c, _a in clusters})
+                                             .order_by("registered_at", "pk")
+                                             .values_list("pk", "category_id", "address")):
+                if (category_id, address) in clusters:
+                    clusters[category_id, address].append(pk)
+        categories = Category.objects.in_bulk({c for c, _a in clusters})
         for row in rows:
-            ids = list(Case.objects.filter(self.matters, registered_at__gte=since, registered_at__lte=self.now,
-                                           category_id=row["category_id"], address=row["address"])
-                       .order_by("registered_at").values_list("pk", flat=True))
+            ids = clusters[row["category_id"], row["address"]]
             if 2 * len(set(ids) & self.surge_case_ids) > len(ids):
                 continue  # mostly the matters of a surge signal already raised: one signal, not two
-            category = Category.objects.get(pk=row["category_id"])
+            category = categories[row["category_id"]]
             self.signal(
                 kind=SignalKind.REPEAT_SUBJECT,
                 key=f"subject:{row['category_id']}:{_digest(row['address'])}", episode_since=since,
