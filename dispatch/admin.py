@@ -183,7 +183,9 @@ class AssignmentAdmin(ReadOnlyAdmin):
     list_filter = ("status", "mode", "role", "department")
     search_fields = ("case__code", "case__title", "department__name")
     list_select_related = ("case", "department")
-    date_hierarchy = "assigned_at"
+    # The newest first by the primary key (no sort of a million assignments); no date hierarchy: its
+    # years and months are a DISTINCT over the whole table on every page.
+    ordering = ("-pk",)
 
 
 class SummonsDepartmentInline(admin.TabularInline):
