@@ -24,7 +24,8 @@ LARGE_MODELS = {
     ("intake", "attachment"), ("dispatch", "assignment"), ("dispatch", "notification"),
     ("dispatch", "deadlinestep"), ("grid", "gridreport"), ("grid", "patrol"),
 }
-CONCURRENT = (migration_ops.AddIndexConcurrently, migration_ops.RemoveIndexConcurrently)
+CONCURRENT = (migration_ops.AddIndexConcurrently, migration_ops.RemoveIndexConcurrently,
+              migration_ops.FieldIndexDroppedConcurrently)
 
 
 def _new_migrations():
@@ -111,3 +112,68 @@ def test_the_admin_lists_of_large_tables_count_up_to_a_cap():
         if not issubclass(model_admin.paginator, CappedPaginator) or model_admin.show_full_result_count:
             faults.append(f"{type(model_admin).__name__}: set paginator = CappedPaginator and show_full_result_count = False")
     assert not faults, "\n".join(faults)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fields_index_is_dropped_and_built_back_on_this_database():
+    from django.apps import apps as global_apps
+    from django.db.migrations.state import ProjectState
+
+    from intake.models import Case
+
+    def indexed() -> set[str]:
+        with connection.cursor() as cursor:
+            found = connection.introspection.get_constraints(cursor, Case._meta.db_table)
+        return {name for name, about in found.items() if about["index"] and about["columns"] == ["grid_id"]}
+
+    before = ProjectState.from_apps(global_apps)
+    after = before.clone()
+    field = Case._meta.get_field("grid").clone()
+    field.db_index = False
+    drop = migration_ops.FieldIndexDroppedConcurrently("case", "grid", field)
+    drop.state_forwards("intake", after)
+    assert indexed()
+    with connection.schema_editor(atomic=False) as editor:
+        drop.database_forwards("intake", editor, before, after)
+    assert not indexed()
+    with connection.schema_editor(atomic=False) as editor:
+        drop.database_backwards("intake", editor, after, before)
+    assert indexed()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_text_fields_index_stays_renamed_and_its_pattern_twin_goes_on_this_database():
+    from django.apps import apps as global_apps
+    from django.db import migrations
+    from django.db.migrations.state import ProjectState
+
+    from intake.models import Case
+
+    def indexed() -> set[str]:
+        with connection.cursor() as cursor:
+            found = connection.introspection.get_constraints(cursor, Case._meta.db_table)
+        return {name for name, about in found.items() if about["index"] and about["columns"] == ["channel"]}
+
+    plain = ProjectState.from_apps(global_apps)
+    field = Case._meta.get_field("channel").clone()
+    field.db_index = True
+    index_it = migrations.AlterField("case", "channel", field)
+    with_index = plain.clone()
+    index_it.state_forwards("intake", with_index)
+    with connection.schema_editor() as editor:
+        index_it.database_forwards("intake", editor, plain, with_index)
+    generated = indexed()
+    assert len(generated) == (2 if connection.vendor == "postgresql" else 1)  # the `_like` twin on PostgreSQL
+    keep = migration_ops.LikeIndexDroppedConcurrently("case", "channel", Case._meta.get_field("channel").clone(),
+                                                      name="case_channel_probe")
+    kept = with_index.clone()
+    keep.state_forwards("intake", kept)
+    with connection.schema_editor(atomic=False) as editor:
+        keep.database_forwards("intake", editor, with_index, kept)
+    assert indexed() == {"case_channel_probe"}
+    with connection.schema_editor(atomic=False) as editor:
+        keep.database_backwards("intake", editor, kept, with_index)
+    assert indexed() == generated
+    with connection.schema_editor() as editor:
+        index_it.database_backwards("intake", editor, with_index, plain)
+    assert not indexed()
