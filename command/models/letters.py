@@ -33,13 +33,15 @@ class LetterSequence(models.Model):
 
 
 class WarningLetter(models.Model):
+    # The department and the signal are read through an index that starts with them
+    # (`warning_letter_department`, the one letter per signal): no index of their own (issue 25's index audit).
     center = models.ForeignKey("governance.Center", verbose_name=_("发函中心"), on_delete=models.PROTECT,
                                related_name="warning_letters")
     kind = models.CharField(_("函件类型"), max_length=20, choices=LetterKind.choices)
     year = models.PositiveSmallIntegerField(_("年度"))
     number = models.PositiveIntegerField(_("序号"))
     department = models.ForeignKey("governance.Department", verbose_name=_("收函单位"), on_delete=models.PROTECT,
-                                   related_name="warning_letters")
+                                   related_name="warning_letters", db_index=False)
     subject = models.CharField(_("事由"), max_length=200)
     body = models.TextField(_("正文"))
     requirements = models.TextField(_("工作要求"), blank=True)
@@ -47,7 +49,7 @@ class WarningLetter(models.Model):
     case = models.ForeignKey("intake.Case", verbose_name=_("事项"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="warning_letters")
     signal = models.ForeignKey("command.RiskSignal", verbose_name=_("研判信号"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="letters")
+                               on_delete=models.PROTECT, related_name="letters", db_index=False)
     trigger_record = models.OneToOneField("dispatch.WorkReminderLetter", verbose_name=_("超期阈值记录"), null=True,
                                           blank=True, on_delete=models.PROTECT, related_name="letter")
     assessment_month = models.DateField(_("考核月份"), null=True, blank=True)
@@ -77,7 +79,6 @@ class WarningLetter(models.Model):
         ]
         indexes = [
             models.Index(fields=["department", "issued_at"], name="warning_letter_department"),
-            models.Index(fields=["center", "status", "answer_due_at"], name="warning_letter_open"),
         ]
 
     def __str__(self) -> str:

@@ -62,8 +62,10 @@ class RiskSignal(models.Model):
 
 
 class RiskSignalCase(models.Model):
-    signal = models.ForeignKey(RiskSignal, on_delete=models.CASCADE, related_name="signal_cases")
-    case = models.ForeignKey("intake.Case", on_delete=models.CASCADE, related_name="+")
+    # The signal's rows are read through the unique (signal, case); nothing reads them by matter, and
+    # matters are never deleted (issue 25's index audit).
+    signal = models.ForeignKey(RiskSignal, on_delete=models.CASCADE, related_name="signal_cases", db_index=False)
+    case = models.ForeignKey("intake.Case", on_delete=models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
         db_table = "review_risksignalcase"  # the name it had in review

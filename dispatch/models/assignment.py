@@ -26,26 +26,31 @@ from intake.choices import HandlingMode, OperatingMode
 class Assignment(models.Model):
     """One department's part of a matter, with its own clock and reply."""
 
+    # The foreign keys without an index of their own (`db_index=False`) are read through an index of
+    # Meta.indexes that starts with them, or by no query (the people who acted, the policy, the previous
+    # assignment: a user's or a policy's delete in the admin reads the table once; assignments are never
+    # deleted). Issue 25's index audit (`governance.index_uses`): every transition writes every index.
     case = models.ForeignKey("intake.Case", verbose_name=_("事项"), on_delete=models.PROTECT,
                              related_name="assignments")
     center = models.ForeignKey("governance.Center", verbose_name=_("交办中心"), on_delete=models.PROTECT,
-                               related_name="assignments")
+                               related_name="assignments", db_index=False)
     department = models.ForeignKey("governance.Department", verbose_name=_("承办部门"), on_delete=models.PROTECT,
-                                   related_name="assignments")
+                                   related_name="assignments", db_index=False)
     mode = models.CharField(_("办理方式"), max_length=12, choices=HandlingMode.choices)
     role = models.CharField(_("角色"), max_length=10, choices=AssignmentRole.choices, default=AssignmentRole.SOLE)
     lead = models.ForeignKey("self", verbose_name=_("牵头交办"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="co_parts")
     previous = models.ForeignKey("self", verbose_name=_("改派自"), null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+                                 related_name="+", db_index=False)
+    # Indexed in Meta.indexes (`assignment_status`), without the pattern twin of `db_index`.
     status = models.CharField(_("状态"), max_length=14, choices=AssignmentStatus.choices,
-                              default=AssignmentStatus.ASSIGNED, db_index=True)
+                              default=AssignmentStatus.ASSIGNED)
     status_before_decline = models.CharField(max_length=14, blank=True)
     instructions = models.TextField(_("交办意见"), blank=True)
     part = models.TextField(_("分工"), blank=True)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("交办人"), null=True,
-                                    on_delete=models.PROTECT, related_name="+")
-    duty_director = optional_person(_("当班轮值主任"), related_name="+")
+                                    on_delete=models.PROTECT, related_name="+", db_index=False)
+    duty_director = optional_person(_("当班轮值主任"), related_name="+", db_index=False)
     assigned_at = models.DateTimeField(_("交办时间"))
     ack_due_at = models.DateTimeField(_("签收期限"))
     due_at = models.DateTimeField(_("办理期限"), db_index=True)
@@ -53,11 +58,11 @@ class Assignment(models.Model):
     operating_mode = models.CharField(_("交办时平战状态"), max_length=10, choices=OperatingMode.choices,
                                       default=OperatingMode.NORMAL)
     policy = models.ForeignKey(DeadlinePolicy, verbose_name=_("时限设置"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
+                               on_delete=models.SET_NULL, related_name="+", db_index=False)
     policy_snapshot = models.JSONField(_("时限设置（交办时）"), default=dict)
     acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
+                                        related_name="+", db_index=False)
     acknowledged_late = models.BooleanField(_("超时签收"), default=False)
     # 承办人 (seed 001 五(一), 首办责任人): named by the department when it acknowledges; reminders go to
     # the handler and the liaison, and the assessment's staff figures follow the handler. No index: the
@@ -86,7 +91,9 @@ class Assignment(models.Model):
         ordering = ["-assigned_at", "-pk"]
         indexes = [
             models.Index(fields=["department", "status", "due_at"]),
-            models.Index(fields=["case", "status"]),
+            # A status alone (the board's declined and unacknowledged), without the `_like` twin of a
+            # CharField's db_index: nothing matches a status by prefix.
+            models.Index(fields=["status"], name="assignment_status"),
             # A center's assignments of a month (the assessment's cohort).
             models.Index(fields=["center", "assigned_at"], name="assignment_center_month"),
             # A department's assignments of a month (the assessment's drill-down lists).

@@ -34,10 +34,13 @@ class RevisitExclusion(models.Model):
     a duplicate of another matter (named), or an unreasonable demand, which the commander (or a deputy
     commander) confirms, never the person who proposed it. At most one in force per matter."""
 
-    case = models.ForeignKey("intake.Case", on_delete=models.PROTECT, related_name="revisit_exclusions")
+    # Read through Meta.indexes' (case, status); nothing reads the exclusions by the matter they name as the
+    # original, and matters are never deleted (issue 25's index audit).
+    case = models.ForeignKey("intake.Case", on_delete=models.PROTECT, related_name="revisit_exclusions",
+                             db_index=False)
     reason = models.CharField(_("不参评原因"), max_length=14, choices=ExclusionReason.choices)
     duplicate_of = models.ForeignKey("intake.Case", verbose_name=_("重复于"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+                                     on_delete=models.PROTECT, related_name="+", db_index=False)
     notes = models.TextField(_("说明"), blank=True)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField(_("提出时间"))

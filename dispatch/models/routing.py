@@ -45,7 +45,8 @@ class RoutingHistory(models.Model):
     board's suggestions. One upsert when a lead (or sole) assignment is created keeps it current, so
     the board adds up at most 90 days x departments rows instead of counting assignments."""
 
-    center = models.ForeignKey("governance.Center", on_delete=models.CASCADE, related_name="+")
+    # Read through the unique (center, category, day, department), which starts with it (issue 25's index audit).
+    center = models.ForeignKey("governance.Center", on_delete=models.CASCADE, related_name="+", db_index=False)
     category = models.ForeignKey("intake.Category", on_delete=models.CASCADE, related_name="+")
     department = models.ForeignKey("governance.Department", on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("日期"))

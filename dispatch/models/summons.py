@@ -44,7 +44,8 @@ class Summons(models.Model):
 
 
 class SummonsDepartment(models.Model):
-    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="departments")
+    # Read through the unique (summons, department), which starts with it (issue 25's index audit).
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="departments", db_index=False)
     department = models.ForeignKey("governance.Department", on_delete=models.PROTECT, related_name="summonses")
     acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

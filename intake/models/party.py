@@ -21,7 +21,7 @@ class Party(models.Model):
     # Stored encrypted (governance/crypto.py), found by their blind index (`…_digest`).
     id_number = EncryptedCharField(_("公民身份号码"), max_chars=18)
     id_number_digest = BlindIndexField(source="id_number")
-    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     phone = EncryptedCharField(_("联系电话"), max_chars=20)
     phone_digest = BlindIndexField(source="phone")
     address = models.CharField(_("住址"), max_length=200, blank=True)
@@ -30,7 +30,10 @@ class Party(models.Model):
     class Meta:
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
-        indexes = [models.Index(fields=["id_number_digest"], name="party_id_number_digest"),
+        # `party_credit_code` is the credit code's index without the `_like` twin of db_index (matched
+        # whole, never by prefix).
+        indexes = [models.Index(fields=["credit_code"], name="party_credit_code"),
+                   models.Index(fields=["id_number_digest"], name="party_id_number_digest"),
                    models.Index(fields=["phone_digest"], name="party_phone_digest")]
 
     def __str__(self) -> str:
@@ -38,7 +41,8 @@ class Party(models.Model):
 
 
 class CaseParty(models.Model):
-    case = models.ForeignKey("intake.Case", on_delete=models.CASCADE, related_name="case_parties")
+    # Read through the unique (case, party, role), which starts with it (issue 25's index audit).
+    case = models.ForeignKey("intake.Case", on_delete=models.CASCADE, related_name="case_parties", db_index=False)
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="case_parties")
     role = models.CharField(_("角色"), max_length=12, choices=PartyRole.choices, default=PartyRole.APPLICANT)
     is_spokesman = models.BooleanField(_("代表人"), default=False)

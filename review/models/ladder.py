@@ -16,10 +16,12 @@ class AccountabilityRung(models.Model):
     commander skipping the rungs below it (those are recorded `skipped`, with his reason). One row per
     assignment and rung: the database refuses a second."""
 
+    # Read through the unique (assignment, rung) and `ladder_rung_center_month`, which start with them
+    # (issue 25's index audit).
     assignment = models.ForeignKey("dispatch.Assignment", verbose_name=_("交办"), on_delete=models.PROTECT,
-                                   related_name="ladder_rungs")
+                                   related_name="ladder_rungs", db_index=False)
     center = models.ForeignKey("governance.Center", verbose_name=_("交办中心"), on_delete=models.PROTECT,
-                               related_name="+")
+                               related_name="+", db_index=False)
     department = models.ForeignKey("governance.Department", verbose_name=_("承办部门"), on_delete=models.PROTECT,
                                    related_name="ladder_rungs")
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("承办人"), null=True, blank=True,
@@ -43,7 +45,6 @@ class AccountabilityRung(models.Model):
         constraints = [models.UniqueConstraint(fields=["assignment", "rung"], name="ladder_rung_once")]
         indexes = [
             models.Index(fields=["center", "occurred_at"], name="ladder_rung_center_month"),
-            models.Index(fields=["department", "occurred_at"], name="ladder_rung_department"),
         ]
 
     def __str__(self) -> str:
@@ -56,11 +57,13 @@ class EfficiencyReferral(models.Model):
 
     rung = models.OneToOneField(AccountabilityRung, verbose_name=_("问责环节"), on_delete=models.PROTECT,
                                 related_name="referral")
+    # Nothing reads referrals by matter, and matters are never deleted (issue 25's index audit).
     center = models.ForeignKey("governance.Center", verbose_name=_("移交中心"), on_delete=models.PROTECT,
                                related_name="+")
     department = models.ForeignKey("governance.Department", verbose_name=_("被移交部门"), on_delete=models.PROTECT,
                                    related_name="efficiency_referrals")
-    case = models.ForeignKey("intake.Case", verbose_name=_("事项"), on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey("intake.Case", verbose_name=_("事项"), on_delete=models.PROTECT, related_name="+",
+                             db_index=False)
     facts = models.TextField(_("移交事实材料"))
     status = models.CharField(_("状态"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.OPEN)
     referred_at = models.DateTimeField(_("移交时间"))
@@ -74,7 +77,6 @@ class EfficiencyReferral(models.Model):
         verbose_name = _("移交区效能办")
         verbose_name_plural = _("移交区效能办")
         ordering = ["-referred_at", "-pk"]
-        indexes = [models.Index(fields=["center", "status", "referred_at"], name="referral_center_status")]
 
     def __str__(self) -> str:
         return f"{self.department} {self.referred_at:%Y-%m-%d}"
