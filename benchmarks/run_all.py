@@ -13,6 +13,10 @@ target is missed. The table, with the date, the machine and the load average bes
 README's performance section.
 
     .venv/bin/python benchmarks/run_all.py --only bench_dispatch    # one benchmark, same table
+
+A full run also audits the indexes (`index_audit.py`): the database's statistics are reset once the
+dataset is loaded and vacuumed, and after the last benchmark each index of the tables that grow with the
+matters is printed with its scans, its size and the query that uses it (`governance.index_uses`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import bench_pages  # noqa: E402
 import bench_radar  # noqa: E402
 import bench_review  # noqa: E402
 import bench_sweep  # noqa: E402
+import index_audit  # noqa: E402
 from common import Row, load, machine, setup_django, table  # noqa: E402
 
 # Every benchmark of the project, in the order they run (a new one is added here).
@@ -96,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"== dataset: {_dataset()}", flush=True)
     if args.prepare_only:
         return 0
+    # The index audit counts what the benchmarks read, not the load: only when every benchmark runs.
+    auditing = not args.only
+    if auditing:
+        index_audit.reset()
     rows: list[Row] = []
     loads: list[str] = []
     for module in modules:
@@ -105,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         rows += module_rows
         loads += [load()] * len(module_rows)
         print(f"== {module.__name__}: {time.perf_counter() - module_started:.0f} s", flush=True)
+    if auditing:
+        audit_rows = index_audit.audit()
+        rows += audit_rows
+        loads += [load()] * len(audit_rows)
     print()
     print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine()}, PostgreSQL {connection.pg_version // 10000}, "
           f"{time.perf_counter() - started:.0f} s")
