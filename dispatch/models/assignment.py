@@ -27,9 +27,9 @@ class Assignment(models.Model):
     """One department's part of a matter, with its own clock and reply."""
 
     # The foreign keys without an index of their own (`db_index=False`) are read through an index of
-    # Meta.indexes that starts with them, or by no query (the people who acted, the policy, the previous
-    # assignment: a user's or a policy's delete in the admin reads the table once; assignments are never
-    # deleted). Issue 25's index audit (`governance.index_uses`): every transition writes every index.
+    # Meta.indexes that starts with them, or by no query (who assigned and acknowledged it, the duty
+    # director, the policy, the previous assignment: a user's or a policy's delete in the admin reads the
+    # table once; assignments are never deleted). Issue 25's index audit (`governance.index_uses`): every transition writes every index.
     case = models.ForeignKey("intake.Case", verbose_name=_("事项"), on_delete=models.PROTECT,
                              related_name="assignments")
     center = models.ForeignKey("governance.Center", verbose_name=_("交办中心"), on_delete=models.PROTECT,

@@ -41,7 +41,8 @@ class CaseEvent(AppendOnlyModel):
     """One line of a matter's timeline; append-only (`governance.append_only`), each row sealed into
     its matter's hash chain as it is inserted."""
 
-    # Indexed by `caseevent_case_type` (and the timeline's order by its own), which lead with it.
+    # Indexed by `caseevent_case_type`, which leads with it; a matter's timeline is read through it too, its
+    # few events sorted in memory (issue 25's index audit: a (case, occurred_at, id) index no longer pays).
     case = models.ForeignKey("intake.Case", on_delete=models.PROTECT, related_name="events", db_index=False)
     # Indexed in Meta.indexes (`intake_caseevent_type_b9abc3af`), without the pattern twin of `db_index`.
     type = models.CharField(_("事件"), max_length=60, help_text=_("如 case.registered"))
