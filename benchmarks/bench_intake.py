@@ -49,6 +49,7 @@ from servers import (  # noqa: E402
     free_port,
     start_gunicorn,
 )
+from servers import stop as stop_server  # noqa: E402 - `stop` below is the clients' event
 
 # The issue's machine: 180 registrations/s (3x django-helpdesk's 59) against 8,935 raw rows/s.
 PEER_PER_SECOND = 59
@@ -246,7 +247,7 @@ def bench_registration(env: dict[str, str], *, seconds: float, threads: int, raw
         for worker in workers:
             worker.join()
     finally:
-        stop(process)
+        stop_server(process)
     for phase, failed in (("during the warm-up", warm_failures), ("measured", failures)):
         if failed:
             kinds = collections.Counter(text.split(":")[0].split(" ")[0] for text in failed)
