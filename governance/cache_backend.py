@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,24 @@ class _Circuit:
 circuit = _Circuit()
 
 
+class _OneClientPerPool(RedisCacheClient):
+    """Django's client builds a `redis.Redis` for every cache call (70 µs here: its table of reply
+    callbacks), ten times per registration (issue 25). One per connection pool serves them all: a
+    `redis.Redis` holds no connection of its own (each command takes one from the pool) and is
+    shared by threads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """Django's Redis cache whose failures are misses (reads) and no-ops (writes)."""
 
@@ -62,6 +80,7 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 1.0)
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = _OneClientPerPool
 
     def _guard(self, call: Callable[[], T], fallback: Callable[[], T]) -> T:
         if circuit.is_open():

@@ -49,3 +49,12 @@ def test_while_the_circuit_is_open_redis_is_not_tried(dead_cache, monkeypatch):
     cache_backend.circuit.close()
     dead_cache.get("k")
     assert len(calls) == 1  # closed again: the next read tries Redis
+
+
+def test_one_redis_client_serves_every_call_of_a_pool():
+    """Django builds a redis.Redis per call (70 µs each, ten per registration); one is kept per pool."""
+    cache = ResilientRedisCache(f"redis://127.0.0.1:{_closed_port()}/9", {})
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client(write=False) is client
+    assert cache._cache.get_client("another key", write=True) is client
+    assert client.connection_pool is cache._cache._get_connection_pool(True)

@@ -82,7 +82,7 @@ class ModelShapeSerializer(serializers.ModelSerializer):
     DRF rebuilds every field from the model's metadata on each instance (validators, labels,
     choices): half of the time of a registration's 201 answer. The fields of these output shapes
     depend on the class alone (none reads `context` or `instance` to choose its fields), so the
-    built set is kept and each instance gets a fresh copy, as DRF does for declared fields."""
+    built set is kept and each instance gets a fresh copy of it (`_fresh`)."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
         cls = type(self)
@@ -90,7 +90,20 @@ class ModelShapeSerializer(serializers.ModelSerializer):
         if built is None:
             built = super().get_fields()
             cls._built_fields = built
-        return copy.deepcopy(built)
+        return {name: _fresh(field) for name, field in built.items()}
+
+
+# Fields holding other fields (a nested serializer, a list's child, a many relation's child) bind
+# those to themselves.
+_HOLDERS = (serializers.BaseSerializer, serializers.ListField, serializers.DictField, serializers.ManyRelatedField)
+
+
+def _fresh(field: serializers.Field) -> serializers.Field:
+    """An unbound copy of a field that was never bound. DRF deep-copies each field (rebuilding it
+    from its arguments: two thirds of a registration's answer, issue 25); a field that holds no
+    other field keeps nothing that binding or reading changes but its own attributes, so a shallow
+    copy is as fresh. Fields holding others are deep-copied, as DRF does."""
+    return copy.deepcopy(field) if isinstance(field, _HOLDERS) else copy.copy(field)
 
 
 # --- parties --------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
@@ -34,13 +35,24 @@ def party_differences(party: Party, item: PartyInput) -> dict[str, dict[str, str
     }
 
 
-def match_parties(cleaned: list[PartyInput]) -> tuple[list[Party], dict[int, dict[str, Any]]]:
-    """Reuse the Party rows known by ID number or credit code; create the others (two queries).
+@dataclass(frozen=True)
+class PartyMatch:
+    """A registration's parties matched against the people known, before anything is written: the
+    rows in the input's order (the new ones unsaved), which to create and which to update, and the
+    differences by party index (with the choice made), for the timeline."""
+
+    parties: list[Party]
+    new: list[Party]
+    changed: list[Party]
+    differences: dict[int, dict[str, Any]]
+
+
+def parties_match(cleaned: list[PartyInput]) -> PartyMatch:
+    """Find the Party rows known by ID number or credit code (one query); write nothing.
 
     A known person whose typed name, phone or address differ is never changed silently: without a
-    choice (`on_difference`) registration stops with the differences (409, nothing written);
-    "update" writes the typed values, "keep" leaves the row. Returns the parties and, by party
-    index, the differences with the choice made, for the timeline."""
+    choice (`on_difference`) registration stops here with the differences (409, nothing written, no
+    number taken); "update" will write the typed values, "keep" leaves the row."""
     id_numbers = {p.id_number for p in cleaned if p.id_number}
     credit_codes = {p.credit_code for p in cleaned if p.credit_code}
     by_id: dict[str, Party] = {}
@@ -87,10 +99,15 @@ def match_parties(cleaned: list[PartyInput]) -> tuple[list[Party], dict[int, dic
             code="party_differs", field=f"parties.{first}.on_difference",
             extra={"differences": {str(index): diff["fields"] for index, diff in pending.items()}},
         )
-    if changed:
-        for party in changed:  # bulk_update does not run the fields' pre_save: keep the blind index in step
+    return PartyMatch(parties=result, new=new, changed=changed, differences=differences)
+
+
+def parties_save(match: PartyMatch) -> list[Party]:
+    """Write what `parties_match` found: the changed people (one UPDATE), the new ones (one INSERT)."""
+    if match.changed:
+        for party in match.changed:  # bulk_update does not run the fields' pre_save: keep the blind index in step
             party.phone_digest = pii_digest(party.phone)
-        Party.objects.bulk_update(changed, [*PARTY_COMPARED_FIELDS, "phone_digest"])
-    if new:
-        Party.objects.bulk_create(new)
-    return result, differences
+        Party.objects.bulk_update(match.changed, [*PARTY_COMPARED_FIELDS, "phone_digest"])
+    if match.new:
+        Party.objects.bulk_create(match.new)
+    return match.parties

@@ -46,7 +46,7 @@ from intake.services.cleaning import (
     resolve_category,
     resolve_grid,
 )
-from intake.services.party_matching import match_parties
+from intake.services.party_matching import parties_match, parties_save
 from intake.services.registration_input import GROUP_SIZE_MAX, MatterInput
 from intake.services.transition import case_transition
 from intake.validators import (
@@ -86,8 +86,13 @@ def _operating_mode(*, district: Center) -> str:
 def _next_sequence(*, district: Center, year: int) -> int:
     """Take the next number of the district's year: one atomic UPDATE, row-locked until commit.
 
-    Concurrent registrations queue on the row lock, so no two get the same number; a rolled-back
-    registration burns its number (codes are never reused, gaps are allowed).
+    Concurrent registrations queue on the row lock, so no two get the same number. Registration
+    takes it before its own transaction (issue 25): the UPDATE then commits at once and the lock
+    is held for that statement only, not across the matter's insert (a GIN pending-list clean-up
+    can take it tens of milliseconds) and the COMMIT's flush, which every other registration of
+    the district waited for. A registration that fails after this burns its number (codes are
+    never reused, gaps are allowed); the checks and the party lookup that can refuse it come first.
+    Inside a caller's transaction the lock lasts until that transaction ends, as before.
     """
     for _attempt in range(2):
         value = _increment_sequence(district_id=district.pk, year=year)
@@ -260,14 +265,16 @@ def _write(*, actor: AbstractBaseUser, center: Center, matter: MatterInput, chec
                                           calendar=WorkingCalendar(center=center))
     year = timezone.localtime(now).year
 
+    linked: list[Case] = []
+    if checked.link_ids:
+        linked = list(Case.objects.filter(pk__in=checked.link_ids, district=district).only("id", "code", "title"))
+        if len(linked) != len(checked.link_ids):
+            raise ApplicationError(gettext("要关联的事项不存在或不属于本区。"), code="not_found", field="link_to")
+    match = parties_match(checked.parties)  # a person typed otherwise than on file stops here (409)
+    sequence = _next_sequence(district=district, year=year)
+    differences = match.differences
     with transaction.atomic():
-        linked: list[Case] = []
-        if checked.link_ids:
-            linked = list(Case.objects.filter(pk__in=checked.link_ids, district=district).only("id", "code", "title"))
-            if len(linked) != len(checked.link_ids):
-                raise ApplicationError(gettext("要关联的事项不存在或不属于本区。"), code="not_found", field="link_to")
-        sequence = _next_sequence(district=district, year=year)
-        party_rows, differences = match_parties(checked.parties)
+        party_rows = parties_save(match)
         case = Case.objects.create(
             district=district,
             center=center,
@@ -384,12 +391,13 @@ def case_register(
     """Register `matter` at `center` from any channel and give it its code; the actor is its first
     receiver.
 
-    Everything is checked before anything is written, and the writes are one transaction. Text is
-    stored exactly as typed (HTML included): pages escape it. `matter.complexity=None` takes the
-    category's default, or "urgent" for an urgent/critical matter.
+    Everything is checked before anything is written, and the writes are one transaction; the
+    number is taken just before it, on its own (`_next_sequence`). Text is stored exactly as typed
+    (HTML included): pages escape it. `matter.complexity=None` takes the category's default, or
+    "urgent" for an urgent/critical matter.
 
     SQL for a walk-in with one applicant and no attachments (transaction control aside), 5 or 6:
-    sequence (UPDATE ... RETURNING), party lookup (only with an ID number or credit code), party
+    party lookup (only with an ID number or credit code), sequence (UPDATE ... RETURNING), party
     insert or update (skipped when nothing changed), case, case party, events. The mode in force,
     the calendar's days and the category come from `governance.cache`.
 

@@ -40,8 +40,8 @@ def payload(order: int, **changes):
 
 @pytest.mark.django_db(transaction=True)
 def test_registration_request_takes_9_statements(api):
-    """Token with user, profile and center; roles; sequence; party lookup and insert; matter;
-    matter-party; event; the steps of the 移送 clock. Mode (and its limits), calendar and category
+    """Token with user, profile and center; roles; party lookup; sequence (its own transaction);
+    party insert; matter; matter-party; event; the steps of the 移送 clock. Mode (and its limits), calendar and category
     come from the cache; the answer is built from the rows written (no read-back)."""
     assert api.post(API + "/cases/", payload(1), format="json").status_code == 201  # fills the cache
     data = payload(2)

@@ -28,3 +28,20 @@ def test_a_list_and_a_detail_of_the_same_matter_share_their_common_fields():
     detail = CaseDetailSerializer(case).data
     assert {key: detail[key] for key in item} == item
     assert "timeline" in detail and "timeline" not in item
+
+
+@pytest.mark.parametrize("shape", [CaseDetailSerializer, CaseListItemSerializer, PartyOutSerializer])
+def test_the_built_fields_stay_unbound(shape):
+    shape().fields  # noqa: B018 - builds the set, binds a copy
+    assert {name: getattr(field, "parent", None) for name, field in shape._built_fields.items()} == dict.fromkeys(
+        shape._built_fields)
+
+
+def test_nested_shapes_are_never_shared_between_instances():
+    first, second = CaseDetailSerializer(), CaseDetailSerializer()
+    nested = [name for name, field in first.fields.items() if isinstance(field, serializers.ListSerializer)]
+    assert set(nested) == {"parties", "attachments", "links", "timeline"}
+    for name in nested:
+        assert first.fields[name].child is not second.fields[name].child
+        assert first.fields[name].child.parent is first.fields[name]
+        assert all(field.parent is first.fields[name].child for field in first.fields[name].child.fields.values())

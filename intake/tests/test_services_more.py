@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 
 from governance.errors import ApplicationError, PermissionDeniedError
 from governance.tests.concurrency import at_once
 from governance.tests.factories import UserFactory
 from intake.models import Case, CaseLink, SensitiveView
 from intake.selectors import cases_for_applicant
-from intake.services import PartyInput, case_link, party_full_id_view
+from intake.services import PartyInput, case_link, party_full_id_view, registration
 from intake.tests.factories import CaseFactory, PartyFactory, category, valid_id_number
-from intake.tests.test_services_case import applicant, register
+from intake.tests.test_services_case import NOW, applicant, register
 
 
 @pytest.mark.django_db
@@ -60,3 +60,33 @@ def test_concurrent_registrations_get_distinct_consecutive_codes(clerk, center):
     sequences = sorted(Case.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, 9))
     assert len(set(Case.objects.values_list("code", flat=True))) == 8
+
+
+def _number_row_free(year: int) -> bool:
+    """Whether another connection could take the year's number right now (not waiting on a lock)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT last_value FROM intake_casesequence WHERE year = %s FOR UPDATE NOWAIT", [year])
+    except OperationalError:
+        return False
+    return True
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_number_is_not_held_while_the_matter_is_written(clerk, center, monkeypatch):
+    """Issue 25: the district's number row stayed locked from its UPDATE to the COMMIT, so one
+    registration slow in its insert (a GIN clean-up) or its commit held back every other one."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers")
+    register(clerk, center)  # the year's number row exists from now on
+    record, free = registration.case_events_record_many, []
+
+    def record_then_ask(**kwargs):
+        events = record(**kwargs)
+        free.extend(at_once(lambda _n: _number_row_free(NOW.year), 1))
+        return events
+
+    monkeypatch.setattr(registration, "case_events_record_many", record_then_ask)
+    assert register(clerk, center).sequence == 2
+    assert free == [True]
