@@ -196,9 +196,10 @@ def _floor(count: int) -> float:
                 cursor.execute(
                     "INSERT INTO dispatch_notification (recipient_id, kind, title, body, link, channel, dedupe_key, status, "
                     "step_id, priority, created_at, sent_at, content_type_id, object_id, payload, claim, attempts, "
-                    "last_error, last_attempt_at, read_at) "
+                    "last_error, last_attempt_at, read_at, gateway, gateway_message_id, receipt, receipt_reason) "
                     "SELECT r, 'assignment.overdue', t, b, l, ch, k, st, s, 6, %s, "
-                    "CASE WHEN ch = 'in_app' THEN %s::timestamptz END, NULL, '', '{}', '', 0, '', NULL, NULL "
+                    "CASE WHEN ch = 'in_app' THEN %s::timestamptz END, NULL, '', '{}', '', 0, '', NULL, NULL, "
+                    "'', '', '', '' "
                     "FROM UNNEST(%s::int[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
                     "%s::bigint[]) AS m(r, t, b, l, ch, k, st, s) ON CONFLICT DO NOTHING RETURNING id, channel",
                     [now, now, people,

@@ -80,11 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", default=[], metavar="MODULE",
                         help="run only this benchmark module (repeatable), e.g. bench_dispatch")
+    parser.add_argument("--skip", action="append", default=[], metavar="MODULE",
+                        help="leave this benchmark module out (repeatable); the rest is a full run, audit included")
     parser.add_argument("--prepare-only", action="store_true", help="load the data, measure nothing")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="load this share of the dataset (bench_pages loads a quarter to measure growth)")
     args = parser.parse_args(argv)
-    modules = [m for m in BENCHMARKS if not args.only or m.__name__ in args.only]
+    modules = [m for m in BENCHMARKS if (not args.only or m.__name__ in args.only) and m.__name__ not in args.skip]
     if not modules:
         parser.error(f"no benchmark among {', '.join(m.__name__ for m in BENCHMARKS)} matches {args.only}")
     setup_django()
