@@ -10,6 +10,7 @@ change is not visible to others yet, and it may still roll back.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Hashable
 from typing import TypeVar
@@ -52,6 +53,18 @@ def cached_read(namespace: str, key: Hashable, load: Callable[[], T], *, timeout
         value = load()
         cache.set(data_key, value, timeout)
     return value  # type: ignore[return-value]
+
+
+COUNTED_EVERY_SECONDS = 60
+
+
+def counted_once_a_minute(namespace: str, key: str, count: Callable[[dt.datetime], T], *, now: dt.datetime) -> T:
+    """`count(at)` for the minute `now` falls in (`at`: that minute's start, so a deadline compared with
+    it gives one answer for the whole minute), cached for that minute: figures that read every open
+    matter of a district, shown on every view, counted at most once a minute (the pages say so)."""
+    minute = int(now.timestamp()) // COUNTED_EVERY_SECONDS
+    at = dt.datetime.fromtimestamp(minute * COUNTED_EVERY_SECONDS, tz=dt.UTC)
+    return cached_read(namespace, f"{key}:{minute}", lambda: count(at), timeout=2 * COUNTED_EVERY_SECONDS)
 
 
 def cache_invalidate(namespace: str) -> None:

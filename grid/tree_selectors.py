@@ -12,7 +12,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from governance.cache import cached_read
+from governance.cache import counted_once_a_minute
 from governance.models import Grid
 from grid.models import (
     GridAssignment,
@@ -81,25 +81,20 @@ def grid_tree(*, district_id: int | None, root: Grid | None = None, today: dt.da
     return roots
 
 
-OPEN_COUNTS_SECONDS = 60
-
-
 def open_counts_per_grid(*, district_id: int | None, now: dt.datetime) -> dict[int, tuple[int, int]]:
     """Per grid, the district's open matters and how many of them are overdue, counted in the database
     from the index `case_district_open_grid` alone, once a minute: the count reads every open matter of
-    the district (100 ms at 880,000 of them), so the tree and the grid pages share a count of at most
-    OPEN_COUNTS_SECONDS ago (`governance.cache`; the page says so), overdue as of that minute."""
-    minute = int(now.timestamp()) // OPEN_COUNTS_SECONDS
+    the district (100 ms at 880,000 of them), so the tree and the grid pages share a count of at most a
+    minute ago (`governance.cache.counted_once_a_minute`; the page says so), overdue as of that minute."""
 
-    def count() -> dict[int, tuple[int, int]]:
-        at = dt.datetime.fromtimestamp(minute * OPEN_COUNTS_SECONDS, tz=dt.UTC)
+    def count(at: dt.datetime) -> dict[int, tuple[int, int]]:
         open_matters = Case.objects.filter(~Q(status=CaseStatus.CLOSED), grid__isnull=False)
         if district_id is not None:
             open_matters = open_matters.filter(district_id=district_id)
         return {row["grid_id"]: (row["n"], row["late"]) for row in open_matters.order_by().values("grid_id")
                 .annotate(n=Count("grid_id"), late=Count("grid_id", filter=Q(due_at__lt=at)))}
 
-    return cached_read("grid-open-counts", f"{district_id}:{minute}", count, timeout=2 * OPEN_COUNTS_SECONDS)
+    return counted_once_a_minute("grid-open-counts", str(district_id), count, now=now)
 
 
 def grid_map_features(*, level: str | None = None, within: Q | None = None) -> dict[str, Any]:

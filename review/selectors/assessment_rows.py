@@ -39,7 +39,7 @@ from dispatch.choices import (
 )
 from dispatch.models import Assignment, RevisitExclusion, SummonsDepartment
 from dispatch.selectors.attendance import ShiftRecord, shifts_kept_and_missed
-from governance.cache import cached_read
+from governance.cache import counted_once_a_minute
 from governance.models import Center
 from governance.workcal import WorkingCalendar
 from intake.choices import CaseEventType, HandlingMode
@@ -219,20 +219,16 @@ def _recorded_counts(cases: QuerySet[Case], events: dict[str, tuple[str, ...]], 
     return {row[f"case__{group}"]: {key: row[key] for key in events} for row in grouped}
 
 
-MATTER_FIGURES_SECONDS = 60
-
-
 def matter_figures(*, center: Center, month: Month) -> dict[str, int]:
     """The month's matters of the district (two statements); `figure_items(district=True)` lists them.
-    Counted once a minute (`governance.cache`): the assessment page and the work report show them on
-    every view, and a month's events are 200 ms of reading at 80,000 matters."""
-    minute = int(timezone.now().timestamp()) // MATTER_FIGURES_SECONDS
+    Counted once a minute (`governance.cache.counted_once_a_minute`): the assessment page and the work
+    report show them on every view, and a month's events are 200 ms of reading at 80,000 matters."""
 
-    def count() -> dict[str, int]:
+    def count(_at: dt.datetime) -> dict[str, int]:
         cases = town_cases(center, month)
         return {"registered": cases.count(), **_recorded_counts(cases, MATTER_EVENTS)[None]}
 
-    return cached_read("matter-figures", f"{center.pk}:{month}:{minute}", count, timeout=2 * MATTER_FIGURES_SECONDS)
+    return counted_once_a_minute("matter-figures", f"{center.pk}:{month}", count, now=timezone.now())
 
 
 def town_case_filters() -> dict[str, Q]:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from dispatch.choices import SummonsStatus
 from dispatch.models import Summons
 from dispatch.selectors.mode import mode_current
-from governance.cache import cached_read
+from governance.cache import counted_once_a_minute
 from governance.choices import CenterLevel
 from governance.counting import COUNT_CAP, capped_counts, count_label
 from governance.models import Center, Grid
@@ -115,21 +115,17 @@ def _months_back(first: dt.date, count: int) -> list[dt.date]:
     return list(reversed(months))
 
 
-OPEN_COUNTS_SECONDS = 60
-
-
 def _open_counts(scope: Scope, cases: QuerySet[Case], statuses: list[str], now: dt.datetime) -> dict[str, int]:
     """The open matters by status (`<status>`) and how many of them are overdue (`<status>_late`),
-    counted once a minute (`governance.cache`; the page says so), overdue as of that minute.
+    counted once a minute (`governance.cache.counted_once_a_minute`; the page says so), overdue as of
+    that minute.
 
     The district's: each count capped (10000+, as the list and the board count), one statement of
     ranges of the partial index `case_district_open_grid` (status and due_at are in it: no row is read),
     bounded whatever the backlog. A town's or a village's: one grouped count of its open matters (its
     condition ORs the grid and center indexes, which hold no status: one read, not one per count)."""
-    minute = int(now.timestamp()) // OPEN_COUNTS_SECONDS
-    at = dt.datetime.fromtimestamp(minute * OPEN_COUNTS_SECONDS, tz=dt.UTC)
 
-    def count() -> dict[str, int]:
+    def count(at: dt.datetime) -> dict[str, int]:
         if scope.town is None and scope.village is None:
             return capped_counts({**{key: cases.filter(status=key) for key in statuses},
                                   **{f"{key}_late": cases.filter(status=key, due_at__lt=at) for key in statuses}})
@@ -140,7 +136,7 @@ def _open_counts(scope: Scope, cases: QuerySet[Case], statuses: list[str], now: 
         return counted
 
     key = f"{scope.district.pk}:{scope.town.pk if scope.town else ''}:{scope.village.pk if scope.village else ''}"
-    return cached_read("dashboard-open", f"{key}:{minute}", count, timeout=2 * OPEN_COUNTS_SECONDS)
+    return counted_once_a_minute("dashboard-open", key, count, now=now)
 
 
 def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str, Any]:
