@@ -203,6 +203,7 @@ class SummonsDepartmentInline(admin.TabularInline):
 @admin.register(Summons)
 class SummonsAdmin(ReadOnlyAdmin):
     list_display = ("pk", "case", "status", "report_in_due_at", "center")
+    list_select_related = ("case", "center")
     list_filter = ("status", "center")
     search_fields = ("case__code", "reason")
     inlines = (SummonsDepartmentInline,)

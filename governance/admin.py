@@ -26,6 +26,7 @@ from governance.workcal import WorkingCalendar
 @admin.register(Center)
 class CenterAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "level", "parent", "active")
+    list_select_related = ("parent",)
     list_filter = ("level", "active")
     search_fields = ("name", "code")
     raw_id_fields = ("parent", "district", "territory")
@@ -61,6 +62,7 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(ServiceWindow)
 class ServiceWindowAdmin(admin.ModelAdmin):
     list_display = ("number", "name", "kind", "department", "center", "active")
+    list_select_related = ("department", "center")
     list_filter = ("center", "kind", "active")
     filter_horizontal = ("staff",)
 
@@ -96,6 +98,7 @@ class MissingYearWarningMixin:
 @admin.register(CalendarDay)
 class CalendarDayAdmin(MissingYearWarningMixin, admin.ModelAdmin):
     list_display = ("date", "kind", "name", "center")
+    list_select_related = ("center",)
     list_filter = ("kind", "center")
     date_hierarchy = "date"
     search_fields = ("name",)

@@ -71,6 +71,7 @@ admin.site.unregister(Grid)
 class GridAdmin(BaseGridAdmin):
     list_display = ("code", "name", "level", "parent", "population", "households", "population_flag", "active")
     list_filter = ("level", PopulationFilter, "active")
+    list_select_related = ("parent",)
     change_list_template = "grid/admin/grid_changelist.html"
 
     @admin.display(description=_("人口提示"))
@@ -146,6 +147,7 @@ class GridAssignmentForm(forms.ModelForm):
 class GridAssignmentAdmin(admin.ModelAdmin):
     form = GridAssignmentForm
     list_display = ("grid", "worker", "kind", "department", "starts_on", "ends_on", "activation")
+    list_select_related = ("grid", "worker", "department", "activation")
     list_filter = ("kind",)
     search_fields = ("grid__code", "grid__name", "worker__username", "worker__first_name")
     raw_id_fields = ("grid", "worker", "department", "created_by")
@@ -162,6 +164,7 @@ class GridAssignmentAdmin(admin.ModelAdmin):
 @admin.register(GridLeader)
 class GridLeaderAdmin(admin.ModelAdmin):
     list_display = ("grid", "role", "name", "user", "phone")
+    list_select_related = ("grid", "user")
     list_filter = ("role",)
     search_fields = ("grid__code", "grid__name", "name")
     raw_id_fields = ("grid", "user")
@@ -215,6 +218,7 @@ class KeyPersonAdmin(admin.ModelAdmin):
     """Django's model permissions decide who sees it here too; opening a person is recorded."""
 
     list_display = ("name", "group", "grid", "risk_level", "responsible")
+    list_select_related = ("group", "grid", "responsible")
     list_filter = ("group", "risk_level")
     search_fields = ("name",)
     raw_id_fields = ("grid", "responsible")

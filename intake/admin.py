@@ -65,6 +65,7 @@ class CategoryAdmin(admin.ModelAdmin):
     form = CategoryAdminForm
     list_display = ("code", "name", "parent", "initials", "default_complexity", "answer_limit_shown", "ordering",
                     "active")
+    list_select_related = ("parent",)
     list_filter = ("parent", "active", "default_complexity", "answer_limit_unit")
     search_fields = ("code", "name", "initials")
     list_editable = ("ordering", "active")

@@ -114,6 +114,40 @@ def test_the_admin_lists_of_large_tables_count_up_to_a_cap():
     assert not faults, "\n".join(faults)
 
 
+def _unjoined_relations(model_admin: admin.ModelAdmin) -> list[str]:
+    """The foreign keys of `model_admin`'s list columns that its list would read one query per row: Django
+    joins the list's foreign keys by itself, but not the nullable ones (`select_related()` without names
+    stops at them), and only those named when `list_select_related` names any."""
+    model = model_admin.model
+    named = model_admin.list_select_related
+    faults = []
+    for column in model_admin.list_display:
+        field = next((f for f in model._meta.get_fields() if isinstance(column, str) and f.name == column), None)
+        if field is None or not field.many_to_one or not field.concrete:
+            continue
+        if isinstance(named, (list, tuple)):
+            joined = any(path == column or path.startswith(f"{column}__") for path in named)
+        else:
+            joined = named is not False or not field.null
+        if not joined:
+            faults.append(f"{type(model_admin).__name__}.{column}: add it to list_select_related")
+    return faults
+
+
+def test_the_admin_lists_join_the_related_rows_they_show():
+    """No admin list reads a related row per row (issue 25: the grid list's parents, 101 queries
+    for 100 grids)."""
+    faults = [fault for model_admin in admin.site._registry.values() for fault in _unjoined_relations(model_admin)]
+    assert not faults, "\n".join(faults)
+
+
+def test_the_rule_finds_a_nullable_parent_left_out():
+    from governance.admin import GridAdmin
+    from governance.models import Grid
+
+    assert _unjoined_relations(GridAdmin(Grid, admin.site)) == ["GridAdmin.parent: add it to list_select_related"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_fields_index_is_dropped_and_built_back_on_this_database():
     from django.apps import apps as global_apps
