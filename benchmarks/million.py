@@ -223,6 +223,7 @@ def bench_list() -> list[Row]:
         ("search q=宅基地纠纷 (first page)", {"q": "宅基地纠纷"}),
         ("search q=噪音 (a frequent two-character word)", {"q": "噪音"}),
         ("search q=鳄鱼 (a word in no matter)", {"q": "鳄鱼"}),
+        ("search q=鳄鱼出没 (four characters in no matter: the trigram indexes)", {"q": "鳄鱼出没"}),
     ]
     figures: dict[tuple[str, str], tuple[float, int]] = {}
     for kind, client, path in (("HTML", html, "/intake/cases/"), ("API", api, "/api/intake/cases/")):

@@ -364,3 +364,22 @@ def test_active_summons_is_on_the_liaisons_home_and_inbox_until_reported_in(worl
     assert reverse("dispatch:work-summons-department-action", args=[row.pk, "acknowledge"]) not in page
     assert 'data-testid="summons-awaiting"' not in client.get("/").content.decode()
     assert 'data-testid="summons-awaiting"' not in client.get(reverse("dispatch:work-inbox")).content.decode()
+
+
+def test_the_inbox_shows_a_page_at_a_time_nearest_deadline_first(world, client, monkeypatch):
+    """A department's open assignments a page at a time (50; issue 25: a department with thousands
+    of them drew them all), counted, the nearest deadline first."""
+    from dispatch.views import work
+
+    assert work.INBOX_PAGE_SIZE == 50
+    monkeypatch.setattr(work, "INBOX_PAGE_SIZE", INBOX_PAGE_SIZE := 3)
+    assignments = [svc.case_dispatch(actor=world.director, case=world.case(), mode=HandlingMode.TRANSFER,
+                                     lead_department=world.labour)[0] for _ in range(INBOX_PAGE_SIZE + 1)]
+    login(client, world.labour.liaison)
+    first = client.get(reverse("dispatch:work-inbox")).content.decode()
+    second = client.get(reverse("dispatch:work-inbox"), {"page": "2"}).content.decode()
+    ordered = sorted(assignments, key=lambda a: (a.due_at, a.pk))
+    assert first.count("data-assignment=") == INBOX_PAGE_SIZE and second.count("data-assignment=") == 1
+    assert f'data-assignment="{ordered[0].pk}"' in first and f'data-assignment="{ordered[-1].pk}"' in second
+    assert f'<span data-testid="inbox-count">{INBOX_PAGE_SIZE + 1}</span>' in first
+    assert "?page=2" in first and client.get(reverse("dispatch:work-inbox"), {"page": "x"}).status_code == 200

@@ -64,6 +64,7 @@ from dispatch.selectors.supervision import assignments_supervised_by, supervisin
 from dispatch.selectors.wartime import wartime_for_board
 from dispatch.services.closing import may_follow_up, may_revisit
 from dispatch.views.common import center_or_404
+from governance.counting import CappedPaginator, count_label
 from governance.errors import NotFoundError
 from governance.models import Center, Department
 from governance.page_actions import Action, ActionsOn, next_or, perform
@@ -137,6 +138,8 @@ def board(request: HttpRequest) -> HttpResponse:
         context["leaders"] = list(supervising_leaders(center=center))
     return render(request, "dispatch/work/board.html", context)
 
+
+INBOX_PAGE_SIZE = 50
 
 DISPATCH = Action(DispatchForm, svc.case_dispatch, "case", gettext_lazy("已派单"))
 
@@ -223,12 +226,16 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     if not may(request.user, MAY_HANDLE_ASSIGNMENTS):
         raise PermissionDenied
-    rows = list(sel.assignments_for_department_user(user=request.user))
+    # A page at a time, nearest deadline first (issue 25: a department with thousands of open
+    # assignments drew them all on one page); counted up to the cap like the list.
+    page = CappedPaginator(sel.assignments_for_department_user(user=request.user), INBOX_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    rows = list(page.object_list)
     now = timezone.now()
     for row in rows:
         row.is_overdue = row.is_open and row.due_at < now
     return render(request, "dispatch/work/inbox.html", {
-        "assignments": rows, "now": now,
+        "assignments": rows, "page": page, "count_label": count_label(page.paginator.count), "now": now,
         "summons_panel": {"rows": summons_sel.summonses_awaiting_report_in(user=request.user, now=now)}})
 
 
