@@ -245,7 +245,8 @@ def figure_items(*, center: Center, month: Month, key: str, department_id: int |
               .filter(figure_rows.assignment_filters(now)[key]).select_related("case", "department"))
         return _items(figure, qs.order_by("assigned_at", "pk"), limit, offset)
     if figure.unit == EVENT:
-        qs = figure_rows.events(center, month).filter(figure_rows.event_filters()[key], department_id=department_id).select_related("case")
+        qs = (figure_rows.events(center, month, types=(figure_rows.EVENT_TYPES[key],))
+              .filter(department_id=department_id).select_related("case"))
         return _items(figure, qs.order_by("occurred_at", "pk"), limit, offset)
     if figure.unit == EXTENSION:
         qs = (ExtensionRequest.objects.filter(assignment__in=cohort.filter(department_id=department_id))

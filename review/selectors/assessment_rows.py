@@ -116,15 +116,20 @@ EVENT_TYPES = {
 }
 
 
-def events(center: Center, month: Month) -> QuerySet[CaseEvent]:
+def events(center: Center, month: Month, types: tuple[str, ...] = ASSESSED_ASSIGNMENT_EVENT_TYPES
+           ) -> QuerySet[CaseEvent]:
     """Timeline events about the cohort's assignments, each with its assignment's department.
 
     One join, as a set: the events of these types by their `assignment` key (the partial expression
     index `caseevent_assignment`, whose condition is this type filter) against the month's assignments
     of the center (`assignment_center_month`), on the event's matter and the key. (It was a subquery
-    per event for the department, over every event of these types ever written.)"""
+    per event for the department, over every event of these types ever written.)
+
+    One figure's rows ask for its one type here rather than filtering the five: `type IN (…) AND
+    type = …` halved PostgreSQL's estimate of the type's events, so it hashed all 24,865 of them
+    (74 ms) instead of probing `caseevent_case_type` once per assignment of the department (7 ms)."""
     start, end = month.bounds()
-    return (CaseEvent.objects.filter(type__in=ASSESSED_ASSIGNMENT_EVENT_TYPES)
+    return (CaseEvent.objects.filter(type__in=types)
             .annotate(assignment_id=Cast(KT("data__assignment"), IntegerField()))
             .filter(case__assignments__pk=F("assignment_id"), case__assignments__center=center,
                     case__assignments__assigned_at__gte=start, case__assignments__assigned_at__lt=end)
