@@ -88,8 +88,8 @@ INDEX_USES: dict[str, dict[str, str]] = {
         "caseevent_case_type": "review.selectors.assessment_rows.matter_figures: whether a matter's timeline "
                                "records a type, index-only; intake.selectors.case_timeline and "
                                "dispatch.selectors.work.case_work_detail: a matter's events (a handful, sorted)",
-        "caseevent_assignment": "review.selectors.assessment_rows.events: the month's events of an assignment, "
-                                "joined as a set",
+        "caseevent_assessed_since": "review.selectors.assessment_rows.events: the events about assignments since "
+                                    "the month began, joined to the month's assignments as a set",
         "caseevent_escalated_from": "grid.selectors.station_recent: the escalations that left a station",
         "intake_caseevent_actor_id_29dc5aec": "dispatch.selectors.work.case_ids_handled_by: the matters a person "
                                               "handled (actor = the user), for dispatch.services.closing",

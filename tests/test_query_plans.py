@@ -44,7 +44,7 @@ def _condition_values(model, name: str) -> list[str]:
 
 def test_the_index_conditions_are_the_filters_of_the_reads():
     assert sorted(assessment_rows.EVENT_TYPES.values()) == list(ASSESSED_ASSIGNMENT_EVENT_TYPES)
-    assert _condition_values(CaseEvent, "caseevent_assignment") == list(ASSESSED_ASSIGNMENT_EVENT_TYPES)
+    assert _condition_values(CaseEvent, "caseevent_assessed_since") == list(ASSESSED_ASSIGNMENT_EVENT_TYPES)
     assert ESCALATION_EVENT_TYPE == DispatchEventType.CASE_ESCALATED
     assert set(BOARD_LIVE_STATUSES) == OPEN_ASSIGNMENT_STATUSES | {AssignmentStatus.REPORTED}
     assert _condition_values(Assignment, "assignment_board_due") == list(BOARD_LIVE_STATUSES)
@@ -135,9 +135,9 @@ def test_the_assessment_joins_the_assignment_events_as_a_set(postgresql, world):
     [(sql, plan)] = plans
     assert "SubPlan" not in plan and "assignment_center_month" in plan, plan
     # A handful of rows here, so the planner loops over them; as a set (a hash join, as at scale),
-    # the events are those of the expression index (the only one left: at this size the index on the
-    # type alone costs the same).
-    _only_index("intake_caseevent", "caseevent_assignment")
+    # the events are those since the month began, from the partial index (the only one left: at this
+    # size the index on the type alone costs the same).
+    _only_index("intake_caseevent", "caseevent_assessed_since")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_nestloop = off")
@@ -145,7 +145,7 @@ def test_the_assessment_joins_the_assignment_events_as_a_set(postgresql, world):
         joined = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET LOCAL enable_seqscan = on")
         cursor.execute("SET LOCAL enable_nestloop = on")
-    assert "caseevent_assignment" in joined and "SubPlan" not in joined, joined
+    assert "caseevent_assessed_since" in joined and "SubPlan" not in joined, joined
 
 
 # --- what the reads return (every database) ----------------------------------------------------

@@ -76,11 +76,13 @@ class CaseEvent(AppendOnlyModel):
             # (`review.selectors.assessment_rows.matter_figures`: one probe per matter, not a scan of the
             # timeline), and every lookup of a matter's events of a type.
             models.Index(fields=["case", "type"], name="caseevent_case_type"),
-            # The assessment's events about an assignment (its `assignment` key), joined to the month's
-            # assignments as a set (`review.selectors.assessment_rows.events`, whose type filter is this
-            # condition; the types are dispatch's, written here as text: intake does not import dispatch).
-            models.Index(Cast(KT("data__assignment"), models.IntegerField()), name="caseevent_assignment",
-                         include=["type"], condition=models.Q(type__in=ASSESSED_ASSIGNMENT_EVENT_TYPES)),
+            # The assessment's events about an assignment since the month began (an assignment's events
+            # follow it), joined to the month's assignments by their `assignment` key
+            # (`review.selectors.assessment_rows.events`, whose type filter is this condition; the types
+            # are dispatch's, written here as text: intake does not import dispatch). Issue 25: keyed by
+            # the assignment, the join read every such event ever written (138,000 at 2M matters).
+            models.Index(fields=["occurred_at"], name="caseevent_assessed_since",
+                         condition=models.Q(type__in=ASSESSED_ASSIGNMENT_EVENT_TYPES)),
             # The escalations that left a center (`from_center`): a village station's recent work.
             models.Index(Cast(KT("data__from_center"), models.IntegerField()), name="caseevent_escalated_from",
                          condition=models.Q(type=ESCALATION_EVENT_TYPE)),

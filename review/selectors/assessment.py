@@ -70,14 +70,17 @@ from review.selectors.ladder import LADDER_COUNTED, ladder_figures, staff_figure
 
 def _grouped(queryset: QuerySet, group: str, filters: dict[str, Q], sums: dict[str, str] | None = None
              ) -> dict[int, dict[str, int]]:
-    """Each filter's distinct count (or sum) per `group`, in one statement."""
+    """Each filter's count (or sum) per `group`, in one statement. Each row of `queryset` is counted
+    once: it must not join rows that repeat it (each caller's rows are one per assignment, event,
+    extension or summoned department). A plain count hashes the groups; a distinct count sorted the
+    month's 111,000 assignments on disk first (200 ms -> 40 ms at 2M matters)."""
     sums = sums or {}
     aggregates: dict[str, Any] = {}
     for key, condition in filters.items():
         if key in sums:
             aggregates[key] = Coalesce(Sum(sums[key], filter=condition), 0)
         else:
-            aggregates[key] = Count("pk", filter=condition, distinct=True)
+            aggregates[key] = Count("pk", filter=condition)
     rows = queryset.order_by().values(group).annotate(**aggregates)
     return {row[group]: {key: int(row[key] or 0) for key in filters} for row in rows}
 

@@ -7,7 +7,6 @@ equals its figure."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -120,16 +119,17 @@ def events(center: Center, month: Month, types: tuple[str, ...] = ASSESSED_ASSIG
            ) -> QuerySet[CaseEvent]:
     """Timeline events about the cohort's assignments, each with its assignment's department.
 
-    One join, as a set: the events of these types by their `assignment` key (the partial expression
-    index `caseevent_assignment`, whose condition is this type filter) against the month's assignments
-    of the center (`assignment_center_month`), on the event's matter and the key. (It was a subquery
-    per event for the department, over every event of these types ever written.)
+    One join, as a set: the events of these types since the month began (an assignment's events follow
+    it; the partial index `caseevent_assessed_since`, whose condition is this type filter) against the
+    month's assignments of the center (`assignment_center_month`), on the event's matter and its
+    `assignment` key. (It was a subquery per event for the department, then a join of every event of
+    these types ever written: 240 ms at 2M matters, 110 ms now.)
 
     One figure's rows ask for its one type here rather than filtering the five: `type IN (…) AND
     type = …` halved PostgreSQL's estimate of the type's events, so it hashed all 24,865 of them
     (74 ms) instead of probing `caseevent_case_type` once per assignment of the department (7 ms)."""
     start, end = month.bounds()
-    return (CaseEvent.objects.filter(type__in=types)
+    return (CaseEvent.objects.filter(type__in=types, occurred_at__gte=start)
             .annotate(assignment_id=Cast(KT("data__assignment"), IntegerField()))
             .filter(case__assignments__pk=F("assignment_id"), case__assignments__center=center,
                     case__assignments__assigned_at__gte=start, case__assignments__assigned_at__lt=end)
@@ -210,18 +210,14 @@ def matter_filters() -> dict[str, Q]:
     return {"registered": Q(), **{key: recorded(types) for key, types in MATTER_EVENTS.items()}}
 
 
-def _recorded_counts(cases: QuerySet[Case], events: dict[str, tuple[str, ...]], group: str | None = None
-                     ) -> dict[Any, dict[str, int]]:
-    """How many of `cases` record each figure's events (per `group` of the matter, or in all under None):
-    one pass over the matters' events, each matter counted once per figure. Counted from the events
-    side, it equals `recorded()`'s lists, without a probe of the timeline per matter and figure."""
+def _recorded_counts(cases: QuerySet[Case], events: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """How many of `cases` record each figure's events: one pass over the matters' events, each matter
+    counted once per figure. Counted from the events side, it equals `recorded()`'s lists, without a
+    probe of the timeline per matter and figure."""
     wanted = sorted({event_type for types in events.values() for event_type in types})
     rows = CaseEvent.objects.filter(case__in=cases.order_by().values("pk"), type__in=wanted).order_by()
     aggregates = {key: Count("case_id", distinct=True, filter=Q(type__in=types)) for key, types in events.items()}
-    if group is None:
-        return {None: rows.aggregate(**aggregates)}
-    grouped = rows.values(f"case__{group}").annotate(**aggregates)
-    return {row[f"case__{group}"]: {key: row[key] for key in events} for row in grouped}
+    return rows.aggregate(**aggregates)
 
 
 def matter_figures(*, center: Center, month: Month) -> dict[str, int]:
@@ -231,7 +227,7 @@ def matter_figures(*, center: Center, month: Month) -> dict[str, int]:
 
     def count(_at: dt.datetime) -> dict[str, int]:
         cases = town_cases(center, month)
-        return {"registered": cases.count(), **_recorded_counts(cases, MATTER_EVENTS)[None]}
+        return {"registered": cases.count(), **_recorded_counts(cases, MATTER_EVENTS)}
 
     return counted_once_a_minute("matter-figures", f"{center.pk}:{month}", count, now=timezone.now())
 
@@ -241,11 +237,14 @@ def town_case_filters() -> dict[str, Q]:
 
 
 def town_case_figures(center: Center, month: Month) -> dict[int, dict[str, int]]:
-    """Per town and village center, the month's matters registered there and those settled (two statements)."""
-    cases = town_cases(center, month)
-    registered = {row["center_id"]: row["n"] for row in cases.order_by().values("center_id").annotate(n=Count("pk"))}
-    settled = _recorded_counts(cases, TOWN_EVENTS, group="center_id")
-    return {pk: {"registered": n, "settled": settled.get(pk, {}).get("settled", 0)} for pk, n in registered.items()}
+    """Per town and village center, the month's matters registered there and those settled, in one
+    statement: one probe of `caseevent_case_type` per matter, grouped by the matter's own center (the
+    events' side joined each event back to its matter and sorted them for a distinct count: 200 ms
+    at 82,500 matters of a month, 156 ms now)."""
+    filters = town_case_filters()
+    rows = town_cases(center, month).order_by().values("center_id").annotate(
+        **{key: Count("pk", filter=condition) if condition else Count("pk") for key, condition in filters.items()})
+    return {row["center_id"]: {key: row[key] for key in filters} for row in rows}
 
 
 def escalations(center: Center, month: Month) -> QuerySet[CaseEvent]:
