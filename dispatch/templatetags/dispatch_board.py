@@ -7,12 +7,10 @@ prepared once per page and each row is a few string operations. Every text is es
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -22,24 +20,13 @@ from dispatch.models import Assignment
 from dispatch.selectors.work import BoardAssignment
 from governance.models import Department
 from governance.page_actions import ONCE, new_key
+from governance.rows_html import choice_labels, url_for
 from intake.models import Case
 
 register = template.Library()
 
-_MARK = 987654321  # a pk no row has: reversed once, then replaced per row
 _OVERDUE = ' class="overdue"'
 _DANGER = ' class="table-danger"'
-
-
-def _url_for(name: str) -> Callable[[int], str]:
-    """`reverse(name, args=[pk])` for many rows: one reverse, then a string per row."""
-    head, tail = reverse(name, args=[_MARK]).split(str(_MARK))
-    return lambda pk: f"{head}{int(pk)}{tail}"
-
-
-def _labels(model: type[models.Model], field: str) -> dict[Any, str]:
-    """The escaped display label of each choice of `field`, in the language of this request."""
-    return {value: escape(str(label)) for value, label in model._meta.get_field(field).flatchoices}
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -126,9 +113,9 @@ def board_pending_rows(context: template.Context) -> SafeString:
         ("choose", gettext("请选择承办部门")), ("leader", gettext("督办领导")),
         ("leader_hint", gettext("督办领导（办理方式为督办时必选）")), ("lapsed", gettext("已超时")),
         ("escalated", gettext("已报指挥长")))}
-    channels, urgencies, risks = (_labels(Case, name) for name in ("channel", "urgency", "risk_level"))
-    case_url = _url_for("dispatch:work-case")
-    dispatch_url = _url_for("dispatch:work-case-dispatch")
+    channels, urgencies, risks = (choice_labels(Case, name) for name in ("channel", "urgency", "risk_level"))
+    case_url = url_for("dispatch:work-case")
+    dispatch_url = url_for("dispatch:work-case-dispatch")
     can_dispatch = context.get("can_dispatch")
     # Read-only (an off-duty duty director): the button stays, greyed, its reason in its title and
     # above the table (`dispatch/work/_duty_standing.html`).
@@ -198,9 +185,9 @@ def board_pending_rows(context: template.Context) -> SafeString:
 @register.simple_tag
 def board_assignment_rows(assignments: Iterable[BoardAssignment]) -> SafeString:
     """The rows of the live assignments: matter, department and role, status, the two deadlines."""
-    roles, statuses = _labels(Assignment, "role"), _labels(Assignment, "status")
+    roles, statuses = choice_labels(Assignment, "role"), choice_labels(Assignment, "status")
     redo = escape(gettext("重办"))
-    assignment_url = _url_for("dispatch:work-assignment")
+    assignment_url = url_for("dispatch:work-assignment")
     out = []
     for row in assignments:
         redone = f"，{redo}{int(row.redo_count)}" if row.redo_count else ""
