@@ -130,15 +130,18 @@ INDEX_USES: dict[str, dict[str, str]] = {
     "dispatch_assignment": {
         "dispatch_assignment_pkey": f"{INTEGRITY} primary key",
         "assignment_board_due": "dispatch.selectors.work.dispatch_board: the live assignments in the board's order "
-                                "and their counts",
+                                "and their counts; dispatch.api.work.views.AssignmentListView: a center's",
         "assignment_center_month": "review.selectors.assessment: the month's cohort of a center "
                                    "(review.selectors.assessment_rows.events joins it)",
         "assignment_department_month": "review.selectors.assessment.figure_items: a department's assignments of "
                                        "a month (the drill-down lists)",
         "assignment_overdue_at": "command.services.radar: the weekly overdue counts per department; "
                                  "command.services.daily: the newly overdue",
-        "dispatch_as_departm_d66d94_idx": "dispatch.selectors.work.assignments_for_department_user: a department's "
-                                          "open assignments by deadline; case_ids_visible_to_department_user",
+        "assignment_department_due": "dispatch.api.work.views.AssignmentListView: a department's assignments by "
+                                     "deadline, a page at a time; dispatch.selectors.work."
+                                     "case_ids_visible_to_department_user: a department's matters",
+        "assignment_department_live": "dispatch.selectors.work.assignments_for_department_user: a department's "
+                                      "live assignments by deadline (the inbox, 50 at a time)",
         "dispatch_assignment_case_id_351565b1": "dispatch.selectors.work.case_work_detail and every service "
                                                 "reading a matter's assignments (case_id, with or without a status)",
         "assignment_status": "dispatch.selectors.work.dispatch_board: the declined assignments and the "
@@ -150,8 +153,6 @@ INDEX_USES: dict[str, dict[str, str]] = {
                                                 "dispatch.views.work.assignment_page: the co-handlers of a lead",
         "dispatch_assignment_supervising_leader_id_6d1c6c17": "dispatch.selectors.work.case_ids_visible_to_department_user: "
                                                               "the matters a leader supervises (督办)",
-        "dispatch_assignment_due_at_a1d47b7a": "dispatch.api.work.views.AssignmentListView: a center's assignments by "
-                                               "deadline, a page at a time (ORDER BY due_at, the center filtered)",
     },
     "dispatch_assignmentreport": {
         "dispatch_assignmentreport_pkey": f"{INTEGRITY} primary key",

@@ -111,6 +111,21 @@ def test_the_board_reads_its_live_assignments_in_the_order_of_the_partial_index(
     assert "assignment_board_due" in counts and "Seq Scan on dispatch_assignment" not in counts, counts
 
 
+@pytest.mark.parametrize(("index", "open_only"), [("assignment_department_live", True),
+                                                  ("assignment_department_due", False)])
+def test_a_departments_inbox_and_list_read_their_page_in_the_order_of_their_index(postgresql, world, index,
+                                                                                   open_only):
+    """Issue 25: with a page's LIMIT the planner walked the plain `due_at` index (now dropped) past every
+    other department's assignment."""
+    from dispatch.selectors.work import assignments_for_department_user
+
+    _only_index("dispatch_assignment", index)
+    plans = _plans(lambda: list(assignments_for_department_user(user=world.labour.liaison, open_only=open_only)
+                                .values_list("pk", flat=True)[:50]), sorts=False)
+    [plan] = [plan for sql, plan in plans if 'FROM "dispatch_assignment"' in sql and "LIMIT 50" in sql]
+    assert index in plan and "Sort" not in plan, plan
+
+
 def test_the_station_queue_reads_no_matter_it_does_not_show(postgresql, territory):
     plans = _plans(lambda: station_recent(center=territory.village))
     assert len(plans) == 2

@@ -79,7 +79,7 @@ def case_ids_visible_to_department_user(user: AbstractBaseUser) -> QuerySet:
 def assignments_for_department_user(*, user: AbstractBaseUser, open_only: bool = True) -> QuerySet[Assignment]:
     rows = Assignment.objects.filter(department_id__in=user_department_ids(user))
     if open_only:
-        rows = rows.filter(status__in=OPEN_ASSIGNMENT_STATUSES | {"reported"})
+        rows = rows.filter(status__in=BOARD_LIVE_STATUSES)  # the condition of `assignment_department_live`
     return rows.select_related("case", "case__category", "department", "lead__department").order_by("due_at", "pk")
 
 

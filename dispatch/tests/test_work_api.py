@@ -167,3 +167,16 @@ def test_dispatch_without_a_department_is_refused_with_a_clear_message(world):
     assert "请选择承办（牵头）部门" in str(error)
     case.refresh_from_db()
     assert case.status == CaseStatus.PENDING_DISPATCH
+
+
+def test_the_centers_list_holds_its_live_assignments_by_deadline_and_a_departments_all_of_them(world):
+    """Center staff: the center's live assignments (as on the board), nearest deadline first; department
+    people: all of their department's, finished ones included."""
+    rows = [post(world.director, "case-dispatch", world.case().pk,
+                 {"mode": "transfer", "lead_department": world.police.pk}, format="json").json()[0] for _ in range(3)]
+    Assignment.objects.filter(pk=rows[0]["id"]).update(status=AssignmentStatus.COMPLETED)
+    Assignment.objects.filter(pk=rows[2]["id"]).update(due_at=timezone.now())
+    center = api(world.director).get(reverse("dispatch-api:assignments")).json()
+    assert [r["id"] for r in center["results"]] == [rows[2]["id"], rows[1]["id"]]
+    department = api(world.police.liaison).get(reverse("dispatch-api:assignments")).json()
+    assert {r["id"] for r in department["results"]} == {r["id"] for r in rows}

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from dispatch import services as svc
 from dispatch.api.work import serializers as s
+from dispatch.choices import BOARD_LIVE_STATUSES
 from dispatch.models import Assignment, ExtensionRequest
 from dispatch.selectors import work as sel
 from dispatch.selectors.supervision import assignments_supervised_by, supervising_leaders
@@ -146,8 +147,9 @@ class AssignmentListView(ListAPIView):
         user = self.request.user
         if reads_center_territory(user=user):
             center = org_selectors.center_for_user(user=user)
-            return (Assignment.objects.filter(center=center).select_related("case", "department")
-                    .order_by("due_at", "pk"))
+            # The center's live assignments in deadline order, as the board reads them (its index).
+            return (Assignment.objects.filter(center=center, status__in=BOARD_LIVE_STATUSES)
+                    .select_related("case", "department").order_by("due_at", "pk"))
         if may(user, MAY_HANDLE_ASSIGNMENTS):
             return sel.assignments_for_department_user(user=user, open_only=False)
         raise PermissionDeniedError()
