@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
     operations = [
         AddIndexConcurrently(
             model_name='assignment',
-            index=models.Index(fields=['department', 'due_at', 'id'], name='assignment_department_due'),
+            index=models.Index(fields=['department', 'due_at', 'id'], include=('case',), name='assignment_department_due'),
         ),
         AddIndexConcurrently(
             model_name='assignment',
