@@ -4,6 +4,7 @@ steps of a matter, the tree with its counts, and per-grid figures."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,15 @@ def grids_of_worker(*, worker: AbstractBaseUser, on: dt.date | None = None) -> Q
     on = on or timezone.localdate()
     return (Grid.objects.filter(worker_assignments__in=GridAssignment.objects.filter(in_force_on(on), worker=worker))
             .select_related("parent", "town").distinct().order_by("code"))
+
+
+def open_counts_of_grids(*, grid_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per grid, its open matters and those reported back (waiting for the check), in one read of the
+    open matters alone (`case_grid_open_due`). Issue 25: counted through a join of every matter the
+    grid ever had, a worker's home grew with the history (30 -> 62 ms from 0.5M to 2M matters)."""
+    rows = (Case.objects.filter(grid_id__in=grid_ids).exclude(status=CaseStatus.CLOSED).order_by()
+            .values("grid_id").annotate(n=Count("pk"), reported=Count("pk", filter=Q(status=CaseStatus.REPORTED))))
+    return {row["grid_id"]: (row["n"], row["reported"]) for row in rows}
 
 
 def workers_of_grid_on(*, grid: Grid, day: dt.date) -> QuerySet[GridAssignment]:
@@ -183,6 +193,15 @@ def collected_item_get_for_worker(*, actor: AbstractBaseUser, pk: int) -> Collec
     return item
 
 
+def open_in_grids(*, grid_ids: Iterable[int], statuses: set[str]) -> list[int]:
+    """The open matters of a worker's grids in `statuses`, read from `case_grid_open_due` alone with their
+    status (her grids' open matters are a few hundred at most). Issue 25: asked for in one statement,
+    PostgreSQL ANDed that index with the status index's matters of the whole district (145,000 reported
+    at 2M matters: 23 ms, growing with the district)."""
+    rows = Case.objects.filter(grid_id__in=grid_ids).exclude(status=CaseStatus.CLOSED).order_by()
+    return [pk for pk, status in rows.values_list("pk", "status") if status in statuses]
+
+
 def verification_tasks(*, worker: AbstractBaseUser) -> list[Case]:
     """Matters of the worker's grids waiting for the on-site check: reported back by a department,
     or grid reports settled at the village station and not yet checked on site. Her grids include
@@ -190,7 +209,8 @@ def verification_tasks(*, worker: AbstractBaseUser) -> list[Case]:
     she settled or reported back herself is not hers to check (four eyes)."""
     grids = grid_ids_to_verify(user=worker) if worker.is_authenticated else set()
     checked = CaseEvent.objects.filter(type=GridEventType.SITE_VERIFIED).values("case_id")
-    return list(Case.objects.filter(grid_id__in=grids)
+    waiting = open_in_grids(grid_ids=grids, statuses={CaseStatus.REPORTED, CaseStatus.SETTLED_ON_SPOT})
+    return list(Case.objects.filter(pk__in=waiting)
                 .filter(Q(status=CaseStatus.REPORTED)
                         | Q(status=CaseStatus.SETTLED_ON_SPOT, channel=Channel.GRID_REPORT) & ~Q(pk__in=checked))
                 .exclude(pk__in=case_ids_handled_by(user=worker))  # four eyes: never her own result
@@ -200,7 +220,8 @@ def verification_tasks(*, worker: AbstractBaseUser) -> list[Case]:
 def revisit_tasks(*, worker: AbstractBaseUser) -> list[Case]:
     """Matters of the worker's grids verified and waiting for the revisit (the worker may call), each with
     the failed attempts of its current round (`attempts_so_far`)."""
-    cases = list(Case.objects.filter(status=CaseStatus.VERIFIED, grid_id__in=worker_grid_ids(worker=worker))
+    waiting = open_in_grids(grid_ids=worker_grid_ids(worker=worker), statuses={CaseStatus.VERIFIED})
+    cases = list(Case.objects.filter(pk__in=waiting)
                  .select_related("category", "grid").order_by("updated_at")[:200])
     rounds = revisit_rounds(case_ids=[case.pk for case in cases])
     for case in cases:

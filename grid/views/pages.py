@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
@@ -28,7 +27,7 @@ from grid import selectors as sel
 from grid import services as svc
 from grid.choices import ItemKind
 from grid.forms import ItemForm, PatrolFinishForm, PatrolStartForm, ReportForm, VerifyForm, new_client_key
-from intake.choices import CaseStatus, PartyRole
+from intake.choices import PartyRole
 from intake.models import Case, CaseParty
 from intake.selectors import categories_for_picker
 
@@ -57,10 +56,10 @@ def _errors(form: Any, error: ApplicationError) -> None:
 
 @worker_page
 def home(request: HttpRequest) -> HttpResponse:
-    grids = list(sel.grids_of_worker(worker=request.user).annotate(
-        open_cases=Count("cases", filter=~Q(cases__status=CaseStatus.CLOSED)),
-        to_verify=Count("cases", filter=Q(cases__status=CaseStatus.REPORTED))))
+    grids = list(sel.grids_of_worker(worker=request.user))
+    counts = sel.open_counts_of_grids(grid_ids=[grid.pk for grid in grids])
     for grid in grids:
+        grid.open_cases, grid.to_verify = counts.get(grid.pk, (0, 0))
         grid.client_key = new_client_key()  # the phone replaces it if it queues the entry offline
     patrol = sel.patrol_open_for_worker(worker=request.user)
     context = {
