@@ -23,7 +23,8 @@ def grid_tree(roots: list[TreeNode]) -> SafeString:
     levels = choice_labels(Grid, "level")
     counts = escape(gettext("网格员 %(w)s · 居民 %(r)s · 在办 %(o)s"))
     overdue = escape(gettext("超期 %(n)s"))
-    flagged = f' · <span class="badge text-bg-warning">{escape(gettext("人口不在 500–1000"))}</span>'
+    population = escape(gettext("人口不在 500–1000"))  # outside the f-string: makemessages reads it there
+    flagged = f' · <span class="badge text-bg-warning">{population}</span>'
     parts: list[str] = []
 
     def node_html(node: TreeNode, opened: bool) -> None:
