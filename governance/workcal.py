@@ -49,6 +49,14 @@ def official_years() -> frozenset[int]:
     return frozenset(years)
 
 
+@lru_cache(maxsize=8192)
+def _official_workday(day: dt.date) -> bool:
+    """The State Council schedule's answer for a day of a year it covers, remembered: the package checks
+    each date against the min and max of its whole table on every call (20 µs; the deadline sweep asks
+    70,000 times for 1,000 steps, 1.7 of its 2.4 s)."""
+    return chinese_calendar.is_workday(day)
+
+
 class WorkingCalendar:
     def __init__(
         self,
@@ -79,7 +87,7 @@ class WorkingCalendar:
         if override is not None:
             return override[0] == CalendarDayKind.WORKDAY
         if day.year in official_years():
-            return chinese_calendar.is_workday(day)
+            return _official_workday(day)
         return day.weekday() < 5
 
     def day_name(self, day: dt.date) -> str:
