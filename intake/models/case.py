@@ -133,6 +133,7 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="town_cases",
         help_text=_("由网格推得，便于按镇筛选。"),
+        db_index=False,  # `case_town_recent` starts with it
     )
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -208,6 +209,11 @@ class Case(models.Model):
             models.Index(fields=["district", "status", "due_at"], name="case_district_open_grid", include=["grid"],
                          condition=~models.Q(status=CaseStatus.CLOSED)),
             models.Index(fields=["district", "status", "category", "-registered_at"], name="case_district_status"),
+            # A town's matters of a period (its report and dashboard for a month, with the matters held at
+            # its centers ORed in), and a town's matters at all (its first column). Issue 25: with the town
+            # alone, a month's report ANDed 320,000 of the town's matters with 126,000 of the district's
+            # month and read 20,000 heap pages for 5,924 rows (4 statements of 118 ms).
+            models.Index(fields=["town", "registered_at"], name="case_town_recent"),
             # A center's matters reported back, the longest waiting first (the verification queue).
             models.Index(fields=["center", "updated_at"], name="case_center_reported",
                          condition=models.Q(status=CaseStatus.REPORTED)),
