@@ -33,7 +33,7 @@ from dispatch.models import (
     WorkReminderLetter,
 )
 from governance.admin import ReadOnlyAdmin
-from governance.counting import CappedPaginator
+from governance.counting import CappedPaginator, RecentValuesFilter
 
 
 class DutyRosterSlotInline(admin.TabularInline):
@@ -131,10 +131,13 @@ class NotificationAdmin(admin.ModelAdmin):
         "last_error",
         "read_at",
     )
-    list_filter = ("channel", "status", "receipt", "gateway", "kind")
+    list_filter = ("channel", "status", "receipt", RecentValuesFilter.on("gateway", _("发送网关")),
+                   RecentValuesFilter.on("kind", _("类型")))
     list_select_related = ("recipient",)
     search_fields = ("title", "dedupe_key", "recipient__username", "gateway_message_id")
-    date_hierarchy = "created_at"
+    # Newest first by key, and no date hierarchy (a DISTINCT over every message): after a burst of
+    # 120,000 messages the list sorted them all by time (450 ms) and drew the dates (230 ms).
+    ordering = ("-pk",)
     actions = ("redeliver",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
