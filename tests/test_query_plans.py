@@ -145,7 +145,7 @@ def test_the_assessment_joins_the_assignment_events_as_a_set(postgresql, world):
     _only_index("dispatch_assignment", "assignment_center_month")
     day = timezone.localdate()
     month = assessment_figures.Month(day.year, day.month)
-    plans = _plans(lambda: list(assessment._grouped(assessment_rows.events(world.center, month), "department_id",
+    plans = _plans(lambda: list(assessment_rows.grouped(assessment_rows.events(world.center, month), "department_id",
                                                     assessment_rows.event_filters()).items()))
     [(sql, plan)] = plans
     assert "SubPlan" not in plan and "assignment_center_month" in plan, plan

@@ -68,23 +68,6 @@ from review.selectors.assessment_scheme import (
 from review.selectors.ladder import LADDER_COUNTED, ladder_figures, staff_figures
 
 
-def _grouped(queryset: QuerySet, group: str, filters: dict[str, Q], sums: dict[str, str] | None = None
-             ) -> dict[int, dict[str, int]]:
-    """Each filter's count (or sum) per `group`, in one statement. Each row of `queryset` is counted
-    once: it must not join rows that repeat it (each caller's rows are one per assignment, event,
-    extension or summoned department). A plain count hashes the groups; a distinct count sorted the
-    month's 111,000 assignments on disk first (200 ms -> 40 ms at 2M matters)."""
-    sums = sums or {}
-    aggregates: dict[str, Any] = {}
-    for key, condition in filters.items():
-        if key in sums:
-            aggregates[key] = Coalesce(Sum(sums[key], filter=condition), 0)
-        else:
-            aggregates[key] = Count("pk", filter=condition)
-    rows = queryset.order_by().values(group).annotate(**aggregates)
-    return {row[group]: {key: int(row[key] or 0) for key in filters} for row in rows}
-
-
 @without_jit()
 def assessment_compute(*, center: Center, month: Month, now: dt.datetime | None = None) -> dict[str, Any]:
     """The month's live figures for every department and every town and village center (without JIT:
@@ -93,14 +76,14 @@ def assessment_compute(*, center: Center, month: Month, now: dt.datetime | None 
     scheme = scheme_for(center=center, year=month.year)
     cohort = figure_rows.cohort(center, month)
     starts = figure_rows.working_day_starts(center, month, now)
-    assignments = _grouped(figure_rows.with_overdue_days(cohort, starts, now), "department_id",
+    assignments = figure_rows.grouped(figure_rows.with_overdue_days(cohort, starts, now), "department_id",
                            figure_rows.assignment_filters(now), sums={"overdue_days": "overdue_days"})
-    events = _grouped(figure_rows.events(center, month), "department_id", figure_rows.event_filters())
-    extensions = _grouped(ExtensionRequest.objects.filter(assignment__in=cohort), "assignment__department_id",
+    events = figure_rows.grouped(figure_rows.events(center, month), "department_id", figure_rows.event_filters())
+    extensions = figure_rows.grouped(ExtensionRequest.objects.filter(assignment__in=cohort), "assignment__department_id",
                           figure_rows.extension_filters())
     answering = cohort.filter(role__in=ANSWERING_ROLES).exclude(status=AssignmentStatus.WITHDRAWN)
     revisits = _revisit_counts(answering)
-    summons = _grouped(figure_rows.summons_rows(center, month), "department_id", figure_rows.summons_filters(now),
+    summons = figure_rows.grouped(figure_rows.summons_rows(center, month), "department_id", figure_rows.summons_filters(now),
                        sums={"summons_late_minutes": "minutes_late"})
     duty = figure_rows.duty(center, month, now)
     ladder = ladder_figures(cohort=cohort)

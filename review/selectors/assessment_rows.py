@@ -7,6 +7,7 @@ equals its figure."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Sum,
     Value,
     expressions,
 )
@@ -180,6 +182,23 @@ def summons_filters(now: dt.datetime) -> dict[str, Q]:
     }
 
 
+def grouped(queryset: QuerySet, group: str, filters: dict[str, Q], sums: dict[str, str] | None = None
+             ) -> dict[int, dict[str, int]]:
+    """Each filter's count (or sum) per `group`, in one statement. Each row of `queryset` is counted
+    once: it must not join rows that repeat it (each caller's rows are one per assignment, event,
+    extension or summoned department). A plain count hashes the groups; a distinct count sorted the
+    month's 111,000 assignments on disk first (200 ms -> 40 ms at 2M matters)."""
+    sums = sums or {}
+    aggregates: dict[str, Any] = {}
+    for key, condition in filters.items():
+        if key in sums:
+            aggregates[key] = Coalesce(Sum(sums[key], filter=condition), 0)
+        else:
+            aggregates[key] = Count("pk", filter=condition)
+    rows = queryset.order_by().values(group).annotate(**aggregates)
+    return {row[group]: {key: int(row[key] or 0) for key in filters} for row in rows}
+
+
 def town_cases(center: Center, month: Month) -> QuerySet[Case]:
     start, end = month.bounds()
     return Case.objects.filter(command_matters(center=center), registered_at__gte=start, registered_at__lt=end)
@@ -238,13 +257,10 @@ def town_case_filters() -> dict[str, Q]:
 
 def town_case_figures(center: Center, month: Month) -> dict[int, dict[str, int]]:
     """Per town and village center, the month's matters registered there and those settled, in one
-    statement: one probe of `caseevent_case_type` per matter, grouped by the matter's own center (the
-    events' side joined each event back to its matter and sorted them for a distinct count: 200 ms
-    at 82,500 matters of a month, 156 ms now)."""
-    filters = town_case_filters()
-    rows = town_cases(center, month).order_by().values("center_id").annotate(
-        **{key: Count("pk", filter=condition) if condition else Count("pk") for key, condition in filters.items()})
-    return {row["center_id"]: {key: row[key] for key in filters} for row in rows}
+    statement (`grouped`): one probe of `caseevent_case_type` per matter, grouped by the matter's own
+    center (the events' side joined each event back to its matter and sorted them for a distinct
+    count: 200 ms at 82,500 matters of a month, 156 ms now)."""
+    return grouped(town_cases(center, month), "center_id", town_case_filters())
 
 
 def escalations(center: Center, month: Month) -> QuerySet[CaseEvent]:
