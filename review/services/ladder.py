@@ -1,12 +1,16 @@
 """The accountability ladder of an overdue assignment (issue 22 item 8; seeds 004, 000 七).
 
-When the deadline engine marks an assignment overdue, `ladder_schedule` (dispatch's hook
-`assignments_overdue`) adds one step per rung to the same batch: 催办 → 督办通知 → 工作提示函 → 风险预警函
-→ 通报批评 → 移交区效能办, each due the year's number of working days (or the unit the year sets) after
-the assignment's deadline. The sweep hands the due steps to `ladder_steps_fire`, which issues a rung
-once (a row per assignment and rung, unique in the database), in order (a rung also issues the rungs
-below it not recorded yet), only while the assignment is still open and overdue, and reschedules a
-step whose time moved (an extension after the mark). The letters are the letters service's; the
+The rungs are 催办 → 督办通知 → 工作提示函 → 风险预警函 → 通报批评 → 移交区效能办, each due the year's
+number of working days (or the unit the year sets) after the assignment's deadline. When the deadline
+engine marks an assignment overdue, `ladder_schedule` (dispatch's hook `assignments_overdue`) adds the
+first rung's step to the same batch; each rung's step, when the sweep hands it to `ladder_steps_fire`,
+issues every rung due by then not recorded yet, once (a row per assignment and rung, unique in the
+database) and in order, only while the assignment is still open and overdue, and schedules the next
+rung's step: one pending step per overdue assignment, not six (an assignment settled early leaves no
+five dead steps behind, and a sweep of 10,000 newly overdue assignments writes 10,000 rows, not
+60,000). A step whose time moved (an extension after the mark) waits for its new time. A second pending
+step of the same assignment (one left by the six-step schedule of before, or a mark after an
+extension) does not start a second chain: the next rung is scheduled only when none is pending. The letters are the letters service's; the
 通报批评 is listed in the month's work report; the referral carries the facts and the 区效能办 answers
 it for the department and the named staff. The commander may go up the ladder at once, skipping
 rungs with a reason (`ladder_escalate`). Every rung and skip is on the matter's timeline.
@@ -86,20 +90,24 @@ def _people(*users: AbstractBaseUser | None) -> list[AbstractBaseUser]:
 # --- scheduling (dispatch's hook `assignments_overdue`) ------------------------------------------
 def ladder_schedule(*, assignments: Sequence[Any], now: dt.datetime,
                     calendars: dict[int, WorkingCalendar]) -> list[DeadlineStep]:
-    """The ladder's steps of the assignments a sweep batch marked overdue (unsaved: the batch stores
-    them with its other new steps). One read of the year's schemes for the batch."""
+    """The first rung's step of each assignment a sweep batch marked overdue (unsaved: the batch stores
+    them with its other new steps); the rungs after it are scheduled one at a time as each falls due.
+    One read of the year's schemes for the batch."""
     centers = list({row.center.pk: row.center for row in assignments}.values())
     plans = ladder_plans(centers=centers, year=timezone.localtime(now).year)
+    first = RUNG_ORDER[0]
     steps = []
     for row in assignments:
         if row.center.pk not in calendars:
             calendars[row.center.pk] = calendar_for(row.center)
-        calendar = calendars[row.center.pk]
-        plan = plans[row.center.pk]
-        for level, rung in enumerate(RUNG_ORDER, start=1):
-            steps.append(DeadlineStep(kind=StepKind.ESCALATION, subject_type=LADDER_SUBJECT, subject_id=row.pk,
-                                      level=level, due_at=plan.due_at(rung=rung, deadline=row.due_at, calendar=calendar)))
+        steps.append(_rung_step(assignment_id=row.pk, rung=first, due_at=plans[row.center.pk].due_at(
+            rung=first, deadline=row.due_at, calendar=calendars[row.center.pk])))
     return steps
+
+
+def _rung_step(*, assignment_id: int, rung: str, due_at: dt.datetime) -> DeadlineStep:
+    return DeadlineStep(kind=StepKind.ESCALATION, subject_type=LADDER_SUBJECT, subject_id=assignment_id,
+                        level=RUNG_ORDER.index(rung) + 1, due_at=due_at)
 
 
 # --- issuing a rung --------------------------------------------------------------------------------
@@ -216,45 +224,54 @@ def _open_and_overdue(assignment: Assignment) -> bool:
 
 # --- the sweep's handler -------------------------------------------------------------------------------
 def ladder_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime, outbox: StepOutbox) -> set[int]:
-    """Issue the rungs whose steps fell due (inside the sweep's transaction; messages to the batch's
-    outbox with their step). A step acts when its rung (or one below it) is issued now; a rung already
-    recorded, a closed or no longer overdue assignment, or a deadline moved later (rescheduled) skip it."""
+    """Issue the rungs that fell due (inside the sweep's transaction; messages to the batch's outbox with
+    their step) and schedule each climbing assignment's next rung. A step acts when it issues a rung now:
+    its own, the ones below it not recorded yet, and (after a downtime) the ones above it due by now, in
+    order. A closed or no longer overdue assignment stops climbing; a step whose rung is not due any more
+    (the deadline moved later) waits for its new time."""
     assignments = Assignment.objects.select_related(
         "case", "center", "department__liaison", "department__leader_in_charge", "handler", "supervising_leader",
     ).in_bulk({step.subject_id for step in steps})
     recorded = set(AccountabilityRung.objects.filter(assignment_id__in=list(assignments))
                    .values_list("assignment_id", "rung"))
+    # The assignments with a ladder step still pending (the batch's own steps are claimed, so not these).
+    pending = set(DeadlineStep.objects.filter(
+        subject_type=LADDER_SUBJECT, subject_id__in=list(assignments), fired_at__isnull=True,
+        cancelled_at__isnull=True).values_list("subject_id", flat=True)) if assignments else set()
     plans: dict[int, LadderPlan] = ladder_plans(centers=list({a.center_id: a.center for a in assignments.values()}.values()),
                                                 year=timezone.localtime(now).year) if assignments else {}
     calendars: dict[int, WorkingCalendar] = {}
     commanders = CommanderCache()
     acted: set[int] = set()
     later: list[DeadlineStep] = []
+
+    def schedule(*, assignment_id: int, rung: str, due_at: dt.datetime) -> None:
+        if assignment_id not in pending:
+            pending.add(assignment_id)
+            later.append(_rung_step(assignment_id=assignment_id, rung=rung, due_at=due_at))
+
     for step in sorted(steps, key=lambda s: (s.due_at, s.level, s.pk)):
         assignment = assignments.get(step.subject_id)
-        rung = RUNG_BY_LEVEL.get(step.level)
-        if assignment is None or rung is None or not _open_and_overdue(assignment):
-            continue
-        if (assignment.pk, rung) in recorded:
+        if assignment is None or step.level not in RUNG_BY_LEVEL or not _open_and_overdue(assignment):
             continue
         if assignment.center_id not in calendars:
             calendars[assignment.center_id] = calendar_for(assignment.center)
-        calendar = calendars[assignment.center_id]
-        due = plans[assignment.center_id].due_at(rung=rung, deadline=assignment.due_at, calendar=calendar)
-        if now < due:  # the deadline moved (an extension): the rung waits for its new time
-            later.append(DeadlineStep(kind=StepKind.ESCALATION, subject_type=LADDER_SUBJECT, subject_id=assignment.pk,
-                                      level=step.level, due_at=due))
-            continue
+        plan, calendar = plans[assignment.center_id], calendars[assignment.center_id]
+        dues = {each: plan.due_at(rung=each, deadline=assignment.due_at, calendar=calendar) for each in RUNG_ORDER}
+        # The rungs due by now (the highest of them: a rung issues those below it too); a rung not due
+        # any more (the deadline moved later) is scheduled again for its new time.
+        reached = max((RUNG_ORDER.index(each) for each in RUNG_ORDER if dues[each] <= now), default=-1)
+        unrecorded = [each for each in RUNG_ORDER if (assignment.pk, each) not in recorded]
 
         def send(*, step: DeadlineStep = step, **message: Any) -> None:
             outbox.add(step=step, **message)
 
-        for lower in RUNG_ORDER[:RUNG_ORDER.index(rung) + 1]:
-            if (assignment.pk, lower) in recorded:
-                continue
+        for lower in unrecorded:
+            if RUNG_ORDER.index(lower) > reached:
+                schedule(assignment_id=assignment.pk, rung=lower, due_at=dues[lower])
+                break
             recorded.add((assignment.pk, lower))
-            lower_due = plans[assignment.center_id].due_at(rung=lower, deadline=assignment.due_at, calendar=calendar)
-            if _issue(assignment=assignment, rung=lower, now=now, actor=None, due_at=lower_due, send=send,
+            if _issue(assignment=assignment, rung=lower, now=now, actor=None, due_at=dues[lower], send=send,
                       commanders=commanders, step=step.pk) is not None:
                 acted.add(step.pk)
     if later:

@@ -66,6 +66,11 @@ def _sweep_twice(when, capture) -> None:
             deadline_sweep(now=when)  # the steps added by the first (the ladder's, at the deadline) are due too
 
 
+def _ladder_steps(assignment) -> list[tuple[int, dt.datetime, bool]]:
+    return [(level, due_at, fired_at is not None) for level, due_at, fired_at in DeadlineStep.objects.filter(
+        subject_type=LADDER_SUBJECT, subject_id=assignment.pk).order_by("pk").values_list("level", "due_at", "fired_at")]
+
+
 def _kinds(user) -> list[str]:
     return list(Notification.objects.filter(recipient=user, channel="in_app").order_by("pk")
                 .values_list("kind", flat=True))
@@ -81,9 +86,10 @@ def test_each_rung_is_issued_once_in_order_on_the_engine(world, now, office, dai
     _sweep_twice(due - MINUTE, django_capture_on_commit_callbacks)
     assert not AccountabilityRung.objects.exists()
 
-    # Overdue: the ladder's six steps are scheduled with the overdue mark; 催办 falls due at once.
+    # Overdue: the first rung's step is scheduled with the overdue mark; 催办 falls due at once and
+    # schedules the next rung's step, the only one pending.
     _sweep_twice(due + MINUTE, django_capture_on_commit_callbacks)
-    assert DeadlineStep.objects.filter(subject_type=LADDER_SUBJECT, subject_id=assignment.pk).count() == 6
+    assert _ladder_steps(assignment) == [(1, due, True), (2, due + DAY, False)]
     assert list(AccountabilityRung.objects.values_list("rung", flat=True)) == [Rung.REMINDER]
     # The reminder goes to the named handler and the liaison.
     assert "ladder.reminder" in _kinds(world.handler) and "ladder.reminder" in _kinds(world.labour.liaison)
@@ -94,6 +100,10 @@ def test_each_rung_is_issued_once_in_order_on_the_engine(world, now, office, dai
         _sweep_twice(due + days * DAY + MINUTE, django_capture_on_commit_callbacks)
         assert list(AccountabilityRung.objects.order_by("level").values_list("rung", flat=True)) == list(
             RUNG_ORDER[:days + 1]), rung
+
+        assert [fired for _level, _due, fired in _ladder_steps(assignment)].count(False) == (days < 5)
+    # One step per rung, each fired at its time.
+    assert _ladder_steps(assignment) == [(level, due + (level - 1) * DAY, True) for level in range(1, 7)]
 
     rungs = {row.rung: row for row in AccountabilityRung.objects.all()}
     assert all(row.status == "issued" and row.actor is None for row in rungs.values())
@@ -132,6 +142,31 @@ def test_a_catch_up_issues_the_rungs_below_in_order_and_a_reported_assignment_st
     assert list(AccountabilityRung.objects.filter(assignment=first).order_by("pk").values_list("rung", flat=True)) == [
         Rung.REMINDER, Rung.SUPERVISION_NOTICE, Rung.WORK_LETTER, Rung.WARNING_LETTER]
     assert list(AccountabilityRung.objects.filter(assignment=second).values_list("rung", flat=True)) == [Rung.REMINDER]
+    # The catch-up fired the first's one pending step (督办通知) and scheduled 通报批评's; the second's step
+    # fired on a reported assignment and scheduled nothing.
+    assert _ladder_steps(first)[1:] == [(2, first.due_at + DAY, True), (5, first.due_at + 4 * DAY, False)]
+    assert [fired for _level, _due, fired in _ladder_steps(second)] == [True, True]
+
+
+def test_a_second_pending_step_does_not_start_a_second_chain(world, now, daily_ladder,
+                                                              django_capture_on_commit_callbacks):
+    """The six steps of the schedule before (or a mark after an extension) beside the chain's own: each
+    rung is issued once, and no step is scheduled while another of the assignment is pending."""
+    assignment = _acknowledged(world, now)
+    due = assignment.due_at
+    DeadlineStep.objects.bulk_create([
+        DeadlineStep(kind="escalation", subject_type=LADDER_SUBJECT, subject_id=assignment.pk, level=level,
+                     due_at=due + (level - 1) * DAY) for level in range(1, 7)])
+    for days in range(6):
+        _sweep_twice(due + days * DAY + MINUTE, django_capture_on_commit_callbacks)
+        assert AccountabilityRung.objects.filter(assignment=assignment).count() == days + 1
+        pending = [level for level, _due, fired in _ladder_steps(assignment) if not fired]
+        assert pending == list(range(days + 2, 7)), days  # the old steps only: the chain added none
+    # The overdue mark's own first step and the six: each rung once, one message each.
+    assert list(AccountabilityRung.objects.order_by("level").values_list("rung", flat=True)) == list(RUNG_ORDER)
+    assert len(_ladder_steps(assignment)) == 7
+    assert Notification.objects.filter(kind="ladder.reminder", channel="in_app",
+                                       recipient=world.labour.liaison).count() == 1
 
 
 def test_the_commander_skips_rungs_with_a_reason(world, now, daily_ladder, django_capture_on_commit_callbacks):

@@ -147,7 +147,8 @@ def test_an_overdue_assignment_climbs_each_rung_once_in_order_on_time(live):  # 
     occurred_at = [row[5] for row in state["rungs"]]
     assert occurred_at == sorted(set(occurred_at)), "each rung in its own sweep, in order"
     assert len(seen) >= 4, seen  # watched climbing, not found finished at once
-    # The six steps scheduled with the overdue mark, all fired; the timeline has each rung once, in order.
+    # Six steps, one per rung (each scheduled when the one below it fired), all fired; the timeline has
+    # each rung once, in order.
     assert [step[0] for step in state["steps"]] == [1, 2, 3, 4, 5, 6] and all(step[2] for step in state["steps"])
     assert state["events"] == list(RUNG_ORDER)
     # The two letters rungs issued numbered letters; the referral names the handler and the liaison.
