@@ -226,7 +226,7 @@ class AuditAlarmAdmin(ReadOnlyAdmin):
 
 @admin.register(SweepRun)
 class SweepRunAdmin(ReadOnlyAdmin):
-    list_display = ("started_at", "finished_at", "fired", "skipped")
+    list_display = ("started_at", "finished_at", "fired", "skipped", "worst_lag")
     date_hierarchy = "started_at"
 
 

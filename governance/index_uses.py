@@ -239,8 +239,8 @@ INDEX_USES: dict[str, dict[str, str]] = {
         "deadline_step_pending": "dispatch.services.engine.deadline_sweep: the due steps in order; "
                                  "dispatch.services.engine_audit.deadline_steps_missed",
         "deadline_step_claim": "dispatch.services.engine._claimed_steps: the steps of a sweep's claim",
-        "deadline_step_fired": "dispatch.services.engine_audit.deadline_steps_without_messages and "
-                               "deadline_lag_today: the steps fired lately",
+        "deadline_step_fired": "dispatch.services.engine_audit.deadline_steps_without_messages: the steps "
+                               "fired lately",
         "deadline_step_subject": "dispatch.selectors.clocks.case_clocks, dispatch.services.clocks.clocks_stop, "
                                  "dispatch.services.subjects.deadline_steps_cancel: a subject's steps",
         "dispatch_deadlinestep_assignment_id_47663e5c": "dispatch.services.common.steps_cancel: an assignment's "

@@ -94,6 +94,10 @@ class SweepRun(models.Model):
     fired = models.PositiveIntegerField(_("已执行"), default=0)
     skipped = models.PositiveIntegerField(_("已跳过"), default=0)
     batches = models.PositiveIntegerField(default=0)
+    # The time the run fired its steps at (their `fired_at`) and the longest a step waited past its time
+    # (the largest `lag`): the status page's figures of the day, read from these rows, not from the steps.
+    fired_at = models.DateTimeField(_("执行时点"), null=True, blank=True)
+    worst_lag = models.DurationField(_("最大延迟"), null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -72,7 +72,7 @@ def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BA
     """Fire every step due at or before `now` not fired yet (also those missed during downtime)."""
     now = now or timezone.now()
     clock_start = timezone.now()
-    run = SweepRun.objects.create(started_at=clock_start)
+    run = SweepRun.objects.create(started_at=clock_start, fired_at=now)
     result = SweepResult()
     commanders = CommanderCache()
     calendars: dict[int, WorkingCalendar] = {}
@@ -92,10 +92,11 @@ def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BA
     except Exception as exc:
         SweepRun.objects.filter(pk=run.pk).update(
             status=SweepRun.Status.FAILED, finished_at=timezone.now(), fired=result.fired, skipped=result.skipped,
-            batches=result.batches, error=f"{exc.__class__.__name__}: {exc}"[:300])
+            batches=result.batches, worst_lag=result.worst_lag, error=f"{exc.__class__.__name__}: {exc}"[:300])
         raise
     SweepRun.objects.filter(pk=run.pk).update(status=SweepRun.Status.FINISHED, finished_at=timezone.now(),
-                                              fired=result.fired, skipped=result.skipped, batches=result.batches)
+                                              fired=result.fired, skipped=result.skipped, batches=result.batches,
+                                              worst_lag=result.worst_lag)
     return result
 
 
@@ -113,6 +114,9 @@ def _sweep_batch(*, ids: list[int], now: dt.datetime, claimed_at: dt.datetime, r
         if not claimed:
             return
         steps = _claimed_steps(token=token, centers=centers)
+        worst = claimed_at - min(step.due_at for step in steps)
+        if result.worst_lag is None or worst > result.worst_lag:
+            result.worst_lag = worst
         batch = Batch(now=now)
         overdue = _mark_overdue(steps=steps, now=now)
         escalated = _mark_summons_escalated(steps=steps, now=now)

@@ -67,6 +67,8 @@ class SweepResult:
     skipped: int = 0
     batches: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+    # The longest any claimed step waited past its time (its `lag`), for the run's row.
+    worst_lag: dt.timedelta | None = None
 
 
 @dataclass

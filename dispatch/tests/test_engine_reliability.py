@@ -143,6 +143,27 @@ def test_each_fired_step_records_its_lag_and_the_status_shows_the_worst_of_the_d
     check = svc.deadline_engine_checks(now=when)["执行延迟"]
     assert check["worst_lag_seconds"] >= 40 and "最大延迟" in check["message"]
     assert engine_audit.deadline_lag_today(now=when)["fired_today"] >= 1
+    run = SweepRun.objects.get(fired_at=when)
+    assert run.worst_lag >= step.lag  # and the other steps it fired (the reminder before the deadline)
+
+
+def test_the_day_s_lag_is_read_from_the_sweep_runs_not_from_the_steps():
+    """Today's runs only (local day), the worst of the day and of the last 15 minutes, fired and skipped
+    steps counted; a run still going counts what it has recorded."""
+    now = at(2025, 11, 3, 15, 0)
+    minute = dt.timedelta(minutes=1)
+    SweepRun.objects.bulk_create([
+        SweepRun(started_at=now, fired_at=at(2025, 11, 2, 23, 59), fired=50, worst_lag=dt.timedelta(minutes=30)),
+        SweepRun(started_at=now, fired_at=at(2025, 11, 3, 0, 1), fired=7, skipped=3, worst_lag=dt.timedelta(seconds=90)),
+        SweepRun(started_at=now, fired_at=now - 20 * minute, fired=2, worst_lag=dt.timedelta(seconds=100)),
+        SweepRun(started_at=now, fired_at=now - 5 * minute, fired=4, worst_lag=dt.timedelta(seconds=3)),
+        SweepRun(started_at=now, fired_at=now - 4 * minute),  # nothing due
+        SweepRun(started_at=now, fired_at=now + minute, fired=9, worst_lag=dt.timedelta(hours=1)),  # after `now`
+    ])
+    assert engine_audit.deadline_lag_today(now=now) == {
+        "fired_today": 16, "worst_lag_seconds": 100.0, "recent_worst_lag_seconds": 3.0}
+    assert engine_audit.deadline_lag_today(now=at(2025, 11, 4, 0, 0)) == {
+        "fired_today": 0, "worst_lag_seconds": None, "recent_worst_lag_seconds": None}
 
 
 def test_a_late_sweep_is_reported(world, django_capture_on_commit_callbacks):
