@@ -25,7 +25,7 @@ class DispatchConfig(AppConfig):
         from dispatch.demo import seed_demo
         from dispatch.selectors.mode import mode_current
         from dispatch.selectors.roster import center_keeps_roster
-        from dispatch.selectors.work import case_ids_visible_to_department_user
+        from dispatch.selectors.work import case_ids_visible_to_department_user, department_case_count
         from dispatch.services.engine_audit import deadline_engine_checks
         from governance.demo import register_demo_seeder
         from governance.health import register_check
@@ -74,6 +74,7 @@ class DispatchConfig(AppConfig):
 
         # Intake asks dispatch who was assigned a matter and which mode is in force.
         intake_hooks.department_case_ids.register(case_ids_visible_to_department_user)
+        intake_hooks.department_case_count.register(department_case_count)
         intake_hooks.operating_mode.register(lambda *, center: mode_current(center=center).kind)
         from dispatch.selectors.answers import case_answers
 

@@ -16,6 +16,14 @@ department_case_ids: Hook[Callable[[AbstractBaseUser], QuerySet | Iterable[int]]
     doc="`(user) -> ids`: the matters assigned to the departments a liaison or handler acts for.",
 )
 
+department_case_count: Hook[Callable[..., int]] = Hook(
+    "intake.department_case_count",
+    declared_by="intake",
+    provided_by="dispatch",
+    doc="`(user, *, cap) -> int`: how many matters `department_case_ids` holds, counted up to `cap` on the "
+    "assignments alone (the list's count of someone who sees only departments' matters, without filters).",
+)
+
 operating_mode: Hook[Callable[..., str]] = Hook(
     "intake.operating_mode",
     declared_by="intake",

@@ -70,7 +70,7 @@ def cases_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case
     elif not roles & (MAY_HANDLE_ASSIGNMENTS | MAY_SEE_GRID_MATTERS) and not departments_led_by(user=user):
         return Case.objects.none()
     extra = Q(pk__in=[])
-    if roles & MAY_HANDLE_ASSIGNMENTS or departments_led_by(user=user):
+    if _reads_departments(user=user, roles=roles):
         extra |= Q(pk__in=hooks.department_case_ids(user))
     if roles & MAY_SEE_GRID_MATTERS:
         # her grids, and her village's own matters (she verifies them on site)
@@ -80,6 +80,23 @@ def cases_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case
     # district's newest matters (`case_district_recent`) instead of sorting all of a department's.
     district_id = territory_for_user(user=user).district_id
     return visible.filter(district_id=district_id) if district_id is not None else visible
+
+
+def _reads_departments(*, user: AbstractBaseUser, roles: set[str]) -> bool:
+    """A liaison or handler (their departments' matters) or a leader in charge of departments."""
+    return bool(roles & MAY_HANDLE_ASSIGNMENTS) or bool(departments_led_by(user=user))
+
+
+def _count_of_departments_matters(*, actor: AbstractBaseUser, filters: CaseFilters) -> int | None:
+    """The list's capped count, when the actor sees only departments' matters and filters nothing:
+    counted on the assignments alone (dispatch's `department_case_count`), not by probing each matter.
+    None otherwise (the list counts its own rows)."""
+    if not actor.is_authenticated or filters.as_data() or reads_center_territory(user=actor):
+        return None
+    roles = user_roles(actor)
+    if roles & MAY_SEE_GRID_MATTERS or not _reads_departments(user=actor, roles=roles):
+        return None
+    return hooks.department_case_count(actor, cap=COUNT_CAP + 1)
 
 
 def case_get_for_actor(*, actor: AbstractBaseUser | AnonymousUser, pk_or_code: int | str) -> Case:
@@ -148,11 +165,14 @@ def case_list_queryset(
 ) -> QuerySet[Case]:
     """The filtered matters the actor may see, newest first, with what a list row shows joined in."""
     queryset = _apply_filters(cases_visible_to(user=actor), filters, now=now or timezone.now())
-    return (
-        queryset.select_related("category__parent", "town", "grid", "first_receiver", "window")
-        .prefetch_related(_applicants_prefetch())
-        .order_by("-registered_at", "-id")
-    )
+    return _with_row_relations(queryset).order_by("-registered_at", "-id")
+
+
+def _with_row_relations(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """What a list row shows besides the matter: its category, town, grid, first receiver, window and
+    applicants."""
+    return queryset.select_related("category__parent", "town", "grid", "first_receiver", "window").prefetch_related(
+        _applicants_prefetch())
 
 
 @dataclass
@@ -196,20 +216,33 @@ def case_list(
     page_size: int = PAGE_SIZE,
     now: dt.datetime | None = None,
 ) -> CasePage:
-    """A page of matters: three queries whatever the row count (capped count, rows, applicants)."""
-    return case_page(case_list_queryset(actor=actor, filters=filters, now=now), page=page, page_size=page_size)
+    """A page of matters: four queries whatever the row count (capped count, the page's ids, its rows,
+    applicants)."""
+    return case_page(case_list_queryset(actor=actor, filters=filters, now=now), page=page, page_size=page_size,
+                     count=case_list_count(actor=actor, filters=filters))
 
 
-def case_page(queryset: QuerySet[Case], *, page: int, page_size: int) -> CasePage:
+def case_list_count(*, actor: AbstractBaseUser, filters: CaseFilters) -> int | None:
+    """The list's count where it is read more cheaply than by counting the list's rows (`case_page`'s
+    `count`), else None."""
+    return _count_of_departments_matters(actor=actor, filters=filters)
+
+
+def case_page(queryset: QuerySet[Case], *, page: int, page_size: int, count: int | None = None) -> CasePage:
     """A page of `case_list_queryset`'s matters, its count capped at COUNT_CAP; a page past the last
-    is the last."""
-    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    is the last. The page's ids are read first, then their rows with what a row shows: planning the
+    filters (a department's matters are a semi-join) together with six joined tables took PostgreSQL
+    50 ms at 2M matters, twice the time it took to run."""
+    if count is None:
+        count = queryset.order_by()[: COUNT_CAP + 1].count()
     capped = count > COUNT_CAP
     count = min(count, COUNT_CAP)
     num_pages = max(1, -(-count // page_size))
     page = min(max(1, page), num_pages)
     offset = (page - 1) * page_size
-    rows = list(queryset[offset : offset + page_size]) if count else []
+    ids = list(queryset.values_list("pk", flat=True)[offset : offset + page_size]) if count else []
+    by_pk = _with_row_relations(Case.objects.filter(pk__in=ids)).in_bulk() if ids else {}
+    rows = [by_pk[pk] for pk in ids if pk in by_pk]
     for row in rows:
         row.applicant = row.applicant_links[0].party if row.applicant_links else None
     return CasePage(rows=rows, number=page, page_size=page_size, count=count, count_capped=capped)

@@ -72,13 +72,31 @@ def case_ids_visible_to_department_user(user: AbstractBaseUser) -> QuerySet:
     Registered as intake's `department_case_ids` hook, read as `pk__in` (a semi-join: no DISTINCT, which
     would stop the planner walking the district's newest matters and probing each)."""
     rows = Q(department_id__in=user_department_ids(user))
-    if may(user, MAY_LEAD_SUPERVISION) or departments_led_by(user=user):
+    if _may_supervise(user):
         # Only those who may be named supervising leader (`supervision.supervising_leaders`) are asked
         # about: for the others the department's matters are read from `assignment_department_due`
         # alone (the OR makes PostgreSQL read every assignment's row: 55 of the list's 126 ms at 2M;
         # a UNION instead hid the number of rows from the planner, which then read them all for a page).
         rows |= Q(supervising_leader=user)
     return Assignment.objects.filter(rows).values_list("case_id", flat=True)
+
+
+def _may_supervise(user: AbstractBaseUser) -> bool:
+    return may(user, MAY_LEAD_SUPERVISION) or bool(departments_led_by(user=user))
+
+
+def department_case_count(user: AbstractBaseUser, *, cap: int) -> int:
+    """How many matters `case_ids_visible_to_department_user` holds, up to `cap`, counted on the
+    assignments alone (intake's `department_case_count` hook: the list's count without filters). The
+    department's are read index-only from `assignment_department_due`, the supervised ones added by a
+    UNION, which drops the duplicates: 15-20 ms at 2M, where counting the matters through the semi-join
+    probed each matter's row (80 ms; 230 ms with the OR of a leader in charge)."""
+    rows = Assignment.objects.filter(department_id__in=user_department_ids(user)).order_by().values_list("case_id")
+    if _may_supervise(user):
+        rows = rows.union(Assignment.objects.filter(supervising_leader=user).order_by().values_list("case_id"))
+    else:
+        rows = rows.distinct()
+    return rows[:cap].count()
 
 
 def assignments_for_department_user(*, user: AbstractBaseUser, open_only: bool = True) -> QuerySet[Assignment]:

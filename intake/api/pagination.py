@@ -20,7 +20,8 @@ class CappedCountPagination(BasePagination):
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Case]:
         self.request = request
-        self.page = selectors.case_page(queryset, page=view.query["page"], page_size=view.query["page_size"])
+        self.page = selectors.case_page(queryset, page=view.query["page"], page_size=view.query["page_size"],
+                                        count=selectors.case_list_count(actor=request.user, filters=view.filters))
         return self.page.rows
 
     def get_paginated_response(self, data: Any) -> Response:

@@ -106,7 +106,7 @@ class CaseListView(ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Case.objects.none()
         self.query = validated(s.CaseListQuerySerializer, self.request.query_params)
-        return selectors.case_list_queryset(actor=self.request.user, filters=selectors.CaseFilters(
+        self.filters = selectors.CaseFilters(
             status=self.query.get("status", ""),
             channel=self.query.get("channel", ""),
             category=self.query.get("category"),
@@ -117,7 +117,8 @@ class CaseListView(ListAPIView):
             overdue=self.query["overdue"],
             first_receiver=self.query.get("first_receiver"),
             q=self.query.get("q", "").strip(),
-        ))
+        )
+        return selectors.case_list_queryset(actor=self.request.user, filters=self.filters)
 
     @extend_schema(
         summary="事项列表（筛选、分页）",

@@ -69,10 +69,11 @@ def test_answer_of_a_registration_is_what_a_read_gives(api, clerk):
 
 
 # The list: a pinned number of queries whatever the rows, the page and the filters.
-# API: token (with profile and center), roles, capped count, rows, applicants; +1 for a category
-# (its ids are read first). HTML adds the session, the user, the page shell and the rows' clocks.
-API_LIST_QUERIES = 5
-HTML_LIST_QUERIES = 13
+# API: token (with profile and center), roles, capped count, the page's ids, its rows, applicants; +1
+# for a category (its ids are read first). HTML adds the session, the user, the page shell and the
+# rows' clocks.
+API_LIST_QUERIES = 6
+HTML_LIST_QUERIES = 14
 
 
 def _list_queries(client, path, params):
