@@ -68,6 +68,7 @@ INDEX_USES: dict[str, dict[str, str]] = {
                                               "(command.services.radar, review.selectors.assessment_rows.town_cases)",
         "intake_case_status_9a838620": "review.selectors.dashboard.dashboard_data: a town's or a village's open "
                                        "matters by status (ANDed with the town's index); grid.selectors.revisit_tasks",
+        "case_district_key_recent": "review.selectors.report.report_content: a month's key matters (重点事项)",
         "case_town_recent": "governance.scope.Territory.matters: a town's matters (town_id), for a period "
                             "(review.selectors.report and dashboard: a town's month) or ANDed with the status "
                             "index in review.selectors.dashboard.dashboard_data",

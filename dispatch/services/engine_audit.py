@@ -91,7 +91,7 @@ def deadline_audit(*, now: dt.datetime | None = None) -> AuditAlarm | None:
 
 def deadline_lag_today(*, now: dt.datetime) -> dict[str, Any]:
     """The steps the sweep fired today (local day) and the worst lag of today's and of the last 15
-    minutes, from the sweep's runs (a row a minute; the steps of a day of bursts are tens of thousands)."""
+    minutes, from the sweep's runs (a row a run; the steps of a day of bursts are tens of thousands)."""
     local = timezone.localtime(now)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     runs = SweepRun.objects.filter(fired_at__gte=midnight, fired_at__lte=now)

@@ -12,7 +12,7 @@ from command.selectors.work import command_matters
 from governance.dbplan import without_jit
 from governance.models import Center
 from intake.choices import OPEN_STATUSES, Channel, RiskLevel
-from intake.models import Case
+from intake.models import Case, Category
 from review.models import WorkReport
 from review.selectors.assessment_figures import FLAG_KEYS, Month
 from review.selectors.assessment_history import assessment_latest, assessment_versions
@@ -44,18 +44,30 @@ def report_content(*, center: Center, month: Month, now: dt.datetime | None = No
     # Registered, settled on the spot and closed: what the timelines record of the month's matters,
     # the assessment's definition (`matter_figures`), never the status they happen to be in now.
     matters = matter_figures(center=center, month=month)
-    totals = {"registered": matters["registered"], "closed": matters["closed"],
-              "settled": matters["settled_on_spot"]} | cases.aggregate(
-        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
-        key=Count("pk", filter=Q(risk_level__in=KEY_RISKS) | Q(is_group=True)),
-    )
+    totals = {"registered": matters["registered"], "closed": matters["closed"], "settled": matters["settled_on_spot"],
+              "open": 0, "overdue": 0, "key": 0}
+    # The open, overdue and key matters, by channel and by category: one pass over the month's matters
+    # (a read each took 80-150 ms at 2M), summed here from at most channels x categories rows.
+    # Grouped by the category's id (hashed in memory; grouped by its names, PostgreSQL sorted the rows on disk).
+    by_channel: dict[str, int] = {}
+    by_category: dict[int | None, int] = {}
+    for row in (cases.order_by().values("channel", "category_id")
+                .annotate(n=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+                          overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+                          key=Count("pk", filter=Q(risk_level__in=KEY_RISKS) | Q(is_group=True)))):
+        for figure in ("open", "overdue", "key"):
+            totals[figure] += row[figure]
+        by_channel[row["channel"]] = by_channel.get(row["channel"], 0) + row["n"]
+        by_category[row["category_id"]] = by_category.get(row["category_id"], 0) + row["n"]
     channel_labels = dict(Channel.choices)
-    channels = [{"label": str(channel_labels.get(row["channel"], row["channel"])), "value": row["n"]}
-                for row in cases.order_by().values("channel").annotate(n=Count("pk")).order_by("-n")]
-    categories = [{"label": category_label(row["category__parent__name"], row["category__name"]), "value": row["n"]}
-                  for row in cases.order_by().values("category_id", "category__parent__name", "category__name")
-                  .annotate(n=Count("pk")).order_by("-n", "category__name")]
+    channels = [{"label": str(channel_labels.get(channel, channel)), "value": n}
+                for channel, n in sorted(by_channel.items(), key=lambda item: (-item[1], item[0]))]
+    named = Category.objects.select_related("parent").in_bulk([pk for pk in by_category if pk is not None])
+    labelled = [(category_label(named[pk].parent.name if named[pk].parent else None, named[pk].name)
+                 if pk in named else category_label(None, None), named[pk].name if pk in named else "", n)
+                for pk, n in by_category.items()]
+    categories = [{"label": label, "value": n}
+                  for label, _name, n in sorted(labelled, key=lambda item: (-item[2], item[1]))]
     key_matters = list(cases.filter(Q(risk_level__in=KEY_RISKS) | Q(is_group=True))
                        .select_related("category", "town").order_by("-risk_level", "registered_at")[:10])
     versions = assessment_versions(center=center, month=month)

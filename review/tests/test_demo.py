@@ -6,6 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from governance.choices import CenterLevel
+from governance.models import Center
 from intake.models import Case
 from review.demo import DEMO_PREFIX
 from review.models import AssessmentSnapshot, IntakeMonth
@@ -19,7 +21,9 @@ def test_seed_demo_gives_history_once_and_the_pages_are_not_empty(client, settin
     call_command("seed_demo", verbosity=0)
     call_command("seed_demo", verbosity=0)
     assert Case.objects.filter(code__startswith=DEMO_PREFIX).count() == DEMO_MATTERS
-    assert AssessmentSnapshot.objects.count() == 2 and IntakeMonth.objects.exists()
+    # This month's and the last's assessment of the district and of each town center.
+    centers = Center.objects.filter(level__in=[CenterLevel.DISTRICT, CenterLevel.TOWN], active=True)
+    assert AssessmentSnapshot.objects.count() == 2 * centers.count() > 2 and IntakeMonth.objects.exists()
     client.login(username="leader", password="demo1234")
     response = client.get(reverse("review:dashboard"))
     assert response.status_code == 200
