@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,20 @@ def link_to(name: str, pk: int) -> str:
         return reverse(f"dispatch:{name}", args=[pk])
     except NoReverseMatch:
         return ""
+
+
+LINK_SENTINEL = 987654321987
+
+
+@functools.cache
+def _link_template(name: str) -> str:
+    return link_to(name, LINK_SENTINEL)
+
+
+def link_for(name: str, pk: int) -> str:
+    """`link_to` without a URL resolution per call, for the sweep's rows (reverse() was its largest
+    Python cost: 0.3 ms a call, through asgiref's context-local URL configuration)."""
+    return _link_template(name).replace(str(LINK_SENTINEL), str(pk))
 
 
 def work_case_url(*, case_id: int) -> str:

@@ -38,7 +38,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.choices import DispatchEventType, StepKind
-from dispatch.links import link_to
+from dispatch.links import link_for
 from dispatch.models import DeadlineStep
 from dispatch.selectors.clocks import (
     DISPATCH,
@@ -219,7 +219,7 @@ def case_clock_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime, outbo
         if rule is None or case is None or not _applies(rule, case):
             continue
         recipients = people.for_targets(targets=step.targets, case=case, at=now)
-        link = link_to(rule.link_name, case.pk)
+        link = link_for(rule.link_name, case.pk)
         key = f"step:{step.pk}"
         data = {"clock": rule.subject_type, "due_at": step.due_at, "step": step.pk, "to": list(step.targets)}
         if step.kind == StepKind.DUE_REMINDER:
@@ -268,5 +268,5 @@ def explanations_request(*, overdue: Sequence[tuple[Any, int, int]], now: dt.dat
         outbox.add(step=step, recipients=[case.first_receiver], kind="case.explanation_requested",
                    title=f"交办已超期，请致电申请人解释：{case.code}",
                    body=f"请于 {timezone.localtime(due):%m-%d %H:%M} 前完成解释回访并记录。",
-                   link=link_to("work-case", case.pk), dedupe_key=f"explain:{case.pk}:{step.pk}")
+                   link=link_for("work-case", case.pk), dedupe_key=f"explain:{case.pk}:{step.pk}")
     return events, steps

@@ -4,7 +4,6 @@ timeline events, the rows its steps need, and the links its messages point to.""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +13,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from dispatch.choices import (
     NotificationChannel,
 )
-from dispatch.links import link_to
 from dispatch.models import (
     DeadlineStep,
 )
@@ -25,18 +23,6 @@ from dispatch.services.notifications import (
 )
 from governance.models import Center, Department
 from intake.models import CaseEvent
-
-LINK_SENTINEL = 987654321987
-
-
-@functools.cache
-def link_template(name: str) -> str:
-    return link_to(name, LINK_SENTINEL)
-
-
-def link_for(name: str, pk: int) -> str:
-    """`link_to` without a URL resolution per step (reverse() was the sweep's largest Python cost)."""
-    return link_template(name).replace(str(LINK_SENTINEL), str(pk))
 
 
 class Outbox:

@@ -22,6 +22,7 @@ from dispatch.choices import (
     StepKind,
     SummonsStatus,
 )
+from dispatch.links import link_for
 from dispatch.models import (
     Assignment,
     DeadlineStep,
@@ -36,7 +37,7 @@ from dispatch.services.common import (
     progress_due_at,
     recipients_for,
 )
-from dispatch.services.engine_batch import AssignmentStep, Batch, link_for
+from dispatch.services.engine_batch import AssignmentStep, Batch
 from dispatch.voice import voice_configured
 from governance.people import display_name
 from governance.workcal import WorkingCalendar

@@ -17,7 +17,7 @@ from dispatch import services as svc
 from dispatch.choices import DeliveryStatus, NotificationChannel, StepKind
 from dispatch.middleware import QUEUED_HEADER
 from dispatch.models import AuditAlarm, DeadlineStep, Notification, SweepRun
-from dispatch.services import delivery, engine, engine_audit, engine_batch, notifications
+from dispatch.services import delivery, engine, engine_audit, notifications
 from dispatch.tasks import notifications_requeue
 from dispatch.tests.factories_work import World, at
 from governance.tests.factories import UserFactory
@@ -322,10 +322,10 @@ def test_an_action_writes_its_messages_in_its_own_transaction(world, django_capt
 
 
 def test_the_sweeps_link_is_the_page_link():
-    from dispatch.links import link_to
+    from dispatch.links import link_for, link_to
 
-    assert engine_batch.link_for("work-assignment", 42) == link_to("work-assignment", 42)
-    assert engine_batch.link_for("work-summons", 7) == link_to("work-summons", 7)
+    assert link_for("work-assignment", 42) == link_to("work-assignment", 42)
+    assert link_for("work-summons", 7) == link_to("work-summons", 7)
 
 
 def _mixed_sweep_statements(world, count, *, department, dispatched, swept):
