@@ -17,8 +17,10 @@ steps; each department reported in: its step cancelled; close), each click's p95
 
 The floor: before each sweep, the same writes for as many fresh due steps are done by hand through
 psycopg2 in the same database (per batch of 500, in one transaction: claim and read in one
-`UPDATE … FROM … RETURNING`, the overdue mark, the timeline events and the two messages per step by
-`INSERT … SELECT FROM UNNEST`, the outcomes) — what PostgreSQL itself needs, without Django, the
+`UPDATE … FROM … RETURNING`, the overdue mark, and by `INSERT … SELECT FROM UNNEST` what the sweep
+writes per step: two timeline events (the overdue mark, the explanation asked of the first receiver),
+three messages (the liaison's in-app and SMS, the first receiver's), two new steps (the explanation
+call's clock, the ladder's first rung); the outcomes) — what PostgreSQL itself needs, without Django, the
 recipients, the texts or the broker. The sweep's CPU time (this process: Python and the broker's
 client) and its statements are printed beside the wall time: they do not depend on the machine's load.
 
@@ -187,7 +189,8 @@ def _floor(count: int) -> float:
                     "FROM dispatch_assignment a JOIN intake_case c ON c.id = a.case_id "
                     "JOIN governance_department d ON d.id = a.department_id "
                     "WHERE s.id = ANY(%s) AND s.fired_at IS NULL AND a.id = s.assignment_id "
-                    "RETURNING s.id, a.id, a.case_id, c.code, c.title, d.id, d.name, d.liaison_id", [now, now, ids])
+                    "RETURNING s.id, a.id, a.case_id, c.code, c.title, d.id, d.name, d.liaison_id, c.first_receiver_id",
+                    [now, now, ids])
                 claimed = cursor.fetchall()
                 if not claimed:  # due steps it cannot fire (not an assignment's): never loop on them
                     raise RuntimeError(f"the floor cannot fire the due steps {ids[:10]}: sweep them first")
@@ -195,14 +198,27 @@ def _floor(count: int) -> float:
                                "RETURNING id", [now, [row[1] for row in claimed]])
                 marked = {row[0] for row in cursor.fetchall()}
                 fired = [row for row in claimed if row[1] in marked]
+                # Two events per step: the overdue mark, and the first receiver asked to explain (解释回访).
+                explain_due = now + dt.timedelta(days=1)
                 cursor.execute(
                     "INSERT INTO intake_caseevent (case_id, type, actor_id, source, from_status, to_status, data, occurred_at) "
-                    "SELECT c, 'assignment.overdue', NULL, 'task', '', '', d::jsonb, %s "
-                    "FROM UNNEST(%s::bigint[], %s::text[]) AS t(c, d)",
-                    [now, [row[2] for row in fired],
-                     [json.dumps({"assignment": row[1], "department": row[5], "department_name": row[6],
-                                  "step": row[0]}) for row in fired]])
-                people = [row[7] for row in fired for _ in (0, 1)]
+                    "SELECT c, t, NULL, 'task', '', '', d::jsonb, %s "
+                    "FROM UNNEST(%s::bigint[], %s::text[], %s::text[]) AS e(c, t, d)",
+                    [now, [row[2] for row in fired for _ in (0, 1)],
+                     ["assignment.overdue", "case.explanation_requested"] * len(fired),
+                     [data for row in fired for data in (
+                         json.dumps({"assignment": row[1], "department": row[5], "department_name": row[6],
+                                     "step": row[0]}),
+                         json.dumps({"clock": "case.explain", "assignment": row[1], "due_at": explain_due.isoformat()}))]])
+                # Two new steps per step: the explanation call's clock and the ladder's first rung.
+                cursor.execute(
+                    "INSERT INTO dispatch_deadlinestep (kind, level, targets, due_at, claim, outcome, message_count, "
+                    "subject_type, subject_id) "
+                    "SELECT k, l, '[]'::jsonb, %s, '', '', 0, t, i FROM UNNEST(%s::text[], %s::int[], %s::text[], "
+                    "%s::bigint[]) AS n(k, l, t, i)",
+                    [explain_due, ["overdue", "escalation"] * len(fired), [0, 1] * len(fired),
+                     ["case.explain", "ladder"] * len(fired), [key for row in fired for key in (row[2], row[1])]])
+                people = [person for row in fired for person in (row[7], row[7], row[8])]
                 cursor.execute(
                     "INSERT INTO dispatch_notification (recipient_id, kind, title, body, link, channel, dedupe_key, status, "
                     "step_id, priority, created_at, sent_at, content_type_id, object_id, payload, claim, attempts, "
@@ -213,15 +229,16 @@ def _floor(count: int) -> float:
                     "FROM UNNEST(%s::int[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
                     "%s::bigint[]) AS m(r, t, b, l, ch, k, st, s) ON CONFLICT DO NOTHING RETURNING id, channel",
                     [now, now, people,
-                     [f"办理已超期：{row[3]}" for row in fired for _ in (0, 1)],
-                     [row[4] for row in fired for _ in (0, 1)],
-                     [f"/dispatch/work/assignments/{row[1]}/" for row in fired for _ in (0, 1)],
-                     ["in_app", "sms"] * len(fired),
-                     [f"floor:{row[0]}" for row in fired for _ in (0, 1)],
-                     ["sent", "pending"] * len(fired),
-                     [row[0] for row in fired for _ in (0, 1)]])
+                     [title for row in fired for title in (f"办理已超期：{row[3]}",) * 2 + (f"交办已超期，请致电申请人解释：{row[3]}",)],
+                     [row[4] for row in fired for _ in (0, 1, 2)],
+                     [link for row in fired for link in (f"/dispatch/work/assignments/{row[1]}/",) * 2
+                      + (f"/dispatch/work/cases/{row[2]}/",)],
+                     ["in_app", "sms", "in_app"] * len(fired),
+                     [f"floor:{row[0]}:{n}" for row in fired for n in (0, 1, 2)],
+                     ["sent", "pending", "sent"] * len(fired),
+                     [row[0] for row in fired for _ in (0, 1, 2)]])
                 cursor.fetchall()
-                cursor.execute("UPDATE dispatch_deadlinestep SET outcome = 'fired', message_count = 2 WHERE id = ANY(%s)",
+                cursor.execute("UPDATE dispatch_deadlinestep SET outcome = 'fired', message_count = 3 WHERE id = ANY(%s)",
                                [[row[0] for row in fired]])
                 raw.commit()
         return time.perf_counter() - started
