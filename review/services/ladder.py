@@ -252,16 +252,24 @@ def ladder_steps_fire(steps: Sequence[DeadlineStep], now: dt.datetime, outbox: S
 
     for step in sorted(steps, key=lambda s: (s.due_at, s.level, s.pk)):
         assignment = assignments.get(step.subject_id)
-        if assignment is None or step.level not in RUNG_BY_LEVEL or not _open_and_overdue(assignment):
-            continue
+        if (assignment is None or step.level not in RUNG_BY_LEVEL or assignment.overdue_at is None
+                or assignment.status not in OPEN_ASSIGNMENT_STATUSES):
+            continue  # closed, or no longer overdue: it stops climbing
         if assignment.center_id not in calendars:
             calendars[assignment.center_id] = calendar_for(assignment.center)
         plan, calendar = plans[assignment.center_id], calendars[assignment.center_id]
         dues = {each: plan.due_at(rung=each, deadline=assignment.due_at, calendar=calendar) for each in RUNG_ORDER}
+        unrecorded = [each for each in RUNG_ORDER if (assignment.pk, each) not in recorded]
+        if not _open_and_overdue(assignment):
+            # Declined, waiting for the ruling: nothing is issued now; the climb goes on at the next rung
+            # still ahead, which then issues the ones below it if the department keeps the matter.
+            ahead = [each for each in unrecorded if dues[each] > now]
+            if ahead:
+                schedule(assignment_id=assignment.pk, rung=ahead[0], due_at=dues[ahead[0]])
+            continue
         # The rungs due by now (the highest of them: a rung issues those below it too); a rung not due
         # any more (the deadline moved later) is scheduled again for its new time.
         reached = max((RUNG_ORDER.index(each) for each in RUNG_ORDER if dues[each] <= now), default=-1)
-        unrecorded = [each for each in RUNG_ORDER if (assignment.pk, each) not in recorded]
 
         def send(*, step: DeadlineStep = step, **message: Any) -> None:
             outbox.add(step=step, **message)

@@ -148,6 +148,24 @@ def test_a_catch_up_issues_the_rungs_below_in_order_and_a_reported_assignment_st
     assert [fired for _level, _due, fired in _ladder_steps(second)] == [True, True]
 
 
+def test_a_declined_assignment_skips_its_rung_and_climbs_on_at_the_next(world, now, daily_ladder,
+                                                                          django_capture_on_commit_callbacks):
+    """Declined while overdue (waiting for the duty director's ruling, status set directly here: the
+    return window normally closes long before the deadline): the rung falling due meanwhile is not
+    issued, the climb is not dropped; kept by the department, the next rung issues the one missed."""
+    assignment = _acknowledged(world, now)
+    due = assignment.due_at
+    _sweep_twice(due + MINUTE, django_capture_on_commit_callbacks)
+    Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.DECLINED)
+    _sweep_twice(due + DAY + MINUTE, django_capture_on_commit_callbacks)
+    assert list(AccountabilityRung.objects.values_list("rung", flat=True)) == [Rung.REMINDER]
+    assert _ladder_steps(assignment)[-1] == (3, due + 2 * DAY, False)
+    Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.ACKNOWLEDGED)
+    _sweep_twice(due + 2 * DAY + MINUTE, django_capture_on_commit_callbacks)
+    assert list(AccountabilityRung.objects.order_by("level").values_list("rung", flat=True)) == list(RUNG_ORDER[:3])
+    assert _ladder_steps(assignment)[-1] == (4, due + 3 * DAY, False)
+
+
 def test_a_second_pending_step_does_not_start_a_second_chain(world, now, daily_ladder,
                                                               django_capture_on_commit_callbacks):
     """The six steps of the schedule before (or a mark after an extension) beside the chain's own: each
