@@ -53,7 +53,10 @@ class DeadlineStep(models.Model):
                          name="deadline_step_pending"),
             models.Index(fields=["claim"], condition=~models.Q(claim=""), name="deadline_step_claim"),
             models.Index(fields=["fired_at"], condition=models.Q(fired_at__isnull=False), name="deadline_step_fired"),
-            models.Index(fields=["subject_type", "subject_id"], condition=~models.Q(subject_type=""),
+            # A subject's steps, and a page's matters' clocks (`subject_id IN` the page's 20, of five
+            # types): led by the type, PostgreSQL read every step of the five types and filtered them
+            # by matter (114,000 rows, 85 ms at 2M), so the id leads.
+            models.Index(fields=["subject_id", "subject_type"], condition=~models.Q(subject_type=""),
                          name="deadline_step_subject"),
         ]
 
