@@ -87,10 +87,11 @@ def _reads_departments(*, user: AbstractBaseUser, roles: set[str]) -> bool:
     return bool(roles & MAY_HANDLE_ASSIGNMENTS) or bool(departments_led_by(user=user))
 
 
-def _count_of_departments_matters(*, actor: AbstractBaseUser, filters: CaseFilters) -> int | None:
-    """The list's capped count, when the actor sees only departments' matters and filters nothing:
-    counted on the assignments alone (dispatch's `department_case_count`), not by probing each matter.
-    None otherwise (the list counts its own rows)."""
+def case_list_count(*, actor: AbstractBaseUser, filters: CaseFilters) -> int | None:
+    """The list's capped count where it is read more cheaply than by counting the list's rows
+    (`case_page`'s `count`): when the actor sees only departments' matters and filters nothing, counted
+    on the assignments alone (dispatch's `department_case_count`), not by probing each matter. None
+    otherwise (the list counts its own rows)."""
     if not actor.is_authenticated or filters.as_data() or reads_center_territory(user=actor):
         return None
     roles = user_roles(actor)
@@ -220,12 +221,6 @@ def case_list(
     applicants)."""
     return case_page(case_list_queryset(actor=actor, filters=filters, now=now), page=page, page_size=page_size,
                      count=case_list_count(actor=actor, filters=filters))
-
-
-def case_list_count(*, actor: AbstractBaseUser, filters: CaseFilters) -> int | None:
-    """The list's count where it is read more cheaply than by counting the list's rows (`case_page`'s
-    `count`), else None."""
-    return _count_of_departments_matters(actor=actor, filters=filters)
 
 
 def case_page(queryset: QuerySet[Case], *, page: int, page_size: int, count: int | None = None) -> CasePage:

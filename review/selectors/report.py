@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from django.db.models import Count, Q
@@ -49,25 +50,26 @@ def report_content(*, center: Center, month: Month, now: dt.datetime | None = No
     # The open, overdue and key matters, by channel and by category: one pass over the month's matters
     # (a read each took 80-150 ms at 2M), summed here from at most channels x categories rows.
     # Grouped by the category's id (hashed in memory; grouped by its names, PostgreSQL sorted the rows on disk).
-    by_channel: dict[str, int] = {}
-    by_category: dict[int | None, int] = {}
+    by_channel: Counter[str] = Counter()
+    by_category: Counter[int | None] = Counter()
     for row in (cases.order_by().values("channel", "category_id")
                 .annotate(n=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
                           overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
                           key=Count("pk", filter=Q(risk_level__in=KEY_RISKS) | Q(is_group=True)))):
         for figure in ("open", "overdue", "key"):
             totals[figure] += row[figure]
-        by_channel[row["channel"]] = by_channel.get(row["channel"], 0) + row["n"]
-        by_category[row["category_id"]] = by_category.get(row["category_id"], 0) + row["n"]
+        by_channel[row["channel"]] += row["n"]
+        by_category[row["category_id"]] += row["n"]
     channel_labels = dict(Channel.choices)
     channels = [{"label": str(channel_labels.get(channel, channel)), "value": n}
                 for channel, n in sorted(by_channel.items(), key=lambda item: (-item[1], item[0]))]
     named = Category.objects.select_related("parent").in_bulk([pk for pk in by_category if pk is not None])
-    labelled = [(category_label(named[pk].parent.name if named[pk].parent else None, named[pk].name)
-                 if pk in named else category_label(None, None), named[pk].name if pk in named else "", n)
-                for pk, n in by_category.items()]
-    categories = [{"label": label, "value": n}
-                  for label, _name, n in sorted(labelled, key=lambda item: (-item[2], item[1]))]
+    rows = []
+    for pk, n in by_category.items():
+        category = named.get(pk)
+        parent = category.parent.name if category and category.parent else None
+        rows.append((n, category.name if category else "", category_label(parent, category and category.name)))
+    categories = [{"label": label, "value": n} for n, _name, label in sorted(rows, key=lambda row: (-row[0], row[1]))]
     key_matters = list(cases.filter(Q(risk_level__in=KEY_RISKS) | Q(is_group=True))
                        .select_related("category", "town").order_by("-risk_level", "registered_at")[:10])
     versions = assessment_versions(center=center, month=month)
