@@ -5,6 +5,7 @@ docstring says how these tests run)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -120,16 +121,29 @@ CATCH_UP_STEPS = 2000
 QUIET = ("--without-gossip", "--without-mingle")
 
 
-def _queue_workers(env: dict[str, str], tmp_path, name: str) -> list[subprocess.Popen]:
-    """The sweep's worker, the deliveries' (four threads) and the urgent queue's (four threads), as deployed."""
-    return [
-        _start(env, tmp_path / "sweeper.log", "worker", "-Q", "sweep", "--concurrency=1", "--loglevel=INFO",
-               "--hostname", f"sweep-{name}@%h", *QUIET),
-        _start(env, tmp_path / "deliverer.log", "worker", "-Q", "deliveries", "--pool=threads", "--concurrency=4",
-               "--loglevel=INFO", "--hostname", f"deliveries-{name}@%h", *QUIET),
-        _start(env, tmp_path / "urgent.log", "worker", "-Q", "urgent", "--pool=threads", "--concurrency=4",
-               "--loglevel=INFO", "--hostname", f"urgent-{name}@%h", *QUIET),
+def _queue_workers(env: dict[str, str], tmp_path, name: str, *, start: bool = True) -> list:
+    """The sweep's worker, the deliveries' (four threads) and the urgent queue's (four threads), as deployed:
+    started, or (`start=False`) as three functions that each start one."""
+    arguments = [
+        ("sweeper.log", "-Q", "sweep", "--concurrency=1", "--hostname", f"sweep-{name}@%h"),
+        ("deliverer.log", "-Q", "deliveries", "--pool=threads", "--concurrency=4", "--hostname", f"deliveries-{name}@%h"),
+        ("urgent.log", "-Q", "urgent", "--pool=threads", "--concurrency=4", "--hostname", f"urgent-{name}@%h"),
     ]
+    starters = [functools.partial(_start, env, tmp_path / log, "worker", *rest, "--loglevel=INFO", *QUIET)
+                for log, *rest in arguments]
+    return [starter() for starter in starters] if start else starters
+
+
+def _wait_for(env: dict[str, str], backlog: dict, tmp_path, done, failure: str, seconds: float = 90) -> dict:
+    """Polls the backlog's state until `done(state)`; fails with the sweep's log after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        state = _json(env, CATCH_UP_STATE.format(**backlog))
+        if done(state):
+            return state
+        if time.monotonic() > deadline:
+            pytest.fail(f"{failure}: {state}\n" + (tmp_path / "sweeper.log").read_text()[-3000:])
+        time.sleep(0.5)
 
 
 
@@ -161,14 +175,8 @@ def test_acceptance_summons_during_a_2000_step_catch_up_with_a_300_ms_gateway(tm
     ]
     try:
         # Wait until the catch-up is under way: steps fired, thousands of SMS queued.
-        deadline = time.monotonic() + 120
-        while True:
-            state = _json(env, CATCH_UP_STATE.format(**backlog))
-            if state["fired"] == CATCH_UP_STEPS:
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(f"catch-up did not fire: {state}\n" + (tmp_path / "sweeper.log").read_text()[-3000:])
-            time.sleep(1)
+        state = _wait_for(env, backlog, tmp_path, lambda state: state["fired"] == CATCH_UP_STEPS,
+                          "catch-up did not fire", seconds=120)
         assert state["sms_pending"] > 1000, state  # the gateway is far behind
 
         approved = _json(env, APPROVE_NOW.format(**ids))
@@ -220,19 +228,16 @@ def test_a_call_up_leaves_within_5_s_of_the_approval_behind_a_200_message_backlo
     ids = _json(env, REQUESTED_ONLY.format(token=uuid.uuid4().hex[:8], count=3, ago=0))
     _purge_urgent(env)
     name = f"bound-{token}"
-    processes = [
-        *_queue_workers(env, tmp_path, name),
-        _start(env, tmp_path / "beat.log", "beat", "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule")),
-    ]
+    # The sweep fires the 100 steps first, with the SMS workers not yet started: all 200 SMS are queued
+    # when the deliveries worker starts, however long a loaded machine takes to fire them.
+    sweeper, deliverer, urgent = _queue_workers(env, tmp_path, name, start=False)
+    processes = [sweeper(), _start(env, tmp_path / "beat.log", "beat", "--loglevel=INFO",
+                                   "--schedule", str(tmp_path / "beat-schedule"))]
     try:
-        deadline = time.monotonic() + 60
-        while True:  # the backlog is at the gateway: every step fired, most of its 200 SMS still waiting
-            state = _json(env, CATCH_UP_STATE.format(**backlog))
-            if state["fired"] == BACKLOG_STEPS and state["sms_sent"] > 0:
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(f"backlog did not start: {state}\n" + (tmp_path / "sweeper.log").read_text()[-3000:])
-            time.sleep(0.5)
+        _wait_for(env, backlog, tmp_path, lambda state: state["fired"] == BACKLOG_STEPS, "backlog did not fire")
+        processes += [deliverer(), urgent()]
+        # the backlog is at the gateway: the first of its 200 SMS sent, most of them still waiting
+        state = _wait_for(env, backlog, tmp_path, lambda state: state["sms_sent"] > 0, "backlog not sent")
         assert state["sms_pending"] >= 150, state
         # Each worker process beats for its own queues (point 0d), with no default worker running.
         workers = _json(env, WORKER_HEARTBEATS)
