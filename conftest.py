@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test.utils import override_settings
 
+from tests.live_lanes import is_live, lane_of
 from tests.strict_templates import InvalidVariable, take_reports
 
 
@@ -102,6 +103,57 @@ def _celery_eager(settings):
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_by_delete() -> Iterator[None]:
+    """Transactional tests' teardowns on PostgreSQL empty the tables by DELETE (tests/database_template.py)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    from tests.database_template import delete_flush
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", delete_flush(DatabaseOperations.sql_flush))
+        yield
+
+
+def _copies_databases(config: pytest.Config) -> bool:
+    """Test databases are copies of a migrated template (tests/database_template.py) unless the run
+    asks for pytest-django's own ways (`--reuse-db`, `--create-db`, `--no-migrations`) or a database is
+    neither PostgreSQL nor SQLite."""
+    from tests.database_template import supported
+
+    return supported() and not any(config.getvalue(option) for option in ("reuse_db", "create_db", "nomigrations"))
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request: pytest.FixtureRequest) -> bool:
+    """A copied test database is found migrated by Django (`keepdb`), and dropped by
+    `django_db_modify_db_settings` below after the run."""
+    return bool(request.config.getvalue("reuse_db")) or _copies_databases(request.config)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, request, django_db_blocker) -> Iterator[None]:
+    """After pytest-django's per-process names: each test database a copy of the migrated template."""
+    if not _copies_databases(request.config):
+        yield
+        return
+    from django.db import connections
+
+    from tests.database_template import copy_test_databases
+
+    names = {alias: connections[alias].settings_dict["NAME"] for alias in connections}
+    with django_db_blocker.unblock():
+        keepers = copy_test_databases(set(names))
+    yield
+    with django_db_blocker.unblock():
+        for keeper in keepers:
+            keeper.close()
+        for alias, name in names.items():
+            connection = connections[alias]
+            if connection.settings_dict["NAME"] != name and not connection.settings_dict.get("TEST", {}).get("MIRROR"):
+                connection.creation.destroy_test_db(name, verbosity=0)  # a file or PostgreSQL copy: dropped
+
+
 @pytest.fixture(scope="module")
 def demo_seeded(request, django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
     """`seed_demo` once for the tests of a module (it takes seconds), answering what it printed.
@@ -136,17 +188,12 @@ def _default_language():
         yield
 
 
-def _is_live(nodeid: str) -> bool:
-    """A live test: its module's name says so (`*_live.py`, `*_live_celery.py`)."""
-    return "_live" in Path(nodeid.split("::", 1)[0]).stem
-
-
 @pytest.hookimpl(trylast=True)  # after pytest-django's ordering by kind of database use
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The live tests (real worker processes on the real database and broker) go first: they mostly
     wait on real clocks, and under `make test` (pytest-xdist) the other processes run the rest
     meanwhile. They are known by their module's name, which is all xdist's scheduler sees."""
-    live = {item.nodeid for item in items if _is_live(item.nodeid)}
+    live = {item.nodeid for item in items if is_live(item.nodeid)}
     misplaced = [item.nodeid for item in items if item.get_closest_marker("celery_worker") and item.nodeid not in live]
     if misplaced:
         raise pytest.UsageError(f"live tests belong in a *_live module: {misplaced}")
@@ -155,18 +202,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`make test` runs the suite in several processes (`-n N --dist loadscope`): all the live modules
-    in one process, one after another, since they share the real database, the Redis broker and the
-    worker processes they start; every other test on its own, in collection order, so that each
-    process runs its tests in pytest-django's order (a transactional test empties the database of
-    what the migrations put there: those come after the others)."""
+    """`make test` runs the suite in several processes (`-n N --dist loadscope`): the live modules of
+    a lane in one process, one after another, since they share the lane's database, Redis broker and the
+    worker processes they start (tests/live_lanes.py: two lanes, each with its own); every other test on
+    its own, in collection order, so that each process runs its tests in pytest-django's order (a
+    transactional test empties the database of what the migrations put there: those come after the
+    others)."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class LiveTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "live" if _is_live(nodeid) else nodeid
+            return f"live{lane_of(nodeid)}" if is_live(nodeid) else nodeid
 
     config.option.loadscopereorder = False  # in collection order: the live tests first
     return LiveTogether(config, log)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from dispatch.tests.test_work_live_celery import ROOT
+from tests.live_lanes import current_lane, private_ports
 
 FAKE_SMS = "dispatch.tests.fakes.FileSMSBackend"
 DEPARTMENTS = 12
@@ -81,11 +82,11 @@ def _sms_lines(log: Path, token: str) -> list[tuple[str, str]]:
 
 
 def _free_port() -> int:
-    for port in range(6390, 6400):
+    for port in private_ports(current_lane()):
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) != 0:
                 return port
-    pytest.skip("no free port between 6390 and 6399 for a private redis-server")
+    pytest.skip(f"no free port in {private_ports(current_lane())} for a private redis-server")
 
 
 def _redis(port: int, log: Path) -> subprocess.Popen:

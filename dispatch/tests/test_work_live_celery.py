@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.live_lanes import current_lane, ensure_database, lane_environment
+
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = os.environ.get("CELERY_LIVE_TESTS") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -118,7 +120,8 @@ print("{{}}")
 
 def _env(var_dir: Path) -> dict[str, str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "governance.settings", "VAR_DIR": str(var_dir),
-           "SECRET_KEY": os.environ.get("SECRET_KEY", "live-test-secret-key")}
+           "SECRET_KEY": os.environ.get("SECRET_KEY", "live-test-secret-key"),
+           **lane_environment(os.environ, current_lane())}  # the running test's lane's database and broker
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     return env
 
@@ -130,6 +133,8 @@ def _migrate(env: dict[str, str]) -> None:
     """Migrate the real database the live tests use, once per database per session (CI migrates it
     before the run; a developer's first live test does it here)."""
     if env.get("DATABASE_URL", "") not in _migrated:
+        if env.get("DATABASE_URL") != os.environ.get("DATABASE_URL"):
+            ensure_database(env["DATABASE_URL"])  # a lane's own (tests/live_lanes.py)
         _manage(env, "migrate", "--noinput", timeout=300)
         _migrated.add(env.get("DATABASE_URL", ""))
 
