@@ -22,6 +22,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.database_template import sqlite_template
+
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(os.environ.get("NGINX_STACK") != "1" or not shutil.which("nginx"),
                                 reason="the nginx stack test runs with NGINX_STACK=1 and nginx installed")
@@ -88,6 +90,9 @@ class Stack:
         return done.stdout
 
     def start(self) -> None:
+        # the deploy's `migrate`, on a copy of the suite's migrated template (tests/database_template.py)
+        (self.work / "var").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sqlite_template(), self.work / "var" / "db.sqlite3")
         self.manage("migrate", "--noinput", "-v0")
         self.manage("collectstatic", "--noinput", "-v0")
         self.attachment = int(re.search(r"ATTACHMENT (\d+)", self.manage("shell", "-c", SETUP)).group(1))
