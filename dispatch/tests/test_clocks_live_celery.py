@@ -12,15 +12,13 @@ from __future__ import annotations
 import time
 import uuid
 
-import pytest
-
 from dispatch.tests.test_work_live_celery import (  # noqa: F401
     BEAT_WAIT_SECONDS,
     LIVE_ONLY,
-    POLL_SECONDS,
     _shell,
     live,
     live_center,
+    poll_until,
 )
 
 pytestmark = LIVE_ONLY
@@ -65,14 +63,7 @@ print(json.dumps({{"told": sorted([kind, who] for kind, who in rows.values_list(
 
 
 def _wait(env, ids, *, until, seconds, logs):
-    deadline = time.monotonic() + seconds
-    while True:
-        state = _shell(env, COUNT.format(**ids))
-        if until(state):
-            return state
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out; last state {state}\n{(logs / 'worker.log').read_text()[-3000:]}")
-        time.sleep(POLL_SECONDS)
+    return poll_until(lambda: _shell(env, COUNT.format(**ids)), until, seconds=seconds, log=logs / "worker.log")
 
 
 def test_a_registered_matter_not_sent_on_is_reminded_then_escalated_once(live):  # noqa: F811

@@ -9,13 +9,10 @@ import functools
 import os
 import subprocess
 import sys
-import time
 import uuid
 
-import pytest
-
 from dispatch.tests.faults_live import REQUESTED_ONLY, _json
-from dispatch.tests.test_work_live_celery import LIVE_ONLY, ROOT, _start, _stop
+from dispatch.tests.test_work_live_celery import LIVE_ONLY, ROOT, _start, _stop, poll_until
 
 pytestmark = LIVE_ONLY
 
@@ -135,15 +132,9 @@ def _queue_workers(env: dict[str, str], tmp_path, name: str, *, start: bool = Tr
 
 
 def _wait_for(env: dict[str, str], backlog: dict, tmp_path, done, failure: str, seconds: float = 90) -> dict:
-    """Polls the backlog's state until `done(state)`; fails with the sweep's log after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        state = _json(env, CATCH_UP_STATE.format(**backlog))
-        if done(state):
-            return state
-        if time.monotonic() > deadline:
-            pytest.fail(f"{failure}: {state}\n" + (tmp_path / "sweeper.log").read_text()[-3000:])
-        time.sleep(0.5)
+    """The backlog's state once `done(state)`; fails with the sweep's log after `seconds`."""
+    return poll_until(lambda: _json(env, CATCH_UP_STATE.format(**backlog)), done, seconds=seconds,
+                      log=tmp_path / "sweeper.log", failure=failure, interval=0.5)
 
 
 
@@ -180,15 +171,10 @@ def test_acceptance_summons_during_a_2000_step_catch_up_with_a_300_ms_gateway(tm
         assert state["sms_pending"] > 1000, state  # the gateway is far behind
 
         approved = _json(env, APPROVE_NOW.format(**ids))
-        deadline = time.monotonic() + 60 + ESCALATION_LIMIT + 60
-        while True:
-            times = _json(env, SUMMONS_TIMES.format(**ids))
-            if times["overdue"] and all(times["overdue"]) and all(times["called"]):
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(f"summons not escalated in time: {times}\n"
-                            + (tmp_path / "deliverer.log").read_text()[-2000:])
-            time.sleep(2)
+        times = poll_until(lambda: _json(env, SUMMONS_TIMES.format(**ids)),
+                           lambda times: times["overdue"] and all(times["overdue"]) and all(times["called"]),
+                           seconds=60 + ESCALATION_LIMIT + 60, log=tmp_path / "deliverer.log",
+                           failure="summons not escalated in time", interval=2)
         print(f"call-up SMS {max(times['called']) - approved['decided']:.1f} s after approval; steps fired "
               f"{max(times['fired']) - approved['due']:.1f} s and escalation SMS sent "
               f"{max(times['overdue']) - approved['due']:.1f} s after the deadline")
@@ -244,14 +230,9 @@ def test_a_call_up_leaves_within_5_s_of_the_approval_behind_a_200_message_backlo
         assert {queue for queue, ok in workers.items() if ok} >= {"sweep", "deliveries", "urgent"}, workers
 
         approved = _json(env, APPROVE_NOW.format(**ids))
-        deadline = time.monotonic() + 30
-        while True:
-            times = _json(env, SUMMONS_TIMES.format(**ids))
-            if times["called"] and all(times["called"]):
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(f"call-up not sent: {times}\n" + (tmp_path / "urgent.log").read_text()[-3000:])
-            time.sleep(0.5)
+        times = poll_until(lambda: _json(env, SUMMONS_TIMES.format(**ids)),
+                           lambda times: times["called"] and all(times["called"]), seconds=30,
+                           log=tmp_path / "urgent.log", failure="call-up not sent", interval=0.5)
         took = max(times["called"]) - approved["decided"]
         # The call-up overtook the backlog: most of it was still waiting when the call-up left. (Asked of the
         # send times, not of the queue now: the backlog drains on while this test polls.)

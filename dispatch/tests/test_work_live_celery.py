@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -225,16 +225,22 @@ def live(tmp_path: Path) -> Iterator[dict]:
         _stop(worker)
 
 
-def _wait_for(env: dict[str, str], ids: dict, *, until, seconds: int, logs: Path) -> dict:
+def poll_until(read: Callable[[], dict], until: Callable[[dict], bool], *, seconds: float, log: Path,
+               failure: str = "timed out waiting", interval: float = POLL_SECONDS) -> dict:
+    """`read()` every `interval` until `until(state)`; after `seconds`, fails with the last state and the
+    end of `log` (the live tests' one wait)."""
     deadline = time.monotonic() + seconds
     while True:
-        state = _shell(env, COUNT.format(**ids))
+        state = read()
         if until(state):
             return state
         if time.monotonic() > deadline:
-            worker_log = (logs / "worker.log").read_text()[-3000:]
-            pytest.fail(f"timed out waiting; last state {state}\nworker log:\n{worker_log}")
-        time.sleep(POLL_SECONDS)
+            pytest.fail(f"{failure}; last state {state}\n{log.name}:\n{log.read_text()[-3000:]}")
+        time.sleep(interval)
+
+
+def _wait_for(env: dict[str, str], ids: dict, *, until, seconds: int, logs: Path) -> dict:
+    return poll_until(lambda: _shell(env, COUNT.format(**ids)), until, seconds=seconds, log=logs / "worker.log")
 
 
 def test_summons_deadline_escalates_exactly_once_with_real_worker_and_beat(live):
