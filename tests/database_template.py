@@ -29,6 +29,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,22 @@ def supported() -> bool:
                for alias in connections if _copied(connections[alias]))
 
 
+def _wait_for_mirrors(alias: str, seconds: float = 60) -> None:
+    """A streaming replica mirroring `alias` replays the copy's CREATE DATABASE a moment later (a migrate
+    of 45 s used to give it that time): its tests connect once the replica has the database."""
+    name = connections[alias].creation._get_test_db_name()
+    for mirror in connections:
+        if connections[mirror].settings_dict.get("TEST", {}).get("MIRROR") != alias:
+            continue
+        deadline = time.monotonic() + seconds
+        with connections[mirror]._nodb_cursor() as cursor:
+            while True:
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+                if cursor.fetchone() or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+
+
 def copy_test_databases(aliases: set[str]) -> list[sqlite3.Connection]:
     """Copies the template into each test database of `aliases` (their mirrors follow them); answers the
     connections that must stay open until Django's own have opened the copies."""
@@ -162,6 +179,7 @@ def copy_test_databases(aliases: set[str]) -> list[sqlite3.Connection]:
             continue
         if connection.vendor == "postgresql":
             _postgresql_copy(connection)
+            _wait_for_mirrors(alias)
         elif (keeper := _sqlite_copy(connection)) is not None:
             keep.append(keeper)
     return keep
