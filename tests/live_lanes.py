@@ -20,7 +20,6 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-LANES = 2
 REDIS_DATABASES = 16
 
 
