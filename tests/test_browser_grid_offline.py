@@ -101,7 +101,10 @@ def test_offline_reports_survive_a_closed_page_and_are_sent_once(context, live_s
     screenshot(phone, "grid-offline-pending")
     phone.close()
     request_started.disconnect(record)
-    assert reached == []  # all of it from the phone: nothing reached the server
+    # All of it from the phone: nothing reached the server. The one exception is the browser's own update
+    # check of the service worker script, which each navigation starts in the background: CI saw the one
+    # begun by the navigation before going offline reach the server after (2026-12-07).
+    assert [path for path in reached if path != "/sw.js"] == []
     assert not GridReport.objects.filter(case__title="村道边坡落石").exists()
 
     # The network returns with no grid page open: Background Sync wakes the service worker.
