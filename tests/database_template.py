@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
@@ -30,7 +31,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,34 +67,45 @@ def _migrate(connection: BaseDatabaseWrapper, name: str) -> None:
         connection.settings_dict["NAME"] = previous
 
 
-def _postgresql_copy(connection: BaseDatabaseWrapper) -> None:
+def postgresql_copy(cursor: Any, name: str, *, replace: bool = True,
+                    build: Callable[[str], None] | None = None) -> None:
+    """With `cursor` on the server's maintenance database: the database `name` as a copy of the migrated
+    template, under the templates' lock. A missing template is built by `build(database)` (an empty
+    database to migrate), or without `build` `name` is created empty. An existing `name` is dropped
+    first, or kept (`replace=False`)."""
     template = TEMPLATE_PREFIX + migrations_digest()
-    test_name = connection.creation._get_test_db_name()
-    quote = connection.ops.quote_name
-    with connection._nodb_cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
-        try:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
-            if cursor.fetchone() is None:
-                building = template + "_building"
-                cursor.execute(f"DROP DATABASE IF EXISTS {quote(building)}")
-                cursor.execute(f"CREATE DATABASE {quote(building)}")
-                _migrate(connection, building)
-                cursor.execute(f"ALTER DATABASE {quote(building)} RENAME TO {quote(template)}")
-                _drop_other_templates(cursor, template, quote)
-            cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)}")
-            cursor.execute(f"CREATE DATABASE {quote(test_name)} TEMPLATE {quote(template)}")
-        finally:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+    cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+    try:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+        if cursor.fetchone() is None and build is not None:
+            building = template + "_building"
+            cursor.execute(f"DROP DATABASE IF EXISTS {_quote(building)}")
+            cursor.execute(f"CREATE DATABASE {_quote(building)}")
+            build(building)
+            cursor.execute(f"ALTER DATABASE {_quote(building)} RENAME TO {_quote(template)}")
+            _drop_other_templates(cursor, template)
+        cursor.execute("SELECT datname FROM pg_database WHERE datname IN (%s, %s)", [name, template])
+        found = {row[0] for row in cursor.fetchall()}
+        if name not in found or replace:
+            cursor.execute(f"DROP DATABASE IF EXISTS {_quote(name)}")
+            cursor.execute(f"CREATE DATABASE {_quote(name)}"
+                           + (f" TEMPLATE {_quote(template)}" if template in found else ""))
+    finally:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
 
 
-def _drop_other_templates(cursor: Any, keep: str, quote: Any) -> None:
+def _quote(name: str) -> str:
+    escaped = name.replace('"', '""')
+    return f'"{escaped}"'
+
+
+def _drop_other_templates(cursor: Any, keep: str) -> None:
     """Templates of earlier migration sets nobody will copy again (a database in use is left)."""
     cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
                    [TEMPLATE_PREFIX.replace("_", r"\_") + "%", keep])
     for (name,) in cursor.fetchall():
         with contextlib.suppress(Exception):
-            cursor.execute(f"DROP DATABASE {quote(name)}")
+            cursor.execute(f"DROP DATABASE {_quote(name)}")
 
 
 @contextlib.contextmanager
@@ -178,7 +190,9 @@ def copy_test_databases(aliases: set[str]) -> list[sqlite3.Connection]:
         if not _copied(connection):
             continue
         if connection.vendor == "postgresql":
-            _postgresql_copy(connection)
+            with connection._nodb_cursor() as cursor:
+                postgresql_copy(cursor, connection.creation._get_test_db_name(),
+                                build=functools.partial(_migrate, connection))
             _wait_for_mirrors(alias)
         elif (keeper := _sqlite_copy(connection)) is not None:
             keep.append(keeper)

@@ -61,25 +61,14 @@ def ensure_database(database_url: str) -> None:
     """Creates the lane's PostgreSQL database when it does not exist: a copy of the migrated test template
     when there is one (the `migrate` that follows then applies nothing), else empty."""
     import psycopg2
-    from psycopg2 import sql
 
-    from tests.database_template import LOCK_KEY, TEMPLATE_PREFIX, migrations_digest
+    from tests.database_template import postgresql_copy
 
     parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
     admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
     admin.autocommit = True
     try:
         with admin.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
-            cursor.execute("SELECT datname FROM pg_database WHERE datname IN (%s, %s)",
-                           [name, TEMPLATE_PREFIX + migrations_digest()])
-            found = {row[0] for row in cursor.fetchall()}
-            if name not in found:
-                create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-                if found:
-                    create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(found.pop()))
-                cursor.execute(create)
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+            postgresql_copy(cursor, parts.path.lstrip("/"), replace=False)
     finally:
         admin.close()
