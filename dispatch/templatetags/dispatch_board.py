@@ -1,5 +1,5 @@
-"""The board's long tables built in Python: the waiting matters (each with its dispatch form) and the
-live assignments. In template code the 50 rows x two department pickers and the 200 assignment rows
+"""The board's long tables built in Python: the waiting matters (each with its dispatch form), the
+live assignments and the summonses' cards. In template code the 50 rows x two department pickers and the 200 assignment rows
 were most of the page's time (a variable lookup, a translation, a `{% url %}` or a date filter costs
 tens of microseconds each, thousands of times); here every label, URL and the option list are
 prepared once per page and each row is a few string operations. Every text is escaped."""
@@ -11,12 +11,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from dispatch.models import Assignment
+from dispatch.models import Assignment, Summons
 from dispatch.selectors.work import BoardAssignment
 from governance.models import Department
 from governance.page_actions import ONCE, new_key
@@ -199,4 +200,51 @@ def board_assignment_rows(assignments: Iterable[BoardAssignment]) -> SafeString:
             f'<td{_OVERDUE if row.ack_overdue else ""}>{_when(row.ack_due_at)}</td>'
             f'<td{_OVERDUE if row.is_overdue else ""}>{_when(row.due_at)}</td></tr>\n'
         )
+    return mark_safe("".join(out))  # noqa: S308 - every text escaped above, ids are integers
+
+
+@register.simple_tag
+def board_summons_cards(summonses: Iterable[Summons]) -> SafeString:
+    """A card per summons (`dispatch_board`'s, their rows marked by `mark_rows` and given their
+    `deliveries`): the reason, the status, and each summoned department's state and countdown, with the
+    call-up's messages (`dispatch/work/_call_delivery.html`, rendered only for the rows that have any)."""
+    words = {key: escape(text) for key, text in (
+        ("all_in", gettext("全部已报到")), ("reported", gettext("已报到")), ("late", gettext("迟到")),
+        ("minutes", gettext("分钟")), ("missing", gettext("超时未报到")), ("coming", gettext("已确认，赶赴中")),
+        ("waiting", gettext("待确认")), ("remaining", gettext("剩余")))}
+    statuses = choice_labels(Summons, "status")
+    summons_url = url_for("dispatch:work-summons")
+    delivery = get_template("dispatch/work/_call_delivery.html")
+    out = []
+    for summons in summonses:
+        rows = []
+        for row in summons.departments.all():
+            if row.reported_in_at:
+                late = f"（{words['late']} {int(row.minutes_late)} {words['minutes']}）" if row.minutes_late else ""
+                state = (f'<span class="status-ok">{words["reported"]} '
+                         f'{timezone.localtime(row.reported_in_at):%H:%M}{late}</span>')
+            elif row.is_late:
+                state = f'<span class="overdue">{words["missing"]}</span>'
+            else:
+                state = words["coming"] if row.acknowledged_at else words["waiting"]
+            if row.remaining_seconds is not None:
+                remaining = int(row.remaining_seconds)
+                state += (f' · {words["remaining"]} <span class="countdown fw-bold" data-remaining="{remaining}" '
+                          f'data-testid="countdown">{remaining}</span>')
+            messages = "".join(
+                f'<li data-delivery="{int(message.pk)}">'
+                f'{delivery.render({"message": message})}</li>' for message in row.deliveries)  # no request:
+            # its context processors (the center's mode, the unread count) would read the database per message
+            if messages:
+                messages = f'<ul class="list-unstyled ms-2 text-muted" data-testid="board-deliveries">{messages}</ul>'
+            rows.append(f'<li data-testid="summons-department">{escape(row.department.name)}：{state}\n'
+                        f'        {messages}</li>')
+        all_in = f'<div class="status-ok" data-testid="all-reported-in">{words["all_in"]}</div>' \
+            if summons.all_reported_in else ""
+        out.append(
+            f'<div class="col-md-4"><div class="card"><div class="card-body p-2">'
+            f'<a href="{summons_url(summons.pk)}">{escape(_truncate(summons.reason, 40))}</a> '
+            f'<span class="badge bg-secondary">{statuses.get(summons.status, escape(summons.status))}</span>{all_in}'
+            f'<ul class="list-unstyled small mb-0" data-testid="summons-departments">{"".join(rows)}</ul>'
+            f'</div></div></div>\n')
     return mark_safe("".join(out))  # noqa: S308 - every text escaped above, ids are integers
