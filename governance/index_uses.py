@@ -66,12 +66,11 @@ INDEX_USES: dict[str, dict[str, str]] = {
                                               "to start from); intake.open311.selectors.open311_requests: a platform's "
                                               "requests by registration time; the periods of a town's territory "
                                               "(command.services.radar, review.selectors.assessment_rows.town_cases)",
-        "intake_case_status_9a838620": "review.selectors.dashboard.dashboard_data: a town's or a village's open "
-                                       "matters by status (ANDed with the town's index); grid.selectors.revisit_tasks",
+        "intake_case_status_9a838620": "grid.selectors.revisit_tasks: a grid worker's matters to revisit",
+        "case_town_open": "review.selectors.dashboard.dashboard_data: a town's open matters by status and deadline",
         "case_district_key_recent": "review.selectors.report.report_content: a month's key matters (重点事项)",
         "case_town_recent": "governance.scope.Territory.matters: a town's matters (town_id), for a period "
-                            "(review.selectors.report and dashboard: a town's month) or ANDed with the status "
-                            "index in review.selectors.dashboard.dashboard_data",
+                            "(review.selectors.report and dashboard: a town's month)",
         "intake_case_first_receiver_id_d9dc1059": "intake.views.cases.my_cases: 我登记的, case_list by first_receiver; "
                                                   "intake.selectors.cases_follow_up_due",
         "intake_case_due_at_5dac4ec7": "intake.filters.CaseFilterSet.filter_overdue for a reader of every district "

@@ -122,15 +122,18 @@ def _open_counts(scope: Scope, cases: QuerySet[Case], statuses: list[str], now: 
 
     The district's: each count capped (10000+, as the list and the board count), one statement of
     ranges of the partial index `case_district_open_grid` (status and due_at are in it: no row is read),
-    bounded whatever the backlog. A town's or a village's: one grouped count of its open matters (its
-    condition ORs the grid and center indexes, which hold no status: one read, not one per count)."""
+    bounded whatever the backlog. A town's or a village's: one grouped count of its open matters, asked
+    as "not closed" (`statuses` are every status but that one), the condition of the partial indexes
+    `case_town_open` and `case_grid_open_due`: only the place's open matters are read, ORed with its
+    centers'. (As `status IN (…)` the planner ANDed the town's with the plain status index: 874,000
+    entries at 2M matters, 160 ms.)"""
 
     def count(at: dt.datetime) -> dict[str, int]:
         if scope.town is None and scope.village is None:
             return capped_counts({**{key: cases.filter(status=key) for key in statuses},
                                   **{f"{key}_late": cases.filter(status=key, due_at__lt=at) for key in statuses}})
         counted = dict.fromkeys([*statuses, *(f"{key}_late" for key in statuses)], 0)
-        for status, n, late in (cases.filter(status__in=statuses).order_by().values_list("status")
+        for status, n, late in (cases.exclude(status=CaseStatus.CLOSED).order_by().values_list("status")
                                 .annotate(n=Count("pk"), late=Count("pk", filter=Q(due_at__lt=at)))):
             counted[status], counted[f"{status}_late"] = n, late
         return counted
