@@ -138,6 +138,8 @@ class NotificationAdmin(admin.ModelAdmin):
     # Newest first by key, and no date hierarchy (a DISTINCT over every message): after a burst of
     # 120,000 messages the list sorted them all by time (450 ms) and drew the dates (230 ms).
     ordering = ("-pk",)
+    # 50 rows of 14 columns: a page of 100 took 100 ms of CPU to draw (the admin's cells cost ~70 µs each).
+    list_per_page = 50
     actions = ("redeliver",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
