@@ -18,7 +18,8 @@ Served as deployed: gunicorn with 2 workers, DEBUG off, PostgreSQL, the cache in
     p95 is the slowest); p95 (nearest rank) of each against the budget: 300 ms cold,
     150 ms warm, unless `BUDGETS` states another for the route (the issue's own targets). The
     database's buffers are not emptied (that needs a restart of the server): "cold" is the
-    application's cold, after a deploy or an expiry.
+    application's cold, after a deploy or an expiry. What beat has a worker do every minute for the
+    pages (the open matters per grid) runs meanwhile, as deployed (`beat_every_minute`).
 (c) Growth: the same walk on a second database holding a quarter of the dataset (loaded by
     `run_all.py --prepare-only --scale 0.25` into `<database>_quarter` the first time), the page
     keys met in both compared: the warm median at the full dataset must stay within
@@ -30,13 +31,16 @@ Served as deployed: gunicorn with 2 workers, DEBUG off, PostgreSQL, the cache in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -222,6 +226,35 @@ def measure(session: Any, base: str, url: str, *, cold: int, warm: int, budget: 
     return colds, warms, size
 
 
+@contextlib.contextmanager
+def beat_every_minute() -> Iterator[None]:
+    """What beat has a worker do every minute for the pages (`grid.tasks.open_counts_refresh`: the open
+    matters per grid, which the grid tree and the grid pages read), done here every minute while they are
+    measured: once before the first page, then in a thread of this process, as a worker would."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from grid.services.open_counts import open_counts_refresh
+
+    stopped = threading.Event()
+
+    def every_minute() -> None:
+        try:
+            while not stopped.wait(60):
+                open_counts_refresh(now=timezone.now())
+        finally:
+            connection.close()
+
+    open_counts_refresh(now=timezone.now())
+    thread = threading.Thread(target=every_minute, name="beat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stopped.set()
+        thread.join(timeout=120)
+
+
 def pages(env: dict[str, str], *, depth: int, cold: int, warm: int, logins: list[str] | None = None) -> list[Page]:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
@@ -239,25 +272,33 @@ def pages(env: dict[str, str], *, depth: int, cold: int, warm: int, logins: list
     base = f"http://127.0.0.1:{port}"
     result: list[Page] = []
     try:
-        for username in wanted:
-            session = _session(username)
-            started = time.perf_counter()
-            found = walk(session, base, depth=depth)
-            for route, path in api_lists():
-                if session.get(base + path, allow_redirects=False, timeout=120).status_code == 200:
-                    found.append((route, f"('{route}', (), ())", path))
-            print(f"  {username}: {len(found)} pages and API lists, found in {time.perf_counter() - started:.0f} s",
-                  flush=True)
-            for route, key, url in found:
-                colds, warms, size = measure(session, base, url, cold=cold, warm=warm,
-                                             budget=BUDGETS.get(route, (COLD_BUDGET, WARM_BUDGET)))
-                page = Page(username, route, key, url, colds, warms, size)
-                result.append(page)
-                flag = "" if page.within() else "  OVER BUDGET"
-                print(f"    {route:42} cold p95 {ms(page.cold_p95):>8}  warm p95 {ms(page.warm_p95):>8}  "
-                      f"{size / 1024:6.0f} KiB  {url[:90]}{flag}", flush=True)
+        with beat_every_minute():
+            result = _walk_all(wanted, base, depth=depth, cold=cold, warm=warm)
     finally:
         stop(process)
+    return result
+
+
+def _walk_all(wanted: list[str], base: str, *, depth: int, cold: int, warm: int) -> list[Page]:
+    """Each login signs in, finds its pages and API lists, and measures each."""
+    result: list[Page] = []
+    for username in wanted:
+        session = _session(username)
+        started = time.perf_counter()
+        found = walk(session, base, depth=depth)
+        for route, path in api_lists():
+            if session.get(base + path, allow_redirects=False, timeout=120).status_code == 200:
+                found.append((route, f"('{route}', (), ())", path))
+        print(f"  {username}: {len(found)} pages and API lists, found in {time.perf_counter() - started:.0f} s",
+              flush=True)
+        for route, key, url in found:
+            colds, warms, size = measure(session, base, url, cold=cold, warm=warm,
+                                         budget=BUDGETS.get(route, (COLD_BUDGET, WARM_BUDGET)))
+            page = Page(username, route, key, url, colds, warms, size)
+            result.append(page)
+            flag = "" if page.within() else "  OVER BUDGET"
+            print(f"    {route:42} cold p95 {ms(page.cold_p95):>8}  warm p95 {ms(page.warm_p95):>8}  "
+                  f"{size / 1024:6.0f} KiB  {url[:90]}{flag}", flush=True)
     return result
 
 

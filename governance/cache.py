@@ -62,9 +62,14 @@ def counted_once_a_minute(namespace: str, key: str, count: Callable[[dt.datetime
     """`count(at)` for the minute `now` falls in (`at`: that minute's start, so a deadline compared with
     it gives one answer for the whole minute), cached for that minute: figures that read every open
     matter of a district, shown on every view, counted at most once a minute (the pages say so)."""
-    minute = int(now.timestamp()) // COUNTED_EVERY_SECONDS
-    at = dt.datetime.fromtimestamp(minute * COUNTED_EVERY_SECONDS, tz=dt.UTC)
+    at = counting_minute(now)
+    minute = int(at.timestamp()) // COUNTED_EVERY_SECONDS
     return cached_read(namespace, f"{key}:{minute}", lambda: count(at), timeout=2 * COUNTED_EVERY_SECONDS)
+
+
+def counting_minute(now: dt.datetime) -> dt.datetime:
+    """The start of the minute `now` falls in: what a count once a minute is as of."""
+    return dt.datetime.fromtimestamp(int(now.timestamp()) // COUNTED_EVERY_SECONDS * COUNTED_EVERY_SECONDS, tz=dt.UTC)
 
 
 def cache_invalidate(namespace: str) -> None:

@@ -66,7 +66,6 @@ INDEX_USES: dict[str, dict[str, str]] = {
                                               "to start from); intake.open311.selectors.open311_requests: a platform's "
                                               "requests by registration time; the periods of a town's territory "
                                               "(command.services.radar, review.selectors.assessment_rows.town_cases)",
-        "intake_case_status_9a838620": "grid.selectors.revisit_tasks: a grid worker's matters to revisit",
         "case_town_open": "review.selectors.dashboard.dashboard_data: a town's open matters by status and deadline",
         "case_district_key_recent": "review.selectors.report.report_content: a month's key matters (重点事项)",
         "case_town_recent": "governance.scope.Territory.matters: a town's matters (town_id), for a period "

@@ -345,6 +345,8 @@ CELERY_BEAT_SCHEDULE = {
     # Every 15 s: a deadline is detected within 15 s plus the sweep's run time (the promise is 30 s).
     "deadline-sweep": {"task": "dispatch.tasks.deadline_sweep", "schedule": 15.0, "options": {"expires": 14}},
     "review-summaries": {"task": "review.tasks.summaries_refresh", "schedule": 600.0, "options": {"expires": 540}},
+    # The open matters per grid (the grid tree and pages read them; a page never counts them itself).
+    "grid-open-counts": {"task": "grid.tasks.open_counts_refresh", "schedule": 60.0, "options": {"expires": 55}},
     "deadline-audit": {"task": "dispatch.tasks.deadline_audit", "schedule": 60.0, "options": {"expires": 55}},
     "radar-run": {"task": "command.tasks.radar_run", "schedule": 3600.0, "options": {"expires": 3000}},
     # Nightly: verify every matter's timeline hash chain (intake/chain.py) for the status page.

@@ -14,9 +14,7 @@ from django.utils import timezone
 
 from governance.cache import counted_once_a_minute
 from governance.models import Grid
-from grid.models import (
-    GridAssignment,
-)
+from grid.models import GridAssignment, OpenCounts
 from grid.selectors import in_force_on
 from intake.choices import OPEN_STATUSES, CaseStatus
 from intake.models import Case
@@ -81,20 +79,34 @@ def grid_tree(*, district_id: int | None, root: Grid | None = None, today: dt.da
     return roots
 
 
+# A stored count (`OpenCounts`) younger than this is read as it is: the worker counts every minute.
+STORED_COUNTS_FRESH = dt.timedelta(minutes=2)
+
+
 def open_counts_per_grid(*, district_id: int | None, now: dt.datetime) -> dict[int, tuple[int, int]]:
-    """Per grid, the district's open matters and how many of them are overdue, counted in the database
-    from the index `case_district_open_grid` alone, once a minute: the count reads every open matter of
-    the district (100 ms at 880,000 of them), so the tree and the grid pages share a count of at most a
-    minute ago (`governance.cache.counted_once_a_minute`; the page says so), overdue as of that minute."""
+    """Per grid, the district's open matters and how many of them are overdue: as the worker last counted
+    them (`OpenCounts`, every minute; the page says so), or, when it has not for STORED_COUNTS_FRESH (no
+    worker yet, a reader of every district), counted here once a minute (`governance.cache.
+    counted_once_a_minute`), overdue as of that minute."""
 
     def count(at: dt.datetime) -> dict[int, tuple[int, int]]:
-        open_matters = Case.objects.filter(~Q(status=CaseStatus.CLOSED), grid__isnull=False)
-        if district_id is not None:
-            open_matters = open_matters.filter(district_id=district_id)
-        return {row["grid_id"]: (row["n"], row["late"]) for row in open_matters.order_by().values("grid_id")
-                .annotate(n=Count("grid_id"), late=Count("grid_id", filter=Q(due_at__lt=at)))}
+        stored = (OpenCounts.objects.filter(district_id=district_id, counted_at__gte=at - STORED_COUNTS_FRESH)
+                  .values_list("counts", flat=True).first() if district_id is not None else None)
+        if stored is not None:
+            return {int(grid_id): (n, late) for grid_id, (n, late) in stored.items()}
+        return count_open_per_grid(district_id=district_id, at=at)
 
     return counted_once_a_minute("grid-open-counts", str(district_id), count, now=now)
+
+
+def count_open_per_grid(*, district_id: int | None, at: dt.datetime) -> dict[int, tuple[int, int]]:
+    """Per grid, the open matters of the district `district_id` (None: of every district) and how many
+    are overdue at `at`, counted in the database from the index `case_district_open_grid` alone."""
+    open_matters = Case.objects.filter(~Q(status=CaseStatus.CLOSED), grid__isnull=False)
+    if district_id is not None:
+        open_matters = open_matters.filter(district_id=district_id)
+    return {row["grid_id"]: (row["n"], row["late"]) for row in open_matters.order_by().values("grid_id")
+            .annotate(n=Count("grid_id"), late=Count("grid_id", filter=Q(due_at__lt=at)))}
 
 
 def grid_map_features(*, level: str | None = None, within: Q | None = None) -> dict[str, Any]:

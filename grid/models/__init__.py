@@ -6,7 +6,7 @@ from grid.models.keypersons import (
     KeyPersonView,
 )
 from grid.models.people import GridAssignment, GridLeader, WartimeActivation
-from grid.models.work import CollectedItem, CollectedItemChange, GridReport, Patrol, PatrolPhoto
+from grid.models.work import CollectedItem, CollectedItemChange, GridReport, OpenCounts, Patrol, PatrolPhoto
 
 __all__ = [
     "CollectedItem",
@@ -19,6 +19,7 @@ __all__ = [
     "KeyPersonGroup",
     "KeyPersonRiskChange",
     "KeyPersonView",
+    "OpenCounts",
     "Patrol",
     "PatrolPhoto",
     "WartimeActivation",

@@ -118,3 +118,22 @@ class GridReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} ({self.grid_id})"
+
+
+class OpenCounts(models.Model):
+    """A district's open matters per grid and how many of them are overdue, as the worker counted them at
+    `counted_at` (`grid.services.open_counts.open_counts_refresh`, every minute): the grid tree and the
+    grid pages read this row instead of counting every open matter of the district (580 ms at 874,000
+    of them), also the first time after a deploy or a cache flush."""
+
+    district = models.OneToOneField("governance.Center", verbose_name=_("所属区"), on_delete=models.CASCADE,
+                                    related_name="+")
+    counted_at = models.DateTimeField(_("统计时间"))
+    counts = models.JSONField(_("各网格在办、超期数"), default=dict)  # {"<grid id>": [open, overdue]}
+
+    class Meta:
+        verbose_name = _("网格在办统计")
+        verbose_name_plural = _("网格在办统计")
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.counted_at:%Y-%m-%d %H:%M}"

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 
-from governance.models import Grid
+from governance.choices import CenterLevel
+from governance.models import Center, Grid
+from grid.models import OpenCounts
+from grid.services.open_counts import open_counts_refresh
+from grid.tasks import open_counts_refresh as open_counts_refresh_task
 from grid.tests.test_services import report
-from grid.tree_selectors import grid_tree
+from grid.tree_selectors import grid_tree, open_counts_per_grid
+from intake.models import Case
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +29,7 @@ def test_tree_counts_roll_up(territory, django_assert_max_num_queries):
     Grid.objects.filter(pk=t.unit.pk).update(population=720)
     Grid.objects.filter(pk=t.other_unit.pk).update(population=1200)
     report(t)
-    with django_assert_max_num_queries(4):  # grids, wartime?, assignments, matters
+    with django_assert_max_num_queries(5):  # grids, wartime?, assignments, the worker's count (none), matters
         [root] = grid_tree(district_id=t.district.pk)
     assert root.grid == t.district_grid
     [town] = root.children
@@ -85,3 +95,47 @@ def test_the_demo_map_is_a_schematic_labelled_as_such_through_the_import(client,
     demo_schematic_load(town_codes=("350599100",))
     assert Grid.objects.get(pk=t.unit.pk).boundary == SQUARE
     assert Grid.objects.get(pk=t.other_unit.pk).boundary["schematic"] is True
+
+
+NOON = dt.datetime(2026, 11, 20, 4, 0, 30, tzinfo=dt.UTC)  # 12:00:30 in the district
+
+
+def test_the_worker_counts_open_matters_per_grid_and_the_pages_read_its_count(territory, django_assert_num_queries):
+    """Beat's task counts each district's open matters per grid once a minute; the tree and the grid pages
+    read that row (one statement, whatever the matters), also right after the cache was emptied."""
+    t = territory
+    assert settings.CELERY_BEAT_SCHEDULE["grid-open-counts"]["task"] == "grid.tasks.open_counts_refresh"
+    with time_machine.travel(NOON, tick=False):
+        report(t)
+        Case.objects.filter(grid=t.unit).update(due_at=NOON - dt.timedelta(hours=1))  # overdue
+        other = Center.objects.create(name="另一区中心", code="OTHER", level=CenterLevel.DISTRICT)
+        assert open_counts_refresh_task() == Center.objects.filter(level=CenterLevel.DISTRICT, active=True).count()
+        stored = OpenCounts.objects.get(district=t.district)
+        assert stored.counted_at == dt.datetime(2026, 11, 20, 4, 0, tzinfo=dt.UTC)  # as of the minute
+        assert stored.counts == {str(t.unit.pk): [1, 1]}
+        assert OpenCounts.objects.get(district=other).counts == {}
+        cache.clear()
+        with django_assert_num_queries(1):  # the stored row; no count of the matters
+            assert open_counts_per_grid(district_id=t.district.pk, now=NOON) == {t.unit.pk: (1, 1)}
+    # A second count replaces the row (one per district); a matter closed meanwhile is gone from it.
+    later = NOON + dt.timedelta(minutes=1)
+    Case.objects.filter(grid=t.unit).update(status="closed")
+    open_counts_refresh(now=later)
+    assert OpenCounts.objects.filter(district=t.district).count() == 1
+    assert OpenCounts.objects.get(district=t.district).counts == {}
+
+
+def test_without_a_recent_count_of_the_worker_the_page_counts_itself(territory):
+    """No worker for STORED_COUNTS_FRESH (stopped, or not started yet): the figures are counted live, not
+    shown stale."""
+    t = territory
+    with time_machine.travel(NOON, tick=False):
+        report(t)
+        open_counts_refresh(now=NOON - dt.timedelta(minutes=5))
+        OpenCounts.objects.filter(district=t.district).update(counts={str(t.unit.pk): [7, 7]})
+        cache.clear()
+        assert open_counts_per_grid(district_id=t.district.pk, now=NOON) == {t.unit.pk: (1, 0)}
+        open_counts_refresh(now=NOON)
+        OpenCounts.objects.filter(district=t.district).update(counts={str(t.unit.pk): [7, 7]})
+        cache.clear()
+        assert open_counts_per_grid(district_id=t.district.pk, now=NOON) == {t.unit.pk: (7, 7)}

@@ -140,7 +140,7 @@ class Case(models.Model):
     urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     risk_level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW)
     complexity = models.CharField(_("复杂程度"), max_length=10, choices=Complexity.choices, default=Complexity.ORDINARY)
-    # Indexed in Meta.indexes (`intake_case_status_9a838620`), without the pattern twin of `db_index`.
+    # Not indexed alone: every read by status starts from its district, town, grid or center (Meta.indexes).
     status = models.CharField(_("状态"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.REGISTERED)
     handling_mode = models.CharField(_("办理方式"), max_length=12, choices=HandlingMode.choices, blank=True)
     operating_mode = models.CharField(
@@ -193,9 +193,6 @@ class Case(models.Model):
             ),
         ]
         indexes = [
-            # A status alone (a grid worker's matters to revisit), without the `_like` twin a CharField's
-            # db_index adds: nothing matches a status by prefix.
-            models.Index(fields=["status"], name="intake_case_status_9a838620"),
             models.Index(fields=["category", "-registered_at"]),
             # Every list query carries the district (who may see what): the newest first, and the
             # frequent filters, each starting with it.
