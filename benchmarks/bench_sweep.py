@@ -386,15 +386,17 @@ def main(argv: list[str] | None = None) -> list[tuple[str, str, str, bool | None
     center = _population(args.assignments)
     figures: dict[int, Measured] = {}
     for size in (1_000, 10_000):
-        best = None
+        runs = []
         for run in range(args.runs if size == 1_000 else max(1, args.runs - 1)):
             measured = _sweep(center, size, run=run)
             print(f"  sweep of {size:,} due steps: {measured.seconds * 1000:.0f} ms (CPU {measured.cpu * 1000:.0f} ms), "
                   f"{measured.statements} statements, {measured.batches} batches, {measured.fired:,} fired; "
                   f"raw floor {measured.floor * 1000:.0f} ms; load average {measured.load:.1f}", flush=True)
-            if best is None or measured.seconds < best.seconds:
-                best = measured
-        figures[size] = best
+            runs.append(measured)
+        # The fastest run's time; the statements of a run with warm caches: a process's first sweep also
+        # reads what it keeps (the calendar, the policies: about 90 statements once), not per batch.
+        figures[size] = min(runs, key=lambda measured: measured.seconds)._replace(
+            statements=min(measured.statements for measured in runs))
     idle = _sweep(center, 0, run=0)
     print(f"  sweep with nothing due: {idle.seconds * 1000:.1f} ms, {idle.statements} statements", flush=True)
     call_ups = _call_ups(center, CALL_UPS)
