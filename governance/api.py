@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from governance.counting import COUNT_CAP, CappedPaginator
 from governance.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from governance.parsing import DB_ID_MAX, small_int
 
@@ -161,13 +162,28 @@ def document_error_statuses(result: dict[str, Any], generator: Any, request: Any
 
 class StrictPageNumberPagination(PageNumberPagination):
     """The default pagination, except that a page that is not a whole number from 1 (`?page=abc`,
-    `?page=0`, `?page=²`) is refused with 400 instead of being read as "not found" or ignored."""
+    `?page=0`, `?page=²`) is refused with 400 instead of being read as "not found" or ignored, and that
+    the count stops past COUNT_CAP (`count_capped`: there are more than `count`), as the matter list's:
+    a center's 100,000 live assignments were counted on every page (15 ms at 2M matters, linear)."""
+
+    django_paginator_class = CappedPaginator
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         raw = request.query_params.get(self.page_query_param)
         if raw is not None and raw not in self.last_page_strings and small_int(raw, minimum=1, maximum=10**6) is None:
             raise serializers.ValidationError({self.page_query_param: ["页码应为 1 至 1000000 的整数。"]})
         return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        result = super().get_paginated_response_schema(schema)
+        result["properties"]["count_capped"] = {
+            "type": "boolean", "description": f"超过 {COUNT_CAP} 条时为 true（count 只数到 {COUNT_CAP + 1}）"}
+        return result
 
 
 def validated(serializer: type[serializers.Serializer], data: Any) -> Any:

@@ -46,6 +46,11 @@ class CappedPaginator(Paginator):
             return rows.order_by()[: COUNT_CAP + 1].count()
         return len(rows)
 
+    @property
+    def capped(self) -> bool:
+        """Whether there are more rows than `count` (it stopped at COUNT_CAP + 1)."""
+        return self.count > COUNT_CAP
+
 
 class RecentValuesFilter(SimpleListFilter):
     """An admin filter on a column of a large table offering the values of its newest `COUNT_CAP` rows

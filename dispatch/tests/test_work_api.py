@@ -180,3 +180,18 @@ def test_the_centers_list_holds_its_live_assignments_by_deadline_and_a_departmen
     assert [r["id"] for r in center["results"]] == [rows[2]["id"], rows[1]["id"]]
     department = api(world.police.liaison).get(reverse("dispatch-api:assignments")).json()
     assert {r["id"] for r in department["results"]} == {r["id"] for r in rows}
+
+
+def test_a_list_counts_up_to_the_cap_and_says_when_there_are_more(world, monkeypatch):
+    """The API's lists count as the matter list does: past COUNT_CAP, `count` stops at COUNT_CAP + 1 and
+    `count_capped` says there are more (a center's live assignments were counted in full on every page)."""
+    from governance import counting
+
+    for _ in range(3):
+        post(world.director, "case-dispatch", world.case().pk,
+             {"mode": "transfer", "lead_department": world.police.pk}, format="json")
+    listing = api(world.police.liaison).get(reverse("dispatch-api:assignments")).json()
+    assert (listing["count"], listing["count_capped"], len(listing["results"])) == (3, False, 3)
+    monkeypatch.setattr(counting, "COUNT_CAP", 2)
+    listing = api(world.police.liaison).get(reverse("dispatch-api:assignments")).json()
+    assert (listing["count"], listing["count_capped"], len(listing["results"])) == (3, True, 3)
