@@ -15,6 +15,7 @@ from dispatch.tests.factories import DutyRosterFactory, DutyTeamFactory
 from dispatch.tests.factories_work import World, at
 from governance.tests.factories import UserFactory
 from intake.choices import CaseStatus, Channel, HandlingMode
+from intake.selectors import cases_follow_up_due
 from intake.services import case_send_to_dispatch, case_settle_on_spot
 from intake.tests.test_services_case import register
 
@@ -160,6 +161,9 @@ def test_an_overdue_assignment_asks_the_first_receiver_to_explain(world, django_
     sweep(assignment.due_at, django_capture_on_commit_callbacks)
     sweep(assignment.due_at + dt.timedelta(minutes=1), django_capture_on_commit_callbacks)
     assert told(world.clerk, "case.explanation_requested") == 1
+    # The matter is in progress, yet among her follow-ups while the call is owed (and only hers).
+    assert [c.pk for c in cases_follow_up_due(actor=world.clerk)] == [case.pk]
+    assert cases_follow_up_due(actor=world.dispatcher) == []
     assert timeline(case).count("case.explanation_requested") == 1
     (due,) = [at_ for kind, at_ in pending(case, "case.explain")]
     # Overdue at the end of Wednesday 12 November: the call is due by the end of Thursday 13.
@@ -171,6 +175,7 @@ def test_an_overdue_assignment_asks_the_first_receiver_to_explain(world, django_
     # The call made at last stops the clock (the lapse stays on the timeline).
     svc.case_record_explanation_call(actor=world.clerk, case=case, notes="已向申请人说明原因。", now=due + dt.timedelta(hours=9))
     assert case.pk not in case_clocks(case_ids=[case.pk])
+    assert cases_follow_up_due(actor=world.clerk) == []
 
 
 def test_the_call_made_in_time_stops_the_clock(world, django_capture_on_commit_callbacks):
