@@ -138,8 +138,11 @@ def _open_counts(scope: Scope, cases: QuerySet[Case], statuses: list[str], now: 
             counted[status], counted[f"{status}_late"] = n, late
         return counted
 
-    key = f"{scope.district.pk}:{scope.town.pk if scope.town else ''}:{scope.village.pk if scope.village else ''}"
-    return counted_once_a_minute("dashboard-open", key, count, now=now)
+    return counted_once_a_minute("dashboard-open", _scope_key(scope), count, now=now)
+
+
+def _scope_key(scope: Scope) -> str:
+    return f"{scope.district.pk}:{scope.town.pk if scope.town else ''}:{scope.village.pk if scope.village else ''}"
 
 
 def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -164,13 +167,16 @@ def dashboard_data(*, scope: Scope, now: dt.datetime | None = None) -> dict[str,
                   "value_label": count_label(counted[key]), "url": list_url(scope, status=key)}
                  for key in open_statuses]
 
-    # This month by category, town and grid: one scan of the month's matters, summed up here.
-    month_cases = cases.filter(registered_at__gte=month_start, registered_at__lt=end)
+    # This month by category, town and grid: one scan of the month's matters, summed up here, once a
+    # minute (the page says so): the scan grows with the month (28 ms at 80,000 matters a month).
+    def month_rows(_at: dt.datetime) -> list[dict[str, Any]]:
+        return list(cases.filter(registered_at__gte=month_start, registered_at__lt=end).order_by()
+                    .values("category_id", "category__parent_id", "town_id", "grid_id").annotate(n=Count("pk")))
+
     per_top: dict[int, int] = {}
     per_town: dict[int, int] = {}
     per_grid: dict[int, int] = {}
-    for row in (month_cases.order_by().values("category_id", "category__parent_id", "town_id", "grid_id")
-                .annotate(n=Count("pk"))):
+    for row in counted_once_a_minute("dashboard-month", f"{_scope_key(scope)}:{iso_first}", month_rows, now=now):
         top = row["category__parent_id"] or row["category_id"]
         per_top[top] = per_top.get(top, 0) + row["n"]
         if row["town_id"]:

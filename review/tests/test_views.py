@@ -346,3 +346,21 @@ def test_a_village_trend_counts_of_each_months_matters_the_closed_ones_as_the_di
     trend = {row["month"]: (row["value"], row["closed"])
              for row in dashboard_data(scope=Scope(district=october.center, village=village))["trend"]}
     assert trend["2025-10"] == (1, 1) and trend["2025-11"] == (1, 0)
+
+
+def test_the_month_by_category_town_and_grid_is_counted_once_a_minute(october):
+    """The dashboard's month by category, town and grid reads every matter of the month: counted at most
+    once a minute for each territory (the cards say 每分钟统计), like the open matters by status."""
+    from intake.tests.factories import CaseFactory
+    from review.selectors.dashboard import Scope, dashboard_data
+
+    scope = Scope(district=october.center)
+
+    def month_total() -> int:
+        return sum(item["value"] for item in dashboard_data(scope=scope, now=NOW)["by_category"])
+
+    counted = month_total()
+    CaseFactory(district=october.center, registered_at=NOW - dt.timedelta(minutes=5), status="in_progress")
+    assert month_total() == counted  # the same minute: the count of that minute
+    assert sum(item["value"] for item in dashboard_data(
+        scope=scope, now=NOW + dt.timedelta(minutes=1))["by_category"]) == counted + 1
