@@ -318,8 +318,8 @@ def test_a_page_read_resolves_the_duty_once_and_every_action_afresh(duty, client
     from dispatch.selectors.duty import duty_resolved_once
 
     case = duty.w.case()
+    client.force_login(duty.w.director)
     with time_machine.travel(NOW, tick=False):
-        client.force_login(duty.w.director)  # at the page's time: a session begun at the real clock's could have expired
         with CaptureQueriesContext(connection) as page:
             assert client.get(reverse("dispatch:work-case", args=[case.pk])).status_code == 200
         rosters = [q for q in page.captured_queries if 'FROM "dispatch_dutyroster"' in q["sql"]]
