@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "governance.replica.ReplicaPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dispatch.middleware.QueuedNotificationsMiddleware",
+    "dispatch.middleware.DutyOncePerReadMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A page's NotFoundError (missing, or not yours) is its 404: the one way, no view catches it.
     "governance.middleware.NotFoundMiddleware",

@@ -19,7 +19,10 @@ this module answers only "now".
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -101,14 +104,38 @@ class DutyNow:
         return next((grant for grant in self.grants if grant.user_id == user.pk), None)
 
 
+# Within one page read (a GET, `dispatch.middleware.DutyOncePerReadMiddleware`), a center's duty now is
+# resolved once: a matter's page asked it five times (its duty panel, may it be followed up, revisited,
+# confirmed …), six statements each. None outside such a request: every other caller resolves it afresh.
+_resolved_this_read: contextvars.ContextVar[dict[int, DutyNow] | None] = contextvars.ContextVar(
+    "duty_resolved_this_read", default=None)
+
+
+@contextlib.contextmanager
+def duty_resolved_once() -> Iterator[None]:
+    """Within the block, `duty_now(center=…)` without `at` is resolved once per center (a page read:
+    nothing in it changes the rota)."""
+    token = _resolved_this_read.set({})
+    try:
+        yield
+    finally:
+        _resolved_this_read.reset(token)
+
+
 def duty_now(*, center: Center, at: dt.datetime | None = None) -> DutyNow:
+    resolved = _resolved_this_read.get() if at is None else None
+    if resolved is not None and center.pk in resolved:
+        return resolved[center.pk]
     at = at or timezone.now()
     day = duty_director_on_duty(center=center, at=at)
     command = commanders_on_duty(center=center, at=at)
     # A center with no rotation in force today (a town sub-center, a village station) keeps no roster.
-    return DutyNow(center=center, at=at, keeps_roster=day.roster is not None, day=day,
-                   commanders=command.commanders, deputies=command.deputies,
-                   grants=list(acting_grants_in_force(center=center, at=at)))
+    now = DutyNow(center=center, at=at, keeps_roster=day.roster is not None, day=day,
+                  commanders=command.commanders, deputies=command.deputies,
+                  grants=list(acting_grants_in_force(center=center, at=at)))
+    if resolved is not None:
+        resolved[center.pk] = now
+    return now
 
 
 @dataclass(frozen=True)

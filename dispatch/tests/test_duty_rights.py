@@ -307,3 +307,29 @@ def test_acting_grants_through_the_api(duty):
         duty.dispatch(duty.off_director, now=NOW + dt.timedelta(minutes=10))
     client.force_authenticate(duty.w.labour.liaison)  # not a reader of the roster
     assert client.get(reverse("dispatch-api:acting-grants")).status_code == 403
+
+
+def test_a_page_read_resolves_the_duty_once_and_every_action_afresh(duty, client):
+    """A matter's page asks the duty several times (its panel; may it be followed up, revisited …): a GET
+    resolves each center's rota once. A POST, and any call outside a request, resolves it each time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dispatch.selectors.duty import duty_resolved_once
+
+    case = duty.w.case()
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(duty.w.director)  # at the page's time: a session begun at the real clock's could have expired
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("dispatch:work-case", args=[case.pk])).status_code == 200
+        rosters = [q for q in page.captured_queries if 'FROM "dispatch_dutyroster"' in q["sql"]]
+        assert len(rosters) == 1
+        with CaptureQueriesContext(connection) as outside:
+            duty_now(center=duty.w.center)
+            duty_now(center=duty.w.center)
+        assert sum('FROM "dispatch_dutyroster"' in q["sql"] for q in outside.captured_queries) == 2
+        with duty_resolved_once(), CaptureQueriesContext(connection) as once:
+            first = duty_now(center=duty.w.center)
+            assert duty_now(center=duty.w.center) is first
+            assert duty_now(center=duty.w.center, at=NOW) is not first  # an explicit time: resolved for it
+        assert sum('FROM "dispatch_dutyroster"' in q["sql"] for q in once.captured_queries) == 2
