@@ -31,6 +31,7 @@ from dispatch.tests.test_work_live_celery import (
     _start,
     _stop,
 )
+from tests.processes import own_session_ending_with_parent
 from tests.test_redis_outage_live import _port
 
 pytestmark = LIVE_ONLY
@@ -120,7 +121,7 @@ def test_postgresql_out_of_connections_answers_a_clear_503_and_resumes_by_itself
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "governance.wsgi:application", "--bind", f"127.0.0.1:{web_port}",
              "--workers", "1", "--threads", "2", "--timeout", "60", "--no-control-socket"],
-            cwd=ROOT, env=limited, stdout=web_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True))
+            cwd=ROOT, env=limited, stdout=web_log.open("w"), stderr=subprocess.STDOUT, preexec_fn=own_session_ending_with_parent))
         processes.append(_start(limited, tmp_path / "sweeper.log", "worker", "-Q", "sweep", "--pool=threads",
                                 "--concurrency=1", "--loglevel=INFO", "--hostname", f"conn-{token}@%h",
                                 "--without-gossip", "--without-mingle"))

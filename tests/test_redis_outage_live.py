@@ -34,6 +34,7 @@ from dispatch.tests.test_work_live_celery import (
     _migrate,
     _stop,
 )
+from tests.processes import own_session_ending_with_parent
 
 pytestmark = [
     *LIVE_ONLY,
@@ -181,7 +182,7 @@ def test_redis_stopped_under_load_answers_no_500_and_loses_nothing(tmp_path):
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "governance.wsgi:application", "--bind",
                             f"127.0.0.1:{web_port}", "--workers", "1", "--threads", "8", "--timeout", "60",
                             "--no-control-socket"], cwd=ROOT, env=env, stdout=web_log.open("w"),
-                           stderr=subprocess.STDOUT, start_new_session=True)
+                           stderr=subprocess.STDOUT, preexec_fn=own_session_ending_with_parent)
     base = f"http://127.0.0.1:{web_port}"
     load = Load(base, token, ids)
     threads: list[threading.Thread] = []

@@ -17,6 +17,7 @@ import pytest
 
 from dispatch.tests.test_work_live_celery import ROOT
 from tests.live_lanes import current_lane, private_ports
+from tests.processes import own_session_ending_with_parent
 
 FAKE_SMS = "dispatch.tests.fakes.FileSMSBackend"
 DEPARTMENTS = 12
@@ -92,7 +93,7 @@ def _free_port() -> int:
 def _redis(port: int, log: Path) -> subprocess.Popen:
     process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                 "--appendonly", "no"], stdout=log.open("a"), stderr=subprocess.STDOUT,
-                               start_new_session=True)
+                               preexec_fn=own_session_ending_with_parent)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with socket.socket() as probe:

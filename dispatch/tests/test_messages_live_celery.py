@@ -37,6 +37,7 @@ from dispatch.tests.test_work_live_celery import (
     _stop,
     summons_setup,
 )
+from tests.processes import own_session_ending_with_parent
 
 pytestmark = LIVE_ONLY
 
@@ -135,7 +136,7 @@ def center_with_gateways(tmp_path: Path) -> Iterator[dict]:
         web = subprocess.Popen([sys.executable, "-m", "gunicorn", "governance.wsgi:application", "--bind",
                                 f"127.0.0.1:{web_port}", "--workers", "1", "--threads", "4", "--no-control-socket"],
                                cwd=ROOT, env=env, stdout=(tmp_path / "web.log").open("w"), stderr=subprocess.STDOUT,
-                               start_new_session=True)
+                               preexec_fn=own_session_ending_with_parent)
         worker = _start(env, tmp_path / "worker.log", "worker", "--loglevel=INFO", "--concurrency=2",
                         "-Q", "default,sweep,deliveries,urgent", "--hostname", f"msg-{uuid.uuid4().hex[:6]}@%h")
         beat = _start(env, tmp_path / "beat.log", "beat", "--loglevel=INFO",

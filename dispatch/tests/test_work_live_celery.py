@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.live_lanes import current_lane, ensure_database, lane_environment
+from tests.processes import own_session_ending_with_parent
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = os.environ.get("CELERY_LIVE_TESTS") == "1"
@@ -177,7 +178,7 @@ def _shell(env: dict[str, str], code: str, *, timeout: int = 120) -> dict:
     if process is None or process.poll() is not None:
         process = _shells[key] = subprocess.Popen(
             [sys.executable, "-c", _SHELL_LOOP], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True, start_new_session=True)
+            text=True, preexec_fn=own_session_ending_with_parent)
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(json.dumps(code) + "\n")
     process.stdin.flush()
@@ -197,7 +198,7 @@ def _close_shells() -> None:
 
 def _start(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "celery", "-A", "governance", *args], cwd=ROOT, env=env,
-                            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+                            stdout=log.open("w"), stderr=subprocess.STDOUT, preexec_fn=own_session_ending_with_parent)
 
 
 def _stop(process: subprocess.Popen) -> None:
