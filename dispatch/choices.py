@@ -148,6 +148,11 @@ class NotificationChannel(models.TextChoices):
     VOICE = "voice", _("语音电话")
 
 
+# The vendor name the development backends (dispatch.sms, dispatch.voice) store as a message's gateway:
+# such a message was written to the server's log, not sent to a phone.
+CONSOLE_GATEWAY = "console"
+
+
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("待发送")
     SENDING = "sending", _("发送中")

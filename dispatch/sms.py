@@ -19,6 +19,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from dispatch.choices import CONSOLE_GATEWAY
 from dispatch.gateways.errors import GatewayError
 
 logger = logging.getLogger("dispatch.sms")
@@ -66,7 +67,7 @@ class DeliveryReceipt:
 
 class SMSBackend(ABC):
     # Stored on the outbox row with the gateway's message id, to match delivery receipts.
-    vendor: ClassVar[str] = "console"
+    vendor: ClassVar[str] = CONSOLE_GATEWAY
 
     @abstractmethod
     def send(self, *, phone: str, text: str) -> str:
@@ -100,6 +101,12 @@ class LocmemSMSBackend(SMSBackend):
 
 def sms_backend_path(name: str) -> str:
     return SMS_BACKEND_ALIASES.get(name.strip().lower(), name.strip())
+
+
+def sms_only_logged() -> bool:
+    """The configured backend writes messages to the log instead of sending them (no gateway yet)."""
+    backend_class = import_string(sms_backend_path(getattr(settings, "SMS_BACKEND", DEFAULT_SMS_BACKEND)))
+    return backend_class.vendor == CONSOLE_GATEWAY
 
 
 def get_sms_backend() -> SMSBackend:

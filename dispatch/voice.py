@@ -19,6 +19,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from dispatch.choices import CONSOLE_GATEWAY
 from dispatch.sms import clip
 
 logger = logging.getLogger("dispatch.voice")
@@ -56,7 +57,7 @@ class VoiceReceipt:
 
 
 class VoiceBackend(ABC):
-    vendor: ClassVar[str] = "console"
+    vendor: ClassVar[str] = CONSOLE_GATEWAY
 
     @abstractmethod
     def call(self, call: VoiceCall) -> str:

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.choices import DeliveryStatus, NotificationChannel, ReceiptStatus
+from dispatch.choices import CONSOLE_GATEWAY, DeliveryStatus, NotificationChannel, ReceiptStatus
 
 # A message outside the app that did not go (failed awaiting a retry, or abandoned), for the status page
 # and each channel's failure rate; a call not placed because its person had already seen the message
@@ -95,3 +95,9 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def only_logged(self) -> bool:
+        """"Sent" by the development backend (SMS_BACKEND or VOICE_BACKEND `console`): written to the
+        server's log, never to a phone; pages must not call that 已发送."""
+        return self.status == DeliveryStatus.SENT and self.gateway == CONSOLE_GATEWAY

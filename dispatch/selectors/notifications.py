@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from dispatch.choices import DeliveryStatus, NotificationChannel, ReceiptStatus
 from dispatch.gateways import dingtalk, wecom
 from dispatch.models import DELIVERY_FAILED, Notification
+from dispatch.sms import sms_only_logged
 from dispatch.voice import voice_configured
 
 
@@ -101,10 +102,12 @@ def notification_channel_checks(*, now: dt.datetime) -> dict[str, dict[str, Any]
         waiting = gettext("排队 %(n)s 条") % {"n": health.queue_depth}
         if health.oldest_queued is not None:
             waiting += gettext("，最早 %(ago)s") % {"ago": _ago(now - health.oldest_queued)}
+        message = (gettext("最近成功：%(last)s；近一小时失败率：%(rate)s；%(waiting)s")
+                   % {"last": last, "rate": rate, "waiting": waiting})
+        if health.channel == NotificationChannel.SMS and sms_only_logged():
+            message = gettext("未接入短信网关（SMS_BACKEND 为 console）：短信只写入服务器日志，不会发到手机。") + message
         results[gettext("通知渠道：%(channel)s") % {"channel": health.label}] = {
-            "ok": health.ok(now=now), "soft": True, "warning": True,
-            "message": gettext("最近成功：%(last)s；近一小时失败率：%(rate)s；%(waiting)s")
-            % {"last": last, "rate": rate, "waiting": waiting},
+            "ok": health.ok(now=now), "soft": True, "warning": True, "message": message,
             "channel": health.channel,
             "last_success": timezone.localtime(health.last_success).isoformat() if health.last_success else None,
             "failure_rate": health.failure_rate, "tried": health.tried, "failed": health.failed,

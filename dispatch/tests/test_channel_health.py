@@ -87,3 +87,25 @@ def test_the_status_page_and_healthz_show_the_channels(client):
     checks = client.get("/healthz").json()["extra_checks"]
     assert checks["通知渠道：短信"]["queue_depth"] == 1
     assert checks["通知渠道：短信"]["last_success"] == "2026-11-18T09:56:00+08:00"
+
+
+def test_a_console_sms_backend_is_named_on_the_status_line_and_its_messages_are_not_called_sent(settings):
+    """The development backend writes SMS to the server's log: the status page says no gateway is
+    connected, and a call-up's message it "sent" reads 仅写入日志, not 已发送."""
+    from django.template.loader import render_to_string
+
+    settings.SMS_BACKEND = "console"
+    logged = sms(DeliveryStatus.SENT, gateway="console")
+    (check,) = [c for c in notification_channel_checks(now=NOW).values() if c["channel"] == SMS]
+    assert check["message"].startswith("未接入短信网关")
+    assert logged.only_logged
+    html = render_to_string("dispatch/work/_call_delivery.html", {"message": logged})
+    assert "仅写入日志" in html and "已发送" not in html
+
+    settings.SMS_BACKEND = "aliyun"
+    settings.SMS_KEY_ID = "id"
+    delivered = sms(DeliveryStatus.SENT, gateway="aliyun")
+    (check,) = [c for c in notification_channel_checks(now=NOW).values() if c["channel"] == SMS]
+    assert not check["message"].startswith("未接入短信网关")
+    assert not delivered.only_logged
+    assert "已发送" in render_to_string("dispatch/work/_call_delivery.html", {"message": delivered})
