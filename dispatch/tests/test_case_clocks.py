@@ -178,6 +178,22 @@ def test_an_overdue_assignment_asks_the_first_receiver_to_explain(world, django_
     assert cases_follow_up_due(actor=world.clerk) == []
 
 
+def test_a_matter_overdue_with_two_departments_in_two_batches_is_explained_once(world,
+                                                                                  django_capture_on_commit_callbacks):
+    """Joint handling, both departments overdue at once, swept one step per batch: the second batch
+    sees the clock the first one started (committed) and asks no second call."""
+    case = world.case(first_receiver=world.clerk)
+    lead, co = svc.case_dispatch(actor=world.dispatcher, case=case, mode=HandlingMode.JOINT,
+                                 lead_department=world.police, co_departments=[world.zgj], now=at(2025, 11, 3, 9, 0))
+    assert lead.due_at == co.due_at
+    with django_capture_on_commit_callbacks(execute=True):
+        result = svc.deadline_sweep(now=lead.due_at, batch_size=1)
+    assert result.batches >= 2 and result.kinds["overdue"] == 2
+    assert told(world.clerk, "case.explanation_requested") == 1
+    assert timeline(case).count("case.explanation_requested") == 1
+    assert len(pending(case, "case.explain")) == 1
+
+
 def test_the_call_made_in_time_stops_the_clock(world, django_capture_on_commit_callbacks):
     case = world.case(first_receiver=world.clerk)
     (assignment,) = svc.case_dispatch(actor=world.dispatcher, case=case, mode=HandlingMode.TRANSFER,
