@@ -58,6 +58,7 @@ from dispatch.services.notifications import (
     notification_send_many,
 )
 from dispatch.services.subjects import subject_steps_fire
+from governance.collections_gc import fewer_collections
 from governance.models import Center, Department
 from governance.workcal import WorkingCalendar
 from intake.events import case_events_record_many
@@ -87,8 +88,9 @@ def deadline_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BA
             result.batches += 1
             # The lag is measured at the moment of the claim: `now` plus the time this sweep has run.
             claimed_at = now + (timezone.now() - clock_start)
-            _sweep_batch(ids=ids, now=now, claimed_at=claimed_at, result=result, commanders=commanders,
-                         calendars=calendars, letters_issued=letters_issued, centers=centers)
+            with fewer_collections():  # a batch's thousands of rows live until it commits
+                _sweep_batch(ids=ids, now=now, claimed_at=claimed_at, result=result, commanders=commanders,
+                             calendars=calendars, letters_issued=letters_issued, centers=centers)
     except Exception as exc:
         SweepRun.objects.filter(pk=run.pk).update(
             status=SweepRun.Status.FAILED, finished_at=timezone.now(), fired=result.fired, skipped=result.skipped,
