@@ -91,7 +91,15 @@ class BadInputMiddleware:
             body = request.body
             if b"%00" in body or b"\x00" in body:
                 return bad_input_response(request, gettext("提交的内容含有空字符（NUL），无法处理。"), code="nul_character")
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content:
+            # Django's `require_POST` answers an address typed or bookmarked with an empty page.
+            refused = bad_input_response(request, gettext("此地址只接受页面上的按钮提交，不能直接打开：请回到上一页操作。"),
+                                         status=405, code="method_not_allowed")
+            if response.has_header("Allow"):
+                refused["Allow"] = response["Allow"]
+            return refused
+        return response
 
     def process_view(self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any,
                      view_kwargs: dict[str, Any]) -> HttpResponse | None:

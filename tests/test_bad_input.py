@@ -328,3 +328,18 @@ def test_the_battery_has_at_least_sixty_kinds(world):
     kinds = [p.kind for channel in (window_probes, api_probes, dispatch_probes, open311_probes)
              for p in channel(world)]
     assert len(kinds) == len(set(kinds)) >= 60
+
+
+def test_an_action_address_opened_directly_says_why_in_chinese_not_an_empty_page(world):
+    """A POST-only address typed, bookmarked or opened from history answers 405 with a page that says
+    what to do (Django's `require_POST` answered an empty page); the API keeps DRF's JSON 405."""
+    client = Client()
+    client.force_login(world.director)
+    response = client.get(reverse("dispatch:work-summons-new"))
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    page = response.content.decode()
+    assert "只接受页面上的按钮提交" in page and "<html" in page
+    api = APIClient()
+    api.force_authenticate(world.director)
+    refused = api.delete("/api/intake/cases/")
+    assert refused.status_code == 405 and refused.json()
