@@ -71,6 +71,11 @@ class DispatchConfig(AppConfig):
 
         register_home_panel("dispatch/work/_summons_awaiting.html", summons_awaiting_panel, MAY_HANDLE_ASSIGNMENTS,
                             order=5, first=True)
+        # Below it, what waits in 部门待办, counted: to acknowledge, overdue, due today or tomorrow.
+        from dispatch.selectors.department_home import department_work_panel
+
+        register_home_panel("dispatch/work/_department_work.html", department_work_panel, MAY_HANDLE_ASSIGNMENTS,
+                            order=6, first=True)
 
         # Intake asks dispatch who was assigned a matter and which mode is in force.
         intake_hooks.department_case_ids.register(case_ids_visible_to_department_user)

@@ -383,3 +383,36 @@ def test_the_inbox_shows_a_page_at_a_time_nearest_deadline_first(world, client, 
     assert f'data-assignment="{ordered[0].pk}"' in first and f'data-assignment="{ordered[-1].pk}"' in second
     assert f'<span data-testid="inbox-count">{INBOX_PAGE_SIZE + 1}</span>' in first
     assert "?page=2" in first and client.get(reverse("dispatch:work-inbox"), {"page": "x"}).status_code == 200
+
+
+def test_a_liaison_s_home_counts_what_waits_for_the_department(world, client):
+    """To acknowledge (and late), overdue, due today or tomorrow; another department's liaison sees none
+    of it; acknowledging takes one off at once (counted live)."""
+    import time_machine
+
+    from dispatch.tests.factories_work import at
+
+    monday = at(2025, 11, 3, 9, 0)
+    first, second = world.case(), world.case()
+    (late,) = svc.case_dispatch(actor=world.director, case=first, mode=HandlingMode.TRANSFER,
+                                lead_department=world.labour, now=monday)
+    (fresh,) = svc.case_dispatch(actor=world.director, case=second, mode=HandlingMode.TRANSFER,
+                                 lead_department=world.labour, now=late.ack_due_at + dt.timedelta(minutes=5))
+    after = late.ack_due_at + dt.timedelta(minutes=10)
+    with time_machine.travel(after, tick=False):
+        page = login(client, world.labour.liaison).get(reverse("home")).content.decode()
+        assert 'data-testid="department-work"' in page
+        assert '<span class="fs-5" data-testid="live">2</span>' in page
+        assert "待签收 <strong>2</strong>" in page and "1 件已超时" in page
+        svc.assignment_acknowledge(actor=world.labour.liaison, assignment=fresh, now=after)
+        page = client.get(reverse("home")).content.decode()
+        assert "待签收 <strong>1</strong>" in page
+        assert 'data-testid="department-work"' not in login(client, world.police.liaison).get(reverse("home")).content.decode()
+    with time_machine.travel(late.due_at - dt.timedelta(hours=30), tick=False):  # the day before, evening
+        page = login(client, world.labour.liaison).get(reverse("home")).content.decode()
+        assert "今明两天到期 <strong>2</strong>" in page and '办理超期 <strong class="">0</strong>' in page
+    with time_machine.travel(late.due_at + dt.timedelta(hours=1), tick=False):
+        page = login(client, world.labour.liaison).get(reverse("home")).content.decode()
+        # both are past their deadline (the same working day's end): the acknowledged one too
+        assert late.due_at == fresh.due_at
+        assert '办理超期 <strong class="overdue">2</strong>' in page and "今明两天到期 <strong>0</strong>" in page
