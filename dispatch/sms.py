@@ -103,15 +103,18 @@ def sms_backend_path(name: str) -> str:
     return SMS_BACKEND_ALIASES.get(name.strip().lower(), name.strip())
 
 
+def sms_backend_class() -> type[SMSBackend]:
+    """The class `settings.SMS_BACKEND` names."""
+    return import_string(sms_backend_path(getattr(settings, "SMS_BACKEND", DEFAULT_SMS_BACKEND)))
+
+
 def sms_only_logged() -> bool:
     """The configured backend writes messages to the log instead of sending them (no gateway yet)."""
-    backend_class = import_string(sms_backend_path(getattr(settings, "SMS_BACKEND", DEFAULT_SMS_BACKEND)))
-    return backend_class.vendor == CONSOLE_GATEWAY
+    return sms_backend_class().vendor == CONSOLE_GATEWAY
 
 
 def get_sms_backend() -> SMSBackend:
-    backend_class = import_string(sms_backend_path(getattr(settings, "SMS_BACKEND", DEFAULT_SMS_BACKEND)))
-    return backend_class()
+    return sms_backend_class()()
 
 
 def sms_template_for(kind: str) -> str:
