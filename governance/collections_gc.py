@@ -3,7 +3,7 @@
 Python's collector runs its youngest generation every 700 allocations of container objects and
 each time walks everything allocated since. A bulk job that builds thousands of model instances,
 rows and tuples which all live until the batch is written (the deadline sweep's batch of 500 steps
-is some 7,000 model instances) has them walked again and again for nothing: a fifth of the sweep's
+is some 3,500 model instances, and their field values) has them walked again and again for nothing: a fifth of the sweep's
 CPU time. Within `fewer_collections()` the youngest generation is collected every 50,000
 allocations instead (memory still bounded: the job's garbage is freed by reference counting as
 before; only reference cycles wait a little longer); the process's thresholds are restored after.
