@@ -385,6 +385,16 @@ def test_the_inbox_shows_a_page_at_a_time_nearest_deadline_first(world, client, 
     assert "?page=2" in first and client.get(reverse("dispatch:work-inbox"), {"page": "x"}).status_code == 200
 
 
+def test_someone_of_no_department_counts_nothing_without_a_query(django_assert_num_queries):
+    from django.contrib.auth.models import AnonymousUser
+
+    from dispatch.selectors.department_home import department_work_counts
+
+    with django_assert_num_queries(0):
+        counts = department_work_counts(user=AnonymousUser(), now=timezone.now())
+    assert counts == {"live": 0, "to_acknowledge": 0, "acknowledge_late": 0, "overdue": 0, "due_soon": 0}
+
+
 def test_a_liaison_s_home_counts_what_waits_for_the_department(world, client):
     """To acknowledge (and late), overdue, due today or tomorrow; another department's liaison sees none
     of it; acknowledging takes one off at once (counted live)."""
